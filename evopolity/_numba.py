@@ -1,0 +1,50 @@
+"""Numba configuration shared by every kernel.
+
+``cache=True`` makes numba write compiled kernels next to the source, or, when the package
+directory is read-only, into ``NUMBA_CACHE_DIR``. When neither is writable numba refuses to
+*import* the module ("cannot cache function ... no locator available"), so we decide here,
+once, whether caching is possible and where it goes (PERFORMANCE.md, "Numba caching, a trap").
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numba
+
+__all__ = ["CACHE", "jit"]
+
+
+def _writable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=directory, prefix=".evopolity-probe-", delete=True)
+        probe.close()
+        return True
+    except OSError:
+        return False
+
+
+def _configure_cache() -> bool:
+    """Return whether kernels can be cached, pointing numba at a writable directory if needed."""
+    if os.environ.get("EVOPOLITY_NO_CACHE"):
+        return False
+    if _writable(Path(__file__).parent / "kernels" / "__pycache__"):
+        return True
+    if numba.config.CACHE_DIR and _writable(Path(numba.config.CACHE_DIR)):
+        return True
+    fallback = Path(tempfile.gettempdir()) / f"evopolity-numba-cache-{os.getuid()}"
+    if _writable(fallback):
+        numba.config.CACHE_DIR = str(fallback)
+        return True
+    return False
+
+
+CACHE: bool = _configure_cache()
+
+
+def jit(*, parallel: bool = False, **options):
+    """``numba.njit`` with the package's caching decision (use as ``@jit()``)."""
+    return numba.njit(cache=CACHE, parallel=parallel, **options)

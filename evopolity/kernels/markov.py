@@ -1,0 +1,360 @@
+"""Exact expected payoffs of two automata: their product is a Markov chain.
+
+A product state is ``(s_i, s_j)``. With noise ``e``, player ``i`` cooperates with probability
+``q_i = p_i(s_i)(1 - 2e) + e`` and the four outcomes ``(a, b)`` lead to
+``(next_i[s_i, a, b], next_j[s_j, b, a])``. Only the product states reachable from the initial
+one are built. With ``r(s)`` the expected stage payoff in state ``s`` and ``pi_0`` the initial
+distribution, the per-turn payoffs are
+
+* ``turns = T``: ``(1/T) sum_{t<T} pi_0 P^t r``;
+* continuation ``delta = 1 - prob_end`` (geometric length): ``prob_end * pi_0 (I - delta P)^-1 r``,
+  the expected total payoff over the expected length ``1 / prob_end``;
+* limit of means: the Cesaro limit ``lim (1/T) sum_{t<T} pi_0 P^t r``, which is the stationary
+  distribution of each closed communicating class weighted by the probability of being absorbed
+  into it (any number of classes; periodic classes included).
+
+Stationary distributions use the GTH algorithm (Grassmann, Taksar & Heyman 1985), which has no
+subtractions and is accurate for nearly decomposable chains (small noise).
+"""
+
+import numpy as np
+from numba import prange
+
+from evopolity._numba import jit
+
+# columns of the per-pair output (same as kernels.match where they overlap)
+PAYOFF_I, PAYOFF_J, COOP_I, COOP_J = range(4)
+N_OUT = 4
+
+LIMIT_OF_MEANS = -1  # ``turns`` value that asks for the limit of means
+
+
+@jit()
+def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
+    """Reachable product chain of two automata.
+
+    Returns ``(n, succ, prob, values)``: ``succ[s, o]`` and ``prob[s, o]`` the successor and
+    probability of outcome ``o = 2a + b``; ``values[s]`` = expected (payoff_i, payoff_j,
+    coop_i, coop_j) of a round in state ``s``; states ``0..n-1`` with ``0`` the initial state.
+    """
+    cap = n_i * n_j
+    index = np.full(cap, -1, np.int64)
+    state_i = np.empty(cap, np.int64)
+    state_j = np.empty(cap, np.int64)
+    succ = np.empty((cap, 4), np.int64)
+    prob = np.empty((cap, 4), np.float64)
+    values = np.zeros((cap, 4), np.float64)
+    index[0] = 0
+    state_i[0] = 0
+    state_j[0] = 0
+    n = 1
+    head = 0
+    flip = 1.0 - 2.0 * noise
+    while head < n:
+        si = state_i[head]
+        sj = state_j[head]
+        qi = p_coop[off_i + si] * flip + noise
+        qj = p_coop[off_j + sj] * flip + noise
+        values[head, 2] = qi
+        values[head, 3] = qj
+        for a in range(2):
+            pa = qi if a == 0 else 1.0 - qi
+            for b in range(2):
+                pb = qj if b == 0 else 1.0 - qj
+                o = 2 * a + b
+                p = pa * pb
+                ti = next_state[off_i + si, a, b]
+                tj = next_state[off_j + sj, b, a]
+                flat = ti * n_j + tj
+                if p > 0.0 and index[flat] < 0:
+                    index[flat] = n
+                    state_i[n] = ti
+                    state_j[n] = tj
+                    n += 1
+                succ[head, o] = index[flat] if p > 0.0 else head
+                prob[head, o] = p
+                values[head, 0] += p * payoff[a, b]
+                values[head, 1] += p * payoff[b, a]
+        head += 1
+    return n, succ[:n], prob[:n], values[:n]
+
+
+@jit()
+def finite_horizon(n, succ, prob, values, turns, out):
+    """Mean per-turn values over ``turns`` rounds: ``(1/T) sum_t pi_0 P^t values``."""
+    dist = np.zeros(n)
+    new = np.zeros(n)
+    dist[0] = 1.0
+    acc = np.zeros(4)
+    for _ in range(turns):
+        for s in range(n):
+            for c in range(4):
+                acc[c] += dist[s] * values[s, c]
+        new[:] = 0.0
+        for s in range(n):
+            if dist[s] != 0.0:
+                for o in range(4):
+                    new[succ[s, o]] += dist[s] * prob[s, o]
+        dist, new = new, dist
+    for c in range(4):
+        out[c] = acc[c] / turns
+
+
+@jit()
+def solve_left(M, rhs):
+    """Solve ``x M = rhs`` (``M`` square, overwritten) by Gaussian elimination on ``M^T``.
+
+    The systems here are ``I - Q`` with ``Q`` substochastic (column diagonally dominant once
+    transposed), for which elimination is stable; partial pivoting is kept regardless.
+    """
+    n = rhs.size
+    A = M.T.copy()
+    x = rhs.copy()
+    for k in range(n):
+        piv = k
+        big = abs(A[k, k])
+        for r in range(k + 1, n):
+            if abs(A[r, k]) > big:
+                big = abs(A[r, k])
+                piv = r
+        if piv != k:
+            for c in range(n):
+                A[k, c], A[piv, c] = A[piv, c], A[k, c]
+            x[k], x[piv] = x[piv], x[k]
+        d = A[k, k]
+        for r in range(k + 1, n):
+            f = A[r, k] / d
+            if f != 0.0:
+                for c in range(k, n):
+                    A[r, c] -= f * A[k, c]
+                x[r] -= f * x[k]
+    for k in range(n - 1, -1, -1):
+        s = x[k]
+        for c in range(k + 1, n):
+            s -= A[k, c] * x[c]
+        x[k] = s / A[k, k]
+    return x
+
+
+@jit()
+def discounted(n, succ, prob, values, prob_end, out):
+    """Per-turn values of a match with continuation probability ``1 - prob_end``.
+
+    ``prob_end * pi_0 (I - delta P)^-1 values``. For long expected matches on small chains
+    the linear solve is cheaper; otherwise the series ``sum delta^t pi_0 P^t`` is summed
+    until ``delta^t`` falls below 1e-16.
+    """
+    delta = 1.0 - prob_end
+    steps = int(np.log(1e-16) / np.log(delta)) + 1 if delta > 0.0 else 1
+    acc = np.zeros(4)
+    if steps * 4.0 * n < n * n * n / 3.0:
+        dist = np.zeros(n)
+        new = np.zeros(n)
+        dist[0] = 1.0
+        weight = 1.0
+        for _ in range(steps):
+            for s in range(n):
+                for c in range(4):
+                    acc[c] += weight * dist[s] * values[s, c]
+            new[:] = 0.0
+            for s in range(n):
+                if dist[s] != 0.0:
+                    for o in range(4):
+                        new[succ[s, o]] += dist[s] * prob[s, o]
+            dist, new = new, dist
+            weight *= delta
+    else:
+        M = np.eye(n)
+        for s in range(n):
+            for o in range(4):
+                M[s, succ[s, o]] -= delta * prob[s, o]
+        rhs = np.zeros(n)
+        rhs[0] = 1.0
+        visits = solve_left(M, rhs)
+        for s in range(n):
+            for c in range(4):
+                acc[c] += visits[s] * values[s, c]
+    for c in range(4):
+        out[c] = prob_end * acc[c]
+
+
+@jit()
+def strongly_connected(n, succ, prob):
+    """Tarjan's strongly connected components (iterative). Returns a component id per state."""
+    index = np.full(n, -1, np.int64)
+    low = np.zeros(n, np.int64)
+    on_stack = np.zeros(n, np.bool_)
+    stack = np.empty(n, np.int64)
+    comp = np.full(n, -1, np.int64)
+    call_state = np.empty(n, np.int64)
+    call_edge = np.empty(n, np.int64)
+    top = 0
+    depth = 0
+    counter = 0
+    n_comp = 0
+    for root in range(n):
+        if index[root] >= 0:
+            continue
+        call_state[0] = root
+        call_edge[0] = 0
+        depth = 1
+        index[root] = counter
+        low[root] = counter
+        counter += 1
+        stack[top] = root
+        top += 1
+        on_stack[root] = True
+        while depth > 0:
+            v = call_state[depth - 1]
+            e = call_edge[depth - 1]
+            if e < 4:
+                call_edge[depth - 1] = e + 1
+                if prob[v, e] <= 0.0:
+                    continue
+                w = succ[v, e]
+                if index[w] < 0:
+                    index[w] = counter
+                    low[w] = counter
+                    counter += 1
+                    stack[top] = w
+                    top += 1
+                    on_stack[w] = True
+                    call_state[depth] = w
+                    call_edge[depth] = 0
+                    depth += 1
+                elif on_stack[w]:
+                    low[v] = min(low[v], index[w])
+            else:
+                if low[v] == index[v]:
+                    while True:
+                        top -= 1
+                        w = stack[top]
+                        on_stack[w] = False
+                        comp[w] = n_comp
+                        if w == v:
+                            break
+                    n_comp += 1
+                depth -= 1
+                if depth > 0:
+                    u = call_state[depth - 1]
+                    low[u] = min(low[u], low[v])
+    return comp, n_comp
+
+
+@jit()
+def gth_stationary(P):
+    """Stationary distribution of an irreducible stochastic matrix (GTH; ``P`` overwritten)."""
+    n = P.shape[0]
+    for k in range(n - 1, 0, -1):
+        scale = 0.0
+        for j in range(k):
+            scale += P[k, j]
+        for i in range(k):
+            P[i, k] /= scale
+        for i in range(k):
+            f = P[i, k]
+            if f != 0.0:
+                for j in range(k):
+                    P[i, j] += f * P[k, j]
+    x = np.zeros(n)
+    x[0] = 1.0
+    for k in range(1, n):
+        s = 0.0
+        for i in range(k):
+            s += x[i] * P[i, k]
+        x[k] = s
+    return x / x.sum()
+
+
+@jit()
+def limit_of_means(n, succ, prob, values, out):
+    """Cesaro-limit per-turn values: absorption into closed classes x their stationary means."""
+    comp, n_comp = strongly_connected(n, succ, prob)
+    closed = np.ones(n_comp, np.bool_)
+    for s in range(n):
+        for o in range(4):
+            if prob[s, o] > 0.0 and comp[succ[s, o]] != comp[s]:
+                closed[comp[s]] = False
+    # expected visits to transient states from the start: z (I - Q) = e_0
+    transient = np.empty(n, np.int64)
+    position = np.full(n, -1, np.int64)
+    n_t = 0
+    for s in range(n):
+        if not closed[comp[s]]:
+            position[s] = n_t
+            transient[n_t] = s
+            n_t += 1
+    mass = np.zeros(n_comp)
+    if n_t == 0 or position[0] < 0:
+        mass[comp[0]] = 1.0
+    else:
+        M = np.eye(n_t)
+        for a in range(n_t):
+            s = transient[a]
+            for o in range(4):
+                t = succ[s, o]
+                if position[t] >= 0:
+                    M[a, position[t]] -= prob[s, o]
+        rhs = np.zeros(n_t)
+        rhs[0] = 1.0  # state 0 is the first transient state found
+        visits = solve_left(M, rhs)
+        for a in range(n_t):
+            s = transient[a]
+            for o in range(4):
+                t = succ[s, o]
+                if position[t] < 0:
+                    mass[comp[t]] += visits[a] * prob[s, o]
+    for c in range(4):
+        out[c] = 0.0
+    members = np.empty(n, np.int64)
+    local = np.full(n, -1, np.int64)
+    for k in range(n_comp):
+        if not closed[k] or mass[k] <= 0.0:
+            continue
+        m = 0
+        for s in range(n):
+            if comp[s] == k:
+                local[s] = m
+                members[m] = s
+                m += 1
+        P = np.zeros((m, m))
+        for a in range(m):
+            s = members[a]
+            for o in range(4):
+                if prob[s, o] > 0.0:
+                    P[a, local[succ[s, o]]] += prob[s, o]
+        pi = gth_stationary(P)
+        for a in range(m):
+            for c in range(4):
+                out[c] += mass[k] * pi[a] * values[members[a], c]
+
+
+@jit()
+def exact_pair(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_end, noise, out):
+    """Exact per-turn (payoff_i, payoff_j, coop_i, coop_j) of one pair into ``out``.
+
+    ``turns = LIMIT_OF_MEANS`` (-1) asks for the limit of means; ``prob_end > 0`` for a
+    geometric length; otherwise ``turns`` rounds.
+    """
+    n, succ, prob, values = product_chain(
+        p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise
+    )
+    if prob_end > 0.0:
+        discounted(n, succ, prob, values, prob_end, out)
+    elif turns == LIMIT_OF_MEANS:
+        limit_of_means(n, succ, prob, values, out)
+    else:
+        finite_horizon(n, succ, prob, values, turns, out)
+
+
+@jit(parallel=True)
+def exact_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end,
+                noise, out):
+    """``exact_pair`` for every pair ``(pair_i[k], pair_j[k])`` into ``out[k, :N_OUT]``."""
+    for k in prange(pair_i.size):
+        i = pair_i[k]
+        j = pair_j[k]
+        exact_pair(
+            p_coop, next_state, offsets[i], offsets[j], sizes[i], sizes[j], payoff, turns,
+            prob_end, noise, out[k],
+        )

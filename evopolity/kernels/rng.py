@@ -1,0 +1,43 @@
+"""A counter-based random generator (splitmix64) for kernels.
+
+Every task (a pair's repetition, a population run) derives its own stream from a 64-bit key
+and its position, so results never depend on thread count or scheduling, and a draw costs a
+few integer operations (3.6x faster than numba's global generator, PERFORMANCE.md).
+
+Reference: G. Steele, D. Lea, C. Flood, "Fast splittable pseudorandom number generators",
+OOPSLA 2014 (the ``splitmix64`` finaliser).
+"""
+
+import numpy as np
+
+from evopolity._numba import jit
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX2 = np.uint64(0x94D049BB133111EB)
+TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@jit()
+def mix64(z):
+    """The splitmix64 finaliser: a bijective avalanche of a uint64."""
+    z = (z ^ (z >> np.uint64(30))) * MIX1
+    z = (z ^ (z >> np.uint64(27))) * MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@jit()
+def stream_key(seed, a, b):
+    """Key of the stream at position ``(a, b)`` under ``seed`` (all uint64-convertible)."""
+    k = mix64(np.uint64(seed) + GOLDEN * np.uint64(a + 1))
+    return mix64(k + GOLDEN * np.uint64(b + 1))
+
+
+@jit()
+def unit_float(counter):
+    """A double in [0, 1) from the counter value ``counter`` of a stream.
+
+    Kernels keep the counter in a local ``uint64``, add ``GOLDEN`` before each draw and call
+    this; keeping it local (not in an array) lets LLVM hold it in a register.
+    """
+    return np.float64(mix64(counter) >> np.uint64(11)) * TO_UNIT

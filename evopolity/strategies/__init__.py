@@ -1,0 +1,1 @@
+"""Strategies: automata, constructors and the library."""

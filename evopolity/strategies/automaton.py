@@ -1,0 +1,510 @@
+"""Strategies as stochastic Moore automata.
+
+Every strategy evopolity plays natively is one finite automaton (DESIGN.md):
+
+* ``p_coop[s]``: the probability of *intending* to cooperate in state ``s``;
+* ``next_state[s, my_move, their_move]``: the state after a round in which the moves actually
+  played (after noise) were ``my_move`` and ``their_move`` (``C = 0``, ``D = 1``);
+* ``initial_state``: the state of the first round.
+
+Memory-one strategies, memory-n lookup tables, axelrod's finite-state machines (Mealy
+machines, converted to Moore form), cyclers, Grudger and zero-determinant strategies all compile
+to these arrays, so one kernel plays every pair, and the product of two automata is a Markov
+chain whose exact payoffs come from the same arrays.
+
+Constructors remove unreachable states and merge equivalent ones (Moore minimisation), so two
+descriptions of the same behaviour give the same arrays and exact solvers work on the smallest
+chain.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from evopolity.games import C, D
+
+__all__ = [
+    "Strategy",
+    "memory_one",
+    "memory_zero",
+    "lookup",
+    "fsm",
+    "cycler",
+    "from_rule",
+    "parse_move",
+]
+
+Move = int
+
+
+def parse_move(value: Any, name: str) -> Move:
+    """``C``/``D`` as 0/1 from ``"C"``, ``"D"`` or an axelrod ``Action``; anything else is refused."""
+    text = getattr(value, "name", value)
+    if isinstance(text, str) and text.upper() in ("C", "D"):
+        return C if text.upper() == "C" else D
+    raise ValueError(f"{name} must be a move 'C' or 'D', got {value!r}")
+
+
+def _probability(value: Any, name: str) -> float:
+    """A probability of cooperating from a float in [0, 1] or a move ``'C'`` (1) / ``'D'`` (0)."""
+    if isinstance(value, str) or hasattr(value, "name"):
+        return 1.0 if parse_move(value, name) == C else 0.0
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a probability in [0, 1] or 'C'/'D', got {value!r}")
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a probability in [0, 1] or 'C'/'D', got {value!r}"
+        ) from None
+    if not (0.0 <= p <= 1.0):  # also refuses NaN
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+    return p
+
+
+class Strategy:
+    """A strategy of the repeated 2x2 game, as a stochastic Moore automaton.
+
+    Parameters
+    ----------
+    p_coop : array_like of float, shape (n,)
+        Probability of intending to cooperate in each state (before noise).
+    next_state : array_like of int, shape (n, 2, 2)
+        ``next_state[s, my_move, their_move]`` with moves ``C = 0``, ``D = 1``: the state after
+        a round in which those moves were actually played.
+    initial_state : int
+        State of the first round.
+    name : str
+        Display name (equal to axelrod's where axelrod has the strategy).
+    memory_depth : float
+        How many past rounds the strategy may look at (``math.inf`` for unbounded).
+    source : str
+        Where the strategy comes from (paper or author).
+    params : dict, optional
+        Parameters that made it (kept for display and for the axelrod cache key).
+
+    Notes
+    -----
+    The arrays are minimised on construction: states unreachable from ``initial_state`` are
+    dropped and states with the same cooperation probability and equivalent successors are
+    merged (Moore's partition refinement). ``Strategy`` objects are immutable and hashable;
+    two strategies are equal when their names and minimised automata are.
+    """
+
+    __slots__ = (
+        "name",
+        "p_coop",
+        "next_state",
+        "initial_state",
+        "memory_depth",
+        "source",
+        "params",
+        "_key",
+    )
+
+    def __init__(
+        self,
+        p_coop: Sequence[float] | np.ndarray,
+        next_state: Sequence | np.ndarray,
+        initial_state: int = 0,
+        *,
+        name: str,
+        memory_depth: float = math.inf,
+        source: str = "",
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"name must be a non-empty string, got {name!r}")
+        p = np.asarray(p_coop, dtype=np.float64)
+        if p.ndim != 1 or p.size == 0:
+            raise ValueError(f"p_coop must be a non-empty 1-d array, got shape {p.shape}")
+        if not np.all((p >= 0.0) & (p <= 1.0)):
+            bad = p[~((p >= 0.0) & (p <= 1.0))][0]
+            raise ValueError(f"p_coop must hold probabilities in [0, 1], found {bad!r}")
+        nxt = np.asarray(next_state)
+        if nxt.shape != (p.size, 2, 2):
+            raise ValueError(
+                f"next_state must have shape (n_states, 2, 2) = {(p.size, 2, 2)}, got {nxt.shape}"
+            )
+        if not np.issubdtype(nxt.dtype, np.integer):
+            raise TypeError(f"next_state must hold integers, got dtype {nxt.dtype}")
+        if nxt.min() < 0 or nxt.max() >= p.size:
+            raise ValueError(f"next_state entries must lie in [0, {p.size - 1}]")
+        if isinstance(initial_state, bool) or not isinstance(initial_state, int | np.integer):
+            raise TypeError(f"initial_state must be an integer, got {initial_state!r}")
+        if not 0 <= initial_state < p.size:
+            raise ValueError(f"initial_state must lie in [0, {p.size - 1}], got {initial_state}")
+        p, nxt = _minimise(p, nxt.astype(np.int64), int(initial_state))
+        p.setflags(write=False)
+        nxt.setflags(write=False)
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "p_coop", p)
+        set_(self, "next_state", nxt)
+        set_(self, "initial_state", 0)
+        set_(self, "memory_depth", float(memory_depth))
+        set_(self, "source", source)
+        set_(self, "params", dict(params or {}))
+        set_(self, "_key", (name, p.tobytes(), nxt.tobytes()))
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError("Strategy is immutable")
+
+    # -- identity ---------------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Strategy) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __repr__(self) -> str:
+        kind = "stochastic" if self.stochastic else "deterministic"
+        return f"<Strategy {self.name!r}: {self.n_states} states, {kind}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def same_behaviour(self, other: Strategy) -> bool:
+        """Whether ``other`` plays identically (same minimised automaton), whatever its name."""
+        return self._key[1:] == other._key[1:]
+
+    # -- properties -------------------------------------------------------------------------
+    @property
+    def n_states(self) -> int:
+        return int(self.p_coop.size)
+
+    @property
+    def stochastic(self) -> bool:
+        """True if some state cooperates with a probability strictly between 0 and 1."""
+        return bool(np.any((self.p_coop > 0.0) & (self.p_coop < 1.0)))
+
+    def renamed(self, name: str) -> Strategy:
+        """The same automaton under another name."""
+        return Strategy(
+            self.p_coop,
+            self.next_state,
+            0,
+            name=name,
+            memory_depth=self.memory_depth,
+            source=self.source,
+            params=self.params,
+        )
+
+    def moves(self, opponent_moves: Iterable[Any]) -> str:
+        """Moves this deterministic strategy plays against a given sequence (no noise).
+
+        A small interpreter for documentation and tests: ``len(opponent_moves)`` rounds.
+        """
+        if self.stochastic:
+            raise ValueError(f"{self.name} is stochastic; its moves are not determined")
+        state, out = 0, []
+        for i, their in enumerate(opponent_moves):
+            mine = C if self.p_coop[state] == 1.0 else D
+            their = parse_move(their, f"opponent_moves[{i}]")
+            out.append("CD"[mine])
+            state = int(self.next_state[state, mine, their])
+        return "".join(out)
+
+
+def _minimise(p: np.ndarray, nxt: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Drop unreachable states, merge equivalent ones, number states by discovery order."""
+    # reachable states in breadth-first order from the start
+    order, seen, queue = [], {start}, deque([start])
+    while queue:
+        s = queue.popleft()
+        order.append(s)
+        for t in nxt[s].ravel():
+            t = int(t)
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    index = {s: i for i, s in enumerate(order)}
+    p = p[order]
+    nxt = np.array([[[index[int(t)] for t in row] for row in nxt[s]] for s in order], np.int64)
+    # Moore partition refinement: start from classes of equal p, split by successor classes
+    _, block = np.unique(p, return_inverse=True)
+    while True:
+        signature = [(block[s], *block[nxt[s].ravel()]) for s in range(p.size)]
+        relabel: dict[tuple, int] = {}
+        new_block = np.array([relabel.setdefault(sig, len(relabel)) for sig in signature])
+        if len(relabel) == len(set(block.tolist())):
+            break
+        block = new_block
+    # renumber blocks by first appearance in BFS order (start state is 0)
+    first: dict[int, int] = {}
+    for s in range(p.size):
+        first.setdefault(int(block[s]), s)
+    reps = sorted(first.values())
+    number = {int(block[r]): i for i, r in enumerate(reps)}
+    p_min = np.array([p[r] for r in reps], dtype=np.float64)
+    nxt_min = np.array(
+        [[[number[int(block[t])] for t in row] for row in nxt[r]] for r in reps], dtype=np.int64
+    )
+    return p_min, nxt_min
+
+
+def from_rule(
+    initial: Hashable,
+    output: Callable[[Hashable], float],
+    step: Callable[[Hashable, Move, Move], Hashable],
+    *,
+    name: str,
+    memory_depth: float = math.inf,
+    source: str = "",
+    params: Mapping[str, Any] | None = None,
+    max_states: int = 100_000,
+) -> Strategy:
+    """Build an automaton from a rule on hashable "memory" keys.
+
+    ``output(key)`` is the probability of cooperating when the memory is ``key``;
+    ``step(key, my_move, their_move)`` is the memory after a round. States are the keys
+    reachable from ``initial``, found breadth first (at most ``max_states``).
+    """
+    index: dict[Hashable, int] = {initial: 0}
+    keys, queue = [initial], deque([initial])
+    transitions: list[list[list[int]]] = []
+    while queue:
+        key = queue.popleft()
+        rows = []
+        for mine in (C, D):
+            row = []
+            for theirs in (C, D):
+                nk = step(key, mine, theirs)
+                if nk not in index:
+                    if len(index) >= max_states:
+                        raise ValueError(f"{name}: more than {max_states} memory states")
+                    index[nk] = len(keys)
+                    keys.append(nk)
+                    queue.append(nk)
+                row.append(index[nk])
+            rows.append(row)
+        transitions.append(rows)
+    p = [_probability(output(k), f"{name}: output for memory {k!r}") for k in keys]
+    return Strategy(
+        p,
+        np.array(transitions, dtype=np.int64),
+        0,
+        name=name,
+        memory_depth=memory_depth,
+        source=source,
+        params=params,
+    )
+
+
+def memory_zero(p: float, *, name: str | None = None, source: str = "") -> Strategy:
+    """Cooperate with probability ``p`` every round, whatever happened (axelrod's ``Random``)."""
+    p = _probability(p, "p")
+    return Strategy(
+        [p],
+        np.zeros((1, 2, 2), np.int64),
+        0,
+        name=name or f"Random: {p:g}",
+        memory_depth=0,
+        source=source,
+        params={"p": p},
+    )
+
+
+def memory_one(
+    p: Sequence[float],
+    initial: float | str = "C",
+    *,
+    name: str | None = None,
+    source: str = "",
+) -> Strategy:
+    """A memory-one strategy ``p = (p_CC, p_CD, p_DC, p_DD)``.
+
+    ``p_XY`` is the probability of cooperating after a round in which this player played
+    ``X`` and the opponent ``Y`` (axelrod's ``MemoryOnePlayer`` order; Nowak & Sigmund 1990).
+    ``initial`` is the first move (``'C'``/``'D'``) or the probability of cooperating first.
+
+    Examples
+    --------
+    >>> tft = memory_one((1, 0, 1, 0), name="Tit For Tat")
+    >>> tft.moves("CDDC")
+    'CCDD'
+    >>> tft.n_states  # start, "opponent cooperated" and "opponent defected" merged to 2
+    2
+    """
+    if isinstance(p, str) or not hasattr(p, "__len__"):
+        raise TypeError(f"p must be a sequence of four probabilities, got {p!r}")
+    if len(p) != 4:
+        raise ValueError(f"p must have four entries (p_CC, p_CD, p_DC, p_DD), got {len(p)}")
+    probs = [_probability(v, f"p[{i}] ({lab})") for i, (v, lab) in enumerate(zip(p, _PAIRS))]
+    first = _probability(initial, "initial")
+    # state 0 is the first round; state 1 + 2*my + their remembers the last round
+    nxt = np.empty((5, 2, 2), np.int64)
+    for mine in (C, D):
+        for theirs in (C, D):
+            nxt[:, mine, theirs] = 1 + 2 * mine + theirs
+    label = name or f"Memory One: {tuple(float(x) for x in probs)}, {initial}"
+    return Strategy(
+        [first, *probs],
+        nxt,
+        0,
+        name=label,
+        memory_depth=0 if len(set(probs)) == 1 else 1,
+        source=source,
+        params={"p": tuple(probs), "initial": first},
+    )
+
+
+_PAIRS = ("p_CC", "p_CD", "p_DC", "p_DD")
+
+
+def cycler(pattern: str, *, name: str | None = None, source: str = "") -> Strategy:
+    """Repeat ``pattern`` (a string of C and D) forever, whatever the opponent does."""
+    if not isinstance(pattern, str) or not pattern:
+        raise ValueError(f"pattern must be a non-empty string of C and D, got {pattern!r}")
+    moves = [parse_move(ch, f"pattern[{i}]") for i, ch in enumerate(pattern)]
+    n = len(moves)
+    nxt = np.empty((n, 2, 2), np.int64)
+    for s in range(n):
+        nxt[s] = (s + 1) % n
+    return Strategy(
+        [1.0 if m == C else 0.0 for m in moves],
+        nxt,
+        0,
+        name=name or f"Cycler: {pattern.upper()}",
+        memory_depth=n - 1,
+        source=source,
+        params={"cycle": pattern.upper()},
+    )
+
+
+def fsm(
+    transitions: Iterable[Sequence[Any]],
+    initial_state: Hashable = 1,
+    initial_action: Any = "C",
+    *,
+    name: str,
+    source: str = "",
+) -> Strategy:
+    """A finite-state machine in axelrod's form.
+
+    ``transitions`` are rows ``(state, opponent_last_action, next_state, action)``: in
+    ``state``, having seen the opponent play ``opponent_last_action``, move to ``next_state``
+    and play ``action``. The first round plays ``initial_action`` in ``initial_state``. This
+    is a Mealy machine; its Moore form has one state per (machine state, action to play).
+    """
+    table: dict[tuple[Hashable, Move], tuple[Hashable, Move]] = {}
+    for k, row in enumerate(transitions):
+        if len(row) != 4:
+            raise ValueError(
+                f"{name}: transitions[{k}] must be (state, opponent_action, next_state, action)"
+            )
+        state, seen, nxt, action = row
+        key = (state, parse_move(seen, f"{name}: transitions[{k}] opponent_action"))
+        if key in table:
+            raise ValueError(f"{name}: two transitions for state {state!r} after {seen}")
+        table[key] = (nxt, parse_move(action, f"{name}: transitions[{k}] action"))
+    states = {s for s, _ in table}
+    for s in states | {initial_state}:
+        for m in (C, D):
+            if (s, m) not in table:
+                raise ValueError(f"{name}: no transition for state {s!r} after {'CD'[m]}")
+    first = parse_move(initial_action, "initial_action")
+
+    def step(key: tuple[Hashable, Move], mine: Move, theirs: Move) -> tuple[Hashable, Move]:
+        return table[(key[0], theirs)]
+
+    return from_rule(
+        (initial_state, first),
+        lambda key: 1.0 if key[1] == C else 0.0,
+        step,
+        name=name,
+        memory_depth=math.inf,
+        source=source,
+        params={"n_machine_states": len(states)},
+    )
+
+
+def _moves_key(moves: Iterable[Any], name: str) -> tuple[Move, ...]:
+    return tuple(parse_move(m, name) for m in moves)
+
+
+def lookup(
+    table: Mapping[Any, Any],
+    initial: str | Sequence[Any] = "",
+    *,
+    name: str,
+    source: str = "",
+) -> Strategy:
+    """A memory-n lookup table (axelrod's ``LookerUp`` / ``Gambler``).
+
+    Keys are ``(own_last_plays, opponent_last_plays)`` or ``(own_last_plays,
+    opponent_last_plays, opponent_openings)``, each a string such as ``"CD"`` (oldest first);
+    values are a move (``'C'``/``'D'``) or a probability of cooperating. The depths are the
+    lengths of the keys' parts and the table must hold every combination. For the first
+    ``max(depths)`` rounds the strategy plays ``initial`` (padded with C, as axelrod does).
+
+    Examples
+    --------
+    Tit For 2 Tats: defect only after two defections.
+
+    >>> t = {(own, opp): "D" if opp == "DD" else "C"
+    ...      for own in [""] for opp in ["CC", "CD", "DC", "DD"]}
+    >>> lookup(t, name="TF2T").moves("DDCDD")
+    'CCDCC'
+    """
+    if not isinstance(table, Mapping) or not table:
+        raise ValueError(f"{name}: table must be a non-empty mapping")
+    entries: dict[tuple, float] = {}
+    depths = None
+    for key, value in table.items():
+        parts = tuple(key)
+        if len(parts) == 2:
+            parts = (*parts, ())
+        if len(parts) != 3:
+            raise ValueError(f"{name}: table key {key!r} must have 2 or 3 parts")
+        parts = tuple(_moves_key(x, f"{name}: table key {key!r}") for x in parts)
+        d = tuple(len(x) for x in parts)
+        if depths is None:
+            depths = d
+        elif d != depths:
+            raise ValueError(f"{name}: table keys have different depths {depths} and {d}")
+        entries[parts] = _probability(value, f"{name}: table[{key!r}]")
+    own_d, opp_d, open_d = depths
+    expected = 2 ** (own_d + opp_d + open_d)
+    if len(entries) != expected:
+        raise ValueError(
+            f"{name}: table has {len(entries)} entries; depths {depths} need all {expected}"
+        )
+    table_depth = max(depths)
+    first = [
+        _probability(m, f"{name}: initial[{i}]")
+        for i, m in enumerate(initial if not isinstance(initial, str) else list(initial))
+    ][:table_depth]
+    first += [1.0] * (table_depth - len(first))
+
+    # memory: (rounds played capped at table_depth, own history, opponent history, openings)
+    def output(key: tuple) -> float:
+        turn, own, opp, openings = key
+        if turn < table_depth:
+            return first[turn]
+        return entries[(own[len(own) - own_d :], opp[len(opp) - opp_d :], openings)]
+
+    keep = max(own_d, opp_d)
+
+    def step(key: tuple, mine: Move, theirs: Move) -> tuple:
+        turn, own, opp, openings = key
+        own, opp = (own + (mine,))[-keep:] if keep else (), (opp + (theirs,))[-keep:] if keep else ()
+        if len(openings) < open_d:
+            openings = openings + (theirs,)
+        return (min(turn + 1, table_depth), own, opp, openings)
+
+    stochastic_memory = math.inf if open_d else table_depth
+    return from_rule(
+        (0, (), (), ()),
+        output,
+        step,
+        name=name,
+        memory_depth=stochastic_memory,
+        source=source,
+        params={"depths": depths},
+    )
