@@ -37,6 +37,7 @@ __all__ = [
     "cycler",
     "from_rule",
     "parse_move",
+    "PackedStrategies",
 ]
 
 Move = int
@@ -508,3 +509,30 @@ def lookup(
         source=source,
         params={"depths": depths},
     )
+
+
+class PackedStrategies:
+    """Strategies concatenated into the flat arrays the kernels take.
+
+    Attributes
+    ----------
+    p_coop : (total_states,) float64
+    next_state : (total_states, 2, 2) int64, state numbers local to each strategy
+    offsets : (k,) int64, first row (the initial state) of each strategy
+    sizes : (k,) int64, number of states of each strategy
+    deterministic : (k,) bool
+    """
+
+    __slots__ = ("p_coop", "next_state", "offsets", "sizes", "deterministic")
+
+    def __init__(self, strategies: Sequence[Strategy]) -> None:
+        if not strategies:
+            raise ValueError("need at least one strategy")
+        sizes = np.array([s.n_states for s in strategies], dtype=np.int64)
+        self.sizes = sizes
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.p_coop = np.ascontiguousarray(np.concatenate([s.p_coop for s in strategies]))
+        self.next_state = np.ascontiguousarray(
+            np.concatenate([s.next_state for s in strategies]).astype(np.int64)
+        )
+        self.deterministic = np.array([not s.stochastic for s in strategies], dtype=np.bool_)
