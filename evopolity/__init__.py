@@ -1,1 +1,60 @@
-"""evopolity."""
+"""evopolity: evolutionary game theory under institutions.
+
+Games, strategies as automata, numba match and Markov kernels, tournaments, and the axelrod
+bridge. ``import evopolity`` never imports axelrod (that takes ~10 s); the bridge does, when
+it is used.
+"""
+
+from evopolity.axelrod_bridge import from_axelrod, to_axelrod
+from evopolity.games import (
+    DonationGame,
+    Game,
+    MatrixGame,
+    PrisonersDilemma,
+    Snowdrift,
+    StagHunt,
+)
+from evopolity.strategies import library
+from evopolity.strategies.automaton import (
+    Strategy,
+    cycler,
+    fsm,
+    from_rule,
+    lookup,
+    memory_one,
+    memory_zero,
+)
+from evopolity.strategies.library import (
+    generous_tit_for_tat,
+    zd_extortion,
+    zd_generous,
+    zero_determinant,
+)
+from evopolity.tournament import Tournament, tournament
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DonationGame",
+    "Game",
+    "MatrixGame",
+    "PrisonersDilemma",
+    "Snowdrift",
+    "StagHunt",
+    "Strategy",
+    "Tournament",
+    "cycler",
+    "from_axelrod",
+    "from_rule",
+    "fsm",
+    "generous_tit_for_tat",
+    "library",
+    "lookup",
+    "memory_one",
+    "memory_zero",
+    "to_axelrod",
+    "tournament",
+    "zd_extortion",
+    "zd_generous",
+    "zero_determinant",
+]

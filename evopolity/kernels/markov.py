@@ -80,16 +80,26 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
 
 
 @jit()
-def finite_horizon(n, succ, prob, values, turns, out):
-    """Mean per-turn values over ``turns`` rounds: ``(1/T) sum_t pi_0 P^t values``."""
+def finite_horizon(n, succ, prob, values, turns, delta, out):
+    """Per-turn values over at most ``turns`` rounds, each round reached with prob. ``delta^t``.
+
+    ``sum_{t<T} delta^t pi_0 P^t values / sum_{t<T} delta^t``: with ``delta = 1`` the mean over
+    exactly ``T`` rounds; otherwise a geometric length capped at ``T`` (axelrod's ``Match``
+    with both ``turns`` and ``prob_end``), whose expected total and expected length are these
+    two sums.
+    """
     dist = np.zeros(n)
     new = np.zeros(n)
     dist[0] = 1.0
     acc = np.zeros(4)
+    weight = 1.0
+    total_weight = 0.0
     for _ in range(turns):
+        total_weight += weight
         for s in range(n):
             for c in range(4):
-                acc[c] += dist[s] * values[s, c]
+                acc[c] += weight * dist[s] * values[s, c]
+        weight *= delta
         new[:] = 0.0
         for s in range(n):
             if dist[s] != 0.0:
@@ -97,7 +107,7 @@ def finite_horizon(n, succ, prob, values, turns, out):
                     new[succ[s, o]] += dist[s] * prob[s, o]
         dist, new = new, dist
     for c in range(4):
-        out[c] = acc[c] / turns
+        out[c] = acc[c] / total_weight
 
 
 @jit()
@@ -333,18 +343,19 @@ def limit_of_means(n, succ, prob, values, out):
 def exact_pair(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_end, noise, out):
     """Exact per-turn (payoff_i, payoff_j, coop_i, coop_j) of one pair into ``out``.
 
-    ``turns = LIMIT_OF_MEANS`` (-1) asks for the limit of means; ``prob_end > 0`` for a
-    geometric length; otherwise ``turns`` rounds.
+    ``turns > 0``: that many rounds, or with ``prob_end > 0`` a geometric length capped at
+    ``turns``. ``turns = LIMIT_OF_MEANS`` (-1): the limit of means, or with ``prob_end > 0`` an
+    uncapped geometric length.
     """
     n, succ, prob, values = product_chain(
         p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise
     )
-    if prob_end > 0.0:
+    if turns > 0:
+        finite_horizon(n, succ, prob, values, turns, 1.0 - prob_end, out)
+    elif prob_end > 0.0:
         discounted(n, succ, prob, values, prob_end, out)
-    elif turns == LIMIT_OF_MEANS:
-        limit_of_means(n, succ, prob, values, out)
     else:
-        finite_horizon(n, succ, prob, values, turns, out)
+        limit_of_means(n, succ, prob, values, out)
 
 
 @jit(parallel=True)

@@ -40,6 +40,9 @@ def play_pair(
 ):
     """Play ``repetitions`` matches of the automata starting at rows ``off_i`` and ``off_j``.
 
+    Each match lasts ``turns`` rounds; with ``prob_end > 0`` a geometric number of rounds,
+    capped at ``turns`` when ``turns > 0`` (axelrod's ``Match`` semantics).
+
     Writes into ``out`` (length ``N_OUT``): pooled per-turn payoffs and cooperation rates of
     both players (totals over all turns of all repetitions divided by the number of turns),
     the sample standard deviations over repetitions of each player's per-turn payoff, and the
@@ -60,6 +63,8 @@ def play_pair(
         length = turns
         if prob_end > 0.0:
             length, counter = match_length(counter, prob_end)
+            if 0 < turns < length:
+                length = turns
         si = 0
         sj = 0
         rep_i = 0.0

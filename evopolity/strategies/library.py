@@ -1,0 +1,413 @@
+"""The strategy library: named automata with metadata, grouped into collections.
+
+Names are axelrod's display names (``str(player)``) wherever axelrod has the strategy, so
+results line up with axelrod's tournaments. ``get`` also accepts axelrod's class name
+(``"TitForTat"``) and is case-insensitive.
+
+>>> from evopolity import library
+>>> library.get("Tit For Tat").moves("CDDC")
+'CCDD'
+>>> [s.name for s in library.basic()][:3]
+['Alternator', 'Anti Tit For Tat', 'Bully']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from evopolity.games import C, D, Game, PrisonersDilemma
+from evopolity.strategies import _axelrod_tables as tables
+from evopolity.strategies import automaton as _automaton
+from evopolity.strategies.automaton import Strategy, cycler, from_rule, lookup, memory_zero
+
+__all__ = [
+    "Entry",
+    "names",
+    "get",
+    "entries",
+    "basic",
+    "classic",
+    "memory_one",
+    "fsm",
+    "lookups",
+    "cyclers",
+    "zero_determinant_strategies",
+    "all",
+    "collection",
+    "COLLECTIONS",
+    "generous_tit_for_tat",
+    "zero_determinant",
+    "zd_extortion",
+    "zd_generous",
+]
+
+
+# -- parametric families ------------------------------------------------------------------------
+def generous_tit_for_tat(q: float | None = None, game: Game | None = None) -> Strategy:
+    """Generous Tit For Tat: ``(1, q, 1, q)``, forgiving a defection with probability ``q``.
+
+    The default ``q = min(1 - (T - R)/(R - S), (R - P)/(T - P))`` is the largest forgiveness
+    that still keeps defection unprofitable (Nowak & Sigmund 1992; axelrod's ``GTFT``);
+    1/3 in the (3, 0, 5, 1) prisoner's dilemma.
+    """
+    if q is None:
+        R, S, T, P = (game or PrisonersDilemma()).rstp
+        q = min(1 - (T - R) / (R - S), (R - P) / (T - P))
+    return _automaton.memory_one(
+        (1, q, 1, q),
+        "C",
+        name=f"GTFT: {round(q, 2):g}",
+        source="Nowak & Sigmund 1992, Nature 355: 250",
+    )
+
+
+def zero_determinant(
+    phi: float, s: float, l: float, game: Game | None = None, *, name: str | None = None
+) -> Strategy:
+    """A zero-determinant (linear relation) memory-one strategy.
+
+    It enforces ``s (pi_X - l) = pi_Y - l`` between its own long-run payoff ``pi_X`` and its
+    opponent's ``pi_Y`` whatever the opponent does (Press & Dyson 2012, PNAS 109: 10409; the
+    parametrisation of Hilbe, Nowak & Sigmund 2013, PNAS 110: 6913, eq. 14):
+
+    ``p_CC = 1 - phi (1 - s)(R - l)``, ``p_CD = 1 - phi (s (l - S) + (T - l))``,
+    ``p_DC = phi ((l - S) + s (T - l))``, ``p_DD = phi (1 - s)(l - P)``.
+
+    Raises ``ValueError`` when ``(phi, s, l)`` do not give probabilities (the relation is not
+    enforceable in this game).
+    """
+    R, S, T, P = (game or PrisonersDilemma()).rstp
+    p = (
+        1 - phi * (1 - s) * (R - l),
+        1 - phi * (s * (l - S) + (T - l)),
+        phi * ((l - S) + s * (T - l)),
+        phi * (1 - s) * (l - P),
+    )
+    tolerance = 1e-12
+    if any(not (-tolerance <= x <= 1 + tolerance) for x in p):
+        raise ValueError(
+            f"zero-determinant parameters phi={phi:g}, s={s:g}, l={l:g} give probabilities "
+            f"{tuple(round(x, 4) for x in p)} outside [0, 1] in this game: choose a smaller phi"
+        )
+    p = tuple(min(1.0, max(0.0, x)) for x in p)
+    return _automaton.memory_one(
+        p,
+        "C",
+        name=name or f"ZD: {phi:g}, {s:g}, {l:g}",
+        source="Press & Dyson 2012; Hilbe, Nowak & Sigmund 2013",
+    )
+
+
+def _zd_phi_max(s: float, l: float, game: Game) -> float:
+    R, S, T, P = game.rstp
+    bounds = [
+        (1 - s) * (R - l),
+        s * (l - S) + (T - l),
+        (l - S) + s * (T - l),
+        (1 - s) * (l - P),
+    ]
+    return min(1.0 / b for b in bounds if b > 0)
+
+
+def zd_extortion(chi: float, phi: float | None = None, game: Game | None = None) -> Strategy:
+    """An extortionate ZD strategy: ``pi_X - P = chi (pi_Y - P)`` with ``chi >= 1``.
+
+    ``phi`` defaults to half its largest feasible value (Press & Dyson 2012).
+    """
+    if not chi >= 1:
+        raise ValueError(f"extortion factor chi must be >= 1, got {chi}")
+    game = game or PrisonersDilemma()
+    s = 1.0 / chi
+    phi = _zd_phi_max(s, game.P, game) / 2 if phi is None else phi
+    return zero_determinant(phi, s, game.P, game, name=f"ZD-Extort: chi={chi:g}")
+
+
+def zd_generous(chi: float, phi: float | None = None, game: Game | None = None) -> Strategy:
+    """A generous ZD strategy: ``pi_X - R = chi (pi_Y - R)`` with ``chi >= 1`` (Stewart &
+    Plotkin 2013, PNAS 110: 15348); ``phi`` defaults to half its largest feasible value."""
+    if not chi >= 1:
+        raise ValueError(f"generosity factor chi must be >= 1, got {chi}")
+    game = game or PrisonersDilemma()
+    s = 1.0 / chi
+    phi = _zd_phi_max(s, game.R, game) / 2 if phi is None else phi
+    return zero_determinant(phi, s, game.R, game, name=f"ZD-Generous: chi={chi:g}")
+
+
+# -- rules that are easier to state on the opponent's recent moves --------------------------------
+def _window_rule(
+    name: str, width: int, respond: Callable[[tuple[int, ...]], int], source: str
+) -> Strategy:
+    """A strategy that looks at the opponent's last ``width`` moves (fewer early on)."""
+    return from_rule(
+        (),
+        lambda seen: 1.0 if respond(seen) == C else 0.0,
+        lambda seen, mine, theirs: (seen + (theirs,))[-width:],
+        name=name,
+        memory_depth=width,
+        source=source,
+    )
+
+
+def _grudger() -> Strategy:
+    return from_rule(
+        False,
+        lambda grudge: 0.0 if grudge else 1.0,
+        lambda grudge, mine, theirs: grudge or theirs == D,
+        name="Grudger",
+        source="Friedman 1971 (grim trigger)",
+    )
+
+
+def _alternator() -> Strategy:
+    # plays C first, then the opposite of its own last (actual) move
+    return from_rule(
+        C,
+        lambda nxt: 1.0 if nxt == C else 0.0,
+        lambda nxt, mine, theirs: D if mine == C else C,
+        name="Alternator",
+        memory_depth=1,
+        source="Axelrod 1984",
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A library entry: how to build the strategy and what is known about it."""
+
+    name: str
+    build: Callable[[], Strategy]
+    collections: tuple[str, ...]
+    axelrod_class: str | None = None
+    source: str = ""
+
+
+def _m1(name, p, initial, source, cls, extra=()):
+    return Entry(
+        name,
+        lambda: _automaton.memory_one(p, initial, name=name, source=source),
+        ("memory_one", *extra),
+        cls,
+        source,
+    )
+
+
+def _zd_entry(name, cls, phi, s, l):
+    # l=None means "P" (ZD-Extort-2) or "R" (ZD-GTFT-2) of the game, as axelrod sets it
+    def build():
+        game = PrisonersDilemma()
+        base = {"P": game.P, "R": game.R}.get(l, l)
+        return zero_determinant(phi, s, base, game, name=name)
+
+    return Entry(name, build, ("memory_one", "zd"), cls, "Press & Dyson 2012; Hilbe et al. 2013")
+
+
+def _fsm_entry(name, data):
+    return Entry(
+        name,
+        lambda: _automaton.fsm(
+            data["transitions"],
+            data["initial_state"],
+            data["initial_action"],
+            name=name,
+            source=data["source"],
+        ),
+        ("fsm",),
+        data["class"],
+        data["source"],
+    )
+
+
+def _lookup_entry(name, data):
+    return Entry(
+        name,
+        lambda: lookup(data["table"], data["initial"], name=name, source=data["source"]),
+        ("lookup",),
+        data["class"],
+        data["source"],
+    )
+
+
+def _entries() -> list[Entry]:
+    ax = "Axelrod 1984"
+    out = [
+        Entry("Alternator", _alternator, ("basic",), "Alternator", ax),
+        _m1("Anti Tit For Tat", (0, 1, 0, 1), "C", "Hilbe et al. 2013", "AntiTitForTat",
+            ("basic",)),
+        _m1("Bully", (0, 1, 0, 1), "D", "Nachbar 1992", "Bully", ("basic",)),
+        Entry("Cooperator", lambda: memory_zero(1.0, name="Cooperator", source=ax),
+              ("basic", "memory_one"), "Cooperator", ax),
+        Entry("Cycler DC", lambda: cycler("DC", name="Cycler DC", source="Marc Harper"),
+              ("basic", "cycler"), "CyclerDC", "Marc Harper"),
+        Entry("Defector", lambda: memory_zero(0.0, name="Defector", source=ax),
+              ("basic", "memory_one"), "Defector", ax),
+        _m1("Suspicious Tit For Tat", (1, 0, 1, 0), "D", "Hilbe et al. 2013",
+            "SuspiciousTitForTat", ("basic",)),
+        _m1("Tit For Tat", (1, 0, 1, 0), "C", "Axelrod 1980", "TitForTat", ("basic",)),
+        _m1("Win-Shift Lose-Stay: D", (0, 1, 1, 0), "D", "Li 2011", "WinShiftLoseStay",
+            ("basic",)),
+        _m1("Win-Stay Lose-Shift", (1, 0, 0, 1), "C", "Nowak & Sigmund 1993, Nature 364: 56",
+            "WinStayLoseShift", ("basic",)),
+        Entry("Grudger", _grudger, ("classic",), "Grudger", "Friedman 1971"),
+        Entry("Tit For 2 Tats",
+              lambda: _window_rule("Tit For 2 Tats", 2, lambda h: D if h == (D, D) else C, ax),
+              ("classic",), "TitFor2Tats", ax),
+        Entry("Two Tits For Tat",
+              lambda: _window_rule("Two Tits For Tat", 2, lambda h: D if D in h else C, ax),
+              ("classic",), "TwoTitsForTat", ax),
+        Entry("Hard Tit For Tat",
+              lambda: _window_rule("Hard Tit For Tat", 3, lambda h: D if D in h else C,
+                                   "PD2017"),
+              ("classic",), "HardTitForTat", "PD2017"),
+        Entry("Hard Tit For 2 Tats",
+              lambda: _window_rule("Hard Tit For 2 Tats", 3,
+                                   lambda h: D if any(h[k] == h[k + 1] == D
+                                                      for k in range(len(h) - 1)) else C,
+                                   "Stewart & Plotkin 2012"),
+              ("classic",), "HardTitFor2Tats", "Stewart & Plotkin 2012"),
+        Entry("GTFT: 0.33", generous_tit_for_tat, ("memory_one",), "GTFT",
+              "Nowak & Sigmund 1992"),
+        Entry("Random: 0.5", lambda: memory_zero(0.5, name="Random: 0.5"),
+              ("memory_one",), "Random", ""),
+        _m1("First by Joss: 0.9", (0.9, 0, 0.9, 0), "C", "Axelrod 1980 (Joss)", "FirstByJoss"),
+        _m1("Soft Joss: 0.9", (1, 0.1, 1, 0.1), "C", "Prison's dilemma tournaments",
+            "SoftJoss"),
+        _m1("Firm But Fair", (1, 0, 1, 2 / 3), "C", "Frean 1994", "FirmButFair"),
+        _m1("Stochastic Cooperator", (0.935, 0.229, 0.266, 0.42), "C", "Adami & Hintze 2013",
+            "StochasticCooperator"),
+        _m1("Stochastic WSLS: 0.05", (0.95, 0.05, 0.05, 0.95), "C", "Marc Harper",
+            "StochasticWSLS"),
+        _zd_entry("ZD-Extortion: 0.2, 0.1, 1", "ZDExtortion", 0.2, 0.1, 1),
+        _zd_entry("ZD-Extort-2: 0.1111111111111111, 0.5", "ZDExtort2", 1 / 9, 0.5, "P"),
+        _zd_entry("ZD-Extort-2 v2: 0.125, 0.5, 1", "ZDExtort2v2", 1 / 8, 0.5, 1),
+        _zd_entry("ZD-Extort3: 0.11538461538461539, 0.3333333333333333, 1", "ZDExtort3",
+                  3 / 26, 1 / 3, 1),
+        _zd_entry("ZD-Extort-4: 0.23529411764705882, 0.25, 1", "ZDExtort4", 4 / 17, 0.25, 1),
+        _zd_entry("ZD-GEN-2: 0.125, 0.5, 3", "ZDGen2", 1 / 8, 0.5, 3),
+        _zd_entry("ZD-GTFT-2: 0.25, 0.5", "ZDGTFT2", 0.25, 0.5, "R"),
+        _zd_entry("ZD-Mischief: 0.1, 0.0, 1", "ZDMischief", 0.1, 0.0, 1),
+        _zd_entry("ZD-SET-2: 0.25, 0.0, 2", "ZDSet2", 0.25, 0.0, 2),
+    ]
+    for pattern in ("CCD", "CCCD", "CCCCCD", "CCCDCD", "DDC"):
+        name = f"Cycler {pattern}"
+        out.append(
+            Entry(name, lambda p=pattern, n=name: cycler(p, name=n, source="Marc Harper"),
+                  ("cycler",), f"Cycler{pattern}", "Marc Harper")
+        )
+    for name, data in tables.FSM.items():
+        out.append(_fsm_entry(name, data))
+    for name, data in tables.LOOKUP.items():
+        out.append(_lookup_entry(name, data))
+    return out
+
+
+@cache
+def _registry() -> dict[str, Entry]:
+    return {e.name: e for e in _entries()}
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for e in _registry().values():
+        table[e.name.casefold()] = e.name
+        if e.axelrod_class:
+            table.setdefault(e.axelrod_class.casefold(), e.name)
+        short = e.name.split(":")[0].strip().casefold()  # "GTFT: 0.33" -> "gtft"
+        table.setdefault(short, e.name)
+    return table
+
+
+@cache
+def _built(name: str) -> Strategy:
+    return _registry()[name].build()
+
+
+def names(collection_name: str = "all") -> list[str]:
+    """Names of the strategies in a collection (default: all), in library order."""
+    return [s.name for s in collection(collection_name)]
+
+
+def entries() -> list[Entry]:
+    """All library entries, with their metadata."""
+    return list(_registry().values())
+
+
+def get(name: str) -> Strategy:
+    """The strategy called ``name`` (display name or axelrod class name; any case)."""
+    if not isinstance(name, str):
+        raise TypeError(f"strategy name must be a string, got {name!r}")
+    key = _aliases().get(name.strip().casefold())
+    if key is None:
+        close = [n for n in _registry() if name.strip().casefold()[:4] in n.casefold()][:5]
+        hint = f"; did you mean one of {close}?" if close else ""
+        raise ValueError(
+            f"unknown strategy name {name!r}{hint} (evopolity.library.names() lists all "
+            f"{len(_registry())})"
+        )
+    return _built(key)
+
+
+COLLECTIONS: dict[str, str] = {
+    "basic": "axelrod's basic_strategies",
+    "classic": "deterministic classics: Grudger, Tit For 2 Tats, Two Tits For Tat, Hard TFT, ...",
+    "memory_one": "memory-one (and memory-zero) strategies, including ZD strategies",
+    "zd": "zero-determinant strategies of axelrod",
+    "cycler": "cyclers",
+    "fsm": "axelrod's finite-state machines",
+    "lookup": "axelrod's lookup tables (LookerUp and Gambler)",
+    "all": "every strategy in the library",
+}
+
+
+def collection(collection_name: str) -> list[Strategy]:
+    """The strategies of a named collection (see ``COLLECTIONS``)."""
+    if collection_name not in COLLECTIONS:
+        raise ValueError(
+            f"unknown collection {collection_name!r}; choose one of {sorted(COLLECTIONS)}"
+        )
+    return [
+        _built(e.name)
+        for e in _registry().values()
+        if collection_name == "all" or collection_name in e.collections
+    ]
+
+
+def basic() -> list[Strategy]:
+    """axelrod's ``basic_strategies``, same names, same order."""
+    return collection("basic")
+
+
+def classic() -> list[Strategy]:
+    """Deterministic classics beyond the basic set (Grudger, Tit For 2 Tats, ...)."""
+    return collection("classic")
+
+
+def memory_one() -> list[Strategy]:
+    """Memory-one and memory-zero strategies (including the ZD strategies)."""
+    return collection("memory_one")
+
+
+def zero_determinant_strategies() -> list[Strategy]:
+    """axelrod's zero-determinant strategies, with axelrod's parameters."""
+    return collection("zd")
+
+
+def cyclers() -> list[Strategy]:
+    return collection("cycler")
+
+
+def fsm() -> list[Strategy]:
+    """axelrod's finite-state machines (Ashlock's, the evolved FSMs, TF1-TF3, ...)."""
+    return collection("fsm")
+
+
+def lookups() -> list[Strategy]:
+    """axelrod's lookup-table strategies (LookerUp and Gambler families)."""
+    return collection("lookup")
+
+
+def all() -> list[Strategy]:  # noqa: A001 - ``library.all()`` reads as the issue asks
+    """Every strategy of the library."""
+    return collection("all")

@@ -1,0 +1,373 @@
+"""Round-robin tournaments: every strategy meets every other, and itself.
+
+The result is the interaction data every dynamic needs (DESIGN.md): ``A[i, j]`` the mean
+per-turn payoff of ``i`` against ``j`` and ``C[i, j]`` the fraction of ``i``'s moves that
+cooperate against ``j``. Pairs of automata are played by the numba kernels (simulated) or
+solved as Markov chains (``method="exact"``); axelrod players that are not automata are played
+by axelrod's own engine, pair by pair (the slow path).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evopolity.games import Game, as_game
+from evopolity.kernels import markov, match
+from evopolity.strategies import library
+from evopolity.strategies.automaton import PackedStrategies, Strategy
+
+__all__ = ["Tournament", "tournament", "resolve_strategies", "resolve_seed"]
+
+METHODS = ("simulate", "exact")
+
+
+def resolve_seed(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
+    """A ``SeedSequence`` from ``None`` (fresh entropy), a non-negative int or a sequence."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be a non-negative integer or None, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    return np.random.SeedSequence(int(seed))
+
+
+def resolve_strategies(strategies: Any) -> list[Any]:
+    """Strategies from a collection name, or a list of ``Strategy`` objects, library names
+    and axelrod players (converted to automata where possible)."""
+    from evopolity import axelrod_bridge
+
+    if isinstance(strategies, str):
+        return library.collection(strategies)
+    if isinstance(strategies, Strategy) or not isinstance(strategies, Iterable):
+        raise TypeError(
+            "strategies must be a collection name or a list of strategies, got "
+            f"{type(strategies).__name__}"
+        )
+    out: list[Any] = []
+    for k, item in enumerate(strategies):
+        if isinstance(item, Strategy):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(library.get(item))
+        elif axelrod_bridge.is_axelrod_player(item):
+            try:
+                out.append(axelrod_bridge.from_axelrod(item))
+            except ValueError:
+                out.append(item)  # not an automaton: axelrod's engine plays its pairs
+        else:
+            raise TypeError(
+                f"strategies[{k}] must be a Strategy, a library name or an axelrod player, "
+                f"got {type(item).__name__}"
+            )
+    if not out:
+        raise ValueError("strategies is empty: a tournament needs at least one strategy")
+    names = [str(s) for s in out]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(
+            f"strategies must have distinct names; repeated: {duplicates} "
+            "(use Strategy.renamed to tell copies apart)"
+        )
+    return out
+
+
+def _check_settings(turns, repetitions, noise, prob_end, method) -> None:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if turns is not None:
+        if isinstance(turns, bool) or not isinstance(turns, int | np.integer):
+            raise TypeError(f"turns must be a positive integer or None, got {turns!r}")
+        if turns < 1:
+            raise ValueError(f"turns must be a positive integer or None, got {turns}")
+    if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer):
+        raise TypeError(f"repetitions must be a positive integer, got {repetitions!r}")
+    if repetitions < 1:
+        raise ValueError(f"repetitions must be a positive integer, got {repetitions}")
+    try:
+        noise_f = float(noise)
+    except (TypeError, ValueError):
+        raise TypeError(f"noise must be a probability in [0, 1], got {noise!r}") from None
+    if not 0.0 <= noise_f <= 1.0:
+        raise ValueError(f"noise must be a probability in [0, 1], got {noise!r}")
+    if prob_end is not None:
+        try:
+            pe = float(prob_end)
+        except (TypeError, ValueError):
+            raise TypeError(f"prob_end must be a probability in (0, 1], got {prob_end!r}") from None
+        if not 0.0 < pe <= 1.0:
+            raise ValueError(f"prob_end must be a probability in (0, 1], got {prob_end!r}")
+    if turns is None and prob_end is None and method == "simulate":
+        raise ValueError(
+            "turns=None (the limit of means) can only be computed with method='exact'; "
+            "give a number of turns or a prob_end to simulate"
+        )
+
+
+class Tournament:
+    """The result of a round robin.
+
+    Attributes
+    ----------
+    payoffs : DataFrame
+        Mean per-turn payoff of the row strategy against the column strategy (index and
+        columns named ``player`` and ``opponent``). The diagonal is self-play: the mean of the
+        two copies' payoffs.
+    payoff_std : DataFrame
+        Standard deviation over repetitions of the row strategy's per-turn payoff (0 for an
+        exact result or a single repetition).
+    cooperation : DataFrame
+        Fraction of the row strategy's moves that cooperate against the column strategy.
+    turns_played : DataFrame
+        Number of turns each pair played in all (expected number for exact results).
+    strategies : list
+        The strategies, in order.
+    settings : dict
+        The parameters that made this tournament (game, turns, noise, ...).
+    """
+
+    def __init__(
+        self,
+        strategies: Sequence[Any],
+        payoffs: np.ndarray,
+        payoff_std: np.ndarray,
+        cooperation: np.ndarray,
+        turns_played: np.ndarray,
+        settings: dict[str, Any],
+    ) -> None:
+        names = pd.Index([str(s) for s in strategies], name="player")
+        columns = pd.Index(names, name="opponent")
+        self.strategies = list(strategies)
+        self.settings = settings
+        self.payoffs = pd.DataFrame(payoffs, index=names, columns=columns)
+        self.payoff_std = pd.DataFrame(payoff_std, index=names, columns=columns)
+        self.cooperation = pd.DataFrame(cooperation, index=names, columns=columns)
+        self.turns_played = pd.DataFrame(turns_played, index=names, columns=columns)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.payoffs.index)
+
+    @property
+    def game(self) -> Game:
+        return self.settings["game"]
+
+    def ranking(self) -> pd.DataFrame:
+        """Strategies ranked by mean per-turn payoff against all strategies (self included).
+
+        Columns: ``rank, strategy, mean_payoff, cooperation, min_payoff, max_payoff``.
+        """
+        frame = pd.DataFrame(
+            {
+                "strategy": self.payoffs.index,
+                "mean_payoff": self.payoffs.mean(axis=1).to_numpy(),
+                "cooperation": self.cooperation.mean(axis=1).to_numpy(),
+                "min_payoff": self.payoffs.min(axis=1).to_numpy(),
+                "max_payoff": self.payoffs.max(axis=1).to_numpy(),
+            }
+        )
+        frame = frame.sort_values(["mean_payoff", "strategy"], ascending=[False, True])
+        frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+        return frame.reset_index(drop=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy long form, one row per (player, opponent):
+        ``player, opponent, payoff, payoff_std, cooperation, turns``."""
+        frame = pd.DataFrame(
+            {
+                "payoff": self.payoffs.stack(),
+                "payoff_std": self.payoff_std.stack(),
+                "cooperation": self.cooperation.stack(),
+                "turns": self.turns_played.stack(),
+            }
+        )
+        return frame.reset_index()
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return (
+            f"<Tournament: {len(self.strategies)} strategies, {s['game'].describe()}, "
+            f"turns={s['turns']}, prob_end={s['prob_end']}, noise={s['noise']}, "
+            f"repetitions={s['repetitions']}, method={s['method']!r}>"
+        )
+
+
+def tournament(
+    strategies: Any,
+    game: Game | None = None,
+    turns: int | None = 200,
+    repetitions: int = 1,
+    noise: float = 0.0,
+    prob_end: float | None = None,
+    seed: int | np.random.SeedSequence | None = None,
+    method: str = "simulate",
+    threads: int | None = None,
+) -> Tournament:
+    """Play a round robin, self-play included.
+
+    Parameters
+    ----------
+    strategies : str or list
+        A collection name of the library (``"basic"``, ``"all"``, ...), or a list of
+        ``Strategy`` objects, library names and axelrod players.
+    game : Game, optional
+        Stage game (default: prisoner's dilemma with (R, S, T, P) = (3, 0, 5, 1)).
+    turns : int or None
+        Rounds per match. With ``prob_end`` it caps the geometric length (as axelrod's
+        ``Match``); ``None`` with ``prob_end`` means no cap; ``None`` without ``prob_end``
+        asks for the limit of means (``method="exact"`` only).
+    repetitions : int
+        Matches per pair (deterministic pairs without noise and of fixed length are played
+        once: every repetition would be the same).
+    noise : float
+        Probability that each intended move is flipped.
+    prob_end : float, optional
+        Probability that a match ends after each round (geometric lengths, mean 1/prob_end).
+    seed : int, SeedSequence or None
+        Fixes every result, whatever the number of threads. Pair ``(i, j)`` (positions in
+        ``strategies``) draws from its own stream.
+    method : {"simulate", "exact"}
+        ``"exact"`` solves each pair's Markov chain: expected per-turn payoffs for ``turns``
+        rounds, for geometric lengths, or in the limit of means.
+    threads : int, optional
+        numba threads for the kernels (default: numba's default, all cores).
+
+    Returns
+    -------
+    Tournament
+
+    Notes
+    -----
+    Per-turn payoffs pool all turns of all repetitions: total payoff over total turns. With
+    ``prob_end`` this is the expected total over the expected length, which is what the exact
+    solver computes.
+    """
+    _check_settings(turns, repetitions, noise, prob_end, method)
+    game = as_game(game)
+    players = resolve_strategies(strategies)
+    seed_seq = resolve_seed(seed)
+    noise = float(noise)
+    pe = 0.0 if prob_end is None else float(prob_end)
+    k = len(players)
+    native = [i for i, p in enumerate(players) if isinstance(p, Strategy)]
+    foreign = [i for i, p in enumerate(players) if not isinstance(p, Strategy)]
+    if method == "exact" and foreign:
+        names = [str(players[i]) for i in foreign]
+        raise ValueError(
+            f"method='exact' needs automata; these axelrod strategies are not: {names}"
+        )
+    if foreign and turns is None and prob_end is None:
+        raise ValueError("axelrod players need a number of turns or a prob_end")
+
+    payoffs = np.zeros((k, k))
+    std = np.zeros((k, k))
+    coop = np.zeros((k, k))
+    turns_played = np.zeros((k, k))
+    key = match.packed_seed(seed_seq)
+
+    # pairs (i, j >= i) of automata, flattened so that threads share the work evenly
+    nat = np.array(native, dtype=np.int64)
+    iu, ju = np.triu_indices(len(nat))
+    pair_i, pair_j = nat[iu], nat[ju]
+    if pair_i.size:
+        packed = _pack_positions(players, native)
+        out = _run_kernel(packed, pair_i, pair_j, game, turns, pe, noise, repetitions, key,
+                          method, threads)
+        _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out)
+    if foreign:
+        from evopolity.axelrod_bridge import play_with_axelrod
+
+        for i in range(k):
+            for j in range(i, k):
+                if i in foreign or j in foreign:
+                    pair_seq = np.random.SeedSequence(
+                        seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, i, j)
+                    )
+                    pair_seed = int(pair_seq.generate_state(1)[0])
+                    row = play_with_axelrod(players[i], players[j], game, turns, prob_end,
+                                            noise, repetitions, pair_seed)
+                    _fill(payoffs, std, coop, turns_played, np.array([i]), np.array([j]),
+                          row[None, :])
+    settings = {
+        "game": game,
+        "turns": turns,
+        "repetitions": repetitions,
+        "noise": noise,
+        "prob_end": prob_end,
+        "seed": seed_seq.entropy,
+        "method": method,
+    }
+    return Tournament(players, payoffs, std, coop, turns_played, settings)
+
+
+def _pack_positions(players: Sequence[Any], native: Sequence[int]) -> PackedStrategies:
+    """Pack the automata at their positions in ``players`` (an axelrod player's slot holds a
+    one-state placeholder the kernels never visit), so kernel seeds follow positions."""
+    placeholder = Strategy([0.0], np.zeros((1, 2, 2), np.int64), name="placeholder")
+    native = set(native)
+    return PackedStrategies([p if i in native else placeholder for i, p in enumerate(players)])
+
+
+def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetitions, key, method,
+                threads) -> np.ndarray:
+    import numba
+
+    previous = numba.get_num_threads()
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be a positive integer, got {threads!r}")
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        payoff = game.matrix
+        if method == "exact":
+            out = np.zeros((pair_i.size, markov.N_OUT))
+            markov.exact_pairs(
+                packed.p_coop, packed.next_state, packed.offsets, packed.sizes, pair_i, pair_j,
+                payoff, markov.LIMIT_OF_MEANS if turns is None else int(turns), prob_end,
+                noise, out,
+            )
+            full = np.zeros((pair_i.size, match.N_OUT))
+            full[:, : markov.N_OUT] = out
+            full[:, match.TURNS] = _expected_turns(turns, prob_end)
+            return full
+        out = np.zeros((pair_i.size, match.N_OUT))
+        match.play_pairs(
+            packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
+            pair_j, payoff, -1 if turns is None else int(turns), prob_end, noise, repetitions,
+            key, out,
+        )
+        return out
+    finally:
+        numba.set_num_threads(previous)
+
+
+def _expected_turns(turns: int | None, prob_end: float) -> float:
+    if prob_end > 0.0:
+        if turns is None:
+            return 1.0 / prob_end
+        return (1.0 - (1.0 - prob_end) ** turns) / prob_end
+    return math.inf if turns is None else float(turns)
+
+
+def _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out) -> None:
+    """Write kernel rows into the k x k matrices; self-play averages the two copies."""
+    c = match
+    for matrix, col_i, col_j in (
+        (payoffs, c.PAYOFF_I, c.PAYOFF_J),
+        (coop, c.COOP_I, c.COOP_J),
+        (std, c.STD_I, c.STD_J),
+        (turns_played, c.TURNS, c.TURNS),
+    ):
+        matrix[pair_i, pair_j] = out[:, col_i]
+        matrix[pair_j, pair_i] = out[:, col_j]
+        self_play = pair_i == pair_j
+        matrix[pair_i[self_play], pair_i[self_play]] = 0.5 * (
+            out[self_play, col_i] + out[self_play, col_j]
+        )
