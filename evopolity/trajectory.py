@@ -1,0 +1,180 @@
+"""The result of every dynamic: strategy frequencies over time.
+
+A :class:`Trajectory` holds ``times`` (T,), ``frequencies`` (T x k) over the named strategies,
+the parameters that produced it, and, for regimes with institutions, an optional macro state
+(T x j, named) and a list of scheduled events (shocks) marked by time. Results leave as pandas:
+``frame()`` tidy long (``time, strategy, frequency``), ``wide()`` time-indexed, ``final()`` the
+last state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Trajectory", "Event"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A marker on a trajectory: something scheduled happened at ``time`` (e.g. a shock)."""
+
+    time: float
+    kind: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Trajectory:
+    """Strategy frequencies over time.
+
+    Parameters
+    ----------
+    times : array_like, shape (T,)
+        Non-decreasing times (continuous time, or generations / events for discrete dynamics).
+    frequencies : array_like, shape (T, k)
+        Frequency of each strategy at each time (rows on the simplex; NaN rows mark times an
+        integrator did not reach).
+    strategies : sequence of str, length k
+        Strategy names (unique).
+    params : mapping, optional
+        The parameters that produced the trajectory (dynamic name, rates, seed, ...).
+    macro : array_like, shape (T, j), optional
+        Macro state (institution strength, legitimacy, ...) at each time.
+    macro_names : sequence of str, length j, optional
+        Names of the macro variables (required with ``macro``).
+    events : sequence of Event, optional
+        Scheduled events (shocks) marked on the trajectory.
+    info : mapping, optional
+        Outcome facts: e.g. ``status``, ``fixated``, ``winner``, ``generations``.
+    """
+
+    __slots__ = (
+        "times",
+        "frequencies",
+        "strategies",
+        "params",
+        "macro",
+        "macro_names",
+        "events",
+        "info",
+    )
+
+    def __init__(
+        self,
+        times: Sequence[float] | np.ndarray,
+        frequencies: Sequence[Sequence[float]] | np.ndarray,
+        strategies: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+        *,
+        macro: np.ndarray | None = None,
+        macro_names: Sequence[str] | None = None,
+        events: Sequence[Event] | None = None,
+        info: Mapping[str, Any] | None = None,
+    ) -> None:
+        t = np.asarray(times, dtype=np.float64)
+        x = np.asarray(frequencies, dtype=np.float64)
+        if t.ndim != 1:
+            raise ValueError(f"times must be 1-d, got shape {t.shape}")
+        if x.ndim != 2 or x.shape[0] != t.size:
+            raise ValueError(
+                f"frequencies must have shape (len(times), k) = ({t.size}, k), got {x.shape}"
+            )
+        if np.any(np.diff(t) < 0):
+            raise ValueError("times must be non-decreasing")
+        names = tuple(str(s) for s in strategies)
+        if len(names) != x.shape[1]:
+            raise ValueError(
+                f"strategies must name the {x.shape[1]} columns of frequencies, got {len(names)}"
+            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"strategies must be unique, got {names}")
+        m = None
+        mnames: tuple[str, ...] = ()
+        if macro is not None:
+            m = np.asarray(macro, dtype=np.float64)
+            if m.ndim == 1:
+                m = m[:, None]
+            if m.ndim != 2 or m.shape[0] != t.size:
+                raise ValueError(f"macro must have shape ({t.size}, j), got {m.shape}")
+            if macro_names is None or len(macro_names) != m.shape[1]:
+                raise ValueError(f"macro_names must name the {m.shape[1]} columns of macro")
+            mnames = tuple(str(s) for s in macro_names)
+            m.setflags(write=False)
+        elif macro_names:
+            raise ValueError("macro_names given without macro")
+        for a in (t, x):
+            a.setflags(write=False)
+        ev = tuple(events or ())
+        for e in ev:
+            if not isinstance(e, Event):
+                raise TypeError(f"events must hold Event objects, got {type(e).__name__}")
+        set_ = object.__setattr__
+        set_(self, "times", t)
+        set_(self, "frequencies", x)
+        set_(self, "strategies", names)
+        set_(self, "params", dict(params or {}))
+        set_(self, "macro", m)
+        set_(self, "macro_names", mnames)
+        set_(self, "events", ev)
+        set_(self, "info", dict(info or {}))
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError("Trajectory is immutable")
+
+    def __len__(self) -> int:
+        return int(self.times.size)
+
+    def __repr__(self) -> str:
+        dyn = self.params.get("dynamic", "dynamic")
+        span = f"t={self.times[0]:g}..{self.times[-1]:g}" if len(self) else "empty"
+        return f"<Trajectory {dyn}: {len(self)} times, {len(self.strategies)} strategies, {span}>"
+
+    @property
+    def k(self) -> int:
+        """Number of strategies."""
+        return len(self.strategies)
+
+    def wide(self) -> pd.DataFrame:
+        """Frequencies as a DataFrame indexed by ``time``, one column per strategy."""
+        return pd.DataFrame(
+            self.frequencies,
+            index=pd.Index(self.times, name="time"),
+            columns=pd.Index(self.strategies, name="strategy"),
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """Tidy long DataFrame with columns ``time, strategy, frequency`` (time-major)."""
+        T, k = self.frequencies.shape
+        return pd.DataFrame(
+            {
+                "time": np.repeat(self.times, k),
+                "strategy": pd.Categorical(
+                    np.tile(np.array(self.strategies, dtype=object), T),
+                    categories=list(self.strategies),
+                ),
+                "frequency": self.frequencies.reshape(-1),
+            }
+        )
+
+    def macro_frame(self) -> pd.DataFrame:
+        """The macro state as a DataFrame indexed by ``time`` (empty columns if none)."""
+        data = self.macro if self.macro is not None else np.empty((len(self), 0))
+        return pd.DataFrame(
+            data,
+            index=pd.Index(self.times, name="time"),
+            columns=pd.Index(self.macro_names, name="macro"),
+        )
+
+    def final(self) -> pd.Series:
+        """The last state: frequency of each strategy (named by ``time``)."""
+        if not len(self):
+            raise ValueError("empty trajectory has no final state")
+        return pd.Series(
+            self.frequencies[-1],
+            index=pd.Index(self.strategies, name="strategy"),
+            name=float(self.times[-1]),
+        )

@@ -1,0 +1,184 @@
+"""Replicator dynamics against results from theory.
+
+Sources: Maynard Smith (1982) *Evolution and the Theory of Games* (Hawk-Dove ESS at V/C);
+Hofbauer & Sigmund (1998) *Evolutionary Games and Population Dynamics*, 7.7 (rock-paper-
+scissors: x1 x2 x3 is a constant of motion for the zero-sum game, increases to the barycentre
+when win > loss and decreases towards the heteroclinic cycle when win < loss); Nowak (2006)
+*Evolutionary Dynamics*, ch. 3 (mutation-selection balance of the replicator-mutator).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from evopolity.dynamics import discrete_replicator, payoff_matrix, replicator
+
+
+def hawk_dove(V, C):
+    return np.array([[(V - C) / 2, V], [0.0, V / 2]])
+
+
+@pytest.mark.parametrize("method", ["dopri5", "rk4"])
+@pytest.mark.parametrize("V, C", [(2.0, 3.0), (1.0, 4.0)])
+@pytest.mark.parametrize("x_hawk", [0.02, 0.98])
+def test_hawk_dove_converges_to_v_over_c_from_both_sides(V, C, x_hawk, method):
+    # Maynard Smith (1982): for C > V the mixed ESS has hawks at frequency V / C.
+    tr = replicator(hawk_dove(V, C), x0=[x_hawk, 1 - x_hawk], t_max=400, method=method)
+    assert tr.final()["0"] == pytest.approx(V / C, abs=1e-6)
+    hawks = tr.frequencies[:, 0]
+    # monotone approach from the side it started on
+    assert np.all(np.diff(hawks) * np.sign(V / C - x_hawk) >= -1e-7)
+
+
+def rps(win, loss):
+    return np.array([[0.0, -loss, win], [win, 0.0, -loss], [-loss, win, 0.0]])
+
+
+def test_zero_sum_rps_conserves_the_product_of_frequencies():
+    # Hofbauer & Sigmund (1998) 7.7: d/dt log(x1 x2 x3) = (win - loss)(1 - 3 x.x)/... = 0.
+    tr = replicator(rps(1.0, 1.0), x0=[0.5, 0.3, 0.2], t_max=1000, n_points=10001)
+    p = tr.frequencies.prod(axis=1)
+    assert np.max(np.abs(p - 0.03)) < 1e-6
+    # and it keeps cycling: the first strategy goes up and down many times
+    assert tr.frequencies[:, 0].max() > 0.5 and tr.frequencies[:, 0].min() < 0.2
+
+
+def test_rps_with_win_above_loss_spirals_in_to_the_barycentre():
+    tr = replicator(rps(2.0, 1.0), x0=[0.8, 0.1, 0.1], t_max=300)
+    p = tr.frequencies.prod(axis=1)
+    assert np.all(np.diff(p) >= -1e-12)  # x1 x2 x3 is a Lyapunov function
+    np.testing.assert_allclose(tr.final().to_numpy(), [1 / 3] * 3, atol=1e-6)
+
+
+def test_rps_with_win_below_loss_spirals_out():
+    tr = replicator(rps(1.0, 2.0), x0=[0.4, 0.3, 0.3], t_max=100)
+    p = tr.frequencies.prod(axis=1)
+    assert np.all(np.diff(p) <= 1e-12)
+    assert p[-1] < p[0] / 100
+    assert tr.frequencies.min() >= 0.0
+
+
+@pytest.mark.parametrize("mu", [0.01, 0.1, 0.3])
+def test_replicator_mutator_rest_point_is_the_mutation_selection_balance(mu):
+    # Constant fitness f = (1 + s, 1), uniform mutation mu: x' = (1+s)(1-mu)x + mu(1-x) - x phi,
+    # phi = 1 + s x, whose rest point in [0, 1] solves s x^2 - (s(1 - mu) - 2 mu) x - mu = 0
+    # (Nowak 2006, ch. 3, mutation-selection balance).
+    s = 0.5
+    A = np.array([[1 + s, 1 + s], [1.0, 1.0]])
+    b = s * (1 - mu) - 2 * mu
+    expected = (b + np.sqrt(b * b + 4 * s * mu)) / (2 * s)
+    tr = replicator(A, x0=[0.01, 0.99], t_max=500, mutation=mu)
+    assert tr.final()["0"] == pytest.approx(expected, abs=1e-7)
+    # the same with the mutation matrix written out
+    Q = np.array([[1 - mu, mu], [mu, 1 - mu]])
+    tr = replicator(A, x0=[0.99, 0.01], t_max=500, mutation=Q)
+    assert tr.final()["0"] == pytest.approx(expected, abs=1e-7)
+
+
+def test_neutral_mutation_drives_to_uniform():
+    # With equal fitness and uniform mutation, x_i' = mu (1/(k-1)) (1 - k x_i)...: rest at 1/k.
+    tr = replicator(np.ones((4, 4)), x0=[0.7, 0.1, 0.1, 0.1], t_max=2000, mutation=0.05)
+    np.testing.assert_allclose(tr.final().to_numpy(), 0.25, atol=1e-7)
+
+
+def test_dense_output_times_and_names_from_a_dataframe():
+    names = ["Hawk", "Dove"]
+    df = pd.DataFrame(hawk_dove(2, 3), index=names, columns=names)
+    times = [0.0, 0.5, 2.0, 7.25]
+    tr = replicator(df.loc[:, ["Dove", "Hawk"]], x0={"Hawk": 0.1, "Dove": 0.9}, times=times)
+    assert tr.strategies == ("Hawk", "Dove")
+    np.testing.assert_array_equal(tr.times, times)
+    # dense output agrees with the RK4 solution at the same times
+    rk = replicator(df, x0=[0.1, 0.9], times=times, method="rk4", dt=1e-3)
+    np.testing.assert_allclose(tr.frequencies, rk.frequencies, atol=1e-7)
+
+
+def test_object_with_payoffs_attribute_is_accepted():
+    class Result:
+        payoffs = pd.DataFrame([[3.0, 0.0], [5.0, 1.0]], index=["C", "D"], columns=["C", "D"])
+
+    A, names = payoff_matrix(Result())
+    assert names == ("C", "D") and A[1, 0] == 5.0
+
+
+@pytest.mark.parametrize(
+    "payoffs, match",
+    [
+        (np.ones((2, 3)), "square"),
+        (np.array([[1.0, np.nan], [0, 1]]), "finite"),
+        (pd.DataFrame(np.eye(2), index=["a", "b"], columns=["a", "c"]), "same strategy names"),
+    ],
+)
+def test_invalid_payoffs_are_refused_naming_the_parameter(payoffs, match):
+    with pytest.raises(ValueError, match=match) as info:
+        replicator(payoffs)
+    assert "payoffs" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"x0": [0.5, 0.6]}, "x0 must sum to 1"),
+        ({"x0": [1.2, -0.2]}, "x0 must hold non-negative"),
+        ({"mutation": 1.5}, "mutation rate must lie in"),
+        ({"t_max": -1.0}, "t_max"),
+        ({"times": [0.0, 2.0, 1.0]}, "strictly increasing"),
+    ],
+)
+def test_invalid_arguments_are_refused(kw, match):
+    with pytest.raises(ValueError, match=match):
+        replicator(hawk_dove(2, 3), **kw)
+
+
+def test_discrete_replicator_refuses_nonpositive_payoffs_or_shifts_them():
+    pd_game = [[3.0, 0.0], [5.0, 1.0]]
+    with pytest.raises(ValueError, match="positive"):
+        discrete_replicator(pd_game, [0.5, 0.5], 10)
+    tr = discrete_replicator(pd_game, [0.5, 0.5], 50, nonpositive="shift")
+    assert tr.params["shift"] == 1.0
+    assert tr.final()["1"] > 0.99  # defection takes over
+
+
+def test_discrete_replicator_one_step_is_the_ecological_map():
+    # Axelrod (1984) ch. 2: x_i' = x_i f_i / sum_j x_j f_j with f = A x.
+    A = np.array([[3.0, 1.0, 2.0], [4.0, 1.5, 1.0], [2.0, 2.0, 2.0]])
+    x = np.array([0.2, 0.5, 0.3])
+    f = A @ x
+    tr = discrete_replicator(A, x, 1)
+    np.testing.assert_allclose(tr.frequencies[1], x * f / (x @ f), rtol=1e-14)
+    assert tr.times.tolist() == [0.0, 1.0]
+
+
+games = st.integers(2, 5).flatmap(
+    lambda k: st.tuples(
+        arrays(np.float64, (k, k), elements=st.floats(-10, 10)),
+        arrays(np.float64, (k,), elements=st.floats(0.0, 1.0)),
+        st.permutations(range(k)),
+    )
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(games)
+def test_random_games_never_leave_the_simplex(case):
+    A, w, _ = case
+    x0 = (w + 1e-3) / (w + 1e-3).sum()
+    tr = replicator(A, x0=x0, t_max=50, n_points=101)
+    x = tr.frequencies[np.isfinite(tr.frequencies[:, 0])]
+    assert x.min() >= 0.0
+    np.testing.assert_allclose(x.sum(axis=1), 1.0, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(games)
+def test_relabelling_strategies_permutes_the_trajectory(case):
+    A, w, perm = case
+    perm = np.array(perm)
+    x0 = (w + 1e-3) / (w + 1e-3).sum()
+    a = replicator(A, x0=x0, t_max=5, n_points=11, rtol=1e-10, atol=1e-12)
+    b = replicator(A[np.ix_(perm, perm)], x0=x0[perm], t_max=5, n_points=11, rtol=1e-10,
+                   atol=1e-12)
+    np.testing.assert_allclose(b.frequencies, a.frequencies[:, perm], atol=1e-7)
