@@ -1,0 +1,188 @@
+"""The ``evopolity`` command line.
+
+``evopolity tournament`` plays a round robin and prints the ranking; later subcommands run the
+regime comparison and sweeps. Bad input gives one line on stderr and exit code 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """A user error the CLI reports in one line with exit code 2."""
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _game(spec: str):
+    from evopolity import games
+
+    name, _, args = spec.partition(":")
+    kinds = {
+        "pd": games.PrisonersDilemma,
+        "prisoners-dilemma": games.PrisonersDilemma,
+        "snowdrift": games.Snowdrift,
+        "stag-hunt": games.StagHunt,
+        "matrix": games.MatrixGame,
+        "donation": games.DonationGame,
+    }
+    if name not in kinds:
+        raise UsageError(f"--game: unknown game {name!r}; choose one of {sorted(kinds)}")
+    try:
+        values = [float(x) for x in args.split(",")] if args else []
+    except ValueError:
+        raise UsageError(f"--game: payoffs must be numbers, got {args!r}") from None
+    try:
+        return kinds[name](*values)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"--game: {exc}") from None
+
+
+def _strategies(spec: str) -> list:
+    from evopolity.strategies import library
+
+    items = [s.strip() for s in spec.split(",") if s.strip()]
+    if not items:
+        raise UsageError("--strategies: give a collection name or comma-separated names")
+    out = []
+    for item in items:
+        if item in library.COLLECTIONS:
+            out.extend(library.collection(item))
+        else:
+            out.append(library.get(item))
+    return out
+
+
+def _check_out(path: Path) -> None:
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise UsageError(f"--out: use a .csv or .parquet file name, got {str(path)!r}")
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    _check_out(path)
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if suffix == ".csv":
+        frame.to_csv(tmp, index=False)
+    else:
+        frame.to_parquet(tmp, index=False)
+    tmp.replace(path)  # atomic: a reader never sees half a file
+
+
+def _cmd_tournament(args: argparse.Namespace) -> int:
+    import evopolity as ep
+
+    if args.out:
+        _check_out(Path(args.out))
+    strategies = _strategies(args.strategies)
+    game = _game(args.game) if args.game else None
+    turns = None if args.turns == 0 else args.turns
+    result = ep.tournament(
+        strategies,
+        game=game,
+        turns=turns,
+        repetitions=args.repetitions,
+        noise=args.noise,
+        prob_end=args.prob_end,
+        seed=args.seed,
+        method=args.method,
+    )
+    ranking = result.ranking()
+    with pd.option_context("display.width", 120, "display.max_rows", 500):
+        print(repr(result))
+        print(ranking.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    if args.out:
+        _write(result.to_frame(), Path(args.out))
+        print(f"wrote {len(result.to_frame())} rows to {args.out}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block): ``evopolity tournament: error: ...``."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="evopolity",
+        description="Evolutionary game theory under institutions.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    t = sub.add_parser(
+        "tournament",
+        help="play a round robin and print the ranking",
+        description="Play a round robin (self-play included) and print the ranking.",
+    )
+    t.add_argument(
+        "--strategies",
+        default="basic",
+        help="a collection (basic, classic, memory_one, zd, cycler, fsm, lookup, all) or "
+        "comma-separated strategy names (default: basic)",
+    )
+    t.add_argument("--turns", type=int, default=200, help="rounds per match; 0 = none "
+                   "(limit of means with --method exact, or uncapped with --prob-end)")
+    t.add_argument("--repetitions", type=_positive_int, default=10)
+    t.add_argument("--noise", type=_probability, default=0.0,
+                   help="probability of flipping each move")
+    t.add_argument("--prob-end", type=_probability, default=None,
+                   help="probability that a match ends after each round")
+    t.add_argument("--game", default=None,
+                   help="pd[:R,S,T,P], snowdrift[:R,S,T,P], stag-hunt[:R,S,T,P], "
+                   "donation[:b,c] or matrix:R,S,T,P (default: pd:3,0,5,1)")
+    t.add_argument("--method", choices=("simulate", "exact"), default="simulate")
+    t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--out", default=None, help="write the tidy frame to FILE.csv or FILE.parquet")
+    t.set_defaults(run=_cmd_tournament)
+    return parser
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its one-line usage error
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except (UsageError, ValueError, TypeError) as exc:
+        print(f"evopolity {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
