@@ -80,17 +80,19 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
     player.set_match_attributes(length=-1, game=axl.Game(*game_.rstp), noise=0)
     name = str(player)
     kind = type(player)
-    strategies = axl.strategies
+
+    def base(module: str, cls: str):
+        return getattr(importlib.import_module(f"axelrod.strategies.{module}"), cls).strategy
 
     # the library's own strategies, when the player has the library's parameters
     for entry in library.entries():
         if entry.axelrod_class == kind.__name__ and entry.name == name:
             if game is None or "memory_one" not in entry.collections:
                 return library.get(entry.name)
-    if kind.strategy is strategies.memoryone.MemoryOnePlayer.strategy:
+    if kind.strategy is base("memoryone", "MemoryOnePlayer"):
         vector = tuple(float(v) for v in player._four_vector.values())
         return automaton.memory_one(vector, str(player._initial), name=name, source="axelrod")
-    if kind.strategy is strategies.finite_state_machines.FSMPlayer.strategy:
+    if kind.strategy is base("finite_state_machines", "FSMPlayer"):
         transitions = [
             (s, str(a), n, str(b)) for (s, a), (n, b) in player.fsm.state_transitions.items()
         ]
@@ -101,7 +103,7 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
             name=name,
             source="axelrod",
         )
-    if kind.strategy in (strategies.lookerup.LookerUp.strategy, strategies.gambler.Gambler.strategy):
+    if kind.strategy in (base("lookerup", "LookerUp"), base("gambler", "Gambler")):
         table = {
             (_moves(k.self_plays), _moves(k.op_plays), _moves(k.op_openings)): (
                 str(v) if hasattr(v, "name") else float(v)
@@ -110,9 +112,9 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
         }
         return automaton.lookup(table, _moves(player.initial_actions), name=name,
                                 source="axelrod")
-    if kind.strategy is strategies.cycler.Cycler.strategy:
+    if kind.strategy is base("cycler", "Cycler"):
         return automaton.cycler(player.cycle, name=name, source="axelrod")
-    if kind.strategy is strategies.rand.Random.strategy:
+    if kind.strategy is base("rand", "Random"):
         return automaton.memory_zero(player.p, name=name, source="axelrod")
     raise ValueError(
         f"axelrod strategy {name!r} ({kind.__name__}) is not a finite automaton evopolity can "
@@ -141,6 +143,7 @@ def _automaton_player_class():
             super().__init__()
             self.strategy_automaton = strategy
             self.name = strategy.name
+            self.classifier = dict(self.classifier)  # per instance: the class dict is shared
             self.classifier["stochastic"] = strategy.stochastic
             self.classifier["memory_depth"] = strategy.memory_depth
             self._state = 0
@@ -158,7 +161,10 @@ def _automaton_player_class():
                 mine = 0 if self.history[-1] == axl.Action.C else 1
                 theirs = 0 if opponent.history[-1] == axl.Action.C else 1
                 self._state = int(a.next_state[self._state, mine, theirs])
-            return self._random.random_choice(float(a.p_coop[self._state]))
+            p = float(a.p_coop[self._state])
+            if p in (0.0, 1.0):  # axelrod seeds only stochastic players
+                return axl.Action.C if p == 1.0 else axl.Action.D
+            return self._random.random_choice(p)
 
     return AutomatonPlayer
 

@@ -149,8 +149,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--turns", type=int, default=200, help="rounds per match; 0 = none "
                    "(limit of means with --method exact, or uncapped with --prob-end)")
     t.add_argument("--repetitions", type=_positive_int, default=10)
-    t.add_argument("--noise", type=_probability, default=0.0,
-                   help="probability of flipping each move")
+    t.add_argument("--noise", type=_probability, default=0.01,
+                   help="probability of flipping each move (default: 0.01)")
     t.add_argument("--prob-end", type=_probability, default=None,
                    help="probability that a match ends after each round")
     t.add_argument("--game", default=None,

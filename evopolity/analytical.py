@@ -1,0 +1,245 @@
+"""Finite populations, solved: fixation probabilities, stationary distributions, gradients.
+
+The exact counterparts of the simulations in :mod:`evopolity.finite` (same processes, same
+conventions: payoffs exclude self-interaction, Moran fitness ``1 - w + w pi``, Fermi
+imitation ``1 / (1 + exp(-beta (pi_model - pi_focal)))``).
+
+References
+----------
+Nowak, Sasaki, Taylor & Fudenberg (2004), "Emergence of cooperation and evolutionary
+stability in finite populations", Nature 428, 646-650.
+Traulsen, Nowak & Pacheco (2006), "Stochastic dynamics of invasion and fixation",
+Phys. Rev. E 74, 011909.
+Fudenberg & Imhof (2006), "Imitation processes with small mutations", J. Econ. Theory 131.
+Grassmann, Taksar & Heyman (1985), "Regenerative analysis and steady state distributions for
+Markov chains", Oper. Res. 33, 1107-1116.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from evopolity.dynamics import _positive_float, _positive_int, payoff_matrix
+from evopolity.kernels import analytical as _ak
+from evopolity.kernels.markov import gth_stationary
+
+__all__ = [
+    "fixation_probability",
+    "fixation_matrix",
+    "stationary_distribution",
+    "gradient_of_selection",
+]
+
+Rule = Literal["moran", "fermi"]
+MAX_BAND_BYTES = 2_000_000_000
+
+
+def _rule(rule: Any, selection: Any, A: np.ndarray) -> tuple[int, float]:
+    """Kernel code and validated intensity of selection for ``rule``."""
+    if rule == "moran":
+        w = _positive_float(selection, "selection", allow_zero=True)
+        if w > 1.0:
+            raise ValueError(f"selection must lie in [0, 1] for rule='moran', got {selection!r}")
+        low = 1.0 - w + w * float(A.min())
+        if low <= 0.0:
+            raise ValueError(
+                f"selection = {w:g} gives non-positive Moran fitness 1 - w + w * min(payoffs) "
+                f"= {low:g}; lower selection or shift the payoffs"
+            )
+        return _ak.MORAN, w
+    if rule == "fermi":
+        return _ak.FERMI, _positive_float(selection, "selection", allow_zero=True)
+    raise ValueError(f"rule must be 'moran' or 'fermi', got {rule!r}")
+
+
+def _index(which: Any, names: tuple[str, ...], name: str) -> int:
+    if isinstance(which, str):
+        if which not in names:
+            raise ValueError(f"{name} must be a strategy name in {list(names)}, got {which!r}")
+        return names.index(which)
+    if isinstance(which, bool) or not isinstance(which, int | np.integer):
+        raise TypeError(f"{name} must be a strategy index or name, got {which!r}")
+    if not 0 <= which < len(names):
+        raise ValueError(f"{name} must lie in [0, {len(names) - 1}], got {which}")
+    return int(which)
+
+
+def fixation_probability(
+    payoffs: Any,
+    N: int,
+    rule: Rule = "moran",
+    selection: float = 1.0,
+    mutant: int | str = 0,
+    resident: int | str = 1,
+    *,
+    log: bool = False,
+) -> float:
+    r"""Probability that a single ``mutant`` takes over a population of ``N - 1`` ``resident``.
+
+    .. math::
+
+        \rho = \Big(1 + \sum_{k=1}^{N-1} \prod_{j=1}^{k} \gamma_j\Big)^{-1},
+        \qquad \gamma_j = \frac{T^-(j)}{T^+(j)}
+
+    with, for ``j`` mutants, :math:`\pi_A = ((j-1)a + (N-j)b)/(N-1)`,
+    :math:`\pi_B = (jc + (N-j-1)d)/(N-1)` (``a, b, c, d`` the mutant/resident entries of
+    ``A``), and :math:`\gamma_j = (1-w+w\pi_B)/(1-w+w\pi_A)` for the Moran process (Nowak et
+    al. 2004) or :math:`\gamma_j = e^{-\beta(\pi_A-\pi_B)}` for the Fermi rule (Traulsen et
+    al. 2006). The sum is taken in log space, so ``1e-30`` is returned as such.
+
+    Parameters
+    ----------
+    payoffs : array_like, DataFrame or object with ``.payoffs``
+    N : int
+        Population size (>= 2).
+    rule : {"moran", "fermi"}
+    selection : float
+        ``w`` in [0, 1] (Moran; fitnesses must stay positive) or ``beta >= 0`` (Fermi).
+    mutant, resident : int or str
+        Strategy indices or names.
+    log : bool
+        Return ``log(rho)`` (for probabilities below 1e-308).
+
+    Examples
+    --------
+    >>> float(round(fixation_probability([[1, 2], [3, 1]], N=4) * 45, 12))  # Nowak et al.
+    8.0
+    """
+    A, names = payoff_matrix(payoffs)
+    code, s = _rule(rule, selection, A)
+    N = _positive_int(N, "N", 2)
+    m = _index(mutant, names, "mutant")
+    r = _index(resident, names, "resident")
+    if m == r:
+        value = -math.log(N)
+    else:
+        value = _ak.log_fixation(code, A[m, m], A[m, r], A[r, m], A[r, r], N, s)
+    return float(value) if log else math.exp(value)
+
+
+def fixation_matrix(
+    payoffs: Any,
+    N: int,
+    rule: Rule = "moran",
+    selection: float = 1.0,
+    *,
+    log: bool = False,
+) -> pd.DataFrame:
+    """Fixation probabilities of every single mutant (rows) in every resident (columns).
+
+    ``out.loc[m, r]`` is :func:`fixation_probability` with ``mutant=m, resident=r``; the
+    diagonal holds the neutral ``1 / N``. With ``log=True`` the entries are ``log(rho)``.
+    """
+    A, names = payoff_matrix(payoffs)
+    code, s = _rule(rule, selection, A)
+    N = _positive_int(N, "N", 2)
+    out = np.empty_like(A)
+    _ak.log_fixation_matrix(code, A, N, s, out)
+    index = pd.Index(names, name="mutant")
+    columns = pd.Index(names, name="resident")
+    return pd.DataFrame(out if log else np.exp(out), index=index, columns=columns)
+
+
+def stationary_distribution(
+    payoffs: Any,
+    N: int,
+    rule: Rule = "moran",
+    selection: float = 1.0,
+    mutation: float | None = None,
+    *,
+    states: bool = False,
+) -> pd.Series | pd.DataFrame:
+    r"""Long-run distribution of the finite population under mutation and selection.
+
+    ``mutation=None``: the small-mutation limit (Fudenberg & Imhof 2006). The population is
+    almost always monomorphic; from ``r`` a mutant of each other strategy ``m`` arises with
+    probability ``1/(k-1)`` and fixes with :math:`\rho_{m,r}`, which gives the embedded chain
+    :math:`M_{rm} = \rho_{m,r}/(k-1)` on the ``k`` monomorphic states. Its stationary
+    distribution (solved by GTH elimination) is returned as a Series over strategies.
+
+    ``mutation=mu`` in (0, 1]: the full chain on all :math:`\binom{N+k-1}{k-1}` compositions,
+    with the mutation of :func:`~evopolity.finite.moran` /
+    :func:`~evopolity.finite.pairwise_comparison` (to a uniformly chosen other strategy). It is
+    solved exactly by GTH elimination within the band the lexicographic order of compositions
+    gives (O(S b^2) for S states and half-bandwidth b; k = 3, N = 100 in milliseconds).
+    Returns the mean frequency of each strategy, or with ``states=True`` a DataFrame of all
+    compositions (one count column per strategy) and their ``probability``.
+    """
+    A, names = payoff_matrix(payoffs)
+    code, s = _rule(rule, selection, A)
+    N = _positive_int(N, "N", 2)
+    k = A.shape[0]
+    if k < 2:
+        raise ValueError("payoffs must have at least 2 strategies for a stationary distribution")
+    if mutation is None:
+        if states:
+            raise ValueError("states=True needs a mutation rate (the full chain)")
+        logrho = np.empty_like(A)
+        _ak.log_fixation_matrix(code, A, N, s, logrho)
+        # M[r, m] = rho[m, r] / (k - 1); scale by the largest entry (stationary law unchanged)
+        off = logrho.T.copy()
+        np.fill_diagonal(off, -np.inf)
+        M = np.exp(off - off.max())
+        if np.any(M.sum(axis=1) == 0.0):
+            raise ValueError("the small-mutation chain is reducible: a state cannot be left")
+        pi = gth_stationary(M)
+        return pd.Series(pi, index=pd.Index(names, name="strategy"), name="stationary")
+    mu = _positive_float(mutation, "mutation")
+    if mu > 1.0:
+        raise ValueError(f"mutation must lie in (0, 1], got {mutation!r}")
+    S = math.comb(N + k - 1, k - 1)
+    if S > 50_000_000:
+        raise ValueError(f"the full chain has {S} states; lower N or k (or use mutation=None)")
+    comps = np.empty((S, k), np.int64)
+    _ak.enumerate_compositions(N, k, comps)
+    band = int(_ak.chain_bandwidth(comps, N))
+    if S * (2 * band + 1) * 8 > MAX_BAND_BYTES:
+        raise ValueError(
+            f"the full chain ({S} states, bandwidth {band}) needs more than "
+            f"{MAX_BAND_BYTES / 1e9:g} GB; lower N or k (or use mutation=None)"
+        )
+    p = np.empty(S)
+    if _ak.full_chain_stationary(code, A, N, s, mu, comps, band, p) != 0:
+        raise ValueError("the chain is reducible: some state cannot be left")
+    if states:
+        frame = pd.DataFrame(comps, columns=list(names))
+        frame["probability"] = p
+        return frame
+    return pd.Series(
+        (p @ comps) / N, index=pd.Index(names, name="strategy"), name="mean frequency"
+    )
+
+
+def gradient_of_selection(
+    payoffs: Any,
+    N: int,
+    rule: Rule = "moran",
+    selection: float = 1.0,
+    mutant: int | str = 0,
+    resident: int | str = 1,
+) -> pd.Series:
+    r"""Expected change per event of the ``mutant`` count, :math:`G(j) = T^+(j) - T^-(j)`.
+
+    For ``j = 0..N`` mutants among ``N - j`` residents, without mutation. Moran:
+    :math:`T^+ = \frac{j f_A}{j f_A + (N-j) f_B}\frac{N-j}{N}`,
+    :math:`T^- = \frac{(N-j) f_B}{j f_A + (N-j) f_B}\frac{j}{N}`; Fermi (focal and model drawn
+    without replacement): :math:`G(j) = \frac{j(N-j)}{N(N-1)}\tanh\frac{\beta(\pi_A-\pi_B)}{2}`
+    (Traulsen et al. 2006). Returned as a Series indexed by the mutant frequency ``j / N``.
+    """
+    A, names = payoff_matrix(payoffs)
+    code, s = _rule(rule, selection, A)
+    N = _positive_int(N, "N", 2)
+    m = _index(mutant, names, "mutant")
+    r = _index(resident, names, "resident")
+    if m == r:
+        raise ValueError("mutant and resident must be different strategies")
+    tp = np.empty(N + 1)
+    tm = np.empty(N + 1)
+    _ak.pair_transitions(code, A[m, m], A[m, r], A[r, m], A[r, r], N, s, tp, tm)
+    return pd.Series(
+        tp - tm, index=pd.Index(np.arange(N + 1) / N, name="frequency"), name="gradient"
+    )

@@ -1,0 +1,248 @@
+"""Finite populations, simulated: the Moran process, pairwise comparison and agent-based play.
+
+These are stochastic simulations; their closed forms (fixation probabilities, stationary
+distributions) live in :mod:`evopolity.analytical`. Every function takes a ``seed`` and gives
+the same result for the same seed whatever the number of numba threads.
+
+One *generation* here is one elementary event (one birth--death, or one imitation), as in
+Nowak (2006) and ``axelrod.MoranProcess``; ``N`` events make a generation in the sense of
+everyone having had one chance to be replaced on average.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from evopolity.dynamics import _positive_float, _positive_int, payoff_matrix
+from evopolity.kernels import finite as _fk
+from evopolity.kernels.match import packed_seed
+from evopolity.kernels.rng import stream_key
+from evopolity.trajectory import Trajectory
+
+__all__ = ["moran", "pairwise_comparison", "agent_moran"]
+
+MAX_RECORDS = 10_000
+
+
+def seed_sequence(seed: Any) -> np.random.SeedSequence:
+    """A ``SeedSequence`` from ``None`` (fresh entropy), an int >= 0 or a SeedSequence."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise TypeError(f"seed must be None, a non-negative int or a SeedSequence, got {seed!r}")
+    return np.random.SeedSequence(int(seed))
+
+
+def population_counts(x0: Any, N: int, names: Sequence[str], name: str = "x0") -> np.ndarray:
+    """Counts (int64, summing to ``N``) from counts or from frequencies whose ``N x`` are whole.
+
+    ``x0`` may be an array (counts if integers summing to ``N``, else frequencies summing to
+    1) or a Series / dict indexed by strategy name.
+    """
+    import pandas as pd
+
+    k = len(names)
+    if isinstance(x0, pd.Series | dict):
+        series = pd.Series(x0)
+        unknown = set(map(str, series.index)) - set(names)
+        if unknown:
+            raise ValueError(f"{name} names unknown strategies {sorted(unknown)}")
+        series.index = [str(s) for s in series.index]
+        x0 = series.reindex(list(names), fill_value=0).to_numpy()
+    try:
+        v = np.array(x0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {k} counts or frequencies") from None
+    if v.shape != (k,):
+        raise ValueError(f"{name} must have shape ({k},), got {v.shape}")
+    if not np.all(np.isfinite(v)) or np.any(v < 0):
+        raise ValueError(f"{name} must be non-negative and finite")
+    if np.all(v == np.round(v)) and v.sum() == N:
+        return v.astype(np.int64)
+    if abs(v.sum() - 1.0) <= 1e-9:
+        c = v * N
+        if np.allclose(c, np.round(c), rtol=0, atol=1e-6):
+            c = np.round(c).astype(np.int64)
+            if c.sum() == N:
+                return c
+        raise ValueError(f"{name} frequencies times N = {N} must be whole numbers, got {c}")
+    raise ValueError(f"{name} must be counts summing to N = {N} or frequencies summing to 1")
+
+
+def _record_points(generations: int, record_every: int | None) -> np.ndarray:
+    if record_every is None:
+        record_every = max(1, -(-generations // MAX_RECORDS))
+    record_every = _positive_int(record_every, "record_every")
+    pts = np.arange(0, generations + 1, record_every, dtype=np.int64)
+    if pts[-1] != generations:
+        pts = np.append(pts, generations)
+    return pts
+
+
+def _simulate(
+    rule: int,
+    dynamic: str,
+    payoffs: Any,
+    N: int,
+    x0: Any,
+    generations: int,
+    intensity: float,
+    intensity_name: str,
+    mutation: float,
+    seed: Any,
+    record_every: int | None,
+    stop_on_fixation: bool | None,
+) -> Trajectory:
+    A, names = payoff_matrix(payoffs)
+    k = A.shape[0]
+    N = _positive_int(N, "N", 2)
+    counts = population_counts(x0, N, names)
+    generations = _positive_int(generations, "generations", 0)
+    mu = _positive_float(mutation, "mutation", allow_zero=True)
+    if mu > 1.0:
+        raise ValueError(f"mutation must lie in [0, 1], got {mutation!r}")
+    if mu > 0 and k < 2:
+        raise ValueError("mutation needs at least 2 strategies")
+    if stop_on_fixation is None:
+        stop_on_fixation = mu == 0.0
+    ss = seed_sequence(seed)
+    key = packed_seed(ss)
+    pts = _record_points(generations, record_every)
+    out = np.empty((pts.size, k))
+    events, winner = _fk.simulate(
+        rule,
+        A,
+        N,
+        counts,
+        intensity,
+        mu,
+        pts,
+        bool(stop_on_fixation),
+        np.uint64(stream_key(key, 0, 0)),
+        out,
+    )
+    fixated = winner >= 0
+    return Trajectory(
+        pts.astype(np.float64),
+        out / N,
+        names,
+        params={
+            "dynamic": dynamic,
+            "N": N,
+            "x0": counts,
+            intensity_name: intensity,
+            "mutation": mu,
+            "seed": ss.entropy,
+            "generations": generations,
+        },
+        info={
+            "fixated": bool(fixated),
+            "winner": names[winner] if fixated else None,
+            "generations": int(events),
+        },
+    )
+
+
+def moran(
+    payoffs: Any,
+    N: int,
+    x0: Any,
+    generations: int,
+    selection: float = 1.0,
+    mutation: float = 0.0,
+    seed: Any = None,
+    *,
+    record_every: int | None = None,
+    stop_on_fixation: bool | None = None,
+) -> Trajectory:
+    r"""Simulate the frequency-dependent Moran process (Nowak et al. 2004).
+
+    Each event, one individual reproduces with probability proportional to its fitness
+    :math:`f_i = 1 - w + w \pi_i`, where :math:`\pi_i = (\sum_j n_j A_{ij} - A_{ii})/(N-1)`
+    is its mean payoff against the *other* ``N - 1`` individuals; its offspring (a mutant of a
+    uniformly chosen other strategy with probability ``mutation``) replaces an individual
+    chosen uniformly at random (possibly the parent).
+
+    Parameters
+    ----------
+    payoffs : array_like, DataFrame or object with ``.payoffs``
+        k x k interaction matrix.
+    N : int
+        Population size (>= 2).
+    x0 : array_like, Series or dict
+        Initial counts (integers summing to ``N``) or frequencies (summing to 1, with ``N x0``
+        whole numbers).
+    generations : int
+        Number of events to run.
+    selection : float
+        Intensity of selection ``w`` in [0, 1]; fitnesses ``1 - w + w pi`` must be positive
+        for every payoff in the matrix.
+    mutation : float
+        Mutation probability per birth, in [0, 1].
+    seed : int, SeedSequence or None
+        Seed of the run (recorded in ``params["seed"]``).
+    record_every : int, optional
+        Record every this many events (default: at most ~10^4 rows); the last event is
+        always recorded.
+    stop_on_fixation : bool, optional
+        Stop once one strategy has taken over (default: when ``mutation == 0``); later rows
+        repeat the fixed state.
+
+    Returns
+    -------
+    Trajectory
+        Frequencies ``counts / N`` at the recorded events; ``info`` has ``fixated``,
+        ``winner`` and ``generations`` (events run).
+    """
+    w = _positive_float(selection, "selection", allow_zero=True)
+    if w > 1.0:
+        raise ValueError(f"selection must lie in [0, 1], got {selection!r}")
+    A, _ = payoff_matrix(payoffs)
+    if 1.0 - w + w * float(A.min()) <= 0.0:
+        raise ValueError(
+            f"selection = {w:g} gives non-positive fitness 1 - w + w * min(payoffs) = "
+            f"{1.0 - w + w * float(A.min()):g}; lower selection or shift the payoffs"
+        )
+    return _simulate(
+        _fk.MORAN, "moran", payoffs, N, x0, generations, w, "selection", mutation, seed,
+        record_every, stop_on_fixation,
+    )  # fmt: skip
+
+
+def pairwise_comparison(
+    payoffs: Any,
+    N: int,
+    x0: Any,
+    generations: int,
+    beta: float = 1.0,
+    mutation: float = 0.0,
+    seed: Any = None,
+    *,
+    record_every: int | None = None,
+    stop_on_fixation: bool | None = None,
+) -> Trajectory:
+    r"""Simulate the pairwise comparison process with the Fermi rule (Traulsen et al. 2006).
+
+    Each event, a random focal individual either mutates (probability ``mutation``) to a
+    uniformly chosen other strategy, or picks a random model among the other ``N - 1`` and
+    copies its strategy with probability
+
+    .. math::  \frac{1}{1 + e^{-\beta(\pi_\text{model} - \pi_\text{focal})}}
+
+    with payoffs excluding self-interaction, as in :func:`moran`. Parameters as in
+    :func:`moran`, with the intensity of selection ``beta >= 0``.
+    """
+    b = _positive_float(beta, "beta", allow_zero=True)
+    return _simulate(
+        _fk.FERMI, "pairwise_comparison", payoffs, N, x0, generations, b, "beta", mutation,
+        seed, record_every, stop_on_fixation,
+    )  # fmt: skip
+
+
+def agent_moran(*args: Any, **kwargs: Any) -> Trajectory:  # replaced below
+    raise NotImplementedError

@@ -1,0 +1,276 @@
+"""Closed forms and exact Markov chains of finite populations.
+
+* Fixation probabilities of a single mutant (Nowak et al. 2004; Traulsen et al. 2006),
+  summed in log space: ``rho = 1 / (1 + sum_k prod_{j<=k} gamma_j)`` with
+  ``log gamma_j = log T-(j) - log T+(j)``, so that 1e-30 comes out as 1e-30, not 0.
+* The full mutation-selection chain on the ``C(N + k - 1, k - 1)`` compositions of the
+  population, stored as a band matrix (states in lexicographic order; a transition moves one
+  individual, so it stays within a band), and solved by the Grassmann--Taksar--Heyman
+  elimination restricted to the band (no subtraction, so tiny probabilities keep their
+  relative accuracy; fill-in stays inside the band).
+"""
+
+import math
+
+import numpy as np
+
+from evopolity._numba import jit
+
+MORAN = 0
+FERMI = 1
+
+
+@jit()
+def pair_payoffs(a, b, c, d, N, j):
+    """Payoffs of ``j`` mutants (A) and ``N - j`` residents (B), self-interaction excluded.
+
+    ``a = A[m, m], b = A[m, r], c = A[r, m], d = A[r, r]`` (Nowak et al. 2004).
+    """
+    pi_a = ((j - 1) * a + (N - j) * b) / (N - 1)
+    pi_b = (j * c + (N - j - 1) * d) / (N - 1)
+    return pi_a, pi_b
+
+
+@jit()
+def log_gamma(rule, a, b, c, d, N, intensity, j):
+    """``log(T-(j) / T+(j))`` for the pair at ``j`` mutants."""
+    pi_a, pi_b = pair_payoffs(a, b, c, d, N, j)
+    if rule == MORAN:
+        fa = 1.0 - intensity + intensity * pi_a
+        fb = 1.0 - intensity + intensity * pi_b
+        return math.log(fb) - math.log(fa)
+    return -intensity * (pi_a - pi_b)
+
+
+@jit()
+def log_fixation(rule, a, b, c, d, N, intensity):
+    """``log rho`` of a single mutant: ``-log(1 + sum_{k=1}^{N-1} exp(sum_{j<=k} log gamma_j))``."""
+    # two passes: the running sums' maximum, then a scaled sum
+    acc = 0.0
+    top = 0.0
+    for j in range(1, N):
+        acc += log_gamma(rule, a, b, c, d, N, intensity, j)
+        if acc > top:
+            top = acc
+    acc = 0.0
+    s = math.exp(-top)  # the k = 0 term, exp(0)
+    for j in range(1, N):
+        acc += log_gamma(rule, a, b, c, d, N, intensity, j)
+        s += math.exp(acc - top)
+    return -(top + math.log(s))
+
+
+@jit()
+def log_fixation_matrix(rule, A, N, intensity, out):
+    """``out[m, r] = log rho`` of one ``m`` mutant among ``N - 1`` residents ``r``."""
+    k = A.shape[0]
+    for m in range(k):
+        for r in range(k):
+            if m == r:
+                out[m, r] = -math.log(N)
+            else:
+                out[m, r] = log_fixation(rule, A[m, m], A[m, r], A[r, m], A[r, r], N, intensity)
+
+
+@jit()
+def pair_transitions(rule, a, b, c, d, N, intensity, tplus, tminus):
+    """``T+(j)`` and ``T-(j)``, j = 0..N, of the pair process without mutation.
+
+    Moran: ``T+ = j f_A / (j f_A + (N-j) f_B) (N-j)/N``, ``T- = (N-j) f_B / (...) j/N``.
+    Fermi: ``T+- = j (N-j) / (N (N-1)) / (1 + exp(-+beta (pi_A - pi_B)))`` (focal and model
+    drawn without replacement).
+    """
+    for j in range(N + 1):
+        if j == 0 or j == N:
+            tplus[j] = 0.0
+            tminus[j] = 0.0
+            continue
+        pi_a, pi_b = pair_payoffs(a, b, c, d, N, j)
+        if rule == MORAN:
+            fa = 1.0 - intensity + intensity * pi_a
+            fb = 1.0 - intensity + intensity * pi_b
+            tot = j * fa + (N - j) * fb
+            tplus[j] = j * fa / tot * (N - j) / N
+            tminus[j] = (N - j) * fb / tot * j / N
+        else:
+            base = j * (N - j) / (N * (N - 1.0))
+            tplus[j] = base / (1.0 + math.exp(-intensity * (pi_a - pi_b)))
+            tminus[j] = base / (1.0 + math.exp(intensity * (pi_a - pi_b)))
+
+
+# -- the full chain on compositions ---------------------------------------------------------
+
+
+@jit()
+def binomials(n_max, k_max):
+    """Table ``C[n, r]`` for n <= n_max, r <= k_max (as float64, exact below 2**53)."""
+    C = np.zeros((n_max + 1, k_max + 1))
+    for n in range(n_max + 1):
+        C[n, 0] = 1.0
+        for r in range(1, min(n, k_max) + 1):
+            C[n, r] = C[n - 1, r - 1] + (C[n - 1, r] if r <= n - 1 else 0.0)
+    return C
+
+
+@jit()
+def n_compositions(N, k):
+    """Number of compositions of ``N`` into ``k`` non-negative parts."""
+    return int(round(binomials(N + k - 1, k - 1)[N + k - 1, k - 1]))
+
+
+@jit()
+def rank(n, N, Cb):
+    """Lexicographic rank of the composition ``n`` of ``N``."""
+    k = n.size
+    idx = 0
+    rest = N
+    for p in range(k - 1):
+        parts = k - p - 1
+        for v in range(n[p]):
+            m = rest - v
+            idx += int(Cb[m + parts - 1, parts - 1])
+        rest -= n[p]
+    return idx
+
+
+@jit()
+def enumerate_compositions(N, k, out):
+    """All compositions of ``N`` into ``k`` parts in lexicographic order, rows of ``out``."""
+    S = out.shape[0]
+    n = np.zeros(k, np.int64)
+    n[k - 1] = N
+    for s in range(S):
+        out[s, :] = n
+        if s == S - 1:
+            break
+        # next composition: find the rightmost p < k-1 that can grow
+        p = k - 2
+        while True:
+            rest = 0
+            for q in range(p + 1, k):
+                rest += n[q]
+            if rest > 0:
+                break
+            p -= 1
+        n[p] += 1
+        rest -= 1
+        for q in range(p + 1, k):
+            n[q] = 0
+        n[k - 1] = rest
+
+
+@jit()
+def _rates(rule, A, N, intensity, mutation, n, f, rates):
+    """``rates[b, d]``: probability of one ``d`` being replaced by one ``b`` from state ``n``."""
+    k = n.size
+    inv = 1.0 / (N - 1)
+    for i in range(k):
+        s = 0.0
+        for j in range(k):
+            s += A[i, j] * n[j]
+        f[i] = (s - A[i, i]) * inv  # payoff (only meaningful where n[i] > 0)
+    if rule == MORAN:
+        total = 0.0
+        for i in range(k):
+            if n[i] > 0:
+                f[i] = 1.0 - intensity + intensity * f[i]
+                total += n[i] * f[i]
+        for b in range(k):
+            born = 0.0
+            for p in range(k):
+                if n[p] > 0:
+                    q = (1.0 - mutation) if p == b else mutation / (k - 1)
+                    born += n[p] * f[p] * q
+            born /= total
+            for d in range(k):
+                rates[b, d] = born * n[d] / N if (d != b and n[d] > 0) else 0.0
+    else:
+        for d in range(k):
+            for b in range(k):
+                if d == b or n[d] == 0:
+                    rates[b, d] = 0.0
+                    continue
+                x = mutation / (k - 1)
+                if n[b] > 0:
+                    x += (1.0 - mutation) * n[b] * inv / (
+                        1.0 + math.exp(-intensity * (f[b] - f[d]))
+                    )
+                rates[b, d] = x * n[d] / N
+
+
+@jit()
+def chain_bandwidth(states, N):
+    """Largest rank distance of a one-individual move (the band's half-width)."""
+    S, k = states.shape
+    Cb = binomials(N + k - 1, k - 1)
+    n = np.empty(k, np.int64)
+    band = 1
+    for s in range(S):
+        for b in range(k):
+            for d in range(k):
+                if b == d or states[s, d] == 0:
+                    continue
+                n[:] = states[s]
+                n[b] += 1
+                n[d] -= 1
+                dist = abs(rank(n, N, Cb) - s)
+                if dist > band:
+                    band = dist
+    return band
+
+
+@jit()
+def full_chain_stationary(rule, A, N, intensity, mutation, states, band, out):
+    """Stationary distribution of the mutation-selection chain over ``states`` (into ``out``).
+
+    Returns 0 on success, or 1 if the chain is reducible (a state that cannot be left).
+    """
+    S, k = states.shape
+    Cb = binomials(N + k - 1, k - 1)
+    width = 2 * band + 1
+    P = np.zeros((S, width))  # P[i, j] stored at P[i, j - i + band]; diagonal unused
+    n = np.empty(k, np.int64)
+    f = np.empty(k)
+    rates = np.empty((k, k))
+    for s in range(S):
+        _rates(rule, A, N, intensity, mutation, states[s], f, rates)
+        for b in range(k):
+            for d in range(k):
+                x = rates[b, d]
+                if x > 0.0:
+                    n[:] = states[s]
+                    n[b] += 1
+                    n[d] -= 1
+                    t = rank(n, N, Cb)
+                    P[s, t - s + band] += x
+    # GTH elimination within the band (Grassmann, Taksar & Heyman 1985)
+    for kk in range(S - 1, 0, -1):
+        lo = max(0, kk - band)
+        scale = 0.0
+        for j in range(lo, kk):
+            scale += P[kk, j - kk + band]
+        if not scale > 0.0:
+            return 1
+        for i in range(lo, kk):
+            P[i, kk - i + band] /= scale
+        for i in range(lo, kk):
+            g = P[i, kk - i + band]
+            if g != 0.0:
+                for j in range(lo, kk):
+                    P[i, j - i + band] += g * P[kk, j - kk + band]
+    out[0] = 1.0
+    total = 1.0
+    for kk in range(1, S):
+        lo = max(0, kk - band)
+        s_ = 0.0
+        for i in range(lo, kk):
+            s_ += out[i] * P[i, kk - i + band]
+        out[kk] = s_
+        total += s_
+        if total > 1e200:  # keep ratios to state 0 representable
+            for i in range(kk + 1):
+                out[i] /= total
+            total = 1.0
+    for kk in range(S):
+        out[kk] /= total
+    return 0
