@@ -80,7 +80,6 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
         for j in range(k):
             S[i] += A[i, j] * n[j]
     f = np.empty(k)
-    pi = np.empty(k)
     n_rec = record_at.size
     total_events = record_at[n_rec - 1]
     inv = 1.0 / (N - 1)
