@@ -18,8 +18,8 @@ from evopolity.strategies import library
 from evopolity.strategies.automaton import (
     Strategy,
     cycler,
-    fsm,
     from_rule,
+    fsm,
     lookup,
     memory_one,
     memory_zero,

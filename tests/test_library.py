@@ -40,7 +40,8 @@ def test_copied_fsm_and_lookup_tables_equal_axelrods(axl):
 def test_required_strategies_are_present():
     required = [
         "Cooperator", "Defector", "Grudger", "Tit For 2 Tats", "GTFT: 0.33",
-        "Win-Stay Lose-Shift", "Random: 0.5", "First by Joss: 0.9", "ZD-Extort-2: 0.1111111111111111, 0.5",
+        "Win-Stay Lose-Shift", "Random: 0.5", "First by Joss: 0.9",
+        "ZD-Extort-2: 0.1111111111111111, 0.5",
         "ZD-GTFT-2: 0.25, 0.5", "Cycler CCD", "Fortress3", "Fortress4", "Predator", "Pun1",
         "Raider", "Ripoff", "SolutionB1", "SolutionB5", "Thumper", "Evolved FSM 4",
         "Evolved FSM 6", "Evolved FSM 16", "Evolved FSM 16 Noise 05", "TF1", "TF2", "TF3",
@@ -85,6 +86,6 @@ def test_zd_extortion_enforces_its_factor_exactly():
 
 def test_zd_parameters_outside_the_feasible_range_are_refused():
     with pytest.raises(ValueError, match="outside"):
-        ep.zero_determinant(phi=1.0, s=0.5, l=1.0)
+        ep.zero_determinant(phi=1.0, s=0.5, baseline=1.0)
     with pytest.raises(ValueError, match="chi must be >= 1"):
         ep.zd_extortion(chi=0.5)

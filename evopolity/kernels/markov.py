@@ -53,14 +53,18 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
     while head < n:
         si = state_i[head]
         sj = state_j[head]
+        # both the cooperation and the defection probability are computed from p, never as
+        # 1 - q: with small noise 1 - q would cancel and lose digits in the rare outcomes
         qi = p_coop[off_i + si] * flip + noise
         qj = p_coop[off_j + sj] * flip + noise
+        di = (1.0 - p_coop[off_i + si]) * flip + noise
+        dj = (1.0 - p_coop[off_j + sj]) * flip + noise
         values[head, 2] = qi
         values[head, 3] = qj
         for a in range(2):
-            pa = qi if a == 0 else 1.0 - qi
+            pa = qi if a == 0 else di
             for b in range(2):
-                pb = qj if b == 0 else 1.0 - qj
+                pb = qj if b == 0 else dj
                 o = 2 * a + b
                 p = pa * pb
                 ti = next_state[off_i + si, a, b]

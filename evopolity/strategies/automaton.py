@@ -44,7 +44,7 @@ Move = int
 
 
 def parse_move(value: Any, name: str) -> Move:
-    """``C``/``D`` as 0/1 from ``"C"``, ``"D"`` or an axelrod ``Action``; anything else is refused."""
+    """``C``/``D`` as 0/1 from ``"C"``, ``"D"`` or an axelrod ``Action``; others are refused."""
     text = getattr(value, "name", value)
     if isinstance(text, str) and text.upper() in ("C", "D"):
         return C if text.upper() == "C" else D
@@ -336,7 +336,7 @@ def memory_one(
         raise TypeError(f"p must be a sequence of four probabilities, got {p!r}")
     if len(p) != 4:
         raise ValueError(f"p must have four entries (p_CC, p_CD, p_DC, p_DD), got {len(p)}")
-    probs = [_probability(v, f"p[{i}] ({lab})") for i, (v, lab) in enumerate(zip(p, _PAIRS))]
+    probs = [_probability(v, f"p[{i}] ({lab})") for i, (v, lab) in enumerate(zip(p, _PAIRS, strict=True))]
     first = _probability(initial, "initial")
     # state 0 is the first round; state 1 + 2*my + their remembers the last round
     nxt = np.empty((5, 2, 2), np.int64)
@@ -494,7 +494,8 @@ def lookup(
 
     def step(key: tuple, mine: Move, theirs: Move) -> tuple:
         turn, own, opp, openings = key
-        own, opp = (own + (mine,))[-keep:] if keep else (), (opp + (theirs,))[-keep:] if keep else ()
+        if keep:
+            own, opp = (own + (mine,))[-keep:], (opp + (theirs,))[-keep:]
         if len(openings) < open_d:
             openings = openings + (theirs,)
         return (min(turn + 1, table_depth), own, opp, openings)

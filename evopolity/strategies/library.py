@@ -64,21 +64,22 @@ def generous_tit_for_tat(q: float | None = None, game: Game | None = None) -> St
 
 
 def zero_determinant(
-    phi: float, s: float, l: float, game: Game | None = None, *, name: str | None = None
+    phi: float, s: float, baseline: float, game: Game | None = None, *, name: str | None = None
 ) -> Strategy:
     """A zero-determinant (linear relation) memory-one strategy.
 
-    It enforces ``s (pi_X - l) = pi_Y - l`` between its own long-run payoff ``pi_X`` and its
+    With ``l = baseline`` it enforces ``s (pi_X - l) = pi_Y - l`` between its own long-run payoff ``pi_X`` and its
     opponent's ``pi_Y`` whatever the opponent does (Press & Dyson 2012, PNAS 109: 10409; the
     parametrisation of Hilbe, Nowak & Sigmund 2013, PNAS 110: 6913, eq. 14):
 
     ``p_CC = 1 - phi (1 - s)(R - l)``, ``p_CD = 1 - phi (s (l - S) + (T - l))``,
     ``p_DC = phi ((l - S) + s (T - l))``, ``p_DD = phi (1 - s)(l - P)``.
 
-    Raises ``ValueError`` when ``(phi, s, l)`` do not give probabilities (the relation is not
+    Raises ``ValueError`` when ``(phi, s, baseline)`` do not give probabilities (the relation is not
     enforceable in this game).
     """
     R, S, T, P = (game or PrisonersDilemma()).rstp
+    l = baseline  # noqa: E741 - the letter of Press & Dyson and Hilbe et al.
     p = (
         1 - phi * (1 - s) * (R - l),
         1 - phi * (s * (l - S) + (T - l)),
@@ -100,8 +101,9 @@ def zero_determinant(
     )
 
 
-def _zd_phi_max(s: float, l: float, game: Game) -> float:
+def _zd_phi_max(s: float, baseline: float, game: Game) -> float:
     R, S, T, P = game.rstp
+    l = baseline  # noqa: E741
     bounds = [
         (1 - s) * (R - l),
         s * (l - S) + (T - l),
@@ -193,11 +195,11 @@ def _m1(name, p, initial, source, cls, extra=()):
     )
 
 
-def _zd_entry(name, cls, phi, s, l):
-    # l=None means "P" (ZD-Extort-2) or "R" (ZD-GTFT-2) of the game, as axelrod sets it
+def _zd_entry(name, cls, phi, s, baseline):
+    # baseline "P" (ZD-Extort-2) or "R" (ZD-GTFT-2) is the game's, as axelrod sets it
     def build():
         game = PrisonersDilemma()
-        base = {"P": game.P, "R": game.R}.get(l, l)
+        base = {"P": game.P, "R": game.R}.get(baseline, baseline)
         return zero_determinant(phi, s, base, game, name=name)
 
     return Entry(name, build, ("memory_one", "zd"), cls, "Press & Dyson 2012; Hilbe et al. 2013")

@@ -1,0 +1,113 @@
+"""Exact payoffs (Markov chain of two automata) against closed forms and simulation."""
+
+import numpy as np
+import pytest
+
+import evopolity as ep
+
+R, S, T, P = 3.0, 0.0, 5.0, 1.0
+
+
+def exact(a, b, **kw):
+    t = ep.tournament([a, b], method="exact", **kw)
+    return t.payoffs.loc[a.name, b.name], t.payoffs.loc[b.name, a.name], t
+
+
+@pytest.mark.parametrize("noise", [1e-6, 0.01, 0.1, 0.3, 0.5, 0.9])
+def test_tft_vs_wsls_limit_of_means_is_2_25_for_any_noise(noise):
+    # The chain over (TFT state, WSLS state) has stationary distribution uniform over the
+    # four outcomes for any 0 < e < 1, so each gets (R + S + T + P) / 4 = 2.25.
+    tft, wsls = ep.library.get("Tit For Tat"), ep.library.get("Win-Stay Lose-Shift")
+    a, b, _ = exact(tft, wsls, turns=None, noise=noise)
+    assert a == pytest.approx(2.25, abs=1e-12)
+    assert b == pytest.approx(2.25, abs=1e-12)
+
+
+@pytest.mark.parametrize("e", [0.0, 0.02, 0.25])
+def test_cooperator_vs_defector_with_noise_closed_form(e):
+    # ALLC cooperates with probability 1 - e, ALLD with e, independently every round.
+    allc, alld = ep.library.get("Cooperator"), ep.library.get("Defector")
+    a, b, t = exact(allc, alld, turns=None, noise=e)
+    qc, qd = 1 - e, e
+    expect_c = qc * qd * R + qc * (1 - qd) * S + (1 - qc) * qd * T + (1 - qc) * (1 - qd) * P
+    expect_d = qd * qc * R + qd * (1 - qc) * S + (1 - qd) * qc * T + (1 - qd) * (1 - qc) * P
+    assert a == pytest.approx(expect_c, abs=1e-12)
+    assert b == pytest.approx(expect_d, abs=1e-12)
+    assert t.cooperation.loc["Cooperator", "Defector"] == pytest.approx(qc, abs=1e-12)
+
+
+@pytest.mark.parametrize("turns", [1, 2, 10, 200])
+def test_tft_vs_alld_finite_turns(turns):
+    # TFT is exploited once (S) and then both defect (P): ((T - 1) P + S) / T per turn.
+    tft, alld = ep.library.get("Tit For Tat"), ep.library.get("Defector")
+    a, b, _ = exact(tft, alld, turns=turns)
+    assert a == pytest.approx(((turns - 1) * P + S) / turns, abs=1e-12)
+    assert b == pytest.approx(((turns - 1) * P + T) / turns, abs=1e-12)
+
+
+@pytest.mark.parametrize("p", [0.5, 0.1, 0.01, 0.001])
+def test_tft_vs_alld_geometric_length(p):
+    # E[total] = S + sum_{t>=1} (1-p)^t P = (1-p)/p; E[L] = 1/p; per turn: (1 - p) P + p S.
+    tft, alld = ep.library.get("Tit For Tat"), ep.library.get("Defector")
+    a, b, t = exact(tft, alld, turns=None, prob_end=p)
+    assert a == pytest.approx((1 - p) * P + p * S, rel=1e-10)
+    assert b == pytest.approx((1 - p) * P + p * T, rel=1e-10)
+    assert t.turns_played.iat[0, 1] == pytest.approx(1 / p)
+
+
+def test_geometric_length_capped_by_turns():
+    # length min(L, 3): rounds 0, 1, 2 reached with prob 1, d, d^2 (d = 1 - p)
+    p, d = 0.2, 0.8
+    tft, alld = ep.library.get("Tit For Tat"), ep.library.get("Defector")
+    a, _, _ = exact(tft, alld, turns=3, prob_end=p)
+    assert a == pytest.approx((S + d * P + d * d * P) / (1 + d + d * d), abs=1e-12)
+
+
+def test_limit_of_means_with_two_closed_classes():
+    # X copies the opponent's first move forever; against Random(0.3) without noise the
+    # chain ends in "X always C" (prob 0.3) or "X always D" (0.7): two closed classes.
+    x = ep.lookup({("", "", "C"): "C", ("", "", "D"): "D"}, "C", name="First-move copier")
+    rnd = ep.memory_zero(0.3)
+    a, b, t = exact(x, rnd, turns=None)
+    expect_x = 0.3 * (0.3 * R + 0.7 * S) + 0.7 * (0.3 * T + 0.7 * P)
+    expect_r = 0.3 * (0.3 * R + 0.7 * T) + 0.7 * (0.3 * S + 0.7 * P)
+    assert a == pytest.approx(expect_x, abs=1e-12)
+    assert b == pytest.approx(expect_r, abs=1e-12)
+    # X's first move is always C, but it has no weight in the limit
+    assert t.cooperation.loc[x.name, rnd.name] == pytest.approx(0.3, abs=1e-12)
+
+
+def test_limit_of_means_of_a_periodic_pair():
+    # Cycler CCD vs Alternator: period 6 without noise; average the six rounds by hand.
+    ccd, alt = ep.library.get("Cycler CCD"), ep.library.get("Alternator")
+    a, _, _ = exact(ccd, alt, turns=None)
+    moves_a, moves_b = "CCDCCD", "CDCDCD"
+    pay = {("C", "C"): R, ("C", "D"): S, ("D", "C"): T, ("D", "D"): P}
+    assert a == pytest.approx(np.mean([pay[x, y] for x, y in zip(moves_a, moves_b, strict=True)]))
+
+
+def test_simulation_converges_to_exact_within_clt_bound():
+    """20 memory-one strategies with noise: simulated means within 5 standard errors."""
+    rng = np.random.default_rng(3)
+    strategies = [ep.memory_one(rng.random(4), rng.random(), name=f"m{k}") for k in range(20)]
+    reps = 400
+    sim = ep.tournament(strategies, turns=60, repetitions=reps, noise=0.05, seed=4)
+    ex = ep.tournament(strategies, turns=60, noise=0.05, method="exact")
+    se = sim.payoff_std.to_numpy() / np.sqrt(reps)
+    diff = np.abs(sim.payoffs.to_numpy() - ex.payoffs.to_numpy())
+    off_diagonal = ~np.eye(20, dtype=bool)  # self-play averages two copies: smaller spread
+    assert (diff[off_diagonal] < 5 * se[off_diagonal] + 1e-9).all()
+    assert np.abs(sim.cooperation.to_numpy() - ex.cooperation.to_numpy()).max() < 0.02
+
+
+def test_simulated_geometric_lengths_agree_with_exact():
+    tft, alld = ep.library.get("Tit For Tat"), ep.library.get("Defector")
+    sim = ep.tournament([tft, alld], turns=None, prob_end=0.1, repetitions=20_000, seed=2)
+    # mean length 1/p = 10: per-turn payoff of TFT (1 - p) P + p S = 0.9
+    assert sim.payoffs.iat[0, 1] == pytest.approx(0.9, abs=0.01)
+    assert sim.turns_played.iat[0, 1] / 20_000 == pytest.approx(10.0, rel=0.03)
+
+
+def test_exact_refuses_axelrod_players_that_are_not_automata(axl):
+    with pytest.raises(ValueError, match="method='exact' needs automata.*Gradual"):
+        ep.tournament(["Tit For Tat", axl.Gradual()], method="exact")

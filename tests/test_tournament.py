@@ -1,0 +1,156 @@
+"""Tournaments: frames, reproducibility, validation, properties, and the axelrod slow path."""
+
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import evopolity as ep
+
+probability = st.floats(0.0, 1.0, allow_nan=False)
+memory_one_vectors = st.tuples(probability, probability, probability, probability, probability)
+
+
+def test_frames_have_named_axes_and_tidy_columns():
+    t = ep.tournament("basic", turns=20, repetitions=2, noise=0.01, seed=1)
+    names = [s.name for s in ep.library.basic()]
+    assert list(t.payoffs.index) == names and list(t.payoffs.columns) == names
+    assert t.payoffs.index.name == "player" and t.payoffs.columns.name == "opponent"
+    frame = t.to_frame()
+    assert list(frame.columns) == ["player", "opponent", "payoff", "payoff_std", "cooperation",
+                                   "turns"]
+    assert len(frame) == 100
+    row = frame[(frame.player == "Defector") & (frame.opponent == "Cooperator")].iloc[0]
+    assert row.payoff == t.payoffs.loc["Defector", "Cooperator"]
+    ranking = t.ranking()
+    assert list(ranking["rank"]) == list(range(1, 11))
+    assert ranking.mean_payoff.is_monotonic_decreasing
+    assert ranking.set_index("strategy").mean_payoff.loc["Tit For Tat"] == pytest.approx(
+        t.payoffs.loc["Tit For Tat"].mean())
+
+
+def test_same_seed_same_result_whatever_the_thread_count():
+    strategies = ep.library.all()
+    runs = []
+    for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+        t = ep.tournament(strategies, turns=50, repetitions=3, noise=0.05, seed=42,
+                          threads=threads)
+        runs.append(t.payoffs)
+    pd.testing.assert_frame_equal(runs[0], runs[1], check_exact=True)
+    other = ep.tournament(strategies, turns=50, repetitions=3, noise=0.05, seed=43)
+    assert not other.payoffs.equals(runs[0])
+
+
+def test_pair_streams_do_not_depend_on_the_other_strategies():
+    # a pair's random stream is keyed by its positions, not by what else is in the tournament
+    a, b = ep.library.get("GTFT: 0.33"), ep.library.get("Random: 0.5")
+    t1 = ep.tournament([a, b], turns=30, repetitions=5, noise=0.1, seed=9)
+    t2 = ep.tournament([a, b, ep.library.get("Defector")], turns=30, repetitions=5, noise=0.1,
+                       seed=9)
+    assert t1.payoffs.loc[a.name, b.name] == t2.payoffs.loc[a.name, b.name]
+
+
+def test_deterministic_pairs_without_noise_are_played_once_but_count_every_repetition():
+    t = ep.tournament(["Tit For Tat", "Alternator"], turns=10, repetitions=7, seed=0)
+    assert (t.payoff_std.to_numpy() == 0).all()
+    assert (t.turns_played.to_numpy() == 70).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(memory_one_vectors, memory_one_vectors, st.floats(0.0, 0.5), st.sampled_from([None, 7]))
+def test_exact_payoffs_swap_with_the_players(va, vb, noise, turns):
+    a = ep.memory_one(va[:4], va[4], name="a")
+    b = ep.memory_one(vb[:4], vb[4], name="b")
+    if turns is None and noise == 0.0:
+        noise = 0.01
+    ab = ep.tournament([a, b], turns=turns, noise=noise, method="exact")
+    ba = ep.tournament([b, a], turns=turns, noise=noise, method="exact")
+    np.testing.assert_allclose(ab.payoffs.loc[["a", "b"], ["a", "b"]],
+                               ba.payoffs.loc[["a", "b"], ["a", "b"]], atol=1e-10)
+    for t in (ab, ba):
+        c = t.cooperation.to_numpy()
+        assert ((c >= -1e-12) & (c <= 1 + 1e-12)).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(memory_one_vectors, memory_one_vectors, st.floats(0.0, 0.5),
+       st.integers(0, 2**32 - 1))
+def test_simulated_payoffs_lie_in_the_game_and_cooperation_in_unit_interval(va, vb, noise, seed):
+    a = ep.memory_one(va[:4], va[4], name="a")
+    b = ep.memory_one(vb[:4], vb[4], name="b")
+    t = ep.tournament([a, b], turns=25, repetitions=3, noise=noise, seed=seed)
+    p = t.payoffs.to_numpy()
+    assert ((p >= 0.0) & (p <= 5.0)).all()
+    c = t.cooperation.to_numpy()
+    assert ((c >= 0.0) & (c <= 1.0)).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"turns": 0}, ValueError, "turns must be a positive integer"),
+        ({"turns": 2.5}, TypeError, "turns must be a positive integer"),
+        ({"repetitions": 0}, ValueError, "repetitions must be a positive integer"),
+        ({"noise": 1.5}, ValueError, r"noise must be a probability in \[0, 1\]"),
+        ({"noise": float("nan")}, ValueError, "noise must be a probability"),
+        ({"prob_end": 0.0}, ValueError, r"prob_end must be a probability in \(0, 1\]"),
+        ({"method": "fast"}, ValueError, "method must be one of"),
+        ({"seed": -1}, ValueError, "seed must be a non-negative integer"),
+        ({"seed": "x"}, TypeError, "seed must be"),
+        ({"turns": None}, ValueError, "limit of means.*method='exact'"),
+        ({"game": "pd"}, TypeError, "game must be an evopolity Game"),
+        ({"threads": 0}, ValueError, "threads must be a positive integer"),
+    ],
+)
+def test_bad_settings_are_refused_naming_the_parameter(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ep.tournament(["Tit For Tat", "Defector"], **kwargs)
+
+
+def test_bad_strategy_lists_are_refused():
+    with pytest.raises(ValueError, match="unknown strategy name 'Nobody'"):
+        ep.tournament(["Tit For Tat", "Nobody"])
+    with pytest.raises(ValueError, match="distinct names; repeated: \\['Tit For Tat'\\]"):
+        ep.tournament(["Tit For Tat", "TitForTat"])
+    with pytest.raises(TypeError, match=r"strategies\[1\] must be a Strategy"):
+        ep.tournament(["Tit For Tat", 3])
+    with pytest.raises(ValueError, match="strategies is empty"):
+        ep.tournament([])
+
+
+def test_axelrod_automata_are_converted_and_clash_with_their_library_twin(axl):
+    t = ep.tournament([axl.TitForTat(), axl.Gradual()], turns=20, seed=3)
+    assert isinstance(t.strategies[0], ep.Strategy)  # converted: played by our kernels
+    assert not isinstance(t.strategies[1], ep.Strategy)  # not an automaton: axelrod's engine
+    with pytest.raises(ValueError, match=r"repeated: \['Tit For Tat'\]"):
+        ep.tournament(["Tit For Tat", axl.TitForTat()])
+
+
+def test_axelrod_slow_path_against_a_direct_axelrod_match(axl):
+    gradual = axl.Gradual()
+    t = ep.tournament(["Tit For Tat", gradual, "Defector"], turns=60, seed=3)
+    direct = axl.Match([axl.TitForTat(), axl.Gradual()], turns=60)
+    direct.play()
+    assert t.payoffs.loc["Tit For Tat", "Gradual"] == pytest.approx(
+        direct.final_score_per_turn()[0])
+    assert t.payoffs.loc["Gradual", "Tit For Tat"] == pytest.approx(
+        direct.final_score_per_turn()[1])
+    direct = axl.Match([axl.Gradual(), axl.Defector()], turns=60)
+    direct.play()
+    assert t.payoffs.loc["Gradual", "Defector"] == pytest.approx(direct.final_score_per_turn()[0])
+
+
+def test_slow_path_cache_is_keyed_by_parameters_not_class_name(axl):
+    # axelrod's own cache would return the first Adaptive TFT's moves for the second
+    slow = axl.AdaptiveTitForTat(rate=0.5)
+    fast = axl.AdaptiveTitForTat(rate=0.95)
+    opponent = ep.library.get("Cycler CCD")
+    t1 = ep.tournament([slow, opponent], turns=100, seed=1)
+    t2 = ep.tournament([fast, opponent], turns=100, seed=1)
+    for player, t in ((slow, t1), (fast, t2)):
+        m = axl.Match([player.clone(), axl.CyclerCCD()], turns=100,
+                      deterministic_cache=axl.DeterministicCache())
+        m.play()
+        assert t.payoffs.iat[0, 1] == pytest.approx(m.final_score_per_turn()[0])
