@@ -336,7 +336,10 @@ def memory_one(
         raise TypeError(f"p must be a sequence of four probabilities, got {p!r}")
     if len(p) != 4:
         raise ValueError(f"p must have four entries (p_CC, p_CD, p_DC, p_DD), got {len(p)}")
-    probs = [_probability(v, f"p[{i}] ({lab})") for i, (v, lab) in enumerate(zip(p, _PAIRS, strict=True))]
+    probs = [
+        _probability(v, f"p[{i}] ({label})")
+        for i, (v, label) in enumerate(zip(p, _PAIRS, strict=True))
+    ]
     first = _probability(initial, "initial")
     # state 0 is the first round; state 1 + 2*my + their remembers the last round
     nxt = np.empty((5, 2, 2), np.int64)

@@ -68,9 +68,10 @@ def zero_determinant(
 ) -> Strategy:
     """A zero-determinant (linear relation) memory-one strategy.
 
-    With ``l = baseline`` it enforces ``s (pi_X - l) = pi_Y - l`` between its own long-run payoff ``pi_X`` and its
-    opponent's ``pi_Y`` whatever the opponent does (Press & Dyson 2012, PNAS 109: 10409; the
-    parametrisation of Hilbe, Nowak & Sigmund 2013, PNAS 110: 6913, eq. 14):
+    With ``l = baseline`` it enforces ``s (pi_X - l) = pi_Y - l`` between its own long-run
+    payoff ``pi_X`` and its opponent's ``pi_Y`` whatever the opponent does (Press & Dyson
+    2012, PNAS 109: 10409; the parametrisation of Hilbe, Nowak & Sigmund 2013, PNAS 110:
+    6913, eq. 14):
 
     ``p_CC = 1 - phi (1 - s)(R - l)``, ``p_CD = 1 - phi (s (l - S) + (T - l))``,
     ``p_DC = phi ((l - S) + s (T - l))``, ``p_DD = phi (1 - s)(l - P)``.
