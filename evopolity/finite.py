@@ -17,14 +17,17 @@ from typing import Any
 import numpy as np
 
 from evopolity.dynamics import _positive_float, _positive_int, payoff_matrix
+from evopolity.games import Game
 from evopolity.kernels import finite as _fk
 from evopolity.kernels.match import packed_seed
 from evopolity.kernels.rng import stream_key
+from evopolity.strategies.automaton import Strategy
 from evopolity.trajectory import Trajectory
 
 __all__ = ["moran", "pairwise_comparison", "agent_moran"]
 
 MAX_RECORDS = 10_000
+PARALLEL_TURNS = 200_000  # turns per generation from which matches are played on threads
 
 
 def seed_sequence(seed: Any) -> np.random.SeedSequence:
@@ -244,5 +247,126 @@ def pairwise_comparison(
     )  # fmt: skip
 
 
-def agent_moran(*args: Any, **kwargs: Any) -> Trajectory:  # replaced below
-    raise NotImplementedError
+def agent_moran(
+    players: Sequence[Strategy],
+    turns: int = 200,
+    noise: float = 0.0,
+    mutation: float = 0.0,
+    seed: Any = None,
+    max_generations: int = 100_000,
+    *,
+    game: Game | None = None,
+    prob_end: float = 0.0,
+    record_every: int | None = None,
+    stop_on_fixation: bool = True,
+) -> Trajectory:
+    """Agent-based Moran process: every generation the agents really play their matches.
+
+    The semantics of ``axelrod.MoranProcess`` (birth--death mode, complete graph): each
+    generation every pair of the ``N`` agents plays a match of ``turns`` turns (or ending with
+    probability ``prob_end`` after each turn) with ``noise``; an agent's fitness is the sum of
+    its per-turn scores against the ``N - 1`` others; one agent reproduces with probability
+    proportional to fitness, its offspring becomes, with probability ``mutation``, a uniformly
+    chosen other type of the initial population, and replaces an agent chosen uniformly at
+    random (possibly its parent). Types are told apart by strategy name, as axelrod does.
+
+    Parameters
+    ----------
+    players : sequence of Strategy
+        The ``N >= 2`` agents' automata (repeat a strategy for several agents).
+    turns : int
+        Turns per match.
+    noise : float
+        Probability in [0, 1] that a move is flipped.
+    mutation : float
+        Mutation probability per birth, in [0, 1].
+    seed : int, SeedSequence or None
+    max_generations : int
+        Most generations (birth--death events) to run.
+    game : Game, optional
+        Stage game (default: the prisoner's dilemma 3, 0, 5, 1).
+    prob_end : float
+        Probability in [0, 1) that a match ends after each turn (``turns`` is then unused).
+    record_every : int, optional
+        Record every this many generations (default: at most ~10^4 rows).
+    stop_on_fixation : bool
+        Stop once one type has taken over (as axelrod, also with mutation).
+
+    Returns
+    -------
+    Trajectory
+        Type frequencies (counts / N) by generation; ``info`` holds ``generations`` (run),
+        ``fixated`` and ``winner`` (the name of the type that fixed, or None).
+    """
+    from evopolity.games import as_game
+    from evopolity.strategies.automaton import PackedStrategies  # noqa: I001
+
+    if isinstance(players, Strategy) or not isinstance(players, Sequence):
+        raise TypeError("players must be a sequence of Strategy objects (one per agent)")
+    if len(players) < 2:
+        raise ValueError(f"players must hold at least 2 agents, got {len(players)}")
+    types: dict[str, Strategy] = {}
+    agents = np.empty(len(players), np.int64)
+    for a, s in enumerate(players):
+        if not isinstance(s, Strategy):
+            raise TypeError(f"players[{a}] must be a Strategy, got {type(s).__name__}")
+        known = types.setdefault(s.name, s)
+        if not known.same_behaviour(s):
+            raise ValueError(f"players hold two different strategies named {s.name!r}")
+        agents[a] = list(types).index(s.name)
+    turns = _positive_int(turns, "turns")
+    noise = _positive_float(noise, "noise", allow_zero=True)
+    if noise > 1.0:
+        raise ValueError(f"noise must lie in [0, 1], got {noise!r}")
+    mu = _positive_float(mutation, "mutation", allow_zero=True)
+    if mu > 1.0:
+        raise ValueError(f"mutation must lie in [0, 1], got {mutation!r}")
+    prob_end = _positive_float(prob_end, "prob_end", allow_zero=True)
+    if prob_end >= 1.0:
+        raise ValueError(f"prob_end must lie in [0, 1), got {prob_end!r}")
+    max_generations = _positive_int(max_generations, "max_generations", 0)
+    g = as_game(game)
+    ss = seed_sequence(seed)
+    packed = PackedStrategies(list(types.values()))
+    pts = _record_points(max_generations, record_every)
+    out = np.empty((pts.size, len(types)))
+    gens, winner = _fk.agent_moran(
+        packed.p_coop,
+        packed.next_state,
+        packed.offsets,
+        packed.deterministic,
+        agents,
+        len(types),
+        g.matrix,
+        turns,
+        prob_end,
+        noise,
+        mu,
+        bool(stop_on_fixation),
+        packed_seed(ss),
+        pts,
+        len(players) * (len(players) - 1) // 2 * turns >= PARALLEL_TURNS,
+        out,
+    )
+    names = tuple(types)
+    fixated = winner >= 0
+    return Trajectory(
+        pts.astype(np.float64),
+        out / len(players),
+        names,
+        params={
+            "dynamic": "agent_moran",
+            "N": len(players),
+            "turns": turns,
+            "noise": noise,
+            "mutation": mu,
+            "prob_end": prob_end,
+            "game": g.rstp,
+            "seed": ss.entropy,
+        },
+        info={
+            "fixated": bool(fixated),
+            "winner": names[winner] if fixated else None,
+            "generations": int(gens),
+        },
+    )

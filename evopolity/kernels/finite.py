@@ -10,9 +10,11 @@ Randomness: one counter-based splitmix64 stream per run, keyed by the run's key.
 import math
 
 import numpy as np
+from numba import prange
 
 from evopolity._numba import jit
-from evopolity.kernels.rng import GOLDEN, unit_float
+from evopolity.kernels.match import N_OUT, PAYOFF_I, PAYOFF_J, play_pair
+from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 
 MORAN = 0
 FERMI = 1
@@ -153,3 +155,190 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
             out[r, i] = n[i]
         r += 1
     return event, winner
+
+
+# -- agent-based Moran process: every generation the agents play their matches -------------
+
+
+@jit()
+def _score_pairs(
+    p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
+    prob_end, noise, fixed, cache, gkey, scores,
+):  # fmt: skip
+    """Play generation ``gkey``'s match of every pair of agents (scores per turn)."""
+    for q in range(pair_a.size):
+        a = pair_a[q]
+        b = pair_b[q]
+        ta = agents[a]
+        tb = agents[b]
+        if fixed and deterministic[ta] and deterministic[tb]:
+            scores[q, PAYOFF_I] = cache[ta, tb]
+            scores[q, PAYOFF_J] = cache[tb, ta]
+        else:
+            play_pair(
+                p_coop, next_state, offsets[ta], offsets[tb], payoff, turns, prob_end,
+                noise, 1, stream_key(gkey, a, b), scores[q],
+            )  # fmt: skip
+
+
+
+@jit(parallel=True)
+def _score_pairs_parallel(
+    p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
+    prob_end, noise, fixed, cache, gkey, scores,
+):  # fmt: skip
+    """:func:`_score_pairs` on threads (worth it from ~10^5 turns a generation)."""
+    for q in prange(pair_a.size):
+        a = pair_a[q]
+        b = pair_b[q]
+        ta = agents[a]
+        tb = agents[b]
+        if fixed and deterministic[ta] and deterministic[tb]:
+            scores[q, PAYOFF_I] = cache[ta, tb]
+            scores[q, PAYOFF_J] = cache[tb, ta]
+        else:
+            play_pair(
+                p_coop, next_state, offsets[ta], offsets[tb], payoff, turns, prob_end,
+                noise, 1, stream_key(gkey, a, b), scores[q],
+            )  # fmt: skip
+
+
+
+
+@jit()
+def agent_moran(
+    p_coop,
+    next_state,
+    offsets,
+    deterministic,
+    agents0,
+    n_types,
+    payoff,
+    turns,
+    prob_end,
+    noise,
+    mutation,
+    stop_on_fixation,
+    key,
+    record_at,
+    parallel,
+    out,
+):
+    """Birth--death Moran process of agents whose fitness is really played each generation.
+
+    Semantics of ``axelrod.MoranProcess`` (mode "bd"): every generation every pair of agents
+    plays a match (``turns`` turns or ending with ``prob_end`` per turn, with ``noise``); an
+    agent's fitness is the sum of its per-turn scores; one agent is chosen to reproduce with
+    probability proportional to fitness, its offspring mutates with probability ``mutation``
+    to a uniformly chosen other type, and replaces an agent chosen uniformly (possibly the
+    parent). Pairs of deterministic types play once when neither noise nor ``prob_end`` can
+    change a match (axelrod's deterministic cache does the same).
+
+    Match ``(a, b)`` of generation ``g`` uses the stream ``stream_key(stream_key(key, g, 1),
+    a, b)``; births and deaths use ``stream_key(key, g, 0)``: results do not depend on the
+    number of threads (``parallel`` only chooses whether pairs are played on threads).
+    ``out`` (len(record_at), n_types) receives type counts. Returns
+    ``(generations, winner)`` (winner -1 if the population has not fixed).
+    """
+    N = agents0.size
+    agents = agents0.copy()
+    counts = np.zeros(n_types, np.int64)
+    for a in range(N):
+        counts[agents[a]] += 1
+    n_pairs = N * (N - 1) // 2
+    pair_a = np.empty(n_pairs, np.int64)
+    pair_b = np.empty(n_pairs, np.int64)
+    p = 0
+    for a in range(N):
+        for b in range(a + 1, N):
+            pair_a[p] = a
+            pair_b[p] = b
+            p += 1
+    scores = np.zeros((n_pairs, N_OUT))
+    # deterministic pairs without noise: one match per ordered pair of types, played once
+    fixed = noise == 0.0 and prob_end == 0.0
+    cache = np.full((n_types, n_types), np.nan)
+    buf = np.zeros(N_OUT)
+    if fixed:
+        for ta in range(n_types):
+            for tb in range(n_types):
+                if deterministic[ta] and deterministic[tb]:
+                    play_pair(
+                        p_coop, next_state, offsets[ta], offsets[tb], payoff, turns, prob_end,
+                        noise, 1, np.uint64(0), buf,
+                    )  # fmt: skip
+                    cache[ta, tb] = buf[PAYOFF_I]
+    fit = np.zeros(N)
+    n_rec = record_at.size
+    total_gens = record_at[n_rec - 1]
+    r = 0
+    while r < n_rec and record_at[r] == 0:
+        for t in range(n_types):
+            out[r, t] = counts[t]
+        r += 1
+    winner = -1
+    for t in range(n_types):
+        if counts[t] == N:
+            winner = t
+    g = 0
+    while g < total_gens:
+        if winner >= 0 and stop_on_fixation:
+            break
+        gkey = stream_key(key, g, 1)
+        if parallel:
+            _score_pairs_parallel(
+                p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff,
+                turns, prob_end, noise, fixed, cache, gkey, scores,
+            )  # fmt: skip
+        else:
+            _score_pairs(
+                p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff,
+                turns, prob_end, noise, fixed, cache, gkey, scores,
+            )  # fmt: skip
+        for a in range(N):
+            fit[a] = 0.0
+        for q in range(n_pairs):
+            fit[pair_a[q]] += scores[q, PAYOFF_I]
+            fit[pair_b[q]] += scores[q, PAYOFF_J]
+        counter = stream_key(key, g, 0)
+        total = 0.0
+        for a in range(N):
+            total += fit[a]
+        counter += GOLDEN
+        x = unit_float(counter) * total
+        parent = N - 1
+        acc = 0.0
+        for a in range(N):
+            acc += fit[a]
+            if acc >= x:
+                parent = a
+                break
+        child = agents[parent]
+        if mutation > 0.0 and n_types > 1:
+            counter += GOLDEN
+            if unit_float(counter) < mutation:
+                counter += GOLDEN
+                child = _other(child, n_types, unit_float(counter))
+        counter += GOLDEN
+        dead = int(unit_float(counter) * N)
+        if dead >= N:
+            dead = N - 1
+        old = agents[dead]
+        if old != child:
+            agents[dead] = child
+            counts[old] -= 1
+            counts[child] += 1
+            if counts[child] == N:
+                winner = child
+            elif winner >= 0:
+                winner = -1
+        g += 1
+        while r < n_rec and record_at[r] == g:
+            for t in range(n_types):
+                out[r, t] = counts[t]
+            r += 1
+    while r < n_rec:
+        for t in range(n_types):
+            out[r, t] = counts[t]
+        r += 1
+    return g, winner
