@@ -79,7 +79,7 @@ def resolve_strategies(strategies: Any) -> list[Any]:
     return out
 
 
-def _check_settings(turns, repetitions, noise, prob_end, method) -> None:
+def _check_settings(turns, repetitions, noise, prob_end, method, threads) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if turns is not None:
@@ -104,6 +104,10 @@ def _check_settings(turns, repetitions, noise, prob_end, method) -> None:
             raise TypeError(f"prob_end must be a probability in (0, 1], got {prob_end!r}") from None
         if not 0.0 < pe <= 1.0:
             raise ValueError(f"prob_end must be a probability in (0, 1], got {prob_end!r}")
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1
+    ):
+        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
     if turns is None and prob_end is None and method == "simulate":
         raise ValueError(
             "turns=None (the limit of means) can only be computed with method='exact'; "
@@ -249,7 +253,7 @@ def tournament(
     ``prob_end`` this is the expected total over the expected length, which is what the exact
     solver computes.
     """
-    _check_settings(turns, repetitions, noise, prob_end, method)
+    _check_settings(turns, repetitions, noise, prob_end, method, threads)
     game = as_game(game)
     players = resolve_strategies(strategies)
     seed_seq = resolve_seed(seed)
@@ -310,6 +314,8 @@ def tournament(
 def _pack_positions(players: Sequence[Any], native: Sequence[int]) -> PackedStrategies:
     """Pack the automata at their positions in ``players`` (an axelrod player's slot holds a
     one-state placeholder the kernels never visit), so kernel seeds follow positions."""
+    if len(native) == len(players):
+        return PackedStrategies(players)
     placeholder = Strategy([0.0], np.zeros((1, 2, 2), np.int64), name="placeholder")
     native = set(native)
     return PackedStrategies([p if i in native else placeholder for i, p in enumerate(players)])
@@ -321,8 +327,6 @@ def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetition
 
     previous = numba.get_num_threads()
     if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"threads must be a positive integer, got {threads!r}")
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
         payoff = game.matrix
@@ -345,7 +349,8 @@ def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetition
         )
         return out
     finally:
-        numba.set_num_threads(previous)
+        if threads is not None:  # resetting costs milliseconds: only when it was changed
+            numba.set_num_threads(previous)
 
 
 def _expected_turns(turns: int | None, prob_end: float) -> float:
