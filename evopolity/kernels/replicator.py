@@ -166,6 +166,7 @@ def dopri5(model, x0, A, params, Q, mutate, times, rtol, atol, rest_tol, max_ste
     ys = np.empty(k)
     yn = np.empty(k)
     err = np.empty(k)
+    coef = np.empty((k, 4))
     t = times[0]
     t_end = times[n_out - 1]
     out[0, :] = y
@@ -242,17 +243,12 @@ def dopri5(model, x0, A, params, Q, mutate, times, rtol, atol, rest_tol, max_ste
             h *= max(0.2, 0.9 * en**-0.2)
             continue
         t_new = t_end if last else t + h
-        # dense output for every requested time in (t, t_new]
-        while r < n_out and times[r] <= t_new:
-            s = (times[r] - t) / h
-            s2 = s * s
-            s3 = s2 * s
-            s4 = s3 * s
+        # dense output for every requested time in (t, t_new]: the step's interpolation
+        # polynomial coefficients once, then k * 4 operations per output time
+        if r < n_out and times[r] <= t_new:
             for i in range(k):
-                acc = 0.0
                 for p in range(4):
-                    sp = s if p == 0 else (s2 if p == 1 else (s3 if p == 2 else s4))
-                    acc += sp * (
+                    coef[i, p] = h * (
                         P_DENSE[0, p] * k1[i]
                         + P_DENSE[2, p] * k3[i]
                         + P_DENSE[3, p] * k4[i]
@@ -260,7 +256,12 @@ def dopri5(model, x0, A, params, Q, mutate, times, rtol, atol, rest_tol, max_ste
                         + P_DENSE[5, p] * k6[i]
                         + P_DENSE[6, p] * k7[i]
                     )
-                out[r, i] = y[i] + h * acc
+        while r < n_out and times[r] <= t_new:
+            s = (times[r] - t) / h
+            for i in range(k):
+                out[r, i] = y[i] + s * (
+                    coef[i, 0] + s * (coef[i, 1] + s * (coef[i, 2] + s * coef[i, 3]))
+                )
             project(out[r])
             r += 1
         t = t_new
