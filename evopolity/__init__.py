@@ -1,11 +1,21 @@
 """evopolity: evolutionary game theory under institutions.
 
-Games, strategies as automata, numba match and Markov kernels, tournaments, and the axelrod
-bridge. ``import evopolity`` never imports axelrod (that takes ~10 s); the bridge does, when
-it is used.
+Games, strategies as automata, numba match and Markov kernels, tournaments, the axelrod
+bridge, and population dynamics (replicator, Moran, pairwise comparison, agent-based Moran)
+with their analytical results (fixation probabilities, stationary distributions).
+``import evopolity`` never imports axelrod (that takes ~10 s); the bridge does, when it is
+used.
 """
 
+from evopolity.analytical import (
+    fixation_matrix,
+    fixation_probability,
+    gradient_of_selection,
+    stationary_distribution,
+)
 from evopolity.axelrod_bridge import from_axelrod, to_axelrod
+from evopolity.dynamics import discrete_replicator, payoff_matrix, replicator
+from evopolity.finite import agent_moran, moran, pairwise_comparison
 from evopolity.games import (
     DonationGame,
     Game,
@@ -31,11 +41,24 @@ from evopolity.strategies.library import (
     zero_determinant,
 )
 from evopolity.tournament import Tournament, tournament
+from evopolity.trajectory import Event, Trajectory
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DonationGame",
+    "Event",
+    "Trajectory",
+    "agent_moran",
+    "discrete_replicator",
+    "fixation_matrix",
+    "fixation_probability",
+    "gradient_of_selection",
+    "moran",
+    "pairwise_comparison",
+    "payoff_matrix",
+    "replicator",
+    "stationary_distribution",
     "Game",
     "MatrixGame",
     "PrisonersDilemma",
