@@ -67,8 +67,9 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
                 pb = qj if b == 0 else dj
                 o = 2 * a + b
                 p = pa * pb
-                ti = next_state[off_i + si, a, b]
-                tj = next_state[off_j + sj, b, a]
+                # packed next-state entries are rows; back to local state numbers
+                ti = next_state[off_i + si, a, b] - off_i
+                tj = next_state[off_j + sj, b, a] - off_j
                 flat = ti * n_j + tj
                 if p > 0.0 and index[flat] < 0:
                     index[flat] = n

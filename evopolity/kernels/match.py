@@ -1,15 +1,16 @@
 """Simulated matches between stochastic Moore automata.
 
 Strategies arrive packed: ``p_coop`` and ``next_state`` of all strategies concatenated, with
-``offsets[k]`` the first row of strategy ``k`` (its initial state) and next-state entries local
-to the strategy. A pair ``(i, j)`` plays ``repetitions`` matches; each repetition draws from
+``offsets[k]`` the first row of strategy ``k`` (its initial state) and next-state entries that
+are rows of the packed arrays (``PackedStrategies``). A pair ``(i, j)`` plays ``repetitions`` matches; each repetition draws from
 its own counter-based stream keyed by ``(seed, i, j, repetition)``, so results are the same
 whatever the number of threads and the order of the pairs.
 
 Noise flips each intended move with probability ``e``; it is folded into one draw per move:
 an automaton that intends to cooperate with probability ``p`` cooperates with probability
 ``q = p (1 - 2e) + e`` (PERFORMANCE.md). Automata move on the moves actually played, as in
-axelrod's ``Match``.
+axelrod's ``Match``. Every move takes a draw, even when ``q`` is 0 or 1 (``u < 1`` always,
+``u < 0`` never): a branch-free loop is twice as fast as skipping those draws.
 """
 
 import math
@@ -51,8 +52,8 @@ def play_pair(
     flip = 1.0 - 2.0 * noise
     total_i = 0.0
     total_j = 0.0
-    coop_i = 0.0
-    coop_j = 0.0
+    coop_i = 0
+    coop_j = 0
     n_turns = 0
     mean_i = 0.0  # Welford running mean / M2 of per-repetition per-turn payoffs
     mean_j = 0.0
@@ -65,33 +66,23 @@ def play_pair(
             length, counter = match_length(counter, prob_end)
             if 0 < turns < length:
                 length = turns
-        si = 0
-        sj = 0
+        si = off_i
+        sj = off_j
         rep_i = 0.0
         rep_j = 0.0
         for _ in range(length):
-            qi = p_coop[off_i + si] * flip + noise
-            qj = p_coop[off_j + sj] * flip + noise
-            if qi >= 1.0:
-                mi = 0
-            elif qi <= 0.0:
-                mi = 1
-            else:
-                counter += GOLDEN
-                mi = 0 if unit_float(counter) < qi else 1
-            if qj >= 1.0:
-                mj = 0
-            elif qj <= 0.0:
-                mj = 1
-            else:
-                counter += GOLDEN
-                mj = 0 if unit_float(counter) < qj else 1
+            qi = p_coop[si] * flip + noise
+            qj = p_coop[sj] * flip + noise
+            counter += GOLDEN
+            mi = 0 if unit_float(counter) < qi else 1
+            counter += GOLDEN
+            mj = 0 if unit_float(counter) < qj else 1
             rep_i += payoff[mi, mj]
             rep_j += payoff[mj, mi]
             coop_i += 1 - mi
             coop_j += 1 - mj
-            si = next_state[off_i + si, mi, mj]
-            sj = next_state[off_j + sj, mj, mi]
+            si = next_state[si, mi, mj]
+            sj = next_state[sj, mj, mi]
         total_i += rep_i
         total_j += rep_j
         n_turns += length

@@ -521,7 +521,8 @@ class PackedStrategies:
     Attributes
     ----------
     p_coop : (total_states,) float64
-    next_state : (total_states, 2, 2) int64, state numbers local to each strategy
+    next_state : (total_states, 2, 2) int64, *rows* of the packed arrays (a strategy's local
+        state numbers plus its offset), so kernels follow transitions without adding offsets
     offsets : (k,) int64, first row (the initial state) of each strategy
     sizes : (k,) int64, number of states of each strategy
     deterministic : (k,) bool
@@ -537,6 +538,8 @@ class PackedStrategies:
         self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.p_coop = np.ascontiguousarray(np.concatenate([s.p_coop for s in strategies]))
         self.next_state = np.ascontiguousarray(
-            np.concatenate([s.next_state for s in strategies]).astype(np.int64)
+            np.concatenate(
+                [s.next_state + off for s, off in zip(strategies, self.offsets, strict=True)]
+            ).astype(np.int64)
         )
         self.deterministic = np.array([not s.stochastic for s in strategies], dtype=np.bool_)
