@@ -75,20 +75,21 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
         raise TypeError(f"from_axelrod needs an axelrod Player, got {type(player).__name__}")
     from evopolity.games import as_game
 
+    kind = type(player)
+    # the library's own strategies, when the player has the library's parameters (fast path:
+    # no clone; game-dependent memory-one players are recomputed below for another game)
+    entry = _library_by_axelrod_class().get(kind.__name__)
+    if entry is not None and entry.name == str(player):
+        if game is None or "memory_one" not in entry.collections:
+            return library.get(entry.name)
     player = player.clone()
     game_ = as_game(game)
     player.set_match_attributes(length=-1, game=axl.Game(*game_.rstp), noise=0)
     name = str(player)
-    kind = type(player)
 
     def base(module: str, cls: str):
         return getattr(importlib.import_module(f"axelrod.strategies.{module}"), cls).strategy
 
-    # the library's own strategies, when the player has the library's parameters
-    for entry in library.entries():
-        if entry.axelrod_class == kind.__name__ and entry.name == name:
-            if game is None or "memory_one" not in entry.collections:
-                return library.get(entry.name)
     if kind.strategy is base("memoryone", "MemoryOnePlayer"):
         vector = tuple(float(v) for v in player._four_vector.values())
         return automaton.memory_one(vector, str(player._initial), name=name, source="axelrod")
@@ -120,6 +121,11 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
         f"axelrod strategy {name!r} ({kind.__name__}) is not a finite automaton evopolity can "
         "convert; ep.tournament plays it with axelrod's own engine instead"
     )
+
+
+@functools.cache
+def _library_by_axelrod_class() -> dict[str, library.Entry]:
+    return {e.axelrod_class: e for e in library.entries() if e.axelrod_class}
 
 
 @functools.cache
