@@ -95,7 +95,7 @@ def main() -> None:
     # (a) basic strategies
     basic = [c() for c in axl.basic_strategies]
     t_ax = axelrod_tournament_seconds(basic, 200, reps, 0.0)
-    t_ep = best_of(lambda: ep.tournament(basic, turns=200, repetitions=reps, seed=1), 5)
+    t_ep = best_of(lambda: ep.tournament(basic, turns=200, repetitions=reps, seed=1), 20)
     rows.append((f"(a) basic, 200 turns x {reps}", t_ax, t_ep))
 
     # (b) 20 memory-one strategies with noise 0.05
@@ -106,7 +106,7 @@ def main() -> None:
     m1_ep = [ep.memory_one(s.params["p"], "C", name=s.name) for s in m1]
     t_ax = axelrod_tournament_seconds(m1_ax, 200, reps, 0.05)
     t_ep = best_of(lambda: ep.tournament(m1_ep, turns=200, repetitions=reps, noise=0.05,
-                                         seed=1), 5)
+                                         seed=1), 20)
     rows.append((f"(b) 20 memory-one, noise 0.05, 200 turns x {reps}", t_ax, t_ep))
 
     print()

@@ -3,8 +3,9 @@
 Strategies arrive packed: ``p_coop`` and ``next_state`` of all strategies concatenated, with
 ``offsets[k]`` the first row of strategy ``k`` (its initial state) and next-state entries that
 are rows of the packed arrays (``PackedStrategies``). A pair ``(i, j)`` plays ``repetitions``
-matches; each repetition draws from its own counter-based stream keyed by ``(seed, i, j, repetition)``, so results are the same
-whatever the number of threads and the order of the pairs.
+matches; each repetition draws from its own counter-based stream keyed by
+``(seed, i, j, repetition)``, so results are the same whatever the number of threads and the
+order of the pairs.
 
 Noise flips each intended move with probability ``e``; it is folded into one draw per move:
 an automaton that intends to cooperate with probability ``p`` cooperates with probability
