@@ -27,7 +27,9 @@ from evopolity.trajectory import Trajectory
 __all__ = ["moran", "pairwise_comparison", "agent_moran"]
 
 MAX_RECORDS = 10_000
-PARALLEL_TURNS = 200_000  # turns per generation from which matches are played on threads
+# turns per generation from which matches are played on threads: on an idle 2-core machine,
+# 10 agents x 200 noisy turns (9000 turns) run in 48 us on threads against 77 us serially
+PARALLEL_TURNS = 5_000
 
 
 def seed_sequence(seed: Any) -> np.random.SeedSequence:
