@@ -161,36 +161,22 @@ def discounted(n, succ, prob, values, prob_end, out):
     """
     delta = 1.0 - prob_end
     steps = int(np.log(1e-16) / np.log(delta)) + 1 if delta > 0.0 else 1
-    acc = np.zeros(4)
     if steps * 4.0 * n < n * n * n / 3.0:
-        dist = np.zeros(n)
-        new = np.zeros(n)
-        dist[0] = 1.0
-        weight = 1.0
-        for _ in range(steps):
-            for s in range(n):
-                for c in range(4):
-                    acc[c] += weight * dist[s] * values[s, c]
-            new[:] = 0.0
-            for s in range(n):
-                if dist[s] != 0.0:
-                    for o in range(4):
-                        new[succ[s, o]] += dist[s] * prob[s, o]
-            dist, new = new, dist
-            weight *= delta
-    else:
-        M = np.eye(n)
-        for s in range(n):
-            for o in range(4):
-                M[s, succ[s, o]] -= delta * prob[s, o]
-        rhs = np.zeros(n)
-        rhs[0] = 1.0
-        visits = solve_left(M, rhs)
-        for s in range(n):
-            for c in range(4):
-                acc[c] += visits[s] * values[s, c]
+        # the series truncated where delta^t < 1e-16 is finite_horizon with weights delta^t
+        finite_horizon(n, succ, prob, values, steps, delta, out)
+        return
+    M = np.eye(n)
+    for s in range(n):
+        for o in range(4):
+            M[s, succ[s, o]] -= delta * prob[s, o]
+    rhs = np.zeros(n)
+    rhs[0] = 1.0
+    visits = solve_left(M, rhs)
     for c in range(4):
-        out[c] = prob_end * acc[c]
+        acc = 0.0
+        for s in range(n):
+            acc += visits[s] * values[s, c]
+        out[c] = prob_end * acc
 
 
 @jit()
