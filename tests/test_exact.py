@@ -111,3 +111,14 @@ def test_simulated_geometric_lengths_agree_with_exact():
 def test_exact_refuses_axelrod_players_that_are_not_automata(axl):
     with pytest.raises(ValueError, match="method='exact' needs automata.*Gradual"):
         ep.tournament(["Tit For Tat", axl.Gradual()], method="exact")
+
+
+def test_geometric_length_on_a_large_chain_agrees_with_simulation():
+    # FSM pairs with noise have hundreds of product states: the series path of the solver
+    a, b = ep.library.get("Evolved FSM 16"), ep.library.get("TF1")
+    ex = ep.tournament([a, b], turns=None, prob_end=0.5, noise=0.05, method="exact")
+    reps = 40_000
+    sim = ep.tournament([a, b], turns=None, prob_end=0.5, noise=0.05, repetitions=reps, seed=8)
+    # pooled per-turn payoff: ratio estimator; 6 per-repetition standard errors is generous
+    se = sim.payoff_std.iat[0, 1] / np.sqrt(reps)
+    assert abs(sim.payoffs.iat[0, 1] - ex.payoffs.iat[0, 1]) < 6 * se
