@@ -23,9 +23,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from evopolity.dynamics import _positive_float, _positive_int, payoff_matrix
+from evopolity.dynamics import payoff_matrix
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels.markov import gth_stationary
+from evopolity.validate import integer, nonnegative, probability
 
 __all__ = [
     "fixation_probability",
@@ -41,7 +42,7 @@ MAX_BAND_BYTES = 2_000_000_000
 def _rule(rule: Any, selection: Any, A: np.ndarray) -> tuple[int, float]:
     """Kernel code and validated intensity of selection for ``rule``."""
     if rule == "moran":
-        w = _positive_float(selection, "selection", allow_zero=True)
+        w = nonnegative(selection, "selection")
         if w > 1.0:
             raise ValueError(f"selection must lie in [0, 1] for rule='moran', got {selection!r}")
         low = 1.0 - w + w * float(A.min())
@@ -52,7 +53,7 @@ def _rule(rule: Any, selection: Any, A: np.ndarray) -> tuple[int, float]:
             )
         return _ak.MORAN, w
     if rule == "fermi":
-        return _ak.FERMI, _positive_float(selection, "selection", allow_zero=True)
+        return _ak.FERMI, nonnegative(selection, "selection")
     raise ValueError(f"rule must be 'moran' or 'fermi', got {rule!r}")
 
 
@@ -111,7 +112,7 @@ def fixation_probability(
     """
     A, names = payoff_matrix(payoffs)
     code, s = _rule(rule, selection, A)
-    N = _positive_int(N, "N", 2)
+    N = integer(N, "N", 2)
     m = _index(mutant, names, "mutant")
     r = _index(resident, names, "resident")
     if m == r:
@@ -136,7 +137,7 @@ def fixation_matrix(
     """
     A, names = payoff_matrix(payoffs)
     code, s = _rule(rule, selection, A)
-    N = _positive_int(N, "N", 2)
+    N = integer(N, "N", 2)
     out = np.empty_like(A)
     _ak.log_fixation_matrix(code, A, N, s, out)
     index = pd.Index(names, name="mutant")
@@ -171,7 +172,7 @@ def stationary_distribution(
     """
     A, names = payoff_matrix(payoffs)
     code, s = _rule(rule, selection, A)
-    N = _positive_int(N, "N", 2)
+    N = integer(N, "N", 2)
     k = A.shape[0]
     if k < 2:
         raise ValueError("payoffs must have at least 2 strategies for a stationary distribution")
@@ -188,9 +189,7 @@ def stationary_distribution(
             raise ValueError("the small-mutation chain is reducible: a state cannot be left")
         pi = gth_stationary(M)
         return pd.Series(pi, index=pd.Index(names, name="strategy"), name="stationary")
-    mu = _positive_float(mutation, "mutation")
-    if mu > 1.0:
-        raise ValueError(f"mutation must lie in (0, 1], got {mutation!r}")
+    mu = probability(mutation, "mutation", zero=False)
     S = math.comb(N + k - 1, k - 1)
     if S > 50_000_000:
         raise ValueError(f"the full chain has {S} states; lower N or k (or use mutation=None)")
@@ -232,7 +231,7 @@ def gradient_of_selection(
     """
     A, names = payoff_matrix(payoffs)
     code, s = _rule(rule, selection, A)
-    N = _positive_int(N, "N", 2)
+    N = integer(N, "N", 2)
     m = _index(mutant, names, "mutant")
     r = _index(resident, names, "resident")
     if m == r:

@@ -20,7 +20,7 @@ class UsageError(Exception):
     """A user error the CLI reports in one line with exit code 2."""
 
 
-def _probability(text: str) -> float:
+def _number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -149,9 +149,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--turns", type=int, default=200, help="rounds per match; 0 = none "
                    "(limit of means with --method exact, or uncapped with --prob-end)")
     t.add_argument("--repetitions", type=_positive_int, default=10)
-    t.add_argument("--noise", type=_probability, default=0.01,
+    t.add_argument("--noise", type=_number, default=0.01,
                    help="probability of flipping each move (default: 0.01)")
-    t.add_argument("--prob-end", type=_probability, default=None,
+    t.add_argument("--prob-end", type=_number, default=None,
                    help="probability that a match ends after each round")
     t.add_argument("--game", default=None,
                    help="pd[:R,S,T,P], snowdrift[:R,S,T,P], stag-hunt[:R,S,T,P], "

@@ -16,6 +16,7 @@ import pandas as pd
 
 from evopolity.kernels import replicator as _rk
 from evopolity.trajectory import Trajectory
+from evopolity.validate import integer, nonnegative, probability
 
 __all__ = ["replicator", "discrete_replicator", "payoff_matrix"]
 
@@ -113,11 +114,7 @@ def mutation_matrix(mutation: Any, k: int, name: str = "mutation") -> tuple[np.n
     it differs from the identity. ``Q[i, j]``: probability that an offspring of ``i`` is ``j``.
     """
     if np.isscalar(mutation) and not isinstance(mutation, str | bytes):
-        if isinstance(mutation, bool):
-            raise TypeError(f"{name} must be a rate in [0, 1] or a k x k matrix")
-        mu = float(mutation)
-        if not 0.0 <= mu <= 1.0:
-            raise ValueError(f"{name} rate must lie in [0, 1], got {mutation!r}")
+        mu = probability(mutation, f"{name} rate")
         if mu > 0.0 and k < 2:
             raise ValueError(f"{name} needs at least 2 strategies")
         Q = np.full((k, k), mu / max(k - 1, 1))
@@ -134,25 +131,6 @@ def mutation_matrix(mutation: Any, k: int, name: str = "mutation") -> tuple[np.n
     if not np.allclose(Q.sum(axis=1), 1.0, rtol=0, atol=1e-12):
         raise ValueError(f"{name} matrix rows must sum to 1")
     return np.ascontiguousarray(Q), not np.array_equal(Q, np.eye(k))
-
-
-def _positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {value!r}") from None
-    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be finite and {bound}, got {value!r}")
-    return v
-
-
-def _positive_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def replicator(
@@ -226,8 +204,8 @@ def replicator(
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
     if times is None:
-        t_end = _positive_float(t_max, "t_max")
-        n = _positive_int(n_points, "n_points", 2)
+        t_end = nonnegative(t_max, "t_max", allow_zero=False)
+        n = integer(n_points, "n_points", 2)
         grid = np.linspace(0.0, t_end, n)
     else:
         try:
@@ -239,10 +217,10 @@ def replicator(
         if not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
             raise ValueError("times must be finite and strictly increasing")
     Q, mutate = mutation_matrix(mutation, k)
-    rtol = _positive_float(rtol, "rtol")
-    atol = _positive_float(atol, "atol")
-    rest = _positive_float(rest_tol, "rest_tol") if stop_at_rest else 0.0
-    max_steps = _positive_int(max_steps, "max_steps")
+    rtol = nonnegative(rtol, "rtol", allow_zero=False)
+    atol = nonnegative(atol, "atol", allow_zero=False)
+    rest = nonnegative(rest_tol, "rest_tol", allow_zero=False) if stop_at_rest else 0.0
+    max_steps = integer(max_steps, "max_steps")
     params = np.zeros(0)
     out = np.empty((grid.size, k))
     if method == "dopri5":
@@ -250,7 +228,7 @@ def replicator(
             _rk.LINEAR, x, A, params, Q, mutate, grid, rtol, atol, rest, max_steps, out
         )
     elif method == "rk4":
-        dt = _positive_float(dt, "dt")
+        dt = nonnegative(dt, "dt", allow_zero=False)
         status, steps, t_reached = _rk.rk4(
             _rk.LINEAR, x, A, params, Q, mutate, grid, dt, rest, max_steps, out
         )
@@ -307,7 +285,7 @@ def discrete_replicator(
     A, names = payoff_matrix(payoffs)
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
-    steps = _positive_int(steps, "steps", 0)
+    steps = integer(steps, "steps", 0)
     shift = 0.0
     if A.min() <= 0.0:
         if nonpositive == "raise":

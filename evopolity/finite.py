@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from evopolity.dynamics import _positive_float, _positive_int, payoff_matrix
+from evopolity.dynamics import payoff_matrix
 from evopolity.games import Game
 from evopolity.kernels import finite as _fk
 from evopolity.kernels.match import packed_seed
 from evopolity.kernels.rng import stream_key
 from evopolity.strategies.automaton import Strategy
 from evopolity.trajectory import Trajectory
+from evopolity.validate import integer, nonnegative, probability, seed_sequence
 
 __all__ = ["moran", "pairwise_comparison", "agent_moran"]
 
@@ -30,17 +31,6 @@ MAX_RECORDS = 10_000
 # turns per generation from which matches are played on threads: on an idle 2-core machine,
 # 10 agents x 200 noisy turns (9000 turns) run in 48 us on threads against 77 us serially
 PARALLEL_TURNS = 5_000
-
-
-def seed_sequence(seed: Any) -> np.random.SeedSequence:
-    """A ``SeedSequence`` from ``None`` (fresh entropy), an int >= 0 or a SeedSequence."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if seed is None:
-        return np.random.SeedSequence()
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise TypeError(f"seed must be None, a non-negative int or a SeedSequence, got {seed!r}")
-    return np.random.SeedSequence(int(seed))
 
 
 def population_counts(x0: Any, N: int, names: Sequence[str], name: str = "x0") -> np.ndarray:
@@ -82,7 +72,7 @@ def population_counts(x0: Any, N: int, names: Sequence[str], name: str = "x0") -
 def _record_points(generations: int, record_every: int | None) -> np.ndarray:
     if record_every is None:
         record_every = max(1, -(-generations // MAX_RECORDS))
-    record_every = _positive_int(record_every, "record_every")
+    record_every = integer(record_every, "record_every")
     pts = np.arange(0, generations + 1, record_every, dtype=np.int64)
     if pts[-1] != generations:
         pts = np.append(pts, generations)
@@ -105,12 +95,10 @@ def _simulate(
 ) -> Trajectory:
     A, names = payoff_matrix(payoffs)
     k = A.shape[0]
-    N = _positive_int(N, "N", 2)
+    N = integer(N, "N", 2)
     counts = population_counts(x0, N, names)
-    generations = _positive_int(generations, "generations", 0)
-    mu = _positive_float(mutation, "mutation", allow_zero=True)
-    if mu > 1.0:
-        raise ValueError(f"mutation must lie in [0, 1], got {mutation!r}")
+    generations = integer(generations, "generations", 0)
+    mu = probability(mutation, "mutation")
     if mu > 0 and k < 2:
         raise ValueError("mutation needs at least 2 strategies")
     if stop_on_fixation is None:
@@ -204,9 +192,7 @@ def moran(
         Frequencies ``counts / N`` at the recorded events; ``info`` has ``fixated``,
         ``winner`` and ``generations`` (events run).
     """
-    w = _positive_float(selection, "selection", allow_zero=True)
-    if w > 1.0:
-        raise ValueError(f"selection must lie in [0, 1], got {selection!r}")
+    w = probability(selection, "selection")
     A, _ = payoff_matrix(payoffs)
     if 1.0 - w + w * float(A.min()) <= 0.0:
         raise ValueError(
@@ -242,7 +228,7 @@ def pairwise_comparison(
     with payoffs excluding self-interaction, as in :func:`moran`. Parameters as in
     :func:`moran`, with the intensity of selection ``beta >= 0``.
     """
-    b = _positive_float(beta, "beta", allow_zero=True)
+    b = nonnegative(beta, "beta")
     return _simulate(
         _fk.FERMI, "pairwise_comparison", payoffs, N, x0, generations, b, "beta", mutation,
         seed, record_every, stop_on_fixation,
@@ -316,17 +302,11 @@ def agent_moran(
         if not known.same_behaviour(s):
             raise ValueError(f"players hold two different strategies named {s.name!r}")
         agents[a] = list(types).index(s.name)
-    turns = _positive_int(turns, "turns")
-    noise = _positive_float(noise, "noise", allow_zero=True)
-    if noise > 1.0:
-        raise ValueError(f"noise must lie in [0, 1], got {noise!r}")
-    mu = _positive_float(mutation, "mutation", allow_zero=True)
-    if mu > 1.0:
-        raise ValueError(f"mutation must lie in [0, 1], got {mutation!r}")
-    prob_end = _positive_float(prob_end, "prob_end", allow_zero=True)
-    if prob_end >= 1.0:
-        raise ValueError(f"prob_end must lie in [0, 1), got {prob_end!r}")
-    max_generations = _positive_int(max_generations, "max_generations", 0)
+    turns = integer(turns, "turns")
+    noise = probability(noise, "noise")
+    mu = probability(mutation, "mutation")
+    prob_end = probability(prob_end, "prob_end", one=False)
+    max_generations = integer(max_generations, "max_generations", 0)
     g = as_game(game)
     ss = seed_sequence(seed)
     packed = PackedStrategies(list(types.values()))

@@ -9,10 +9,11 @@ transpose, so every game here is symmetric.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from evopolity.validate import real
 
 __all__ = [
     "C",
@@ -30,16 +31,6 @@ C = 0
 D = 1
 
 
-def _finite(name: str, value: float) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
 @dataclass(frozen=True)
 class Game:
     """A symmetric 2x2 game given by its four payoffs ``R, S, T, P``.
@@ -55,7 +46,7 @@ class Game:
 
     def __post_init__(self) -> None:
         for name in ("R", "S", "T", "P"):
-            object.__setattr__(self, name, _finite(name, getattr(self, name)))
+            object.__setattr__(self, name, real(getattr(self, name), name))
         self._check()
 
     def _check(self) -> None:  # overridden by the named games
@@ -125,8 +116,8 @@ class DonationGame(PrisonersDilemma):
     """
 
     def __init__(self, b: float = 2.0, c: float = 1.0) -> None:
-        b = _finite("b", b)
-        c = _finite("c", c)
+        b = real(b, "b")
+        c = real(c, "c")
         if not c > 0:
             raise ValueError(f"donation game cost c must be positive, got c={c:g}")
         if not b > c:

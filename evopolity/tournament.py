@@ -20,23 +20,11 @@ from evopolity.games import Game, as_game
 from evopolity.kernels import markov, match
 from evopolity.strategies import library
 from evopolity.strategies.automaton import PackedStrategies, Strategy
+from evopolity.validate import integer, probability, seed_sequence
 
-__all__ = ["Tournament", "tournament", "resolve_strategies", "resolve_seed"]
+__all__ = ["Tournament", "tournament", "resolve_strategies"]
 
 METHODS = ("simulate", "exact")
-
-
-def resolve_seed(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
-    """A ``SeedSequence`` from ``None`` (fresh entropy), a non-negative int or a sequence."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if seed is None:
-        return np.random.SeedSequence()
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be a non-negative integer or None, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
-    return np.random.SeedSequence(int(seed))
 
 
 def resolve_strategies(strategies: Any) -> list[Any]:
@@ -83,31 +71,13 @@ def _check_settings(turns, repetitions, noise, prob_end, method, threads) -> Non
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if turns is not None:
-        if isinstance(turns, bool) or not isinstance(turns, int | np.integer):
-            raise TypeError(f"turns must be a positive integer or None, got {turns!r}")
-        if turns < 1:
-            raise ValueError(f"turns must be a positive integer or None, got {turns}")
-    if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer):
-        raise TypeError(f"repetitions must be a positive integer, got {repetitions!r}")
-    if repetitions < 1:
-        raise ValueError(f"repetitions must be a positive integer, got {repetitions}")
-    try:
-        noise_f = float(noise)
-    except (TypeError, ValueError):
-        raise TypeError(f"noise must be a probability in [0, 1], got {noise!r}") from None
-    if not 0.0 <= noise_f <= 1.0:
-        raise ValueError(f"noise must be a probability in [0, 1], got {noise!r}")
+        integer(turns, "turns")
+    integer(repetitions, "repetitions")
+    probability(noise, "noise")
     if prob_end is not None:
-        try:
-            pe = float(prob_end)
-        except (TypeError, ValueError):
-            raise TypeError(f"prob_end must be a probability in (0, 1], got {prob_end!r}") from None
-        if not 0.0 < pe <= 1.0:
-            raise ValueError(f"prob_end must be a probability in (0, 1], got {prob_end!r}")
-    if threads is not None and (
-        isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1
-    ):
-        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+        probability(prob_end, "prob_end", zero=False)
+    if threads is not None:
+        integer(threads, "threads")
     if turns is None and prob_end is None and method == "simulate":
         raise ValueError(
             "turns=None (the limit of means) can only be computed with method='exact'; "
@@ -256,7 +226,7 @@ def tournament(
     _check_settings(turns, repetitions, noise, prob_end, method, threads)
     game = as_game(game)
     players = resolve_strategies(strategies)
-    seed_seq = resolve_seed(seed)
+    seed_seq = seed_sequence(seed)
     noise = float(noise)
     pe = 0.0 if prob_end is None else float(prob_end)
     k = len(players)

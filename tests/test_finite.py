@@ -109,9 +109,9 @@ def test_counts_or_frequencies_as_initial_state():
         ({"x0": [0.25, 0.75]}, ValueError, "whole numbers"),
         ({"x0": [3, 3]}, ValueError, "counts summing to N"),
         ({"N": 1}, ValueError, "N must be >= 2"),
-        ({"selection": 1.5}, ValueError, "selection must lie"),
-        ({"mutation": 2.0}, ValueError, "mutation must lie"),
-        ({"seed": -1}, TypeError, "seed must be"),
+        ({"selection": 1.5}, ValueError, r"selection must be a probability in \[0, 1\]"),
+        ({"mutation": 2.0}, ValueError, r"mutation must be a probability in \[0, 1\]"),
+        ({"seed": -1}, ValueError, "seed must be a non-negative integer"),
         ({"generations": -5}, ValueError, "generations must be >= 0"),
     ],
 )

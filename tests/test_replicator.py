@@ -123,7 +123,7 @@ def test_invalid_payoffs_are_refused_naming_the_parameter(payoffs, match):
     [
         ({"x0": [0.5, 0.6]}, "x0 must sum to 1"),
         ({"x0": [1.2, -0.2]}, "x0 must hold non-negative"),
-        ({"mutation": 1.5}, "mutation rate must lie in"),
+        ({"mutation": 1.5}, r"mutation rate must be a probability in \[0, 1\]"),
         ({"t_max": -1.0}, "t_max"),
         ({"times": [0.0, 2.0, 1.0]}, "strictly increasing"),
     ],

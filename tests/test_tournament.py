@@ -90,18 +90,18 @@ def test_simulated_payoffs_lie_in_the_game_and_cooperation_in_unit_interval(va, 
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"turns": 0}, ValueError, "turns must be a positive integer"),
-        ({"turns": 2.5}, TypeError, "turns must be a positive integer"),
-        ({"repetitions": 0}, ValueError, "repetitions must be a positive integer"),
+        ({"turns": 0}, ValueError, "turns must be >= 1"),
+        ({"turns": 2.5}, TypeError, "turns must be an integer >= 1"),
+        ({"repetitions": 0}, ValueError, "repetitions must be >= 1"),
         ({"noise": 1.5}, ValueError, r"noise must be a probability in \[0, 1\]"),
         ({"noise": float("nan")}, ValueError, "noise must be a probability"),
         ({"prob_end": 0.0}, ValueError, r"prob_end must be a probability in \(0, 1\]"),
         ({"method": "fast"}, ValueError, "method must be one of"),
         ({"seed": -1}, ValueError, "seed must be a non-negative integer"),
-        ({"seed": "x"}, TypeError, "seed must be"),
+        ({"seed": "x"}, TypeError, "seed must be None, a non-negative integer"),
         ({"turns": None}, ValueError, "limit of means.*method='exact'"),
         ({"game": "pd"}, TypeError, "game must be an evopolity Game"),
-        ({"threads": 0}, ValueError, "threads must be a positive integer"),
+        ({"threads": 0}, ValueError, "threads must be >= 1"),
     ],
 )
 def test_bad_settings_are_refused_naming_the_parameter(kwargs, error, message):

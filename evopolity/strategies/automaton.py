@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from evopolity.games import C, D
+from evopolity.validate import probability
 
 __all__ = [
     "Strategy",
@@ -55,17 +56,7 @@ def _probability(value: Any, name: str) -> float:
     """A probability of cooperating from a float in [0, 1] or a move ``'C'`` (1) / ``'D'`` (0)."""
     if isinstance(value, str) or hasattr(value, "name"):
         return 1.0 if parse_move(value, name) == C else 0.0
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a probability in [0, 1] or 'C'/'D', got {value!r}")
-    try:
-        p = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a probability in [0, 1] or 'C'/'D', got {value!r}"
-        ) from None
-    if not (0.0 <= p <= 1.0):  # also refuses NaN
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
-    return p
+    return probability(value, name)
 
 
 class Strategy:
