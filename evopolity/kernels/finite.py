@@ -161,25 +161,39 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
 
 
 @jit()
+def _score_pair(
+    q, p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
+    prob_end, noise, fixed, cache, gkey, scores,
+):  # fmt: skip
+    """Generation ``gkey``'s match of pair ``q`` (per-turn scores into ``scores[q]``).
+
+    Deterministic pairs of a fixed-length, noise-free match are read from ``cache``.
+    """
+    a = pair_a[q]
+    b = pair_b[q]
+    ta = agents[a]
+    tb = agents[b]
+    if fixed and deterministic[ta] and deterministic[tb]:
+        scores[q, PAYOFF_I] = cache[ta, tb]
+        scores[q, PAYOFF_J] = cache[tb, ta]
+    else:
+        play_pair(
+            p_coop, next_state, offsets[ta], offsets[tb], payoff, turns, prob_end,
+            noise, 1, stream_key(gkey, a, b), scores[q],
+        )  # fmt: skip
+
+
+@jit()
 def _score_pairs(
     p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
     prob_end, noise, fixed, cache, gkey, scores,
 ):  # fmt: skip
-    """Play generation ``gkey``'s match of every pair of agents (scores per turn)."""
+    """Play generation ``gkey``'s match of every pair of agents, one after the other."""
     for q in range(pair_a.size):
-        a = pair_a[q]
-        b = pair_b[q]
-        ta = agents[a]
-        tb = agents[b]
-        if fixed and deterministic[ta] and deterministic[tb]:
-            scores[q, PAYOFF_I] = cache[ta, tb]
-            scores[q, PAYOFF_J] = cache[tb, ta]
-        else:
-            play_pair(
-                p_coop, next_state, offsets[ta], offsets[tb], payoff, turns, prob_end,
-                noise, 1, stream_key(gkey, a, b), scores[q],
-            )  # fmt: skip
-
+        _score_pair(
+            q, p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff,
+            turns, prob_end, noise, fixed, cache, gkey, scores,
+        )  # fmt: skip
 
 
 @jit(parallel=True)
@@ -187,22 +201,12 @@ def _score_pairs_parallel(
     p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
     prob_end, noise, fixed, cache, gkey, scores,
 ):  # fmt: skip
-    """:func:`_score_pairs` on threads (worth it from ~10^5 turns a generation)."""
+    """:func:`_score_pairs` on threads (``PARALLEL_TURNS`` in finite.py says from when)."""
     for q in prange(pair_a.size):
-        a = pair_a[q]
-        b = pair_b[q]
-        ta = agents[a]
-        tb = agents[b]
-        if fixed and deterministic[ta] and deterministic[tb]:
-            scores[q, PAYOFF_I] = cache[ta, tb]
-            scores[q, PAYOFF_J] = cache[tb, ta]
-        else:
-            play_pair(
-                p_coop, next_state, offsets[ta], offsets[tb], payoff, turns, prob_end,
-                noise, 1, stream_key(gkey, a, b), scores[q],
-            )  # fmt: skip
-
-
+        _score_pair(
+            q, p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff,
+            turns, prob_end, noise, fixed, cache, gkey, scores,
+        )  # fmt: skip
 
 
 @jit()
