@@ -26,19 +26,11 @@ import time
 import warnings
 
 import numpy as np
+from timing import best
 
 import evopolity.analytical as an
 import evopolity.dynamics as dyn
 import evopolity.finite as fin
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def fmt(seconds: float) -> str:

@@ -24,18 +24,10 @@ import time
 
 import numba
 import numpy as np
+from timing import best
 
 import evopolity as ep
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def axelrod_tournament_seconds(players, turns, repetitions, noise) -> float:
@@ -95,7 +87,7 @@ def main() -> None:
     # (a) basic strategies
     basic = [c() for c in axl.basic_strategies]
     t_ax = axelrod_tournament_seconds(basic, 200, reps, 0.0)
-    t_ep = best_of(lambda: ep.tournament(basic, turns=200, repetitions=reps, seed=1), 20)
+    t_ep = best(lambda: ep.tournament(basic, turns=200, repetitions=reps, seed=1), 20)
     rows.append((f"(a) basic, 200 turns x {reps}", t_ax, t_ep))
 
     # (b) 20 memory-one strategies with noise 0.05
@@ -105,7 +97,7 @@ def main() -> None:
         player.name = s.name
     m1_ep = [ep.memory_one(s.params["p"], "C", name=s.name) for s in m1]
     t_ax = axelrod_tournament_seconds(m1_ax, 200, reps, 0.05)
-    t_ep = best_of(lambda: ep.tournament(m1_ep, turns=200, repetitions=reps, noise=0.05,
+    t_ep = best(lambda: ep.tournament(m1_ep, turns=200, repetitions=reps, noise=0.05,
                                          seed=1), 20)
     rows.append((f"(b) 20 memory-one, noise 0.05, 200 turns x {reps}", t_ax, t_ep))
 
@@ -119,7 +111,7 @@ def main() -> None:
     library = ep.library.all()
     strategies = library + random_memory_one(n - len(library), seed=3)
     pairs = n * (n + 1) // 2
-    t_ep = best_of(lambda: ep.tournament(strategies, turns=200, repetitions=reps, noise=0.01,
+    t_ep = best(lambda: ep.tournament(strategies, turns=200, repetitions=reps, noise=0.01,
                                          seed=1), 3)
     result = ep.tournament(strategies, turns=200, repetitions=reps, noise=0.01, seed=1)
     turns_played = pairs * 200 * reps
@@ -127,7 +119,7 @@ def main() -> None:
     p = np.random.default_rng(4).random((n, 4))
     out = np.zeros(pairs)
     ceiling_kernel(p, 10, 10, 1, 0.01, np.uint64(1), np.zeros(10))  # compile
-    t_ceiling = best_of(lambda: ceiling_kernel(p, pairs, 200, reps, 0.01, np.uint64(1), out), 3)
+    t_ceiling = best(lambda: ceiling_kernel(p, pairs, 200, reps, 0.01, np.uint64(1), out), 3)
     print()
     print(f"(c) {n} strategies ({len(library)} library + {n - len(library)} memory-one), "
           f"200 turns x {reps}, noise 0.01: {pairs} pairs, {turns_played / 1e6:.1f} M turns")
@@ -137,7 +129,7 @@ def main() -> None:
 
     # (d) exact limit-of-means payoffs of 200 memory-one strategies
     m200 = random_memory_one(200, seed=5)
-    t_exact = best_of(lambda: ep.tournament(m200, turns=None, noise=0.01, method="exact"), 3)
+    t_exact = best(lambda: ep.tournament(m200, turns=None, noise=0.01, method="exact"), 3)
     print(f"(d) exact limit of means, 200 memory-one with noise 0.01: {pairs} pairs in "
           f"{t_exact * 1e3:.1f} ms = {pairs / t_exact / 1e6:.2f} M pairs/s")
 
