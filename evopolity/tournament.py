@@ -9,6 +9,7 @@ by axelrod's own engine, pair by pair (the slow path).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -116,18 +117,40 @@ class Tournament:
         turns_played: np.ndarray,
         settings: dict[str, Any],
     ) -> None:
-        names = pd.Index([str(s) for s in strategies], name="player")
-        columns = pd.Index(names, name="opponent")
         self.strategies = list(strategies)
         self.settings = settings
-        self.payoffs = pd.DataFrame(payoffs, index=names, columns=columns)
-        self.payoff_std = pd.DataFrame(payoff_std, index=names, columns=columns)
-        self.cooperation = pd.DataFrame(cooperation, index=names, columns=columns)
-        self.turns_played = pd.DataFrame(turns_played, index=names, columns=columns)
+        # DataFrames are built on first use: a sweep that only needs arrays never pays for them
+        self._arrays = {
+            "payoffs": payoffs,
+            "payoff_std": payoff_std,
+            "cooperation": cooperation,
+            "turns_played": turns_played,
+        }
+
+    def _frame(self, key: str) -> pd.DataFrame:
+        names = pd.Index([str(s) for s in self.strategies], name="player")
+        return pd.DataFrame(self._arrays[key], index=names,
+                            columns=pd.Index(names, name="opponent"))
+
+    @functools.cached_property
+    def payoffs(self) -> pd.DataFrame:
+        return self._frame("payoffs")
+
+    @functools.cached_property
+    def payoff_std(self) -> pd.DataFrame:
+        return self._frame("payoff_std")
+
+    @functools.cached_property
+    def cooperation(self) -> pd.DataFrame:
+        return self._frame("cooperation")
+
+    @functools.cached_property
+    def turns_played(self) -> pd.DataFrame:
+        return self._frame("turns_played")
 
     @property
     def names(self) -> list[str]:
-        return list(self.payoffs.index)
+        return [str(s) for s in self.strategies]
 
     @property
     def game(self) -> Game:

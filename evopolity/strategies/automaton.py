@@ -97,6 +97,7 @@ class Strategy:
         "source",
         "params",
         "_key",
+        "_stochastic",
     )
 
     def __init__(
@@ -143,6 +144,7 @@ class Strategy:
         set_(self, "source", source)
         set_(self, "params", dict(params or {}))
         set_(self, "_key", (name, p.tobytes(), nxt.tobytes()))
+        set_(self, "_stochastic", bool(np.any((p > 0.0) & (p < 1.0))))
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("Strategy is immutable")
@@ -173,7 +175,7 @@ class Strategy:
     @property
     def stochastic(self) -> bool:
         """True if some state cooperates with a probability strictly between 0 and 1."""
-        return bool(np.any((self.p_coop > 0.0) & (self.p_coop < 1.0)))
+        return self._stochastic
 
     def renamed(self, name: str) -> Strategy:
         """The same automaton under another name."""
