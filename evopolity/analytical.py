@@ -220,18 +220,40 @@ def gradient_of_selection(
     selection: float = 1.0,
     mutant: int | str = 0,
     resident: int | str = 1,
+    *,
+    state: Any = None,
+    mutation: float = 0.0,
 ) -> pd.Series:
-    r"""Expected change per event of the ``mutant`` count, :math:`G(j) = T^+(j) - T^-(j)`.
+    r"""The gradient of selection: expected change of strategy counts per event.
 
-    For ``j = 0..N`` mutants among ``N - j`` residents, without mutation. Moran:
-    :math:`T^+ = \frac{j f_A}{j f_A + (N-j) f_B}\frac{N-j}{N}`,
-    :math:`T^- = \frac{(N-j) f_B}{j f_A + (N-j) f_B}\frac{j}{N}`; Fermi (focal and model drawn
-    without replacement): :math:`G(j) = \frac{j(N-j)}{N(N-1)}\tanh\frac{\beta(\pi_A-\pi_B)}{2}`
-    (Traulsen et al. 2006). Returned as a Series indexed by the mutant frequency ``j / N``.
+    Without ``state``: for a ``mutant`` among ``resident``\ s, the expected change
+    :math:`G(j) = T^+(j) - T^-(j)` of the mutant count at every ``j = 0..N``, without mutation.
+    Moran: :math:`T^+ = \frac{j f_A}{j f_A + (N-j) f_B}\frac{N-j}{N}`,
+    :math:`T^- = \frac{(N-j) f_B}{j f_A + (N-j) f_B}\frac{j}{N}`; Fermi (focal and model
+    drawn without replacement): :math:`G(j) = \frac{j(N-j)}{N(N-1)}\tanh\frac{\beta(\pi_A -
+    \pi_B)}{2}` (Traulsen et al. 2006). Returned as a Series indexed by ``j / N``.
+
+    With ``state`` (counts summing to ``N``, or frequencies, of all ``k`` strategies): the
+    vector :math:`G_i(n) = \sum_{d \ne i} T_{d \to i}(n) - \sum_{b \ne i} T_{i \to b}(n)`
+    of expected changes of each count in one event, with ``mutation`` (uniform, to the
+    ``k - 1`` other strategies) included, as in the full chain of
+    :func:`stationary_distribution`. Returned as a Series indexed by strategy.
     """
     A, names = payoff_matrix(payoffs)
     code, s = _rule(rule, selection, A)
     N = integer(N, "N", 2)
+    if state is not None:
+        from evopolity.finite import population_counts
+
+        mu = probability(mutation, "mutation")
+        n = population_counts(state, N, names, "state").astype(np.int64)
+        f = np.empty(len(names))
+        rates = np.empty((len(names), len(names)))
+        _ak._rates(code, A, N, s, mu, n, f, rates)  # rates[b, d]: a d replaced by a b
+        gradient = rates.sum(axis=1) - rates.sum(axis=0)
+        return pd.Series(gradient, index=pd.Index(names, name="strategy"), name="gradient")
+    if mutation != 0.0:
+        raise ValueError("mutation needs a state: the pairwise gradient is without mutation")
     m = _index(mutant, names, "mutant")
     r = _index(resident, names, "resident")
     if m == r:

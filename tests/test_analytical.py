@@ -252,3 +252,33 @@ def test_dataframe_names_carry_through():
     pi = stationary_distribution(A, 10, "fermi", 1.0)
     assert list(pi.index) == names and pi["ALLD"] > 0.99
     assert fixation_probability(A, 10, "fermi", 1.0, mutant="ALLD", resident="ALLC") > 0.9
+
+
+@pytest.mark.parametrize("rule", ["moran", "fermi"])
+def test_gradient_at_a_state_of_two_strategies_equals_the_pairwise_gradient(rule):
+    # two routes to the same number: the closed-form T+ - T- and the k-strategy rates
+    A = [[3.0, 0.5], [4.0, 1.0]]
+    N = 12
+    pairwise = gradient_of_selection(A, N, rule, 0.3)
+    for j in range(N + 1):
+        g = gradient_of_selection(A, N, rule, 0.3, state=[j, N - j])
+        assert g.iloc[0] == pytest.approx(pairwise.iloc[j], abs=1e-14)
+        assert g.iloc[1] == pytest.approx(-pairwise.iloc[j], abs=1e-14)
+
+
+def test_neutral_moran_gradient_with_mutation_by_hand():
+    # neutral Moran (w = 0): G_i = born_i - n_i / N with
+    # born_i = (n_i / N)(1 - mu) + ((N - n_i) / N) mu / (k - 1), so
+    # G_i = mu ((N - n_i) / (k - 1) - n_i) / N: mutation pulls towards the uniform state
+    A = np.arange(9.0).reshape(3, 3)
+    N, mu, n = 10, 0.1, np.array([6, 3, 1])
+    g = gradient_of_selection(A, N, "moran", 0.0, state=n, mutation=mu)
+    np.testing.assert_allclose(g.to_numpy(), mu * ((N - n) / 2 - n) / N, atol=1e-15)
+    assert g.sum() == pytest.approx(0.0, abs=1e-15)
+
+
+def test_gradient_state_is_validated():
+    with pytest.raises(ValueError, match="state"):
+        gradient_of_selection([[1, 2], [3, 4]], 10, state=[3, 3])
+    with pytest.raises(ValueError, match="mutation needs a state"):
+        gradient_of_selection([[1, 2], [3, 4]], 10, mutation=0.1)
