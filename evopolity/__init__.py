@@ -14,7 +14,7 @@ from evopolity.analytical import (
     stationary_distribution,
 )
 from evopolity.axelrod_bridge import from_axelrod, to_axelrod
-from evopolity.dynamics import discrete_replicator, payoff_matrix, replicator
+from evopolity.dynamics import discrete_replicator, replicator
 from evopolity.finite import agent_moran, moran, pairwise_comparison
 from evopolity.games import (
     DonationGame,
@@ -42,6 +42,7 @@ from evopolity.strategies.library import (
 )
 from evopolity.tournament import Tournament, tournament
 from evopolity.trajectory import Event, Trajectory
+from evopolity.validate import payoff_matrix
 
 __version__ = "0.1.0"
 

@@ -23,10 +23,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from evopolity.dynamics import payoff_matrix
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels.markov import gth_stationary
-from evopolity.validate import integer, nonnegative, probability
+from evopolity.validate import integer, nonnegative, payoff_matrix, probability
 
 __all__ = [
     "fixation_probability",

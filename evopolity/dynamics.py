@@ -8,15 +8,22 @@ strategy names, or any object with such a DataFrame in its ``.payoffs`` attribut
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
+from evopolity.institutions import Regime, regime_parameters
 from evopolity.kernels import replicator as _rk
 from evopolity.trajectory import Trajectory
-from evopolity.validate import integer, nonnegative, probability
+from evopolity.validate import (
+    cooperation_matrix,
+    integer,
+    mutation_matrix,
+    nonnegative,
+    payoff_matrix,
+    simplex_point,
+)
 
 __all__ = ["replicator", "discrete_replicator", "payoff_matrix"]
 
@@ -26,111 +33,6 @@ _STATUS = {
     _rk.MAX_STEPS: "max_steps reached",
     _rk.STEP_TOO_SMALL: "step size too small",
 }
-
-
-def payoff_matrix(payoffs: Any, name: str = "payoffs") -> tuple[np.ndarray, tuple[str, ...]]:
-    """Validate interactions and return ``(A, names)``: a C-contiguous float64 k x k array.
-
-    Accepts a square array (strategies named ``"0" .. "k-1"``), a DataFrame with the same
-    labels as index and columns (columns are reordered to the index), or an object with a
-    ``.payoffs`` DataFrame attribute. Raises ``ValueError`` naming ``name`` for a non-square
-    or empty matrix, NaN or infinite entries, or mismatched or duplicated labels.
-    """
-    if not isinstance(payoffs, pd.DataFrame | np.ndarray) and hasattr(payoffs, "payoffs"):
-        payoffs = payoffs.payoffs
-        name = f"{name}.payoffs"
-    if isinstance(payoffs, pd.DataFrame):
-        index = [str(s) for s in payoffs.index]
-        columns = [str(s) for s in payoffs.columns]
-        if len(set(index)) != len(index):
-            raise ValueError(f"{name} has duplicated strategy names in its index")
-        if set(index) != set(columns) or len(columns) != len(index):
-            raise ValueError(
-                f"{name} must have the same strategy names as index and columns, got "
-                f"{index} and {columns}"
-            )
-        frame = payoffs.copy()
-        frame.index = index
-        frame.columns = columns
-        frame = frame.loc[index, index]
-        try:
-            A = frame.to_numpy(dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must hold real numbers") from None
-        names = tuple(index)
-    else:
-        if isinstance(payoffs, str | bytes) or payoffs is None:
-            raise TypeError(
-                f"{name} must be a square array, a DataFrame or an object with .payoffs, got "
-                f"{type(payoffs).__name__}"
-            )
-        try:
-            A = np.array(payoffs, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{name} must be a square array of real numbers, a DataFrame or an object "
-                f"with .payoffs, got {type(payoffs).__name__}"
-            ) from None
-        names = tuple(str(i) for i in range(A.shape[0])) if A.ndim == 2 else ()
-    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty square k x k matrix, got shape {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return np.ascontiguousarray(A), names
-
-
-def simplex_point(
-    x: Any, names: Sequence[str], name: str = "x0", tol: float = 1e-9
-) -> np.ndarray:
-    """Validate a state on the simplex: k non-negative frequencies summing to 1 (to ``tol``).
-
-    ``x`` may be an array, or a Series / mapping indexed by strategy name (missing names 0).
-    Returns a float64 array renormalised to sum exactly 1.
-    """
-    k = len(names)
-    if isinstance(x, pd.Series | Mapping):
-        series = pd.Series(x, dtype=np.float64)
-        unknown = set(map(str, series.index)) - set(names)
-        if unknown:
-            raise ValueError(f"{name} names unknown strategies {sorted(unknown)}")
-        series.index = [str(s) for s in series.index]
-        v = series.reindex(list(names), fill_value=0.0).to_numpy(dtype=np.float64)
-    else:
-        try:
-            v = np.array(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be an array of {k} frequencies") from None
-    if v.shape != (k,):
-        raise ValueError(f"{name} must have shape ({k},), got {v.shape}")
-    if not np.all(np.isfinite(v)) or np.any(v < 0):
-        raise ValueError(f"{name} must hold non-negative finite frequencies")
-    if abs(v.sum() - 1.0) > tol:
-        raise ValueError(f"{name} must sum to 1 (got {v.sum()!r})")
-    return v / v.sum()
-
-
-def mutation_matrix(mutation: Any, k: int, name: str = "mutation") -> tuple[np.ndarray, bool]:
-    """A row-stochastic k x k matrix from a uniform rate in [0, 1] or a matrix; and whether
-    it differs from the identity. ``Q[i, j]``: probability that an offspring of ``i`` is ``j``.
-    """
-    if np.isscalar(mutation) and not isinstance(mutation, str | bytes):
-        mu = probability(mutation, f"{name} rate")
-        if mu > 0.0 and k < 2:
-            raise ValueError(f"{name} needs at least 2 strategies")
-        Q = np.full((k, k), mu / max(k - 1, 1))
-        np.fill_diagonal(Q, 1.0 - mu)
-        return Q, mu > 0.0
-    try:
-        Q = np.array(mutation, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a rate in [0, 1] or a k x k matrix") from None
-    if Q.shape != (k, k):
-        raise ValueError(f"{name} matrix must have shape ({k}, {k}), got {Q.shape}")
-    if not np.all(np.isfinite(Q)) or np.any(Q < 0) or np.any(Q > 1):
-        raise ValueError(f"{name} matrix entries must be probabilities in [0, 1]")
-    if not np.allclose(Q.sum(axis=1), 1.0, rtol=0, atol=1e-12):
-        raise ValueError(f"{name} matrix rows must sum to 1")
-    return np.ascontiguousarray(Q), not np.array_equal(Q, np.eye(k))
 
 
 def replicator(
@@ -148,6 +50,8 @@ def replicator(
     stop_at_rest: bool = True,
     rest_tol: float = 1e-10,
     max_steps: int = 10_000_000,
+    regime: Regime | None = None,
+    cooperation: Any = None,
 ) -> Trajectory:
     r"""Integrate the replicator (or replicator--mutator) equation.
 
@@ -186,6 +90,15 @@ def replicator(
     max_steps : int
         Most steps (accepted or rejected) before giving up; rows not reached are NaN and
         ``info["status"]`` says why.
+    regime : Regime, optional
+        An institutional regime (:mod:`evopolity.institutions`): its fines, rewards, taxes,
+        costs and conformity change the fitness, its ``mutation`` is the mutation rate (do not
+        also pass ``mutation``), and a co-evolving institution's strength ``m`` is integrated
+        with the frequencies and returned as the macro column ``institution_strength``.
+    cooperation : array_like or DataFrame, optional
+        The k x k cooperation matrix ``C`` the regime needs (fraction of ``i``'s moves that
+        cooperate against ``j``); taken from ``payoffs.cooperation`` when ``payoffs`` is a
+        ``Tournament``.
 
     Returns
     -------
@@ -216,31 +129,47 @@ def replicator(
             raise ValueError(f"times must be a non-empty 1-d array, got shape {grid.shape}")
         if not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
             raise ValueError("times must be finite and strictly increasing")
+    model, params, y0, macro_names = _rk.LINEAR, np.zeros(0), x, ()
+    if regime is not None:
+        if not isinstance(regime, Regime):
+            raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
+        if not (np.isscalar(mutation) and float(mutation) == 0.0):
+            raise ValueError("give the mutation rate as regime.mutation, not as mutation")
+        mutation = regime.mutation
+        C = cooperation_matrix(payoffs if cooperation is None else cooperation, names,
+                               "cooperation")
+        model, params = _rk.INSTITUTIONS, regime_parameters(regime, C)
+        y0 = np.append(x, regime.initial_strength if regime.coevolves else 1.0)
+        macro_names = ("institution_strength",)
+    elif cooperation is not None:
+        raise ValueError("cooperation is only used with a regime")
     Q, mutate = mutation_matrix(mutation, k)
     rtol = nonnegative(rtol, "rtol", allow_zero=False)
     atol = nonnegative(atol, "atol", allow_zero=False)
     rest = nonnegative(rest_tol, "rest_tol", allow_zero=False) if stop_at_rest else 0.0
     max_steps = integer(max_steps, "max_steps")
-    params = np.zeros(0)
-    out = np.empty((grid.size, k))
+    out = np.empty((grid.size, y0.size))
     if method == "dopri5":
         status, steps, t_reached = _rk.dopri5(
-            _rk.LINEAR, x, A, params, Q, mutate, grid, rtol, atol, rest, max_steps, out
+            model, y0, A, params, Q, mutate, grid, rtol, atol, rest, max_steps, out
         )
     elif method == "rk4":
         dt = nonnegative(dt, "dt", allow_zero=False)
         status, steps, t_reached = _rk.rk4(
-            _rk.LINEAR, x, A, params, Q, mutate, grid, dt, rest, max_steps, out
+            model, y0, A, params, Q, mutate, grid, dt, rest, max_steps, out
         )
     else:
         raise ValueError(f"method must be 'dopri5' or 'rk4', got {method!r}")
     return Trajectory(
         grid,
-        out,
+        out[:, :k],
         names,
+        macro=out[:, k:] if macro_names else None,
+        macro_names=macro_names or None,
         params={
             "dynamic": "replicator",
             "x0": x,
+            "regime": regime,
             "mutation": Q if mutate else 0.0,
             "method": method,
             "rtol": rtol,

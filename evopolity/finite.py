@@ -16,14 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from evopolity.dynamics import payoff_matrix
 from evopolity.games import Game
 from evopolity.kernels import finite as _fk
 from evopolity.kernels.match import packed_seed
 from evopolity.kernels.rng import stream_key
 from evopolity.strategies.automaton import Strategy
 from evopolity.trajectory import Trajectory
-from evopolity.validate import integer, nonnegative, probability, seed_sequence
+from evopolity.validate import integer, nonnegative, payoff_matrix, probability, seed_sequence
 
 __all__ = ["moran", "pairwise_comparison", "agent_moran"]
 

@@ -8,11 +8,23 @@ mistake reads the same everywhere.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["integer", "real", "nonnegative", "probability", "seed_sequence"]
+__all__ = [
+    "integer",
+    "real",
+    "nonnegative",
+    "probability",
+    "seed_sequence",
+    "payoff_matrix",
+    "cooperation_matrix",
+    "simplex_point",
+    "mutation_matrix",
+]
 
 
 def integer(value: Any, name: str, minimum: int = 1) -> int:
@@ -80,3 +92,132 @@ def seed_sequence(seed: Any) -> np.random.SeedSequence:
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
     return np.random.SeedSequence(int(seed))
+
+
+def payoff_matrix(payoffs: Any, name: str = "payoffs") -> tuple[np.ndarray, tuple[str, ...]]:
+    """Validate interactions and return ``(A, names)``: a C-contiguous float64 k x k array.
+
+    Accepts a square array (strategies named ``"0" .. "k-1"``), a DataFrame with the same
+    labels as index and columns (columns are reordered to the index), or an object with a
+    ``.payoffs`` DataFrame attribute. Raises ``ValueError`` naming ``name`` for a non-square
+    or empty matrix, NaN or infinite entries, or mismatched or duplicated labels.
+    """
+    if not isinstance(payoffs, pd.DataFrame | np.ndarray) and hasattr(payoffs, "payoffs"):
+        payoffs = payoffs.payoffs
+        name = f"{name}.payoffs"
+    if isinstance(payoffs, pd.DataFrame):
+        index = [str(s) for s in payoffs.index]
+        columns = [str(s) for s in payoffs.columns]
+        if len(set(index)) != len(index):
+            raise ValueError(f"{name} has duplicated strategy names in its index")
+        if set(index) != set(columns) or len(columns) != len(index):
+            raise ValueError(
+                f"{name} must have the same strategy names as index and columns, got "
+                f"{index} and {columns}"
+            )
+        frame = payoffs.copy()
+        frame.index = index
+        frame.columns = columns
+        frame = frame.loc[index, index]
+        try:
+            A = frame.to_numpy(dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must hold real numbers") from None
+        names = tuple(index)
+    else:
+        if isinstance(payoffs, str | bytes) or payoffs is None:
+            raise TypeError(
+                f"{name} must be a square array, a DataFrame or an object with .payoffs, got "
+                f"{type(payoffs).__name__}"
+            )
+        try:
+            A = np.array(payoffs, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name} must be a square array of real numbers, a DataFrame or an object "
+                f"with .payoffs, got {type(payoffs).__name__}"
+            ) from None
+        names = tuple(str(i) for i in range(A.shape[0])) if A.ndim == 2 else ()
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty square k x k matrix, got shape {A.shape}")
+    if not np.all(np.isfinite(A)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return np.ascontiguousarray(A), names
+
+
+def cooperation_matrix(cooperation: Any, names: tuple[str, ...], name: str) -> np.ndarray:
+    """A k x k matrix of probabilities from an array, a DataFrame (aligned to ``names``) or an
+    object with a ``.cooperation`` DataFrame (a ``Tournament``)."""
+    if hasattr(cooperation, "cooperation") and not isinstance(cooperation, np.ndarray):
+        cooperation = cooperation.cooperation
+    elif hasattr(cooperation, "payoffs") and not hasattr(cooperation, "cooperation"):
+        raise ValueError(f"{name}: a regime needs the cooperation matrix; pass cooperation=")
+    if isinstance(cooperation, pd.DataFrame):
+        missing = [n for n in names if n not in cooperation.index or n not in cooperation.columns]
+        if missing:
+            raise ValueError(f"{name} has no rows/columns for {missing}")
+        cooperation = cooperation.loc[list(names), list(names)].to_numpy()
+    try:
+        C = np.array(cooperation, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a k x k array of probabilities") from None
+    k = len(names)
+    if C.shape != (k, k):
+        raise ValueError(f"{name} must have shape ({k}, {k}), got {C.shape}")
+    if not np.all((C >= 0.0) & (C <= 1.0)):
+        raise ValueError(f"{name} must hold probabilities in [0, 1] (no NaN)")
+    return C
+
+
+def simplex_point(
+    x: Any, names: Sequence[str], name: str = "x0", tol: float = 1e-9
+) -> np.ndarray:
+    """Validate a state on the simplex: k non-negative frequencies summing to 1 (to ``tol``).
+
+    ``x`` may be an array, or a Series / mapping indexed by strategy name (missing names 0).
+    Returns a float64 array renormalised to sum exactly 1.
+    """
+    k = len(names)
+    if isinstance(x, pd.Series | Mapping):
+        series = pd.Series(x, dtype=np.float64)
+        unknown = set(map(str, series.index)) - set(names)
+        if unknown:
+            raise ValueError(f"{name} names unknown strategies {sorted(unknown)}")
+        series.index = [str(s) for s in series.index]
+        v = series.reindex(list(names), fill_value=0.0).to_numpy(dtype=np.float64)
+    else:
+        try:
+            v = np.array(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be an array of {k} frequencies") from None
+    if v.shape != (k,):
+        raise ValueError(f"{name} must have shape ({k},), got {v.shape}")
+    if not np.all(np.isfinite(v)) or np.any(v < 0):
+        raise ValueError(f"{name} must hold non-negative finite frequencies")
+    if abs(v.sum() - 1.0) > tol:
+        raise ValueError(f"{name} must sum to 1 (got {v.sum()!r})")
+    return v / v.sum()
+
+
+def mutation_matrix(mutation: Any, k: int, name: str = "mutation") -> tuple[np.ndarray, bool]:
+    """A row-stochastic k x k matrix from a uniform rate in [0, 1] or a matrix; and whether
+    it differs from the identity. ``Q[i, j]``: probability that an offspring of ``i`` is ``j``.
+    """
+    if np.isscalar(mutation) and not isinstance(mutation, str | bytes):
+        mu = probability(mutation, f"{name} rate")
+        if mu > 0.0 and k < 2:
+            raise ValueError(f"{name} needs at least 2 strategies")
+        Q = np.full((k, k), mu / max(k - 1, 1))
+        np.fill_diagonal(Q, 1.0 - mu)
+        return Q, mu > 0.0
+    try:
+        Q = np.array(mutation, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a rate in [0, 1] or a k x k matrix") from None
+    if Q.shape != (k, k):
+        raise ValueError(f"{name} matrix must have shape ({k}, {k}), got {Q.shape}")
+    if not np.all(np.isfinite(Q)) or np.any(Q < 0) or np.any(Q > 1):
+        raise ValueError(f"{name} matrix entries must be probabilities in [0, 1]")
+    if not np.allclose(Q.sum(axis=1), 1.0, rtol=0, atol=1e-12):
+        raise ValueError(f"{name} matrix rows must sum to 1")
+    return np.ascontiguousarray(Q), not np.array_equal(Q, np.eye(k))

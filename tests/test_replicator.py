@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from evopolity.dynamics import discrete_replicator, payoff_matrix, replicator
+from evopolity.dynamics import discrete_replicator, replicator
+from evopolity.validate import payoff_matrix
 
 
 def hawk_dove(V, C):

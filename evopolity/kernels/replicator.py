@@ -2,8 +2,12 @@
 
 The fitness of the strategies at state ``x`` is one function, :func:`fitness`, of the state,
 the interaction matrix and a flat parameter array, selected by an integer ``model``
-(``LINEAR``: ``f = A x``). The institutions layer adds models (fines, rewards, a macro state)
-as further branches of that function, so every integrator here serves them unchanged.
+(``LINEAR``: ``f = A x``; ``INSTITUTIONS``: the regime of :mod:`kernels.fitness`), so every
+integrator here serves every model unchanged.
+
+The integrated state ``y`` holds the ``k = A.shape[0]`` strategy frequencies and, after them,
+any macro state (the institution's strength ``m``): the frequencies follow the replicator, the
+macro state its own law, and only the frequencies are projected on the simplex.
 
 Integrators
 -----------
@@ -22,8 +26,10 @@ import math
 import numpy as np
 
 from evopolity._numba import jit
+from evopolity.kernels.fitness import institution_fitness, macro_velocity
 
 LINEAR = 0  # f = A x
+INSTITUTIONS = 1  # kernels.fitness: fines, rewards, taxes, costs, conformity, macro state m
 
 # Dormand-Prince 5(4) tableau (Dormand & Prince 1980)
 C2, C3, C4, C5 = 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0
@@ -71,12 +77,15 @@ DONE, AT_REST, MAX_STEPS, STEP_TOO_SMALL = 0, 1, 2, 3
 
 @jit()
 def fitness(model, x, A, params, out):
-    """Fitness of every strategy at state ``x`` (writes ``out``).
+    """Fitness of the ``k = A.shape[0]`` strategies at state ``x`` (writes ``out[:k]``).
 
-    ``model == LINEAR``: ``out = A x`` (``params`` unused). Further models read their
-    parameters from the flat array ``params``.
+    ``model == LINEAR``: ``out = A x`` (``params`` unused); ``INSTITUTIONS``: the regime in
+    ``params`` (:func:`kernels.fitness.institution_fitness`).
     """
-    k = x.size
+    if model == INSTITUTIONS:
+        institution_fitness(x, A, params, out)
+        return
+    k = A.shape[0]
     for i in range(k):
         s = 0.0
         for j in range(k):
@@ -92,7 +101,7 @@ def rhs(model, x, A, params, Q, mutate, f, out):
     ``Q`` ``dx_i/dt = sum_j x_j f_j Q[j, i] - x_i phi``, where ``phi = sum_j x_j f_j``.
     """
     fitness(model, x, A, params, f)
-    k = x.size
+    k = A.shape[0]
     phi = 0.0
     for j in range(k):
         phi += x[j] * f[j]
@@ -105,18 +114,23 @@ def rhs(model, x, A, params, Q, mutate, f, out):
     else:
         for i in range(k):
             out[i] = x[i] * (f[i] - phi)
+    if x.size > k:  # the macro state (f is free again: it serves as scratch)
+        out[k] = macro_velocity(x, A, params, f)
 
 
 @jit()
-def project(x):
-    """Clip round-off negatives and renormalise onto the simplex."""
+def project(x, k):
+    """Frequencies ``x[:k]``: clip round-off negatives and renormalise onto the simplex; a
+    macro state after them is clipped to [0, 1]."""
     s = 0.0
-    for i in range(x.size):
+    for i in range(k):
         if x[i] < 0.0:
             x[i] = 0.0
         s += x[i]
-    for i in range(x.size):
+    for i in range(k):
         x[i] /= s
+    for i in range(k, x.size):
+        x[i] = min(1.0, max(0.0, x[i]))
 
 
 @jit()
@@ -154,7 +168,7 @@ def dopri5(model, x0, A, params, Q, mutate, times, rtol, atol, rest_tol, max_ste
     k = x0.size
     n_out = times.size
     y = x0.copy()
-    project(y)
+    project(y, A.shape[0])
     f = np.empty(k)
     k1 = np.empty(k)
     k2 = np.empty(k)
@@ -262,12 +276,12 @@ def dopri5(model, x0, A, params, Q, mutate, times, rtol, atol, rest_tol, max_ste
                 out[r, i] = y[i] + s * (
                     coef[i, 0] + s * (coef[i, 1] + s * (coef[i, 2] + s * coef[i, 3]))
                 )
-            project(out[r])
+            project(out[r], A.shape[0])
             r += 1
         t = t_new
         for i in range(k):
             y[i] = yn[i]
-        project(y)
+        project(y, A.shape[0])
         rhs(model, y, A, params, Q, mutate, f, k1)  # FSAL, recomputed on the projected state
         if rest_tol > 0.0 and r < n_out and at_rest(y, k1, rest_tol):
             for rr in range(r, n_out):
@@ -284,7 +298,7 @@ def rk4(model, x0, A, params, Q, mutate, times, dt, rest_tol, max_steps, out):
     k = x0.size
     n_out = times.size
     y = x0.copy()
-    project(y)
+    project(y, A.shape[0])
     f = np.empty(k)
     k1 = np.empty(k)
     k2 = np.empty(k)
@@ -317,7 +331,7 @@ def rk4(model, x0, A, params, Q, mutate, times, dt, rest_tol, max_steps, out):
             rhs(model, ys, A, params, Q, mutate, f, k4)
             for i in range(k):
                 y[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
-            project(y)
+            project(y, A.shape[0])
             t = times[r] if h == times[r] - t else t + h
             steps += 1
         out[r, :] = y
@@ -334,7 +348,7 @@ def discrete(model, x0, A, params, steps, out):
     """
     k = x0.size
     x = x0.copy()
-    project(x)
+    project(x, A.shape[0])
     f = np.empty(k)
     out[0, :] = x
     for g in range(1, steps + 1):
@@ -348,6 +362,6 @@ def discrete(model, x0, A, params, steps, out):
             return g - 1
         for i in range(k):
             x[i] = x[i] * f[i] / phi
-        project(x)
+        project(x, A.shape[0])
         out[g, :] = x
     return steps

@@ -1,0 +1,173 @@
+"""Institutional regimes: the rules that act on agents, and the institution agents sustain.
+
+A ``Regime`` is a frozen dataclass of mechanism strengths. Downward causation (the
+institution on agents) enters the fitness of strategy ``i`` in population ``x``; upward
+causation (agents on the institution) is the law of the institution's strength ``m``:
+
+=====================  ======================================================================
+mechanism              term (``s`` = ``m`` if the institution co-evolves, else 1)
+=====================  ======================================================================
+fine ``F``, detection  ``- s q F d_i``: expected fine on ``i``'s defection rate ``d_i``
+``q``                  (on its cooperation rate ``c_i`` if the institution is ``captured``)
+reward ``B``           ``+ s q B c_i``
+switch ``theta``       rewards only while the cooperation level is below ``theta``, fines
+                       only above it (Chen et al. 2015); 0: both always
+tax ``tau``            ``(1 - tau) pi_i + tau mean(pi)``: payoff differences shrink by
+                       ``1 - tau``
+cost ``kappa``         ``- s kappa`` per capita (or shared by contributors in proportion to
+                       their cooperation: ``- s kappa c_i / mean(c)``)
+conformity ``D``       ``+ D x_i``: conformist transmission (Boyd & Richerson 1985)
+mutation ``mu``        new or dissenting strategies enter at rate ``mu`` (replicator--mutator)
+feedback ``lambda``,   ``dm/dt = lambda (support(x) - m) - decay``, ``support`` the population's
+decay                  cooperation level (Weitz et al. 2016 for games with environmental
+                       feedback)
+=====================  ======================================================================
+
+``c_i = (C x)_i`` comes from the cooperation matrix of the interactions (a ``Tournament``'s
+``.cooperation``), so the institution sees how often each strategy defects against the
+population it lives in. In the kernels the regime is one flat array
+(:mod:`evopolity.kernels.fitness`), so one compiled fitness function serves all regimes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evopolity.kernels import fitness as _kf
+from evopolity.validate import (
+    cooperation_matrix,
+    nonnegative,
+    payoff_matrix,
+    probability,
+    simplex_point,
+)
+
+__all__ = ["Regime", "regime_parameters", "fitness"]
+
+
+@dataclass(frozen=True)
+class Regime:
+    """Mechanism strengths of an institutional regime (all default to "no institution").
+
+    Parameters
+    ----------
+    name : str
+        A label for results.
+    fine : float
+        ``F >= 0``: the fine on a detected defection.
+    detection : float
+        ``q`` in [0, 1]: probability that a move is seen by the institution (fines and
+        rewards).
+    reward : float
+        ``B >= 0``: the reward for a detected cooperation.
+    tax : float
+        ``tau`` in [0, 1]: share of payoffs pooled and returned equally.
+    cost : float
+        ``kappa >= 0``: running cost of the institution per capita at full strength.
+    cost_by_contributors : bool
+        The cost is borne by contributors, in proportion to their cooperation.
+    conformity : float
+        ``D >= 0``: strength of conformist transmission.
+    mutation : float
+        ``mu`` in [0, 1]: rate at which other strategies enter (tolerance of dissent).
+    feedback : float
+        ``lambda >= 0``: how fast the institution follows its support; with ``feedback`` and
+        ``decay`` both 0 the institution has fixed full strength.
+    decay : float
+        ``>= 0``: erosion of the institution per unit time.
+    initial_strength : float
+        ``m(0)`` in [0, 1] for a co-evolving institution.
+    captured : bool
+        A captured institution turns its fines on cooperation (its critics).
+    switch : float
+        ``theta`` in [0, 1]: reward while the population's cooperation level is below
+        ``theta``, fine once it is above ("first carrot, then stick"); 0 keeps both on.
+    description : str
+        The argument behind a preset.
+    """
+
+    name: str = "custom"
+    fine: float = 0.0
+    detection: float = 0.0
+    reward: float = 0.0
+    tax: float = 0.0
+    cost: float = 0.0
+    cost_by_contributors: bool = False
+    conformity: float = 0.0
+    mutation: float = 0.0
+    feedback: float = 0.0
+    decay: float = 0.0
+    initial_strength: float = 1.0
+    captured: bool = False
+    switch: float = 0.0
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"Regime.name must be a non-empty string, got {self.name!r}")
+        for field in ("fine", "reward", "cost", "conformity", "feedback", "decay"):
+            object.__setattr__(self, field, nonnegative(getattr(self, field), f"Regime.{field}"))
+        for field in ("detection", "tax", "mutation", "initial_strength", "switch"):
+            object.__setattr__(self, field, probability(getattr(self, field), f"Regime.{field}"))
+        for field in ("cost_by_contributors", "captured"):
+            if not isinstance(getattr(self, field), bool | np.bool_):
+                raise TypeError(f"Regime.{field} must be True or False")
+
+    @property
+    def coevolves(self) -> bool:
+        """Whether the institution's strength ``m`` follows the population."""
+        return self.feedback > 0.0 or self.decay > 0.0
+
+    def replace(self, **changes: Any) -> Regime:
+        """A copy with some fields changed; unknown field names are refused by name."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown Regime field(s) {unknown}; fields are {sorted(known)}")
+        return dataclasses.replace(self, **changes)
+
+
+def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
+    """The flat kernel array of ``regime`` followed by the cooperation matrix (row-major)."""
+    if not isinstance(regime, Regime):
+        raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
+    head = np.zeros(_kf.N_REGIME)
+    head[_kf.FINE] = regime.fine
+    head[_kf.DETECTION] = regime.detection
+    head[_kf.REWARD] = regime.reward
+    head[_kf.TAX] = regime.tax
+    head[_kf.COST] = regime.cost
+    head[_kf.COST_BY_CONTRIBUTORS] = float(regime.cost_by_contributors)
+    head[_kf.CONFORMITY] = regime.conformity
+    head[_kf.FEEDBACK] = regime.feedback
+    head[_kf.DECAY] = regime.decay
+    head[_kf.FINE_ON] = -1.0 if regime.captured else 1.0
+    head[_kf.SWITCH] = regime.switch
+    return np.concatenate([head, np.ascontiguousarray(cooperation, dtype=np.float64).ravel()])
+
+
+def fitness(
+    regime: Regime,
+    payoffs: Any,
+    cooperation: Any,
+    x: Any,
+    strength: float | None = None,
+) -> pd.Series:
+    """Fitness of every strategy in population ``x`` under ``regime`` (the kernel's terms).
+
+    ``strength`` is the institution's ``m`` (default ``regime.initial_strength`` for a
+    co-evolving institution; a fixed one always acts at full strength). For reading off what
+    the institution does to each strategy; the dynamics call the same kernel.
+    """
+    A, names = payoff_matrix(payoffs)
+    C = cooperation_matrix(cooperation, names, "cooperation")
+    freq = simplex_point(x, names)
+    m = regime.initial_strength if strength is None else probability(strength, "strength")
+    out = np.empty(len(names))
+    _kf.institution_fitness(np.append(freq, m), A, regime_parameters(regime, C), out)
+    return pd.Series(out, index=pd.Index(names, name="strategy"), name="fitness")

@@ -1,0 +1,110 @@
+"""Fitness under an institutional regime, and the law of the institution's strength.
+
+A regime is a flat float array (indices below) followed by the cooperation matrix ``C``
+(``k * k`` entries, row-major): ``C[i, j]`` is the fraction of ``i``'s moves that cooperate
+against ``j``, so ``c_i(x) = (C x)_i`` is how often ``i`` cooperates in population ``x`` and
+``d_i = 1 - c_i`` how often it defects. One compiled function serves every regime.
+
+Downward causation (the institution acts on agents), with ``s = m`` the institution's
+strength when it co-evolves (``FEEDBACK > 0``) and ``s = 1`` otherwise:
+
+1. base payoff ``pi_i = (A x)_i``;
+2. fine: ``- s q F d_i`` (``FINE_ON = -1``: a captured institution fines cooperation,
+   ``- s q F c_i``); reward: ``+ s q B c_i``; with ``SWITCH = theta > 0`` only rewards act
+   while the cooperation level is below ``theta`` and only fines above it ("first carrot,
+   then stick", Chen et al. 2015);
+3. tax and redistribution: ``(1 - tau) pi_i + tau * mean(pi)``, which scales every payoff
+   difference by ``1 - tau``;
+4. institution cost ``s kappa`` per capita, or (``COST_BY_CONTRIBUTORS = 1``) shared by
+   contributors in proportion to their cooperation, ``s kappa c_i / mean(c)``;
+5. conformity ``+ D x_i``: conformist transmission (Boyd & Richerson 1985), which in the
+   replicator adds ``D x_i (x_i - sum_j x_j^2)`` to ``dx_i/dt``.
+
+Upward causation (agents make the institution): ``dm/dt = lambda (support(x) - m) - decay``
+with ``support(x) = sum_i x_i c_i`` the cooperation level, and ``m`` kept in [0, 1]. This is
+an eco-evolutionary game with environmental feedback (Weitz et al. 2016, PNAS 113: E7518),
+the environment being the institution.
+"""
+
+from evopolity._numba import jit
+
+FINE, DETECTION, REWARD, TAX, COST, COST_BY_CONTRIBUTORS = 0, 1, 2, 3, 4, 5
+CONFORMITY, FEEDBACK, DECAY, FINE_ON, SWITCH = 6, 7, 8, 9, 10
+N_REGIME = 11  # the cooperation matrix follows
+
+
+@jit()
+def cooperation_rates(x, params, k, out):
+    """``out[i] = (C x)_i`` with ``C`` stored after the regime fields of ``params``."""
+    for i in range(k):
+        s = 0.0
+        base = N_REGIME + i * k
+        for j in range(k):
+            s += params[base + j] * x[j]
+        out[i] = s
+
+
+@jit()
+def strength(y, k, params):
+    """The institution's effective strength: ``m`` when it co-evolves, else 1."""
+    if params[FEEDBACK] > 0.0 or params[DECAY] > 0.0:
+        return y[k]
+    return 1.0
+
+
+@jit()
+def institution_fitness(y, A, params, out):
+    """Fitness of each of the ``k = A.shape[0]`` strategies under the regime (see module)."""
+    k = A.shape[0]
+    s = strength(y, k, params)
+    cooperation_rates(y, params, k, out)  # out holds c_i for now
+    mean_c = 0.0
+    for i in range(k):
+        mean_c += y[i] * out[i]
+    fine = s * params[DETECTION] * params[FINE]
+    reward = s * params[DETECTION] * params[REWARD]
+    if params[SWITCH] > 0.0:
+        if mean_c < params[SWITCH]:
+            fine = 0.0
+        else:
+            reward = 0.0
+    cost = s * params[COST]
+    captured = params[FINE_ON] < 0.0
+    mean_pi = 0.0
+    for i in range(k):
+        c = out[i]
+        pi = 0.0
+        for j in range(k):
+            pi += A[i, j] * y[j]
+        pi -= fine * (c if captured else 1.0 - c)
+        pi += reward * c
+        if params[COST_BY_CONTRIBUTORS] > 0.0:
+            if mean_c > 0.0:
+                pi -= cost * c / mean_c
+        else:
+            pi -= cost
+        out[i] = pi
+        mean_pi += y[i] * pi
+    tau = params[TAX]
+    conformity = params[CONFORMITY]
+    for i in range(k):
+        out[i] = (1.0 - tau) * out[i] + tau * mean_pi + conformity * y[i]
+
+
+@jit()
+def macro_velocity(y, A, params, scratch):
+    """``dm/dt = lambda (support - m) - decay``, held at the boundaries of [0, 1]."""
+    k = A.shape[0]
+    lam = params[FEEDBACK]
+    decay = params[DECAY]
+    if lam == 0.0 and decay == 0.0:
+        return 0.0
+    cooperation_rates(y, params, k, scratch)
+    support = 0.0
+    for i in range(k):
+        support += y[i] * scratch[i]
+    m = y[k]
+    dm = lam * (support - m) - decay
+    if (m <= 0.0 and dm < 0.0) or (m >= 1.0 and dm > 0.0):
+        return 0.0
+    return dm
