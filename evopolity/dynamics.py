@@ -136,6 +136,11 @@ def replicator(
         if not (np.isscalar(mutation) and float(mutation) == 0.0):
             raise ValueError("give the mutation rate as regime.mutation, not as mutation")
         mutation = regime.mutation
+        if cooperation is None and not hasattr(payoffs, "cooperation"):
+            raise ValueError(
+                "a regime needs the cooperation matrix: pass cooperation= (a Tournament "
+                "carries its own)"
+            )
         C = cooperation_matrix(payoffs if cooperation is None else cooperation, names,
                                "cooperation")
         model, params = _rk.INSTITUTIONS, regime_parameters(regime, C)

@@ -150,8 +150,6 @@ def cooperation_matrix(cooperation: Any, names: tuple[str, ...], name: str) -> n
     object with a ``.cooperation`` DataFrame (a ``Tournament``)."""
     if hasattr(cooperation, "cooperation") and not isinstance(cooperation, np.ndarray):
         cooperation = cooperation.cooperation
-    elif hasattr(cooperation, "payoffs") and not hasattr(cooperation, "cooperation"):
-        raise ValueError(f"{name}: a regime needs the cooperation matrix; pass cooperation=")
     if isinstance(cooperation, pd.DataFrame):
         missing = [n for n in names if n not in cooperation.index or n not in cooperation.columns]
         if missing:

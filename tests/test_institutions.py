@@ -1,0 +1,192 @@
+"""Institutional mechanisms against hand-derived cases (no value taken from our own output)."""
+
+import numpy as np
+import pytest
+
+import evopolity as ep
+from evopolity import regimes
+from evopolity.institutions import Regime, fitness
+
+R, S, T, P = 3.0, 0.0, 5.0, 1.0
+# one-shot prisoner's dilemma between ALLC (row 0) and ALLD (row 1)
+A = np.array([[R, S], [T, P]])
+C = np.array([[1.0, 1.0], [0.0, 0.0]])  # ALLC always cooperates, ALLD never
+
+
+def test_no_institution_leaves_payoffs_alone():
+    x = [0.3, 0.7]
+    f = fitness(Regime(), A, C, x)
+    np.testing.assert_allclose(f.to_numpy(), A @ x, atol=1e-15)
+
+
+@pytest.mark.parametrize("x", [[0.2, 0.8], [0.5, 0.5], [0.9, 0.1]])
+def test_fine_with_detection_charges_q_f_times_the_defection_rate(x):
+    f = fitness(Regime(fine=3.0, detection=0.5), A, C, x)
+    base = A @ np.array(x)
+    np.testing.assert_allclose(f.to_numpy(), base - np.array([0.0, 0.5 * 3.0]), atol=1e-14)
+
+
+def test_fine_above_the_temptation_gain_makes_defection_dominated():
+    # Without institution ALLD earns T - R more against C and P - S more against D.
+    # A fine q F > max(T - R, P - S) = 2 reverses both: ALLC beats ALLD at every x, and the
+    # replicator goes to all-C from any interior start; q F < min(T - R, P - S) does not.
+    strong, weak = Regime(fine=2.5, detection=1.0), Regime(fine=0.9, detection=1.0)
+    for x1 in np.linspace(0.01, 0.99, 25):
+        f = fitness(strong, A, C, [x1, 1 - x1]).to_numpy()
+        assert f[0] > f[1]
+        g = fitness(weak, A, C, [x1, 1 - x1]).to_numpy()
+        assert g[0] < g[1]
+    up = ep.replicator(A, x0=[0.05, 0.95], t_max=200, regime=strong, cooperation=C)
+    down = ep.replicator(A, x0=[0.95, 0.05], t_max=200, regime=weak, cooperation=C)
+    assert up.final().iloc[0] > 1 - 1e-6
+    assert down.final().iloc[0] < 1e-6
+
+
+def test_reward_pays_q_b_times_the_cooperation_rate():
+    x = np.array([0.4, 0.6])
+    f = fitness(Regime(reward=2.0, detection=0.25), A, C, x).to_numpy()
+    np.testing.assert_allclose(f, A @ x + np.array([0.25 * 2.0, 0.0]), atol=1e-14)
+
+
+@pytest.mark.parametrize("tau", [0.1, 0.5, 0.9])
+def test_tax_scales_every_payoff_difference_by_one_minus_tau(tau):
+    rng = np.random.default_rng(1)
+    A4, C4 = rng.random((4, 4)) * 5, rng.random((4, 4))
+    x = rng.dirichlet(np.ones(4))
+    base = fitness(Regime(), A4, C4, x).to_numpy()
+    taxed = fitness(Regime(tax=tau), A4, C4, x).to_numpy()
+    np.testing.assert_allclose(np.subtract.outer(taxed, taxed),
+                               (1 - tau) * np.subtract.outer(base, base), atol=1e-13)
+    # and the mean payoff is kept: redistribution, not destruction
+    assert x @ taxed == pytest.approx(x @ base, abs=1e-13)
+
+
+def test_tax_slows_the_replicator_by_one_minus_tau():
+    # dx/dt scales by (1 - tau), so the taxed trajectory at time t is the untaxed one at
+    # time (1 - tau) t.
+    tau = 0.6
+    rps = np.array([[0, -1, 1], [1, 0, -1], [-1, 1, 0]], dtype=float) + 2
+    C3 = np.full((3, 3), 0.5)
+    x0 = [0.5, 0.3, 0.2]
+    taxed = ep.replicator(rps, x0=x0, times=np.linspace(0, 20, 11), regime=Regime(tax=tau),
+                          cooperation=C3, stop_at_rest=False)
+    plain = ep.replicator(rps, x0=x0, times=(1 - tau) * np.linspace(0, 20, 11),
+                          stop_at_rest=False)
+    np.testing.assert_allclose(taxed.frequencies, plain.frequencies, atol=1e-7)
+
+
+def test_per_capita_cost_shifts_everyone_and_changes_nothing_in_the_dynamics():
+    x = np.array([0.3, 0.7])
+    f = fitness(Regime(cost=0.7), A, C, x).to_numpy()
+    np.testing.assert_allclose(f, A @ x - 0.7, atol=1e-14)
+    with_cost = ep.replicator(A, x0=[0.6, 0.4], t_max=5, regime=Regime(cost=0.7),
+                              cooperation=C, stop_at_rest=False)
+    without = ep.replicator(A, x0=[0.6, 0.4], t_max=5, stop_at_rest=False)
+    np.testing.assert_allclose(with_cost.frequencies, without.frequencies, atol=1e-8)
+
+
+def test_cost_borne_by_contributors_in_proportion_to_their_cooperation():
+    # mean cooperation is x_C = 0.25, so ALLC pays kappa * 1 / 0.25 and ALLD nothing
+    x = np.array([0.25, 0.75])
+    f = fitness(Regime(cost=0.2, cost_by_contributors=True), A, C, x).to_numpy()
+    np.testing.assert_allclose(f, A @ x - np.array([0.2 / 0.25, 0.0]), atol=1e-14)
+
+
+def test_captured_institution_fines_cooperation():
+    x = np.array([0.5, 0.5])
+    f = fitness(Regime(fine=2.0, detection=0.5, captured=True), A, C, x).to_numpy()
+    np.testing.assert_allclose(f, A @ x - np.array([1.0, 0.0]), atol=1e-14)
+
+
+def test_carrot_then_stick_rewards_below_the_threshold_and_fines_above():
+    r = Regime(fine=2.0, reward=1.0, detection=1.0, switch=0.5)
+    low, high = np.array([0.3, 0.7]), np.array([0.7, 0.3])  # cooperation levels 0.3, 0.7
+    np.testing.assert_allclose(fitness(r, A, C, low).to_numpy(), A @ low + [1.0, 0.0])
+    np.testing.assert_allclose(fitness(r, A, C, high).to_numpy(), A @ high - [0.0, 2.0])
+
+
+def test_conformity_favours_the_majority_in_a_neutral_game():
+    # A = 0: dx1/dt = D x1 (x1 - x1^2 - x2^2) = D x1 x2 (2 x1 - 1); 1/2 is the unstable rest
+    # point between the two monomorphic states (Boyd & Richerson 1985).
+    zero, C2 = np.zeros((2, 2)), np.full((2, 2), 0.5)
+    conform = Regime(conformity=1.0)
+    assert ep.replicator(zero, x0=[0.55, 0.45], t_max=200, regime=conform,
+                         cooperation=C2).final().iloc[0] > 0.999
+    assert ep.replicator(zero, x0=[0.45, 0.55], t_max=200, regime=conform,
+                         cooperation=C2).final().iloc[0] < 0.001
+    assert ep.replicator(zero, x0=[0.5, 0.5], t_max=50, regime=conform,
+                         cooperation=C2).final().iloc[0] == pytest.approx(0.5, abs=1e-12)
+    # the velocity itself: a short RK4 step from x1 = 0.7
+    x1, D, h = 0.7, 1.0, 1e-3
+    tr = ep.replicator(zero, x0=[x1, 1 - x1], times=[0, h], regime=conform, cooperation=C2,
+                       method="rk4", dt=h)
+    assert (tr.frequencies[1, 0] - x1) / h == pytest.approx(D * x1 * (1 - x1) * (2 * x1 - 1),
+                                                            rel=1e-3)
+
+
+def test_institution_strength_relaxes_to_its_support_minus_decay():
+    # all-cooperator population (x stays (1, 0)): support = 1, so
+    # dm/dt = lam (1 - m) - decay, m(t) = m* + (m0 - m*) exp(-lam t), m* = 1 - decay / lam
+    lam, decay, m0 = 0.5, 0.1, 0.2
+    r = Regime(feedback=lam, decay=decay, initial_strength=m0)
+    t = np.linspace(0, 10, 21)
+    tr = ep.replicator(A, x0=[1.0, 0.0], times=t, regime=r, cooperation=C, stop_at_rest=False)
+    m_star = 1 - decay / lam
+    np.testing.assert_allclose(tr.macro[:, 0], m_star + (m0 - m_star) * np.exp(-lam * t),
+                               atol=1e-8)
+    assert tr.macro_names == ("institution_strength",)
+
+
+def test_institution_collapses_without_support_and_stays_in_unit_interval():
+    # all defectors: support 0, dm/dt = -lam m - decay reaches 0 and stays there
+    r = Regime(fine=5.0, detection=1.0, feedback=1.0, decay=0.05, initial_strength=0.3)
+    tr = ep.replicator(A, x0=[0.0, 1.0], t_max=50, regime=r, cooperation=C,
+                       stop_at_rest=False)
+    assert tr.macro.min() >= 0.0 and tr.macro[-1, 0] == 0.0
+
+
+def test_institution_strength_scales_fines():
+    # a co-evolving institution at strength m fines m q F d_i
+    r = Regime(fine=4.0, detection=0.5, feedback=1.0, initial_strength=0.25)
+    x = np.array([0.5, 0.5])
+    f = fitness(r, A, C, x, strength=0.25).to_numpy()
+    np.testing.assert_allclose(f, A @ x - np.array([0.0, 0.25 * 0.5 * 4.0]), atol=1e-14)
+
+
+def test_regime_validation_names_the_field():
+    with pytest.raises(ValueError, match=r"Regime.detection must be a probability in \[0, 1\]"):
+        Regime(detection=1.5)
+    with pytest.raises(ValueError, match="Regime.fine must be finite and >= 0"):
+        Regime(fine=-1)
+    with pytest.raises(ValueError, match=r"unknown Regime field\(s\) \['fines'\]"):
+        regimes.balanced().replace(fines=2.0)
+    with pytest.raises(TypeError, match="Regime.captured must be True or False"):
+        Regime(captured="yes")
+
+
+def test_replicator_with_a_regime_validates_its_inputs():
+    with pytest.raises(ValueError, match="cooperation must have shape"):
+        ep.replicator(A, regime=Regime(), cooperation=np.ones((3, 3)))
+    with pytest.raises(ValueError, match="give the mutation rate as regime.mutation"):
+        ep.replicator(A, regime=Regime(), cooperation=C, mutation=0.1)
+    with pytest.raises(ValueError, match="cooperation is only used with a regime"):
+        ep.replicator(A, cooperation=C)
+    with pytest.raises(ValueError, match="needs the cooperation matrix"):
+        ep.replicator(A, regime=Regime())  # an array has no cooperation: must be given
+
+
+def test_presets_are_distinct_and_documented():
+    presets = regimes.all_presets()
+    assert [r.name for r in presets] == ["laissez-faire", "communitarian", "balanced",
+                                         "carrot-then-stick", "captured"]
+    assert all(r.description for r in presets)
+    assert regimes.communitarian().conformity > regimes.balanced().conformity
+    assert regimes.laissez_faire().fine == 0 and regimes.laissez_faire().detection == 0
+    assert regimes.captured().captured and not regimes.balanced().captured
+
+
+def test_tournament_feeds_a_regime_directly():
+    t = ep.tournament(["Tit For Tat", "Defector", "Cooperator"], turns=50, noise=0.01, seed=1)
+    tr = ep.replicator(t, t_max=20, regime=regimes.balanced())
+    assert tr.macro.shape == (1001, 1)
+    assert np.allclose(tr.frequencies.sum(axis=1), 1.0, atol=1e-12)
