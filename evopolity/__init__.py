@@ -7,6 +7,7 @@ with their analytical results (fixation probabilities, stationary distributions)
 used.
 """
 
+from evopolity import metrics, regimes
 from evopolity.analytical import (
     fixation_matrix,
     fixation_probability,
@@ -24,6 +25,7 @@ from evopolity.games import (
     Snowdrift,
     StagHunt,
 )
+from evopolity.institutions import Regime
 from evopolity.strategies import library
 from evopolity.strategies.automaton import (
     Strategy,
@@ -49,6 +51,9 @@ __version__ = "0.1.0"
 __all__ = [
     "DonationGame",
     "Event",
+    "Regime",
+    "metrics",
+    "regimes",
     "Trajectory",
     "agent_moran",
     "discrete_replicator",

@@ -94,7 +94,8 @@ def replicator(
         An institutional regime (:mod:`evopolity.institutions`): its fines, rewards, taxes,
         costs and conformity change the fitness, its ``mutation`` is the mutation rate (do not
         also pass ``mutation``), and a co-evolving institution's strength ``m`` is integrated
-        with the frequencies and returned as the macro column ``institution_strength``.
+        with the frequencies and returned as the macro column ``institution_strength`` (a
+        fixed institution acts at full strength and has no macro column).
     cooperation : array_like or DataFrame, optional
         The k x k cooperation matrix ``C`` the regime needs (fraction of ``i``'s moves that
         cooperate against ``j``); taken from ``payoffs.cooperation`` when ``payoffs`` is a
@@ -130,6 +131,9 @@ def replicator(
         if not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
             raise ValueError("times must be finite and strictly increasing")
     model, params, y0, macro_names = _rk.LINEAR, np.zeros(0), x, ()
+    C = None  # the cooperation matrix, kept with the result for the metrics
+    if cooperation is None and hasattr(payoffs, "cooperation"):
+        C = cooperation_matrix(payoffs, names, "payoffs.cooperation")
     if regime is not None:
         if not isinstance(regime, Regime):
             raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
@@ -144,8 +148,9 @@ def replicator(
         C = cooperation_matrix(payoffs if cooperation is None else cooperation, names,
                                "cooperation")
         model, params = _rk.INSTITUTIONS, regime_parameters(regime, C)
-        y0 = np.append(x, regime.initial_strength if regime.coevolves else 1.0)
-        macro_names = ("institution_strength",)
+        if regime.coevolves:  # a fixed institution acts at full strength: no macro state
+            y0 = np.append(x, regime.initial_strength)
+            macro_names = ("institution_strength",)
     elif cooperation is not None:
         raise ValueError("cooperation is only used with a regime")
     Q, mutate = mutation_matrix(mutation, k)
@@ -175,6 +180,8 @@ def replicator(
             "dynamic": "replicator",
             "x0": x,
             "regime": regime,
+            "payoffs": A,
+            "cooperation": C,
             "mutation": Q if mutate else 0.0,
             "method": method,
             "rtol": rtol,

@@ -119,6 +119,11 @@ class Regime:
                 raise TypeError(f"Regime.{field} must be True or False")
 
     @property
+    def has_institution(self) -> bool:
+        """Whether any institutional mechanism (fine, reward, tax, cost) is active."""
+        return any(v > 0.0 for v in (self.fine, self.reward, self.tax, self.cost))
+
+    @property
     def coevolves(self) -> bool:
         """Whether the institution's strength ``m`` follows the population."""
         return self.feedback > 0.0 or self.decay > 0.0

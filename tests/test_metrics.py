@@ -1,0 +1,61 @@
+"""Cooperation, diversity and resilience measures against hand-computed values."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evopolity as ep
+from evopolity import metrics
+from evopolity.trajectory import Trajectory
+
+
+def test_entropy_and_hill_numbers_of_known_distributions():
+    uniform = np.full(4, 0.25)
+    assert metrics.shannon_entropy(uniform) == pytest.approx(math.log(4))
+    for q in (0, 1, 2, 3.5):
+        assert metrics.hill_number(uniform, q) == pytest.approx(4.0)
+    x = np.array([0.5, 0.25, 0.25, 0.0])
+    h = -(0.5 * math.log(0.5) + 2 * 0.25 * math.log(0.25))
+    assert metrics.shannon_entropy(x) == pytest.approx(h)
+    assert metrics.hill_number(x, 0) == 3.0
+    assert metrics.hill_number(x, 1) == pytest.approx(math.exp(h))
+    assert metrics.hill_number(x, 2) == pytest.approx(1 / (0.25 + 0.0625 + 0.0625))
+    assert metrics.shannon_entropy(np.array([1.0, 0.0])) == 0.0
+
+
+def test_cooperation_level_is_x_c_x():
+    C = np.array([[1.0, 0.2], [0.6, 0.0]])
+    tr = Trajectory([0.0, 1.0], [[1.0, 0.0], [0.5, 0.5]], ["a", "b"])
+    level = metrics.cooperation(tr, C)
+    # state 2: 0.25 * (1 + 0.2 + 0.6 + 0) = 0.45
+    assert level.to_list() == pytest.approx([1.0, 0.45])
+    with pytest.raises(ValueError, match="carries no cooperation matrix"):
+        metrics.cooperation(tr)
+
+
+def test_resilience_of_a_constructed_series():
+    t = np.arange(0, 11.0)
+    v = [0.8, 0.8, 0.8, 0.3, 0.5, 0.7, 0.77, 0.79, 0.8, 0.8, 0.8]
+    r = metrics.resilience(pd.Series(v, index=t), shock_time=3.0, tolerance=0.05)
+    assert r["pre_shock"] == 0.8 and r["minimum"] == 0.3
+    assert r["drop"] == pytest.approx(0.5)
+    assert r["recovered"] is True
+    assert r["recovery_time"] == 3.0  # within 0.05 from t = 6 on
+    never = metrics.resilience(pd.Series([0.8, 0.8, 0.1, 0.1], index=[0, 1, 2, 3.0]), 2.0)
+    assert never["recovered"] is False and math.isnan(never["recovery_time"])
+    with pytest.raises(ValueError, match="inside the series"):
+        metrics.resilience(pd.Series(v, index=t), shock_time=-1.0)
+
+
+def test_summary_of_a_regime_run():
+    t = ep.tournament(["Tit For Tat", "Defector", "Cooperator"], turns=50, seed=1)
+    tr = ep.replicator(t, t_max=50, regime=ep.regimes.balanced())
+    row = metrics.summary(tr)
+    x = tr.frequencies[-1]
+    C = t.cooperation.to_numpy()
+    assert row["cooperation"] == pytest.approx(x @ C @ x)
+    assert row["mean_payoff"] == pytest.approx(x @ t.payoffs.to_numpy() @ x)
+    assert row["institution_strength"] == tr.macro[-1, 0]
+    assert 1.0 <= row["inverse_simpson"] <= row["effective_number"] <= row["richness"] <= 3
