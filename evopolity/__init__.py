@@ -15,6 +15,7 @@ from evopolity.analytical import (
     stationary_distribution,
 )
 from evopolity.axelrod_bridge import from_axelrod, to_axelrod
+from evopolity.compare import compare_regimes
 from evopolity.dynamics import discrete_replicator, replicator
 from evopolity.finite import agent_moran, moran, pairwise_comparison
 from evopolity.games import (
@@ -26,6 +27,7 @@ from evopolity.games import (
     StagHunt,
 )
 from evopolity.institutions import Regime
+from evopolity.shocks import Shock, evolve
 from evopolity.strategies import library
 from evopolity.strategies.automaton import (
     Strategy,
@@ -52,6 +54,9 @@ __all__ = [
     "DonationGame",
     "Event",
     "Regime",
+    "Shock",
+    "compare_regimes",
+    "evolve",
     "metrics",
     "regimes",
     "Trajectory",

@@ -45,10 +45,16 @@ def cooperation(trajectory: Trajectory, cooperation: Any = None) -> pd.Series:
     """Cooperation level over time, ``x^T C x``.
 
     ``cooperation`` is the k x k cooperation matrix (array, DataFrame or ``Tournament``);
-    by default the one the trajectory was run with (``params["cooperation"]``).
+    by default the trajectory's own: its ``cooperation`` macro column (runs with shocks, whose
+    interactions change) or the matrix it was run with (``params["cooperation"]``).
     """
     if not isinstance(trajectory, Trajectory):
         raise TypeError(f"trajectory must be a Trajectory, got {type(trajectory).__name__}")
+    if cooperation is None and "cooperation" in trajectory.macro_names:
+        # a run with shocks records the level under each segment's own interactions
+        j = trajectory.macro_names.index("cooperation")
+        return pd.Series(trajectory.macro[:, j], index=pd.Index(trajectory.times, name="time"),
+                         name="cooperation")
     C = cooperation_matrix(level_source(trajectory, cooperation), trajectory.strategies,
                            "cooperation")
     x = trajectory.frequencies
@@ -143,10 +149,11 @@ def resilience(
 
 
 def summary(trajectory: Trajectory, cooperation_matrix_: Any = None,
-            threshold: float = 1e-6) -> dict[str, float]:
+            threshold: float = 1e-3) -> dict[str, float]:
     """The final state's measures.
 
-    ``cooperation``, diversity (``entropy``, ``richness``, ``effective_number`` = exp H,
+    ``cooperation``, diversity (``entropy``, ``richness`` = strategies above ``threshold``,
+    0.1% by default so that mutation's trickle does not count, ``effective_number`` = exp H,
     ``inverse_simpson``), and when the trajectory carries its payoffs ``mean_payoff`` (the
     game alone) and ``mean_fitness`` (after fines, rewards, taxes and costs); with a regime,
     ``institution_strength`` (``m`` if it co-evolves, 1 for a fixed institution, 0 for none).

@@ -1,0 +1,228 @@
+"""Shocks: scheduled changes in the middle of a run, and the segmented run that applies them.
+
+The kernels never know about shocks (DESIGN.md): :func:`evolve` integrates the replicator in
+segments between shock times and changes the inputs in between.
+
+========================  ===============================================================
+``Shock(t, kind, value)``  effect at time ``t``
+========================  ===============================================================
+``"temptation"``           the stage game's ``T`` becomes ``value``; interactions replayed
+``"noise"``                the noise becomes ``value``; interactions replayed
+``"invasion"``             strategy ``value`` (a name among the run's strategies or
+                           ``invaders``) is set to ``frequency`` (default 0.01), the others
+                           scaled down
+``"collapse"``             the institution's strength ``m`` drops to 0 (co-evolving
+                           institutions only)
+``"regime"``               the regime becomes ``value`` (a ``Regime``); a co-evolving
+                           institution keeps its strength
+========================  ===============================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from evopolity.dynamics import replicator
+from evopolity.games import Game, as_game
+from evopolity.institutions import Regime
+from evopolity.tournament import Tournament, tournament
+from evopolity.trajectory import Event, Trajectory
+from evopolity.validate import integer, nonnegative, probability, real, simplex_point
+
+__all__ = ["Shock", "evolve", "SHOCK_KINDS"]
+
+SHOCK_KINDS = ("temptation", "noise", "invasion", "collapse", "regime")
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A scheduled change at ``time`` (see the module's table for ``kind`` and ``value``)."""
+
+    time: float
+    kind: str
+    value: Any = None
+    frequency: float = 0.01
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time", nonnegative(self.time, "Shock.time"))
+        if self.kind not in SHOCK_KINDS:
+            raise ValueError(f"Shock.kind must be one of {SHOCK_KINDS}, got {self.kind!r}")
+        if self.kind == "temptation":
+            object.__setattr__(self, "value", real(self.value, "Shock.value (temptation T)"))
+        elif self.kind == "noise":
+            object.__setattr__(self, "value", probability(self.value, "Shock.value (noise)"))
+        elif self.kind == "invasion":
+            if not isinstance(self.value, str):
+                raise TypeError("an invasion Shock's value is the invading strategy's name")
+            probability(self.frequency, "Shock.frequency", zero=False, one=False)
+        elif self.kind == "regime" and not isinstance(self.value, Regime):
+            raise TypeError("a regime Shock's value must be a Regime")
+
+
+def _interactions(strategies, game, turns, repetitions, noise, method, seed) -> Tournament:
+    return tournament(strategies, game=game, turns=turns, repetitions=repetitions, noise=noise,
+                      method=method, seed=seed)
+
+
+def evolve(
+    strategies: Any,
+    regime: Regime | None = None,
+    *,
+    game: Game | None = None,
+    turns: int = 200,
+    repetitions: int = 1,
+    noise: float = 0.0,
+    method: str = "exact",
+    seed: int | None = 0,
+    x0: Any = None,
+    invaders: Sequence[Any] = (),
+    t_max: float = 300.0,
+    points_per_unit: float = 2.0,
+    shocks: Sequence[Shock] = (),
+) -> Trajectory:
+    """Play the strategies, then evolve them under ``regime`` with ``shocks`` on the way.
+
+    Parameters
+    ----------
+    strategies : list or collection name
+        The resident strategies (anything :func:`evopolity.tournament` takes).
+    regime : Regime, optional
+        The institutional regime (default: none, the bare game).
+    game, turns, repetitions, noise, method, seed
+        How the interactions are computed (:func:`evopolity.tournament`; ``method="exact"``
+        by default: expected payoffs, no sampling noise).
+    x0 : array_like or Series, optional
+        Initial frequencies of the residents (default: equal); invaders start at 0.
+    invaders : list
+        Strategies absent at the start that an ``"invasion"`` shock may introduce.
+    t_max : float
+        Length of the run.
+    points_per_unit : float
+        Output density (rows per unit of time; each segment gets at least 2 rows).
+    shocks : list of Shock
+        Scheduled changes; those at or after ``t_max`` are refused.
+
+    Returns
+    -------
+    Trajectory
+        Frequencies over time, with macro columns ``cooperation`` (the population's
+        cooperation level under the interactions of each segment) and ``institution_strength``
+        (``m`` for a co-evolving institution, 1 for a fixed one, 0 without), and one ``Event``
+        per shock. A shock's time appears twice: the state before and after it.
+    """
+    t_max = nonnegative(t_max, "t_max", allow_zero=False)
+    density = nonnegative(points_per_unit, "points_per_unit", allow_zero=False)
+    turns = integer(turns, "turns")
+    noise = probability(noise, "noise")
+    game = as_game(game)
+    if regime is not None and not isinstance(regime, Regime):
+        raise TypeError(f"regime must be a Regime or None, got {type(regime).__name__}")
+    shocks = sorted(shocks, key=lambda s: s.time)
+    for s in shocks:
+        if not isinstance(s, Shock):
+            raise TypeError(f"shocks must hold Shock objects, got {type(s).__name__}")
+        if not 0.0 < s.time < t_max:
+            raise ValueError(f"shock at time {s.time} lies outside the run (0, {t_max})")
+    players = [*_as_list(strategies), *invaders]
+    interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
+    names = interactions.names
+    n_res = len(players) - len(invaders)
+    if x0 is None:
+        x = np.zeros(len(names))
+        x[:n_res] = 1.0 / n_res
+    else:
+        resident = simplex_point(x0, names[:n_res])
+        x = np.concatenate([resident, np.zeros(len(invaders))])
+    m = regime.initial_strength if regime is not None and regime.coevolves else math.nan
+
+    times_parts, freq_parts, coop_parts, strength_parts, events = [], [], [], [], []
+    bounds = [0.0, *[s.time for s in shocks], t_max]
+    for seg, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        n = max(2, int(round((end - start) * density)) + 1)
+        grid = np.linspace(start, end, n)
+        current = regime
+        if regime is not None and regime.coevolves:
+            current = regime.replace(initial_strength=float(m))
+        tr = replicator(interactions, x0=x, times=grid, regime=current)
+        C = interactions.cooperation.to_numpy()
+        times_parts.append(tr.times)
+        freq_parts.append(tr.frequencies)
+        coop_parts.append(np.einsum("ti,ij,tj->t", tr.frequencies, C, tr.frequencies))
+        if tr.macro is not None:
+            strength_parts.append(tr.macro[:, 0])
+            m = float(tr.macro[-1, 0])
+        else:
+            fixed = 1.0 if regime is not None and regime.has_institution else 0.0
+            strength_parts.append(np.full(tr.times.size, fixed))
+        x = tr.frequencies[-1].copy()
+        if seg == len(shocks):
+            break
+        shock = shocks[seg]
+        detail: dict[str, Any] = {}
+        if shock.kind == "temptation":
+            detail = {"T_before": game.T, "T_after": shock.value}
+            game = game.with_payoffs(T=shock.value)
+            interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
+        elif shock.kind == "noise":
+            detail = {"noise_before": noise, "noise_after": shock.value}
+            noise = shock.value
+            interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
+        elif shock.kind == "invasion":
+            if shock.value not in names:
+                raise ValueError(
+                    f"invading strategy {shock.value!r} is not among the strategies or invaders"
+                )
+            i = names.index(shock.value)
+            rest = 1.0 - x[i]
+            x = x * (1.0 - shock.frequency) / rest if rest > 0 else x
+            x[i] = shock.frequency
+            detail = {"strategy": shock.value, "frequency": shock.frequency}
+        elif shock.kind == "collapse":
+            if regime is None or not regime.coevolves:
+                raise ValueError(
+                    "a collapse sets a co-evolving institution's strength to 0; this run's "
+                    "regime has none (give it feedback or decay)"
+                )
+            detail = {"strength_before": m}
+            m = 0.0
+        elif shock.kind == "regime":
+            detail = {"before": regime.name if regime else None, "after": shock.value.name}
+            new = shock.value
+            if new.coevolves and not (regime is not None and regime.coevolves):
+                m = new.initial_strength
+            regime = new
+        events.append(Event(shock.time, shock.kind, detail))
+
+    times = np.concatenate(times_parts)
+    macro = np.column_stack([np.concatenate(coop_parts), np.concatenate(strength_parts)])
+    return Trajectory(
+        times,
+        np.concatenate(freq_parts),
+        names,
+        params={
+            "dynamic": "replicator with shocks",
+            "regime": regime,
+            "game": game,
+            "turns": turns,
+            "noise": noise,
+            "method": method,
+            "payoffs": interactions.payoffs.to_numpy(),
+            "cooperation": interactions.cooperation.to_numpy(),
+        },
+        macro=macro,
+        macro_names=("cooperation", "institution_strength"),
+        events=events,
+    )
+
+
+def _as_list(strategies: Any) -> list[Any]:
+    if isinstance(strategies, str):
+        from evopolity.strategies import library
+
+        return library.collection(strategies)
+    return list(strategies)
