@@ -33,7 +33,7 @@ COLUMNS = [
     "mean_fitness",
     "institution_strength",
     "min_cooperation",
-    "drop",
+    "cooperation_drop",
     "recovered",
     "recovery_time",
 ]
@@ -87,7 +87,8 @@ def compare_regimes(
         One row per (regime, scenario) with ``scenario`` in ``{"baseline", "shocked"}`` and
         columns ``cooperation, entropy, richness, effective_number, inverse_simpson,
         mean_payoff, mean_fitness, institution_strength`` (final state, see
-        :func:`evopolity.metrics.summary`) and, for shocked runs, ``min_cooperation, drop,
+        :func:`evopolity.metrics.summary`) and, for shocked runs, ``min_cooperation,
+        cooperation_drop,
         recovered, recovery_time`` after the first shock (NaN for baseline rows).
     """
     from evopolity import regimes as presets
@@ -116,10 +117,10 @@ def compare_regimes(
             row.update(metrics.summary(tr))
             if scheduled:
                 res = metrics.resilience(metrics.cooperation(tr), first, tolerance)
-                row.update(min_cooperation=res["minimum"], drop=res["drop"],
+                row.update(min_cooperation=res["minimum"], cooperation_drop=res["drop"],
                            recovered=res["recovered"], recovery_time=res["recovery_time"])
             else:
-                row.update(min_cooperation=math.nan, drop=math.nan, recovered=pd.NA,
+                row.update(min_cooperation=math.nan, cooperation_drop=math.nan, recovered=pd.NA,
                            recovery_time=math.nan)
             rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS)

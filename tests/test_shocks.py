@@ -1,0 +1,106 @@
+"""Shocks applied between segments, and the regime comparison."""
+
+import math
+
+import numpy as np
+import pytest
+
+import evopolity as ep
+from evopolity import metrics
+from evopolity.shocks import Shock, evolve
+
+RESIDENTS = ["Tit For Tat", "Defector", "Cooperator"]
+
+
+def test_without_shocks_evolve_is_the_replicator_on_the_tournament():
+    t = ep.tournament(RESIDENTS, turns=50, method="exact")
+    tr = evolve(RESIDENTS, ep.regimes.balanced(), turns=50, t_max=40, points_per_unit=1)
+    direct = ep.replicator(t, times=np.linspace(0, 40, 41), regime=ep.regimes.balanced())
+    np.testing.assert_allclose(tr.frequencies, direct.frequencies, atol=1e-12)
+    np.testing.assert_allclose(tr.macro[:, 1], direct.macro[:, 0], atol=1e-12)
+    x = tr.frequencies
+    C = t.cooperation.to_numpy()
+    np.testing.assert_allclose(tr.macro[:, 0], np.einsum("ti,ij,tj->t", x, C, x), atol=1e-12)
+
+
+def test_a_shock_splits_the_run_and_continues_from_the_state_before_it():
+    # a regime shock to the same regime changes nothing: the two halves join seamlessly
+    r = ep.regimes.balanced()
+    whole = evolve(RESIDENTS, r, turns=50, t_max=40, points_per_unit=1)
+    split = evolve(RESIDENTS, r, turns=50, t_max=40, points_per_unit=1,
+                   shocks=[Shock(20.0, "regime", r)])
+    assert split.times.size == whole.times.size + 1  # t = 20 twice: before and after
+    keep = np.r_[0:21, 22:42]
+    np.testing.assert_allclose(split.frequencies[keep], whole.frequencies, atol=1e-7)
+    assert [e.kind for e in split.events] == ["regime"] and split.events[0].time == 20.0
+
+
+def test_temptation_shock_replays_the_interactions_with_the_new_game():
+    tr = evolve(RESIDENTS, None, turns=50, t_max=20, shocks=[Shock(10.0, "temptation", 7.0)])
+    assert tr.params["game"].T == 7.0
+    after = ep.tournament(RESIDENTS, game=ep.PrisonersDilemma(T=7.0), turns=50,
+                          method="exact")
+    np.testing.assert_array_equal(tr.params["payoffs"], after.payoffs.to_numpy())
+    assert tr.events[0].detail == {"T_before": 5.0, "T_after": 7.0}
+
+
+def test_invasion_sets_the_invader_and_scales_the_others():
+    tr = evolve(["Tit For Tat", "Cooperator"], None, invaders=["Defector"], turns=20,
+                t_max=10, points_per_unit=1, shocks=[Shock(5.0, "invasion", "Defector", 0.1)])
+    i = tr.strategies.index("Defector")
+    before, after = tr.frequencies[5], tr.frequencies[6]  # t = 5 before and after the shock
+    assert before[i] == 0.0 and after[i] == pytest.approx(0.1)
+    others = [j for j in range(3) if j != i]
+    np.testing.assert_allclose(after[others], 0.9 * before[others], atol=1e-15)
+    with pytest.raises(ValueError, match="'Grudger' is not among the strategies"):
+        evolve(RESIDENTS, None, t_max=10, shocks=[Shock(5.0, "invasion", "Grudger")])
+
+
+def test_collapse_sets_a_coevolving_institution_to_zero():
+    r = ep.regimes.balanced()
+    tr = evolve(RESIDENTS, r, turns=50, t_max=20, points_per_unit=1,
+                shocks=[Shock(10.0, "collapse")])
+    strength = tr.macro[:, 1]
+    assert strength[10] > 0.1 and strength[11] == 0.0  # t = 10 before and after
+    with pytest.raises(ValueError, match="co-evolving institution"):
+        evolve(RESIDENTS, ep.regimes.communitarian(), t_max=20,
+               shocks=[Shock(10.0, "collapse")])
+
+
+def test_bad_shocks_are_refused():
+    with pytest.raises(ValueError, match="Shock.kind must be one of"):
+        Shock(1.0, "earthquake")
+    with pytest.raises(ValueError, match=r"outside the run \(0, 10"):
+        evolve(RESIDENTS, None, t_max=10, shocks=[Shock(12.0, "collapse")])
+    with pytest.raises(TypeError, match="Regime"):
+        Shock(1.0, "regime", "balanced")
+    with pytest.raises(ValueError, match=r"Shock.value \(noise\) must be a probability"):
+        Shock(1.0, "noise", 2.0)
+
+
+def test_compare_regimes_returns_one_row_per_regime_and_scenario():
+    frame = ep.compare_regimes(RESIDENTS, t_max=60, turns=50)
+    presets = [r.name for r in ep.regimes.all_presets()]
+    assert list(frame.regime) == [n for n in presets for _ in (0, 1)]
+    assert list(frame.scenario) == ["baseline", "shocked"] * len(presets)
+    baseline = frame[frame.scenario == "baseline"]
+    assert baseline.recovered.isna().all() and baseline.cooperation_drop.isna().all()
+    shocked = frame[frame.scenario == "shocked"]
+    assert shocked.recovered.notna().all()
+    assert ((frame.cooperation >= 0) & (frame.cooperation <= 1)).all()
+    # each row is the summary of its own run
+    tr = evolve(RESIDENTS, ep.regimes.communitarian(), turns=50, noise=0.01, t_max=60)
+    row = frame[(frame.regime == "communitarian") & (frame.scenario == "baseline")].iloc[0]
+    assert row.cooperation == pytest.approx(metrics.summary(tr)["cooperation"])
+    assert row.institution_strength == 1.0
+    laissez = frame[(frame.regime == "laissez-faire")].institution_strength
+    assert (laissez == 0.0).all()
+
+
+def test_compare_regimes_validates():
+    with pytest.raises(ValueError, match="regimes is empty"):
+        ep.compare_regimes(RESIDENTS, regimes=[])
+    with pytest.raises(ValueError, match="distinct names"):
+        ep.compare_regimes(RESIDENTS, regimes=[ep.regimes.balanced()] * 2)
+    assert math.isclose(ep.compare_regimes(RESIDENTS, regimes=[ep.regimes.balanced()],
+                                           t_max=30, turns=20).shape[0], 2)
