@@ -88,8 +88,8 @@ def compare_regimes(
         columns ``cooperation, entropy, richness, effective_number, inverse_simpson,
         mean_payoff, mean_fitness, institution_strength`` (final state, see
         :func:`evopolity.metrics.summary`) and, for shocked runs, ``min_cooperation,
-        cooperation_drop,
-        recovered, recovery_time`` after the first shock (NaN for baseline rows).
+        cooperation_drop, recovered, recovery_time`` after the first shock (NaN for baseline
+        rows).
     """
     from evopolity import regimes as presets
 
