@@ -13,11 +13,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from evopolity.institutions import Regime, regime_parameters
+from evopolity.institutions import Regime, regime_setup
 from evopolity.kernels import replicator as _rk
 from evopolity.trajectory import Trajectory
 from evopolity.validate import (
-    cooperation_matrix,
     integer,
     mutation_matrix,
     nonnegative,
@@ -130,29 +129,11 @@ def replicator(
             raise ValueError(f"times must be a non-empty 1-d array, got shape {grid.shape}")
         if not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
             raise ValueError("times must be finite and strictly increasing")
-    model, params, y0, macro_names = _rk.LINEAR, np.zeros(0), x, ()
-    C = None  # the cooperation matrix, kept with the result for the metrics
-    if cooperation is None and hasattr(payoffs, "cooperation"):
-        C = cooperation_matrix(payoffs, names, "payoffs.cooperation")
-    if regime is not None:
-        if not isinstance(regime, Regime):
-            raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
-        if not (np.isscalar(mutation) and float(mutation) == 0.0):
-            raise ValueError("give the mutation rate as regime.mutation, not as mutation")
-        mutation = regime.mutation
-        if cooperation is None and not hasattr(payoffs, "cooperation"):
-            raise ValueError(
-                "a regime needs the cooperation matrix: pass cooperation= (a Tournament "
-                "carries its own)"
-            )
-        C = cooperation_matrix(payoffs if cooperation is None else cooperation, names,
-                               "cooperation")
-        model, params = _rk.INSTITUTIONS, regime_parameters(regime, C)
-        if regime.coevolves:  # a fixed institution acts at full strength: no macro state
-            y0 = np.append(x, regime.initial_strength)
-            macro_names = ("institution_strength",)
-    elif cooperation is not None:
-        raise ValueError("cooperation is only used with a regime")
+    model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
+    y0, macro_names = x, ()
+    if regime is not None and regime.coevolves:  # fixed institutions act at full strength
+        y0 = np.append(x, regime.initial_strength)
+        macro_names = ("institution_strength",)
     Q, mutate = mutation_matrix(mutation, k)
     rtol = nonnegative(rtol, "rtol", allow_zero=False)
     atol = nonnegative(atol, "atol", allow_zero=False)

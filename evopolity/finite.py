@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from evopolity.games import Game
+from evopolity.institutions import Regime, regime_setup
 from evopolity.kernels import finite as _fk
 from evopolity.kernels.match import packed_seed
 from evopolity.kernels.rng import stream_key
@@ -91,12 +92,16 @@ def _simulate(
     seed: Any,
     record_every: int | None,
     stop_on_fixation: bool | None,
+    regime: Regime | None = None,
+    cooperation: Any = None,
 ) -> Trajectory:
     A, names = payoff_matrix(payoffs)
     k = A.shape[0]
     N = integer(N, "N", 2)
     counts = population_counts(x0, N, names)
     generations = integer(generations, "generations", 0)
+    model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
+    m0 = regime.initial_strength if regime is not None and regime.coevolves else 1.0
     mu = probability(mutation, "mutation")
     if mu > 0 and k < 2:
         raise ValueError("mutation needs at least 2 strategies")
@@ -106,7 +111,8 @@ def _simulate(
     key = packed_seed(ss)
     pts = _record_points(generations, record_every)
     out = np.empty((pts.size, k))
-    events, winner = _fk.simulate(
+    macro = np.empty(pts.size)
+    events, winner, ok = _fk.simulate(
         rule,
         A,
         N,
@@ -117,17 +123,33 @@ def _simulate(
         bool(stop_on_fixation),
         np.uint64(stream_key(key, 0, 0)),
         out,
+        model,
+        params,
+        m0,
+        macro,
     )
+    if not ok:
+        raise ValueError(
+            f"{intensity_name} = {intensity:g} made a Moran fitness 1 - w + w * payoff "
+            f"negative at event {events} under this regime (fines and costs lower payoffs); "
+            "lower the selection"
+        )
     fixated = winner >= 0
+    coevolves = regime is not None and regime.coevolves
     return Trajectory(
         pts.astype(np.float64),
         out / N,
         names,
+        macro=macro if coevolves else None,
+        macro_names=("institution_strength",) if coevolves else None,
         params={
             "dynamic": dynamic,
             "N": N,
             "x0": counts,
             intensity_name: intensity,
+            "regime": regime,
+            "payoffs": A,
+            "cooperation": C,
             "mutation": mu,
             "seed": ss.entropy,
             "generations": generations,
@@ -151,6 +173,8 @@ def moran(
     *,
     record_every: int | None = None,
     stop_on_fixation: bool | None = None,
+    regime: Regime | None = None,
+    cooperation: Any = None,
 ) -> Trajectory:
     r"""Simulate the frequency-dependent Moran process (Nowak et al. 2004).
 
@@ -184,6 +208,13 @@ def moran(
     stop_on_fixation : bool, optional
         Stop once one strategy has taken over (default: when ``mutation == 0``); later rows
         repeat the fixed state.
+    regime : Regime, optional
+        An institutional regime: payoffs (against the other ``N - 1``) pass through its fines,
+        rewards, taxes, costs and conformity (:mod:`evopolity.institutions`), its ``mutation``
+        is the mutation rate, and a co-evolving institution's strength follows its law in
+        generations of ``N`` events (macro column ``institution_strength``).
+    cooperation : array_like or DataFrame, optional
+        The cooperation matrix the regime needs (default: ``payoffs.cooperation``).
 
     Returns
     -------
@@ -200,7 +231,7 @@ def moran(
         )
     return _simulate(
         _fk.MORAN, "moran", payoffs, N, x0, generations, w, "selection", mutation, seed,
-        record_every, stop_on_fixation,
+        record_every, stop_on_fixation, regime, cooperation,
     )  # fmt: skip
 
 
@@ -215,6 +246,8 @@ def pairwise_comparison(
     *,
     record_every: int | None = None,
     stop_on_fixation: bool | None = None,
+    regime: Regime | None = None,
+    cooperation: Any = None,
 ) -> Trajectory:
     r"""Simulate the pairwise comparison process with the Fermi rule (Traulsen et al. 2006).
 
@@ -224,13 +257,14 @@ def pairwise_comparison(
 
     .. math::  \frac{1}{1 + e^{-\beta(\pi_\text{model} - \pi_\text{focal})}}
 
-    with payoffs excluding self-interaction, as in :func:`moran`. Parameters as in
-    :func:`moran`, with the intensity of selection ``beta >= 0``.
+    with payoffs excluding self-interaction, as in :func:`moran` (and, with a ``regime``,
+    passed through the institution as there). Parameters as in :func:`moran`, with the
+    intensity of selection ``beta >= 0``.
     """
     b = nonnegative(beta, "beta")
     return _simulate(
         _fk.FERMI, "pairwise_comparison", payoffs, N, x0, generations, b, "beta", mutation,
-        seed, record_every, stop_on_fixation,
+        seed, record_every, stop_on_fixation, regime, cooperation,
     )  # fmt: skip
 
 

@@ -176,3 +176,38 @@ def fitness(
     out = np.empty(len(names))
     _kf.institution_fitness(np.append(freq, m), A, regime_parameters(regime, C), out)
     return pd.Series(out, index=pd.Index(names, name="strategy"), name="fitness")
+
+
+def regime_setup(
+    regime: Regime | None,
+    mutation: Any,
+    payoffs: Any,
+    cooperation: Any,
+    names: tuple[str, ...],
+) -> tuple[int, np.ndarray, Any, np.ndarray | None]:
+    """What a dynamic needs from an optional regime, validated the same way everywhere.
+
+    Returns ``(model, params, mutation, C)``: the kernel model code, the flat parameter array,
+    the mutation to use (the regime's, which must not be given twice) and the cooperation
+    matrix (from ``cooperation`` or ``payoffs.cooperation``; None when there is neither and no
+    regime needs it).
+    """
+    C = None
+    if cooperation is not None:
+        if regime is None:
+            raise ValueError("cooperation is only used with a regime")
+        C = cooperation_matrix(cooperation, names, "cooperation")
+    elif hasattr(payoffs, "cooperation"):
+        C = cooperation_matrix(payoffs, names, "payoffs.cooperation")
+    if regime is None:
+        return _kf.LINEAR, np.zeros(0), mutation, C
+    if not isinstance(regime, Regime):
+        raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
+    if not (np.isscalar(mutation) and float(mutation) == 0.0):
+        raise ValueError("give the mutation rate as regime.mutation, not as mutation")
+    if C is None:
+        raise ValueError(
+            "a regime needs the cooperation matrix: pass cooperation= (a Tournament carries "
+            "its own)"
+        )
+    return _kf.INSTITUTIONS, regime_parameters(regime, C), regime.mutation, C

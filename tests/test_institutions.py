@@ -190,3 +190,53 @@ def test_tournament_feeds_a_regime_directly():
     tr = ep.replicator(t, t_max=20, regime=regimes.balanced())
     assert tr.macro.shape == (1001, 1)
     assert np.allclose(tr.frequencies.sum(axis=1), 1.0, atol=1e-12)
+
+
+# -- finite populations ------------------------------------------------------------------
+
+
+def test_finite_fine_is_the_bare_game_with_defectors_payoffs_lowered():
+    # ALLD always defects, so a fine q F (fixed institution) is a constant -q F on ALLD's
+    # payoffs: the regime run must fix ALLC as often as the closed-form fixation probability
+    # of the matrix [[R, S], [T - qF, P - qF]] (Traulsen et al. 2006), within a binomial bound.
+    N, beta, runs = 12, 1.0, 3000
+    regime = Regime(fine=1.2, detection=1.0)
+    shifted = A - np.array([[0.0, 0.0], [1.2, 1.2]])
+    rho = ep.fixation_probability(shifted, N, "fermi", beta, mutant=0, resident=1)
+    wins = sum(
+        ep.pairwise_comparison(A, N, [1, N - 1], 10**6, beta, seed=s, regime=regime,
+                               cooperation=C).info["winner"] == "0"
+        for s in range(runs)
+    )
+    assert abs(wins / runs - rho) < 4 * np.sqrt(rho * (1 - rho) / runs)
+
+
+def test_finite_tax_is_weaker_selection():
+    # payoff differences scale by 1 - tau, so the Fermi process with tax tau at beta is the
+    # untaxed one at beta (1 - tau): same seed, same events
+    tau, beta = 0.4, 2.0
+    for seed in range(20):
+        taxed = ep.pairwise_comparison(A, 10, [3, 7], 2000, beta, mutation=0.0, seed=seed,
+                                       regime=Regime(tax=tau), cooperation=C)
+        plain = ep.pairwise_comparison(A, 10, [3, 7], 2000, beta * (1 - tau), seed=seed)
+        np.testing.assert_array_equal(taxed.frequencies, plain.frequencies)
+
+
+def test_finite_institution_strength_follows_euler_steps_of_its_law():
+    # all cooperators, nothing changes: m_{e+1} = m_e + (lam (1 - m_e) - decay) / N, so
+    # m_e = m* + (m0 - m*) (1 - lam / N)^e with m* = 1 - decay / lam
+    N, lam, decay, m0 = 20, 0.5, 0.1, 0.2
+    r = Regime(feedback=lam, decay=decay, initial_strength=m0)
+    tr = ep.moran(A, N, [N, 0], 400, 0.5, seed=1, regime=r, cooperation=C,
+                  stop_on_fixation=False, record_every=40)
+    e = tr.times
+    m_star = 1 - decay / lam
+    np.testing.assert_allclose(tr.macro[:, 0], m_star + (m0 - m_star) * (1 - lam / N) ** e,
+                               atol=1e-12)
+
+
+def test_finite_regime_refuses_negative_moran_fitness():
+    # payoffs >= 1 pass the bare-game check at w = 1; a fine of 10 on ALLD does not
+    with pytest.raises(ValueError, match="made a Moran fitness .* negative"):
+        ep.moran(A + 1, 10, [5, 5], 100, 1.0, seed=1,
+                 regime=Regime(fine=10.0, detection=1.0), cooperation=C)

@@ -13,6 +13,14 @@ import numpy as np
 from numba import prange
 
 from evopolity._numba import jit
+from evopolity.kernels.fitness import (
+    DECAY,
+    FEEDBACK,
+    INSTITUTIONS,
+    N_REGIME,
+    institution_adjust,
+    macro_rate,
+)
 from evopolity.kernels.match import N_OUT, PAYOFF_I, PAYOFF_J, play_pair
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 
@@ -61,7 +69,35 @@ def _other(i, k, u):
 
 
 @jit()
-def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixation, counter, out):
+def _fitness(rule, model, A, params, N, n, S, SC, intensity, m, pi, c, x, f):
+    """Fitness (Moran) or payoff (Fermi) of every type at counts ``n`` into ``f``.
+
+    Payoffs exclude self-interaction, ``pi_i = (S_i - A_ii) / (N - 1)``; under a regime
+    (``model == INSTITUTIONS``) the cooperation rates ``c_i = (SC_i - C_ii) / (N - 1)`` and the
+    institution's strength ``m`` enter through :func:`kernels.fitness.institution_adjust`.
+    Returns the population's cooperation level ``sum_i x_i c_i`` (0 without a regime).
+    """
+    k = n.size
+    inv = 1.0 / (N - 1)
+    for i in range(k):
+        pi[i] = (S[i] - A[i, i]) * inv
+    support = 0.0
+    if model == INSTITUTIONS:
+        for i in range(k):
+            x[i] = n[i] / N
+            c[i] = (SC[i] - params[N_REGIME + i * k + i]) * inv
+            support += x[i] * c[i]
+        institution_adjust(pi, c, x, m, params, f)
+        for i in range(k):
+            pi[i] = f[i]
+    for i in range(k):
+        f[i] = 1.0 - intensity + intensity * pi[i] if rule == MORAN else pi[i]
+    return support
+
+
+@jit()
+def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixation, counter, out,
+             model, params, m0, macro_out):  # fmt: skip
     """Run one population for ``record_at[-1]`` events, recording counts at ``record_at``.
 
     ``rule``: ``MORAN`` (birth proportional to fitness ``1 - w + w pi``, uniform death, the
@@ -71,24 +107,39 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
     with probability ``1 / (1 + exp(-beta (pi_model - pi_focal)))``) with
     ``intensity = beta``.
 
-    ``out`` is (len(record_at), k) float64 counts. Returns ``(events, winner)``: the number of
-    events run (the fixation time when the population fixed and ``stop_on_fixation``), and
-    the type that fixed (-1 if none). Rows after fixation repeat the fixed state.
+    ``model == INSTITUTIONS``: payoffs under the regime in ``params`` (kernels.fitness); a
+    co-evolving institution's strength ``m`` (from ``m0``) follows
+    ``dm/dt = lambda (support - m) - decay`` in generations of ``N`` events (an Euler step of
+    ``1 / N`` per event) and is recorded in ``macro_out``.
+
+    ``out`` is (len(record_at), k) float64 counts. Returns ``(events, winner, ok)``: the
+    number of events run (the fixation time when the population fixed and
+    ``stop_on_fixation``), the type that fixed (-1 if none), and ``False`` if a Moran fitness
+    became negative (the run stops there; the caller reports it).
     """
     k = counts0.size
     n = counts0.copy()
     S = np.zeros(k)
+    SC = np.zeros(k)
     for i in range(k):
         for j in range(k):
             S[i] += A[i, j] * n[j]
+            if model == INSTITUTIONS:
+                SC[i] += params[N_REGIME + i * k + j] * n[j]
     f = np.empty(k)
+    pi = np.empty(k)
+    c = np.empty(k)
+    x = np.empty(k)
+    m = m0
+    coevolves = model == INSTITUTIONS and (params[FEEDBACK] > 0.0 or params[DECAY] > 0.0)
+    s = m if coevolves else 1.0
     n_rec = record_at.size
     total_events = record_at[n_rec - 1]
-    inv = 1.0 / (N - 1)
     r = 0
     while r < n_rec and record_at[r] == 0:
         for i in range(k):
             out[r, i] = n[i]
+        macro_out[r] = m
         r += 1
     winner = -1
     for i in range(k):
@@ -98,14 +149,14 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
     while event < total_events:
         if winner >= 0 and stop_on_fixation:
             break
+        support = _fitness(rule, model, A, params, N, n, S, SC, intensity, s, pi, c, x, f)
         if rule == MORAN:
             total = 0.0
             for i in range(k):
                 if n[i] > 0:
-                    f[i] = 1.0 - intensity + intensity * (S[i] - A[i, i]) * inv
+                    if f[i] < 0.0:
+                        return event, winner, False
                     total += n[i] * f[i]
-                else:
-                    f[i] = 0.0
             counter += GOLDEN
             born = _pick_weighted(f, n, total, unit_float(counter))
             if mutation > 0.0:
@@ -128,20 +179,24 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
                     mutated = True
             if not mutated:
                 counter += GOLDEN
-                model = _pick_count(n, float(N - 1), dead, unit_float(counter))
-                if model != dead:
-                    pi_m = (S[model] - A[model, model]) * inv
-                    pi_f = (S[dead] - A[dead, dead]) * inv
-                    p = 1.0 / (1.0 + math.exp(-intensity * (pi_m - pi_f)))
+                model_ind = _pick_count(n, float(N - 1), dead, unit_float(counter))
+                if model_ind != dead:
+                    p = 1.0 / (1.0 + math.exp(-intensity * (f[model_ind] - f[dead])))
                     counter += GOLDEN
                     if unit_float(counter) < p:
-                        born = model
+                        born = model_ind
         event += 1
+        if coevolves:
+            m = min(1.0, max(0.0, m + macro_rate(support, m, params) / N))
+            s = m
         if born != dead:
             n[born] += 1
             n[dead] -= 1
             for i in range(k):
                 S[i] += A[i, born] - A[i, dead]
+            if model == INSTITUTIONS:
+                for i in range(k):
+                    SC[i] += params[N_REGIME + i * k + born] - params[N_REGIME + i * k + dead]
             if n[born] == N:
                 winner = born
             elif winner >= 0:
@@ -149,12 +204,14 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
         while r < n_rec and record_at[r] == event:
             for i in range(k):
                 out[r, i] = n[i]
+            macro_out[r] = m
             r += 1
     while r < n_rec:
         for i in range(k):
             out[r, i] = n[i]
+        macro_out[r] = m
         r += 1
-    return event, winner
+    return event, winner, True
 
 
 # -- agent-based Moran process: every generation the agents play their matches -------------

@@ -26,8 +26,15 @@ an eco-evolutionary game with environmental feedback (Weitz et al. 2016, PNAS 11
 the environment being the institution.
 """
 
+import numpy as np
+
 from evopolity._numba import jit
 
+# fitness models of the dynamics kernels (replicator, finite populations)
+LINEAR = 0  # f = A x
+INSTITUTIONS = 1  # a regime: the terms below
+
+# fields of the regime array
 FINE, DETECTION, REWARD, TAX, COST, COST_BY_CONTRIBUTORS = 0, 1, 2, 3, 4, 5
 CONFORMITY, FEEDBACK, DECAY, FINE_ON, SWITCH = 6, 7, 8, 9, 10
 N_REGIME = 11  # the cooperation matrix follows
@@ -53,14 +60,17 @@ def strength(y, k, params):
 
 
 @jit()
-def institution_fitness(y, A, params, out):
-    """Fitness of each of the ``k = A.shape[0]`` strategies under the regime (see module)."""
-    k = A.shape[0]
-    s = strength(y, k, params)
-    cooperation_rates(y, params, k, out)  # out holds c_i for now
+def institution_adjust(pi, c, x, s, params, out):
+    """Apply the regime to base payoffs ``pi`` given cooperation rates ``c``, frequencies
+    ``x`` and institution strength ``s`` (all length ``k``; writes ``out``).
+
+    Infinite and finite populations share this: they differ only in how ``pi`` and ``c`` are
+    computed (with or without self-interaction).
+    """
+    k = pi.size
     mean_c = 0.0
     for i in range(k):
-        mean_c += y[i] * out[i]
+        mean_c += x[i] * c[i]
     fine = s * params[DETECTION] * params[FINE]
     reward = s * params[DETECTION] * params[REWARD]
     if params[SWITCH] > 0.0:
@@ -70,41 +80,60 @@ def institution_fitness(y, A, params, out):
             reward = 0.0
     cost = s * params[COST]
     captured = params[FINE_ON] < 0.0
+    by_contributors = params[COST_BY_CONTRIBUTORS] > 0.0
     mean_pi = 0.0
     for i in range(k):
-        c = out[i]
-        pi = 0.0
-        for j in range(k):
-            pi += A[i, j] * y[j]
-        pi -= fine * (c if captured else 1.0 - c)
-        pi += reward * c
-        if params[COST_BY_CONTRIBUTORS] > 0.0:
+        v = pi[i] - fine * (c[i] if captured else 1.0 - c[i]) + reward * c[i]
+        if by_contributors:
             if mean_c > 0.0:
-                pi -= cost * c / mean_c
+                v -= cost * c[i] / mean_c
         else:
-            pi -= cost
-        out[i] = pi
-        mean_pi += y[i] * pi
+            v -= cost
+        out[i] = v
+        mean_pi += x[i] * v
     tau = params[TAX]
     conformity = params[CONFORMITY]
     for i in range(k):
-        out[i] = (1.0 - tau) * out[i] + tau * mean_pi + conformity * y[i]
+        out[i] = (1.0 - tau) * out[i] + tau * mean_pi + conformity * x[i]
+
+
+@jit()
+def institution_fitness(y, A, params, out):
+    """Fitness of each of the ``k = A.shape[0]`` strategies under the regime in an infinite
+    population: ``pi = A x``, ``c = C x`` (see the module)."""
+    k = A.shape[0]
+    pi = np.empty(k)
+    c = np.empty(k)
+    for i in range(k):
+        v = 0.0
+        for j in range(k):
+            v += A[i, j] * y[j]
+        pi[i] = v
+    cooperation_rates(y, params, k, c)
+    institution_adjust(pi, c, y[:k], strength(y, k, params), params, out)
+
+
+@jit()
+def macro_rate(support, m, params):
+    """``lambda (support - m) - decay``, held at the boundaries of [0, 1]."""
+    lam = params[FEEDBACK]
+    decay = params[DECAY]
+    if lam == 0.0 and decay == 0.0:
+        return 0.0
+    dm = lam * (support - m) - decay
+    if (m <= 0.0 and dm < 0.0) or (m >= 1.0 and dm > 0.0):
+        return 0.0
+    return dm
 
 
 @jit()
 def macro_velocity(y, A, params, scratch):
-    """``dm/dt = lambda (support - m) - decay``, held at the boundaries of [0, 1]."""
+    """``dm/dt`` for the infinite population: support = ``sum_i x_i (C x)_i``."""
     k = A.shape[0]
-    lam = params[FEEDBACK]
-    decay = params[DECAY]
-    if lam == 0.0 and decay == 0.0:
+    if params[FEEDBACK] == 0.0 and params[DECAY] == 0.0:
         return 0.0
     cooperation_rates(y, params, k, scratch)
     support = 0.0
     for i in range(k):
         support += y[i] * scratch[i]
-    m = y[k]
-    dm = lam * (support - m) - decay
-    if (m <= 0.0 and dm < 0.0) or (m >= 1.0 and dm > 0.0):
-        return 0.0
-    return dm
+    return macro_rate(support, y[k], params)
