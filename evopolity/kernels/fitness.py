@@ -41,17 +41,6 @@ N_REGIME = 11  # the cooperation matrix follows
 
 
 @jit()
-def cooperation_rates(x, params, k, out):
-    """``out[i] = (C x)_i`` with ``C`` stored after the regime fields of ``params``."""
-    for i in range(k):
-        s = 0.0
-        base = N_REGIME + i * k
-        for j in range(k):
-            s += params[base + j] * x[j]
-        out[i] = s
-
-
-@jit()
 def strength(y, k, params):
     """The institution's effective strength: ``m`` when it co-evolves, else 1."""
     if params[FEEDBACK] > 0.0 or params[DECAY] > 0.0:
@@ -100,17 +89,28 @@ def institution_adjust(pi, c, x, s, params, out):
 @jit()
 def institution_fitness(y, A, params, out):
     """Fitness of each of the ``k = A.shape[0]`` strategies under the regime in an infinite
-    population: ``pi = A x``, ``c = C x`` (see the module)."""
+    population: ``pi = A x``, ``c = C x`` (see the module), into ``out[:k]``.
+
+    When ``out`` has room after the ``k`` fitnesses (the integrators' scratch has one slot per
+    macro variable) the population's cooperation level ``sum_i x_i c_i`` is left in
+    ``out[k]`` for :func:`macro_velocity`, which then need not compute ``C x`` again.
+    """
     k = A.shape[0]
-    pi = np.empty(k)
     c = np.empty(k)
-    for i in range(k):
-        v = 0.0
+    support = 0.0
+    for i in range(k):  # A x and C x in one pass over the rows
+        a = 0.0
+        b = 0.0
+        base = N_REGIME + i * k
         for j in range(k):
-            v += A[i, j] * y[j]
-        pi[i] = v
-    cooperation_rates(y, params, k, c)
-    institution_adjust(pi, c, y[:k], strength(y, k, params), params, out)
+            a += A[i, j] * y[j]
+            b += params[base + j] * y[j]
+        out[i] = a
+        c[i] = b
+        support += y[i] * b
+    institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k])
+    if out.size > k:
+        out[k] = support
 
 
 @jit()
@@ -127,13 +127,8 @@ def macro_rate(support, m, params):
 
 
 @jit()
-def macro_velocity(y, A, params, scratch):
-    """``dm/dt`` for the infinite population: support = ``sum_i x_i (C x)_i``."""
+def macro_velocity(y, A, params, fitness_out):
+    """``dm/dt`` for the infinite population, right after :func:`institution_fitness` filled
+    ``fitness_out``: the support ``sum_i x_i (C x)_i`` is in ``fitness_out[k]``."""
     k = A.shape[0]
-    if params[FEEDBACK] == 0.0 and params[DECAY] == 0.0:
-        return 0.0
-    cooperation_rates(y, params, k, scratch)
-    support = 0.0
-    for i in range(k):
-        support += y[i] * scratch[i]
-    return macro_rate(support, y[k], params)
+    return macro_rate(fitness_out[k], y[k], params)
