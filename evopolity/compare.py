@@ -19,7 +19,7 @@ from evopolity.institutions import Regime
 from evopolity.shocks import Shock, evolve
 from evopolity.validate import nonnegative
 
-__all__ = ["compare_regimes", "default_shocks"]
+__all__ = ["compare_regimes", "default_shocks", "outcome", "outcome_frame"]
 
 COLUMNS = [
     "regime",
@@ -113,16 +113,28 @@ def compare_regimes(
     for regime in regimes:
         for scenario, scheduled in (("baseline", ()), ("shocked", shocks)):
             tr = evolve(strategies, regime, shocks=scheduled, **common)
-            row: dict[str, Any] = {"regime": regime.name, "scenario": scenario}
-            row.update(metrics.summary(tr))
-            if scheduled:
-                res = metrics.resilience(metrics.cooperation(tr), first, tolerance)
-                row.update(min_cooperation=res["minimum"], cooperation_drop=res["drop"],
-                           recovered=res["recovered"], recovery_time=res["recovery_time"])
-            else:
-                row.update(min_cooperation=math.nan, cooperation_drop=math.nan, recovered=pd.NA,
-                           recovery_time=math.nan)
-            rows.append(row)
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+            rows.append({"regime": regime.name, "scenario": scenario,
+                         **outcome(tr, first if scheduled else None, tolerance)})
+    return outcome_frame(rows)
+
+
+def outcome(trajectory: Any, shock_time: float | None, tolerance: float = 0.05) -> dict:
+    """The measures of one run: :func:`metrics.summary` and, when a shock happened at
+    ``shock_time``, the resilience of cooperation after it (NaN / NA otherwise)."""
+    row: dict[str, Any] = dict(metrics.summary(trajectory))
+    if shock_time is None:
+        row.update(min_cooperation=math.nan, cooperation_drop=math.nan, recovered=pd.NA,
+                   recovery_time=math.nan)
+    else:
+        res = metrics.resilience(metrics.cooperation(trajectory), shock_time, tolerance)
+        row.update(min_cooperation=res["minimum"], cooperation_drop=res["drop"],
+                   recovered=res["recovered"], recovery_time=res["recovery_time"])
+    return row
+
+
+def outcome_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows of :func:`outcome` (plus labels) as a frame with a nullable ``recovered``."""
+    frame = pd.DataFrame(rows)
     frame["recovered"] = frame["recovered"].astype("boolean")
-    return frame
+    ordered = [c for c in COLUMNS if c in frame.columns]
+    return frame[[c for c in frame.columns if c not in ordered] + ordered]
