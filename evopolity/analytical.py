@@ -4,6 +4,13 @@ The exact counterparts of the simulations in :mod:`evopolity.finite` (same proce
 conventions: payoffs exclude self-interaction, Moran fitness ``1 - w + w pi``, Fermi
 imitation ``1 / (1 + exp(-beta (pi_model - pi_focal)))``).
 
+Group games (:class:`~evopolity.group_games.GroupGame`) are accepted wherever a payoff matrix
+is, for the pairwise results (fixation probabilities, the small-mutation stationary
+distribution, the pairwise gradient): with ``j`` mutants among ``N`` the payoff of each type is
+the hypergeometric expectation over its ``n - 1`` co-players drawn without replacement from the
+``N - 1`` others (e.g. Sigmund et al. 2010, Methods), which for ``n = 2`` is the matrix game's
+``((j-1)a + (N-j)b)/(N-1)``.
+
 References
 ----------
 Nowak, Sasaki, Taylor & Fudenberg (2004), "Emergence of cooperation and evolutionary
@@ -23,8 +30,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from evopolity.group_games import GroupGame
 from evopolity.kernels import analytical as _ak
-from evopolity.kernels.markov import gth_stationary
+from evopolity.kernels import group as _gk
 from evopolity.validate import integer, nonnegative, payoff_matrix, probability
 
 __all__ = [
@@ -38,13 +46,35 @@ Rule = Literal["moran", "fermi"]
 MAX_BAND_BYTES = 2_000_000_000
 
 
-def _rule(rule: Any, selection: Any, A: np.ndarray) -> tuple[int, float]:
+def _interactions(payoffs: Any, N: Any) -> tuple[np.ndarray | None, tuple[str, ...], int]:
+    """``(A, names, N)`` of a matrix game, or ``(None, names, N)`` of a group game (whose
+    population must hold at least one group)."""
+    N = integer(N, "N", 2)
+    if isinstance(payoffs, GroupGame):
+        if N < payoffs.group_size:
+            raise ValueError(
+                f"N must be >= group_size = {payoffs.group_size} for a group game, got {N}"
+            )
+        return None, payoffs.strategies, N
+    A, names = payoff_matrix(payoffs)
+    return A, names, N
+
+
+def _group_log_fixation(game: GroupGame, code: int, N: int, s: float) -> np.ndarray:
+    others, pf = game.kernel_tables()
+    out = np.empty((game.k, game.k))
+    _gk.log_fixation_matrix(code, others, pf, N, s, out)
+    return out
+
+
+def _rule(rule: Any, selection: Any, A: np.ndarray | GroupGame) -> tuple[int, float]:
     """Kernel code and validated intensity of selection for ``rule``."""
     if rule == "moran":
         w = nonnegative(selection, "selection")
         if w > 1.0:
             raise ValueError(f"selection must lie in [0, 1] for rule='moran', got {selection!r}")
-        low = 1.0 - w + w * float(A.min())
+        lowest = A.payoff_range()[0] if isinstance(A, GroupGame) else float(A.min())
+        low = 1.0 - w + w * lowest
         if low <= 0.0:
             raise ValueError(
                 f"selection = {w:g} gives non-positive Moran fitness 1 - w + w * min(payoffs) "
@@ -66,6 +96,27 @@ def _index(which: Any, names: tuple[str, ...], name: str) -> int:
     if not 0 <= which < len(names):
         raise ValueError(f"{name} must lie in [0, {len(names) - 1}], got {which}")
     return int(which)
+
+
+def _log_gth_stationary(L: np.ndarray) -> np.ndarray:
+    """Log stationary weights of the chain with off-diagonal rates ``exp(L)`` (diagonal
+    ignored): the GTH elimination (Grassmann, Taksar & Heyman 1985) with every sum taken in
+    log space, so rates far below the smallest double still count. Raises ``ValueError`` if a
+    state cannot be left."""
+    L = np.array(L, dtype=np.float64)
+    n = L.shape[0]
+    np.fill_diagonal(L, -np.inf)
+    for kk in range(n - 1, 0, -1):
+        scale = np.logaddexp.reduce(L[kk, :kk])
+        if not np.isfinite(scale):
+            raise ValueError("the small-mutation chain is reducible: a state cannot be left")
+        L[:kk, kk] -= scale
+        L[:kk, :kk] = np.logaddexp(L[:kk, :kk], L[:kk, kk, None] + L[None, kk, :kk])
+    logx = np.empty(n)
+    logx[0] = 0.0
+    for kk in range(1, n):
+        logx[kk] = np.logaddexp.reduce(logx[:kk] + L[:kk, kk])
+    return logx
 
 
 def fixation_probability(
@@ -91,11 +142,14 @@ def fixation_probability(
     al. 2004) or :math:`\gamma_j = e^{-\beta(\pi_A-\pi_B)}` for the Fermi rule (Traulsen et
     al. 2006). The sum is taken in log space, so ``1e-30`` is returned as such.
 
+    For a group game the payoffs at ``j`` mutants are hypergeometric sums over the ``n - 1``
+    co-players (:meth:`~evopolity.group_games.GroupGame.finite_payoffs`).
+
     Parameters
     ----------
-    payoffs : array_like, DataFrame or object with ``.payoffs``
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
     N : int
-        Population size (>= 2).
+        Population size (>= 2, and >= the group size of a group game).
     rule : {"moran", "fermi"}
     selection : float
         ``w`` in [0, 1] (Moran; fitnesses must stay positive) or ``beta >= 0`` (Fermi).
@@ -109,13 +163,18 @@ def fixation_probability(
     >>> float(round(fixation_probability([[1, 2], [3, 1]], N=4) * 45, 12))  # Nowak et al.
     8.0
     """
-    A, names = payoff_matrix(payoffs)
-    code, s = _rule(rule, selection, A)
-    N = integer(N, "N", 2)
+    A, names, N = _interactions(payoffs, N)
+    code, s = _rule(rule, selection, payoffs if A is None else A)
     m = _index(mutant, names, "mutant")
     r = _index(resident, names, "resident")
     if m == r:
         value = -math.log(N)
+    elif A is None:
+        others, pf = payoffs.kernel_tables()
+        pa = np.empty(payoffs.group_size)
+        pb = np.empty(payoffs.group_size)
+        _gk.pair_table(others, pf, m, r, pa, pb)
+        value = _gk.pair_log_fixation(code, pa, pb, N, s)
     else:
         value = _ak.log_fixation(code, A[m, m], A[m, r], A[r, m], A[r, r], N, s)
     return float(value) if log else math.exp(value)
@@ -134,11 +193,13 @@ def fixation_matrix(
     ``out.loc[m, r]`` is :func:`fixation_probability` with ``mutant=m, resident=r``; the
     diagonal holds the neutral ``1 / N``. With ``log=True`` the entries are ``log(rho)``.
     """
-    A, names = payoff_matrix(payoffs)
-    code, s = _rule(rule, selection, A)
-    N = integer(N, "N", 2)
-    out = np.empty_like(A)
-    _ak.log_fixation_matrix(code, A, N, s, out)
+    A, names, N = _interactions(payoffs, N)
+    code, s = _rule(rule, selection, payoffs if A is None else A)
+    if A is None:
+        out = _group_log_fixation(payoffs, code, N, s)
+    else:
+        out = np.empty_like(A)
+        _ak.log_fixation_matrix(code, A, N, s, out)
     index = pd.Index(names, name="mutant")
     columns = pd.Index(names, name="resident")
     return pd.DataFrame(out if log else np.exp(out), index=index, columns=columns)
@@ -169,25 +230,32 @@ def stationary_distribution(
     Returns the mean frequency of each strategy, or with ``states=True`` a DataFrame of all
     compositions (one count column per strategy) and their ``probability``.
     """
-    A, names = payoff_matrix(payoffs)
-    code, s = _rule(rule, selection, A)
-    N = integer(N, "N", 2)
-    k = A.shape[0]
+    A, names, N = _interactions(payoffs, N)
+    code, s = _rule(rule, selection, payoffs if A is None else A)
+    k = len(names)
     if k < 2:
         raise ValueError("payoffs must have at least 2 strategies for a stationary distribution")
     if mutation is None:
         if states:
             raise ValueError("states=True needs a mutation rate (the full chain)")
-        logrho = np.empty_like(A)
-        _ak.log_fixation_matrix(code, A, N, s, logrho)
-        # M[r, m] = rho[m, r] / (k - 1); scale by the largest entry (stationary law unchanged)
+        if A is None:
+            logrho = _group_log_fixation(payoffs, code, N, s)
+        else:
+            logrho = np.empty_like(A)
+            _ak.log_fixation_matrix(code, A, N, s, logrho)
+        # M[r, m] = rho[m, r] / (k - 1) (the common factor 1 / (k - 1) dropped), solved in log
+        # space: fixation probabilities of 1e-400 are common under strong selection
         off = logrho.T.copy()
         np.fill_diagonal(off, -np.inf)
-        M = np.exp(off - off.max())
-        if np.any(M.sum(axis=1) == 0.0):
-            raise ValueError("the small-mutation chain is reducible: a state cannot be left")
-        pi = gth_stationary(M)
+        logpi = _log_gth_stationary(off)
+        pi = np.exp(logpi - logpi.max())
+        pi /= pi.sum()
         return pd.Series(pi, index=pd.Index(names, name="strategy"), name="stationary")
+    if A is None:
+        raise ValueError(
+            "the full chain (a mutation rate) is not available for group games; use "
+            "mutation=None (the small-mutation limit)"
+        )
     mu = probability(mutation, "mutation", zero=False)
     S = math.comb(N + k - 1, k - 1)
     if S > 50_000_000:
@@ -238,10 +306,11 @@ def gradient_of_selection(
     ``k - 1`` other strategies) included, as in the full chain of
     :func:`stationary_distribution`. Returned as a Series indexed by strategy.
     """
-    A, names = payoff_matrix(payoffs)
-    code, s = _rule(rule, selection, A)
-    N = integer(N, "N", 2)
+    A, names, N = _interactions(payoffs, N)
+    code, s = _rule(rule, selection, payoffs if A is None else A)
     if state is not None:
+        if A is None:
+            raise ValueError("the gradient at a state is not available for group games")
         from evopolity.finite import population_counts
 
         mu = probability(mutation, "mutation")
@@ -259,7 +328,14 @@ def gradient_of_selection(
         raise ValueError("mutant and resident must be different strategies")
     tp = np.empty(N + 1)
     tm = np.empty(N + 1)
-    _ak.pair_transitions(code, A[m, m], A[m, r], A[r, m], A[r, r], N, s, tp, tm)
+    if A is None:
+        others, pf = payoffs.kernel_tables()
+        pa = np.empty(payoffs.group_size)
+        pb = np.empty(payoffs.group_size)
+        _gk.pair_table(others, pf, m, r, pa, pb)
+        _gk.pair_transitions(code, pa, pb, N, s, tp, tm)
+    else:
+        _ak.pair_transitions(code, A[m, m], A[m, r], A[r, m], A[r, r], N, s, tp, tm)
     return pd.Series(
         tp - tm, index=pd.Index(np.arange(N + 1) / N, name="frequency"), name="gradient"
     )

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from evopolity.group_games import GroupGame
 from evopolity.institutions import Regime, regime_setup
 from evopolity.kernels import replicator as _rk
 from evopolity.trajectory import Trajectory
@@ -69,8 +70,10 @@ def replicator(
 
     Parameters
     ----------
-    payoffs : array_like, DataFrame or object with ``.payoffs``
-        The k x k interaction matrix ``A``.
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The k x k interaction matrix ``A``, or an n-player
+        :class:`~evopolity.group_games.GroupGame`, whose fitness is its expected payoff
+        :math:`f_i(x)` (a multinomial sum over the group's co-players) in place of ``(Ax)_i``.
     x0 : array_like or Series, optional
         Initial frequencies (default: the barycentre).
     t_max : float
@@ -113,7 +116,14 @@ def replicator(
     >>> round(float(tr.final().iloc[0]), 6)
     0.666667
     """
-    A, names = payoff_matrix(payoffs)
+    group = isinstance(payoffs, GroupGame)
+    if group:  # an n-player game: its expected payoffs are the kernel's model GROUP
+        names = payoffs.strategies
+        A = np.zeros((payoffs.k, payoffs.k))  # a placeholder: the kernel takes k from it
+        if regime is not None or cooperation is not None:
+            raise ValueError("regime and cooperation are not supported with a group game")
+    else:
+        A, names = payoff_matrix(payoffs)
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
     if times is None:
@@ -130,6 +140,8 @@ def replicator(
         if not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
             raise ValueError("times must be finite and strictly increasing")
     model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
+    if group:
+        model, params = _rk.GROUP, payoffs.kernel_params()
     y0, macro_names = x, ()
     if regime is not None and regime.coevolves:  # fixed institutions act at full strength
         y0 = np.append(x, regime.initial_strength)
@@ -161,7 +173,7 @@ def replicator(
             "dynamic": "replicator",
             "x0": x,
             "regime": regime,
-            "payoffs": A,
+            "payoffs": payoffs if group else A,
             "cooperation": C,
             "mutation": Q if mutate else 0.0,
             "method": method,

@@ -2,7 +2,8 @@
 
 The fitness of the strategies at state ``x`` is one function, :func:`fitness`, of the state,
 the interaction matrix and a flat parameter array, selected by an integer ``model``
-(``LINEAR``: ``f = A x``; ``INSTITUTIONS``: the regime of :mod:`kernels.fitness`), so every
+(``LINEAR``: ``f = A x``; ``INSTITUTIONS``: the regime of :mod:`kernels.fitness`; ``GROUP``: a
+group game's expected payoffs, :mod:`kernels.group`), so every
 integrator here serves every model unchanged.
 
 The integrated state ``y`` holds the ``k = A.shape[0]`` strategy frequencies and, after them,
@@ -32,6 +33,9 @@ from evopolity.kernels.fitness import (  # noqa: F401 - model codes re-exported
     institution_fitness,
     macro_velocity,
 )
+from evopolity.kernels.group import group_fitness
+
+GROUP = 2  # kernels.group: an n-player game's expected payoffs (multinomial sums), in params
 
 # Dormand-Prince 5(4) tableau (Dormand & Prince 1980)
 C2, C3, C4, C5 = 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0
@@ -82,10 +86,15 @@ def fitness(model, x, A, params, out):
     """Fitness of the ``k = A.shape[0]`` strategies at state ``x`` (writes ``out[:k]``).
 
     ``model == LINEAR``: ``out = A x`` (``params`` unused); ``INSTITUTIONS``: the regime in
-    ``params`` (:func:`kernels.fitness.institution_fitness`).
+    ``params`` (:func:`kernels.fitness.institution_fitness`); ``GROUP``: the expected payoffs
+    of a group game packed in ``params`` (:func:`kernels.group.group_fitness`; ``A`` is a
+    k x k placeholder that only gives ``k``).
     """
     if model == INSTITUTIONS:
         institution_fitness(x, A, params, out)
+        return
+    if model == GROUP:
+        group_fitness(x, params, out)
         return
     k = A.shape[0]
     for i in range(k):
