@@ -1,0 +1,158 @@
+"""Group games side by side with a straightforward numpy/scipy implementation; prints ratios.
+
+    python benchmarks/bench_group_games.py [--quick]
+
+* expected payoffs in an infinite population (multinomial sums over the co-players) of the
+  optional public goods game (N = 5, 3 strategies) and of the peer/pool punishment game
+  (N = 5, 5 strategies), and of a 3-strategy game in groups of 20: our kernel against the
+  vectorised numpy sum ``(coef * prod(x ** o)) @ pf`` over the same tables;
+* a replicator run of the optional public goods game (N = 5, r = 3, sigma = 1; t = 0..1000,
+  10^4 output points, rtol 1e-8): ``ep.replicator`` against scipy ``solve_ivp`` (RK45) with
+  the numpy payoffs;
+* the small-mutation stationary distribution of the punishment game (M = 100, Fermi):
+  ours against numpy/scipy (``scipy.stats.hypergeom`` payoffs, the fixation sums with numpy,
+  the embedded chain's left eigenvector).
+
+Compilation is excluded (every function runs once before timing); each figure is the best
+of a few repetitions (``timing.best``). scipy is imported here only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+from scipy import integrate, stats
+from timing import best
+
+import evopolity.analytical as an
+from evopolity.dynamics import replicator
+from evopolity.group_games import GroupGame, public_goods, punishment_game
+from evopolity.kernels import group as _gk
+
+
+def fmt(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:8.1f} us"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:8.2f} ms"
+    return f"{seconds:8.2f} s "
+
+
+def row(label: str, ours: float, peer: float, peer_name: str) -> None:
+    print(f"  {label:<52} ours {fmt(ours)}   {peer_name} {fmt(peer)}   ratio {peer / ours:7.1f}x")
+
+
+def numpy_payoffs(game: GroupGame):
+    """The straightforward vectorised multinomial sum over the co-player compositions."""
+    others, pf = game.kernel_tables()
+    m = game.group_size - 1
+    coef = np.array([math.factorial(m) / np.prod([math.factorial(v) for v in o]) for o in others])
+
+    def f(x: np.ndarray) -> np.ndarray:
+        return (coef * np.prod(x ** others, axis=1)) @ pf
+
+    return f
+
+
+def numpy_stationary(game: GroupGame, M: int, beta: float) -> np.ndarray:
+    """Small-mutation limit, every step in numpy/scipy (no log space)."""
+    others, pf = game.kernel_tables()
+    k, m = game.k, game.group_size - 1
+    rho = np.zeros((k, k))
+    for a in range(k):
+        for b in range(k):
+            if a == b:
+                continue
+            pa = np.array([pf[np.flatnonzero((others[:, a] == q) & (others[:, b] == m - q))[0], a]
+                           for q in range(m + 1)])
+            pb = np.array([pf[np.flatnonzero((others[:, a] == q) & (others[:, b] == m - q))[0], b]
+                           for q in range(m + 1)])
+            j = np.arange(1, M)
+            q = np.arange(m + 1)
+            ha = stats.hypergeom.pmf(q[None, :], M - 1, j[:, None] - 1, m)
+            hb = stats.hypergeom.pmf(q[None, :], M - 1, j[:, None], m)
+            diff = ha @ pa - hb @ pb
+            with np.errstate(over="ignore"):  # exp overflow: rho underflows to 0
+                rho[a, b] = 1.0 / (1.0 + np.exp(np.cumsum(-beta * diff)).sum())
+    T = rho.T / (k - 1)
+    np.fill_diagonal(T, 0.0)
+    np.fill_diagonal(T, 1.0 - T.sum(axis=1))
+    w, v = np.linalg.eig(T.T)
+    p = np.real(v[:, np.argmin(np.abs(w - 1.0))])
+    return p / p.sum()
+
+
+def payoff_row(label: str, game: GroupGame, x: np.ndarray, inner: int, repeat: int) -> None:
+    """Time one expected-payoff evaluation: our kernel vs the numpy sum."""
+    others, pf = game.kernel_tables()
+    coef = game.kernel_params()[3 : 3 + others.shape[0]]
+    out = np.empty(game.k)
+    m = game.group_size - 1
+    peer = numpy_payoffs(game)
+    _gk.multinomial_payoffs(x, m, coef, others, pf, out)
+    assert np.allclose(out, peer(x), atol=1e-10)
+
+    def ours_loop() -> None:
+        for _ in range(inner):
+            _gk.multinomial_payoffs(x, m, coef, others, pf, out)
+
+    def peer_loop() -> None:
+        for _ in range(inner // 10):
+            peer(x)
+
+    row(label, best(ours_loop, repeat) / inner, best(peer_loop, repeat) / (inner // 10),
+        "numpy")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, shorter runs")
+    args = parser.parse_args()
+    repeat = 3 if args.quick else 10
+    t_end, n_points = (200.0, 2001) if args.quick else (1000.0, 10001)
+
+    print("expected payoffs, infinite population (one evaluation)")
+    rng = np.random.default_rng(1)
+    for label, game in (
+        ("optional public goods, N = 5, k = 3", public_goods(5, 3.0, 1.0, sigma=1.0)),
+        ("peer/pool punishment, N = 5, k = 5", punishment_game(second_order=True)),
+        ("random 3-strategy game, N = 20", GroupGame(["a", "b", "c"], 20,
+                                                     rng.normal(size=(math.comb(22, 2), 3)))),
+    ):
+        payoff_row(label, game, rng.dirichlet(np.ones(game.k)),
+                   1000 if args.quick else 10000, repeat)
+
+    print(f"\nreplicator, optional public goods (N = 5, r = 3, sigma = 1), t = 0..{t_end:g}, "
+          f"{n_points} points, rtol 1e-8")
+    game = public_goods(5, 3.0, 1.0, sigma=1.0)
+    x0 = np.array([0.3, 0.2, 0.5])
+    times = np.linspace(0.0, t_end, n_points)
+    f = numpy_payoffs(game)
+
+    def rhs(_t: float, x: np.ndarray) -> np.ndarray:
+        fx = f(x)
+        return x * (fx - x @ fx)
+
+    ours_tr = replicator(game, x0, times=times, rtol=1e-8, atol=1e-10)
+    sol = integrate.solve_ivp(rhs, (0.0, t_end), x0, t_eval=times, rtol=1e-8, atol=1e-10)
+    gap = np.abs(ours_tr.frequencies - sol.y.T).max()
+    ours = best(lambda: replicator(game, x0, times=times, rtol=1e-8, atol=1e-10), repeat)
+    peer = best(lambda: integrate.solve_ivp(rhs, (0.0, t_end), x0, t_eval=times, rtol=1e-8,
+                                            atol=1e-10), max(1, repeat // 3))
+    row(f"trajectory (max difference {gap:.1e})", ours, peer, "solve_ivp")
+
+    print("\nsmall-mutation stationary distribution, punishment game (k = 5), M = 100, Fermi")
+    for s in (0.5, 10.0):
+        sg = punishment_game(second_order=True)
+        ours_pi = an.stationary_distribution(sg, 100, "fermi", s).to_numpy()
+        peer_pi = numpy_stationary(sg, 100, s)
+        gap = np.abs(ours_pi - peer_pi).max()
+        ours = best(lambda sg=sg, s=s: an.stationary_distribution(sg, 100, "fermi", s), repeat)
+        peer = best(lambda sg=sg, s=s: numpy_stationary(sg, 100, s), max(1, repeat // 3))
+        row(f"s = {s:g} (max difference {gap:.1e})", ours, peer, "numpy/scipy")
+
+
+if __name__ == "__main__":
+    main()
