@@ -7,7 +7,7 @@ with their analytical results (fixation probabilities, stationary distributions)
 used.
 """
 
-from evopolity import metrics, regimes
+from evopolity import experiment, metrics, regimes
 from evopolity.analytical import (
     fixation_matrix,
     fixation_probability,
@@ -17,6 +17,7 @@ from evopolity.analytical import (
 from evopolity.axelrod_bridge import from_axelrod, to_axelrod
 from evopolity.compare import compare_regimes
 from evopolity.dynamics import discrete_replicator, replicator
+from evopolity.experiment import load
 from evopolity.finite import agent_moran, moran, pairwise_comparison
 from evopolity.games import (
     DonationGame,
@@ -57,6 +58,8 @@ __all__ = [
     "Shock",
     "compare_regimes",
     "evolve",
+    "experiment",
+    "load",
     "metrics",
     "regimes",
     "Trajectory",

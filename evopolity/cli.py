@@ -1,8 +1,12 @@
 """The ``evopolity`` command line.
 
-``evopolity tournament`` plays a round robin and prints the ranking; later subcommands run the
-regime comparison and sweeps. Bad input gives one line on stderr and exit code 2, never a
-traceback.
+* ``evopolity run [SPEC.toml] [--out DIR]``: the main job (default: the built-in regime
+  comparison with shocks);
+* ``evopolity sweep SPEC.toml --out DIR [--workers N] [--scheduler ADDRESS | --dask-local]``;
+* ``evopolity plot DIR``: figures of a run or a sweep;
+* ``evopolity tournament``: a round robin and its ranking.
+
+Bad input gives one line on stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -129,6 +133,33 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from evopolity import experiment
+
+    summary = experiment.run(args.spec, args.out, figures=not args.no_figures)
+    print(experiment.summary_table(summary))
+    print(f"wrote {args.out}/ (report.md, summary.parquet, trajectories.parquet, ...)")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from evopolity import experiment
+
+    frame = experiment.sweep(args.spec, args.out, workers=args.workers,
+                             scheduler=args.scheduler, dask_local=args.dask_local,
+                             progress=not args.no_progress)
+    print(f"{len(frame)} tasks in {args.out}/parts (evopolity.load({args.out!r}))")
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from evopolity import plotting
+
+    for path in plotting.plot_directory(args.directory):
+        print(path)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="evopolity",
@@ -160,6 +191,39 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--out", default=None, help="write the tidy frame to FILE.csv or FILE.parquet")
     t.set_defaults(run=_cmd_tournament)
+
+    r = sub.add_parser(
+        "run",
+        help="run an experiment (default: the built-in regime comparison with shocks)",
+        description="Run an experiment spec and write trajectories, summary, figures and "
+        "report.md to --out.",
+    )
+    r.add_argument("spec", nargs="?", default=None,
+                   help="experiment TOML file (default: the built-in regime comparison)")
+    r.add_argument("--out", default="evopolity-out", help="output directory")
+    r.add_argument("--no-figures", action="store_true", help="skip the figures")
+    r.set_defaults(run=_cmd_run)
+
+    w = sub.add_parser(
+        "sweep",
+        help="run a spec's sweep (axes x regimes x seeds), resumable",
+        description="Run every task of the spec's [sweep]; re-running on the same --out "
+        "resumes where it stopped.",
+    )
+    w.add_argument("spec", help="experiment TOML file with a [sweep] table")
+    w.add_argument("--out", required=True, help="output directory")
+    w.add_argument("--workers", type=_positive_int, default=1,
+                   help="worker processes (local pool or LocalCluster)")
+    w.add_argument("--scheduler", default=None,
+                   help="a Dask distributed scheduler address, tcp://host:port")
+    w.add_argument("--dask-local", action="store_true",
+                   help="run on a local Dask distributed cluster of --workers processes")
+    w.add_argument("--no-progress", action="store_true", help="no progress bar")
+    w.set_defaults(run=_cmd_sweep)
+
+    pl = sub.add_parser("plot", help="draw the figures of a run or sweep directory")
+    pl.add_argument("directory")
+    pl.set_defaults(run=_cmd_plot)
     return parser
 
 
@@ -176,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (UsageError, ValueError, TypeError) as exc:
+    except (UsageError, ValueError, TypeError, FileNotFoundError, ImportError) as exc:
         print(f"evopolity {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

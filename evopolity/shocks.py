@@ -20,6 +20,7 @@ segments between shock times and changes the inputs in between.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,8 +66,19 @@ class Shock:
 
 
 def _interactions(strategies, game, turns, repetitions, noise, method, seed) -> Tournament:
-    return tournament(strategies, game=game, turns=turns, repetitions=repetitions, noise=noise,
-                      method=method, seed=seed)
+    """The tournament of a run; reused when the same play recurs (a seeded or exact
+    tournament is a pure function of its inputs), as in sweeps over regime parameters."""
+    if seed is None and method == "simulate":
+        return tournament(strategies, game=game, turns=turns, repetitions=repetitions,
+                          noise=noise, method=method, seed=seed)
+    return _cached_interactions(tuple(strategies), game, turns, repetitions, noise, method,
+                                seed)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_interactions(strategies, game, turns, repetitions, noise, method, seed):
+    return tournament(list(strategies), game=game, turns=turns, repetitions=repetitions,
+                      noise=noise, method=method, seed=seed)
 
 
 def evolve(

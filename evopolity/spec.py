@@ -1,0 +1,377 @@
+"""Experiment specifications: a TOML file describes an experiment once.
+
+Every key is checked before anything runs: an unknown key, a wrong type or a value out of
+range is refused with the file, the key path and what is allowed (``SpecError``). The
+built-in default (``evopolity/data/default.toml``) is the regime comparison with shocks.
+
+Layout (every table optional except where noted; see docs/experiments.md)::
+
+    [experiment]  name, seeds (list of ints or a count), tolerance
+    [strategies]  collection, names, [[strategies.memory_one]] {name, p, initial},
+                  [[strategies.fsm]] {name, transitions, initial_state, initial_action},
+                  invaders (names)
+    [game]        kind (prisoners_dilemma | snowdrift | stag_hunt | donation | matrix),
+                  R, S, T, P | b, c
+    [play]        turns, noise, repetitions, method (exact | simulate)
+    [dynamics]    t_max, points_per_unit
+    [[regimes]]   preset (laissez_faire | communitarian | balanced | carrot_then_stick |
+                  captured | none), any Regime field as an override, name
+    [[shocks]]    time, kind, value, frequency
+    [sweep]       "regime.<field>" | "game.<R|S|T|P|b|c>" | "play.<noise|turns>" =
+                  a list, or {start, stop, num}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evopolity import games, regimes
+from evopolity.institutions import Regime
+from evopolity.shocks import SHOCK_KINDS, Shock
+from evopolity.strategies import automaton, library
+
+__all__ = ["SpecError", "Spec", "load_spec", "default_spec_path", "SWEEP_TARGETS"]
+
+
+class SpecError(ValueError):
+    """A bad experiment specification: says the file, the key path and what is allowed."""
+
+
+GAMES = {
+    "prisoners_dilemma": (games.PrisonersDilemma, ("R", "S", "T", "P")),
+    "snowdrift": (games.Snowdrift, ("R", "S", "T", "P")),
+    "stag_hunt": (games.StagHunt, ("R", "S", "T", "P")),
+    "matrix": (games.MatrixGame, ("R", "S", "T", "P")),
+    "donation": (games.DonationGame, ("b", "c")),
+}
+PRESETS = {
+    "laissez_faire": regimes.laissez_faire,
+    "communitarian": regimes.communitarian,
+    "balanced": regimes.balanced,
+    "carrot_then_stick": regimes.carrot_then_stick,
+    "captured": regimes.captured,
+    "none": Regime,
+}
+REGIME_FIELDS = tuple(f.name for f in fields(Regime))
+SWEEP_TARGETS = (
+    *(f"regime.{f}" for f in REGIME_FIELDS if f not in ("name", "description")),
+    "game.R", "game.S", "game.T", "game.P", "game.b", "game.c",
+    "play.noise", "play.turns",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated experiment (build with :func:`load_spec`)."""
+
+    name: str
+    source: str
+    strategies: list
+    invaders: list
+    game: games.Game
+    turns: int
+    noise: float
+    repetitions: int
+    method: str
+    t_max: float
+    points_per_unit: float
+    regimes: list[Regime]
+    shocks: list[Shock]
+    seeds: list[int]
+    tolerance: float
+    sweep: dict[str, list] = field(default_factory=dict)
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def digest(self) -> str:
+        """A hash of the specification's content (a changed spec gets another digest)."""
+        text = json.dumps(self.raw, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def sweep_points(self) -> list[dict[str, Any]]:
+        """The product of the sweep axes, in order (one empty point without a sweep)."""
+        points: list[dict[str, Any]] = [{}]
+        for key, values in self.sweep.items():
+            points = [{**p, key: v} for p in points for v in values]
+        return points
+
+
+def default_spec_path() -> Path:
+    """The built-in default experiment (the regime comparison with shocks)."""
+    return Path(str(resources.files("evopolity") / "data" / "default.toml"))
+
+
+def load_spec(path: str | Path | None = None) -> Spec:
+    """Read and validate a TOML experiment file (``None``: the built-in default)."""
+    path = default_spec_path() if path is None else Path(path)
+    where = str(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise SpecError(f"{where}: cannot read the spec: {exc.strerror}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{where}: not valid TOML: {exc}") from None
+    return parse_spec(raw, where)
+
+
+def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
+    """Validate a spec already read into a dict (``where`` names it in errors)."""
+    c = _Checker(where)
+    c.keys(raw, "", {"experiment", "strategies", "game", "play", "dynamics", "regimes",
+                     "shocks", "sweep"})
+    exp = c.table(raw, "experiment")
+    c.keys(exp, "experiment", {"name", "seeds", "tolerance"})
+    name = c.string(exp, "experiment.name", default="experiment")
+    seeds = _seeds(c, exp.get("seeds", [0]))
+    tolerance = c.number(exp, "experiment.tolerance", 0.05, low=0.0)
+
+    strategies, invaders = _strategies(c, c.table(raw, "strategies"))
+    game = _game(c, c.table(raw, "game"))
+    play = c.table(raw, "play")
+    c.keys(play, "play", {"turns", "noise", "repetitions", "method"})
+    turns = c.integer(play, "play.turns", 200, low=1)
+    noise = c.number(play, "play.noise", 0.01, low=0.0, high=1.0)
+    repetitions = c.integer(play, "play.repetitions", 1, low=1)
+    method = c.choice(play, "play.method", ("exact", "simulate"), "exact")
+    dyn = c.table(raw, "dynamics")
+    c.keys(dyn, "dynamics", {"t_max", "points_per_unit"})
+    t_max = c.number(dyn, "dynamics.t_max", 300.0, low=0.0, strict=True)
+    density = c.number(dyn, "dynamics.points_per_unit", 1.0, low=0.0, strict=True)
+    regime_list = _regimes(c, raw.get("regimes"))
+    shock_list = _shocks(c, raw.get("shocks"), t_max, regime_list)
+    sweep = _sweep(c, c.table(raw, "sweep"))
+    return Spec(
+        name=name, source=where, strategies=strategies, invaders=invaders, game=game,
+        turns=turns, noise=noise, repetitions=repetitions, method=method, t_max=t_max,
+        points_per_unit=density, regimes=regime_list, shocks=shock_list, seeds=seeds,
+        tolerance=tolerance, sweep=sweep, raw=raw,
+    )  # fmt: skip
+
+
+class _Checker:
+    """Typed access to a TOML table with errors naming the file and the key path."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, path: str, message: str) -> SpecError:
+        return SpecError(f"{self.where}: {path}: {message}")
+
+    def keys(self, table: dict, path: str, allowed: set[str]) -> None:
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            where = f"[{path}]" if path else "top level"
+            raise self.fail(
+                f"{path + '.' if path else ''}{unknown[0]}",
+                f"unknown key in {where}; allowed: {', '.join(sorted(allowed))}",
+            )
+
+    def table(self, raw: dict, key: str) -> dict:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a table, got {type(value).__name__}")
+        return value
+
+    def string(self, table: dict, path: str, default: str | None = None) -> str:
+        value = table.get(path.rsplit(".", 1)[-1], default)
+        if not isinstance(value, str) or not value:
+            raise self.fail(path, f"must be a non-empty string, got {value!r}")
+        return value
+
+    def number(self, table: dict, path: str, default: float, low: float | None = None,
+               high: float | None = None, strict: bool = False) -> float:
+        value = table.get(path.rsplit(".", 1)[-1], default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(path, f"must be a number, got {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise self.fail(path, f"must be finite, got {value}")
+        if low is not None and (value < low or (strict and value == low)):
+            raise self.fail(path, f"must be {'>' if strict else '>='} {low:g}, got {value:g}")
+        if high is not None and value > high:
+            raise self.fail(path, f"must be <= {high:g}, got {value:g}")
+        return value
+
+    def integer(self, table: dict, path: str, default: int, low: int = 0) -> int:
+        value = table.get(path.rsplit(".", 1)[-1], default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"must be an integer, got {value!r}")
+        if value < low:
+            raise self.fail(path, f"must be >= {low}, got {value}")
+        return value
+
+    def choice(self, table: dict, path: str, allowed: tuple[str, ...], default: str) -> str:
+        value = table.get(path.rsplit(".", 1)[-1], default)
+        if value not in allowed:
+            raise self.fail(path, f"must be one of {', '.join(allowed)}; got {value!r}")
+        return value
+
+
+def _seeds(c: _Checker, value: Any) -> list[int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise c.fail("experiment.seeds", f"a count of seeds must be >= 1, got {value}")
+        return list(range(value))
+    if isinstance(value, list) and value and all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+    ):
+        if len(set(value)) != len(value):
+            raise c.fail("experiment.seeds", "seeds must be distinct")
+        return list(value)
+    raise c.fail("experiment.seeds", f"must be a count or a list of ints >= 0, got {value!r}")
+
+
+def _strategies(c: _Checker, table: dict) -> tuple[list, list]:
+    c.keys(table, "strategies", {"collection", "names", "memory_one", "fsm", "invaders"})
+    out: list = []
+    if "collection" in table:
+        name = table["collection"]
+        if name not in library.COLLECTIONS:
+            raise c.fail("strategies.collection",
+                         f"unknown collection {name!r}; one of {', '.join(library.COLLECTIONS)}")
+        out.extend(library.collection(name))
+    for key in ("names", "invaders"):
+        if key in table and (not isinstance(table[key], list)
+                             or not all(isinstance(n, str) for n in table[key])):
+            raise c.fail(f"strategies.{key}", "must be a list of strategy names")
+    for n in table.get("names", []):
+        out.append(_library_strategy(c, "strategies.names", n))
+    for i, entry in enumerate(_list_of_tables(c, table, "strategies.memory_one")):
+        path = f"strategies.memory_one[{i}]"
+        c.keys(entry, path, {"name", "p", "initial"})
+        try:
+            out.append(automaton.memory_one(entry.get("p"), entry.get("initial", "C"),
+                                            name=c.string(entry, f"{path}.name")))
+        except (TypeError, ValueError) as exc:
+            raise c.fail(path, str(exc)) from None
+    for i, entry in enumerate(_list_of_tables(c, table, "strategies.fsm")):
+        path = f"strategies.fsm[{i}]"
+        c.keys(entry, path, {"name", "transitions", "initial_state", "initial_action"})
+        try:
+            out.append(automaton.fsm(entry.get("transitions", []), entry.get("initial_state", 1),
+                                     entry.get("initial_action", "C"),
+                                     name=c.string(entry, f"{path}.name")))
+        except (TypeError, ValueError) as exc:
+            raise c.fail(path, str(exc)) from None
+    invaders = [_library_strategy(c, "strategies.invaders", n) for n in table.get("invaders", [])]
+    if not out:
+        out = library.all()
+    names = [s.name for s in out + invaders]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise c.fail("strategies", f"strategy names must be distinct; repeated: {repeated}")
+    return out, invaders
+
+
+def _library_strategy(c: _Checker, path: str, name: str):
+    try:
+        return library.get(name)
+    except ValueError as exc:
+        raise c.fail(path, str(exc)) from None
+
+
+def _list_of_tables(c: _Checker, table: dict, path: str) -> list[dict]:
+    value = table.get(path.rsplit(".", 1)[-1], [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise c.fail(path, "must be an array of tables ([[...]])")
+    return value
+
+
+def _game(c: _Checker, table: dict) -> games.Game:
+    kind = c.choice(table, "game.kind", tuple(GAMES), "prisoners_dilemma")
+    cls, params = GAMES[kind]
+    c.keys(table, "game", {"kind", *params})
+    values = {p: c.number(table, f"game.{p}", 0.0) for p in params if p in table}
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise c.fail("game", str(exc)) from None
+
+
+def _regimes(c: _Checker, value: Any) -> list[Regime]:
+    if value is None:
+        return regimes.all_presets()
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        raise c.fail("regimes", "must be a non-empty array of tables ([[regimes]])")
+    out = []
+    for i, entry in enumerate(value):
+        path = f"regimes[{i}]"
+        c.keys(entry, path, {"preset", *REGIME_FIELDS})
+        preset = entry.get("preset", "none")
+        if preset not in PRESETS:
+            raise c.fail(f"{path}.preset",
+                         f"unknown preset {preset!r}; one of {', '.join(PRESETS)}")
+        changes = {k: v for k, v in entry.items() if k != "preset"}
+        if preset == "none" and "name" not in changes:
+            changes["name"] = f"regime {i}"
+        try:
+            out.append(PRESETS[preset]().replace(**changes))
+        except (TypeError, ValueError) as exc:
+            raise c.fail(path, str(exc)) from None
+    names = [r.name for r in out]
+    if len(set(names)) != len(names):
+        raise c.fail("regimes", f"regime names must be distinct, got {names}")
+    return out
+
+
+def _shocks(c: _Checker, value: Any, t_max: float, regime_list: list[Regime]) -> list[Shock]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise c.fail("shocks", "must be an array of tables ([[shocks]])")
+    out = []
+    for i, entry in enumerate(value):
+        path = f"shocks[{i}]"
+        c.keys(entry, path, {"time", "kind", "value", "frequency"})
+        kind = c.choice(entry, f"{path}.kind", SHOCK_KINDS, "")
+        time = c.number(entry, f"{path}.time", -1.0, low=0.0, strict=True)
+        if time >= t_max:
+            raise c.fail(f"{path}.time", f"must be < dynamics.t_max = {t_max:g}, got {time:g}")
+        val = entry.get("value")
+        if kind == "regime":
+            if not isinstance(val, str) or val not in PRESETS:
+                raise c.fail(f"{path}.value", f"a regime shock names a preset: {list(PRESETS)}")
+            val = PRESETS[val]()
+        if kind == "collapse" and not all(r.coevolves for r in regime_list):
+            raise c.fail(path, "a collapse needs every regime to co-evolve (feedback > 0): "
+                         f"{[r.name for r in regime_list if not r.coevolves]} do not")
+        try:
+            out.append(Shock(time, kind, val, entry.get("frequency", 0.01)))
+        except (TypeError, ValueError) as exc:
+            raise c.fail(path, str(exc)) from None
+    return out
+
+
+def _sweep(c: _Checker, table: dict) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for key, value in table.items():
+        path = f"sweep.{key}"
+        if key not in SWEEP_TARGETS:
+            raise c.fail(path, f"cannot sweep {key!r}; sweepable: {', '.join(SWEEP_TARGETS)}")
+        if isinstance(value, dict):
+            c.keys(value, path, {"start", "stop", "num"})
+            start = c.number(value, f"{path}.start", math.nan)
+            stop = c.number(value, f"{path}.stop", math.nan)
+            num = c.integer(value, f"{path}.num", 0, low=1)
+            values = [float(v) for v in np.linspace(start, stop, num)]
+        elif isinstance(value, list) and value and all(
+            isinstance(v, int | float | bool) for v in value
+        ):
+            values = list(value)
+        else:
+            raise c.fail(path, "must be a non-empty list of numbers or {start, stop, num}")
+        if key == "play.turns" and not all(isinstance(v, int) and v >= 1 for v in values):
+            raise c.fail(path, "turns must be integers >= 1")
+        out[key] = values
+    return out
