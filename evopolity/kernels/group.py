@@ -133,20 +133,38 @@ def pair_table(comps, pf, a, b, pa, pb):
 
 
 @jit()
-def pair_payoffs(pa, pb, N, j, out):
+def log_factorials(n):
+    """``out[v] = log v!`` for v = 0..n."""
+    out = np.empty(n + 1)
+    out[0] = 0.0
+    for v in range(1, n + 1):
+        out[v] = out[v - 1] + math.log(v)
+    return out
+
+
+@jit()
+def _lb(lf, a, b):
+    """``log C(a, b)`` from the table of log factorials (``-inf`` outside ``0 <= b <= a``)."""
+    if b < 0 or b > a:
+        return -np.inf
+    return lf[a] - lf[b] - lf[a - b]
+
+
+@jit()
+def pair_payoffs(pa, pb, N, j, lf, out):
     """Payoffs of the ``j`` mutants (``out[0]``) and ``N - j`` residents (``out[1]``) of a
     population of ``N``: hypergeometric sums over the ``m`` co-players drawn from the ``N - 1``
     others, ``P(l mutants) = C(j', l) C(N - 1 - j', m - l) / C(N - 1, m)`` with ``j' = j - 1``
-    for a mutant focal and ``j' = j`` for a resident."""
+    for a mutant focal and ``j' = j`` for a resident (``lf``: log factorials up to ``N``)."""
     m = pa.size - 1
-    total = log_binom(N - 1, m)
+    total = _lb(lf, N - 1, m)
     sa = 0.0
     sb = 0.0
     for q in range(m + 1):
-        la = log_binom(j - 1, q) + log_binom(N - j, m - q) - total
+        la = _lb(lf, j - 1, q) + _lb(lf, N - j, m - q) - total
         if la > -np.inf:
             sa += math.exp(la) * pa[q]
-        lb = log_binom(j, q) + log_binom(N - 1 - j, m - q) - total
+        lb = _lb(lf, j, q) + _lb(lf, N - 1 - j, m - q) - total
         if lb > -np.inf:
             sb += math.exp(lb) * pb[q]
     out[0] = sa
@@ -163,8 +181,9 @@ def pair_log_fixation(rule, pa, pb, N, intensity):
     """
     lg = np.empty(N)
     pay = np.empty(2)
+    lf = log_factorials(N)
     for j in range(1, N):
-        pair_payoffs(pa, pb, N, j, pay)
+        pair_payoffs(pa, pb, N, j, lf, pay)
         if rule == MORAN:
             lg[j] = math.log(1.0 - intensity + intensity * pay[1]) - math.log(
                 1.0 - intensity + intensity * pay[0]
@@ -209,12 +228,13 @@ def pair_transitions(rule, pa, pb, N, intensity, tplus, tminus):
     """``T+(j)``, ``T-(j)`` (j = 0..N) of a mutant among residents without mutation, as
     :func:`kernels.analytical.pair_transitions` with group-game payoffs."""
     pay = np.empty(2)
+    lf = log_factorials(N)
     for j in range(N + 1):
         if j == 0 or j == N:
             tplus[j] = 0.0
             tminus[j] = 0.0
             continue
-        pair_payoffs(pa, pb, N, j, pay)
+        pair_payoffs(pa, pb, N, j, lf, pay)
         if rule == MORAN:
             fa = 1.0 - intensity + intensity * pay[0]
             fb = 1.0 - intensity + intensity * pay[1]
