@@ -281,8 +281,14 @@ class _Parts:
         write_parquet(frame, self.path(task))
 
     def write_manifest(self, done: set[int]) -> None:
-        _write_text(self.out / "manifest.json",
-                    json.dumps({"tasks": self.n_tasks, "done": sorted(done)}))
+        """Rewrite the manifest from the parts on disk (one finished task id per line)."""
+        _write_text(self.out / "manifest.txt", "".join(f"{t}\n" for t in sorted(done)))
+
+    def append_manifest(self, task: int) -> None:
+        """Append a finished task; appending keeps the cost per task constant (a torn last
+        line after a crash is harmless: the parts are the truth, the manifest is rebuilt)."""
+        with open(self.out / "manifest.txt", "a") as handle:
+            handle.write(f"{task}\n")
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -306,9 +312,9 @@ def sweep(
     spec : Spec or path
         The experiment (its ``[sweep]`` axes; shocks, when present, apply to every task).
     out : path
-        Output directory: ``sweep.json`` (the spec and its digest), ``manifest.json``,
-        ``parts/part-NNNNNN.parquet`` (one per finished task). Re-running skips what is done;
-        a directory made by another spec is refused.
+        Output directory: ``sweep.json`` (the spec and its digest), ``manifest.txt`` (the
+        finished tasks), ``parts/part-NNNNNN.parquet`` (one per finished task). Re-running
+        skips what is done; a directory made by another spec is refused.
     workers : int
         Local worker processes (1: in this process).
     scheduler : str, optional
@@ -346,8 +352,7 @@ def sweep(
             results = ((t, sweep_task(spec_json, spec.source, t)) for t in todo)
         for task, frame in results:
             parts.write(task, frame)
-            done.add(task)
-            parts.write_manifest(done)
+            parts.append_manifest(task)
             bar(1)
     finally:
         bar(0, close=True)
