@@ -509,8 +509,10 @@ def macro_timeline(
         ax.grid(alpha=0.3)
     for ax in axs.flat[n:]:
         ax.set_visible(False)
-    for ax in axs[-1, :]:
-        ax.set_xlabel("time")
+    for c in range(ncols):  # the lowest visible panel of each column carries the time axis
+        r = max(i for i in range(nrows) if i * ncols + c < n)
+        axs[r, c].xaxis.set_tick_params(labelbottom=True)
+        axs[r, c].set_xlabel("time")
     for ax in axs[:, 0]:
         ax.set_ylabel(variable.replace("_", " "))
     handles, labels = axs.flat[0].get_legend_handles_labels()
