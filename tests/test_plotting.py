@@ -226,7 +226,13 @@ def _sweep(regimes=("balanced",), seeds=3, missing=True) -> pd.DataFrame:
                                  "regime.fine": fine, "regime.tax": tax,
                                  "cooperation": rng.uniform(), "effective_number":
                                  1 + 4 * rng.uniform()})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    # the other summary columns of a sweep part (evopolity.experiment), as the runner writes them
+    for col in ("entropy", "richness", "inverse_simpson", "mean_payoff", "mean_fitness",
+                "institution_strength", "min_cooperation", "cooperation_drop", "recovery_time"):
+        df[col] = 0.5
+    df["recovered"] = pd.array([True] * len(df), dtype="boolean")
+    return df
 
 
 @pytest.mark.parametrize("value", ["cooperation", "effective_number"])
