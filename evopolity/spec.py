@@ -23,6 +23,7 @@ Layout (every table optional except where noted; see docs/experiments.md)::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -99,10 +100,22 @@ class Spec:
 
     def sweep_points(self) -> list[dict[str, Any]]:
         """The product of the sweep axes, in order (one empty point without a sweep)."""
+        return [dict(p) for p in self._points]
+
+    @functools.cached_property
+    def _points(self) -> tuple[dict[str, Any], ...]:
         points: list[dict[str, Any]] = [{}]
         for key, values in self.sweep.items():
             points = [{**p, key: v} for p in points for v in values]
-        return points
+        return tuple(points)
+
+    def sweep_point(self, index: int) -> dict[str, Any]:
+        """Point ``index`` of :meth:`sweep_points`, without building them all again."""
+        return dict(self._points[index])
+
+    @property
+    def n_points(self) -> int:
+        return len(self._points)
 
 
 def default_spec_path() -> Path:

@@ -115,10 +115,12 @@ def payoff_matrix(payoffs: Any, name: str = "payoffs") -> tuple[np.ndarray, tupl
                 f"{name} must have the same strategy names as index and columns, got "
                 f"{index} and {columns}"
             )
-        frame = payoffs.copy()
-        frame.index = index
-        frame.columns = columns
-        frame = frame.loc[index, index]
+        frame = payoffs
+        if columns != index:  # reorder the columns to the index (rarely needed: copy then)
+            frame = payoffs.copy()
+            frame.index = index
+            frame.columns = columns
+            frame = frame.loc[index, index]
         try:
             A = frame.to_numpy(dtype=np.float64)
         except (TypeError, ValueError):
@@ -151,10 +153,13 @@ def cooperation_matrix(cooperation: Any, names: tuple[str, ...], name: str) -> n
     if hasattr(cooperation, "cooperation") and not isinstance(cooperation, np.ndarray):
         cooperation = cooperation.cooperation
     if isinstance(cooperation, pd.DataFrame):
-        missing = [n for n in names if n not in cooperation.index or n not in cooperation.columns]
-        if missing:
-            raise ValueError(f"{name} has no rows/columns for {missing}")
-        cooperation = cooperation.loc[list(names), list(names)].to_numpy()
+        index = [str(s) for s in cooperation.index]
+        if index != list(names) or [str(s) for s in cooperation.columns] != list(names):
+            missing = [n for n in names if n not in index or n not in cooperation.columns]
+            if missing:
+                raise ValueError(f"{name} has no rows/columns for {missing}")
+            cooperation = cooperation.loc[list(names), list(names)]
+        cooperation = cooperation.to_numpy()
     try:
         C = np.array(cooperation, dtype=np.float64)
     except (TypeError, ValueError):
