@@ -27,6 +27,11 @@ from evopolity.games import (
     Snowdrift,
     StagHunt,
 )
+from evopolity.group_games import (
+    GroupGame,
+    public_goods,
+    punishment_game,
+)
 from evopolity.institutions import Regime
 from evopolity.shocks import Shock, evolve
 from evopolity.strategies import library
@@ -54,6 +59,9 @@ __version__ = "0.1.0"
 __all__ = [
     "DonationGame",
     "Event",
+    "GroupGame",
+    "public_goods",
+    "punishment_game",
     "Regime",
     "Shock",
     "compare_regimes",

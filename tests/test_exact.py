@@ -122,3 +122,13 @@ def test_geometric_length_on_a_large_chain_agrees_with_simulation():
     # pooled per-turn payoff: ratio estimator; 6 per-repetition standard errors is generous
     se = sim.payoff_std.iat[0, 1] / np.sqrt(reps)
     assert abs(sim.payoffs.iat[0, 1] - ex.payoffs.iat[0, 1]) < 6 * se
+
+
+def test_exact_cooperation_rates_are_probabilities_even_after_rounding():
+    # a sum of products of probabilities can land an ulp above 1 (Cooperator vs ZD-Extort-2
+    # over 50 turns did); the kernel must still return probabilities
+    names = ep.library.names()[:16] + ["ZD-Extort-2: 0.1111111111111111, 0.5"]
+    t = ep.tournament(names, turns=50, method="exact")
+    c = t.cooperation.to_numpy()
+    assert ((c >= 0.0) & (c <= 1.0)).all()
+    assert t.cooperation.loc["Cooperator", "ZD-Extort-2: 0.1111111111111111, 0.5"] == 1.0

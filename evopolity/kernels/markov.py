@@ -347,6 +347,9 @@ def exact_pair(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_e
         discounted(n, succ, prob, values, prob_end, out)
     else:
         limit_of_means(n, succ, prob, values, out)
+    # cooperation rates are probabilities: sums of products can overshoot 1 by an ulp or two
+    for c in (COOP_I, COOP_J):
+        out[c] = min(1.0, max(0.0, out[c]))
 
 
 @jit(parallel=True)
