@@ -101,7 +101,9 @@ def replicator(
     cooperation : array_like or DataFrame, optional
         The k x k cooperation matrix ``C`` the regime needs (fraction of ``i``'s moves that
         cooperate against ``j``); taken from ``payoffs.cooperation`` when ``payoffs`` is a
-        ``Tournament``.
+        ``Tournament``. For a group game, a vector: each strategy's contribution (e.g.
+        ``[1, 0, 1]`` for cooperators, defectors and loners, so that loners, who do not take
+        part, are not fined as defectors).
 
     Returns
     -------
@@ -120,8 +122,6 @@ def replicator(
     if group:  # an n-player game: its expected payoffs are the kernel's model GROUP
         names = payoffs.strategies
         A = np.zeros((payoffs.k, payoffs.k))  # a placeholder: the kernel takes k from it
-        if regime is not None or cooperation is not None:
-            raise ValueError("regime and cooperation are not supported with a group game")
     else:
         A, names = payoff_matrix(payoffs)
     k = A.shape[0]
@@ -140,8 +140,6 @@ def replicator(
         if not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
             raise ValueError("times must be finite and strictly increasing")
     model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
-    if group:
-        model, params = _rk.GROUP, payoffs.kernel_params()
     y0, macro_names = x, ()
     if regime is not None and regime.coevolves:  # fixed institutions act at full strength
         y0 = np.append(x, regime.initial_strength)

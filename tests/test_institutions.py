@@ -240,3 +240,34 @@ def test_finite_regime_refuses_negative_moran_fitness():
     with pytest.raises(ValueError, match="made a Moran fitness .* negative"):
         ep.moran(A + 1, 10, [5, 5], 100, 1.0, seed=1,
                  regime=Regime(fine=10.0, detection=1.0), cooperation=C)
+
+
+# -- regimes on group games --------------------------------------------------------------
+
+
+def test_regime_on_a_public_goods_game_fines_participating_defectors_only():
+    # contributions: cooperators 1, defectors 0, loners 1 (they do not take part, so the
+    # institution does not fine them); the fine is q F on d_i = 1 - c_i
+    game = ep.public_goods(5, 3.0, 1.0, sigma=1.0)
+    x = [0.3, 0.5, 0.2]
+    base = game.expected_payoffs(x).to_numpy()
+    f = fitness(Regime(fine=2.0, detection=0.5), game, [1.0, 0.0, 1.0], x).to_numpy()
+    np.testing.assert_allclose(f, base - np.array([0.0, 1.0, 0.0]), atol=1e-12)
+    taxed = fitness(Regime(tax=0.3), game, [1.0, 0.0, 1.0], x).to_numpy()
+    np.testing.assert_allclose(np.subtract.outer(taxed, taxed),
+                               0.7 * np.subtract.outer(base, base), atol=1e-12)
+
+
+def test_a_fine_above_the_free_riding_gain_ends_the_public_goods_cycles():
+    # With r = 3, c = 1 and S participants, defecting instead of contributing saves
+    # c - r c / S, at most 1 - 3/5 = 0.4 (S = 5). A fine q F = 1.5 > 0.4 makes defecting worse
+    # than cooperating in every group, so defectors vanish, and cooperators (payoff
+    # (r - 1) c = 2 among themselves) beat loners (sigma = 1).
+    game = ep.public_goods(5, 3.0, 1.0, sigma=1.0)
+    tr = ep.replicator(game, x0=[0.2, 0.6, 0.2], t_max=200,
+                       regime=Regime(fine=1.5, detection=1.0), cooperation=[1, 0, 1])
+    assert tr.final()["cooperator"] > 0.999
+    with pytest.raises(ValueError, match="contribution of each strategy"):
+        ep.replicator(game, regime=Regime(fine=1.0))
+    with pytest.raises(ValueError, match="one rate per strategy of the group game"):
+        ep.replicator(game, regime=Regime(fine=1.0), cooperation=[1, 0])

@@ -29,10 +29,13 @@ the environment being the institution.
 import numpy as np
 
 from evopolity._numba import jit
+from evopolity.kernels.group import group_fitness
 
 # fitness models of the dynamics kernels (replicator, finite populations)
 LINEAR = 0  # f = A x
-INSTITUTIONS = 1  # a regime: the terms below
+INSTITUTIONS = 1  # a regime on a matrix game: the terms below
+GROUP = 2  # a group game's expected payoffs (kernels.group), packed in params
+GROUP_INSTITUTIONS = 3  # a regime on a group game: regime, C, then the group game's params
 
 # fields of the regime array
 FINE, DETECTION, REWARD, TAX, COST, COST_BY_CONTRIBUTORS = 0, 1, 2, 3, 4, 5
@@ -106,6 +109,26 @@ def institution_fitness(y, A, params, out):
             a += A[i, j] * y[j]
             b += params[base + j] * y[j]
         out[i] = a
+        c[i] = b
+        support += y[i] * b
+    institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k])
+    if out.size > k:
+        out[k] = support
+
+
+@jit()
+def group_institution_fitness(y, A, params, out):
+    """A regime on a group game: the group game's expected payoffs (its packed array follows
+    the regime and ``C`` in ``params``), then the regime's terms with ``c = C x``."""
+    k = A.shape[0]
+    group_fitness(y, params[N_REGIME + k * k :], out)
+    c = np.empty(k)
+    support = 0.0
+    for i in range(k):
+        b = 0.0
+        base = N_REGIME + i * k
+        for j in range(k):
+            b += params[base + j] * y[j]
         c[i] = b
         support += y[i] * b
     institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k])

@@ -28,14 +28,15 @@ import numpy as np
 
 from evopolity._numba import jit
 from evopolity.kernels.fitness import (  # noqa: F401 - model codes re-exported
+    GROUP,
+    GROUP_INSTITUTIONS,
     INSTITUTIONS,
     LINEAR,
+    group_institution_fitness,
     institution_fitness,
     macro_velocity,
 )
 from evopolity.kernels.group import group_fitness
-
-GROUP = 2  # kernels.group: an n-player game's expected payoffs (multinomial sums), in params
 
 # Dormand-Prince 5(4) tableau (Dormand & Prince 1980)
 C2, C3, C4, C5 = 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0
@@ -95,6 +96,9 @@ def fitness(model, x, A, params, out):
         return
     if model == GROUP:
         group_fitness(x, params, out)
+        return
+    if model == GROUP_INSTITUTIONS:
+        group_institution_fitness(x, A, params, out)
         return
     k = A.shape[0]
     for i in range(k):
