@@ -26,19 +26,11 @@ import time
 import warnings
 
 import numpy as np
-from timing import best
+from timing import best, fmt
 
 import evopolity.analytical as an
 import evopolity.dynamics as dyn
 import evopolity.finite as fin
-
-
-def fmt(seconds: float) -> str:
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:8.1f} us"
-    if seconds < 1.0:
-        return f"{seconds * 1e3:8.2f} ms"
-    return f"{seconds:8.2f} s "
 
 
 def row(label: str, ours: float, peer: float | None, peer_name: str) -> None:

@@ -24,20 +24,12 @@ import math
 
 import numpy as np
 from scipy import integrate, stats
-from timing import best
+from timing import best, fmt
 
 import evopolity.analytical as an
 from evopolity.dynamics import replicator
 from evopolity.group_games import GroupGame, public_goods, punishment_game
 from evopolity.kernels import group as _gk
-
-
-def fmt(seconds: float) -> str:
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:8.1f} us"
-    if seconds < 1.0:
-        return f"{seconds * 1e3:8.2f} ms"
-    return f"{seconds:8.2f} s "
 
 
 def row(label: str, ours: float, peer: float, peer_name: str) -> None:

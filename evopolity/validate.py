@@ -51,13 +51,8 @@ def real(value: Any, name: str) -> float:
 
 def nonnegative(value: Any, name: str, *, allow_zero: bool = True) -> float:
     """A finite real ``>= 0`` (or ``> 0`` when ``allow_zero`` is False)."""
-    if isinstance(value, bool | str):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+    v = real(value, name)
+    if v < 0 or (v == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be finite and {bound}, got {value!r}")
     return v

@@ -46,7 +46,7 @@ def multinomial_payoffs(x, m, coef, comps, pf, out):
     for o in range(K):
         w = coef[o]
         for j in range(k):
-            w *= pw[j, comps[o, j]]
+            w *= pw[j, int(comps[o, j])]
         if w != 0.0:
             for i in range(k):
                 out[i] += w * pf[o, i]
@@ -96,23 +96,7 @@ def group_fitness(x, params, out):
     coef = params[HEADER : HEADER + K]
     comps = params[HEADER + K : HEADER + K + K * k].reshape((K, k))
     pf = params[HEADER + K + K * k : HEADER + K + 2 * K * k].reshape((K, k))
-    pw = np.empty((k, m + 1))
-    for j in range(k):
-        pw[j, 0] = 1.0
-        for e in range(1, m + 1):
-            pw[j, e] = pw[j, e - 1] * x[j]
-    for i in range(k):
-        out[i] = 0.0
-    for o in range(K):
-        w = coef[o]
-        for j in range(k):
-            w *= pw[j, int(comps[o, j])]
-        if w != 0.0:
-            for i in range(k):
-                out[i] += w * pf[o, i]
-
-
-# -- finite populations: a mutant among residents ------------------------------------------
+    multinomial_payoffs(x, m, coef, comps, pf, out)
 
 
 @jit()
