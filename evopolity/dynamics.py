@@ -188,7 +188,7 @@ def discrete_replicator(
     x0: Any = None,
     steps: int = 100,
     *,
-    nonpositive: Literal["raise", "shift"] = "raise",
+    negative: Literal["raise", "shift"] = "raise",
 ) -> Trajectory:
     r"""The discrete-time replicator: the ecological model of Axelrod's *Ecosystem*.
 
@@ -201,42 +201,43 @@ def discrete_replicator(
     Parameters
     ----------
     payoffs : array_like, DataFrame or object with ``.payoffs``
-        The k x k interaction matrix ``A``; its entries must be positive, since with a
-        non-positive fitness the map is no longer selection (axelrod's ``Ecosystem`` silently
-        runs it backwards).
+        The k x k interaction matrix ``A``; its entries must not be negative: with a negative
+        fitness the map is no longer selection (a frequency could turn negative; axelrod's
+        ``Ecosystem`` silently runs it). Zero entries are fine (Axelrod's ``S = 0``).
     x0 : array_like or Series, optional
         Initial frequencies (default: the barycentre).
     steps : int
-        Number of generations; the trajectory has ``steps + 1`` rows (times 0..steps).
-    nonpositive : {"raise", "shift"}
-        With ``"raise"`` a matrix with an entry <= 0 is refused (``ValueError``). With
-        ``"shift"`` the constant ``1 - min(A)`` is added to every entry so that the smallest
-        payoff is 1. The shift changes the trajectory (the discrete map, unlike the
+        Number of generations; the trajectory has ``steps + 1`` rows (times 0..steps). If the
+        mean fitness reaches 0 (every present strategy earns nothing) the map is undefined:
+        the remaining rows are NaN and ``info["generations"]`` says how many were computed.
+    negative : {"raise", "shift"}
+        With ``"raise"`` a matrix with a negative entry is refused (``ValueError``). With
+        ``"shift"`` the constant ``-min(A)`` is added to every entry so that the smallest
+        payoff is 0. The shift changes the trajectory (the discrete map, unlike the
         continuous one, is not invariant under adding a constant) but not its rest points.
     """
     A, names = payoff_matrix(payoffs)
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
     steps = integer(steps, "steps", 0)
+    if negative not in ("raise", "shift"):
+        raise ValueError(f"negative must be 'raise' or 'shift', got {negative!r}")
     shift = 0.0
-    if A.min() <= 0.0:
-        if nonpositive == "raise":
+    if A.min() < 0.0:
+        if negative == "raise":
             raise ValueError(
-                f"payoffs must be positive for the discrete replicator (min is {A.min():g}); "
-                "pass nonpositive='shift' to add 1 - min(payoffs) to every entry"
+                f"payoffs must not be negative for the discrete replicator (min is "
+                f"{A.min():g}); pass negative='shift' to add -min(payoffs) to every entry"
             )
-        if nonpositive != "shift":
-            raise ValueError(f"nonpositive must be 'raise' or 'shift', got {nonpositive!r}")
-        shift = 1.0 - float(A.min())
+        shift = -float(A.min())
         A = A + shift
-    elif nonpositive not in ("raise", "shift"):
-        raise ValueError(f"nonpositive must be 'raise' or 'shift', got {nonpositive!r}")
     out = np.empty((steps + 1, k))
-    _rk.discrete(_rk.LINEAR, x, A, np.zeros(0), steps, out)
+    computed = _rk.discrete(_rk.LINEAR, x, A, np.zeros(0), steps, out)
     return Trajectory(
         np.arange(steps + 1, dtype=np.float64),
         out,
         names,
         params={"dynamic": "discrete_replicator", "x0": x, "shift": shift},
-        info={"status": "done"},
+        info={"status": "done" if computed == steps else "mean fitness reached 0",
+              "generations": int(computed)},
     )

@@ -23,10 +23,7 @@ Three checks:
 2. ``ep.discrete_replicator`` against ``axl.Ecosystem(results).reproduce(generations)`` fed the
    same (axelrod's) payoff matrix: deterministic players have zero payoff standard
    deviations, so the Ecosystem's Gaussian noise vanishes and the shares must agree to
-   rounding. The sucker's payoff S = 0 makes ``ep.discrete_replicator`` refuse the raw
-   matrix, so both run on the matrix shifted by ``1 - min(A) = 1`` (``nonpositive="shift"``
-   here, ``fitness=lambda p: p + 1`` for the Ecosystem); Axelrod's unshifted map (the
-   Ecosystem without ``fitness``) is reported beside it;
+   rounding (both run Axelrod's own map on the raw payoffs, the sucker's S = 0 included);
 3. Axelrod's qualitative findings: the population ends with nice strategies only, Tit For Tat
    is among the most common, and exploiters grow at first and then decline once their prey
    is gone (Axelrod's "Harrington" story).
@@ -116,14 +113,11 @@ def payoff_matrices(names=STRATEGIES, turns: int = 200):
 
 
 def ecologies(ours: pd.DataFrame, results, generations: int = 1000):
-    """Shares over generations: ours on both matrices and axelrod's Ecosystem.
+    """Shares over generations: ours on both payoff matrices, and axelrod's Ecosystem.
 
-    Sucker's payoffs are 0 (Cooperator against Defector), and ``ep.discrete_replicator``
-    refuses a matrix with an entry <= 0 unless ``nonpositive="shift"`` adds
-    ``shift = 1 - min(A)`` to every entry. Since the shares sum to one, adding ``shift`` to
-    every entry is adding it to every fitness, which ``axl.Ecosystem`` does with
-    ``fitness=lambda p: p + shift``: both then run the same map. Axelrod's own (unshifted)
-    model is ``axl.Ecosystem(results)``, reported as ``ecosystem_unshifted``.
+    Axelrod's map, ``x_i' = x_i f_i / sum_j x_j f_j`` with ``f = A x``, needs no shift here:
+    the smallest payoff is the sucker's 0, and ``ep.discrete_replicator`` refuses only
+    negative ones.
 
     Parameters
     ----------
@@ -138,28 +132,19 @@ def ecologies(ours: pd.DataFrame, results, generations: int = 1000):
     -------
     dict
         ``ours`` (discrete replicator on our payoffs), ``ours_on_axelrod`` (on axelrod's
-        payoff matrix), ``ecosystem`` (``axl.Ecosystem`` with the same shift),
-        ``ecosystem_unshifted`` (Axelrod's map), each (generations + 1) x k; ``A_axelrod``
-        and ``shift``.
+        payoff matrix), ``ecosystem`` (``axl.Ecosystem``), each (generations + 1) x k; and
+        ``A_axelrod``.
     """
     import axelrod as axl
 
     A_axl = pd.DataFrame(np.array(results.payoff_matrix), index=ours.index, columns=ours.columns)
-    lowest = min(float(A_axl.to_numpy().min()), float(ours.to_numpy().min()))
-    shift = 1.0 - lowest if lowest <= 0 else 0.0
-    eco = axl.Ecosystem(results, fitness=lambda p: p + shift)
+    eco = axl.Ecosystem(results)
     eco.reproduce(generations)
-    plain = axl.Ecosystem(results)
-    plain.reproduce(generations)
-    mode = "shift" if shift > 0 else "raise"
     return {
-        "ours": ep.discrete_replicator(ours, steps=generations, nonpositive=mode).frequencies,
-        "ours_on_axelrod": ep.discrete_replicator(A_axl, steps=generations,
-                                                  nonpositive=mode).frequencies,
+        "ours": ep.discrete_replicator(ours, steps=generations).frequencies,
+        "ours_on_axelrod": ep.discrete_replicator(A_axl, steps=generations).frequencies,
         "ecosystem": np.array(eco.population_sizes),
-        "ecosystem_unshifted": np.array(plain.population_sizes),
         "A_axelrod": A_axl,
-        "shift": shift,
     }
 
 
@@ -194,7 +179,6 @@ def tables(ours: pd.DataFrame, eco: dict, generations: int) -> dict[str, pd.Data
         "peak_share": eco["ours"].max(axis=0),
         "peak_generation": eco["ours"].argmax(axis=0),
         "share_50": eco["ours"][min(50, generations)],
-        f"share_{generations}_axelrod_unshifted": eco["ecosystem_unshifted"][-1],
     }).sort_values(f"share_{generations}_ours", ascending=False, ignore_index=True)
     final = eco["ours"][-1]
     nice_share = float(sum(final[i] for i, n in enumerate(names) if n in NICE))
@@ -273,7 +257,7 @@ def figure(names, eco: dict, path: Path, generations: int):
     bx.set_xlim(0, shown)
     bx.set_xlabel("generation")
     bx.set_ylabel("population share")
-    bx.set_title(f"same payoff matrix, shifted by {eco['shift']:g}: ours vs axelrod (top 6)")
+    bx.set_title("same payoff matrix: ours vs axelrod (top 6)")
     bx.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=150, facecolor="white")

@@ -134,13 +134,30 @@ def test_invalid_arguments_are_refused(kw, match):
         replicator(hawk_dove(2, 3), **kw)
 
 
-def test_discrete_replicator_refuses_nonpositive_payoffs_or_shifts_them():
+def test_discrete_replicator_refuses_negative_payoffs_or_shifts_them():
+    # Axelrod's prisoner's dilemma has S = 0: allowed (fitnesses stay >= 0)
     pd_game = [[3.0, 0.0], [5.0, 1.0]]
-    with pytest.raises(ValueError, match="positive"):
-        discrete_replicator(pd_game, [0.5, 0.5], 10)
-    tr = discrete_replicator(pd_game, [0.5, 0.5], 50, nonpositive="shift")
-    assert tr.params["shift"] == 1.0
-    assert tr.final()["1"] > 0.99  # defection takes over
+    tr = discrete_replicator(pd_game, [0.5, 0.5], 50)
+    assert tr.params["shift"] == 0.0 and tr.final()["1"] > 0.99  # defection takes over
+    # one step by hand: f = A x = (1.5, 3), mean 2.25: x' = (0.5 * 1.5, 0.5 * 3) / 2.25
+    one = discrete_replicator(pd_game, [0.5, 0.5], 1).frequencies[1]
+    np.testing.assert_allclose(one, [0.75 / 2.25, 1.5 / 2.25], atol=1e-15)
+    donation = [[1.0, -1.0], [2.0, 0.0]]  # a negative sucker's payoff: refused
+    with pytest.raises(ValueError, match="must not be negative"):
+        discrete_replicator(donation, [0.5, 0.5], 10)
+    shifted = discrete_replicator(donation, [0.5, 0.5], 10, negative="shift")
+    assert shifted.params["shift"] == 1.0
+    plus_one = [[2.0, 0.0], [3.0, 1.0]]  # the donation game with 1 added to every entry
+    np.testing.assert_allclose(shifted.frequencies,
+                               discrete_replicator(plus_one, [0.5, 0.5], 10).frequencies)
+    with pytest.raises(ValueError, match="negative must be 'raise' or 'shift'"):
+        discrete_replicator(pd_game, [0.5, 0.5], 10, negative="clip")
+
+
+def test_discrete_replicator_stops_when_mean_fitness_reaches_zero():
+    # two strategies that earn nothing against each other and themselves
+    tr = discrete_replicator([[0.0, 0.0], [0.0, 0.0]], [0.5, 0.5], 5)
+    assert tr.info["generations"] == 0 and np.isnan(tr.frequencies[1:]).all()
 
 
 def test_discrete_replicator_one_step_is_the_ecological_map():
