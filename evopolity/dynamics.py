@@ -27,6 +27,7 @@ from evopolity.validate import (
 
 __all__ = ["replicator", "discrete_replicator", "payoff_matrix"]
 
+_SCHEMES = {"dopri5": _rk.EXPLICIT, "auto": _rk.AUTO, "rodas4": _rk.IMPLICIT}
 _STATUS = {
     _rk.DONE: "done",
     _rk.AT_REST: "rest point",
@@ -43,7 +44,7 @@ def replicator(
     mutation: float | np.ndarray = 0.0,
     *,
     n_points: int = 1001,
-    method: Literal["dopri5", "rk4"] = "dopri5",
+    method: Literal["auto", "dopri5", "rodas4", "rk4"] = "auto",
     rtol: float = 1e-8,
     atol: float = 1e-10,
     dt: float = 0.01,
@@ -83,9 +84,13 @@ def replicator(
     mutation : float or array_like
         A uniform mutation rate ``mu`` (``Q_ii = 1 - mu``, ``Q_ij = mu / (k - 1)``) or a
         row-stochastic k x k matrix ``Q``.
-    method : {"dopri5", "rk4"}
-        Adaptive Dormand--Prince 5(4) with dense output (``rtol``, ``atol``), or classical
-        fixed-step RK4 (step ``dt``, shortened to land on every output time).
+    method : {"auto", "dopri5", "rodas4", "rk4"}
+        ``"dopri5"``: adaptive Dormand--Prince 5(4) with dense output (``rtol``, ``atol``).
+        ``"rodas4"``: the L-stable Rosenbrock method RODAS4 (Hairer & Wanner 1996), for stiff
+        problems, with dense output. ``"auto"``: Dormand--Prince, switching to RODAS4 when it
+        detects stiffness (typically as the population settles and strategies die out at
+        fixed rates) and back when the stiffness is gone. ``"rk4"``: classical fixed-step
+        RK4 (step ``dt``, shortened to land on every output time).
     stop_at_rest : bool
         Stop once every velocity is below ``rest_tol`` (and no present strategy grows at a
         per-capita rate above 1e-6); the remaining rows repeat the rest point.
@@ -108,7 +113,8 @@ def replicator(
     Returns
     -------
     Trajectory
-        ``info`` holds ``status`` ("done", "rest point", ...), ``steps`` and ``t_reached``.
+        ``info`` holds ``status`` ("done", "rest point", ...), ``steps`` (attempted steps),
+        ``implicit_steps`` (those taken by RODAS4) and ``t_reached``.
 
     Examples
     --------
@@ -150,17 +156,22 @@ def replicator(
     rest = nonnegative(rest_tol, "rest_tol", allow_zero=False) if stop_at_rest else 0.0
     max_steps = integer(max_steps, "max_steps")
     out = np.empty((grid.size, y0.size))
-    if method == "dopri5":
-        status, steps, t_reached = _rk.dopri5(
-            model, y0, A, params, Q, mutate, grid, rtol, atol, rest, max_steps, out
-        )
+    At = np.ascontiguousarray(A.T)
+    if method in _SCHEMES:
+        status, steps, implicit_steps, t_reached = _rk.integrate(
+            model, y0, A, At, params, Q, mutate, grid, _SCHEMES[method], rtol, atol, rest,
+            max_steps, out,
+        )  # fmt: skip
     elif method == "rk4":
         dt = nonnegative(dt, "dt", allow_zero=False)
         status, steps, t_reached = _rk.rk4(
-            model, y0, A, params, Q, mutate, grid, dt, rest, max_steps, out
+            model, y0, A, At, params, Q, mutate, grid, dt, rest, max_steps, out
         )
+        implicit_steps = 0
     else:
-        raise ValueError(f"method must be 'dopri5' or 'rk4', got {method!r}")
+        raise ValueError(
+            f"method must be one of 'auto', 'dopri5', 'rodas4', 'rk4', got {method!r}"
+        )
     return Trajectory(
         grid,
         out[:, :k],
@@ -179,7 +190,12 @@ def replicator(
             "atol": atol,
             "dt": dt if method == "rk4" else None,
         },
-        info={"status": _STATUS[int(status)], "steps": int(steps), "t_reached": t_reached},
+        info={
+            "status": _STATUS[int(status)],
+            "steps": int(steps),
+            "implicit_steps": int(implicit_steps),
+            "t_reached": float(t_reached),
+        },
     )
 
 
@@ -232,7 +248,7 @@ def discrete_replicator(
         shift = -float(A.min())
         A = A + shift
     out = np.empty((steps + 1, k))
-    computed = _rk.discrete(_rk.LINEAR, x, A, np.zeros(0), steps, out)
+    computed = _rk.discrete(_rk.LINEAR, x, A, np.ascontiguousarray(A.T), np.zeros(0), steps, out)
     return Trajectory(
         np.arange(steps + 1, dtype=np.float64),
         out,

@@ -184,7 +184,7 @@ def fitness(
     freq = simplex_point(x, names)
     m = regime.initial_strength if strength is None else probability(strength, "strength")
     out = np.empty(len(names))
-    kernel_fitness(model, np.append(freq, m), A, params, out)
+    kernel_fitness(model, np.append(freq, m), A, np.ascontiguousarray(A.T), params, out)
     return pd.Series(out, index=pd.Index(names, name="strategy"), name="fitness")
 
 

@@ -1,0 +1,69 @@
+"""Dense LU factorisation with partial pivoting, stored column by column.
+
+The matrix ``W`` is held as its transpose ``Wt`` (``Wt[c, r] = W[r, c]``, C order), so that
+both the elimination and the triangular solves run along contiguous rows of ``Wt`` (axpy
+loops numba vectorises) instead of along strided columns or through dot-product reductions,
+whose additions wait on one another. At k = 50 that makes a solve about 3x faster than the
+textbook row-oriented loops.
+
+Used by the Rosenbrock integrator (:mod:`kernels.replicator`: factor once, solve six stages)
+and by :func:`kernels.markov.solve_left` (``x M = b`` is ``M^T x = b``, whose transpose is
+``M`` itself).
+"""
+
+from evopolity._numba import jit
+
+
+@jit()
+def lu_factor_transposed(Wt, piv):
+    """Factor ``W = P^T L U`` in place, where ``Wt`` holds ``W`` transposed.
+
+    Afterwards ``Wt[c, r]`` holds ``L[r, c]`` for ``r > c`` (unit diagonal implied) and
+    ``U[r, c]`` for ``r <= c``; ``piv[c]`` is the row swapped with row ``c`` at step ``c``.
+    Returns False (and leaves ``Wt`` partly eliminated) when a pivot column is exactly zero.
+    """
+    n = Wt.shape[0]
+    for c in range(n):
+        p = c
+        big = abs(Wt[c, c])
+        for r in range(c + 1, n):
+            if abs(Wt[c, r]) > big:
+                big = abs(Wt[c, r])
+                p = r
+        if big == 0.0:
+            return False
+        piv[c] = p
+        if p != c:  # swap rows p and c of W: columns of Wt
+            for j in range(n):
+                Wt[j, c], Wt[j, p] = Wt[j, p], Wt[j, c]
+        inv = 1.0 / Wt[c, c]
+        m = n - c - 1
+        for q in range(m):
+            Wt[c, c + 1 + q] *= inv
+        for j in range(c + 1, n):
+            w = Wt[j, c]
+            if w != 0.0:
+                for q in range(m):  # offsets from c + 1: the loop numba vectorises best
+                    Wt[j, c + 1 + q] -= Wt[c, c + 1 + q] * w
+    return True
+
+
+@jit()
+def lu_solve_transposed(Wt, piv, b):
+    """Solve ``W x = b`` in place (``b`` becomes ``x``) from :func:`lu_factor_transposed`."""
+    n = Wt.shape[0]
+    for c in range(n):
+        p = piv[c]
+        if p != c:
+            b[c], b[p] = b[p], b[c]
+    for c in range(n):  # L y = P b, column by column
+        bc = b[c]
+        if bc != 0.0:
+            for r in range(c + 1, n):
+                b[r] -= Wt[c, r] * bc
+    for c in range(n - 1, -1, -1):  # U x = y, column by column from the last
+        b[c] /= Wt[c, c]
+        bc = b[c]
+        if bc != 0.0:
+            for r in range(c):
+                b[r] -= Wt[c, r] * bc
