@@ -141,6 +141,7 @@ EXPLICIT, AUTO, IMPLICIT = 0, 1, 2
 # (Hairer's DOPRI5 reports stiffness after 15; the switch is cheap, so it comes sooner) and
 # back after this many implicit steps at which the explicit method would be stable
 STIFF_AFTER, NONSTIFF_AFTER = 5, 5
+STIFF_H_LAMBDA = 3.25
 
 
 @jit(inline="always")
@@ -164,10 +165,25 @@ def fitness(model, x, A, At, params, out):
     k = A.shape[0]
     for i in range(k):
         out[i] = 0.0
-    for j in range(k):
-        xj = x[j]
+    j = 0
+    while j + 4 <= k:  # four columns a pass: a quarter of the loads and stores of out
+        x0 = x[j]
+        x1 = x[j + 1]
+        x2 = x[j + 2]
+        x3 = x[j + 3]
+        r0 = At[j]
+        r1 = At[j + 1]
+        r2 = At[j + 2]
+        r3 = At[j + 3]
         for i in range(k):
-            out[i] += At[j, i] * xj
+            out[i] = (((out[i] + r0[i] * x0) + r1[i] * x1) + r2[i] * x2) + r3[i] * x3
+        j += 4
+    while j < k:
+        xj = x[j]
+        r0 = At[j]
+        for i in range(k):
+            out[i] += r0[i] * xj
+        j += 1
 
 
 @jit(inline="always")
@@ -287,35 +303,36 @@ def jacobian_transposed(model, y, fy, A, At, params, Q, mutate, f, g, Jt):
 @jit(fastmath={"reassoc", "nnan", "ninf", "nsz"})
 def _dense_rows(times, r, t, t_new, h, y, coef, k, out):
     """Write ``out[q] = y + s (c0 + s (c1 + s (c2 + s c3)))``, ``s = (times[q] - t) / h``, for
-    every requested time in ``(t, t_new]`` from row ``r`` on, projected like the state;
-    return the next row to write.
+    every requested time in ``(t, t_new]`` from row ``r`` on, kept on the simplex like the
+    state; return the next row to write.
 
-    Frequencies are clipped at zero as they are written. The velocity sums to zero, so a row
-    sums to one to round-off except for the mass the clipping adds; a row is renormalised
-    only when that exceeds ``1e-14``. The fast-math flags let the clipping and its sums
-    vectorise; they are safe here because a step is only accepted with a finite error, so
-    the coefficients are finite.
+    A frequency near zero can overshoot below it: it is clipped at zero as it is written, and
+    the mass that adds is taken off the strategy most frequent at the start of the step (the
+    velocity sums to zero, so the row then sums to one to round-off; the change is below the
+    integration tolerance, and no second pass over the row is needed). The fast-math flags
+    let the clipping and its sum vectorise; they are safe here because a step is accepted only
+    with a finite error, so the coefficients are finite.
     """
     n_out = times.size
     n = y.size
+    top = 0
+    for i in range(k):
+        if y[i] > y[top]:
+            top = i
     inv_h = 1.0 / h
     while r < n_out and times[r] <= t_new:
         s = (times[r] - t) * inv_h
+        row = out[r]
         below = 0.0
-        total = 0.0
         for i in range(k):
             v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
             w = max(v, 0.0)
             below += v - w
-            total += w
-            out[r, i] = w
-        if below < -1e-14:
-            inv = 1.0 / total
-            for i in range(k):
-                out[r, i] *= inv
+            row[i] = w
+        row[top] += below
         for i in range(k, n):  # a macro state: clipped to [0, 1]
             v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
-            out[r, i] = min(1.0, max(0.0, v))
+            row[i] = min(1.0, max(0.0, v))
         r += 1
     return r
 
@@ -442,7 +459,7 @@ def integrate(
                 for i in range(n):
                     num += (k7[i] - k6[i]) ** 2
                     den += (yn[i] - ys[i]) ** 2
-                if den > 0.0 and h * math.sqrt(num / den) > 3.25:
+                if den > 0.0 and h * math.sqrt(num / den) > STIFF_H_LAMBDA:
                     nonstiff_count = 0
                     stiff_count += 1
                     switch = stiff_count >= STIFF_AFTER
