@@ -143,7 +143,7 @@ def replicator(
             raise TypeError("times must be an array of real numbers") from None
         if grid.ndim != 1 or grid.size < 1:
             raise ValueError(f"times must be a non-empty 1-d array, got shape {grid.shape}")
-        if not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
+        if not np.isfinite(grid).all() or (grid[1:] <= grid[:-1]).any():
             raise ValueError("times must be finite and strictly increasing")
     model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
     y0, macro_names = x, ()

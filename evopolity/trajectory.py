@@ -83,9 +83,9 @@ class Trajectory:
             raise ValueError(
                 f"frequencies must have shape (len(times), k) = ({t.size}, k), got {x.shape}"
             )
-        if np.any(np.diff(t) < 0):
+        if t.size > 1 and (t[1:] < t[:-1]).any():
             raise ValueError("times must be non-decreasing")
-        names = tuple(str(s) for s in strategies)
+        names = tuple(map(str, strategies))
         if len(names) != x.shape[1]:
             raise ValueError(
                 f"strategies must name the {x.shape[1]} columns of frequencies, got {len(names)}"

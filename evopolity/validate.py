@@ -134,10 +134,10 @@ def payoff_matrix(payoffs: Any, name: str = "payoffs") -> tuple[np.ndarray, tupl
                 f"{name} must be a square array of real numbers, a DataFrame or an object "
                 f"with .payoffs, got {type(payoffs).__name__}"
             ) from None
-        names = tuple(str(i) for i in range(A.shape[0])) if A.ndim == 2 else ()
+        names = tuple(map(str, range(A.shape[0]))) if A.ndim == 2 else ()
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty square k x k matrix, got shape {A.shape}")
-    if not np.all(np.isfinite(A)):
+    if not np.isfinite(A).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return np.ascontiguousarray(A), names
 
@@ -190,7 +190,7 @@ def simplex_point(
             raise TypeError(f"{name} must be an array of {k} frequencies") from None
     if v.shape != (k,):
         raise ValueError(f"{name} must have shape ({k},), got {v.shape}")
-    if not np.all(np.isfinite(v)) or np.any(v < 0):
+    if not np.isfinite(v).all() or (v < 0).any():
         raise ValueError(f"{name} must hold non-negative finite frequencies")
     if abs(v.sum() - 1.0) > tol:
         raise ValueError(f"{name} must sum to 1 (got {v.sum()!r})")
@@ -214,7 +214,7 @@ def mutation_matrix(mutation: Any, k: int, name: str = "mutation") -> tuple[np.n
         raise TypeError(f"{name} must be a rate in [0, 1] or a k x k matrix") from None
     if Q.shape != (k, k):
         raise ValueError(f"{name} matrix must have shape ({k}, {k}), got {Q.shape}")
-    if not np.all(np.isfinite(Q)) or np.any(Q < 0) or np.any(Q > 1):
+    if not np.isfinite(Q).all() or (Q < 0).any() or (Q > 1).any():
         raise ValueError(f"{name} matrix entries must be probabilities in [0, 1]")
     if not np.allclose(Q.sum(axis=1), 1.0, rtol=0, atol=1e-12):
         raise ValueError(f"{name} matrix rows must sum to 1")

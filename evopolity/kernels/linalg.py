@@ -38,13 +38,32 @@ def lu_factor_transposed(Wt, piv):
                 Wt[j, c], Wt[j, p] = Wt[j, p], Wt[j, c]
         inv = 1.0 / Wt[c, c]
         m = n - c - 1
+        lc = Wt[c, c + 1 :]
         for q in range(m):
-            Wt[c, c + 1 + q] *= inv
-        for j in range(c + 1, n):
-            w = Wt[j, c]
-            if w != 0.0:
-                for q in range(m):  # offsets from c + 1: the loop numba vectorises best
-                    Wt[j, c + 1 + q] -= Wt[c, c + 1 + q] * w
+            lc[q] *= inv
+        j = c + 1
+        while j + 4 <= n:  # four rows of W a pass share the loads of the multipliers
+            w0 = Wt[j, c]
+            w1 = Wt[j + 1, c]
+            w2 = Wt[j + 2, c]
+            w3 = Wt[j + 3, c]
+            a0 = Wt[j, c + 1 :]
+            a1 = Wt[j + 1, c + 1 :]
+            a2 = Wt[j + 2, c + 1 :]
+            a3 = Wt[j + 3, c + 1 :]
+            for q in range(m):
+                multiplier = lc[q]
+                a0[q] -= multiplier * w0
+                a1[q] -= multiplier * w1
+                a2[q] -= multiplier * w2
+                a3[q] -= multiplier * w3
+            j += 4
+        while j < n:
+            w0 = Wt[j, c]
+            a0 = Wt[j, c + 1 :]
+            for q in range(m):
+                a0[q] -= lc[q] * w0
+            j += 1
     return True
 
 
@@ -58,12 +77,12 @@ def lu_solve_transposed(Wt, piv, b):
             b[c], b[p] = b[p], b[c]
     for c in range(n):  # L y = P b, column by column
         bc = b[c]
-        if bc != 0.0:
-            for r in range(c + 1, n):
-                b[r] -= Wt[c, r] * bc
+        row = Wt[c]
+        for r in range(c + 1, n):
+            b[r] -= row[r] * bc
     for c in range(n - 1, -1, -1):  # U x = y, column by column from the last
         b[c] /= Wt[c, c]
         bc = b[c]
-        if bc != 0.0:
-            for r in range(c):
-                b[r] -= Wt[c, r] * bc
+        row = Wt[c]
+        for r in range(c):
+            b[r] -= row[r] * bc

@@ -21,6 +21,7 @@ import numpy as np
 from numba import prange
 
 from evopolity._numba import jit
+from evopolity.kernels.linalg import lu_factor_transposed, lu_solve_transposed
 
 # columns of the per-pair output (same as kernels.match where they overlap)
 PAYOFF_I, PAYOFF_J, COOP_I, COOP_J = range(4)
@@ -117,37 +118,18 @@ def finite_horizon(n, succ, prob, values, turns, delta, out):
 
 @jit()
 def solve_left(M, rhs):
-    """Solve ``x M = rhs`` (``M`` square, overwritten) by Gaussian elimination on ``M^T``.
+    """Solve ``x M = rhs`` (``M`` square, left untouched) by LU with partial pivoting.
 
-    The systems here are ``I - Q`` with ``Q`` substochastic (column diagonally dominant once
-    transposed), for which elimination is stable; partial pivoting is kept regardless.
+    ``x M = rhs`` is ``M^T x = rhs``, and :mod:`kernels.linalg` stores a matrix transposed:
+    the copy of ``M`` is ``M^T`` in its storage. The systems here are ``I - Q`` with ``Q``
+    substochastic, for which elimination is stable; pivoting is kept regardless.
     """
     n = rhs.size
-    A = M.T.copy()
+    Wt = M.copy()
+    piv = np.empty(n, np.int64)
     x = rhs.copy()
-    for k in range(n):
-        piv = k
-        big = abs(A[k, k])
-        for r in range(k + 1, n):
-            if abs(A[r, k]) > big:
-                big = abs(A[r, k])
-                piv = r
-        if piv != k:
-            for c in range(n):
-                A[k, c], A[piv, c] = A[piv, c], A[k, c]
-            x[k], x[piv] = x[piv], x[k]
-        d = A[k, k]
-        for r in range(k + 1, n):
-            f = A[r, k] / d
-            if f != 0.0:
-                for c in range(k, n):
-                    A[r, c] -= f * A[k, c]
-                x[r] -= f * x[k]
-    for k in range(n - 1, -1, -1):
-        s = x[k]
-        for c in range(k + 1, n):
-            s -= A[k, c] * x[c]
-        x[k] = s / A[k, k]
+    lu_factor_transposed(Wt, piv)
+    lu_solve_transposed(Wt, piv, x)
     return x
 
 
