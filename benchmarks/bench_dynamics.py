@@ -90,7 +90,7 @@ def bench_replicator(quick: bool) -> None:
                 rhs, (0.0, 1000.0), x0, t_eval=times, rtol=1e-13, atol=1e-16, method="DOP853"
             ).y.T
 
-        def error(frequencies):
+        def error(frequencies, reference=reference):
             if reference is None:
                 return ""
             return f"   max error {np.abs(np.asarray(frequencies) - reference).max():.1e}"
