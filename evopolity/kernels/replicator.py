@@ -491,6 +491,17 @@ def integrate(
             implicit_steps += 1
             if not have_jacobian:  # at y, whatever the step tried there
                 jacobian_transposed(model, y, k1, A, At, params, Q, mutate, f, g, Jt)
+                if not mutate:
+                    # an absent strategy stays absent (x_i = 0 is invariant), but a pivoted
+                    # solve mixes its row with others and leaves ~1e-20 in u_i, from which it
+                    # would grow. Its row of J is zero off the diagonal already; zeroing its
+                    # column too decouples it exactly (u_i = 0 in every stage, so the column
+                    # multiplies nothing: the method is unchanged)
+                    for i in range(k):
+                        if y[i] == 0.0:
+                            for j in range(n):
+                                if j != i:
+                                    Jt[i, j] = 0.0
                 have_jacobian = True
             diag = 1.0 / (R_GAMMA * h)
             for j in range(n):
