@@ -83,7 +83,8 @@ def replicator(
         Increasing output times; integration starts at ``times[0]``.
     mutation : float or array_like
         A uniform mutation rate ``mu`` (``Q_ii = 1 - mu``, ``Q_ij = mu / (k - 1)``) or a
-        row-stochastic k x k matrix ``Q``.
+        row-stochastic k x k matrix ``Q``. With mutation a matrix game's payoffs must not be
+        negative (a negative fitness makes the inflow negative; ``ValueError``).
     method : {"auto", "dopri5", "rodas4", "rk4"}
         ``"dopri5"``: adaptive Dormand--Prince 5(4) with dense output (``rtol``, ``atol``).
         ``"rodas4"``: the L-stable Rosenbrock method RODAS4 (Hairer & Wanner 1996), for stiff
@@ -151,6 +152,13 @@ def replicator(
         y0 = np.append(x, regime.initial_strength)
         macro_names = ("institution_strength",)
     Q, mutate = mutation_matrix(mutation, k)
+    if mutate and regime is None and not group and A.min() < 0.0:
+        raise ValueError(
+            f"payoffs must not be negative with mutation (min is {A.min():g}): the "
+            "replicator-mutator's inflow x_j f_j Q_ji turns negative and can push a frequency "
+            "below zero; unlike the replicator it changes when a constant is added to every "
+            "payoff, so add one yourself if that is the model you mean"
+        )
     rtol = nonnegative(rtol, "rtol", allow_zero=False)
     atol = nonnegative(atol, "atol", allow_zero=False)
     rest = nonnegative(rest_tol, "rest_tol", allow_zero=False) if stop_at_rest else 0.0

@@ -127,6 +127,8 @@ def test_invalid_payoffs_are_refused_naming_the_parameter(payoffs, match):
         ({"mutation": 1.5}, r"mutation rate must be a probability in \[0, 1\]"),
         ({"t_max": -1.0}, "t_max"),
         ({"times": [0.0, 2.0, 1.0]}, "strictly increasing"),
+        # hawk-dove has (V - C) / 2 < 0: the replicator-mutator's inflow would turn negative
+        ({"mutation": 0.1}, "payoffs must not be negative with mutation"),
     ],
 )
 def test_invalid_arguments_are_refused(kw, match):
