@@ -128,7 +128,9 @@ def solve_left(M, rhs):
     Wt = M.copy()
     piv = np.empty(n, np.int64)
     x = rhs.copy()
-    lu_factor_transposed(Wt, piv)
+    if not lu_factor_transposed(Wt, piv):  # singular: no solution to give
+        x[:] = np.nan
+        return x
     lu_solve_transposed(Wt, piv, x)
     return x
 

@@ -104,8 +104,9 @@ P_DENSE = np.array(
 
 
 # RODAS4 (Hairer & Wanner 1996, IV.7, Table 7.2; the coefficients of their RODAS code) in the
-# form (I / (gamma h) - J) u_i = f(y + sum_j a_ij u_j) + sum_j (c_ij / h) u_j; stages 5 and 6
-# are evaluated at y1 - u6 and y1 (stiffly accurate), and u6 is the error estimate
+# form (I / (gamma h) - J) u_i = f(y + sum_j a_ij u_j) + sum_j (c_ij / h) u_j; stage 6 is
+# evaluated at y1 - u6, y1 = y + sum_j a_5j u_j + u5 + u6 (stiffly accurate), and u6 is the
+# error estimate
 R_GAMMA = 0.25
 R_A21 = 1.544
 R_A31, R_A32 = 0.9466785280815826, 0.2557011698983284
@@ -209,7 +210,8 @@ def rhs(model, x, A, At, params, Q, mutate, f, out):
     for j in range(k):
         total += x[j] * f[j]
         size += x[j]
-    phi = total / size
+    # a blown-up trial stage can cancel to size 0: NaN, which the error control rejects
+    phi = total / size if size != 0.0 else math.nan
     if mutate:
         for i in range(k):
             out[i] = -x[i] * phi
@@ -290,6 +292,8 @@ def jacobian_transposed(model, y, fy, A, At, params, Q, mutate, f, g, Jt):
             total += xi * f[i]
             for j in range(k):
                 g[j] += A[i, j] * xi
+        if size == 0.0:  # not at an accepted state: let the step fail on NaN
+            size = math.nan
         phi = total / size
         for j in range(k):
             c = (g[j] - phi) / size
@@ -309,17 +313,19 @@ def jacobian_transposed(model, y, fy, A, At, params, Q, mutate, f, g, Jt):
 
 
 @jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"})
-def _dense_rows(times, r, t, t_new, h, y, coef, k, out):
+def _dense_rows(times, r, t, t_new, h, y, coef, k, balanced, out):
     """Write ``out[q] = y + s (c0 + s (c1 + s (c2 + s c3)))``, ``s = (times[q] - t) / h``, for
     every requested time in ``(t, t_new]`` from row ``r`` on, kept on the simplex like the
     state; return the next row to write.
 
-    A frequency near zero can overshoot below it: it is clipped at zero as it is written, and
-    the mass that adds is taken off the strategy most frequent at the start of the step (the
-    velocity sums to zero, so the row then sums to one to round-off; the change is below the
-    integration tolerance, and no second pass over the row is needed). The fast-math flags
-    let the clipping and its sum vectorise; they are safe here because a step is accepted only
-    with a finite error, so the coefficients are finite.
+    A frequency near zero can overshoot below it: it is clipped at zero as it is written.
+    ``balanced`` says the step's increments sum to zero to round-off (Dormand--Prince, whose
+    velocities do, and RODAS4 with the analytic Jacobian, whose columns do), so that the
+    polynomial sums to one: then the mass the clipping adds is taken off the strategy most
+    frequent at the start of the step, with no second pass over the row. Otherwise (or if
+    that strategy would go negative) the row is renormalised (:func:`project`). The fast-math
+    flags let the clipping and its sum vectorise; they are safe here because a step is
+    accepted only with a finite error, so the coefficients are finite.
     """
     n_out = times.size
     n = y.size
@@ -337,7 +343,10 @@ def _dense_rows(times, r, t, t_new, h, y, coef, k, out):
             w = max(v, 0.0)
             below += v - w
             row[i] = w
-        row[top] += below
+        if balanced and row[top] + below >= 0.0:
+            row[top] += below
+        else:
+            project(row, k)
         for i in range(k, n):  # a macro state: clipped to [0, 1]
             v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
             row[i] = min(1.0, max(0.0, v))
@@ -410,6 +419,7 @@ def integrate(
         h1 = (0.01 / max(d1, d2)) ** 0.2
     h = min(100.0 * h0, h1)
     implicit = scheme == IMPLICIT
+    analytic_jacobian = model == LINEAR and not mutate and n == k  # see jacobian_transposed
     have_jacobian = False
     stiff_count = 0
     nonstiff_count = 0
@@ -428,6 +438,8 @@ def integrate(
         last = t + h >= t_end
         if last:
             h = t_end - t
+        # the step ends exactly at t_end when it is the last (t + h may round below it)
+        t_new = t_end if last else t + h
         steps += 1
         switch = False
         if not implicit:
@@ -475,7 +487,7 @@ def integrate(
                     nonstiff_count += 1
                     if nonstiff_count >= 6:
                         stiff_count = 0
-            if r < n_out and times[r] <= t + h:
+            if r < n_out and times[r] <= t_new:
                 for i in range(n):
                     for p in range(4):
                         coef[p, i] = h * (
@@ -556,7 +568,7 @@ def integrate(
             if not en <= 1.0:
                 h *= max(0.2, 0.9 * en**-0.25) if en < math.inf else 0.2
                 continue
-            if r < n_out and times[r] <= t + h:
+            if r < n_out and times[r] <= t_new:
                 for i in range(n):
                     a = (
                         R_H[0, 0] * k2[i] + R_H[0, 1] * k3[i] + R_H[0, 2] * k4[i]
@@ -586,8 +598,8 @@ def integrate(
                 else:
                     nonstiff_count = 0
             have_jacobian = False
-        t_new = t_end if last else t + h
-        r = _dense_rows(times, r, t, t_new, h, y, coef, k, out)
+        balanced = not implicit or analytic_jacobian
+        r = _dense_rows(times, r, t, t_new, h, y, coef, k, balanced, out)
         t = t_new
         for i in range(n):
             y[i] = yn[i]
