@@ -58,4 +58,10 @@ def test_summary_of_a_regime_run():
     assert row["cooperation"] == pytest.approx(x @ C @ x)
     assert row["mean_payoff"] == pytest.approx(x @ t.payoffs.to_numpy() @ x)
     assert row["institution_strength"] == tr.macro[-1, 0]
-    assert 1.0 <= row["inverse_simpson"] <= row["effective_number"] <= row["richness"] <= 3
+    # Hill numbers of the final state, written out (Jost 2006): q = 0 counts the strategies
+    # above the 0.1% threshold, q = 1 is exp of the Shannon entropy, q = 2 is 1 / sum x^2
+    present = x[x > 0]
+    assert row["richness"] == np.count_nonzero(x > 1e-3)
+    assert row["entropy"] == pytest.approx(-(present * np.log(present)).sum())
+    assert row["effective_number"] == pytest.approx(np.exp(-(present * np.log(present)).sum()))
+    assert row["inverse_simpson"] == pytest.approx(1.0 / (x * x).sum())
