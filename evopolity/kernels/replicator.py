@@ -48,6 +48,7 @@ to zero, renormalised), so frequencies never go negative and sum to one to 1e-15
 import math
 
 import numpy as np
+from numba import prange
 
 from evopolity._numba import jit
 from evopolity.kernels.fitness import (  # noqa: F401 - model codes re-exported
@@ -312,46 +313,54 @@ def jacobian_transposed(model, y, fy, A, At, params, Q, mutate, f, g, Jt):
             Jt[j, i] = (g[i] - fy[i]) / d
 
 
-@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"})
-def _dense_rows(times, r, t, t_new, h, y, coef, k, balanced, out):
-    """Write ``out[q] = y + s (c0 + s (c1 + s (c2 + s c3)))``, ``s = (times[q] - t) / h``, for
-    every requested time in ``(t, t_new]`` from row ``r`` on, kept on the simplex like the
-    state; return the next row to write.
+@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"}, parallel=True)
+def _dense_rows(times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out):
+    """Write every row ``q`` with ``row_step[q] = j >= 0`` from step ``j``'s polynomial,
+    ``y + s (c0 + s (c1 + s (c2 + s c3)))`` at ``s = (times[q] - t_j) / h_j``, kept on the
+    simplex like the state. Rows are independent, so they are written in parallel (the values
+    do not depend on the number of threads).
 
     A frequency near zero can overshoot below it: it is clipped at zero as it is written.
-    ``balanced`` says the step's increments sum to zero to round-off (Dormand--Prince, whose
-    velocities do, and RODAS4 with the analytic Jacobian, whose columns do), so that the
-    polynomial sums to one: then the mass the clipping adds is taken off the strategy most
-    frequent at the start of the step, with no second pass over the row. Otherwise (or if
-    that strategy would go negative) the row is renormalised (:func:`project`). The fast-math
-    flags let the clipping and its sum vectorise; they are safe here because a step is
-    accepted only with a finite error, so the coefficients are finite.
+    ``step_top[j] >= 0`` says the step's increments sum to zero to round-off (Dormand--Prince,
+    whose velocities do, and RODAS4 with the analytic Jacobian, whose columns do), so that the
+    polynomial sums to one: then the mass the clipping adds is taken off strategy
+    ``step_top[j]``, the most frequent at the start of the step, with no second pass over the
+    row. Otherwise (``-1``, or if that strategy would go negative) the row is renormalised
+    (:func:`project`). The fast-math flags let the clipping and its sum vectorise; they are
+    safe here because a step is recorded only with a finite error, so its coefficients are
+    finite.
     """
-    n_out = times.size
-    n = y.size
-    top = 0
-    for i in range(k):
-        if y[i] > y[top]:
-            top = i
-    inv_h = 1.0 / h
-    while r < n_out and times[r] <= t_new:
-        s = (times[r] - t) * inv_h
-        row = out[r]
+    n = out.shape[1]
+    for q in prange(times.size):
+        j = row_step[q]
+        if j < 0:
+            continue
+        s = (times[q] - step_t[j]) * step_inv_h[j]
+        y = step_y[j]
+        coef = step_coef[j]
+        row = out[q]
         below = 0.0
         for i in range(k):
             v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
             w = max(v, 0.0)
             below += v - w
             row[i] = w
-        if balanced and row[top] + below >= 0.0:
+        top = step_top[j]
+        if top >= 0 and row[top] + below >= 0.0:
             row[top] += below
         else:
             project(row, k)
         for i in range(k, n):  # a macro state: clipped to [0, 1]
             v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
             row[i] = min(1.0, max(0.0, v))
-        r += 1
-    return r
+
+
+@jit()
+def _grow(a, size):
+    """``a`` copied into a new array whose first axis has ``size`` entries."""
+    b = np.empty((size,) + a.shape[1:], a.dtype)
+    b[: a.shape[0]] = a
+    return b
 
 
 @jit()
@@ -383,6 +392,16 @@ def integrate(
     yn = np.empty(n)
     err = np.empty(n)
     coef = np.empty((4, n))
+    # the steps that have output rows in them, written after the integration (in parallel)
+    row_step = np.full(n_out, -1, np.int64)
+    capacity = 16
+    step_t = np.empty(capacity)
+    step_inv_h = np.empty(capacity)
+    step_top = np.empty(capacity, np.int64)
+    step_y = np.empty((capacity, n))
+    step_coef = np.empty((capacity, 4, n))
+    recorded = 0
+    status = DONE
     Jt = np.empty((n, n))
     Wt = np.empty((n, n))
     piv = np.empty(n, np.int64)
@@ -427,14 +446,12 @@ def integrate(
     implicit_steps = 0
     while r < n_out:
         if steps >= max_steps:
-            for rr in range(r, n_out):
-                out[rr, :] = np.nan
-            return MAX_STEPS, steps, implicit_steps, t
+            status = MAX_STEPS
+            break
         min_h = 10.0 * abs(np.nextafter(t, np.inf) - t)
         if h < min_h:
-            for rr in range(r, n_out):
-                out[rr, :] = np.nan
-            return STEP_TOO_SMALL, steps, implicit_steps, t
+            status = STEP_TOO_SMALL
+            break
         last = t + h >= t_end
         if last:
             h = t_end - t
@@ -598,8 +615,32 @@ def integrate(
                 else:
                     nonstiff_count = 0
             have_jacobian = False
-        balanced = not implicit or analytic_jacobian
-        r = _dense_rows(times, r, t, t_new, h, y, coef, k, balanced, out)
+        end = r
+        while end < n_out and times[end] <= t_new:
+            end += 1
+        if end > r:  # record the step for its rows
+            if recorded == capacity:
+                capacity *= 2
+                step_t = _grow(step_t, capacity)
+                step_inv_h = _grow(step_inv_h, capacity)
+                step_top = _grow(step_top, capacity)
+                step_y = _grow(step_y, capacity)
+                step_coef = _grow(step_coef, capacity)
+            step_t[recorded] = t
+            step_inv_h[recorded] = 1.0 / h
+            step_y[recorded] = y
+            step_coef[recorded] = coef
+            top = -1  # the increments do not sum to zero: renormalise clipped rows
+            if not implicit or analytic_jacobian:
+                top = 0
+                for i in range(k):
+                    if y[i] > y[top]:
+                        top = i
+            step_top[recorded] = top
+            for q in range(r, end):
+                row_step[q] = recorded
+            recorded += 1
+            r = end
         t = t_new
         for i in range(n):
             y[i] = yn[i]
@@ -608,13 +649,19 @@ def integrate(
         if rest_tol > 0.0 and r < n_out and at_rest(y, k1, rest_tol):
             for rr in range(r, n_out):
                 out[rr, :] = y
-            return AT_REST, steps, implicit_steps, t
+            status = AT_REST
+            break
         h *= factor
         if switch:
             implicit = not implicit
             stiff_count = 0
             nonstiff_count = 0
-    return DONE, steps, implicit_steps, t
+    if status == MAX_STEPS or status == STEP_TOO_SMALL:
+        for rr in range(r, n_out):
+            out[rr, :] = np.nan
+    if recorded > 0:
+        _dense_rows(times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out)
+    return status, steps, implicit_steps, t
 
 
 @jit()
