@@ -176,7 +176,9 @@ def simplex_point(
     Returns a float64 array renormalised to sum exactly 1.
     """
     k = len(names)
-    if isinstance(x, pd.Series | Mapping):
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":  # the common case first
+        v = x.astype(np.float64)
+    elif isinstance(x, pd.Series | Mapping):
         series = pd.Series(x, dtype=np.float64)
         unknown = set(map(str, series.index)) - set(names)
         if unknown:
@@ -192,9 +194,10 @@ def simplex_point(
         raise ValueError(f"{name} must have shape ({k},), got {v.shape}")
     if not np.isfinite(v).all() or (v < 0).any():
         raise ValueError(f"{name} must hold non-negative finite frequencies")
-    if abs(v.sum() - 1.0) > tol:
-        raise ValueError(f"{name} must sum to 1 (got {v.sum()!r})")
-    return v / v.sum()
+    total = v.sum()
+    if abs(total - 1.0) > tol:
+        raise ValueError(f"{name} must sum to 1 (got {total!r})")
+    return v / total
 
 
 def mutation_matrix(mutation: Any, k: int, name: str = "mutation") -> tuple[np.ndarray, bool]:
@@ -205,9 +208,11 @@ def mutation_matrix(mutation: Any, k: int, name: str = "mutation") -> tuple[np.n
         mu = probability(mutation, f"{name} rate")
         if mu > 0.0 and k < 2:
             raise ValueError(f"{name} needs at least 2 strategies")
+        if mu == 0.0:
+            return np.eye(k), False
         Q = np.full((k, k), mu / max(k - 1, 1))
         np.fill_diagonal(Q, 1.0 - mu)
-        return Q, mu > 0.0
+        return Q, True
     try:
         Q = np.array(mutation, dtype=np.float64)
     except (TypeError, ValueError):
