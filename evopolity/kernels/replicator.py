@@ -313,12 +313,11 @@ def jacobian_transposed(model, y, fy, A, At, params, Q, mutate, f, g, Jt):
             Jt[j, i] = (g[i] - fy[i]) / d
 
 
-@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"}, parallel=True)
-def _dense_rows(times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out):
-    """Write every row ``q`` with ``row_step[q] = j >= 0`` from step ``j``'s polynomial,
+@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"}, inline="always")
+def _dense_row(q, times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out):
+    """Write row ``q`` from step ``j = row_step[q]``'s polynomial (nothing if ``j < 0``):
     ``y + s (c0 + s (c1 + s (c2 + s c3)))`` at ``s = (times[q] - t_j) / h_j``, kept on the
-    simplex like the state. Rows are independent, so they are written in parallel (the values
-    do not depend on the number of threads).
+    simplex like the state.
 
     A frequency near zero can overshoot below it: it is clipped at zero as it is written.
     ``step_top[j] >= 0`` says the step's increments sum to zero to round-off (Dormand--Prince,
@@ -330,29 +329,45 @@ def _dense_rows(times, row_step, step_t, step_inv_h, step_y, step_coef, step_top
     safe here because a step is recorded only with a finite error, so its coefficients are
     finite.
     """
-    n = out.shape[1]
-    for q in prange(times.size):
-        j = row_step[q]
-        if j < 0:
-            continue
-        s = (times[q] - step_t[j]) * step_inv_h[j]
-        y = step_y[j]
-        coef = step_coef[j]
-        row = out[q]
-        below = 0.0
-        for i in range(k):
-            v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
-            w = max(v, 0.0)
-            below += v - w
-            row[i] = w
-        top = step_top[j]
-        if top >= 0 and row[top] + below >= 0.0:
-            row[top] += below
-        else:
-            project(row, k)
-        for i in range(k, n):  # a macro state: clipped to [0, 1]
-            v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
-            row[i] = min(1.0, max(0.0, v))
+    j = row_step[q]
+    if j < 0:
+        return
+    s = (times[q] - step_t[j]) * step_inv_h[j]
+    y = step_y[j]
+    coef = step_coef[j]
+    row = out[q]
+    below = 0.0
+    for i in range(k):
+        v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
+        w = max(v, 0.0)
+        below += v - w
+        row[i] = w
+    top = step_top[j]
+    if top >= 0 and row[top] + below >= 0.0:
+        row[top] += below
+    else:
+        project(row, k)
+    for i in range(k, out.shape[1]):  # a macro state: clipped to [0, 1]
+        v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
+        row[i] = min(1.0, max(0.0, v))
+
+
+# outputs of at least this many values are written on all of numba's threads; smaller ones
+# (a sweep's runs, in worker processes that share the cores) in the calling thread, where a
+# parallel region's launch and its threads' spinning would cost more than they save
+PARALLEL_VALUES = 1 << 14
+
+
+@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"})
+def _dense_rows_serial(times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out):
+    for q in range(times.size):
+        _dense_row(q, times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out)
+
+
+@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"}, parallel=True)
+def _dense_rows_parallel(times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out):
+    for q in prange(times.size):  # rows are independent: values do not depend on threads
+        _dense_row(q, times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out)
 
 
 @jit()
@@ -659,8 +674,12 @@ def integrate(
     if status == MAX_STEPS or status == STEP_TOO_SMALL:
         for rr in range(r, n_out):
             out[rr, :] = np.nan
-    if recorded > 0:
-        _dense_rows(times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out)
+    if recorded > 0:  # the rows between steps, from the recorded steps' polynomials
+        args = (times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out)
+        if out.size >= PARALLEL_VALUES:
+            _dense_rows_parallel(*args)
+        else:
+            _dense_rows_serial(*args)
     return status, steps, implicit_steps, t
 
 
