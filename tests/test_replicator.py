@@ -202,3 +202,33 @@ def test_relabelling_strategies_permutes_the_trajectory(case):
     b = replicator(A[np.ix_(perm, perm)], x0=x0[perm], t_max=5, n_points=11, rtol=1e-10,
                    atol=1e-12)
     np.testing.assert_allclose(b.frequencies, a.frequencies[:, perm], atol=1e-7)
+
+
+def test_rows_do_not_depend_on_how_many_are_asked_for_or_on_threads():
+    # Rows between steps come from the steps' polynomials, and the steps do not depend on the
+    # output times (only on the end time): a large output (written on all threads) and a
+    # small one (written serially) agree bit for bit at the times they share, and so do runs
+    # on one thread and on all of them.
+    import numba
+
+    from evopolity.kernels.replicator import PARALLEL_VALUES
+
+    rng = np.random.default_rng(3)
+    A = rng.uniform(-1, 1, (8, 8))
+    x0 = rng.dirichlet(np.ones(8))
+    many = np.linspace(0.0, 300.0, 4001)
+    assert many.size * 8 >= PARALLEL_VALUES
+    few = many[::400]
+    assert few.size * 8 < PARALLEL_VALUES
+    for method in ("auto", "dopri5", "rodas4"):
+        big = replicator(A, x0, times=many, method=method, stop_at_rest=False)
+        small = replicator(A, x0, times=few, method=method, stop_at_rest=False)
+        assert big.info["steps"] == small.info["steps"]
+        np.testing.assert_array_equal(big.frequencies[::400], small.frequencies)
+        threads = numba.get_num_threads()
+        try:
+            numba.set_num_threads(1)
+            one = replicator(A, x0, times=many, method=method, stop_at_rest=False)
+        finally:
+            numba.set_num_threads(threads)
+        np.testing.assert_array_equal(big.frequencies, one.frequencies)
