@@ -313,11 +313,11 @@ def jacobian_transposed(model, y, fy, A, At, params, Q, mutate, f, g, Jt):
             Jt[j, i] = (g[i] - fy[i]) / d
 
 
-@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"}, inline="always")
-def _dense_row(q, times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out):
-    """Write row ``q`` from step ``j = row_step[q]``'s polynomial (nothing if ``j < 0``):
-    ``y + s (c0 + s (c1 + s (c2 + s c3)))`` at ``s = (times[q] - t_j) / h_j``, kept on the
-    simplex like the state.
+@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"})
+def _dense_rows(lo, hi, times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out):
+    """Write rows ``lo..hi-1`` that lie inside a recorded step (``j = row_step[q] >= 0``) from
+    that step's polynomial, ``y + s (c0 + s (c1 + s (c2 + s c3)))`` at
+    ``s = (times[q] - t_j) / h_j``, kept on the simplex like the state.
 
     A frequency near zero can overshoot below it: it is clipped at zero as it is written.
     ``step_top[j] >= 0`` says the step's increments sum to zero to round-off (Dormand--Prince,
@@ -329,45 +329,58 @@ def _dense_row(q, times, row_step, step_t, step_inv_h, step_y, step_coef, step_t
     safe here because a step is recorded only with a finite error, so its coefficients are
     finite.
     """
-    j = row_step[q]
-    if j < 0:
-        return
-    s = (times[q] - step_t[j]) * step_inv_h[j]
-    y = step_y[j]
-    coef = step_coef[j]
-    row = out[q]
-    below = 0.0
-    for i in range(k):
-        v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
-        w = max(v, 0.0)
-        below += v - w
-        row[i] = w
-    top = step_top[j]
-    if top >= 0 and row[top] + below >= 0.0:
-        row[top] += below
-    else:
-        project(row, k)
-    for i in range(k, out.shape[1]):  # a macro state: clipped to [0, 1]
-        v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
-        row[i] = min(1.0, max(0.0, v))
+    n = out.shape[1]
+    current = -1
+    y = step_y[0]
+    coef = step_coef[0]
+    t0 = 0.0
+    inv_h = 0.0
+    top = -1
+    for q in range(lo, hi):
+        j = row_step[q]
+        if j < 0:
+            continue
+        if j != current:  # consecutive rows mostly share a step: look it up once
+            current = j
+            y = step_y[j]
+            coef = step_coef[j]
+            t0 = step_t[j]
+            inv_h = step_inv_h[j]
+            top = step_top[j]
+        s = (times[q] - t0) * inv_h
+        row = out[q]
+        below = 0.0
+        for i in range(k):
+            v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
+            w = max(v, 0.0)
+            below += v - w
+            row[i] = w
+        if top >= 0 and row[top] + below >= 0.0:
+            row[top] += below
+        else:
+            project(row, k)
+        for i in range(k, n):  # a macro state: clipped to [0, 1]
+            v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
+            row[i] = min(1.0, max(0.0, v))
 
 
 # outputs of at least this many values are written on all of numba's threads; smaller ones
 # (a sweep's runs, in worker processes that share the cores) in the calling thread, where a
 # parallel region's launch and its threads' spinning would cost more than they save
-PARALLEL_VALUES = 1 << 14
+PARALLEL_VALUES = 1 << 16
+ROW_BLOCKS = 32
 
 
-@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"})
-def _dense_rows_serial(times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out):
-    for q in range(times.size):
-        _dense_row(q, times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out)
-
-
-@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"}, parallel=True)
+@jit(parallel=True)
 def _dense_rows_parallel(times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out):
-    for q in prange(times.size):  # rows are independent: values do not depend on threads
-        _dense_row(q, times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k, out)
+    """:func:`_dense_rows` over ``ROW_BLOCKS`` blocks of rows in parallel (rows are
+    independent: their values do not depend on the number of threads)."""
+    n_out = times.size
+    for block in prange(ROW_BLOCKS):
+        lo = block * n_out // ROW_BLOCKS
+        hi = (block + 1) * n_out // ROW_BLOCKS
+        _dense_rows(lo, hi, times, row_step, step_t, step_inv_h, step_y, step_coef, step_top, k,
+                    out)  # fmt: skip
 
 
 @jit()
@@ -679,7 +692,7 @@ def integrate(
         if out.size >= PARALLEL_VALUES:
             _dense_rows_parallel(*args)
         else:
-            _dense_rows_serial(*args)
+            _dense_rows(0, n_out, *args)
     return status, steps, implicit_steps, t
 
 
