@@ -348,20 +348,19 @@ def _dense_rows(lo, hi, times, row_step, step_t, step_inv_h, step_y, step_coef, 
             inv_h = step_inv_h[j]
             top = step_top[j]
         s = (times[q] - t0) * inv_h
-        row = out[q]
         below = 0.0
-        for i in range(k):
+        for i in range(k):  # out[q, i], not a view of the row: a view per row costs 25%
             v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
             w = max(v, 0.0)
             below += v - w
-            row[i] = w
-        if top >= 0 and row[top] + below >= 0.0:
-            row[top] += below
+            out[q, i] = w
+        if top >= 0 and out[q, top] + below >= 0.0:
+            out[q, top] += below
         else:
-            project(row, k)
+            project(out[q], k)
         for i in range(k, n):  # a macro state: clipped to [0, 1]
             v = y[i] + s * (coef[0, i] + s * (coef[1, i] + s * (coef[2, i] + s * coef[3, i])))
-            row[i] = min(1.0, max(0.0, v))
+            out[q, i] = min(1.0, max(0.0, v))
 
 
 # outputs of at least this many values are written on all of numba's threads; smaller ones
