@@ -68,7 +68,8 @@ def bench_replicator(quick: bool) -> None:
     integrate = optional("scipy.integrate")
     rng = np.random.default_rng(0)
     times = np.linspace(0.0, 1000.0, 10_000)
-    repeat = 5 if quick else 20
+    # best of many: a run's time here moves by 10-20% with the machine's other work
+    repeat = 5 if quick else 50
     for k in (3, 50):
         A = rng.uniform(-1, 1, (k, k))
         x0 = rng.dirichlet(np.ones(k))
@@ -97,7 +98,7 @@ def bench_replicator(quick: bool) -> None:
 
         def measure(label, fn, peer, peer_name):
             t_ours = best(fn, repeat)
-            t_peer = best(peer, 2 if quick else 3)
+            t_peer = best(peer, 2 if quick else 10)
             row(label, t_ours, t_peer, peer_name)
             print(f"  {'':<46} ours{error(fn().frequencies)}, {peer_name}{error(peer())}")
 

@@ -16,7 +16,7 @@ from evopolity.kernels.linalg import lu_factor_transposed, lu_solve_transposed
 
 def lu_solve(W, b):
     """Factor a copy of ``W`` and solve ``W x = b`` with the kernels; (ok, x)."""
-    Wt = np.ascontiguousarray(np.asarray(W, dtype=np.float64).T)
+    Wt = np.array(W, dtype=np.float64).T.copy()  # a copy even when W.T is contiguous (1 x 1)
     piv = np.empty(Wt.shape[0], np.int64)
     ok = lu_factor_transposed(Wt, piv)
     x = np.array(b, dtype=np.float64)

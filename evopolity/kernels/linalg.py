@@ -18,8 +18,10 @@ from evopolity._numba import jit
 def lu_factor_transposed(Wt, piv):
     """Factor ``W = P^T L U`` in place, where ``Wt`` holds ``W`` transposed.
 
-    Afterwards ``Wt[c, r]`` holds ``L[r, c]`` for ``r > c`` (unit diagonal implied) and
-    ``U[r, c]`` for ``r <= c``; ``piv[c]`` is the row swapped with row ``c`` at step ``c``.
+    Afterwards ``Wt[c, r]`` holds ``L[r, c]`` for ``r > c`` (unit diagonal implied),
+    ``U[r, c]`` for ``r < c`` and ``1 / U[c, c]`` on the diagonal (the solves multiply by it
+    rather than wait on a division); ``piv[c]`` is the row swapped with row ``c`` at step
+    ``c``.
     Returns False (and leaves ``Wt`` partly eliminated) when a pivot column is exactly zero.
     """
     n = Wt.shape[0]
@@ -37,6 +39,7 @@ def lu_factor_transposed(Wt, piv):
             for j in range(n):
                 Wt[j, c], Wt[j, p] = Wt[j, p], Wt[j, c]
         inv = 1.0 / Wt[c, c]
+        Wt[c, c] = inv
         m = n - c - 1
         lc = Wt[c, c + 1 :]
         for q in range(m):
@@ -81,7 +84,7 @@ def lu_solve_transposed(Wt, piv, b):
         for r in range(c + 1, n):
             b[r] -= row[r] * bc
     for c in range(n - 1, -1, -1):  # U x = y, column by column from the last
-        b[c] /= Wt[c, c]
+        b[c] *= Wt[c, c]
         bc = b[c]
         row = Wt[c]
         for r in range(c):

@@ -628,14 +628,17 @@ def integrate(
                     coef[3, i] = 0.0
             factor = 6.0 if en == 0.0 else min(6.0, max(0.2, 0.9 * en**-0.25))
             if scheme == AUTO:  # would the explicit method be stable at the next step?
-                norm = 0.0
+                norm = 0.0  # ||J||_inf, from below by the diagonal, in full only if needed
                 for i in range(n):
-                    g[i] = 0.0
-                for j in range(n):
+                    norm = max(norm, abs(Jt[i, i]))
+                if h * factor * norm < 3.0:
                     for i in range(n):
-                        g[i] += abs(Jt[j, i])
-                for i in range(n):
-                    norm = max(norm, g[i])
+                        g[i] = 0.0
+                    for j in range(n):
+                        for i in range(n):
+                            g[i] += abs(Jt[j, i])
+                    for i in range(n):
+                        norm = max(norm, g[i])
                 if h * factor * norm < 3.0:
                     nonstiff_count += 1
                     switch = nonstiff_count >= NONSTIFF_AFTER
