@@ -532,16 +532,18 @@ def integrate(
                     if nonstiff_count >= 6:
                         stiff_count = 0
             if r < n_out and times[r] <= t_new:
-                for i in range(n):
-                    for p in range(4):
-                        coef[p, i] = h * (
-                            P_DENSE[0, p] * k1[i]
-                            + P_DENSE[2, p] * k3[i]
-                            + P_DENSE[3, p] * k4[i]
-                            + P_DENSE[4, p] * k5[i]
-                            + P_DENSE[5, p] * k6[i]
-                            + P_DENSE[6, p] * k7[i]
-                        )
+                for p in range(4):  # p outside: the loop over components vectorises
+                    b1 = h * P_DENSE[0, p]
+                    b3 = h * P_DENSE[2, p]
+                    b4 = h * P_DENSE[3, p]
+                    b5 = h * P_DENSE[4, p]
+                    b6 = h * P_DENSE[5, p]
+                    b7 = h * P_DENSE[6, p]
+                    for i in range(n):
+                        coef[p, i] = (
+                            b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]
+                            + b7 * k7[i]
+                        )  # fmt: skip
             factor = 10.0 if en == 0.0 else min(10.0, 0.9 * en**-0.2)
         else:
             implicit_steps += 1
