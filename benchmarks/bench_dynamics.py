@@ -28,9 +28,9 @@ import warnings
 import numpy as np
 from timing import best, fmt
 
-import evopolity.analytical as an
-import evopolity.dynamics as dyn
-import evopolity.finite as fin
+import evopolity.dynamics.analytical as an
+import evopolity.dynamics.finite as fin
+import evopolity.dynamics.replicator as dyn
 
 
 def row(label: str, ours: float, peer: float | None, peer_name: str) -> None:
@@ -141,7 +141,7 @@ def bench_replicator(quick: bool) -> None:
 
 def bench_agent_moran(quick: bool) -> None:
     print("agent-based Moran: axelrod's 10 basic strategies, 200 turns, time per generation")
-    from evopolity.strategies import library
+    from evopolity.play.strategies import library
 
     players = library.basic()
     n_gens = 2000 if quick else 10_000

@@ -26,10 +26,10 @@ import numpy as np
 from scipy import integrate, stats
 from timing import best, fmt
 
-import evopolity.analytical as an
-from evopolity.dynamics import replicator
-from evopolity.group_games import GroupGame, public_goods, punishment_game
+import evopolity.dynamics.analytical as an
+from evopolity.dynamics.replicator import replicator
 from evopolity.kernels import group as _gk
+from evopolity.play.group_games import GroupGame, public_goods, punishment_game
 
 
 def row(label: str, ours: float, peer: float, peer_name: str) -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from evopolity import experiment
-from evopolity.spec import parse_spec
+from evopolity.experiments import runner as experiment
+from evopolity.experiments.spec import parse_spec
 
 STRATEGIES = [
     "Tit For Tat", "Win-Stay Lose-Shift", "Grudger", "GTFT: 0.33", "Defector", "Cooperator",

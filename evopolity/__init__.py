@@ -7,19 +7,25 @@ with their analytical results (fixation probabilities, stationary distributions)
 used.
 """
 
-from evopolity import experiment, metrics, regimes
-from evopolity.analytical import (
+from evopolity import experiments
+from evopolity.analysis import metrics
+from evopolity.analysis.compare import compare_regimes
+from evopolity.dynamics.analytical import (
     fixation_matrix,
     fixation_probability,
     gradient_of_selection,
     stationary_distribution,
 )
-from evopolity.axelrod_bridge import from_axelrod, to_axelrod
-from evopolity.compare import compare_regimes
-from evopolity.dynamics import discrete_replicator, replicator
-from evopolity.experiment import load
-from evopolity.finite import agent_moran, moran, pairwise_comparison
-from evopolity.games import (
+from evopolity.dynamics.finite import agent_moran, moran, pairwise_comparison
+from evopolity.dynamics.pipeline import evolve
+from evopolity.dynamics.replicator import discrete_replicator, replicator
+from evopolity.dynamics.trajectory import Event, Trajectory
+from evopolity.experiments import load
+from evopolity.institutions import regimes
+from evopolity.institutions.regime import Regime
+from evopolity.institutions.shocks import Shock
+from evopolity.play.axelrod_bridge import from_axelrod, to_axelrod
+from evopolity.play.games import (
     DonationGame,
     Game,
     MatrixGame,
@@ -27,15 +33,13 @@ from evopolity.games import (
     Snowdrift,
     StagHunt,
 )
-from evopolity.group_games import (
+from evopolity.play.group_games import (
     GroupGame,
     public_goods,
     punishment_game,
 )
-from evopolity.institutions import Regime
-from evopolity.shocks import Shock, evolve
-from evopolity.strategies import library
-from evopolity.strategies.automaton import (
+from evopolity.play.strategies import library
+from evopolity.play.strategies.automaton import (
     Strategy,
     cycler,
     from_rule,
@@ -44,14 +48,13 @@ from evopolity.strategies.automaton import (
     memory_one,
     memory_zero,
 )
-from evopolity.strategies.library import (
+from evopolity.play.strategies.library import (
     generous_tit_for_tat,
     zd_extortion,
     zd_generous,
     zero_determinant,
 )
-from evopolity.tournament import Tournament, tournament
-from evopolity.trajectory import Event, Trajectory
+from evopolity.play.tournament import Tournament, tournament
 from evopolity.validate import payoff_matrix
 
 __version__ = "0.1.0"
@@ -66,7 +69,7 @@ __all__ = [
     "Shock",
     "compare_regimes",
     "evolve",
-    "experiment",
+    "experiments",
     "load",
     "metrics",
     "regimes",

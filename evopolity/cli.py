@@ -43,7 +43,7 @@ def _positive_int(text: str) -> int:
 
 
 def _game(spec: str):
-    from evopolity import games
+    from evopolity.play import games
 
     name, _, args = spec.partition(":")
     kinds = {
@@ -67,7 +67,7 @@ def _game(spec: str):
 
 
 def _strategies(spec: str) -> list:
-    from evopolity.strategies import library
+    from evopolity.play.strategies import library
 
     items = [s.strip() for s in spec.split(",") if s.strip()]
     if not items:
@@ -134,7 +134,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from evopolity import experiment
+    from evopolity.experiments import runner as experiment
 
     summary = experiment.run(args.spec, args.out, figures=not args.no_figures)
     print(experiment.summary_table(summary))
@@ -143,7 +143,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from evopolity import experiment
+    from evopolity.experiments import runner as experiment
 
     frame = experiment.sweep(args.spec, args.out, workers=args.workers,
                              scheduler=args.scheduler, dask_local=args.dask_local,
@@ -153,7 +153,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from evopolity import plotting
+    from evopolity.experiments import figures as plotting
 
     for path in plotting.plot_directory(args.directory):
         print(path)

@@ -1,9 +1,9 @@
-"""Regenerate evopolity/strategies/_axelrod_tables.py from axelrod's own players.
+"""Regenerate evopolity/play/strategies/_axelrod_tables.py from axelrod's own players.
 
 axelrod's finite-state machines and lookup tables are data; we keep a copy so that
 ``import evopolity`` never needs axelrod (tests check the copy against axelrod).
 
-    python scripts/extract_axelrod_tables.py > evopolity/strategies/_axelrod_tables.py
+    python scripts/extract_axelrod_tables.py > evopolity/play/strategies/_axelrod_tables.py
 """
 
 import inspect

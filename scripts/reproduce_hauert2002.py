@@ -313,7 +313,7 @@ def figure(orbits: dict, homoclinic: list, Q: np.ndarray, path: Path):
     """
     from matplotlib.figure import Figure
 
-    from evopolity.plotting import barycentric
+    from evopolity.experiments.figures import barycentric
 
     fig = Figure(figsize=(15, 4.8))
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.3]})

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evopolity.analytical import (
+from evopolity.dynamics.analytical import (
     fixation_matrix,
     fixation_probability,
     gradient_of_selection,

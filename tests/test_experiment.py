@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import evopolity as ep
-from evopolity import experiment
-from evopolity.spec import SpecError, load_spec, parse_spec
+from evopolity.experiments import runner as experiment
+from evopolity.experiments.spec import SpecError, load_spec, parse_spec
 
 SWEEP = """
 [experiment]

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from evopolity.analytical import fixation_probability, stationary_distribution
-from evopolity.finite import moran, pairwise_comparison
+from evopolity.dynamics.analytical import fixation_probability, stationary_distribution
+from evopolity.dynamics.finite import moran, pairwise_comparison
 
 
 def fixation_frequency(simulate, A, N, runs, **kw):

@@ -13,9 +13,9 @@ import numba
 import numpy as np
 import pytest
 
-from evopolity.finite import agent_moran
-from evopolity.games import Game
-from evopolity.strategies.automaton import memory_one, memory_zero
+from evopolity.dynamics.finite import agent_moran
+from evopolity.play.games import Game
+from evopolity.play.strategies.automaton import memory_one, memory_zero
 
 TFT = memory_one((1, 0, 1, 0), "C", name="Tit For Tat")
 ALLD = memory_zero(0.0, name="Defector")

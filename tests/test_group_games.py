@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
 
-import evopolity.analytical as an
-from evopolity.dynamics import replicator
-from evopolity.group_games import (
+import evopolity.dynamics.analytical as an
+from evopolity.dynamics.replicator import replicator
+from evopolity.play.group_games import (
     PUNISHMENT_STRATEGIES,
     GroupGame,
     public_goods,
@@ -405,7 +405,7 @@ def test_errors_name_the_parameter():
     with pytest.raises(ValueError, match="small-mutation"):
         an.stationary_distribution(public_goods(5), 20, "fermi", 1.0, mutation=0.01)
     with pytest.raises(ValueError, match="regime"):
-        from evopolity.regimes import balanced
+        from evopolity.institutions.regimes import balanced
 
         replicator(public_goods(5), regime=balanced())
     with pytest.raises(ValueError, match="counts"):

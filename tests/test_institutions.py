@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import evopolity as ep
-from evopolity import regimes
-from evopolity.institutions import Regime, fitness
+from evopolity.dynamics.fitness import fitness
+from evopolity.institutions import regimes
+from evopolity.institutions.regime import Regime
 
 R, S, T, P = 3.0, 0.0, 5.0, 1.0
 # one-shot prisoner's dilemma between ALLC (row 0) and ALLD (row 1)

@@ -3,7 +3,7 @@
 import pytest
 
 import evopolity as ep
-from evopolity.strategies import _axelrod_tables as tables
+from evopolity.play.strategies import _axelrod_tables as tables
 
 
 def test_basic_collection_is_axelrods_basic_strategies_in_order(axl):

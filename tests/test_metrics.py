@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import evopolity as ep
-from evopolity import metrics
-from evopolity.trajectory import Trajectory
+from evopolity.analysis import metrics
+from evopolity.dynamics.trajectory import Trajectory
 
 
 def test_entropy_and_hill_numbers_of_known_distributions():

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evopolity import plotting
-from evopolity.trajectory import Event, Trajectory
+from evopolity.dynamics.trajectory import Event, Trajectory
+from evopolity.experiments import figures as plotting
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -227,7 +227,7 @@ def _sweep(regimes=("balanced",), seeds=3, missing=True) -> pd.DataFrame:
                                  "cooperation": rng.uniform(), "effective_number":
                                  1 + 4 * rng.uniform()})
     df = pd.DataFrame(rows)
-    # the other summary columns of a sweep part (evopolity.experiment), as the runner writes them
+    # the other summary columns of a sweep part, as evopolity.experiments.runner writes them
     for col in ("entropy", "richness", "inverse_simpson", "mean_payoff", "mean_fitness",
                 "institution_strength", "min_cooperation", "cooperation_drop", "recovery_time"):
         df[col] = 0.5

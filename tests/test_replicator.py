@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from evopolity.dynamics import discrete_replicator, replicator
+from evopolity.dynamics.replicator import discrete_replicator, replicator
 from evopolity.validate import payoff_matrix
 
 

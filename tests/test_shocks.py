@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import evopolity as ep
-from evopolity import metrics
-from evopolity.shocks import Shock, evolve
+from evopolity.analysis import metrics
+from evopolity.dynamics.pipeline import evolve
+from evopolity.institutions.shocks import Shock
 
 RESIDENTS = ["Tit For Tat", "Defector", "Cooperator"]
 

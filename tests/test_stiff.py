@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 import evopolity as ep
-from evopolity.institutions import Regime
+from evopolity.institutions.regime import Regime
 
 
 def rps(win, loss):

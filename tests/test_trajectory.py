@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evopolity.trajectory import Event, Trajectory
+from evopolity.dynamics.trajectory import Event, Trajectory
 
 
 def make(**kw):

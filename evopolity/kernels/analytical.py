@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from evopolity._numba import jit
+from evopolity.kernels._jit import jit
 
 MORAN = 0
 FERMI = 1

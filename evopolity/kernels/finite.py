@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import prange
 
-from evopolity._numba import jit
+from evopolity.kernels._jit import jit
 from evopolity.kernels.fitness import (
     DECAY,
     FEEDBACK,

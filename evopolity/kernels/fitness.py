@@ -28,7 +28,7 @@ the environment being the institution.
 
 import numpy as np
 
-from evopolity._numba import jit
+from evopolity.kernels._jit import jit
 from evopolity.kernels.group import group_fitness
 
 # fitness models of the dynamics kernels (replicator, finite populations)

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from evopolity._numba import jit
+from evopolity.kernels._jit import jit
 from evopolity.kernels.analytical import MORAN, binomials, rank
 
 HEADER = 3  # k, m, K

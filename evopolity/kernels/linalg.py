@@ -11,7 +11,7 @@ and by :func:`kernels.markov.solve_left` (``x M = b`` is ``M^T x = b``, whose tr
 ``M`` itself).
 """
 
-from evopolity._numba import jit
+from evopolity.kernels._jit import jit
 
 
 @jit()

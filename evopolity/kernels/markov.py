@@ -20,7 +20,7 @@ subtractions and is accurate for nearly decomposable chains (small noise).
 import numpy as np
 from numba import prange
 
-from evopolity._numba import jit
+from evopolity.kernels._jit import jit
 from evopolity.kernels.linalg import lu_factor_transposed, lu_solve_transposed
 
 # columns of the per-pair output (same as kernels.match where they overlap)

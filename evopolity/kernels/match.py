@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import prange
 
-from evopolity._numba import jit
+from evopolity.kernels._jit import jit
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 
 # columns of the per-pair output

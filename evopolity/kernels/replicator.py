@@ -50,7 +50,7 @@ import math
 import numpy as np
 from numba import prange
 
-from evopolity._numba import jit
+from evopolity.kernels._jit import jit
 from evopolity.kernels.fitness import (  # noqa: F401 - model codes re-exported
     GROUP,
     GROUP_INSTITUTIONS,

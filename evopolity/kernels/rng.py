@@ -10,7 +10,7 @@ OOPSLA 2014 (the ``splitmix64`` finaliser).
 
 import numpy as np
 
-from evopolity._numba import jit
+from evopolity.kernels._jit import jit
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -36,18 +36,14 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from evopolity.kernels import fitness as _kf
 from evopolity.validate import (
-    cooperation_matrix,
     nonnegative,
-    payoff_matrix,
     probability,
-    simplex_point,
 )
 
-__all__ = ["Regime", "regime_parameters", "fitness"]
+__all__ = ["Regime", "regime_parameters"]
 
 
 @dataclass(frozen=True)
@@ -154,88 +150,3 @@ def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
     head[_kf.FINE_ON] = -1.0 if regime.captured else 1.0
     head[_kf.SWITCH] = regime.switch
     return np.concatenate([head, np.ascontiguousarray(cooperation, dtype=np.float64).ravel()])
-
-
-def fitness(
-    regime: Regime,
-    payoffs: Any,
-    cooperation: Any,
-    x: Any,
-    strength: float | None = None,
-) -> pd.Series:
-    """Fitness of every strategy in population ``x`` under ``regime`` (the kernel's terms).
-
-    ``payoffs`` is a matrix game (array, DataFrame, ``Tournament``) or a ``GroupGame`` (then
-    ``cooperation`` may be a vector of contributions). ``strength`` is the institution's ``m``
-    (default ``regime.initial_strength`` for a co-evolving institution; a fixed one always
-    acts at full strength). For reading off what the institution does to each strategy; the
-    dynamics call the same kernel.
-    """
-    from evopolity.group_games import GroupGame
-    from evopolity.kernels.replicator import fitness as kernel_fitness
-
-    if isinstance(payoffs, GroupGame):
-        names, A = payoffs.strategies, np.zeros((payoffs.k, payoffs.k))
-    else:
-        A, names = payoff_matrix(payoffs)
-    if not isinstance(regime, Regime):
-        raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
-    model, params, _, _ = regime_setup(regime, 0.0, payoffs, cooperation, names)
-    freq = simplex_point(x, names)
-    m = regime.initial_strength if strength is None else probability(strength, "strength")
-    out = np.empty(len(names))
-    kernel_fitness(model, np.append(freq, m), A, np.ascontiguousarray(A.T), params, out)
-    return pd.Series(out, index=pd.Index(names, name="strategy"), name="fitness")
-
-
-def regime_setup(
-    regime: Regime | None,
-    mutation: Any,
-    payoffs: Any,
-    cooperation: Any,
-    names: tuple[str, ...],
-) -> tuple[int, np.ndarray, Any, np.ndarray | None]:
-    """What a dynamic needs from an optional regime, validated the same way everywhere.
-
-    Returns ``(model, params, mutation, C)``: the kernel model code, the flat parameter array,
-    the mutation to use (the regime's, which must not be given twice) and the cooperation
-    matrix (from ``cooperation`` or ``payoffs.cooperation``; None when there is neither and no
-    regime needs it). For a group game (``payoffs`` a ``GroupGame``) ``cooperation`` may be a
-    vector: how much each strategy contributes (``c_i`` whatever the population).
-    """
-    from evopolity.group_games import GroupGame
-
-    group = isinstance(payoffs, GroupGame)
-    C = None
-    if cooperation is not None:
-        if regime is None:
-            raise ValueError("cooperation is only used with a regime")
-        if group and np.ndim(cooperation) == 1:
-            vector = np.asarray(cooperation, dtype=np.float64)
-            if vector.shape != (len(names),):
-                raise ValueError(
-                    f"cooperation must give one rate per strategy of the group game "
-                    f"({len(names)}), got {vector.shape[0]}"
-                )
-            cooperation = np.repeat(vector[:, None], len(names), axis=1)
-        C = cooperation_matrix(cooperation, names, "cooperation")
-    elif hasattr(payoffs, "cooperation"):
-        C = cooperation_matrix(payoffs, names, "payoffs.cooperation")
-    if regime is None:
-        if group:
-            return _kf.GROUP, payoffs.kernel_params(), mutation, C
-        return _kf.LINEAR, np.zeros(0), mutation, C
-    if not isinstance(regime, Regime):
-        raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
-    if not (np.isscalar(mutation) and float(mutation) == 0.0):
-        raise ValueError("give the mutation rate as regime.mutation, not as mutation")
-    if C is None:
-        where = ("the contribution of each strategy (a vector, e.g. [1, 0, 0] for "
-                 "cooperators, defectors, loners)" if group else
-                 "the cooperation matrix (a Tournament carries its own)")
-        raise ValueError(f"a regime needs {where}: pass cooperation=")
-    params = regime_parameters(regime, C)
-    if group:
-        return _kf.GROUP_INSTITUTIONS, np.concatenate([params, payoffs.kernel_params()]), \
-            regime.mutation, C
-    return _kf.INSTITUTIONS, params, regime.mutation, C

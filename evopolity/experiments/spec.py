@@ -35,10 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from evopolity import games, regimes
-from evopolity.institutions import Regime
-from evopolity.shocks import SHOCK_KINDS, Shock
-from evopolity.strategies import automaton, library
+from evopolity.institutions import regimes
+from evopolity.institutions.regime import Regime
+from evopolity.institutions.shocks import SHOCK_KINDS, Shock
+from evopolity.play import games
+from evopolity.play.strategies import automaton, library
 
 __all__ = ["SpecError", "Spec", "load_spec", "default_spec_path", "SWEEP_TARGETS"]
 

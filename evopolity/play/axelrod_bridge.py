@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from evopolity.games import Game
-from evopolity.strategies import automaton, library
-from evopolity.strategies.automaton import Strategy
+from evopolity.play.games import Game
+from evopolity.play.strategies import automaton, library
+from evopolity.play.strategies.automaton import Strategy
 
 __all__ = ["from_axelrod", "to_axelrod", "is_axelrod_player", "play_with_axelrod", "player_key"]
 
@@ -73,7 +73,7 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
         player = player()
     if not isinstance(player, axl.Player):
         raise TypeError(f"from_axelrod needs an axelrod Player, got {type(player).__name__}")
-    from evopolity.games import as_game
+    from evopolity.play.games import as_game
 
     kind = type(player)
     # the library's own strategies, when the player has the library's parameters (fast path:

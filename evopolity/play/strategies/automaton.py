@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from evopolity.games import C, D
+from evopolity.play.games import C, D
 from evopolity.validate import probability
 
 __all__ = [

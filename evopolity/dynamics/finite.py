@@ -1,8 +1,8 @@
 """Finite populations, simulated: the Moran process, pairwise comparison and agent-based play.
 
 These are stochastic simulations; their closed forms (fixation probabilities, stationary
-distributions) live in :mod:`evopolity.analytical`. Every function takes a ``seed`` and gives
-the same result for the same seed whatever the number of numba threads.
+distributions) live in :mod:`evopolity.dynamics.analytical`. Every function takes a
+``seed`` and gives the same result for the same seed whatever the number of numba threads.
 
 One *generation* here is one elementary event (one birth--death, or one imitation), as in
 Nowak (2006) and ``axelrod.MoranProcess``; ``N`` events make a generation in the sense of
@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from evopolity.games import Game
-from evopolity.institutions import Regime, regime_setup
+from evopolity.dynamics.fitness import regime_setup
+from evopolity.dynamics.trajectory import Trajectory
+from evopolity.institutions.regime import Regime
 from evopolity.kernels import finite as _fk
 from evopolity.kernels.match import packed_seed
 from evopolity.kernels.rng import stream_key
-from evopolity.strategies.automaton import Strategy
-from evopolity.trajectory import Trajectory
+from evopolity.play.games import Game
+from evopolity.play.strategies.automaton import Strategy
 from evopolity.validate import integer, nonnegative, payoff_matrix, probability, seed_sequence
 
 __all__ = ["moran", "pairwise_comparison", "agent_moran"]
@@ -210,9 +211,9 @@ def moran(
         repeat the fixed state.
     regime : Regime, optional
         An institutional regime: payoffs (against the other ``N - 1``) pass through its fines,
-        rewards, taxes, costs and conformity (:mod:`evopolity.institutions`), its ``mutation``
-        is the mutation rate, and a co-evolving institution's strength follows its law in
-        generations of ``N`` events (macro column ``institution_strength``).
+        rewards, taxes, costs and conformity (:mod:`evopolity.institutions.regime`), its
+        ``mutation`` is the mutation rate, and a co-evolving institution's strength follows its
+        law in generations of ``N`` events (macro column ``institution_strength``).
     cooperation : array_like or DataFrame, optional
         The cooperation matrix the regime needs (default: ``payoffs.cooperation``).
 
@@ -319,8 +320,8 @@ def agent_moran(
         Type frequencies (counts / N) by generation; ``info`` holds ``generations`` (run),
         ``fixated`` and ``winner`` (the name of the type that fixed, or None).
     """
-    from evopolity.games import as_game
-    from evopolity.strategies.automaton import PackedStrategies  # noqa: I001
+    from evopolity.play.games import as_game
+    from evopolity.play.strategies.automaton import PackedStrategies  # noqa: I001
 
     if isinstance(players, Strategy) or not isinstance(players, Sequence):
         raise TypeError("players must be a sequence of Strategy objects (one per agent)")

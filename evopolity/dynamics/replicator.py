@@ -3,7 +3,7 @@
 Each function takes the interactions of ``k`` strategies as a payoff matrix ``A`` (``A[i, j]``
 the payoff of ``i`` against ``j``): a square array, a DataFrame whose index and columns are the
 strategy names, or any object with such a DataFrame in its ``.payoffs`` attribute (a
-``Tournament``). It returns a :class:`~evopolity.trajectory.Trajectory`.
+``Tournament``). It returns a :class:`~evopolity.dynamics.trajectory.Trajectory`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from evopolity.group_games import GroupGame
-from evopolity.institutions import Regime, regime_setup
+from evopolity.dynamics.fitness import regime_setup
+from evopolity.dynamics.trajectory import Trajectory
+from evopolity.institutions.regime import Regime
 from evopolity.kernels import replicator as _rk
-from evopolity.trajectory import Trajectory
+from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
     integer,
     mutation_matrix,
@@ -73,7 +74,7 @@ def replicator(
     ----------
     payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
         The k x k interaction matrix ``A``, or an n-player
-        :class:`~evopolity.group_games.GroupGame`, whose fitness is its expected payoff
+        :class:`~evopolity.play.group_games.GroupGame`, whose fitness is its expected payoff
         :math:`f_i(x)` (a multinomial sum over the group's co-players) in place of ``(Ax)_i``.
     x0 : array_like or Series, optional
         Initial frequencies (default: the barycentre).
@@ -99,7 +100,7 @@ def replicator(
         Most steps (accepted or rejected) before giving up; rows not reached are NaN and
         ``info["status"]`` says why.
     regime : Regime, optional
-        An institutional regime (:mod:`evopolity.institutions`): its fines, rewards, taxes,
+        An institutional regime (:mod:`evopolity.institutions.regime`): its fines, rewards, taxes,
         costs and conformity change the fitness, its ``mutation`` is the mutation rate (do not
         also pass ``mutation``), and a co-evolving institution's strength ``m`` is integrated
         with the frequencies and returned as the macro column ``institution_strength`` (a

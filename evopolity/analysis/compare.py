@@ -13,10 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from evopolity import metrics
-from evopolity.games import Game, as_game
-from evopolity.institutions import Regime
-from evopolity.shocks import Shock, evolve
+from evopolity.analysis import metrics
+from evopolity.dynamics.pipeline import evolve
+from evopolity.institutions.regime import Regime
+from evopolity.institutions.shocks import Shock
+from evopolity.play.games import Game, as_game
 from evopolity.validate import nonnegative
 
 __all__ = ["compare_regimes", "default_shocks", "outcome", "outcome_frame"]
@@ -70,13 +71,13 @@ def compare_regimes(
     Parameters
     ----------
     strategies : list or collection name
-        The strategy set (anything :func:`evopolity.tournament` takes).
+        The strategy set (anything :func:`evopolity.play.tournament` takes).
     regimes : list of Regime, optional
-        Default: every preset of :mod:`evopolity.regimes`.
+        Default: every preset of :mod:`evopolity.institutions.regimes`.
     shocks : list of Shock, optional
         Default: :func:`default_shocks` (a temptation rise at ``t_max / 3``).
     game, turns, repetitions, noise, method, seed, x0, invaders, t_max
-        As in :func:`evopolity.shocks.evolve`.
+        As in :func:`evopolity.evolve`.
     tolerance : float
         A shocked run has recovered when its cooperation ends within ``tolerance`` of the
         level just before the first shock.
@@ -87,11 +88,11 @@ def compare_regimes(
         One row per (regime, scenario) with ``scenario`` in ``{"baseline", "shocked"}`` and
         columns ``cooperation, entropy, richness, effective_number, inverse_simpson,
         mean_payoff, mean_fitness, institution_strength`` (final state, see
-        :func:`evopolity.metrics.summary`) and, for shocked runs, ``min_cooperation,
+        :func:`evopolity.analysis.metrics.summary`) and, for shocked runs, ``min_cooperation,
         cooperation_drop, recovered, recovery_time`` after the first shock (NaN for baseline
         rows).
     """
-    from evopolity import regimes as presets
+    from evopolity.institutions import regimes as presets
 
     regimes = presets.all_presets() if regimes is None else list(regimes)
     if not regimes:

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from evopolity.trajectory import Trajectory
+    from evopolity.dynamics.trajectory import Trajectory
 
 __all__ = [
     "frequencies",
@@ -121,7 +121,7 @@ def _need(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
 
 def _wide(data: Any, name: str = "trajectory_or_frame") -> pd.DataFrame:
     """Frequencies as a time-indexed frame, one column per strategy (rows with NaN dropped)."""
-    from evopolity.trajectory import Trajectory
+    from evopolity.dynamics.trajectory import Trajectory
 
     if isinstance(data, Trajectory):
         wide = data.wide()
@@ -266,7 +266,7 @@ def frequencies(
     Parameters
     ----------
     trajectory_or_frame : Trajectory or DataFrame
-        A :class:`~evopolity.trajectory.Trajectory`, or a tidy frame with columns ``time,
+        A :class:`~evopolity.dynamics.trajectory.Trajectory`, or a tidy frame with columns ``time,
         strategy, frequency`` holding one run (e.g. ``trajectories.parquet`` filtered to one
         ``run``). Rows with NaN (times an integrator did not reach) are dropped.
     shocks : sequence or DataFrame, optional
@@ -291,7 +291,7 @@ def frequencies(
         The bands are stacked in rank order from the bottom (first-ranked strategy lowest),
         "other" on top; the legend lists them top-down, as they appear.
     """
-    from evopolity.trajectory import Trajectory
+    from evopolity.dynamics.trajectory import Trajectory
 
     wide = _wide(trajectory_or_frame)
     if shocks is None and isinstance(trajectory_or_frame, Trajectory):
@@ -384,7 +384,7 @@ def simplex(
     ValueError
         If the run does not have exactly three strategies.
     """
-    from evopolity.trajectory import Trajectory
+    from evopolity.dynamics.trajectory import Trajectory
 
     wide = _wide(trajectory_or_frame)
     k = wide.shape[1]
@@ -741,7 +741,7 @@ def phase_diagram(
     Parameters
     ----------
     sweep_frame : DataFrame
-        :func:`evopolity.experiment.load` output: one row per task.
+        :func:`evopolity.experiments.runner.load` output: one row per task.
     x, y : str
         Swept columns for the horizontal and vertical axes (e.g. ``"regime.fine"``).
     value : str
@@ -843,7 +843,7 @@ def sweep_lines(
     Parameters
     ----------
     sweep_frame : DataFrame
-        One row per task (:func:`evopolity.experiment.load`).
+        One row per task (:func:`evopolity.experiments.runner.load`).
     x : str
         The swept column for the horizontal axis.
     value : str
@@ -900,7 +900,7 @@ def _slug(*parts: Any) -> str:
 
 def _load_sweep(root: Path) -> pd.DataFrame:
     try:
-        from evopolity.experiment import load  # the runner's own reader, once it exists
+        from evopolity.experiments.runner import load  # the runner's own reader, once it exists
     except ImportError:
         load = None
     if load is not None:

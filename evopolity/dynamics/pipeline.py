@@ -1,21 +1,8 @@
-"""Shocks: scheduled changes in the middle of a run, and the segmented run that applies them.
+"""The main pipeline: play the strategies, then evolve them under a regime, shocks on the way.
 
-The kernels never know about shocks (DESIGN.md): :func:`evolve` integrates the replicator in
-segments between shock times and changes the inputs in between.
-
-========================  ===============================================================
-``Shock(t, kind, value)``  effect at time ``t``
-========================  ===============================================================
-``"temptation"``           the stage game's ``T`` becomes ``value``; interactions replayed
-``"noise"``                the noise becomes ``value``; interactions replayed
-``"invasion"``             strategy ``value`` (a name among the run's strategies or
-                           ``invaders``) is set to ``frequency`` (default 0.01), the others
-                           scaled down
-``"collapse"``             the institution's strength ``m`` drops to 0 (co-evolving
-                           institutions only)
-``"regime"``               the regime becomes ``value`` (a ``Regime``); a co-evolving
-                           institution keeps its strength
-========================  ===============================================================
+play (:func:`evopolity.tournament`) -> interactions -> regime -> replicator, run in segments
+between the shock times of :mod:`evopolity.institutions.shocks`; the inputs change between
+segments, the kernels never see a shock.
 """
 
 from __future__ import annotations
@@ -23,46 +10,19 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from evopolity.dynamics import replicator
-from evopolity.games import Game, as_game
-from evopolity.institutions import Regime
-from evopolity.tournament import Tournament, tournament
-from evopolity.trajectory import Event, Trajectory
-from evopolity.validate import integer, nonnegative, probability, real, simplex_point
+from evopolity.dynamics.replicator import replicator
+from evopolity.dynamics.trajectory import Event, Trajectory
+from evopolity.institutions.regime import Regime
+from evopolity.institutions.shocks import Shock
+from evopolity.play.games import Game, as_game
+from evopolity.play.tournament import Tournament, tournament
+from evopolity.validate import integer, nonnegative, probability, simplex_point
 
-__all__ = ["Shock", "evolve", "SHOCK_KINDS"]
-
-SHOCK_KINDS = ("temptation", "noise", "invasion", "collapse", "regime")
-
-
-@dataclass(frozen=True)
-class Shock:
-    """A scheduled change at ``time`` (see the module's table for ``kind`` and ``value``)."""
-
-    time: float
-    kind: str
-    value: Any = None
-    frequency: float = 0.01
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "time", nonnegative(self.time, "Shock.time"))
-        if self.kind not in SHOCK_KINDS:
-            raise ValueError(f"Shock.kind must be one of {SHOCK_KINDS}, got {self.kind!r}")
-        if self.kind == "temptation":
-            object.__setattr__(self, "value", real(self.value, "Shock.value (temptation T)"))
-        elif self.kind == "noise":
-            object.__setattr__(self, "value", probability(self.value, "Shock.value (noise)"))
-        elif self.kind == "invasion":
-            if not isinstance(self.value, str):
-                raise TypeError("an invasion Shock's value is the invading strategy's name")
-            probability(self.frequency, "Shock.frequency", zero=False, one=False)
-        elif self.kind == "regime" and not isinstance(self.value, Regime):
-            raise TypeError("a regime Shock's value must be a Regime")
+__all__ = ["evolve"]
 
 
 def _interactions(strategies, game, turns, repetitions, noise, method, seed) -> Tournament:
@@ -102,11 +62,11 @@ def evolve(
     Parameters
     ----------
     strategies : list or collection name
-        The resident strategies (anything :func:`evopolity.tournament` takes).
+        The resident strategies (anything :func:`evopolity.play.tournament` takes).
     regime : Regime, optional
         The institutional regime (default: none, the bare game).
     game, turns, repetitions, noise, method, seed
-        How the interactions are computed (:func:`evopolity.tournament`; ``method="exact"``
+        How the interactions are computed (:func:`evopolity.play.tournament`; ``method="exact"``
         by default: expected payoffs, no sampling noise).
     x0 : array_like or Series, optional
         Initial frequencies of the residents (default: equal); invaders start at 0.
@@ -234,7 +194,7 @@ def evolve(
 
 def _as_list(strategies: Any) -> list[Any]:
     if isinstance(strategies, str):
-        from evopolity.strategies import library
+        from evopolity.play.strategies import library
 
         return library.collection(strategies)
     return list(strategies)

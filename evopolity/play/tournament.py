@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evopolity.games import Game, as_game
 from evopolity.kernels import markov, match
-from evopolity.strategies import library
-from evopolity.strategies.automaton import PackedStrategies, Strategy
+from evopolity.play.games import Game, as_game
+from evopolity.play.strategies import library
+from evopolity.play.strategies.automaton import PackedStrategies, Strategy
 from evopolity.validate import integer, probability, seed_sequence
 
 __all__ = ["Tournament", "tournament", "resolve_strategies"]
@@ -31,7 +31,7 @@ METHODS = ("simulate", "exact")
 def resolve_strategies(strategies: Any) -> list[Any]:
     """Strategies from a collection name, or a list of ``Strategy`` objects, library names
     and axelrod players (converted to automata where possible)."""
-    from evopolity import axelrod_bridge
+    from evopolity.play import axelrod_bridge
 
     if isinstance(strategies, str):
         return library.collection(strategies)
@@ -279,7 +279,7 @@ def tournament(
                           method, threads)
         _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out)
     if foreign:
-        from evopolity.axelrod_bridge import play_with_axelrod
+        from evopolity.play.axelrod_bridge import play_with_axelrod
 
         for i in range(k):
             for j in range(i, k):

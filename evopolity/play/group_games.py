@@ -12,8 +12,8 @@ follows from the table:
   :math:`f_i(c) = \sum_{o} \prod_j \binom{c_j - [j = i]}{o_j} / \binom{M-1}{n-1}\,
   P_i(o + e_i)`.
 
-A :class:`GroupGame` feeds :func:`evopolity.dynamics.replicator` (the kernel model ``GROUP``)
-and the finite-population results of :mod:`evopolity.analytical` (fixation probabilities and
+A :class:`GroupGame` feeds :func:`evopolity.replicator` (the kernel model ``GROUP``) and the
+finite-population results of :mod:`evopolity.dynamics.analytical` (fixation probabilities and
 small-mutation stationary distributions with frequency-dependent group payoffs).
 
 Named games

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evopolity.compare import outcome, outcome_frame
-from evopolity.games import DonationGame
-from evopolity.shocks import evolve
-from evopolity.spec import Spec, SpecError, load_spec, parse_spec
+from evopolity.analysis.compare import outcome, outcome_frame
+from evopolity.dynamics.pipeline import evolve
+from evopolity.experiments.spec import Spec, SpecError, load_spec, parse_spec
+from evopolity.play.games import DonationGame
 
 __all__ = [
     "run",
@@ -103,7 +103,7 @@ def run_task(
 ) -> tuple[dict[str, Any], Any]:
     """Evolve one regime at one sweep point for one seed; ``scenario`` "baseline" leaves the
     shocks out. Returns ``(row, trajectory or None)``: the row holds the labels, the point's
-    values and :func:`evopolity.compare.outcome`."""
+    values and :func:`evopolity.analysis.compare.outcome`."""
     point = spec.sweep_point(point_index)
     regime, game, noise, turns = _apply_point(spec, regime_index, point)
     shocks = spec.shocks if scenario == "shocked" else []
@@ -177,7 +177,7 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 def _figures(out: Path) -> list[Path]:
     try:
-        from evopolity import plotting
+        from evopolity.experiments import figures as plotting
     except ImportError:  # plotting needs matplotlib
         return []
     return plotting.plot_directory(out)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evopolity.trajectory import Trajectory
+from evopolity.dynamics.trajectory import Trajectory
 from evopolity.validate import cooperation_matrix, nonnegative, probability
 
 __all__ = [
@@ -176,7 +176,7 @@ def summary(trajectory: Trajectory, cooperation_matrix_: Any = None,
         A = np.asarray(A)
         row["mean_payoff"] = float(last @ A @ last)
         if regime is not None:
-            from evopolity.institutions import fitness
+            from evopolity.dynamics.fitness import fitness
 
             # material fitness: payoffs after fines, rewards, taxes and costs; conformity is
             # a bias of transmission, not a payoff, and is left out

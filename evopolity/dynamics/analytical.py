@@ -1,10 +1,10 @@
 """Finite populations, solved: fixation probabilities, stationary distributions, gradients.
 
-The exact counterparts of the simulations in :mod:`evopolity.finite` (same processes, same
+The exact counterparts of the simulations in :mod:`evopolity.dynamics.finite` (same processes, same
 conventions: payoffs exclude self-interaction, Moran fitness ``1 - w + w pi``, Fermi
 imitation ``1 / (1 + exp(-beta (pi_model - pi_focal)))``).
 
-Group games (:class:`~evopolity.group_games.GroupGame`) are accepted wherever a payoff matrix
+Group games (:class:`~evopolity.play.group_games.GroupGame`) are accepted wherever a payoff matrix
 is, for the pairwise results (fixation probabilities, the small-mutation stationary
 distribution, the pairwise gradient): with ``j`` mutants among ``N`` the payoff of each type is
 the hypergeometric expectation over its ``n - 1`` co-players drawn without replacement from the
@@ -30,9 +30,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from evopolity.group_games import GroupGame
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels import group as _gk
+from evopolity.play.group_games import GroupGame
 from evopolity.validate import integer, nonnegative, payoff_matrix, probability
 
 __all__ = [
@@ -143,7 +143,7 @@ def fixation_probability(
     al. 2006). The sum is taken in log space, so ``1e-30`` is returned as such.
 
     For a group game the payoffs at ``j`` mutants are hypergeometric sums over the ``n - 1``
-    co-players (:meth:`~evopolity.group_games.GroupGame.finite_payoffs`).
+    co-players (:meth:`~evopolity.play.group_games.GroupGame.finite_payoffs`).
 
     Parameters
     ----------
@@ -223,8 +223,9 @@ def stationary_distribution(
     distribution (solved by GTH elimination) is returned as a Series over strategies.
 
     ``mutation=mu`` in (0, 1]: the full chain on all :math:`\binom{N+k-1}{k-1}` compositions,
-    with the mutation of :func:`~evopolity.finite.moran` /
-    :func:`~evopolity.finite.pairwise_comparison` (to a uniformly chosen other strategy). It is
+    with the mutation of :func:`~evopolity.dynamics.finite.moran` /
+    :func:`~evopolity.dynamics.finite.pairwise_comparison` (to a uniformly chosen other
+    strategy). It is
     solved exactly by GTH elimination within the band the lexicographic order of compositions
     gives (O(S b^2) for S states and half-bandwidth b; k = 3, N = 100 in milliseconds).
     Returns the mean frequency of each strategy, or with ``states=True`` a DataFrame of all
@@ -311,7 +312,7 @@ def gradient_of_selection(
     if state is not None:
         if A is None:
             raise ValueError("the gradient at a state is not available for group games")
-        from evopolity.finite import population_counts
+        from evopolity.dynamics.finite import population_counts
 
         mu = probability(mutation, "mutation")
         n = population_counts(state, N, names, "state").astype(np.int64)

@@ -15,7 +15,7 @@ the temptation gain ``T - R`` is 2).
 
 from __future__ import annotations
 
-from evopolity.institutions import Regime
+from evopolity.institutions.regime import Regime
 
 __all__ = ["laissez_faire", "communitarian", "balanced", "captured", "carrot_then_stick",
            "all_presets"]

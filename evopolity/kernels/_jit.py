@@ -31,7 +31,7 @@ def _configure_cache() -> bool:
     """Return whether kernels can be cached, pointing numba at a writable directory if needed."""
     if os.environ.get("EVOPOLITY_NO_CACHE"):
         return False
-    if _writable(Path(__file__).parent / "kernels" / "__pycache__"):
+    if _writable(Path(__file__).parent / "__pycache__"):
         return True
     if numba.config.CACHE_DIR and _writable(Path(numba.config.CACHE_DIR)):
         return True

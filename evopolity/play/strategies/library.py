@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from evopolity.games import C, D, Game, PrisonersDilemma
-from evopolity.strategies import _axelrod_tables as tables
-from evopolity.strategies import automaton as _automaton
-from evopolity.strategies.automaton import Strategy, cycler, from_rule, lookup, memory_zero
+from evopolity.play.games import C, D, Game, PrisonersDilemma
+from evopolity.play.strategies import _axelrod_tables as tables
+from evopolity.play.strategies import automaton as _automaton
+from evopolity.play.strategies.automaton import Strategy, cycler, from_rule, lookup, memory_zero
 
 __all__ = [
     "Entry",

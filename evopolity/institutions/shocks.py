@@ -1,0 +1,56 @@
+"""Shocks: scheduled changes in the middle of a run.
+
+The kernels never know about shocks (docs/design.md): :func:`evopolity.evolve` integrates the
+replicator in segments between shock times and changes the inputs in between.
+
+========================  ===============================================================
+``Shock(t, kind, value)``  effect at time ``t``
+========================  ===============================================================
+``"temptation"``           the stage game's ``T`` becomes ``value``; interactions replayed
+``"noise"``                the noise becomes ``value``; interactions replayed
+``"invasion"``             strategy ``value`` (a name among the run's strategies or
+                           ``invaders``) is set to ``frequency`` (default 0.01), the others
+                           scaled down
+``"collapse"``             the institution's strength ``m`` drops to 0 (co-evolving
+                           institutions only)
+``"regime"``               the regime becomes ``value`` (a ``Regime``); a co-evolving
+                           institution keeps its strength
+========================  ===============================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from evopolity.institutions.regime import Regime
+from evopolity.validate import nonnegative, probability, real
+
+__all__ = ["Shock", "SHOCK_KINDS"]
+
+SHOCK_KINDS = ("temptation", "noise", "invasion", "collapse", "regime")
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A scheduled change at ``time`` (see the module's table for ``kind`` and ``value``)."""
+
+    time: float
+    kind: str
+    value: Any = None
+    frequency: float = 0.01
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time", nonnegative(self.time, "Shock.time"))
+        if self.kind not in SHOCK_KINDS:
+            raise ValueError(f"Shock.kind must be one of {SHOCK_KINDS}, got {self.kind!r}")
+        if self.kind == "temptation":
+            object.__setattr__(self, "value", real(self.value, "Shock.value (temptation T)"))
+        elif self.kind == "noise":
+            object.__setattr__(self, "value", probability(self.value, "Shock.value (noise)"))
+        elif self.kind == "invasion":
+            if not isinstance(self.value, str):
+                raise TypeError("an invasion Shock's value is the invading strategy's name")
+            probability(self.frequency, "Shock.frequency", zero=False, one=False)
+        elif self.kind == "regime" and not isinstance(self.value, Regime):
+            raise TypeError("a regime Shock's value must be a Regime")
