@@ -19,7 +19,7 @@ def test_import_evopolity_does_not_import_axelrod():
 
 def test_package_imports_and_runs_from_a_read_only_directory(tmp_path):
     # numba's cache=True fails at import when no cache directory is writable; the package
-    # must detect that and fall back (PERFORMANCE.md, "Numba caching, a trap").
+    # must detect that and fall back (docs/performance.md, "Numba caching, a trap").
     target = tmp_path / "site"
     shutil.copytree(Path(evopolity.__file__).parent, target / "evopolity",
                     ignore=shutil.ignore_patterns("__pycache__"))

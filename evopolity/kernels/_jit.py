@@ -3,7 +3,7 @@
 ``cache=True`` makes numba write compiled kernels next to the source, or, when the package
 directory is read-only, into ``NUMBA_CACHE_DIR``. When neither is writable numba refuses to
 *import* the module ("cannot cache function ... no locator available"), so we decide here,
-once, whether caching is possible and where it goes (PERFORMANCE.md, "Numba caching, a trap").
+once, whether caching is possible and where it goes (docs/performance.md, "Numba caching, a trap").
 """
 
 from __future__ import annotations

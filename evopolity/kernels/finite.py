@@ -2,7 +2,7 @@
 
 The state is the vector of counts ``n`` (k,) of a population of ``N`` and the payoff sums
 ``S_i = sum_j n_j A[i, j]``. One event replaces one individual, so both are updated in O(k)
-(PERFORMANCE.md). Payoffs exclude self-interaction: ``pi_i = (S_i - A[i, i]) / (N - 1)``.
+(docs/performance.md). Payoffs exclude self-interaction: ``pi_i = (S_i - A[i, i]) / (N - 1)``.
 
 Randomness: one counter-based splitmix64 stream per run, keyed by the run's key.
 """

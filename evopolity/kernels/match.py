@@ -9,7 +9,7 @@ order of the pairs.
 
 Noise flips each intended move with probability ``e``; it is folded into one draw per move:
 an automaton that intends to cooperate with probability ``p`` cooperates with probability
-``q = p (1 - 2e) + e`` (PERFORMANCE.md). Automata move on the moves actually played, as in
+``q = p (1 - 2e) + e`` (docs/performance.md). Automata move on the moves actually played, as in
 axelrod's ``Match``. Every move takes a draw, even when ``q`` is 0 or 1 (``u < 1`` always,
 ``u < 0`` never): a branch-free loop is twice as fast as skipping those draws.
 """

@@ -2,7 +2,7 @@
 
 Every task (a pair's repetition, a population run) derives its own stream from a 64-bit key
 and its position, so results never depend on thread count or scheduling, and a draw costs a
-few integer operations (3.6x faster than numba's global generator, PERFORMANCE.md).
+few integer operations (3.6x faster than numba's global generator, docs/performance.md).
 
 Reference: G. Steele, D. Lea, C. Flood, "Fast splittable pseudorandom number generators",
 OOPSLA 2014 (the ``splitmix64`` finaliser).

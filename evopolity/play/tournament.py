@@ -1,6 +1,6 @@
 """Round-robin tournaments: every strategy meets every other, and itself.
 
-The result is the interaction data every dynamic needs (DESIGN.md): ``A[i, j]`` the mean
+The result is the interaction data every dynamic needs (docs/design.md): ``A[i, j]`` the mean
 per-turn payoff of ``i`` against ``j`` and ``C[i, j]`` the fraction of ``i``'s moves that
 cooperate against ``j``. Pairs of automata are played by the numba kernels (simulated) or
 solved as Markov chains (``method="exact"``); axelrod players that are not automata are played

@@ -1,6 +1,6 @@
 """Strategies as stochastic Moore automata.
 
-Every strategy evopolity plays natively is one finite automaton (DESIGN.md):
+Every strategy evopolity plays natively is one finite automaton (docs/design.md):
 
 * ``p_coop[s]``: the probability of *intending* to cooperate in state ``s``;
 * ``next_state[s, my_move, their_move]``: the state after a round in which the moves actually
