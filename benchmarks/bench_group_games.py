@@ -29,6 +29,7 @@ from timing import best, fmt
 import evopolity.dynamics.analytical as an
 from evopolity.dynamics.replicator import replicator
 from evopolity.kernels import group as _gk
+from evopolity.kernels.layout import group_game_tables
 from evopolity.play.group_games import GroupGame, public_goods, punishment_game
 
 
@@ -79,7 +80,7 @@ def numpy_stationary(game: GroupGame, M: int, beta: float) -> np.ndarray:
 def payoff_row(label: str, game: GroupGame, x: np.ndarray, inner: int, repeat: int) -> None:
     """Time one expected-payoff evaluation: our kernel vs the numpy sum."""
     others, pf = game.kernel_tables()
-    coef = game.kernel_params()[3 : 3 + others.shape[0]]
+    _, coef, _, _ = group_game_tables(game.kernel_params())
     out = np.empty(game.k)
     m = game.group_size - 1
     peer = numpy_payoffs(game)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evopolity.dynamics.trajectory import Trajectory
+from evopolity.kernels.fitness import cooperation_levels
 from evopolity.validate import cooperation_matrix, nonnegative, probability
 
 __all__ = [
@@ -57,8 +58,8 @@ def cooperation(trajectory: Trajectory, cooperation: Any = None) -> pd.Series:
                          name="cooperation")
     C = cooperation_matrix(level_source(trajectory, cooperation), trajectory.strategies,
                            "cooperation")
-    x = trajectory.frequencies
-    level = np.einsum("ti,ij,tj->t", x, C, x)
+    level = cooperation_levels(np.ascontiguousarray(trajectory.frequencies, dtype=np.float64),
+                               np.ascontiguousarray(C, dtype=np.float64))
     return pd.Series(level, index=pd.Index(trajectory.times, name="time"), name="cooperation")
 
 

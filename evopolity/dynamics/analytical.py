@@ -31,7 +31,9 @@ import numpy as np
 import pandas as pd
 
 from evopolity.kernels import analytical as _ak
+from evopolity.kernels import codes
 from evopolity.kernels import group as _gk
+from evopolity.kernels.gth import log_gth_stationary
 from evopolity.play.group_games import GroupGame
 from evopolity.validate import integer, nonnegative, payoff_matrix, probability
 
@@ -80,9 +82,9 @@ def _rule(rule: Any, selection: Any, A: np.ndarray | GroupGame) -> tuple[int, fl
                 f"selection = {w:g} gives non-positive Moran fitness 1 - w + w * min(payoffs) "
                 f"= {low:g}; lower selection or shift the payoffs"
             )
-        return _ak.MORAN, w
+        return codes.MORAN, w
     if rule == "fermi":
-        return _ak.FERMI, nonnegative(selection, "selection")
+        return codes.FERMI, nonnegative(selection, "selection")
     raise ValueError(f"rule must be 'moran' or 'fermi', got {rule!r}")
 
 
@@ -96,27 +98,6 @@ def _index(which: Any, names: tuple[str, ...], name: str) -> int:
     if not 0 <= which < len(names):
         raise ValueError(f"{name} must lie in [0, {len(names) - 1}], got {which}")
     return int(which)
-
-
-def _log_gth_stationary(L: np.ndarray) -> np.ndarray:
-    """Log stationary weights of the chain with off-diagonal rates ``exp(L)`` (diagonal
-    ignored): the GTH elimination (Grassmann, Taksar & Heyman 1985) with every sum taken in
-    log space, so rates far below the smallest double still count. Raises ``ValueError`` if a
-    state cannot be left."""
-    L = np.array(L, dtype=np.float64)
-    n = L.shape[0]
-    np.fill_diagonal(L, -np.inf)
-    for kk in range(n - 1, 0, -1):
-        scale = np.logaddexp.reduce(L[kk, :kk])
-        if not np.isfinite(scale):
-            raise ValueError("the small-mutation chain is reducible: a state cannot be left")
-        L[:kk, kk] -= scale
-        L[:kk, :kk] = np.logaddexp(L[:kk, :kk], L[:kk, kk, None] + L[None, kk, :kk])
-    logx = np.empty(n)
-    logx[0] = 0.0
-    for kk in range(1, n):
-        logx[kk] = np.logaddexp.reduce(logx[:kk] + L[:kk, kk])
-    return logx
 
 
 def fixation_probability(
@@ -246,9 +227,11 @@ def stationary_distribution(
             _ak.log_fixation_matrix(code, A, N, s, logrho)
         # M[r, m] = rho[m, r] / (k - 1) (the common factor 1 / (k - 1) dropped), solved in log
         # space: fixation probabilities of 1e-400 are common under strong selection
-        off = logrho.T.copy()
+        off = logrho.T.copy()  # C order, as the kernel takes it
         np.fill_diagonal(off, -np.inf)
-        logpi = _log_gth_stationary(off)
+        logpi = np.empty(k)
+        if not log_gth_stationary(off, logpi):
+            raise ValueError("the small-mutation chain is reducible: a state cannot be left")
         pi = np.exp(logpi - logpi.max())
         pi /= pi.sum()
         return pd.Series(pi, index=pd.Index(names, name="strategy"), name="stationary")

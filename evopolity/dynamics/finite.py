@@ -19,9 +19,9 @@ import numpy as np
 from evopolity.dynamics.fitness import regime_setup
 from evopolity.dynamics.trajectory import Trajectory
 from evopolity.institutions.regime import Regime
+from evopolity.kernels import codes
 from evopolity.kernels import finite as _fk
-from evopolity.kernels.match import packed_seed
-from evopolity.kernels.rng import stream_key
+from evopolity.kernels.rng import packed_seed, stream_key
 from evopolity.play.games import Game
 from evopolity.play.strategies.automaton import Strategy
 from evopolity.validate import integer, nonnegative, payoff_matrix, probability, seed_sequence
@@ -231,7 +231,7 @@ def moran(
             f"{1.0 - w + w * float(A.min()):g}; lower selection or shift the payoffs"
         )
     return _simulate(
-        _fk.MORAN, "moran", payoffs, N, x0, generations, w, "selection", mutation, seed,
+        codes.MORAN, "moran", payoffs, N, x0, generations, w, "selection", mutation, seed,
         record_every, stop_on_fixation, regime, cooperation,
     )  # fmt: skip
 
@@ -264,7 +264,7 @@ def pairwise_comparison(
     """
     b = nonnegative(beta, "beta")
     return _simulate(
-        _fk.FERMI, "pairwise_comparison", payoffs, N, x0, generations, b, "beta", mutation,
+        codes.FERMI, "pairwise_comparison", payoffs, N, x0, generations, b, "beta", mutation,
         seed, record_every, stop_on_fixation, regime, cooperation,
     )  # fmt: skip
 

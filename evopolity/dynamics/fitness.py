@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from evopolity.institutions.regime import Regime, regime_parameters
-from evopolity.kernels import fitness as _kf
+from evopolity.kernels import codes
+from evopolity.kernels.layout import group_regime_array, integrated_state
 from evopolity.play.group_games import GroupGame
 from evopolity.validate import cooperation_matrix, payoff_matrix, probability, simplex_point
 
@@ -48,7 +49,7 @@ def fitness(
     freq = simplex_point(x, names)
     m = regime.initial_strength if strength is None else probability(strength, "strength")
     out = np.empty(len(names))
-    kernel_fitness(model, np.append(freq, m), A, np.ascontiguousarray(A.T), params, out)
+    kernel_fitness(model, integrated_state(freq, m), A, np.ascontiguousarray(A.T), params, out)
     return pd.Series(out, index=pd.Index(names, name="strategy"), name="fitness")
 
 
@@ -85,8 +86,8 @@ def regime_setup(
         C = cooperation_matrix(payoffs, names, "payoffs.cooperation")
     if regime is None:
         if group:
-            return _kf.GROUP, payoffs.kernel_params(), mutation, C
-        return _kf.LINEAR, np.zeros(0), mutation, C
+            return codes.GROUP, payoffs.kernel_params(), mutation, C
+        return codes.LINEAR, np.zeros(0), mutation, C
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
     if not (np.isscalar(mutation) and float(mutation) == 0.0):
@@ -98,6 +99,6 @@ def regime_setup(
         raise ValueError(f"a regime needs {where}: pass cooperation=")
     params = regime_parameters(regime, C)
     if group:
-        return _kf.GROUP_INSTITUTIONS, np.concatenate([params, payoffs.kernel_params()]), \
+        return codes.GROUP_INSTITUTIONS, group_regime_array(params, payoffs.kernel_params()), \
             regime.mutation, C
-    return _kf.INSTITUTIONS, params, regime.mutation, C
+    return codes.INSTITUTIONS, params, regime.mutation, C

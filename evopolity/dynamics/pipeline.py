@@ -18,6 +18,7 @@ from evopolity.dynamics.replicator import replicator
 from evopolity.dynamics.trajectory import Event, Trajectory
 from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import Shock
+from evopolity.kernels.fitness import cooperation_levels
 from evopolity.play.games import Game, as_game
 from evopolity.play.tournament import Tournament, tournament
 from evopolity.validate import integer, nonnegative, probability, simplex_point
@@ -121,10 +122,10 @@ def evolve(
         if regime is not None and regime.coevolves:
             current = regime.replace(initial_strength=float(m))
         tr = replicator(interactions, x0=x, times=grid, regime=current)
-        C = interactions.cooperation.to_numpy()
+        C = np.ascontiguousarray(interactions.cooperation.to_numpy(), dtype=np.float64)
         times_parts.append(tr.times)
         freq_parts.append(tr.frequencies)
-        coop_parts.append(np.einsum("ti,ij,tj->t", tr.frequencies, C, tr.frequencies))
+        coop_parts.append(cooperation_levels(np.ascontiguousarray(tr.frequencies), C))
         if tr.macro is not None:
             strength_parts.append(tr.macro[:, 0])
             m = float(tr.macro[-1, 0])

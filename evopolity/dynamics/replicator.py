@@ -16,7 +16,9 @@ import numpy as np
 from evopolity.dynamics.fitness import regime_setup
 from evopolity.dynamics.trajectory import Trajectory
 from evopolity.institutions.regime import Regime
+from evopolity.kernels import codes
 from evopolity.kernels import replicator as _rk
+from evopolity.kernels.layout import integrated_state
 from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
     integer,
@@ -28,12 +30,12 @@ from evopolity.validate import (
 
 __all__ = ["replicator", "discrete_replicator", "payoff_matrix"]
 
-_SCHEMES = {"dopri5": _rk.EXPLICIT, "auto": _rk.AUTO, "rodas4": _rk.IMPLICIT}
+_SCHEMES = {"dopri5": codes.EXPLICIT, "auto": codes.AUTO, "rodas4": codes.IMPLICIT}
 _STATUS = {
-    _rk.DONE: "done",
-    _rk.AT_REST: "rest point",
-    _rk.MAX_STEPS: "max_steps reached",
-    _rk.STEP_TOO_SMALL: "step size too small",
+    codes.DONE: "done",
+    codes.AT_REST: "rest point",
+    codes.MAX_STEPS: "max_steps reached",
+    codes.STEP_TOO_SMALL: "step size too small",
 }
 
 
@@ -148,9 +150,9 @@ def replicator(
         if not np.isfinite(grid).all() or (grid[1:] <= grid[:-1]).any():
             raise ValueError("times must be finite and strictly increasing")
     model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
-    y0, macro_names = x, ()
+    y0, macro_names = integrated_state(x), ()
     if regime is not None and regime.coevolves:  # fixed institutions act at full strength
-        y0 = np.append(x, regime.initial_strength)
+        y0 = integrated_state(x, regime.initial_strength)
         macro_names = ("institution_strength",)
     Q, mutate = mutation_matrix(mutation, k)
     if mutate and regime is None and not group and A.min() < 0.0:
@@ -257,7 +259,7 @@ def discrete_replicator(
         shift = -float(A.min())
         A = A + shift
     out = np.empty((steps + 1, k))
-    computed = _rk.discrete(_rk.LINEAR, x, A, np.ascontiguousarray(A.T), np.zeros(0), steps, out)
+    computed = _rk.discrete(codes.LINEAR, x, A, np.ascontiguousarray(A.T), np.zeros(0), steps, out)
     return Trajectory(
         np.arange(steps + 1, dtype=np.float64),
         out,

@@ -422,9 +422,9 @@ def _one_numba_thread() -> None:
     """Worker set-up: one numba thread per worker process, as the workers share the cores
     (idle OpenMP threads spin, and a parallel kernel in each of two workers on two cores ran a
     sweep 2.7x slower). Results do not depend on the number of threads."""
-    import numba
+    from evopolity.kernels._jit import one_thread
 
-    numba.set_num_threads(1)
+    one_thread()
 
 
 def _run_pool(spec_json: str, where: str, chunks: list[list[int]], workers: int

@@ -26,7 +26,8 @@ decay                  cooperation level (Weitz et al. 2016 for games with envir
 ``c_i = (C x)_i`` comes from the cooperation matrix of the interactions (a ``Tournament``'s
 ``.cooperation``), so the institution sees how often each strategy defects against the
 population it lives in. In the kernels the regime is one flat array
-(:mod:`evopolity.kernels.fitness`), so one compiled fitness function serves all regimes.
+(:func:`evopolity.kernels.layout.regime_array`), so one compiled fitness function serves all
+regimes.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from evopolity.kernels import fitness as _kf
+from evopolity.kernels.layout import regime_array
 from evopolity.validate import (
     nonnegative,
     probability,
@@ -137,16 +138,9 @@ def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
     """The flat kernel array of ``regime`` followed by the cooperation matrix (row-major)."""
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
-    head = np.zeros(_kf.N_REGIME)
-    head[_kf.FINE] = regime.fine
-    head[_kf.DETECTION] = regime.detection
-    head[_kf.REWARD] = regime.reward
-    head[_kf.TAX] = regime.tax
-    head[_kf.COST] = regime.cost
-    head[_kf.COST_BY_CONTRIBUTORS] = float(regime.cost_by_contributors)
-    head[_kf.CONFORMITY] = regime.conformity
-    head[_kf.FEEDBACK] = regime.feedback
-    head[_kf.DECAY] = regime.decay
-    head[_kf.FINE_ON] = -1.0 if regime.captured else 1.0
-    head[_kf.SWITCH] = regime.switch
-    return np.concatenate([head, np.ascontiguousarray(cooperation, dtype=np.float64).ravel()])
+    return regime_array(
+        cooperation, fine=regime.fine, detection=regime.detection, reward=regime.reward,
+        tax=regime.tax, cost=regime.cost, cost_by_contributors=regime.cost_by_contributors,
+        conformity=regime.conformity, feedback=regime.feedback, decay=regime.decay,
+        captured=regime.captured, switch=regime.switch,
+    )  # fmt: skip

@@ -8,13 +8,15 @@ once, whether caching is possible and where it goes (docs/performance.md, "Numba
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numba
 
-__all__ = ["CACHE", "jit"]
+__all__ = ["CACHE", "jit", "numba_threads", "one_thread"]
 
 
 def _writable(directory: Path) -> bool:
@@ -48,3 +50,28 @@ CACHE: bool = _configure_cache()
 def jit(*, parallel: bool = False, **options):
     """``numba.njit`` with the package's caching decision (use as ``@jit()``)."""
     return numba.njit(cache=CACHE, parallel=parallel, **options)
+
+
+@contextlib.contextmanager
+def numba_threads(n: int | None) -> Iterator[None]:
+    """Run the block on ``n`` numba threads (at most the number numba started), then restore
+    the previous count; ``None`` leaves the count alone.
+
+    Changing the count costs milliseconds (docs/performance.md), so ``None`` skips both the
+    change and the restoring.
+    """
+    if n is None:
+        yield
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(int(n), numba.config.NUMBA_NUM_THREADS))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
+def one_thread() -> None:
+    """Use one numba thread from now on in this process: the set-up of a worker process that
+    shares the cores with others (idle threads of a parallel kernel spin, docs/performance.md)."""
+    numba.set_num_threads(1)

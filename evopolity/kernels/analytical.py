@@ -1,13 +1,15 @@
 """Closed forms and exact Markov chains of finite populations.
 
 * Fixation probabilities of a single mutant (Nowak et al. 2004; Traulsen et al. 2006),
-  summed in log space: ``rho = 1 / (1 + sum_k prod_{j<=k} gamma_j)`` with
-  ``log gamma_j = log T-(j) - log T+(j)``, so that 1e-30 comes out as 1e-30, not 0.
+  summed in log space (:func:`kernels.rules.log_fixation`), so that 1e-30 comes out as
+  1e-30, not 0.
 * The full mutation-selection chain on the ``C(N + k - 1, k - 1)`` compositions of the
   population, stored as a band matrix (states in lexicographic order; a transition moves one
   individual, so it stays within a band), and solved by the Grassmann--Taksar--Heyman
-  elimination restricted to the band (no subtraction, so tiny probabilities keep their
-  relative accuracy; fill-in stays inside the band).
+  elimination restricted to the band (:func:`kernels.gth.gth_banded`: no subtraction, so tiny
+  probabilities keep their relative accuracy; fill-in stays inside the band).
+
+The update rules themselves (Moran fitness, Fermi imitation) are :mod:`kernels.rules`.
 """
 
 import math
@@ -15,9 +17,10 @@ import math
 import numpy as np
 
 from evopolity.kernels._jit import jit
-
-MORAN = 0
-FERMI = 1
+from evopolity.kernels.codes import FERMI, MORAN  # noqa: F401 - FERMI: the callers' code
+from evopolity.kernels.gth import gth_banded
+from evopolity.kernels.rules import imitation, log_gamma, moran_fitness, transitions
+from evopolity.kernels.rules import log_fixation as log_fixation_sum
 
 
 @jit()
@@ -32,36 +35,18 @@ def pair_payoffs(a, b, c, d, N, j):
 
 
 @jit()
-def log_gamma(rule, a, b, c, d, N, intensity, j):
-    """``log(T-(j) / T+(j))`` for the pair at ``j`` mutants."""
-    pi_a, pi_b = pair_payoffs(a, b, c, d, N, j)
-    if rule == MORAN:
-        fa = 1.0 - intensity + intensity * pi_a
-        fb = 1.0 - intensity + intensity * pi_b
-        return math.log(fb) - math.log(fa)
-    return -intensity * (pi_a - pi_b)
+def log_fixation(rule, a, b, c, d, N, selection):
+    """``log rho`` of a single mutant (``a = A[m, m], b = A[m, r], c = A[r, m],
+    d = A[r, r]``) among ``N - 1`` residents."""
+    lg = np.empty(N)
+    for j in range(1, N):
+        pi_a, pi_b = pair_payoffs(a, b, c, d, N, j)
+        lg[j] = log_gamma(rule, selection, pi_a, pi_b)
+    return log_fixation_sum(lg)
 
 
 @jit()
-def log_fixation(rule, a, b, c, d, N, intensity):
-    """``log rho`` of a single mutant: ``-log(1 + sum_{k=1}^{N-1} exp(sum_{j<=k} log gamma_j))``."""
-    # two passes: the running sums' maximum, then a scaled sum
-    acc = 0.0
-    top = 0.0
-    for j in range(1, N):
-        acc += log_gamma(rule, a, b, c, d, N, intensity, j)
-        if acc > top:
-            top = acc
-    acc = 0.0
-    s = math.exp(-top)  # the k = 0 term, exp(0)
-    for j in range(1, N):
-        acc += log_gamma(rule, a, b, c, d, N, intensity, j)
-        s += math.exp(acc - top)
-    return -(top + math.log(s))
-
-
-@jit()
-def log_fixation_matrix(rule, A, N, intensity, out):
+def log_fixation_matrix(rule, A, N, selection, out):
     """``out[m, r] = log rho`` of one ``m`` mutant among ``N - 1`` residents ``r``."""
     k = A.shape[0]
     for m in range(k):
@@ -69,33 +54,17 @@ def log_fixation_matrix(rule, A, N, intensity, out):
             if m == r:
                 out[m, r] = -math.log(N)
             else:
-                out[m, r] = log_fixation(rule, A[m, m], A[m, r], A[r, m], A[r, r], N, intensity)
+                out[m, r] = log_fixation(rule, A[m, m], A[m, r], A[r, m], A[r, r], N, selection)
 
 
 @jit()
-def pair_transitions(rule, a, b, c, d, N, intensity, tplus, tminus):
-    """``T+(j)`` and ``T-(j)``, j = 0..N, of the pair process without mutation.
-
-    Moran: ``T+ = j f_A / (j f_A + (N-j) f_B) (N-j)/N``, ``T- = (N-j) f_B / (...) j/N``.
-    Fermi: ``T+- = j (N-j) / (N (N-1)) / (1 + exp(-+beta (pi_A - pi_B)))`` (focal and model
-    drawn without replacement).
-    """
-    for j in range(N + 1):
-        if j == 0 or j == N:
-            tplus[j] = 0.0
-            tminus[j] = 0.0
-            continue
+def pair_transitions(rule, a, b, c, d, N, selection, tplus, tminus):
+    """``T+(j)`` and ``T-(j)``, j = 0..N, of the pair process without mutation
+    (:func:`kernels.rules.transitions`)."""
+    tplus[0] = tminus[0] = tplus[N] = tminus[N] = 0.0
+    for j in range(1, N):
         pi_a, pi_b = pair_payoffs(a, b, c, d, N, j)
-        if rule == MORAN:
-            fa = 1.0 - intensity + intensity * pi_a
-            fb = 1.0 - intensity + intensity * pi_b
-            tot = j * fa + (N - j) * fb
-            tplus[j] = j * fa / tot * (N - j) / N
-            tminus[j] = (N - j) * fb / tot * j / N
-        else:
-            base = j * (N - j) / (N * (N - 1.0))
-            tplus[j] = base / (1.0 + math.exp(-intensity * (pi_a - pi_b)))
-            tminus[j] = base / (1.0 + math.exp(intensity * (pi_a - pi_b)))
+        tplus[j], tminus[j] = transitions(rule, selection, N, j, pi_a, pi_b)
 
 
 # -- the full chain on compositions ---------------------------------------------------------
@@ -110,12 +79,6 @@ def binomials(n_max, k_max):
         for r in range(1, min(n, k_max) + 1):
             C[n, r] = C[n - 1, r - 1] + (C[n - 1, r] if r <= n - 1 else 0.0)
     return C
-
-
-@jit()
-def n_compositions(N, k):
-    """Number of compositions of ``N`` into ``k`` non-negative parts."""
-    return int(round(binomials(N + k - 1, k - 1)[N + k - 1, k - 1]))
 
 
 @jit()
@@ -160,7 +123,7 @@ def enumerate_compositions(N, k, out):
 
 
 @jit()
-def _rates(rule, A, N, intensity, mutation, n, f, rates):
+def _rates(rule, A, N, selection, mutation, n, f, rates):
     """``rates[b, d]``: probability of one ``d`` being replaced by one ``b`` from state ``n``."""
     k = n.size
     inv = 1.0 / (N - 1)
@@ -173,7 +136,7 @@ def _rates(rule, A, N, intensity, mutation, n, f, rates):
         total = 0.0
         for i in range(k):
             if n[i] > 0:
-                f[i] = 1.0 - intensity + intensity * f[i]
+                f[i] = moran_fitness(selection, f[i])
                 total += n[i] * f[i]
         for b in range(k):
             born = 0.0
@@ -192,9 +155,7 @@ def _rates(rule, A, N, intensity, mutation, n, f, rates):
                     continue
                 x = mutation / (k - 1)
                 if n[b] > 0:
-                    x += (1.0 - mutation) * n[b] * inv / (
-                        1.0 + math.exp(-intensity * (f[b] - f[d]))
-                    )
+                    x += imitation((1.0 - mutation) * n[b] * inv, selection, f[b] - f[d])
                 rates[b, d] = x * n[d] / N
 
 
@@ -220,20 +181,19 @@ def chain_bandwidth(states, N):
 
 
 @jit()
-def full_chain_stationary(rule, A, N, intensity, mutation, states, band, out):
+def full_chain_stationary(rule, A, N, selection, mutation, states, band, out):
     """Stationary distribution of the mutation-selection chain over ``states`` (into ``out``).
 
     Returns 0 on success, or 1 if the chain is reducible (a state that cannot be left).
     """
     S, k = states.shape
     Cb = binomials(N + k - 1, k - 1)
-    width = 2 * band + 1
-    P = np.zeros((S, width))  # P[i, j] stored at P[i, j - i + band]; diagonal unused
+    P = np.zeros((S, 2 * band + 1))  # band storage (kernels.gth)
     n = np.empty(k, np.int64)
     f = np.empty(k)
     rates = np.empty((k, k))
     for s in range(S):
-        _rates(rule, A, N, intensity, mutation, states[s], f, rates)
+        _rates(rule, A, N, selection, mutation, states[s], f, rates)
         for b in range(k):
             for d in range(k):
                 x = rates[b, d]
@@ -243,34 +203,4 @@ def full_chain_stationary(rule, A, N, intensity, mutation, states, band, out):
                     n[d] -= 1
                     t = rank(n, N, Cb)
                     P[s, t - s + band] += x
-    # GTH elimination within the band (Grassmann, Taksar & Heyman 1985)
-    for kk in range(S - 1, 0, -1):
-        lo = max(0, kk - band)
-        scale = 0.0
-        for j in range(lo, kk):
-            scale += P[kk, j - kk + band]
-        if not scale > 0.0:
-            return 1
-        for i in range(lo, kk):
-            P[i, kk - i + band] /= scale
-        for i in range(lo, kk):
-            g = P[i, kk - i + band]
-            if g != 0.0:
-                for j in range(lo, kk):
-                    P[i, j - i + band] += g * P[kk, j - kk + band]
-    out[0] = 1.0
-    total = 1.0
-    for kk in range(1, S):
-        lo = max(0, kk - band)
-        s_ = 0.0
-        for i in range(lo, kk):
-            s_ += out[i] * P[i, kk - i + band]
-        out[kk] = s_
-        total += s_
-        if total > 1e200:  # keep ratios to state 0 representable
-            for i in range(kk + 1):
-                out[i] /= total
-            total = 1.0
-    for kk in range(S):
-        out[kk] /= total
-    return 0
+    return 0 if gth_banded(P, band, out) else 1

@@ -7,25 +7,23 @@ The state is the vector of counts ``n`` (k,) of a population of ``N`` and the pa
 Randomness: one counter-based splitmix64 stream per run, keyed by the run's key.
 """
 
-import math
-
 import numpy as np
 from numba import prange
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.fitness import (
-    DECAY,
-    FEEDBACK,
+from evopolity.kernels.codes import (  # noqa: F401 - FERMI: the callers' code
+    FERMI,
     INSTITUTIONS,
-    N_REGIME,
-    institution_adjust,
-    macro_rate,
+    MORAN,
+    N_MATCH_OUT,
+    PAYOFF_I,
+    PAYOFF_J,
 )
-from evopolity.kernels.match import N_OUT, PAYOFF_I, PAYOFF_J, play_pair
+from evopolity.kernels.fitness import institution_adjust, macro_rate
+from evopolity.kernels.layout import regime_coevolves, regime_cooperation
+from evopolity.kernels.match import play_pair
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
-
-MORAN = 0
-FERMI = 1
+from evopolity.kernels.rules import imitation, moran_fitness
 
 
 @jit()
@@ -69,7 +67,7 @@ def _other(i, k, u):
 
 
 @jit()
-def _fitness(rule, model, A, params, N, n, S, SC, intensity, m, pi, c, x, f):
+def _fitness(rule, model, A, C, params, N, n, S, SC, selection, m, pi, c, x, f):
     """Fitness (Moran) or payoff (Fermi) of every type at counts ``n`` into ``f``.
 
     Payoffs exclude self-interaction, ``pi_i = (S_i - A_ii) / (N - 1)``; under a regime
@@ -85,32 +83,32 @@ def _fitness(rule, model, A, params, N, n, S, SC, intensity, m, pi, c, x, f):
     if model == INSTITUTIONS:
         for i in range(k):
             x[i] = n[i] / N
-            c[i] = (SC[i] - params[N_REGIME + i * k + i]) * inv
+            c[i] = (SC[i] - C[i, i]) * inv
             support += x[i] * c[i]
         institution_adjust(pi, c, x, m, params, f)
         for i in range(k):
             pi[i] = f[i]
     for i in range(k):
-        f[i] = 1.0 - intensity + intensity * pi[i] if rule == MORAN else pi[i]
+        f[i] = moran_fitness(selection, pi[i]) if rule == MORAN else pi[i]
     return support
 
 
 @jit()
-def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixation, counter, out,
+def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixation, counter, out,
              model, params, m0, macro_out):  # fmt: skip
     """Run one population for ``record_at[-1]`` events, recording counts at ``record_at``.
 
     ``rule``: ``MORAN`` (birth proportional to fitness ``1 - w + w pi``, uniform death, the
     offspring mutating with probability ``mutation`` to a uniformly chosen other type) with
-    ``intensity = w``; or ``FERMI`` (a random focal individual, with probability ``mutation``
+    ``selection = w``; or ``FERMI`` (a random focal individual, with probability ``mutation``
     switching to a uniformly chosen other type, otherwise copying a random other individual
     with probability ``1 / (1 + exp(-beta (pi_model - pi_focal)))``) with
-    ``intensity = beta``.
+    ``selection = beta`` (:mod:`kernels.rules`).
 
-    ``model == INSTITUTIONS``: payoffs under the regime in ``params`` (kernels.fitness); a
-    co-evolving institution's strength ``m`` (from ``m0``) follows
-    ``dm/dt = lambda (support - m) - decay`` in generations of ``N`` events (an Euler step of
-    ``1 / N`` per event) and is recorded in ``macro_out``.
+    ``model == INSTITUTIONS``: payoffs under the regime array ``params``
+    (:mod:`kernels.layout`, :mod:`kernels.fitness`); a co-evolving institution's strength
+    ``m`` (from ``m0``) follows ``dm/dt = lambda (support - m) - decay`` in generations of
+    ``N`` events (an Euler step of ``1 / N`` per event) and is recorded in ``macro_out``.
 
     ``out`` is (len(record_at), k) float64 counts. Returns ``(events, winner, ok)``: the
     number of events run (the fixation time when the population fixed and
@@ -119,19 +117,21 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
     """
     k = counts0.size
     n = counts0.copy()
+    regime = model == INSTITUTIONS
+    C = regime_cooperation(params, k) if regime else np.zeros((k, k))
     S = np.zeros(k)
     SC = np.zeros(k)
     for i in range(k):
         for j in range(k):
             S[i] += A[i, j] * n[j]
-            if model == INSTITUTIONS:
-                SC[i] += params[N_REGIME + i * k + j] * n[j]
+            if regime:
+                SC[i] += C[i, j] * n[j]
     f = np.empty(k)
     pi = np.empty(k)
     c = np.empty(k)
     x = np.empty(k)
     m = m0
-    coevolves = model == INSTITUTIONS and (params[FEEDBACK] > 0.0 or params[DECAY] > 0.0)
+    coevolves = regime and regime_coevolves(params)
     s = m if coevolves else 1.0
     n_rec = record_at.size
     total_events = record_at[n_rec - 1]
@@ -149,7 +149,7 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
     while event < total_events:
         if winner >= 0 and stop_on_fixation:
             break
-        support = _fitness(rule, model, A, params, N, n, S, SC, intensity, s, pi, c, x, f)
+        support = _fitness(rule, model, A, C, params, N, n, S, SC, selection, s, pi, c, x, f)
         if rule == MORAN:
             total = 0.0
             for i in range(k):
@@ -181,7 +181,7 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
                 counter += GOLDEN
                 model_ind = _pick_count(n, float(N - 1), dead, unit_float(counter))
                 if model_ind != dead:
-                    p = 1.0 / (1.0 + math.exp(-intensity * (f[model_ind] - f[dead])))
+                    p = imitation(1.0, selection, f[model_ind] - f[dead])
                     counter += GOLDEN
                     if unit_float(counter) < p:
                         born = model_ind
@@ -194,9 +194,9 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
             n[dead] -= 1
             for i in range(k):
                 S[i] += A[i, born] - A[i, dead]
-            if model == INSTITUTIONS:
+            if regime:
                 for i in range(k):
-                    SC[i] += params[N_REGIME + i * k + born] - params[N_REGIME + i * k + dead]
+                    SC[i] += C[i, born] - C[i, dead]
             if n[born] == N:
                 winner = born
             elif winner >= 0:
@@ -218,14 +218,15 @@ def simulate(rule, A, N, counts0, intensity, mutation, record_at, stop_on_fixati
 
 
 @jit()
-def _score_pair(
-    q, p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
-    prob_end, noise, fixed, cache, gkey, scores,
-):  # fmt: skip
+def _score_pair(q, play, gkey, scores):
     """Generation ``gkey``'s match of pair ``q`` (per-turn scores into ``scores[q]``).
 
+    ``play`` is the generation's tuple ``(p_coop, next_state, offsets, deterministic, agents,
+    pair_a, pair_b, payoff, turns, prob_end, noise, fixed, cache)`` (:func:`agent_moran`).
     Deterministic pairs of a fixed-length, noise-free match are read from ``cache``.
     """
+    (p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
+     prob_end, noise, fixed, cache) = play  # fmt: skip
     a = pair_a[q]
     b = pair_b[q]
     ta = agents[a]
@@ -241,29 +242,18 @@ def _score_pair(
 
 
 @jit()
-def _score_pairs(
-    p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
-    prob_end, noise, fixed, cache, gkey, scores,
-):  # fmt: skip
+def _score_pairs(play, gkey, scores):
     """Play generation ``gkey``'s match of every pair of agents, one after the other."""
-    for q in range(pair_a.size):
-        _score_pair(
-            q, p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff,
-            turns, prob_end, noise, fixed, cache, gkey, scores,
-        )  # fmt: skip
+    for q in range(scores.shape[0]):
+        _score_pair(q, play, gkey, scores)
 
 
 @jit(parallel=True)
-def _score_pairs_parallel(
-    p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
-    prob_end, noise, fixed, cache, gkey, scores,
-):  # fmt: skip
-    """:func:`_score_pairs` on threads (``PARALLEL_TURNS`` in finite.py says from when)."""
-    for q in prange(pair_a.size):
-        _score_pair(
-            q, p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff,
-            turns, prob_end, noise, fixed, cache, gkey, scores,
-        )  # fmt: skip
+def _score_pairs_parallel(play, gkey, scores):
+    """:func:`_score_pairs` on threads (``PARALLEL_TURNS`` in dynamics/finite.py says from
+    when)."""
+    for q in prange(scores.shape[0]):
+        _score_pair(q, play, gkey, scores)
 
 
 @jit()
@@ -315,11 +305,11 @@ def agent_moran(
             pair_a[p] = a
             pair_b[p] = b
             p += 1
-    scores = np.zeros((n_pairs, N_OUT))
+    scores = np.zeros((n_pairs, N_MATCH_OUT))
     # deterministic pairs without noise: one match per ordered pair of types, played once
     fixed = noise == 0.0 and prob_end == 0.0
     cache = np.full((n_types, n_types), np.nan)
-    buf = np.zeros(N_OUT)
+    buf = np.zeros(N_MATCH_OUT)
     if fixed:
         for ta in range(n_types):
             for tb in range(n_types):
@@ -329,6 +319,9 @@ def agent_moran(
                         noise, 1, np.uint64(0), buf,
                     )  # fmt: skip
                     cache[ta, tb] = buf[PAYOFF_I]
+    # agents is updated in place: the tuple holds the array, not a copy
+    play = (p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
+            prob_end, noise, fixed, cache)  # fmt: skip
     fit = np.zeros(N)
     n_rec = record_at.size
     total_gens = record_at[n_rec - 1]
@@ -347,15 +340,9 @@ def agent_moran(
             break
         gkey = stream_key(key, g, 1)
         if parallel:
-            _score_pairs_parallel(
-                p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff,
-                turns, prob_end, noise, fixed, cache, gkey, scores,
-            )  # fmt: skip
+            _score_pairs_parallel(play, gkey, scores)
         else:
-            _score_pairs(
-                p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff,
-                turns, prob_end, noise, fixed, cache, gkey, scores,
-            )  # fmt: skip
+            _score_pairs(play, gkey, scores)
         for a in range(N):
             fit[a] = 0.0
         for q in range(n_pairs):

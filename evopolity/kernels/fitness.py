@@ -1,21 +1,21 @@
 """Fitness under an institutional regime, and the law of the institution's strength.
 
-A regime is a flat float array (indices below) followed by the cooperation matrix ``C``
-(``k * k`` entries, row-major): ``C[i, j]`` is the fraction of ``i``'s moves that cooperate
-against ``j``, so ``c_i(x) = (C x)_i`` is how often ``i`` cooperates in population ``x`` and
+A regime is a flat float array (:func:`kernels.layout.regime_array`) of its terms and the
+cooperation matrix ``C``: ``C[i, j]`` is the fraction of ``i``'s moves that cooperate against
+``j``, so ``c_i(x) = (C x)_i`` is how often ``i`` cooperates in population ``x`` and
 ``d_i = 1 - c_i`` how often it defects. One compiled function serves every regime.
 
 Downward causation (the institution acts on agents), with ``s = m`` the institution's
-strength when it co-evolves (``FEEDBACK > 0``) and ``s = 1`` otherwise:
+strength when it co-evolves (feedback or decay above 0) and ``s = 1`` otherwise:
 
 1. base payoff ``pi_i = (A x)_i``;
-2. fine: ``- s q F d_i`` (``FINE_ON = -1``: a captured institution fines cooperation,
+2. fine: ``- s q F d_i`` (a captured institution fines cooperation instead,
    ``- s q F c_i``); reward: ``+ s q B c_i``; with ``SWITCH = theta > 0`` only rewards act
    while the cooperation level is below ``theta`` and only fines above it ("first carrot,
    then stick", Chen et al. 2015);
 3. tax and redistribution: ``(1 - tau) pi_i + tau * mean(pi)``, which scales every payoff
    difference by ``1 - tau``;
-4. institution cost ``s kappa`` per capita, or (``COST_BY_CONTRIBUTORS = 1``) shared by
+4. institution cost ``s kappa`` per capita, or (``cost_by_contributors``) shared by
    contributors in proportion to their cooperation, ``s kappa c_i / mean(c)``;
 5. conformity ``+ D x_i``: conformist transmission (Boyd & Richerson 1985), which in the
    replicator adds ``D x_i (x_i - sum_j x_j^2)`` to ``dx_i/dt``.
@@ -26,27 +26,29 @@ an eco-evolutionary game with environmental feedback (Weitz et al. 2016, PNAS 11
 the environment being the institution.
 """
 
+
 import numpy as np
 
 from evopolity.kernels._jit import jit
+from evopolity.kernels.codes import (  # noqa: F401 - the model codes, where they used to be
+    GROUP,
+    GROUP_INSTITUTIONS,
+    INSTITUTIONS,
+    LINEAR,
+)
 from evopolity.kernels.group import group_fitness
-
-# fitness models of the dynamics kernels (replicator, finite populations)
-LINEAR = 0  # f = A x
-INSTITUTIONS = 1  # a regime on a matrix game: the terms below
-GROUP = 2  # a group game's expected payoffs (kernels.group), packed in params
-GROUP_INSTITUTIONS = 3  # a regime on a group game: regime, C, then the group game's params
-
-# fields of the regime array
-FINE, DETECTION, REWARD, TAX, COST, COST_BY_CONTRIBUTORS = 0, 1, 2, 3, 4, 5
-CONFORMITY, FEEDBACK, DECAY, FINE_ON, SWITCH = 6, 7, 8, 9, 10
-N_REGIME = 11  # the cooperation matrix follows
+from evopolity.kernels.layout import (
+    regime_coevolves,
+    regime_cooperation,
+    regime_group_game,
+    regime_terms,
+)
 
 
 @jit()
 def strength(y, k, params):
-    """The institution's effective strength: ``m`` when it co-evolves, else 1."""
-    if params[FEEDBACK] > 0.0 or params[DECAY] > 0.0:
+    """The institution's effective strength: ``m = y[k]`` when it co-evolves, else 1."""
+    if regime_coevolves(params):
         return y[k]
     return 1.0
 
@@ -59,20 +61,20 @@ def institution_adjust(pi, c, x, s, params, out):
     Infinite and finite populations share this: they differ only in how ``pi`` and ``c`` are
     computed (with or without self-interaction).
     """
+    (fine, detection, reward, tax, cost, by_contributors, conformity, _, _, captured,
+     switch) = regime_terms(params)  # fmt: skip
     k = pi.size
     mean_c = 0.0
     for i in range(k):
         mean_c += x[i] * c[i]
-    fine = s * params[DETECTION] * params[FINE]
-    reward = s * params[DETECTION] * params[REWARD]
-    if params[SWITCH] > 0.0:
-        if mean_c < params[SWITCH]:
+    fine = s * detection * fine
+    reward = s * detection * reward
+    if switch > 0.0:  # first carrot, then stick
+        if mean_c < switch:
             fine = 0.0
         else:
             reward = 0.0
-    cost = s * params[COST]
-    captured = params[FINE_ON] < 0.0
-    by_contributors = params[COST_BY_CONTRIBUTORS] > 0.0
+    cost = s * cost
     mean_pi = 0.0
     for i in range(k):
         v = pi[i] - fine * (c[i] if captured else 1.0 - c[i]) + reward * c[i]
@@ -83,10 +85,46 @@ def institution_adjust(pi, c, x, s, params, out):
             v -= cost
         out[i] = v
         mean_pi += x[i] * v
-    tau = params[TAX]
-    conformity = params[CONFORMITY]
     for i in range(k):
-        out[i] = (1.0 - tau) * out[i] + tau * mean_pi + conformity * x[i]
+        out[i] = (1.0 - tax) * out[i] + tax * mean_pi + conformity * x[i]
+
+
+@jit()
+def cooperation_rates(C, x, c):
+    """``c = C x`` (how often each strategy cooperates in population ``x``, ``k =
+    C.shape[0]`` entries of ``x`` read); returns the cooperation level ``x . C x``."""
+    k = C.shape[0]
+    level = 0.0
+    for i in range(k):
+        b = 0.0
+        for j in range(k):
+            b += C[i, j] * x[j]
+        c[i] = b
+        level += x[i] * b
+    return level
+
+
+@jit()
+def cooperation_levels(X, C):
+    """``X[t] . C X[t]`` for every row ``t`` of frequencies ``X`` (T x k): the cooperation
+    level that is the institution's support (:func:`macro_rate`), read off a trajectory by
+    the pipeline and the analysis. Returns a new array of ``T`` values."""
+    out = np.empty(X.shape[0])
+    c = np.empty(C.shape[0])
+    for t in range(X.shape[0]):
+        out[t] = cooperation_rates(C, X[t], c)
+    return out
+
+
+@jit()
+def _regime_terms_and_support(y, k, params, out):
+    """The regime's terms on the base payoffs already in ``out[:k]``; the cooperation level
+    goes to ``out[k]`` when there is room (see :func:`institution_fitness`)."""
+    c = np.empty(k)
+    support = cooperation_rates(regime_cooperation(params, k), y, c)
+    institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k])
+    if out.size > k:
+        out[k] = support
 
 
 @jit()
@@ -99,48 +137,27 @@ def institution_fitness(y, A, params, out):
     ``out[k]`` for :func:`macro_velocity`, which then need not compute ``C x`` again.
     """
     k = A.shape[0]
-    c = np.empty(k)
-    support = 0.0
-    for i in range(k):  # A x and C x in one pass over the rows
+    for i in range(k):
         a = 0.0
-        b = 0.0
-        base = N_REGIME + i * k
         for j in range(k):
             a += A[i, j] * y[j]
-            b += params[base + j] * y[j]
         out[i] = a
-        c[i] = b
-        support += y[i] * b
-    institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k])
-    if out.size > k:
-        out[k] = support
+    _regime_terms_and_support(y, k, params, out)
 
 
 @jit()
 def group_institution_fitness(y, A, params, out):
     """A regime on a group game: the group game's expected payoffs (its packed array follows
-    the regime and ``C`` in ``params``), then the regime's terms with ``c = C x``."""
+    the regime in ``params``), then the regime's terms with ``c = C x``."""
     k = A.shape[0]
-    group_fitness(y, params[N_REGIME + k * k :], out)
-    c = np.empty(k)
-    support = 0.0
-    for i in range(k):
-        b = 0.0
-        base = N_REGIME + i * k
-        for j in range(k):
-            b += params[base + j] * y[j]
-        c[i] = b
-        support += y[i] * b
-    institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k])
-    if out.size > k:
-        out[k] = support
+    group_fitness(y, regime_group_game(params, k), out)
+    _regime_terms_and_support(y, k, params, out)
 
 
 @jit()
 def macro_rate(support, m, params):
     """``lambda (support - m) - decay``, held at the boundaries of [0, 1]."""
-    lam = params[FEEDBACK]
-    decay = params[DECAY]
+    _, _, _, _, _, _, _, lam, decay, _, _ = regime_terms(params)
     if lam == 0.0 and decay == 0.0:
         return 0.0
     dm = lam * (support - m) - decay

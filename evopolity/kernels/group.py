@@ -15,7 +15,10 @@ sums over ``o`` weighted by the probability of meeting ``o``:
 The co-player compositions are the rows of ``comps`` (``K = C(m + k - 1, k - 1)`` rows, in the
 lexicographic order of :func:`kernels.analytical.enumerate_compositions`), ``coef`` their
 multinomial coefficients. For the replicator the three arrays travel packed in one flat float
-array (:func:`group_fitness`): ``[k, m, K, coef (K), comps (K * k), pf (K * k)]``.
+array (:func:`kernels.layout.group_game_array`, read by :func:`group_fitness`).
+
+Fixation probabilities and transition probabilities follow the update rules of
+:mod:`kernels.rules`, with the hypergeometric payoffs of :func:`pair_payoffs`.
 """
 
 import math
@@ -23,9 +26,9 @@ import math
 import numpy as np
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.analytical import MORAN, binomials, rank
-
-HEADER = 3  # k, m, K
+from evopolity.kernels.analytical import binomials, rank
+from evopolity.kernels.layout import group_game_tables
+from evopolity.kernels.rules import log_fixation, log_gamma, transitions
 
 
 @jit()
@@ -90,12 +93,7 @@ def hypergeometric_payoffs(counts, comps, pf, out):
 def group_fitness(x, params, out):
     """Expected payoffs at ``x`` from the packed array ``params`` (the replicator's model
     ``GROUP``)."""
-    k = int(params[0])
-    m = int(params[1])
-    K = int(params[2])
-    coef = params[HEADER : HEADER + K]
-    comps = params[HEADER + K : HEADER + K + K * k].reshape((K, k))
-    pf = params[HEADER + K + K * k : HEADER + K + 2 * K * k].reshape((K, k))
+    m, coef, comps, pf = group_game_tables(params)
     multinomial_payoffs(x, m, coef, comps, pf, out)
 
 
@@ -156,40 +154,20 @@ def pair_payoffs(pa, pb, N, j, lf, out):
 
 
 @jit()
-def pair_log_fixation(rule, pa, pb, N, intensity):
-    """``log rho`` of one mutant among ``N - 1`` residents, payoffs from the pair tables.
-
-    ``rho = 1 / (1 + sum_{q=1}^{N-1} prod_{j=1}^{q} gamma_j)``, ``gamma_j = T-(j) / T+(j)``:
-    ``f_B / f_A`` with Moran fitness ``1 - w + w pi`` (Nowak et al. 2004), ``exp(-beta (pi_A -
-    pi_B))`` for the Fermi rule (Traulsen et al. 2006); summed in log space.
-    """
+def pair_log_fixation(rule, pa, pb, N, selection):
+    """``log rho`` of one mutant among ``N - 1`` residents, payoffs from the pair tables
+    (:func:`kernels.rules.log_fixation`)."""
     lg = np.empty(N)
     pay = np.empty(2)
     lf = log_factorials(N)
     for j in range(1, N):
         pair_payoffs(pa, pb, N, j, lf, pay)
-        if rule == MORAN:
-            lg[j] = math.log(1.0 - intensity + intensity * pay[1]) - math.log(
-                1.0 - intensity + intensity * pay[0]
-            )
-        else:
-            lg[j] = -intensity * (pay[0] - pay[1])
-    acc = 0.0
-    top = 0.0
-    for j in range(1, N):
-        acc += lg[j]
-        if acc > top:
-            top = acc
-    acc = 0.0
-    s = math.exp(-top)
-    for j in range(1, N):
-        acc += lg[j]
-        s += math.exp(acc - top)
-    return -(top + math.log(s))
+        lg[j] = log_gamma(rule, selection, pay[0], pay[1])
+    return log_fixation(lg)
 
 
 @jit()
-def log_fixation_matrix(rule, comps, pf, N, intensity, out):
+def log_fixation_matrix(rule, comps, pf, N, selection, out):
     """``out[a, b] = log rho`` of one ``a`` mutant among ``N - 1`` ``b`` residents
     (``-log N`` on the diagonal)."""
     K, k = comps.shape
@@ -204,28 +182,16 @@ def log_fixation_matrix(rule, comps, pf, N, intensity, out):
                 out[a, b] = -math.log(N)
                 continue
             pair_table(comps, pf, a, b, pa, pb)
-            out[a, b] = pair_log_fixation(rule, pa, pb, N, intensity)
+            out[a, b] = pair_log_fixation(rule, pa, pb, N, selection)
 
 
 @jit()
-def pair_transitions(rule, pa, pb, N, intensity, tplus, tminus):
+def pair_transitions(rule, pa, pb, N, selection, tplus, tminus):
     """``T+(j)``, ``T-(j)`` (j = 0..N) of a mutant among residents without mutation, as
     :func:`kernels.analytical.pair_transitions` with group-game payoffs."""
     pay = np.empty(2)
     lf = log_factorials(N)
-    for j in range(N + 1):
-        if j == 0 or j == N:
-            tplus[j] = 0.0
-            tminus[j] = 0.0
-            continue
+    tplus[0] = tminus[0] = tplus[N] = tminus[N] = 0.0
+    for j in range(1, N):
         pair_payoffs(pa, pb, N, j, lf, pay)
-        if rule == MORAN:
-            fa = 1.0 - intensity + intensity * pay[0]
-            fb = 1.0 - intensity + intensity * pay[1]
-            tot = j * fa + (N - j) * fb
-            tplus[j] = j * fa / tot * (N - j) / N
-            tminus[j] = (N - j) * fb / tot * j / N
-        else:
-            base = j * (N - j) / (N * (N - 1.0))
-            tplus[j] = base / (1.0 + math.exp(-intensity * (pay[0] - pay[1])))
-            tminus[j] = base / (1.0 + math.exp(intensity * (pay[0] - pay[1])))
+        tplus[j], tminus[j] = transitions(rule, selection, N, j, pay[0], pay[1])

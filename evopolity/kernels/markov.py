@@ -13,21 +13,27 @@ distribution, the per-turn payoffs are
   distribution of each closed communicating class weighted by the probability of being absorbed
   into it (any number of classes; periodic classes included).
 
-Stationary distributions use the GTH algorithm (Grassmann, Taksar & Heyman 1985), which has no
+Stationary distributions use the GTH algorithm (:mod:`kernels.gth`), which has no
 subtractions and is accurate for nearly decomposable chains (small noise).
+
+A pair's row has the first ``N_EXACT_OUT`` columns of a simulated match's
+(:mod:`kernels.codes`): payoffs and cooperation rates of both players.
 """
 
 import numpy as np
 from numba import prange
 
 from evopolity.kernels._jit import jit
+from evopolity.kernels.codes import (  # noqa: F401 - LIMIT_OF_MEANS: the callers' code
+    COOP_I,
+    COOP_J,
+    LIMIT_OF_MEANS,
+    N_EXACT_OUT,
+    PAYOFF_I,
+    PAYOFF_J,
+)
+from evopolity.kernels.gth import gth_banded
 from evopolity.kernels.linalg import lu_factor_transposed, lu_solve_transposed
-
-# columns of the per-pair output (same as kernels.match where they overlap)
-PAYOFF_I, PAYOFF_J, COOP_I, COOP_J = range(4)
-N_OUT = 4
-
-LIMIT_OF_MEANS = -1  # ``turns`` value that asks for the limit of means
 
 
 @jit()
@@ -44,7 +50,7 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
     state_j = np.empty(cap, np.int64)
     succ = np.empty((cap, 4), np.int64)
     prob = np.empty((cap, 4), np.float64)
-    values = np.zeros((cap, 4), np.float64)
+    values = np.zeros((cap, N_EXACT_OUT), np.float64)
     index[0] = 0
     state_i[0] = 0
     state_j[0] = 0
@@ -60,8 +66,8 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
         qj = p_coop[off_j + sj] * flip + noise
         di = (1.0 - p_coop[off_i + si]) * flip + noise
         dj = (1.0 - p_coop[off_j + sj]) * flip + noise
-        values[head, 2] = qi
-        values[head, 3] = qj
+        values[head, COOP_I] = qi
+        values[head, COOP_J] = qj
         for a in range(2):
             pa = qi if a == 0 else di
             for b in range(2):
@@ -79,8 +85,8 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
                     n += 1
                 succ[head, o] = index[flat] if p > 0.0 else head
                 prob[head, o] = p
-                values[head, 0] += p * payoff[a, b]
-                values[head, 1] += p * payoff[b, a]
+                values[head, PAYOFF_I] += p * payoff[a, b]
+                values[head, PAYOFF_J] += p * payoff[b, a]
         head += 1
     return n, succ[:n], prob[:n], values[:n]
 
@@ -97,13 +103,13 @@ def finite_horizon(n, succ, prob, values, turns, delta, out):
     dist = np.zeros(n)
     new = np.zeros(n)
     dist[0] = 1.0
-    acc = np.zeros(4)
+    acc = np.zeros(N_EXACT_OUT)
     weight = 1.0
     total_weight = 0.0
     for _ in range(turns):
         total_weight += weight
         for s in range(n):
-            for c in range(4):
+            for c in range(N_EXACT_OUT):
                 acc[c] += weight * dist[s] * values[s, c]
         weight *= delta
         new[:] = 0.0
@@ -112,7 +118,7 @@ def finite_horizon(n, succ, prob, values, turns, delta, out):
                 for o in range(4):
                     new[succ[s, o]] += dist[s] * prob[s, o]
         dist, new = new, dist
-    for c in range(4):
+    for c in range(N_EXACT_OUT):
         out[c] = acc[c] / total_weight
 
 
@@ -156,7 +162,7 @@ def discounted(n, succ, prob, values, prob_end, out):
     rhs = np.zeros(n)
     rhs[0] = 1.0
     visits = solve_left(M, rhs)
-    for c in range(4):
+    for c in range(N_EXACT_OUT):
         acc = 0.0
         for s in range(n):
             acc += visits[s] * values[s, c]
@@ -164,8 +170,23 @@ def discounted(n, succ, prob, values, prob_end, out):
 
 
 @jit()
+def _open(w, depth, counter, top, index, low, on_stack, stack, call_state, call_edge):
+    """Tarjan's visit of ``w``: number it, push it on the component stack and on the call
+    stack at ``depth``. Returns the new ``(depth, counter, top)``."""
+    index[w] = counter
+    low[w] = counter
+    stack[top] = w
+    on_stack[w] = True
+    call_state[depth] = w
+    call_edge[depth] = 0
+    return depth + 1, counter + 1, top + 1
+
+
+@jit()
 def strongly_connected(n, succ, prob):
-    """Tarjan's strongly connected components (iterative). Returns a component id per state."""
+    """Tarjan's strongly connected components (iterative), over the edges ``s -> succ[s, o]``
+    with ``prob[s, o] > 0``. Returns ``(comp, n_comp)``: a component id per state, numbered
+    in the order the components are completed (a component before any that reaches it)."""
     index = np.full(n, -1, np.int64)
     low = np.zeros(n, np.int64)
     on_stack = np.zeros(n, np.bool_)
@@ -174,43 +195,31 @@ def strongly_connected(n, succ, prob):
     call_state = np.empty(n, np.int64)
     call_edge = np.empty(n, np.int64)
     top = 0
-    depth = 0
     counter = 0
     n_comp = 0
     for root in range(n):
         if index[root] >= 0:
             continue
-        call_state[0] = root
-        call_edge[0] = 0
-        depth = 1
-        index[root] = counter
-        low[root] = counter
-        counter += 1
-        stack[top] = root
-        top += 1
-        on_stack[root] = True
+        depth, counter, top = _open(
+            root, 0, counter, top, index, low, on_stack, stack, call_state, call_edge
+        )
         while depth > 0:
             v = call_state[depth - 1]
             e = call_edge[depth - 1]
-            if e < 4:
+            if e < succ.shape[1]:
                 call_edge[depth - 1] = e + 1
                 if prob[v, e] <= 0.0:
                     continue
                 w = succ[v, e]
                 if index[w] < 0:
-                    index[w] = counter
-                    low[w] = counter
-                    counter += 1
-                    stack[top] = w
-                    top += 1
-                    on_stack[w] = True
-                    call_state[depth] = w
-                    call_edge[depth] = 0
-                    depth += 1
+                    depth, counter, top = _open(
+                        w, depth, counter, top, index, low, on_stack, stack, call_state,
+                        call_edge,
+                    )  # fmt: skip
                 elif on_stack[w]:
                     low[v] = min(low[v], index[w])
             else:
-                if low[v] == index[v]:
+                if low[v] == index[v]:  # v roots a component: pop it
                     while True:
                         top -= 1
                         w = stack[top]
@@ -224,31 +233,6 @@ def strongly_connected(n, succ, prob):
                     u = call_state[depth - 1]
                     low[u] = min(low[u], low[v])
     return comp, n_comp
-
-
-@jit()
-def gth_stationary(P):
-    """Stationary distribution of an irreducible stochastic matrix (GTH; ``P`` overwritten)."""
-    n = P.shape[0]
-    for k in range(n - 1, 0, -1):
-        scale = 0.0
-        for j in range(k):
-            scale += P[k, j]
-        for i in range(k):
-            P[i, k] /= scale
-        for i in range(k):
-            f = P[i, k]
-            if f != 0.0:
-                for j in range(k):
-                    P[i, j] += f * P[k, j]
-    x = np.zeros(n)
-    x[0] = 1.0
-    for k in range(1, n):
-        s = 0.0
-        for i in range(k):
-            s += x[i] * P[i, k]
-        x[k] = s
-    return x / x.sum()
 
 
 @jit()
@@ -289,7 +273,7 @@ def limit_of_means(n, succ, prob, values, out):
                 t = succ[s, o]
                 if position[t] < 0:
                     mass[comp[t]] += visits[a] * prob[s, o]
-    for c in range(4):
+    for c in range(N_EXACT_OUT):
         out[c] = 0.0
     members = np.empty(n, np.int64)
     local = np.full(n, -1, np.int64)
@@ -302,15 +286,20 @@ def limit_of_means(n, succ, prob, values, out):
                 local[s] = m
                 members[m] = s
                 m += 1
-        P = np.zeros((m, m))
+        # a closed class is irreducible: GTH cannot fail on it. Dense, it is a band matrix
+        # whose band spans it (kernels.gth); its diagonal is never read
+        band = max(m - 1, 0)
+        B = np.zeros((m, 2 * band + 1))
         for a in range(m):
             s = members[a]
             for o in range(4):
-                if prob[s, o] > 0.0:
-                    P[a, local[succ[s, o]]] += prob[s, o]
-        pi = gth_stationary(P)
+                t = local[succ[s, o]]
+                if prob[s, o] > 0.0 and t != a:
+                    B[a, t - a + band] += prob[s, o]
+        pi = np.empty(m)
+        gth_banded(B, band, pi)
         for a in range(m):
-            for c in range(4):
+            for c in range(N_EXACT_OUT):
                 out[c] += mass[k] * pi[a] * values[members[a], c]
 
 
@@ -339,7 +328,7 @@ def exact_pair(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_e
 @jit(parallel=True)
 def exact_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end,
                 noise, out):
-    """``exact_pair`` for every pair ``(pair_i[k], pair_j[k])`` into ``out[k, :N_OUT]``."""
+    """``exact_pair`` for every pair ``(pair_i[k], pair_j[k])`` into ``out[k, :N_EXACT_OUT]``."""
     for k in prange(pair_i.size):
         i = pair_i[k]
         j = pair_j[k]

@@ -16,15 +16,19 @@ axelrod's ``Match``. Every move takes a draw, even when ``q`` is 0 or 1 (``u < 1
 
 import math
 
-import numpy as np
 from numba import prange
 
 from evopolity.kernels._jit import jit
+from evopolity.kernels.codes import (
+    COOP_I,
+    COOP_J,
+    PAYOFF_I,
+    PAYOFF_J,
+    STD_I,
+    STD_J,
+    TURNS,
+)
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
-
-# columns of the per-pair output
-PAYOFF_I, PAYOFF_J, COOP_I, COOP_J, STD_I, STD_J, TURNS = range(7)
-N_OUT = 7
 
 
 @jit()
@@ -45,8 +49,9 @@ def play_pair(
     Each match lasts ``turns`` rounds; with ``prob_end > 0`` a geometric number of rounds,
     capped at ``turns`` when ``turns > 0`` (axelrod's ``Match`` semantics).
 
-    Writes into ``out`` (length ``N_OUT``): pooled per-turn payoffs and cooperation rates of
-    both players (totals over all turns of all repetitions divided by the number of turns),
+    Writes into ``out`` (the ``N_MATCH_OUT`` columns of :mod:`kernels.codes`): pooled
+    per-turn payoffs and cooperation rates of both players (totals over all turns of all
+    repetitions divided by the number of turns),
     the sample standard deviations over repetitions of each player's per-turn payoff, and the
     total number of turns played.
     """
@@ -121,7 +126,7 @@ def play_pairs(
     seed,
     out,
 ):
-    """Play every pair ``(pair_i[k], pair_j[k])``; results in ``out[k, :N_OUT]``.
+    """Play every pair ``(pair_i[k], pair_j[k])``; results in ``out[k, :N_MATCH_OUT]``.
 
     A pair of deterministic automata without noise and with a fixed length is played once:
     every repetition would repeat it move for move.
@@ -148,8 +153,3 @@ def play_pairs(
         if reps < repetitions:
             out[k, TURNS] *= repetitions
 
-
-def packed_seed(seed_sequence: np.random.SeedSequence) -> np.uint64:
-    """A 64-bit kernel key from a ``SeedSequence`` (its first 64 bits of state)."""
-    words = seed_sequence.generate_state(2, dtype=np.uint32)
-    return np.uint64((int(words[0]) << 32) | int(words[1]))

@@ -51,11 +51,19 @@ import numpy as np
 from numba import prange
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.fitness import (  # noqa: F401 - model codes re-exported
+from evopolity.kernels.codes import (
+    AT_REST,
+    AUTO,
+    DONE,
     GROUP,
     GROUP_INSTITUTIONS,
+    IMPLICIT,
     INSTITUTIONS,
     LINEAR,
+    MAX_STEPS,
+    STEP_TOO_SMALL,
+)
+from evopolity.kernels.fitness import (
     group_institution_fitness,
     institution_fitness,
     macro_velocity,
@@ -135,10 +143,6 @@ R_H = np.array(
     ]
 )  # fmt: skip
 
-# status codes returned by the integrators
-DONE, AT_REST, MAX_STEPS, STEP_TOO_SMALL = 0, 1, 2, 3
-# schemes of :func:`integrate`
-EXPLICIT, AUTO, IMPLICIT = 0, 1, 2
 # AUTO switches to the implicit method after this many stability-limited explicit steps
 # (Hairer's DOPRI5 reports stiffness after 15; the switch is cheap, so it comes sooner) and
 # back after this many implicit steps at which the explicit method would be stable

@@ -41,3 +41,10 @@ def unit_float(counter):
     this; keeping it local (not in an array) lets LLVM hold it in a register.
     """
     return np.float64(mix64(counter) >> np.uint64(11)) * TO_UNIT
+
+
+def packed_seed(seed_sequence: np.random.SeedSequence) -> np.uint64:
+    """The 64-bit key of a kernel's streams from a ``SeedSequence`` (its first 64 bits of
+    state, the first 32-bit word high)."""
+    words = seed_sequence.generate_state(2, dtype=np.uint32)
+    return np.uint64((int(words[0]) << 32) | int(words[1]))

@@ -41,6 +41,7 @@ import pandas as pd
 
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels import group as _gk
+from evopolity.kernels.layout import group_game_array
 from evopolity.validate import integer, nonnegative, payoff_matrix, real, simplex_point
 
 __all__ = [
@@ -284,17 +285,9 @@ class GroupGame:
     # -- kernels -----------------------------------------------------------------------
 
     def kernel_params(self) -> np.ndarray:
-        """The flat float array of the replicator's ``GROUP`` model:
-        ``[k, n - 1, K, coef (K), co-player compositions (K * k), pf (K * k)]``."""
-        K = self._others.shape[0]
-        return np.concatenate(
-            (
-                [float(self.k), float(self.group_size - 1), float(K)],
-                self._coef,
-                self._others.astype(np.float64).ravel(),
-                self._pf.ravel(),
-            )
-        )
+        """The flat float array of the replicator's ``GROUP`` model
+        (:func:`evopolity.kernels.layout.group_game_array`)."""
+        return group_game_array(self.group_size - 1, self._coef, self._others, self._pf)
 
     def kernel_tables(self) -> tuple[np.ndarray, np.ndarray]:
         """``(co-player compositions (K x k, int64), pf (K x k))`` for the finite kernels."""

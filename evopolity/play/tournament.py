@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evopolity.kernels import markov, match
+from evopolity.kernels import codes, markov, match
+from evopolity.kernels._jit import numba_threads
+from evopolity.kernels.rng import packed_seed
 from evopolity.play.games import Game, as_game
 from evopolity.play.strategies import library
 from evopolity.play.strategies.automaton import PackedStrategies, Strategy
@@ -267,7 +269,7 @@ def tournament(
     std = np.zeros((k, k))
     coop = np.zeros((k, k))
     turns_played = np.zeros((k, k))
-    key = match.packed_seed(seed_seq)
+    key = packed_seed(seed_seq)
 
     # pairs (i, j >= i) of automata, flattened so that threads share the work evenly
     nat = np.array(native, dtype=np.int64)
@@ -316,34 +318,26 @@ def _pack_positions(players: Sequence[Any], native: Sequence[int]) -> PackedStra
 
 def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetitions, key, method,
                 threads) -> np.ndarray:
-    import numba
-
-    previous = numba.get_num_threads()
-    if threads is not None:
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    try:
+    with numba_threads(threads):  # None: numba's count, and no cost of changing it
         payoff = game.matrix
         if method == "exact":
-            out = np.zeros((pair_i.size, markov.N_OUT))
+            out = np.zeros((pair_i.size, codes.N_EXACT_OUT))
             markov.exact_pairs(
                 packed.p_coop, packed.next_state, packed.offsets, packed.sizes, pair_i, pair_j,
-                payoff, markov.LIMIT_OF_MEANS if turns is None else int(turns), prob_end,
+                payoff, codes.LIMIT_OF_MEANS if turns is None else int(turns), prob_end,
                 noise, out,
             )
-            full = np.zeros((pair_i.size, match.N_OUT))
-            full[:, : markov.N_OUT] = out
-            full[:, match.TURNS] = _expected_turns(turns, prob_end)
+            full = np.zeros((pair_i.size, codes.N_MATCH_OUT))
+            full[:, : codes.N_EXACT_OUT] = out
+            full[:, codes.TURNS] = _expected_turns(turns, prob_end)
             return full
-        out = np.zeros((pair_i.size, match.N_OUT))
+        out = np.zeros((pair_i.size, codes.N_MATCH_OUT))
         match.play_pairs(
             packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
             pair_j, payoff, -1 if turns is None else int(turns), prob_end, noise, repetitions,
             key, out,
         )
         return out
-    finally:
-        if threads is not None:  # resetting costs milliseconds: only when it was changed
-            numba.set_num_threads(previous)
 
 
 def _expected_turns(turns: int | None, prob_end: float) -> float:
@@ -356,7 +350,7 @@ def _expected_turns(turns: int | None, prob_end: float) -> float:
 
 def _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out) -> None:
     """Write kernel rows into the k x k matrices; self-play averages the two copies."""
-    c = match
+    c = codes
     for matrix, col_i, col_j in (
         (payoffs, c.PAYOFF_I, c.PAYOFF_J),
         (coop, c.COOP_I, c.COOP_J),

@@ -1,0 +1,44 @@
+"""The integer codes and output columns shared by the kernels and the Python layer, defined once.
+
+Kernels take plain integers (numba compiles one function for every value), so every choice a
+caller makes (an update rule, a fitness model, an integration scheme) and every column of a
+kernel's output has its number here, and both sides import it from here. The packed
+parameter arrays (where each field sits) are in :mod:`evopolity.kernels.layout`.
+"""
+
+__all__ = [
+    "MORAN", "FERMI",
+    "LINEAR", "INSTITUTIONS", "GROUP", "GROUP_INSTITUTIONS",
+    "EXPLICIT", "AUTO", "IMPLICIT",
+    "DONE", "AT_REST", "MAX_STEPS", "STEP_TOO_SMALL",
+    "PAYOFF_I", "PAYOFF_J", "COOP_I", "COOP_J", "STD_I", "STD_J", "TURNS",
+    "N_MATCH_OUT", "N_EXACT_OUT", "LIMIT_OF_MEANS",
+]  # fmt: skip
+
+# -- finite populations: the update rule (``rule``) -----------------------------------------
+MORAN = 0  # birth proportional to fitness 1 - w + w pi, uniform death (Nowak et al. 2004)
+FERMI = 1  # pairwise comparison, imitation 1 / (1 + exp(-beta (pi_model - pi_focal)))
+
+# -- fitness models of the dynamics kernels (``model``; kernels.fitness) --------------------
+LINEAR = 0  # f = A x
+INSTITUTIONS = 1  # a regime on a matrix game: layout.regime_array
+GROUP = 2  # a group game's expected payoffs: layout.group_game_array
+GROUP_INSTITUTIONS = 3  # a regime on a group game: layout.group_regime_array
+
+# -- schemes of kernels.replicator.integrate (``scheme``) -----------------------------------
+EXPLICIT = 0  # Dormand--Prince 5(4)
+AUTO = 1  # Dormand--Prince, RODAS4 while the problem is stiff
+IMPLICIT = 2  # RODAS4
+
+# -- status returned by the replicator's integrators ----------------------------------------
+DONE = 0  # every requested time reached
+AT_REST = 1  # stopped at a rest point; later rows repeat it
+MAX_STEPS = 2  # gave up after the most steps allowed; rows not reached are NaN
+STEP_TOO_SMALL = 3  # the step fell below round-off of t; rows not reached are NaN
+
+# -- columns of a pair's row (kernels.match: simulated; kernels.markov: exact, the first four)
+PAYOFF_I, PAYOFF_J, COOP_I, COOP_J, STD_I, STD_J, TURNS = range(7)
+N_MATCH_OUT = 7  # a simulated match fills every column
+N_EXACT_OUT = 4  # an exact one fills PAYOFF_I..COOP_J (no sampling spread, no turn count)
+
+LIMIT_OF_MEANS = -1  # the ``turns`` of kernels.markov.exact_pair that asks for the limit of means

@@ -1,0 +1,202 @@
+"""The packed parameter arrays of the fitness models: one builder and one reader each.
+
+A dynamics kernel takes its fitness model's parameters as one flat float64 array (so that one
+compiled integrator serves every model, :mod:`evopolity.kernels.codes`). Where each field sits
+is decided here and nowhere else: the builders (numpy, called by the Python layer) write the
+array, the readers (jitted, called inside kernels) take it apart again. Code elsewhere uses
+the readers, never an offset of its own.
+
+=========================  ========================================================================
+model                      array
+=========================  ========================================================================
+``INSTITUTIONS``           :func:`regime_array`: the regime's ``N_REGIME`` fields (indices below),
+                           then the cooperation matrix ``C`` (``k * k``, row-major)
+``GROUP``                  :func:`group_game_array`: ``[k, m, K]``, the ``K`` multinomial
+                           coefficients, the ``K x k`` co-player compositions and the ``K x k``
+                           payoffs ``pf`` (row-major)
+``GROUP_INSTITUTIONS``     :func:`group_regime_array`: a regime array, then a group-game array
+``LINEAR``                 empty
+=========================  ========================================================================
+
+Readers: :func:`regime_terms`, :func:`regime_coevolves` and :func:`regime_cooperation` (a
+regime array),
+:func:`group_game_tables` (a group-game array), :func:`regime_group_game` (the group-game array
+inside a ``GROUP_INSTITUTIONS`` one). They return views, never copies.
+
+The integrated state of the replicator is packed too: the ``k`` frequencies, then the macro
+state (the institution's strength ``m``) when the institution co-evolves
+(:func:`integrated_state`; read by :func:`kernels.fitness.strength`).
+"""
+
+import numpy as np
+
+from evopolity.kernels._jit import jit
+
+__all__ = [
+    "FINE", "DETECTION", "REWARD", "TAX", "COST", "COST_BY_CONTRIBUTORS", "CONFORMITY",
+    "FEEDBACK", "DECAY", "CAPTURED", "SWITCH", "N_REGIME", "GROUP_HEADER",
+    "regime_array", "regime_terms", "regime_coevolves", "regime_cooperation",
+    "group_game_array", "group_game_tables",
+    "group_regime_array", "regime_group_game",
+    "integrated_state",
+]  # fmt: skip
+
+# fields of a regime array (booleans stored as 1.0 / 0.0); the cooperation matrix follows
+FINE, DETECTION, REWARD, TAX, COST, COST_BY_CONTRIBUTORS = 0, 1, 2, 3, 4, 5
+CONFORMITY, FEEDBACK, DECAY, CAPTURED, SWITCH = 6, 7, 8, 9, 10
+N_REGIME = 11
+
+# a group-game array starts with k, m (co-players per group) and K (co-player compositions)
+GROUP_HEADER = 3
+
+
+# -- regimes (model INSTITUTIONS) -----------------------------------------------------------
+
+
+def regime_array(
+    cooperation,
+    *,
+    fine=0.0,
+    detection=0.0,
+    reward=0.0,
+    tax=0.0,
+    cost=0.0,
+    cost_by_contributors=False,
+    conformity=0.0,
+    feedback=0.0,
+    decay=0.0,
+    captured=False,
+    switch=0.0,
+):
+    """The flat array of a regime on ``k`` strategies with cooperation matrix ``cooperation``.
+
+    Parameters
+    ----------
+    cooperation : array_like
+        The k x k cooperation matrix ``C``.
+    fine, detection, reward, tax, cost, cost_by_contributors, conformity, feedback, decay, \
+captured, switch
+        The regime's terms (:mod:`kernels.fitness`; validated by the caller).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``N_REGIME + k * k`` float64 values, read back by :func:`regime_terms` and
+        :func:`regime_cooperation`.
+    """
+    C = np.ascontiguousarray(cooperation, dtype=np.float64)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]:
+        raise ValueError(f"cooperation must be a square matrix, got shape {C.shape}")
+    head = np.zeros(N_REGIME)
+    head[FINE] = fine
+    head[DETECTION] = detection
+    head[REWARD] = reward
+    head[TAX] = tax
+    head[COST] = cost
+    head[COST_BY_CONTRIBUTORS] = 1.0 if cost_by_contributors else 0.0
+    head[CONFORMITY] = conformity
+    head[FEEDBACK] = feedback
+    head[DECAY] = decay
+    head[CAPTURED] = 1.0 if captured else 0.0
+    head[SWITCH] = switch
+    return np.concatenate([head, C.ravel()])
+
+
+@jit(inline="always")
+def regime_terms(params):
+    """The fields of a regime array, in the order of :func:`regime_array`'s keywords.
+
+    Returns
+    -------
+    tuple
+        ``(fine, detection, reward, tax, cost, cost_by_contributors, conformity, feedback,
+        decay, captured, switch)``, the two flags as booleans.
+    """
+    return (
+        params[FINE], params[DETECTION], params[REWARD], params[TAX], params[COST],
+        params[COST_BY_CONTRIBUTORS] > 0.0, params[CONFORMITY], params[FEEDBACK],
+        params[DECAY], params[CAPTURED] > 0.0, params[SWITCH],
+    )  # fmt: skip
+
+
+@jit(inline="always")
+def regime_coevolves(params):
+    """Whether a regime array's institution co-evolves (its strength ``m`` has a law: feedback
+    or decay above 0)."""
+    return params[FEEDBACK] > 0.0 or params[DECAY] > 0.0
+
+
+@jit(inline="always")
+def regime_cooperation(params, k):
+    """The k x k cooperation matrix of a regime array (a view)."""
+    return params[N_REGIME : N_REGIME + k * k].reshape((k, k))
+
+
+# -- group games (model GROUP) --------------------------------------------------------------
+
+
+def group_game_array(m, coef, comps, pf):
+    """The flat array of a group game: ``m`` co-players per group, the ``K`` co-player
+    compositions ``comps`` (K x k), their multinomial coefficients ``coef`` (K) and the focal
+    payoffs ``pf`` (K x k; ``pf[o, i]``: a focal ``i`` among the co-players ``o``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``GROUP_HEADER + K + 2 K k`` float64 values, read back by :func:`group_game_tables`.
+    """
+    comps = np.asarray(comps)
+    pf = np.asarray(pf, dtype=np.float64)
+    coef = np.asarray(coef, dtype=np.float64)
+    K, k = comps.shape
+    if pf.shape != (K, k) or coef.shape != (K,):
+        raise ValueError(
+            f"comps {comps.shape}, pf {pf.shape} and coef {coef.shape} must be (K, k), (K, k), "
+            "(K,)"
+        )
+    return np.concatenate(
+        ([float(k), float(m), float(K)], coef, comps.astype(np.float64).ravel(), pf.ravel())
+    )
+
+
+@jit(inline="always")
+def group_game_tables(params):
+    """``(m, coef, comps, pf)`` of a group-game array (views; ``comps`` as float64)."""
+    k = int(params[0])
+    m = int(params[1])
+    K = int(params[2])
+    start = GROUP_HEADER
+    coef = params[start : start + K]
+    start += K
+    comps = params[start : start + K * k].reshape((K, k))
+    start += K * k
+    pf = params[start : start + K * k].reshape((K, k))
+    return m, coef, comps, pf
+
+
+# -- a regime on a group game (model GROUP_INSTITUTIONS) ------------------------------------
+
+
+def group_regime_array(regime_params, group_params):
+    """A regime array (:func:`regime_array`) followed by a group-game array
+    (:func:`group_game_array`)."""
+    return np.concatenate([regime_params, group_params])
+
+
+@jit(inline="always")
+def regime_group_game(params, k):
+    """The group-game array inside a ``GROUP_INSTITUTIONS`` array of ``k`` strategies (a
+    view; the regime's part is read by :func:`regime_terms` and :func:`regime_cooperation`)."""
+    return params[N_REGIME + k * k :]
+
+
+# -- the replicator's integrated state ------------------------------------------------------
+
+
+def integrated_state(frequencies, strength=None):
+    """The replicator's state: the frequencies, then the institution's strength ``m`` when it
+    co-evolves (``strength`` not None)."""
+    x = np.asarray(frequencies, dtype=np.float64)
+    if strength is None:
+        return x.copy()
+    return np.append(x, float(strength))
