@@ -1,0 +1,212 @@
+"""The replicator's right-hand side: fitness, velocity, Jacobian, and the simplex.
+
+The fitness of the strategies at state ``x`` is one function, :func:`fitness`, of the state,
+the interaction matrix and a flat parameter array, selected by an integer ``model``
+(:mod:`kernels.codes`; ``LINEAR``: ``f = A x``; ``INSTITUTIONS``: the regime of
+:mod:`kernels.fitness`; ``GROUP``: a group game's expected payoffs, :mod:`kernels.group`), so
+every integrator serves every model unchanged. ``At`` is ``A`` transposed (C order): the
+``LINEAR`` model reads it row by row (:func:`linear_fitness`), a loop numba vectorises, where
+the textbook ``sum_j A[i, j] x[j]`` waits on each addition in turn (2x slower at k = 50).
+
+The integrators carry the problem as one tuple, ``problem = (model, A, At, params, Q,
+mutate)`` (:func:`rhs`).
+
+The integrated state ``y`` holds the ``k = A.shape[0]`` strategy frequencies and, after them,
+any macro state (the institution's strength ``m``; :func:`kernels.layout.integrated_state`):
+the frequencies follow the replicator, the macro state its own law, and only the frequencies
+are projected on the simplex.
+
+The mean fitness in the right-hand side is ``phi = sum_j x_j f_j / sum_j x_j``. On the simplex
+that is the usual ``x . f``; off it (inside a step) it makes ``d(sum x)/dt = 0`` exactly, where
+``x . f`` would give ``phi (1 - sum x)``, a direction that is unstable whenever ``phi < 0``
+and would make the implicit stages' matrix singular at ``h = -1 / (gamma phi)``.
+"""
+
+import math
+
+from evopolity.kernels._jit import jit
+from evopolity.kernels.codes import GROUP, GROUP_INSTITUTIONS, INSTITUTIONS, LINEAR
+from evopolity.kernels.fitness import (
+    group_institution_fitness,
+    institution_fitness,
+    macro_velocity,
+)
+from evopolity.kernels.group import group_fitness
+
+# a present strategy growing at a per-capita rate above this is an invader on its way, not
+# part of a rest point (:func:`at_rest`)
+REST_GROWTH = 1e-6
+# forward-difference increments of the Jacobian, sqrt(UROUND max(JAC_FLOOR, |y_j|)): the
+# choice of Hairer's codes (RODAS, RADAU5: DELT = SQRT(UROUND * MAX(1.D-5, ABS(YSAFE))))
+UROUND = 1e-16
+JAC_FLOOR = 1e-5
+
+
+@jit(fastmath={"contract"})
+def linear_fitness(At, x, out):
+    """``out[:k] = A x`` from ``At = A.T`` (C order), ``k = At.shape[0]``: along the rows of
+    ``At``, four at a time (a quarter of the loads and stores of ``out``), with fused
+    multiply-adds where the CPU has them."""
+    k = At.shape[0]
+    for i in range(k):
+        out[i] = 0.0
+    j = 0
+    while j + 4 <= k:
+        x0 = x[j]
+        x1 = x[j + 1]
+        x2 = x[j + 2]
+        x3 = x[j + 3]
+        r0 = At[j]
+        r1 = At[j + 1]
+        r2 = At[j + 2]
+        r3 = At[j + 3]
+        for i in range(k):
+            out[i] = (((out[i] + r0[i] * x0) + r1[i] * x1) + r2[i] * x2) + r3[i] * x3
+        j += 4
+    while j < k:
+        xj = x[j]
+        r0 = At[j]
+        for i in range(k):
+            out[i] += r0[i] * xj
+        j += 1
+
+
+@jit(inline="always")
+def fitness(model, x, A, At, params, out):
+    """Fitness of the ``k = A.shape[0]`` strategies at state ``x`` (writes ``out[:k]``).
+
+    ``model == LINEAR``: ``out = A x``, read from ``At = A.T`` (C order; ``params`` unused);
+    ``INSTITUTIONS``: the regime in ``params`` (:func:`kernels.fitness.institution_fitness`);
+    ``GROUP``: the expected payoffs of a group game packed in ``params``
+    (:func:`kernels.group.group_fitness`; ``A`` is a k x k placeholder that only gives ``k``).
+    """
+    if model == INSTITUTIONS:
+        institution_fitness(x, A, params, out)
+        return
+    if model == GROUP:
+        group_fitness(x, params, out)
+        return
+    if model == GROUP_INSTITUTIONS:
+        group_institution_fitness(x, A, params, out)
+        return
+    linear_fitness(At, x, out)
+
+
+@jit(inline="always")
+def rhs(problem, x, f, out):
+    """Replicator(-mutator) velocity at ``x`` into ``out``; ``f`` is scratch for the fitness.
+
+    ``problem = (model, A, At, params, Q, mutate)``. Without mutation
+    ``dx_i/dt = x_i (f_i - phi)``; with a row-stochastic mutation matrix ``Q``
+    ``dx_i/dt = sum_j x_j f_j Q[j, i] - x_i phi``, where ``phi = sum_j x_j f_j / sum_j x_j``
+    (see the module on the denominator).
+    """
+    model, A, At, params, Q, mutate = problem
+    fitness(model, x, A, At, params, f)
+    k = A.shape[0]
+    total = 0.0
+    size = 0.0
+    for j in range(k):
+        total += x[j] * f[j]
+        size += x[j]
+    # a blown-up trial stage can cancel to size 0: NaN, which the error control rejects
+    phi = total / size if size != 0.0 else math.nan
+    if mutate:
+        for i in range(k):
+            out[i] = -x[i] * phi
+        for j in range(k):
+            w = x[j] * f[j]
+            for i in range(k):
+                out[i] += w * Q[j, i]
+    else:
+        for i in range(k):
+            out[i] = x[i] * (f[i] - phi)
+    if x.size > k:  # the macro state (f is free again: it serves as scratch)
+        out[k] = macro_velocity(x, A, params, f)
+
+
+@jit()
+def analytic_jacobian(problem, n):
+    """Whether :func:`jacobian_transposed` is analytic for this problem with ``n`` state
+    variables (``LINEAR``, no mutation, no macro state): then its columns, like the
+    velocity, sum to zero."""
+    model, A, _, _, _, mutate = problem
+    return model == LINEAR and not mutate and n == A.shape[0]
+
+
+@jit()
+def jacobian_transposed(problem, y, fy, f, g, Jt):
+    """``Jt[j, i] = d rhs_i / d y_j`` at ``y``, where ``fy = rhs(y)``; ``f``, ``g`` scratch.
+
+    Analytic for ``LINEAR`` without mutation or macro state: with ``f = A x``,
+    ``S = sum x``, ``phi = x . f / S`` and ``g = f + A^T x``,
+    ``d rhs_i / d x_j = [i = j] (f_i - phi) + x_i (A_ij - g_j / S + phi / S)``.
+    Otherwise forward differences, one right-hand side per column, with the increments of
+    Hairer's codes (``UROUND``, ``JAC_FLOOR``).
+    """
+    model, A, At, params, _, _ = problem
+    n = y.size
+    k = A.shape[0]
+    if analytic_jacobian(problem, n):
+        fitness(model, y, A, At, params, f)
+        for i in range(k):
+            g[i] = f[i]
+        size = 0.0
+        total = 0.0
+        for i in range(k):  # g += A^T x, along the rows of A
+            xi = y[i]
+            size += xi
+            total += xi * f[i]
+            for j in range(k):
+                g[j] += A[i, j] * xi
+        if size == 0.0:  # not at an accepted state: let the step fail on NaN
+            size = math.nan
+        phi = total / size
+        for j in range(k):
+            c = (g[j] - phi) / size
+            for i in range(k):
+                Jt[j, i] = y[i] * (At[j, i] - c)
+        for i in range(k):
+            Jt[i, i] += f[i] - phi
+        return
+    ys = y.copy()
+    for j in range(n):
+        d = math.sqrt(UROUND * max(JAC_FLOOR, abs(y[j])))
+        ys[j] = y[j] + d
+        rhs(problem, ys, f, g)
+        ys[j] = y[j]
+        for i in range(n):
+            Jt[j, i] = (g[i] - fy[i]) / d
+
+
+@jit(fastmath={"reassoc"})
+def project(x, k):
+    """Frequencies ``x[:k]``: clip round-off negatives and renormalise onto the simplex; a
+    macro state after them is clipped to [0, 1]. (The sum may be reassociated, so that it
+    vectorises: the result can differ in the last bit between CPUs.)"""
+    s = 0.0
+    for i in range(k):
+        v = max(x[i], 0.0)
+        x[i] = v
+        s += v
+    inv = 1.0 / s
+    for i in range(k):
+        x[i] *= inv
+    for i in range(k, x.size):
+        x[i] = min(1.0, max(0.0, x[i]))
+
+
+@jit()
+def at_rest(x, dx, rest_tol):
+    """Whether ``x`` is (numerically) a rest point that no present strategy is leaving.
+
+    Every velocity is below ``rest_tol`` and no strategy present grows at a per-capita rate
+    above ``REST_GROWTH`` (so a rare invader that is about to grow is not mistaken for a rest
+    point).
+    """
+    for i in range(x.size):
+        if abs(dx[i]) > rest_tol:
+            return False
+        if x[i] > 0.0 and dx[i] > REST_GROWTH * x[i]:
+            return False
+    return True
