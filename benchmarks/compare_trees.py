@@ -13,7 +13,8 @@ percentile spread.
 
 The cases are the replicator runs of ``bench_dynamics.py`` (3x3 and 50x50 random games,
 t = 0..1000, 10^4 output points, rtol 1e-8, atol 1e-10) with each scheme, a short 3x3 run that
-shows the per-call overhead, a 3x3 run under a co-evolving regime, and a Moran simulation.
+shows the per-call overhead, a 3x3 run under a co-evolving regime, a Moran simulation, and
+the integration kernel alone on 3x3 with two output rows (the cost of the steps themselves).
 """
 
 from __future__ import annotations
@@ -62,6 +63,18 @@ CASES = {
     "moran N=100, 10^5 events": lambda: ep.moran(moran_A, 100, [34, 33, 33], 100_000,
                                                  selection=0.5, mutation=0.01, seed=1),
 }
+# the kernel alone, without the Python layer, on 2 output rows: the steps' own cost
+from evopolity.kernels import replicator as _rk
+two = np.array([0.0, 1000.0])
+out2 = np.empty((2, 3))
+At3 = np.ascontiguousarray(A3.T)
+Q3 = np.eye(3)
+for label, scheme in (("auto", 1), ("dopri5", 0), ("rodas4", 2)):
+    CASES[f"3x3 kernel {label}, 2 rows"] = (
+        lambda scheme=scheme: _rk.integrate(0, x3, A3, At3, np.zeros(0), Q3, False, two,
+                                            scheme, 1e-8, 1e-10, 0.0, 10**7, out2))
+if len(sys.argv) > 1:
+    CASES = {name: fn for name, fn in CASES.items() if any(w in name for w in sys.argv[1:])}
 for fn in CASES.values():
     fn()
 print(json.dumps(sorted(CASES)), flush=True)
@@ -77,9 +90,9 @@ for line in sys.stdin:
 """
 
 
-def start(tree: str) -> subprocess.Popen:
+def start(tree: str, only: list[str]) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=os.path.abspath(tree))
-    return subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", WORKER, *only], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=env, cwd=tree)
 
 
@@ -100,8 +113,10 @@ def main() -> None:
     parser.add_argument("new")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--only", nargs="*", default=[],
+                        help="run only the cases whose names contain one of these words")
     args = parser.parse_args()
-    workers = {"old": start(args.old), "new": start(args.new)}
+    workers = {"old": start(args.old, args.only), "new": start(args.new, args.only)}
     names = [json.loads(w.stdout.readline()) for w in workers.values()][0]
     medians = {name: {"old": [], "new": []} for name in names}
     t0 = time.perf_counter()

@@ -47,9 +47,19 @@ def _configure_cache() -> bool:
 CACHE: bool = _configure_cache()
 
 
-def jit(*, parallel: bool = False, **options):
-    """``numba.njit`` with the package's caching decision (use as ``@jit()``)."""
-    return numba.njit(cache=CACHE, parallel=parallel, **options)
+def jit(*, parallel: bool = False, refcount: bool = True, **options):
+    """``numba.njit`` with the package's caching decision (use as ``@jit()``).
+
+    ``refcount=False`` compiles the function without numba's reference counting of arrays
+    (its runtime, NRT). Every array a function binds to a new name (an argument of a function
+    inlined into it, a tuple unpacked, a view) costs an atomic increment and decrement that
+    numba's pruning often cannot remove once such functions nest; in the replicator's step
+    loop at k = 3 they took about 80% of the time. A function compiled so must not allocate
+    (numba refuses to compile it) nor keep an array a callee allocated: it works on arrays
+    its caller owns. Functions it calls keep their own counting: ``refcount`` is set
+    explicitly on every kernel, so that numba does not pass it on from caller to callee.
+    """
+    return numba.njit(cache=CACHE, parallel=parallel, _nrt=refcount, **options)
 
 
 @contextlib.contextmanager

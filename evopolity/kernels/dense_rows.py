@@ -8,7 +8,9 @@ polynomial, on all of numba's threads when the output is large (rows are indepen
 their values do not depend on the number of threads).
 
 The record is one tuple ``log = (step_t, step_inv_h, step_top, step_y, step_coef)`` of
-arrays whose first axis is the step; it doubles when full.
+arrays whose first axis is the step. :func:`record_step` writes into it and never allocates
+(the step loop runs without reference counting, ``kernels._jit.jit``); the integrator doubles
+it with :func:`grow_log` between steps when it is full.
 """
 
 import numpy as np
@@ -64,24 +66,32 @@ def top_strategy(y, k):
 
 
 @jit(inline="always")
-def record_step(log, recorded, t, h, y, coef, top):
-    """Record step number ``recorded`` (start ``t``, size ``h``, state ``y``, continuous
-    extension ``coef``, and ``top``: see :func:`write_rows`). Returns the record, grown if it
-    was full."""
+def capacity(log):
+    """How many steps the record ``log`` can hold."""
+    return log[0].size
+
+
+@jit()
+def grow_log(log):
+    """The record ``log`` copied into one twice its size."""
     step_t, step_inv_h, step_top, step_y, step_coef = log
-    if recorded == step_t.size:
-        size = 2 * recorded
-        step_t = _grow(step_t, size)
-        step_inv_h = _grow(step_inv_h, size)
-        step_top = _grow(step_top, size)
-        step_y = _grow(step_y, size)
-        step_coef = _grow(step_coef, size)
+    size = 2 * step_t.size
+    return (_grow(step_t, size), _grow(step_inv_h, size), _grow(step_top, size),
+            _grow(step_y, size), _grow(step_coef, size))  # fmt: skip
+
+
+@jit(inline="always")
+def record_step(log, recorded, t, h, y, coef, top):
+    """Record step number ``recorded`` (``< capacity(log)``): start ``t``, size ``h``, state
+    ``y``, continuous extension ``coef``, and ``top`` (see :func:`write_rows`)."""
+    step_t, step_inv_h, step_top, step_y, step_coef = log
     step_t[recorded] = t
     step_inv_h[recorded] = 1.0 / h
-    step_y[recorded] = y
-    step_coef[recorded] = coef
     step_top[recorded] = top
-    return step_t, step_inv_h, step_top, step_y, step_coef
+    for i in range(y.size):  # element by element: a slice copy would allocate
+        step_y[recorded, i] = y[i]
+        for p in range(4):
+            step_coef[recorded, p, i] = coef[p, i]
 
 
 @jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"})

@@ -33,6 +33,8 @@ After every accepted step the state is projected back on the simplex (negative r
 to zero, renormalised), so frequencies never go negative and sum to one to 1e-15.
 """
 
+from collections import namedtuple
+
 import numpy as np
 
 from evopolity.kernels import dense_rows, dopri5, rodas4
@@ -79,69 +81,51 @@ MIN_STEP_ULPS = 10.0
 SINGULAR_SHRINK = 0.5
 
 
+# _advance stopped because the step record is full (never returned by integrate)
+_LOG_FULL = -1
+
+# where the step loop stands between two calls of _advance: time, next step size, next output
+# row, steps recorded, attempted, of them implicit; the scheme in use, whether its Jacobian
+# is current, and the counters of AUTO's switches
+Progress = namedtuple(
+    "Progress",
+    ["t", "h", "r", "recorded", "steps", "implicit_steps", "implicit", "have_jacobian",
+     "stiff_steps", "calm_steps", "stable_steps"],
+)  # fmt: skip
+
+
 @jit(inline="always")
 def _fill_from(out, r, y):
-    """Rows ``r..`` of ``out`` hold ``y`` (NaN where the run gave up)."""
+    """Rows ``r..`` of ``out`` hold ``y`` (element by element: a row copy would allocate)."""
     for rr in range(r, out.shape[0]):
-        out[rr, :] = y
+        for i in range(y.size):
+            out[rr, i] = y[i]
 
 
-@jit()
-def integrate(
-    model, x0, A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, out
-):
-    """Integrate from ``times[0]`` and write the state at every ``times[r]`` into ``out[r]``.
+@jit(refcount=False)
+def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, exact_sum, y, work, log,
+             row_step, out, progress):  # fmt: skip
+    """The step loop of :func:`integrate`, from ``progress`` on, until the last row, a rest
+    point, a failure, or a full step record (``_LOG_FULL``, before a step: grow the record
+    and call again). Returns ``(status, progress)``.
 
-    ``scheme`` is ``EXPLICIT``, ``IMPLICIT`` or ``AUTO`` (see the module). Returns
-    ``(status, steps, implicit_steps, t_reached)``: ``DONE``, ``AT_REST`` (rest point
-    reached; later rows hold it), ``MAX_STEPS`` or ``STEP_TOO_SMALL`` (rows not reached are
-    NaN); ``steps`` counts every attempted step, ``implicit_steps`` those by RODAS4.
+    Compiled without reference counting (``kernels._jit.jit``): at k = 3 the counting of the
+    arrays its inlined helpers bind cost 4x the arithmetic. It allocates nothing; ``work``,
+    ``log`` and the output are its caller's.
     """
-    n = x0.size
-    k = A.shape[0]
-    n_out = times.size
-    problem = (model, A, At, params, Q, mutate)
-    y = x0.copy()
-    project(y, k)
-    f = np.empty(n)
-    g = np.empty(n)
-    # the stage velocities (Dormand--Prince) or increments (RODAS4, in K[1:]); K[0] is the
-    # velocity at y ("first same as last": the last stage of an accepted step)
-    K = (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
-         np.empty(n))  # fmt: skip
+    f, g, K, ys, yn, err, coef, Jt, Wt, piv = work
     k1 = K[0]
-    ys = np.empty(n)
-    yn = np.empty(n)
-    err = np.empty(n)
-    coef = np.empty((4, n))
-    Jt = np.empty((n, n))
-    Wt = np.empty((n, n))
-    piv = np.empty(n, np.int64)
-    # the steps that have output rows in them, written after the integration
-    row_step = np.full(n_out, -1, np.int64)
-    log = dense_rows.new_log(n)
-    recorded = 0
-    # the increments of a step sum to zero to round-off (see dense_rows.write_rows) unless
-    # RODAS4 differentiates numerically
-    exact_sum = analytic_jacobian(problem, n)
-    t = times[0]
+    n = y.size
+    k = problem[1].shape[0]
+    n_out = times.size
     t_end = times[n_out - 1]
-    out[0, :] = y
-    r = 1
-    rhs(problem, y, f, k1)
-    if rest_tol > 0.0 and at_rest(y, k1, rest_tol):
-        _fill_from(out, r, y)
-        return AT_REST, 0, 0, t
-    h = initial_step(problem, y, k1, K[1], ys, f, rtol, atol)
-    implicit = scheme == IMPLICIT
-    have_jacobian = False
-    stiff_steps = 0  # explicit steps in a row at the stability boundary
-    calm_steps = 0  # explicit steps in a row inside it
-    stable_steps = 0  # implicit steps in a row at which the explicit method would be stable
-    steps = 0
-    implicit_steps = 0
+    (t, h, r, recorded, steps, implicit_steps, implicit, have_jacobian, stiff_steps,
+     calm_steps, stable_steps) = progress  # fmt: skip
     status = DONE
     while r < n_out:
+        if recorded == dense_rows.capacity(log):  # this step may need a record
+            status = _LOG_FULL
+            break
         if steps >= max_steps:
             status = MAX_STEPS
             break
@@ -200,7 +184,7 @@ def integrate(
             # the mass clipped off a row can go to the strategy on top when the increments
             # sum to zero (Dormand--Prince; RODAS4 with the analytic Jacobian)
             top = dense_rows.top_strategy(y, k) if (not implicit or exact_sum) else -1
-            log = dense_rows.record_step(log, recorded, t, h, y, coef, top)
+            dense_rows.record_step(log, recorded, t, h, y, coef, top)
             for q in range(r, end):
                 row_step[q] = recorded
             recorded += 1
@@ -220,11 +204,63 @@ def integrate(
             stiff_steps = 0
             calm_steps = 0
             stable_steps = 0
+    return status, Progress(t, h, r, recorded, steps, implicit_steps, implicit, have_jacobian,
+                            stiff_steps, calm_steps, stable_steps)  # fmt: skip
+
+
+@jit()
+def integrate(
+    model, x0, A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, out
+):
+    """Integrate from ``times[0]`` and write the state at every ``times[r]`` into ``out[r]``.
+
+    ``scheme`` is ``EXPLICIT``, ``IMPLICIT`` or ``AUTO`` (see the module). Returns
+    ``(status, steps, implicit_steps, t_reached)``: ``DONE``, ``AT_REST`` (rest point
+    reached; later rows hold it), ``MAX_STEPS`` or ``STEP_TOO_SMALL`` (rows not reached are
+    NaN); ``steps`` counts every attempted step, ``implicit_steps`` those by RODAS4.
+
+    This allocates and starts; the steps are :func:`_advance`'s, the rows
+    :func:`kernels.dense_rows.write`'s.
+    """
+    n = x0.size
+    k = A.shape[0]
+    n_out = times.size
+    problem = (model, A, At, params, Q, mutate)
+    y = x0.copy()
+    project(y, k)
+    # the stage velocities (Dormand--Prince) or increments (RODAS4, in K[1:]); K[0] is the
+    # velocity at y ("first same as last": the last stage of an accepted step)
+    K = (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
+         np.empty(n))  # fmt: skip
+    f = np.empty(n)
+    ys = np.empty(n)
+    work = (f, np.empty(n), K, ys, np.empty(n), np.empty(n), np.empty((4, n)),
+            np.empty((n, n)), np.empty((n, n)), np.empty(n, np.int64))  # fmt: skip
+    # the steps that have output rows in them, written after the integration
+    row_step = np.full(n_out, -1, np.int64)
+    log = dense_rows.new_log(n)
+    t = times[0]
+    out[0, :] = y
+    rhs(problem, y, f, K[0])
+    if rest_tol > 0.0 and at_rest(y, K[0], rest_tol):
+        _fill_from(out, 1, y)
+        return AT_REST, 0, 0, t
+    h = initial_step(problem, y, K[0], K[1], ys, f, rtol, atol)
+    # the increments of a step sum to zero to round-off (see dense_rows.write_rows) unless
+    # RODAS4 differentiates numerically
+    exact_sum = analytic_jacobian(problem, n)
+    progress = Progress(t, h, 1, 0, 0, 0, scheme == IMPLICIT, False, 0, 0, 0)
+    while True:
+        status, progress = _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps,
+                                    exact_sum, y, work, log, row_step, out, progress)  # fmt: skip
+        if status != _LOG_FULL:
+            break
+        log = dense_rows.grow_log(log)
     if status == MAX_STEPS or status == STEP_TOO_SMALL:
-        _fill_from(out, r, np.full(n, np.nan))
-    if recorded > 0:  # the rows between steps, from the recorded steps' polynomials
+        out[progress.r :, :] = np.nan
+    if progress.recorded > 0:  # the rows between steps, from the recorded steps' polynomials
         dense_rows.write(times, row_step, log, k, out)
-    return status, steps, implicit_steps, t
+    return status, progress.steps, progress.implicit_steps, progress.t
 
 
 @jit()
