@@ -26,7 +26,7 @@ from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 from evopolity.kernels.rules import imitation, moran_fitness
 
 
-@jit()
+@jit(inline="always")
 def _pick_weighted(w, n, total, u):
     """Index ``i`` drawn with probability ``n[i] w[i] / total`` (``u`` uniform in [0, 1))."""
     r = u * total
@@ -41,7 +41,7 @@ def _pick_weighted(w, n, total, u):
     return last
 
 
-@jit()
+@jit(inline="always")
 def _pick_count(n, total, exclude, u):
     """Index drawn with probability ``n[i] / total`` (one fewer of ``exclude`` if >= 0)."""
     r = u * total
@@ -66,7 +66,7 @@ def _other(i, k, u):
     return j + 1 if j >= i else j
 
 
-@jit()
+@jit(inline="always")
 def _fitness(rule, model, A, C, params, N, n, S, SC, selection, m, pi, c, x, f):
     """Fitness (Moran) or payoff (Fermi) of every type at counts ``n`` into ``f``.
 
@@ -126,10 +126,23 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
             S[i] += A[i, j] * n[j]
             if regime:
                 SC[i] += C[i, j] * n[j]
-    f = np.empty(k)
-    pi = np.empty(k)
-    c = np.empty(k)
-    x = np.empty(k)
+    scratch = (np.empty(k), np.empty(k), np.empty(k), np.empty(k))
+    return _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at,
+                   stop_on_fixation, counter, out, model, params, m0, macro_out)  # fmt: skip
+
+
+@jit(refcount=False)
+def _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at, stop_on_fixation,
+            counter, out, model, params, m0, macro_out):  # fmt: skip
+    """The event loop of :func:`simulate` on its counts ``n``, payoff sums ``S`` (and ``SC``
+    of the cooperation matrix ``C`` under a regime) and ``scratch`` arrays.
+
+    Compiled without reference counting (``kernels._jit.jit``): it allocates nothing, and the
+    counting of the arrays its helpers bind would cost more than an event's arithmetic.
+    """
+    f, pi, c, x = scratch
+    k = n.size
+    regime = model == INSTITUTIONS
     m = m0
     coevolves = regime and regime_coevolves(params)
     s = m if coevolves else 1.0
