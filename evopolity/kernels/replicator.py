@@ -95,11 +95,17 @@ Progress = namedtuple(
 
 
 @jit(inline="always")
+def _set_row(out, r, y):
+    """Row ``r`` of ``out`` holds ``y`` (element by element: a row copy would allocate)."""
+    for i in range(y.size):
+        out[r, i] = y[i]
+
+
+@jit(inline="always")
 def _fill_from(out, r, y):
-    """Rows ``r..`` of ``out`` hold ``y`` (element by element: a row copy would allocate)."""
+    """Rows ``r..`` of ``out`` hold ``y``."""
     for rr in range(r, out.shape[0]):
-        for i in range(y.size):
-            out[rr, i] = y[i]
+        _set_row(out, rr, y)
 
 
 @jit(refcount=False)
@@ -270,31 +276,35 @@ def rk4(model, x0, A, At, params, Q, mutate, times, dt, rest_tol, max_steps, out
     Returns ``(status, steps, t_reached)`` (``DONE``, ``AT_REST`` or ``MAX_STEPS``, as
     :func:`integrate`).
     """
-    k = x0.size
-    n_out = times.size
-    problem = (model, A, At, params, Q, mutate)
+    n = x0.size
     y = x0.copy()
     project(y, A.shape[0])
-    f = np.empty(k)
-    k1 = np.empty(k)
-    k2 = np.empty(k)
-    k3 = np.empty(k)
-    k4 = np.empty(k)
-    ys = np.empty(k)
-    out[0, :] = y
+    work = (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n))
+    return _rk4_steps((model, A, At, params, Q, mutate), y, times, dt, rest_tol, max_steps,
+                      work, out)  # fmt: skip
+
+
+@jit(refcount=False)
+def _rk4_steps(problem, y, times, dt, rest_tol, max_steps, work, out):
+    """The steps of :func:`rk4` from ``y`` (allocating nothing: ``work`` holds the stages;
+    without reference counting, as :func:`_advance`)."""
+    f, k1, k2, k3, k4, ys = work
+    k = y.size
+    n_out = times.size
+    _set_row(out, 0, y)
     t = times[0]
     steps = 0
     for r in range(1, n_out):
         while t < times[r]:
             if steps >= max_steps:
                 for rr in range(r, n_out):
-                    out[rr, :] = np.nan
+                    for i in range(k):
+                        out[rr, i] = np.nan
                 return MAX_STEPS, steps, t
             h = min(dt, times[r] - t)
             rhs(problem, y, f, k1)
             if rest_tol > 0.0 and at_rest(y, k1, rest_tol):
-                for rr in range(r, n_out):
-                    out[rr, :] = y
+                _fill_from(out, r, y)
                 return AT_REST, steps, t
             for i in range(k):
                 ys[i] = y[i] + 0.5 * h * k1[i]
@@ -307,10 +317,10 @@ def rk4(model, x0, A, At, params, Q, mutate, times, dt, rest_tol, max_steps, out
             rhs(problem, ys, f, k4)
             for i in range(k):
                 y[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
-            project(y, A.shape[0])
+            project(y, problem[1].shape[0])
             t = times[r] if h == times[r] - t else t + h
             steps += 1
-        out[r, :] = y
+        _set_row(out, r, y)
     return DONE, steps, t
 
 
@@ -322,11 +332,17 @@ def discrete(model, x0, A, At, params, steps, out):
     generations computed (fewer than ``steps`` if mean fitness stopped being positive; the
     remaining rows are NaN).
     """
-    k = x0.size
     x = x0.copy()
     project(x, A.shape[0])
-    f = np.empty(k)
-    out[0, :] = x
+    return _generations(model, x, A, At, params, steps, np.empty(x.size), out)
+
+
+@jit(refcount=False)
+def _generations(model, x, A, At, params, steps, f, out):
+    """The generations of :func:`discrete` from ``x`` (``f`` scratch; without reference
+    counting, as :func:`_advance`)."""
+    k = x.size
+    _set_row(out, 0, x)
     for g in range(1, steps + 1):
         fitness(model, x, A, At, params, f)
         phi = 0.0
@@ -334,10 +350,11 @@ def discrete(model, x0, A, At, params, steps, out):
             phi += x[i] * f[i]
         if not phi > 0.0:
             for rr in range(g, steps + 1):
-                out[rr, :] = np.nan
+                for i in range(k):
+                    out[rr, i] = np.nan
             return g - 1
         for i in range(k):
             x[i] = x[i] * f[i] / phi
         project(x, A.shape[0])
-        out[g, :] = x
+        _set_row(out, g, x)
     return steps
