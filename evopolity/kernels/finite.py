@@ -57,6 +57,28 @@ def _pick_count(n, total, exclude, u):
     return last
 
 
+@jit(inline="always")
+def _record(record_at, r, event, counts, out, macro_out, m):
+    """Rows ``r, r + 1, ...`` recorded at ``event`` (every row left when ``event < 0``) get
+    ``counts`` (and ``m`` when there is a ``macro_out``). Returns the next row."""
+    while r < record_at.size and (event < 0 or record_at[r] == event):
+        for i in range(counts.size):
+            out[r, i] = counts[i]
+        if macro_out.size > 0:
+            macro_out[r] = m
+        r += 1
+    return r
+
+
+@jit(inline="always")
+def _fixed(counts, N):
+    """The type that holds all ``N`` individuals, or -1."""
+    for i in range(counts.size):
+        if counts[i] == N:
+            return i
+    return -1
+
+
 @jit()
 def _other(i, k, u):
     """A type other than ``i``, uniformly among the k - 1 others."""
@@ -148,16 +170,8 @@ def _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at, st
     s = m if coevolves else 1.0
     n_rec = record_at.size
     total_events = record_at[n_rec - 1]
-    r = 0
-    while r < n_rec and record_at[r] == 0:
-        for i in range(k):
-            out[r, i] = n[i]
-        macro_out[r] = m
-        r += 1
-    winner = -1
-    for i in range(k):
-        if n[i] == N:
-            winner = i
+    r = _record(record_at, 0, 0, n, out, macro_out, m)
+    winner = _fixed(n, N)
     event = 0
     while event < total_events:
         if winner >= 0 and stop_on_fixation:
@@ -214,16 +228,8 @@ def _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at, st
                 winner = born
             elif winner >= 0:
                 winner = -1
-        while r < n_rec and record_at[r] == event:
-            for i in range(k):
-                out[r, i] = n[i]
-            macro_out[r] = m
-            r += 1
-    while r < n_rec:
-        for i in range(k):
-            out[r, i] = n[i]
-        macro_out[r] = m
-        r += 1
+        r = _record(record_at, r, event, n, out, macro_out, m)
+    _record(record_at, r, -1, n, out, macro_out, m)  # stopped early: the state stays
     return event, winner, True
 
 
@@ -338,15 +344,9 @@ def agent_moran(
     fit = np.zeros(N)
     n_rec = record_at.size
     total_gens = record_at[n_rec - 1]
-    r = 0
-    while r < n_rec and record_at[r] == 0:
-        for t in range(n_types):
-            out[r, t] = counts[t]
-        r += 1
-    winner = -1
-    for t in range(n_types):
-        if counts[t] == N:
-            winner = t
+    no_macro = np.empty(0)
+    r = _record(record_at, 0, 0, counts, out, no_macro, 0.0)
+    winner = _fixed(counts, N)
     g = 0
     while g < total_gens:
         if winner >= 0 and stop_on_fixation:
@@ -394,12 +394,6 @@ def agent_moran(
             elif winner >= 0:
                 winner = -1
         g += 1
-        while r < n_rec and record_at[r] == g:
-            for t in range(n_types):
-                out[r, t] = counts[t]
-            r += 1
-    while r < n_rec:
-        for t in range(n_types):
-            out[r, t] = counts[t]
-        r += 1
+        r = _record(record_at, r, g, counts, out, no_macro, 0.0)
+    _record(record_at, r, -1, counts, out, no_macro, 0.0)
     return g, winner
