@@ -30,9 +30,14 @@ ROW_BLOCKS = 32
 
 @jit()
 def _grow(a, size):
-    """``a`` copied into a new array whose first axis has ``size`` entries."""
+    """``a`` (C order) copied into a new array whose first axis has ``size`` entries."""
     b = np.empty((size,) + a.shape[1:], a.dtype)
-    b[: a.shape[0]] = a
+    # element by element through flat views: the slice assignment b[:n] = a compiles 6x
+    # slower (its shape checks), for every one of the record's four array types
+    flat_a = a.reshape(a.size)
+    flat_b = b.reshape(b.size)
+    for i in range(flat_a.size):
+        flat_b[i] = flat_a[i]
     return b
 
 

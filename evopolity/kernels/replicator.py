@@ -96,7 +96,8 @@ Progress = namedtuple(
 
 @jit(inline="always")
 def _set_row(out, r, y):
-    """Row ``r`` of ``out`` holds ``y`` (element by element: a row copy would allocate)."""
+    """Row ``r`` of ``out`` holds ``y`` (element by element: a row copy would allocate, and
+    its shape checks take seconds to compile)."""
     for i in range(y.size):
         out[r, i] = y[i]
 
@@ -246,7 +247,7 @@ def integrate(
     row_step = np.full(n_out, -1, np.int64)
     log = dense_rows.new_log(n)
     t = times[0]
-    out[0, :] = y
+    _set_row(out, 0, y)
     rhs(problem, y, f, K[0])
     if rest_tol > 0.0 and at_rest(y, K[0], rest_tol):
         _fill_from(out, 1, y)
@@ -263,7 +264,9 @@ def integrate(
             break
         log = dense_rows.grow_log(log)
     if status == MAX_STEPS or status == STEP_TOO_SMALL:
-        out[progress.r :, :] = np.nan
+        for rr in range(progress.r, n_out):  # the rows not reached
+            for i in range(n):
+                out[rr, i] = np.nan
     if progress.recorded > 0:  # the rows between steps, from the recorded steps' polynomials
         dense_rows.write(times, row_step, log, k, out)
     return status, progress.steps, progress.implicit_steps, progress.t
