@@ -149,8 +149,10 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
             if regime:
                 SC[i] += C[i, j] * n[j]
     scratch = (np.empty(k), np.empty(k), np.empty(k), np.empty(k))
+    # a Python int counter would be typed int64, and int64 + uint64 GOLDEN is a float in numba
     return _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at,
-                   stop_on_fixation, counter, out, model, params, m0, macro_out)  # fmt: skip
+                   stop_on_fixation, np.uint64(counter), out, model, params, m0,
+                   macro_out)  # fmt: skip
 
 
 @jit(refcount=False)
