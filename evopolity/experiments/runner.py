@@ -65,14 +65,15 @@ def _compile_notice(spec: Spec, where: str = "") -> str | None:
         return None
     directory = _jit.cache_directory()
     if directory is None:
-        return (f"compiling numba kernels{where} (about a minute on 2 cores); caching is off "
-                "(EVOPOLITY_NO_CACHE, or no writable cache directory), so every run compiles")
-    return (f"compiling numba kernels{where} (first run only, about a minute on 2 cores); "
-            f"cached in {directory}")
+        return (f"compiling numba kernels{where}: a minute or two before the first result; "
+                "caching is off (EVOPOLITY_NO_CACHE, or no writable cache directory), so "
+                "every run compiles")
+    return (f"compiling numba kernels{where}: first run only, a minute or two before the "
+            f"first result; cached in {directory}")
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n} {word}" if n == 1 else f"{n} {word}{'es' if word.endswith('s') else 's'}"
 
 
 # -- the main job -------------------------------------------------------------------------------
