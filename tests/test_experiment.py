@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import evopolity as ep
-from evopolity.experiments import runner as experiment
-from evopolity.experiments import storage
+from evopolity import experiments as experiment
+from evopolity.experiments import runner, storage
 from evopolity.experiments.spec import SpecError, grid, load_spec, parse_spec
 from evopolity.kernels import _jit
 
@@ -259,7 +259,7 @@ def test_sweep_whose_worker_fails_after_some_tasks_resumes_without_repeating_the
         tmp_path, monkeypatch):
     spec = write_spec(tmp_path, n_fine=5)
     out = tmp_path / "failed"
-    real, chunks = experiment.sweep_tasks, []
+    real, chunks = runner.sweep_tasks, []
 
     def fails_on_the_fourth_chunk(spec_json, where, tasks):
         chunks.append(tasks)
@@ -267,12 +267,12 @@ def test_sweep_whose_worker_fails_after_some_tasks_resumes_without_repeating_the
             raise RuntimeError("worker lost")
         return real(spec_json, where, tasks)
 
-    monkeypatch.setattr(experiment, "sweep_tasks", fails_on_the_fourth_chunk)
+    monkeypatch.setattr(runner, "sweep_tasks", fails_on_the_fourth_chunk)
     written = _record_part_writes(monkeypatch)
     with pytest.raises(RuntimeError, match="worker lost"):
         experiment.sweep(spec, out, progress=False)
     assert chunks == [[0], [1], [2], [3]] and written == [0, 1, 2]
-    monkeypatch.setattr(experiment, "sweep_tasks", real)
+    monkeypatch.setattr(runner, "sweep_tasks", real)
     resumed = experiment.sweep(spec, out, progress=False)
     assert written == list(range(20))  # 0, 1, 2 before the failure; 3..19 after, once each
     whole = experiment.sweep(spec, tmp_path / "whole", progress=False)
@@ -435,7 +435,7 @@ def test_cache_is_warm_reads_numbas_own_index_files(tmp_path, monkeypatch):
 def test_after_a_run_the_kernels_it_names_read_as_cached(tmp_path):
     spec = parse_spec(SMALL)
     experiment.run(spec, tmp_path, figures=False, progress=False)
-    warm = _jit.cache_is_warm(*experiment._KERNELS["exact"])
+    warm = _jit.cache_is_warm(*runner._KERNELS["exact"])
     # a cached run is silent the next time; without caching it can never be
     assert warm == (_jit.cache_directory() is not None)
 

@@ -54,9 +54,9 @@ def process_pool(work: Callable[[Chunk], Result], chunks: Sequence[Chunk], worke
     initargs : tuple
         Arguments of ``initializer``.
 
-    Returns
-    -------
-    iterator
+    Yields
+    ------
+    object
         ``work(chunk)`` for each chunk, as they finish.
     """
     import multiprocessing
@@ -91,9 +91,9 @@ def dask(work: Callable[[Chunk], Result], chunks: Sequence[Chunk], workers: int,
         Run once on every worker of the local cluster before the work (a remote cluster's
         workers are set up by whoever started them).
 
-    Returns
-    -------
-    iterator
+    Yields
+    ------
+    object
         ``work(chunk)`` for each chunk, as they finish.
 
     Raises

@@ -26,25 +26,14 @@ import pandas as pd
 from evopolity.analysis.compare import outcome_frame
 from evopolity.experiments import executors
 from evopolity.experiments.figures import plot_directory
-from evopolity.experiments.report import summary_table, write_report
+from evopolity.experiments.report import write_report
 from evopolity.experiments.results import load
 from evopolity.experiments.spec import Spec, load_spec
-from evopolity.experiments.storage import ExperimentError, SweepDirectory, write_parquet
-from evopolity.experiments.tasks import run_task, sweep_tasks, task_of, tasks_of
+from evopolity.experiments.storage import SweepDirectory, write_parquet
+from evopolity.experiments.tasks import run_task, sweep_tasks, tasks_of
 from evopolity.kernels import _jit
 
-__all__ = [
-    "run",
-    "sweep",
-    "load",
-    "run_task",
-    "sweep_tasks",
-    "task_of",
-    "tasks_of",
-    "summary_table",
-    "write_parquet",
-    "ExperimentError",
-]
+__all__ = ["run", "sweep"]
 
 #: The kernel modules a task compiles, by ``play.method`` (besides the replicator's own):
 #: their cache decides whether a job announces a first compilation.

@@ -175,26 +175,67 @@ class SweepDirectory:
             write_text(meta, json.dumps(info, indent=2, default=str))
 
     def path(self, task: int) -> Path:
-        """The part file of ``task``."""
+        """The part file of a task.
+
+        Parameters
+        ----------
+        task : int
+            The task's number.
+
+        Returns
+        -------
+        Path
+            ``parts/part-NNNNNN.parquet``.
+        """
         return self.parts / f"part-{task:06d}.parquet"
 
     def done(self) -> set[int]:
-        """Tasks whose part exists (the files are the truth; the manifest follows them)."""
+        """The finished tasks.
+
+        Returns
+        -------
+        set of int
+            Tasks whose part exists (the files are the truth; the manifest follows them).
+        """
         return {int(p.stem.split("-")[1]) for p in self.parts.glob(PART_GLOB)}
 
     def write(self, task: int, row: dict) -> None:
-        """One part, atomically (pyarrow directly: ~0.6 ms a part, the pool's serial cost)."""
+        """Write a task's part, atomically.
+
+        pyarrow directly, not pandas: ~0.6 ms a part, the serial cost of every task.
+
+        Parameters
+        ----------
+        task : int
+            The task's number.
+        row : dict
+            Its row (one value per column; ``recovered`` may be ``pd.NA``).
+        """
         import pyarrow.parquet as pq
 
         table = _part_table(row)
         atomic_write(self.path(task), lambda tmp: pq.write_table(table, tmp))
 
     def write_manifest(self, done: set[int]) -> None:
-        """Rewrite the manifest from the parts on disk (one finished task id per line)."""
+        """Rewrite the manifest, one finished task per line, in order.
+
+        Parameters
+        ----------
+        done : set of int
+            The finished tasks (:meth:`done`).
+        """
         write_text(self.out / MANIFEST, "".join(f"{t}\n" for t in sorted(done)))
 
     def append_manifest(self, task: int) -> None:
-        """Append a finished task; appending keeps the cost per task constant (a torn last
-        line after a crash is harmless: the parts are the truth, the manifest is rebuilt)."""
+        """Add a finished task to the manifest.
+
+        Appending keeps the cost per task constant; a torn last line after a crash is
+        harmless (the parts are the truth, and the manifest is rebuilt from them on resume).
+
+        Parameters
+        ----------
+        task : int
+            The task's number.
+        """
         with open(self.out / MANIFEST, "a") as handle:
             handle.write(f"{task}\n")
