@@ -183,7 +183,7 @@ def bench_egttools(quick: bool, full_chain: bool) -> None:
 
         def ours(A=A, init=init, N=N):
             return fin.pairwise_comparison(
-                A, N, init, gens, beta=1.0, mutation=1e-3, seed=1, record_every=1
+                A, N, init, gens, selection=1.0, mutation=1e-3, seed=1, record_every=1
             )
 
         ours()

@@ -87,8 +87,7 @@ def _simulate(
     N: int,
     x0: Any,
     generations: int,
-    intensity: float,
-    intensity_name: str,
+    selection: float,
     mutation: float,
     seed: Any,
     record_every: int | None,
@@ -118,7 +117,7 @@ def _simulate(
         A,
         N,
         counts,
-        intensity,
+        selection,
         mu,
         pts,
         bool(stop_on_fixation),
@@ -131,7 +130,7 @@ def _simulate(
     )
     if not ok:
         raise ValueError(
-            f"{intensity_name} = {intensity:g} made a Moran fitness 1 - w + w * payoff "
+            f"selection = {selection:g} made a Moran fitness 1 - w + w * payoff "
             f"negative at event {events} under this regime (fines and costs lower payoffs); "
             "lower the selection"
         )
@@ -147,7 +146,7 @@ def _simulate(
             "dynamic": dynamic,
             "N": N,
             "x0": counts,
-            intensity_name: intensity,
+            "selection": selection,
             "regime": regime,
             "payoffs": A,
             "cooperation": C,
@@ -231,8 +230,8 @@ def moran(
             f"{1.0 - w + w * float(A.min()):g}; lower selection or shift the payoffs"
         )
     return _simulate(
-        _fk.MORAN, "moran", payoffs, N, x0, generations, w, "selection", mutation, seed,
-        record_every, stop_on_fixation, regime, cooperation,
+        _fk.MORAN, "moran", payoffs, N, x0, generations, w, mutation, seed, record_every,
+        stop_on_fixation, regime, cooperation,
     )  # fmt: skip
 
 
@@ -241,7 +240,7 @@ def pairwise_comparison(
     N: int,
     x0: Any,
     generations: int,
-    beta: float = 1.0,
+    selection: float = 1.0,
     mutation: float = 0.0,
     seed: Any = None,
     *,
@@ -258,14 +257,14 @@ def pairwise_comparison(
 
     .. math::  \frac{1}{1 + e^{-\beta(\pi_\text{model} - \pi_\text{focal})}}
 
-    with payoffs excluding self-interaction, as in :func:`moran` (and, with a ``regime``,
-    passed through the institution as there). Parameters as in :func:`moran`, with the
-    intensity of selection ``beta >= 0``.
+    with :math:`\beta` = ``selection`` and payoffs excluding self-interaction, as in
+    :func:`moran` (and, with a ``regime``, passed through the institution as there).
+    Parameters as in :func:`moran`, with the intensity of selection ``selection >= 0``.
     """
-    b = nonnegative(beta, "beta")
+    b = nonnegative(selection, "selection")
     return _simulate(
-        _fk.FERMI, "pairwise_comparison", payoffs, N, x0, generations, b, "beta", mutation,
-        seed, record_every, stop_on_fixation, regime, cooperation,
+        _fk.FERMI, "pairwise_comparison", payoffs, N, x0, generations, b, mutation, seed,
+        record_every, stop_on_fixation, regime, cooperation,
     )  # fmt: skip
 
 
