@@ -148,7 +148,7 @@ def bench_agent_moran(quick: bool) -> None:
 
     def ours(noise):
         return fin.agent_moran(
-            players, turns=200, noise=noise, seed=1, max_generations=n_gens,
+            players, turns=200, noise=noise, seed=1, generations=n_gens,
             stop_on_fixation=False,
         )  # fmt: skip
 

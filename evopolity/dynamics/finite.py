@@ -274,7 +274,7 @@ def agent_moran(
     noise: float = 0.0,
     mutation: float = 0.0,
     seed: Any = None,
-    max_generations: int = 100_000,
+    generations: int = 100_000,
     *,
     game: Game | None = None,
     prob_end: float = 0.0,
@@ -302,8 +302,9 @@ def agent_moran(
     mutation : float
         Mutation probability per birth, in [0, 1].
     seed : int, SeedSequence or None
-    max_generations : int
-        Most generations (birth--death events) to run.
+    generations : int
+        Most generations to run (one round robin and one birth--death event each; fewer
+        when ``stop_on_fixation`` ends the run early).
     game : Game, optional
         Stage game (default: the prisoner's dilemma 3, 0, 5, 1).
     prob_end : float
@@ -339,11 +340,11 @@ def agent_moran(
     noise = probability(noise, "noise")
     mu = probability(mutation, "mutation")
     prob_end = probability(prob_end, "prob_end", one=False)
-    max_generations = integer(max_generations, "max_generations", 0)
+    generations = integer(generations, "generations", 0)
     g = as_game(game)
     ss = seed_sequence(seed)
     packed = PackedStrategies(list(types.values()))
-    pts = _record_points(max_generations, record_every)
+    pts = _record_points(generations, record_every)
     out = np.empty((pts.size, len(types)))
     gens, winner = _fk.agent_moran(
         packed.p_coop,

@@ -211,7 +211,7 @@ def replicator(
 def discrete_replicator(
     payoffs: Any,
     x0: Any = None,
-    steps: int = 100,
+    generations: int = 100,
     *,
     negative: Literal["raise", "shift"] = "raise",
 ) -> Trajectory:
@@ -231,8 +231,9 @@ def discrete_replicator(
         ``Ecosystem`` silently runs it). Zero entries are fine (Axelrod's ``S = 0``).
     x0 : array_like or Series, optional
         Initial frequencies (default: the barycentre).
-    steps : int
-        Number of generations; the trajectory has ``steps + 1`` rows (times 0..steps). If the
+    generations : int
+        Number of map steps; the trajectory has ``generations + 1`` rows (times
+        0..generations). If the
         mean fitness reaches 0 (every present strategy earns nothing) the map is undefined:
         the remaining rows are NaN and ``info["generations"]`` says how many were computed.
     negative : {"raise", "shift"}
@@ -244,7 +245,7 @@ def discrete_replicator(
     A, names = payoff_matrix(payoffs)
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
-    steps = integer(steps, "steps", 0)
+    generations = integer(generations, "generations", 0)
     if negative not in ("raise", "shift"):
         raise ValueError(f"negative must be 'raise' or 'shift', got {negative!r}")
     shift = 0.0
@@ -256,13 +257,14 @@ def discrete_replicator(
             )
         shift = -float(A.min())
         A = A + shift
-    out = np.empty((steps + 1, k))
-    computed = _rk.discrete(_rk.LINEAR, x, A, np.ascontiguousarray(A.T), np.zeros(0), steps, out)
+    out = np.empty((generations + 1, k))
+    computed = _rk.discrete(_rk.LINEAR, x, A, np.ascontiguousarray(A.T), np.zeros(0),
+                            generations, out)
     return Trajectory(
-        np.arange(steps + 1, dtype=np.float64),
+        np.arange(generations + 1, dtype=np.float64),
         out,
         names,
         params={"dynamic": "discrete_replicator", "x0": x, "shift": shift},
-        info={"status": "done" if computed == steps else "mean fitness reached 0",
+        info={"status": "done" if computed == generations else "mean fitness reached 0",
               "generations": int(computed)},
     )
