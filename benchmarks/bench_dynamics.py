@@ -63,7 +63,7 @@ def bench_replicator(quick: bool) -> None:
     reference (scipy DOP853 at ``rtol 1e-13``) is printed beside its time, so a faster solver
     cannot be a sloppier one unnoticed.
     """
-    print("replicator: t = 0..1000, 10^4 output points (method='auto' unless named)")
+    print("replicator: t = 0..1000, 10^4 output points (integrator='auto' unless named)")
     nashpy = optional("nashpy")
     integrate = optional("scipy.integrate")
     rng = np.random.default_rng(0)
@@ -74,9 +74,9 @@ def bench_replicator(quick: bool) -> None:
         A = rng.uniform(-1, 1, (k, k))
         x0 = rng.dirichlet(np.ones(k))
 
-        def ours(rtol, atol, method="auto", A=A, x0=x0):
+        def ours(rtol, atol, integrator="auto", A=A, x0=x0):
             return dyn.replicator(
-                A, x0, times=times, rtol=rtol, atol=atol, method=method, stop_at_rest=False
+                A, x0, times=times, rtol=rtol, atol=atol, integrator=integrator, stop_at_rest=False
             )
 
         ours(1e-8, 1e-10)
@@ -134,7 +134,7 @@ def bench_replicator(quick: bool) -> None:
         t_explicit = best(lambda: ours(1e-8, 1e-10, "dopri5"), repeat)
         tr = ours(1e-8, 1e-10)
         print(
-            f"  {k}x{k} method='dopri5' alone (rtol 1e-8): {fmt(t_explicit)}; 'auto' took "
+            f"  {k}x{k} integrator='dopri5' alone (rtol 1e-8): {fmt(t_explicit)}; 'auto' took "
             f"{tr.info['steps']} steps, {tr.info['implicit_steps']} of them RODAS4"
         )
 

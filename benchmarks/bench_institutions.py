@@ -60,7 +60,7 @@ def main() -> None:
     print(f"{k} strategies, exact payoffs (200 turns, noise 0.01); {os.cpu_count()} CPUs")
 
     def rk4(regime):
-        return lambda: ep.replicator(A, t_max=100.0, n_points=11, method="rk4", dt=0.01,
+        return lambda: ep.replicator(A, t_max=100.0, n_points=11, integrator="rk4", dt=0.01,
                                      stop_at_rest=False, regime=regime,
                                      cooperation=None if regime is None else C)
 

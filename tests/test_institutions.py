@@ -120,7 +120,7 @@ def test_conformity_favours_the_majority_in_a_neutral_game():
     # the velocity itself: a short RK4 step from x1 = 0.7
     x1, D, h = 0.7, 1.0, 1e-3
     tr = ep.replicator(zero, x0=[x1, 1 - x1], times=[0, h], regime=conform, cooperation=C2,
-                       method="rk4", dt=h)
+                       integrator="rk4", dt=h)
     assert (tr.frequencies[1, 0] - x1) / h == pytest.approx(D * x1 * (1 - x1) * (2 * x1 - 1),
                                                             rel=1e-3)
 

@@ -45,7 +45,7 @@ def replicator(
     mutation: float | np.ndarray = 0.0,
     *,
     n_points: int = 1001,
-    method: Literal["auto", "dopri5", "rodas4", "rk4"] = "auto",
+    integrator: Literal["auto", "dopri5", "rodas4", "rk4"] = "auto",
     rtol: float = 1e-8,
     atol: float = 1e-10,
     dt: float = 0.01,
@@ -86,7 +86,7 @@ def replicator(
         A uniform mutation rate ``mu`` (``Q_ii = 1 - mu``, ``Q_ij = mu / (k - 1)``) or a
         row-stochastic k x k matrix ``Q``. With mutation a matrix game's payoffs must not be
         negative (a negative fitness makes the inflow negative; ``ValueError``).
-    method : {"auto", "dopri5", "rodas4", "rk4"}
+    integrator : {"auto", "dopri5", "rodas4", "rk4"}
         ``"dopri5"``: adaptive Dormand--Prince 5(4) with dense output (``rtol``, ``atol``).
         ``"rodas4"``: the L-stable Rosenbrock method RODAS4 (Hairer & Wanner 1996), for stiff
         problems, with dense output. ``"auto"``: Dormand--Prince, switching to RODAS4 when it
@@ -166,12 +166,12 @@ def replicator(
     max_steps = integer(max_steps, "max_steps")
     out = np.empty((grid.size, y0.size))
     At = np.ascontiguousarray(A.T)
-    if method in _SCHEMES:
+    if integrator in _SCHEMES:
         status, steps, implicit_steps, t_reached = _rk.integrate(
-            model, y0, A, At, params, Q, mutate, grid, _SCHEMES[method], rtol, atol, rest,
+            model, y0, A, At, params, Q, mutate, grid, _SCHEMES[integrator], rtol, atol, rest,
             max_steps, out,
         )  # fmt: skip
-    elif method == "rk4":
+    elif integrator == "rk4":
         dt = nonnegative(dt, "dt", allow_zero=False)
         status, steps, t_reached = _rk.rk4(
             model, y0, A, At, params, Q, mutate, grid, dt, rest, max_steps, out
@@ -179,7 +179,7 @@ def replicator(
         implicit_steps = 0
     else:
         raise ValueError(
-            f"method must be one of 'auto', 'dopri5', 'rodas4', 'rk4', got {method!r}"
+            f"integrator must be one of 'auto', 'dopri5', 'rodas4', 'rk4', got {integrator!r}"
         )
     return Trajectory(
         grid,
@@ -194,10 +194,10 @@ def replicator(
             "payoffs": payoffs if group else A,
             "cooperation": C,
             "mutation": Q if mutate else 0.0,
-            "method": method,
+            "integrator": integrator,
             "rtol": rtol,
             "atol": atol,
-            "dt": dt if method == "rk4" else None,
+            "dt": dt if integrator == "rk4" else None,
         },
         info={
             "status": _STATUS[int(status)],
