@@ -143,7 +143,7 @@ def bench_agent_moran(quick: bool) -> None:
     print("agent-based Moran: axelrod's 10 basic strategies, 200 turns, time per generation")
     from evopolity.play.strategies import library
 
-    players = library.basic()
+    players = library.basic_strategies()
     n_gens = 2000 if quick else 10_000
 
     def ours(noise):

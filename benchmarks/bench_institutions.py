@@ -27,7 +27,9 @@ import evopolity as ep
 
 def strategy_set() -> list[ep.Strategy]:
     """30 strategies: the basic ones, the classics, and memory-one strategies of the library."""
-    library = ep.library.basic() + ep.library.classic() + ep.library.memory_one()
+    lib = ep.library
+    library = (lib.basic_strategies() + lib.classic_strategies()
+               + lib.memory_one_strategies())
     names, out = set(), []
     for s in library:
         if s.name not in names:

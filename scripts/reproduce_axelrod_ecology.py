@@ -43,7 +43,8 @@ import pandas as pd
 import evopolity as ep
 
 STRATEGIES = (
-    [s.name for s in ep.library.basic()] + [s.name for s in ep.library.classic()]
+    [s.name for s in ep.library.basic_strategies()]
+    + [s.name for s in ep.library.classic_strategies()]
     + ["Second by Colbert", "Ripoff", "Predator", "Raider", "Fortress3", "Cycler CCD",
        "Cycler DDC"]
 )

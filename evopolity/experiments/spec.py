@@ -280,7 +280,7 @@ def _strategies(c: _Checker, table: dict) -> tuple[list, list]:
             raise c.fail(path, str(exc)) from None
     invaders = [_library_strategy(c, "strategies.invaders", n) for n in table.get("invaders", [])]
     if not out:
-        out = library.all()
+        out = library.all_strategies()
     names = [s.name for s in out + invaders]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:

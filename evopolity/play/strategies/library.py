@@ -7,7 +7,7 @@ results line up with axelrod's tournaments. ``get`` also accepts axelrod's class
 >>> from evopolity import library
 >>> library.get("Tit For Tat").moves("CDDC")
 'CCDD'
->>> [s.name for s in library.basic()][:3]
+>>> [s.name for s in library.basic_strategies()][:3]
 ['Alternator', 'Anti Tit For Tat', 'Bully']
 """
 
@@ -27,14 +27,14 @@ __all__ = [
     "names",
     "get",
     "entries",
-    "basic",
-    "classic",
-    "memory_one",
-    "fsm",
-    "lookups",
-    "cyclers",
+    "basic_strategies",
+    "classic_strategies",
+    "memory_one_strategies",
     "zero_determinant_strategies",
-    "all",
+    "cycler_strategies",
+    "fsm_strategies",
+    "lookup_strategies",
+    "all_strategies",
     "collection",
     "COLLECTIONS",
     "generous_tit_for_tat",
@@ -377,40 +377,91 @@ def collection(collection_name: str) -> list[Strategy]:
     ]
 
 
-def basic() -> list[Strategy]:
-    """axelrod's ``basic_strategies``, same names, same order."""
+def basic_strategies() -> list[Strategy]:
+    """axelrod's ``basic_strategies``, same names, same order (the collection ``"basic"``).
+
+    Returns
+    -------
+    list of Strategy
+        Alternator, Anti Tit For Tat, Bully, Cooperator, Cycler DC, Defector, Suspicious Tit
+        For Tat, Tit For Tat, Win-Shift Lose-Stay: D, Win-Stay Lose-Shift.
+    """
     return collection("basic")
 
 
-def classic() -> list[Strategy]:
-    """Deterministic classics beyond the basic set (Grudger, Tit For 2 Tats, ...)."""
+def classic_strategies() -> list[Strategy]:
+    """Deterministic classics beyond the basic set (the collection ``"classic"``).
+
+    Returns
+    -------
+    list of Strategy
+        Grudger, Tit For 2 Tats, Two Tits For Tat, Hard Tit For Tat, Hard Tit For 2 Tats.
+    """
     return collection("classic")
 
 
-def memory_one() -> list[Strategy]:
-    """Memory-one and memory-zero strategies (including the ZD strategies)."""
+def memory_one_strategies() -> list[Strategy]:
+    """Memory-one and memory-zero strategies, ZD strategies included (``"memory_one"``).
+
+    Returns
+    -------
+    list of Strategy
+        Each a memory-one automaton ``(p_CC, p_CD, p_DC, p_DD)`` (Nowak & Sigmund 1990) or a
+        memory-zero one (Cooperator, Defector, Random).
+    """
     return collection("memory_one")
 
 
 def zero_determinant_strategies() -> list[Strategy]:
-    """axelrod's zero-determinant strategies, with axelrod's parameters."""
+    """axelrod's zero-determinant strategies, with axelrod's parameters (``"zd"``).
+
+    Returns
+    -------
+    list of Strategy
+        Memory-one strategies enforcing a linear relation between the two players' payoffs
+        (Press & Dyson 2012; parametrised as in Hilbe, Nowak & Sigmund 2013).
+    """
     return collection("zd")
 
 
-def cyclers() -> list[Strategy]:
+def cycler_strategies() -> list[Strategy]:
+    """Strategies that repeat a fixed pattern of moves (the collection ``"cycler"``).
+
+    Returns
+    -------
+    list of Strategy
+        Cycler DC, Cycler CCD, Cycler CCCD, Cycler CCCCCD, Cycler CCCDCD, Cycler DDC.
+    """
     return collection("cycler")
 
 
-def fsm() -> list[Strategy]:
-    """axelrod's finite-state machines (Ashlock's, the evolved FSMs, TF1-TF3, ...)."""
+def fsm_strategies() -> list[Strategy]:
+    """axelrod's finite-state machines (Ashlock's, the evolved FSMs, TF1-TF3, ...; ``"fsm"``).
+
+    Returns
+    -------
+    list of Strategy
+        The machines in Moore form (:func:`evopolity.play.strategies.automaton.fsm`).
+    """
     return collection("fsm")
 
 
-def lookups() -> list[Strategy]:
-    """axelrod's lookup-table strategies (LookerUp and Gambler families)."""
+def lookup_strategies() -> list[Strategy]:
+    """axelrod's lookup-table strategies, LookerUp and Gambler families (``"lookup"``).
+
+    Returns
+    -------
+    list of Strategy
+        The tables as automata (:func:`evopolity.play.strategies.automaton.lookup`).
+    """
     return collection("lookup")
 
 
-def all() -> list[Strategy]:  # noqa: A001 - ``library.all()`` reads as the issue asks
-    """Every strategy of the library."""
+def all_strategies() -> list[Strategy]:
+    """Every strategy of the library, in library order (the collection ``"all"``).
+
+    Returns
+    -------
+    list of Strategy
+    """
     return collection("all")
