@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from evopolity.dynamics.replicator import discrete_replicator, replicator
-from evopolity.validate import payoff_matrix
+from evopolity.validate import as_payoff_matrix
 
 
 def hawk_dove(V, C):
@@ -101,7 +101,7 @@ def test_object_with_payoffs_attribute_is_accepted():
     class Result:
         payoffs = pd.DataFrame([[3.0, 0.0], [5.0, 1.0]], index=["C", "D"], columns=["C", "D"])
 
-    A, names = payoff_matrix(Result())
+    A, names = as_payoff_matrix(Result())
     assert names == ("C", "D") and A[1, 0] == 5.0
 
 

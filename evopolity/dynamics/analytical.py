@@ -33,7 +33,7 @@ import pandas as pd
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels import group as _gk
 from evopolity.play.group_games import GroupGame
-from evopolity.validate import integer, nonnegative, payoff_matrix, probability
+from evopolity.validate import as_payoff_matrix, integer, nonnegative, probability
 
 __all__ = [
     "fixation_probability",
@@ -56,7 +56,7 @@ def _interactions(payoffs: Any, N: Any) -> tuple[np.ndarray | None, tuple[str, .
                 f"N must be >= group_size = {payoffs.group_size} for a group game, got {N}"
             )
         return None, payoffs.strategies, N
-    A, names = payoff_matrix(payoffs)
+    A, names = as_payoff_matrix(payoffs)
     return A, names, N
 
 

@@ -24,7 +24,7 @@ from evopolity.kernels.match import packed_seed
 from evopolity.kernels.rng import stream_key
 from evopolity.play.games import Game
 from evopolity.play.strategies.automaton import Strategy
-from evopolity.validate import integer, nonnegative, payoff_matrix, probability, seed_sequence
+from evopolity.validate import as_payoff_matrix, integer, nonnegative, probability, seed_sequence
 
 __all__ = ["moran", "pairwise_comparison", "agent_moran"]
 
@@ -95,7 +95,7 @@ def _simulate(
     regime: Regime | None = None,
     cooperation: Any = None,
 ) -> Trajectory:
-    A, names = payoff_matrix(payoffs)
+    A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
     N = integer(N, "N", 2)
     counts = population_counts(x0, N, names)
@@ -223,7 +223,7 @@ def moran(
         ``winner`` and ``generations`` (events run).
     """
     w = probability(selection, "selection")
-    A, _ = payoff_matrix(payoffs)
+    A, _ = as_payoff_matrix(payoffs)
     if 1.0 - w + w * float(A.min()) <= 0.0:
         raise ValueError(
             f"selection = {w:g} gives non-positive fitness 1 - w + w * min(payoffs) = "

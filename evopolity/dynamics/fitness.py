@@ -16,7 +16,7 @@ import pandas as pd
 from evopolity.institutions.regime import Regime, regime_parameters
 from evopolity.kernels import fitness as _kf
 from evopolity.play.group_games import GroupGame
-from evopolity.validate import cooperation_matrix, payoff_matrix, probability, simplex_point
+from evopolity.validate import as_payoff_matrix, cooperation_matrix, probability, simplex_point
 
 __all__ = ["fitness", "regime_setup"]
 
@@ -41,7 +41,7 @@ def fitness(
     if isinstance(payoffs, GroupGame):
         names, A = payoffs.strategies, np.zeros((payoffs.k, payoffs.k))
     else:
-        A, names = payoff_matrix(payoffs)
+        A, names = as_payoff_matrix(payoffs)
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
     model, params, _, _ = regime_setup(regime, 0.0, payoffs, cooperation, names)

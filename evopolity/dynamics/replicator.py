@@ -19,14 +19,14 @@ from evopolity.institutions.regime import Regime
 from evopolity.kernels import replicator as _rk
 from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
+    as_payoff_matrix,
     integer,
     mutation_matrix,
     nonnegative,
-    payoff_matrix,
     simplex_point,
 )
 
-__all__ = ["replicator", "discrete_replicator", "payoff_matrix"]
+__all__ = ["replicator", "discrete_replicator"]
 
 _SCHEMES = {"dopri5": _rk.EXPLICIT, "auto": _rk.AUTO, "rodas4": _rk.IMPLICIT}
 _STATUS = {
@@ -131,7 +131,7 @@ def replicator(
         names = payoffs.strategies
         A = np.zeros((payoffs.k, payoffs.k))  # a placeholder: the kernel takes k from it
     else:
-        A, names = payoff_matrix(payoffs)
+        A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
     if times is None:
@@ -242,7 +242,7 @@ def discrete_replicator(
         payoff is 0. The shift changes the trajectory (the discrete map, unlike the
         continuous one, is not invariant under adding a constant) but not its rest points.
     """
-    A, names = payoff_matrix(payoffs)
+    A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
     generations = integer(generations, "generations", 0)

@@ -41,7 +41,7 @@ import pandas as pd
 
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels import group as _gk
-from evopolity.validate import integer, nonnegative, payoff_matrix, real, simplex_point
+from evopolity.validate import as_payoff_matrix, integer, nonnegative, real, simplex_point
 
 __all__ = [
     "GroupGame",
@@ -170,7 +170,7 @@ class GroupGame:
         A group of two holds ``i`` and ``j``; ``i`` earns ``A[i, j]``. Expected payoffs are
         then ``A x`` (infinite population) and ``((A c)_i - A[i, i]) / (M - 1)`` (finite).
         """
-        A, names = payoff_matrix(payoffs)
+        A, names = as_payoff_matrix(payoffs)
 
         def pay(c: np.ndarray) -> np.ndarray:
             out = np.zeros(len(names))
