@@ -169,7 +169,7 @@ def moran(
     generations: int,
     selection: float = 1.0,
     mutation: float = 0.0,
-    seed: Any = None,
+    seed: int | np.random.SeedSequence | None = None,
     *,
     record_every: int | None = None,
     stop_on_fixation: bool | None = None,
@@ -201,7 +201,8 @@ def moran(
     mutation : float
         Mutation probability per birth, in [0, 1].
     seed : int, SeedSequence or None
-        Seed of the run (recorded in ``params["seed"]``).
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Recorded in ``params["seed"]`` (the entropy drawn, for None).
     record_every : int, optional
         Record every this many events (default: at most ~10^4 rows); the last event is
         always recorded.
@@ -242,7 +243,7 @@ def pairwise_comparison(
     generations: int,
     selection: float = 1.0,
     mutation: float = 0.0,
-    seed: Any = None,
+    seed: int | np.random.SeedSequence | None = None,
     *,
     record_every: int | None = None,
     stop_on_fixation: bool | None = None,
@@ -269,11 +270,11 @@ def pairwise_comparison(
 
 
 def agent_moran(
-    players: Sequence[Strategy],
+    strategies: Any,
     turns: int = 200,
     noise: float = 0.0,
     mutation: float = 0.0,
-    seed: Any = None,
+    seed: int | np.random.SeedSequence | None = None,
     generations: int = 100_000,
     *,
     game: Game | None = None,
@@ -283,18 +284,21 @@ def agent_moran(
 ) -> Trajectory:
     """Agent-based Moran process: every generation the agents really play their matches.
 
-    The semantics of ``axelrod.MoranProcess`` (birth--death mode, complete graph): each
-    generation every pair of the ``N`` agents plays a match of ``turns`` turns (or ending with
-    probability ``prob_end`` after each turn) with ``noise``; an agent's fitness is the sum of
-    its per-turn scores against the ``N - 1`` others; one agent reproduces with probability
-    proportional to fitness, its offspring becomes, with probability ``mutation``, a uniformly
-    chosen other type of the initial population, and replaces an agent chosen uniformly at
-    random (possibly its parent). Types are told apart by strategy name, as axelrod does.
+    The semantics of ``axelrod.MoranProcess`` (birth--death mode, complete graph; Moran 1958,
+    Nowak et al. 2004): each generation every pair of the ``N`` agents plays a match of
+    ``turns`` turns (or ending with probability ``prob_end`` after each turn) with ``noise``;
+    an agent's fitness is the sum of its per-turn scores against the ``N - 1`` others; one
+    agent reproduces with probability proportional to fitness, its offspring becomes, with
+    probability ``mutation``, a uniformly chosen other type of the initial population, and
+    replaces an agent chosen uniformly at random (possibly its parent). Types are told apart by
+    strategy name, as axelrod does.
 
     Parameters
     ----------
-    players : sequence of Strategy
-        The ``N >= 2`` agents' automata (repeat a strategy for several agents).
+    strategies : str or sequence
+        The ``N >= 2`` agents: anything :func:`evopolity.tournament` takes (``Strategy``
+        objects, library names, axelrod players that are automata, or a collection name, one
+        agent per strategy); repeat a strategy for several agents.
     turns : int
         Turns per match.
     noise : float
@@ -302,6 +306,8 @@ def agent_moran(
     mutation : float
         Mutation probability per birth, in [0, 1].
     seed : int, SeedSequence or None
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Recorded in ``params["seed"]`` (the entropy drawn, for None).
     generations : int
         Most generations to run (one round robin and one birth--death event each; fewer
         when ``stop_on_fixation`` ends the run early).
@@ -319,22 +325,28 @@ def agent_moran(
     Trajectory
         Type frequencies (counts / N) by generation; ``info`` holds ``generations`` (run),
         ``fixated`` and ``winner`` (the name of the type that fixed, or None).
+
+    Raises
+    ------
+    TypeError
+        For an agent that is not a strategy, a name or an axelrod player.
+    ValueError
+        For fewer than 2 agents, an axelrod player that is not an automaton, two different
+        strategies under one name, or a parameter out of range.
     """
     from evopolity.play.games import as_game
     from evopolity.play.strategies.automaton import PackedStrategies  # noqa: I001
+    from evopolity.play.tournament import resolve_strategies
 
-    if isinstance(players, Strategy) or not isinstance(players, Sequence):
-        raise TypeError("players must be a sequence of Strategy objects (one per agent)")
+    players = resolve_strategies(strategies, distinct=False, automata=True)
     if len(players) < 2:
-        raise ValueError(f"players must hold at least 2 agents, got {len(players)}")
+        raise ValueError(f"strategies must hold at least 2 agents, got {len(players)}")
     types: dict[str, Strategy] = {}
     agents = np.empty(len(players), np.int64)
     for a, s in enumerate(players):
-        if not isinstance(s, Strategy):
-            raise TypeError(f"players[{a}] must be a Strategy, got {type(s).__name__}")
         known = types.setdefault(s.name, s)
         if not known.same_behaviour(s):
-            raise ValueError(f"players hold two different strategies named {s.name!r}")
+            raise ValueError(f"strategies hold two different strategies named {s.name!r}")
         agents[a] = list(types).index(s.name)
     turns = integer(turns, "turns")
     noise = probability(noise, "noise")

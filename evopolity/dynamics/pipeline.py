@@ -19,8 +19,8 @@ from evopolity.dynamics.trajectory import Event, Trajectory
 from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import Shock
 from evopolity.play.games import Game, as_game
-from evopolity.play.tournament import Tournament, tournament
-from evopolity.validate import integer, nonnegative, probability, simplex_point
+from evopolity.play.tournament import Tournament, resolve_strategies, tournament
+from evopolity.validate import integer, nonnegative, probability, seed_sequence, simplex_point
 
 __all__ = ["evolve"]
 
@@ -28,15 +28,25 @@ __all__ = ["evolve"]
 def _interactions(strategies, game, turns, repetitions, noise, method, seed) -> Tournament:
     """The tournament of a run; reused when the same play recurs (a seeded or exact
     tournament is a pure function of its inputs), as in sweeps over regime parameters."""
-    if seed is None and method == "simulate":
+    if method == "exact":
+        key = None  # exact play draws nothing: one tournament serves every seed
+    elif seed is None:
         return tournament(strategies, game=game, turns=turns, repetitions=repetitions,
-                          noise=noise, method=method, seed=seed)
+                          noise=noise, method=method, seed=None)
+    else:
+        # by value, so that the int 7 and an equal SeedSequence share one tournament
+        ss = seed_sequence(seed)
+        key = (ss.entropy, tuple(ss.spawn_key), ss.pool_size)
     return _cached_interactions(tuple(strategies), game, turns, repetitions, noise, method,
-                                seed)
+                                key)
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_interactions(strategies, game, turns, repetitions, noise, method, seed):
+def _cached_interactions(strategies, game, turns, repetitions, noise, method, key):
+    seed = None
+    if key is not None:
+        entropy, spawn_key, pool_size = key
+        seed = np.random.SeedSequence(entropy, spawn_key=spawn_key, pool_size=pool_size)
     return tournament(list(strategies), game=game, turns=turns, repetitions=repetitions,
                       noise=noise, method=method, seed=seed)
 
@@ -50,7 +60,7 @@ def evolve(
     repetitions: int = 1,
     noise: float = 0.0,
     method: str = "exact",
-    seed: int | None = 0,
+    seed: int | np.random.SeedSequence | None = None,
     x0: Any = None,
     invaders: Sequence[Any] = (),
     t_max: float = 300.0,
@@ -100,16 +110,18 @@ def evolve(
             raise TypeError(f"shocks must hold Shock objects, got {type(s).__name__}")
         if not 0.0 < s.time < t_max:
             raise ValueError(f"shock at time {s.time} lies outside the run (0, {t_max})")
-    players = [*_as_list(strategies), *invaders]
+    residents = resolve_strategies(strategies)
+    newcomers = resolve_strategies(invaders, name="invaders") if len(invaders) else []
+    players = [*residents, *newcomers]
     interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
     names = interactions.names
-    n_res = len(players) - len(invaders)
+    n_res = len(residents)
     if x0 is None:
         x = np.zeros(len(names))
         x[:n_res] = 1.0 / n_res
     else:
         resident = simplex_point(x0, names[:n_res])
-        x = np.concatenate([resident, np.zeros(len(invaders))])
+        x = np.concatenate([resident, np.zeros(len(newcomers))])
     m = regime.initial_strength if regime is not None and regime.coevolves else math.nan
 
     times_parts, freq_parts, coop_parts, strength_parts, events = [], [], [], [], []
@@ -190,11 +202,3 @@ def evolve(
         macro_names=("cooperation", "institution_strength"),
         events=events,
     )
-
-
-def _as_list(strategies: Any) -> list[Any]:
-    if isinstance(strategies, str):
-        from evopolity.play.strategies import library
-
-        return library.collection(strategies)
-    return list(strategies)

@@ -28,16 +28,53 @@ __all__ = ["Tournament", "tournament", "resolve_strategies"]
 METHODS = ("simulate", "exact")
 
 
-def resolve_strategies(strategies: Any) -> list[Any]:
-    """Strategies from a collection name, or a list of ``Strategy`` objects, library names
-    and axelrod players (converted to automata where possible)."""
+def resolve_strategies(
+    strategies: Any, *, distinct: bool = True, automata: bool = False, name: str = "strategies"
+) -> list[Any]:
+    """The players that ``strategies`` names: the one place where names become strategies.
+
+    Every public function that takes ``strategies`` (:func:`tournament`,
+    :func:`evopolity.agent_moran`, :func:`evopolity.evolve`, the CLI and experiment specs)
+    resolves them here.
+
+    Parameters
+    ----------
+    strategies : str, Strategy, or iterable
+        A collection name of the library (``"basic"``, ``"all"``, ...;
+        :data:`evopolity.library.COLLECTIONS`), or an iterable whose items are ``Strategy``
+        objects, library names (display or axelrod class names, any case; see
+        :func:`evopolity.library.get`), collection names (expanded in place) and axelrod
+        players (converted to automata where possible, else kept for axelrod's engine).
+    distinct : bool
+        Refuse two players with the same name (a tournament's rows are named); ``False``
+        keeps repeats (the agents of :func:`evopolity.agent_moran`).
+    automata : bool
+        Refuse axelrod players that are not finite automata (for the kernels that play only
+        automata).
+    name : str
+        The parameter's name in error messages.
+
+    Returns
+    -------
+    list
+        ``Strategy`` objects, and axelrod players that are not automata (unless
+        ``automata``), in the order given.
+
+    Raises
+    ------
+    TypeError
+        For an item that is neither a ``Strategy``, a name nor an axelrod player.
+    ValueError
+        For an unknown name or collection, an empty result, repeated names with
+        ``distinct``, or a player that is not an automaton with ``automata``.
+    """
     from evopolity.play import axelrod_bridge
 
     if isinstance(strategies, str):
         return library.collection(strategies)
     if isinstance(strategies, Strategy) or not isinstance(strategies, Iterable):
         raise TypeError(
-            "strategies must be a collection name or a list of strategies, got "
+            f"{name} must be a collection name or a list of strategies, got "
             f"{type(strategies).__name__}"
         )
     out: list[Any] = []
@@ -45,26 +82,32 @@ def resolve_strategies(strategies: Any) -> list[Any]:
         if isinstance(item, Strategy):
             out.append(item)
         elif isinstance(item, str):
-            out.append(library.get(item))
+            if item in library.COLLECTIONS:
+                out.extend(library.collection(item))
+            else:
+                out.append(library.get(item))
         elif axelrod_bridge.is_axelrod_player(item):
             try:
                 out.append(axelrod_bridge.from_axelrod(item))
             except ValueError:
+                if automata:
+                    raise
                 out.append(item)  # not an automaton: axelrod's engine plays its pairs
         else:
             raise TypeError(
-                f"strategies[{k}] must be a Strategy, a library name or an axelrod player, "
+                f"{name}[{k}] must be a Strategy, a library name or an axelrod player, "
                 f"got {type(item).__name__}"
             )
     if not out:
-        raise ValueError("strategies is empty: a tournament needs at least one strategy")
-    names = [str(s) for s in out]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(
-            f"strategies must have distinct names; repeated: {duplicates} "
-            "(use Strategy.renamed to tell copies apart)"
-        )
+        raise ValueError(f"{name} is empty: give at least one strategy")
+    if distinct:
+        names = [str(s) for s in out]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(
+                f"{name} must have distinct names; repeated: {duplicates} "
+                "(use Strategy.renamed to tell copies apart)"
+            )
     return out
 
 
