@@ -138,8 +138,9 @@ def evolve(
         freq_parts.append(tr.frequencies)
         coop_parts.append(np.einsum("ti,ij,tj->t", tr.frequencies, C, tr.frequencies))
         if tr.macro is not None:
-            strength_parts.append(tr.macro[:, 0])
-            m = float(tr.macro[-1, 0])
+            strength = tr.macro["institution_strength"].to_numpy()
+            strength_parts.append(strength)
+            m = float(strength[-1])
         else:
             fixed = 1.0 if regime is not None and regime.has_institution else 0.0
             strength_parts.append(np.full(tr.times.size, fixed))

@@ -3,8 +3,8 @@
 A :class:`Trajectory` holds ``times`` (T,), ``frequencies`` (T x k) over the named strategies,
 the parameters that produced it, and, for regimes with institutions, an optional macro state
 (T x j, named) and a list of scheduled events (shocks) marked by time. Results leave as pandas:
-``frame()`` tidy long (``time, strategy, frequency``), ``wide()`` time-indexed, ``final()`` the
-last state.
+``frame()`` tidy long (``time, strategy, frequency``), ``wide()`` time-indexed, ``macro`` the
+macro state indexed by time, ``final()`` the last state.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ class Trajectory:
         "frequencies",
         "strategies",
         "params",
-        "macro",
-        "macro_names",
+        "_macro",
+        "_macro_names",
         "events",
         "info",
     )
@@ -117,8 +117,8 @@ class Trajectory:
         set_(self, "frequencies", x)
         set_(self, "strategies", names)
         set_(self, "params", dict(params or {}))
-        set_(self, "macro", m)
-        set_(self, "macro_names", mnames)
+        set_(self, "_macro", m)
+        set_(self, "_macro_names", mnames)
         set_(self, "events", ev)
         set_(self, "info", dict(info or {}))
 
@@ -160,13 +160,24 @@ class Trajectory:
             }
         )
 
-    def macro_frame(self) -> pd.DataFrame:
-        """The macro state as a DataFrame indexed by ``time`` (empty columns if none)."""
-        data = self.macro if self.macro is not None else np.empty((len(self), 0))
+    @property
+    def macro(self) -> pd.DataFrame | None:
+        """The macro state: a DataFrame indexed by ``time``, one named column per variable.
+
+        Returns
+        -------
+        DataFrame or None
+            Columns such as ``cooperation`` and ``institution_strength`` (index ``time``,
+            columns named ``macro``); None when the trajectory has no macro state.
+        """
+        if self._macro is None:
+            return None
+        # a fresh frame over a copy each time: the trajectory stays immutable whatever the
+        # caller does with it
         return pd.DataFrame(
-            data,
+            self._macro.copy(),
             index=pd.Index(self.times, name="time"),
-            columns=pd.Index(self.macro_names, name="macro"),
+            columns=pd.Index(self._macro_names, name="macro"),
         )
 
     def final(self) -> pd.Series:
