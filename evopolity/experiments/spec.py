@@ -162,7 +162,7 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
     dyn = c.table(raw, "dynamics")
     c.keys(dyn, "dynamics", {"t_max", "points_per_unit"})
     t_max = c.number(dyn, "dynamics.t_max", 300.0, low=0.0, strict=True)
-    density = c.number(dyn, "dynamics.points_per_unit", 1.0, low=0.0, strict=True)
+    density = c.number(dyn, "dynamics.points_per_unit", 2.0, low=0.0, strict=True)
     regime_list = _regimes(c, raw.get("regimes"))
     shock_list = _shocks(c, raw.get("shocks"), t_max, regime_list)
     sweep = _sweep(c, c.table(raw, "sweep"))
