@@ -46,6 +46,18 @@ def default_shocks(t_max: float, game: Game | None = None) -> list[Shock]:
 
     With the default prisoner's dilemma, ``T`` goes from 5 to 7: defecting against a
     cooperator pays twice as much more than before.
+
+    Parameters
+    ----------
+    t_max : float
+        The run's length.
+    game : Game, optional
+        The stage game (default: the (3, 0, 5, 1) prisoner's dilemma).
+
+    Returns
+    -------
+    list of Shock
+        One ``"temptation"`` shock at ``t_max / 3``.
     """
     g = as_game(game)
     return [Shock(t_max / 3.0, "temptation", g.T + (g.T - g.R))]
@@ -77,8 +89,12 @@ def compare_regimes(
         Default: every preset of :mod:`evopolity.institutions.regimes`.
     shocks : list of Shock, optional
         Default: :func:`default_shocks` (a temptation rise at ``t_max / 3``).
-    game, turns, repetitions, noise, method, seed, x0, invaders, t_max
+    game, turns, repetitions, noise, method, x0, invaders, t_max
         As in :func:`evopolity.evolve`.
+    seed : int, SeedSequence or None
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Every regime meets the same interactions (one seed for the whole
+        comparison); with ``method="exact"`` play draws nothing and the seed is unused.
     tolerance : float
         A shocked run has recovered when its cooperation ends within ``tolerance`` of the
         level just before the first shock.
@@ -92,6 +108,14 @@ def compare_regimes(
         :func:`evopolity.analysis.metrics.summary`) and, for shocked runs, ``min_cooperation,
         cooperation_drop, recovered, recovery_time`` after the first shock (NaN for baseline
         rows).
+
+    Raises
+    ------
+    ValueError
+        For no regimes, regimes with the same name, no shocks, or anything
+        :func:`evopolity.evolve` refuses.
+    TypeError
+        For a regime that is not a ``Regime``.
     """
     from evopolity.institutions import regimes as presets
 

@@ -194,7 +194,8 @@ def moran(
         Initial counts (integers summing to ``N``) or frequencies (summing to 1, with ``N x0``
         whole numbers).
     generations : int
-        Number of events to run.
+        Number of events to run (one birth--death event is one generation here, as in
+        ``axelrod.MoranProcess``; ``N`` of them give everyone one chance to be replaced).
     selection : float
         Intensity of selection ``w`` in [0, 1]; fitnesses ``1 - w + w pi`` must be positive
         for every payoff in the matrix.
@@ -222,6 +223,12 @@ def moran(
     Trajectory
         Frequencies ``counts / N`` at the recorded events; ``info`` has ``fixated``,
         ``winner`` and ``generations`` (events run).
+
+    Raises
+    ------
+    ValueError
+        For a parameter out of range, an initial state that is not ``N`` individuals, or a
+        ``selection`` that makes some fitness ``1 - w + w pi`` non-positive.
     """
     w = probability(selection, "selection")
     A, _ = as_payoff_matrix(payoffs)
@@ -260,7 +267,45 @@ def pairwise_comparison(
 
     with :math:`\beta` = ``selection`` and payoffs excluding self-interaction, as in
     :func:`moran` (and, with a ``regime``, passed through the institution as there).
-    Parameters as in :func:`moran`, with the intensity of selection ``selection >= 0``.
+
+    Parameters
+    ----------
+    payoffs : array_like, DataFrame or object with ``.payoffs``
+        k x k interaction matrix.
+    N : int
+        Population size (>= 2).
+    x0 : array_like, Series or dict
+        Initial counts (integers summing to ``N``) or frequencies (summing to 1, with ``N x0``
+        whole numbers).
+    generations : int
+        Number of events (imitations or mutations) to run.
+    selection : float
+        The intensity of selection :math:`\beta \ge 0` (0: neutral drift).
+    mutation : float
+        Probability in [0, 1] that an event is a mutation.
+    seed : int, SeedSequence or None
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Recorded in ``params["seed"]`` (the entropy drawn, for None).
+    record_every : int, optional
+        Record every this many events (default: at most ~10^4 rows); the last event is
+        always recorded.
+    stop_on_fixation : bool, optional
+        Stop once one strategy has taken over (default: when ``mutation == 0``).
+    regime : Regime, optional
+        An institutional regime, as in :func:`moran`.
+    cooperation : array_like or DataFrame, optional
+        The cooperation matrix the regime needs (default: ``payoffs.cooperation``).
+
+    Returns
+    -------
+    Trajectory
+        Frequencies ``counts / N`` at the recorded events; ``info`` has ``fixated``,
+        ``winner`` and ``generations`` (events run).
+
+    Raises
+    ------
+    ValueError
+        For a parameter out of range or an initial state that is not ``N`` individuals.
     """
     b = nonnegative(selection, "selection")
     return _simulate(

@@ -69,15 +69,22 @@ def evolve(
 ) -> Trajectory:
     """Play the strategies, then evolve them under ``regime`` with ``shocks`` on the way.
 
+    The tournament's payoffs (after the regime's fines, rewards, taxes, costs and conformity)
+    drive the replicator(-mutator) equation (:func:`evopolity.replicator`; Taylor & Jonker
+    1978, Page & Nowak 2002), integrated in segments between the shocks.
+
     Parameters
     ----------
     strategies : list or collection name
-        The resident strategies (anything :func:`evopolity.play.tournament` takes).
+        The resident strategies (anything :func:`evopolity.tournament` takes).
     regime : Regime, optional
         The institutional regime (default: none, the bare game).
-    game, turns, repetitions, noise, method, seed
-        How the interactions are computed (:func:`evopolity.play.tournament`; ``method="exact"``
+    game, turns, repetitions, noise, method
+        How the interactions are computed (:func:`evopolity.tournament`; ``method="exact"``
         by default: expected payoffs, no sampling noise).
+    seed : int, SeedSequence or None
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. With ``method="exact"`` play draws nothing and the seed is unused.
     x0 : array_like or Series, optional
         Initial frequencies of the residents (default: equal); invaders start at 0.
     invaders : list
@@ -96,6 +103,15 @@ def evolve(
         cooperation level under the interactions of each segment) and ``institution_strength``
         (``m`` for a co-evolving institution, 1 for a fixed one, 0 without), and one ``Event``
         per shock. A shock's time appears twice: the state before and after it.
+
+    Raises
+    ------
+    ValueError
+        For a shock outside ``(0, t_max)``, an invasion by a strategy that is not among the
+        strategies or invaders, a collapse without a co-evolving institution, or a parameter
+        out of range.
+    TypeError
+        For a regime or shock of the wrong type.
     """
     t_max = nonnegative(t_max, "t_max", allow_zero=False)
     density = nonnegative(points_per_unit, "points_per_unit", allow_zero=False)

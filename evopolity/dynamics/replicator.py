@@ -86,6 +86,9 @@ def replicator(
         A uniform mutation rate ``mu`` (``Q_ii = 1 - mu``, ``Q_ij = mu / (k - 1)``) or a
         row-stochastic k x k matrix ``Q``. With mutation a matrix game's payoffs must not be
         negative (a negative fitness makes the inflow negative; ``ValueError``).
+    n_points : int
+        Number of equally spaced output times from 0 to ``t_max`` (when ``times`` is not
+        given).
     integrator : {"auto", "dopri5", "rodas4", "rk4"}
         ``"dopri5"``: adaptive Dormand--Prince 5(4) with dense output (``rtol``, ``atol``).
         ``"rodas4"``: the L-stable Rosenbrock method RODAS4 (Hairer & Wanner 1996), for stiff
@@ -93,9 +96,15 @@ def replicator(
         detects stiffness (typically as the population settles and strategies die out at
         fixed rates) and back when the stiffness is gone. ``"rk4"``: classical fixed-step
         RK4 (step ``dt``, shortened to land on every output time).
+    rtol, atol : float
+        Relative and absolute error tolerances of the adaptive integrators.
+    dt : float
+        The step of ``"rk4"``.
     stop_at_rest : bool
         Stop once every velocity is below ``rest_tol`` (and no present strategy grows at a
         per-capita rate above 1e-6); the remaining rows repeat the rest point.
+    rest_tol : float
+        The velocity below which the state is at rest.
     max_steps : int
         Most steps (accepted or rejected) before giving up; rows not reached are NaN and
         ``info["status"]`` says why.
@@ -117,6 +126,15 @@ def replicator(
     Trajectory
         ``info`` holds ``status`` ("done", "rest point", ...), ``steps`` (attempted steps),
         ``implicit_steps`` (those taken by RODAS4) and ``t_reached``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown integrator, a state off the simplex, times that do not increase, a
+        parameter out of range, negative payoffs with mutation, or a mutation rate given both
+        as ``mutation`` and as ``regime.mutation``.
+    TypeError
+        For arguments of the wrong kind.
 
     Examples
     --------
@@ -241,6 +259,19 @@ def discrete_replicator(
         ``"shift"`` the constant ``-min(A)`` is added to every entry so that the smallest
         payoff is 0. The shift changes the trajectory (the discrete map, unlike the
         continuous one, is not invariant under adding a constant) but not its rest points.
+
+    Returns
+    -------
+    Trajectory
+        ``generations + 1`` rows at times ``0..generations``; ``info`` holds ``status``
+        (``"done"`` or ``"mean fitness reached 0"``) and ``generations`` (steps computed);
+        ``params["shift"]`` the constant added.
+
+    Raises
+    ------
+    ValueError
+        For a negative payoff with ``negative="raise"``, an unknown ``negative``, or a state
+        off the simplex.
     """
     A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]

@@ -472,7 +472,24 @@ def _run_dask(spec_json: str, where: str, chunks: list[list[int]], workers: int,
 
 
 def load(directory: str | Path) -> pd.DataFrame:
-    """A sweep directory's rows as one DataFrame (by task), or a run directory's summary."""
+    """A sweep directory's rows as one DataFrame (by task), or a run directory's summary.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The ``--out`` of ``evopolity sweep`` or ``evopolity run``.
+
+    Returns
+    -------
+    DataFrame
+        A sweep's rows (one per task, sorted by ``task``; ``recovered`` nullable boolean), or
+        a run's ``summary.parquet``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory holds neither sweep parts nor a run's summary.
+    """
     directory = Path(directory)
     parts = directory / "parts"
     if parts.is_dir() and any(parts.glob("part-*.parquet")):

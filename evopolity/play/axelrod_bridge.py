@@ -61,6 +61,12 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
         Players whose rule depends on the game (ZD strategies, GTFT) are converted for this
         game (default: the (3, 0, 5, 1) prisoner's dilemma), as axelrod does at match time.
 
+    Returns
+    -------
+    Strategy
+        The library's own strategy when the player has the library's class and parameters,
+        else a new automaton under the player's display name.
+
     Raises
     ------
     TypeError
@@ -180,7 +186,25 @@ def _automaton_player_class():
 
 
 def to_axelrod(strategy: Strategy):
-    """An axelrod ``Player`` that plays the automaton ``strategy``."""
+    """An axelrod ``Player`` that plays the automaton ``strategy``.
+
+    Parameters
+    ----------
+    strategy : Strategy
+
+    Returns
+    -------
+    axelrod.Player
+        Named as the strategy; it follows the automaton on the moves actually played (after
+        noise) and draws its random moves from axelrod's seeded generator.
+
+    Raises
+    ------
+    TypeError
+        If ``strategy`` is not a ``Strategy``.
+    ImportError
+        If axelrod is not installed.
+    """
     if not isinstance(strategy, Strategy):
         raise TypeError(f"to_axelrod needs a Strategy, got {type(strategy).__name__}")
     return _automaton_player_class()(strategy)

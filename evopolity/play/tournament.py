@@ -130,7 +130,16 @@ def _check_settings(turns, repetitions, noise, prob_end, method, threads) -> Non
 
 
 class Tournament:
-    """The result of a round robin.
+    """The result of a round robin (built by :func:`tournament`).
+
+    Parameters
+    ----------
+    strategies : sequence
+        The strategies, in order.
+    payoffs, payoff_std, cooperation, turns_played : ndarray
+        k x k arrays, as the attributes below.
+    settings : dict
+        The parameters that made this tournament.
 
     Attributes
     ----------
@@ -177,32 +186,43 @@ class Tournament:
 
     @functools.cached_property
     def payoffs(self) -> pd.DataFrame:
+        """``A[i, j]``: mean per-turn payoff of the row strategy against the column one."""
         return self._frame("payoffs")
 
     @functools.cached_property
     def payoff_std(self) -> pd.DataFrame:
+        """Standard deviation over repetitions of the row strategy's per-turn payoff."""
         return self._frame("payoff_std")
 
     @functools.cached_property
     def cooperation(self) -> pd.DataFrame:
+        """``C[i, j]``: fraction of the row strategy's moves that cooperate against the
+        column strategy."""
         return self._frame("cooperation")
 
     @functools.cached_property
     def turns_played(self) -> pd.DataFrame:
+        """Turns each pair played in all (expected number for exact results)."""
         return self._frame("turns_played")
 
     @property
     def names(self) -> list[str]:
+        """The strategies' names, in order."""
         return [str(s) for s in self.strategies]
 
     @property
     def game(self) -> Game:
+        """The stage game that was played."""
         return self.settings["game"]
 
     def ranking(self) -> pd.DataFrame:
         """Strategies ranked by mean per-turn payoff against all strategies (self included).
 
-        Columns: ``rank, strategy, mean_payoff, cooperation, min_payoff, max_payoff``.
+        Returns
+        -------
+        DataFrame
+            Columns ``rank, strategy, mean_payoff, cooperation, min_payoff, max_payoff``,
+            best first (ties broken by name).
         """
         frame = pd.DataFrame(
             {
@@ -218,8 +238,14 @@ class Tournament:
         return frame.reset_index(drop=True)
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy long form, one row per (player, opponent):
-        ``player, opponent, payoff, payoff_std, cooperation, turns``."""
+        """The tournament in tidy long form.
+
+        Returns
+        -------
+        DataFrame
+            One row per (player, opponent), columns ``player, opponent, payoff, payoff_std,
+            cooperation, turns``.
+        """
         frame = pd.DataFrame(
             {
                 "payoff": self.payoffs.stack(),
@@ -250,13 +276,14 @@ def tournament(
     method: str = "simulate",
     threads: int | None = None,
 ) -> Tournament:
-    """Play a round robin, self-play included.
+    """Play a round robin, self-play included (Axelrod 1984).
 
     Parameters
     ----------
     strategies : str or list
         A collection name of the library (``"basic"``, ``"all"``, ...), or a list of
-        ``Strategy`` objects, library names and axelrod players.
+        ``Strategy`` objects, library names, collection names and axelrod players
+        (:func:`resolve_strategies`); names must be distinct.
     game : Game, optional
         Stage game (default: prisoner's dilemma with (R, S, T, P) = (3, 0, 5, 1)).
     turns : int or None
@@ -271,8 +298,9 @@ def tournament(
     prob_end : float, optional
         Probability that a match ends after each round (geometric lengths, mean 1/prob_end).
     seed : int, SeedSequence or None
-        Fixes every result, whatever the number of threads. Pair ``(i, j)`` (positions in
-        ``strategies``) draws from its own stream.
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Pair ``(i, j)`` (positions in ``strategies``) draws from its own stream.
+        With ``method="exact"`` nothing is drawn and the seed is unused.
     method : {"simulate", "exact"}
         ``"exact"`` solves each pair's Markov chain: expected per-turn payoffs for ``turns``
         rounds, for geometric lengths, or in the limit of means.
@@ -282,6 +310,17 @@ def tournament(
     Returns
     -------
     Tournament
+        ``payoffs`` (``A``), ``cooperation`` (``C``), ``payoff_std``, ``turns_played`` and
+        the settings.
+
+    Raises
+    ------
+    TypeError
+        For a strategy that is neither a ``Strategy``, a name nor an axelrod player, or a
+        setting of the wrong type.
+    ValueError
+        For an unknown name, repeated names, a setting out of range, or ``method="exact"``
+        with axelrod players that are not automata.
 
     Notes
     -----
