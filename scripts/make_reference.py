@@ -9,7 +9,8 @@ what it returns (the ``Returns`` section, or the return annotation). The public 
 are the names of ``evopolity.__all__``, of the namespaces ``ep.metrics``, ``ep.regimes``,
 ``ep.library``, ``ep.experiments`` and ``ep.experiments.figures`` (and of the modules the
 guides import from, ``evopolity.play.group_games`` and ``evopolity.dynamics.fitness``), and
-the public methods of the classes among them. They are grouped by wing (docs/design.md), in the order data flows.
+the public methods of the classes among them. They are grouped by wing (docs/design.md), in
+the order data flows.
 """
 
 from __future__ import annotations
