@@ -3,8 +3,8 @@
 Walks the top level (``evopolity.__all__``), ``ep.metrics``, ``ep.regimes``, ``ep.library``
 and the public methods of ``Tournament``, ``Trajectory``, ``GroupGame``, ``Regime`` and
 ``Strategy``; fails naming each callable whose docstring lacks a ``Parameters`` section (when
-it takes parameters) or a ``Returns`` section (functions and methods; a class documents its
-constructor's parameters instead).
+it takes parameters), or that section does not name every parameter, or has no ``Returns``
+section (functions and methods; a class documents its constructor's parameters instead).
 """
 
 import inspect
@@ -67,6 +67,28 @@ def _missing(name: str, obj) -> list[str]:
     return problems
 
 
+def _documented_names(doc: str) -> set[str]:
+    # the entries of the Parameters section: "name : type" or "a, b : type" at its indent
+    match = re.search(r"^Parameters\n-+\n(.*?)(?:\n\S[^\n]*\n-+\n|\Z)", doc, re.S | re.M)
+    if match is None:
+        return set()
+    names = set()
+    for line in match.group(1).splitlines():
+        if line and not line[0].isspace():
+            for name in line.split(" : ")[0].split(","):
+                names.add(name.strip().lstrip("*"))
+    return names
+
+
+def _undocumented_parameters(name: str, obj) -> list[str]:
+    try:
+        parameters = inspect.signature(obj).parameters
+    except (TypeError, ValueError):
+        return []
+    documented = _documented_names(inspect.getdoc(obj) or "")
+    return [f"{name}: {p}" for p in parameters if p not in ("self", "cls") and p not in documented]
+
+
 def _properties():
     for cls in CLASSES:
         for name, member in vars(cls).items():
@@ -90,6 +112,12 @@ def test_the_walk_finds_the_public_api():
 def test_every_public_callable_has_parameters_and_returns_sections():
     problems = [p for name, obj in _public_callables().items() for p in _missing(name, obj)]
     assert not problems, "\n".join(problems)
+
+
+def test_every_parameter_is_described():
+    missing = [p for name, obj in _public_callables().items()
+               for p in _undocumented_parameters(name, obj)]
+    assert not missing, "parameters missing from their Parameters section:\n" + "\n".join(missing)
 
 
 def test_every_public_property_says_what_it_holds():

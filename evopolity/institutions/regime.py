@@ -163,6 +163,7 @@ def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     regime : Regime
+        The regime to pack.
     cooperation : ndarray
         The k x k cooperation matrix.
 

@@ -191,6 +191,7 @@ def to_axelrod(strategy: Strategy):
     Parameters
     ----------
     strategy : Strategy
+        The automaton to wrap.
 
     Returns
     -------

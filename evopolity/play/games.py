@@ -299,6 +299,7 @@ def as_game(game: Game | None) -> Game:
     Parameters
     ----------
     game : Game or None
+        The game, or None for the default.
 
     Returns
     -------

@@ -177,6 +177,7 @@ class Strategy:
         Parameters
         ----------
         other : Strategy
+            The strategy to compare with.
 
         Returns
         -------
