@@ -89,7 +89,7 @@ def test_default_experiment_runs_end_to_end_and_reads_back(tmp_path):
     assert "communitarian" in report and "digest" in report
     # one run computed directly with the pipeline the spec describes (default.toml), its
     # measures worked out by hand from the trajectory
-    tr = ep.evolve(ep.library.all(), ep.regimes.communitarian(),
+    tr = ep.evolve(ep.library.all_strategies(), ep.regimes.communitarian(),
                    game=ep.PrisonersDilemma(R=3, S=0, T=5, P=1), turns=200, noise=0.01,
                    method="exact", seed=0, t_max=300, points_per_unit=1,
                    shocks=[ep.Shock(100.0, "temptation", 7.0), ep.Shock(200.0, "noise", 0.05)])
@@ -101,13 +101,14 @@ def test_default_experiment_runs_end_to_end_and_reads_back(tmp_path):
     h = -sum(v * math.log(v) for v in x if v > 0)
     assert row.effective_number == pytest.approx(math.exp(h), rel=1e-12)
     assert row.richness == (x > 1e-3).sum()
-    level = tr.macro[:, tr.macro_names.index("cooperation")]  # x C x under each segment's C
+    level = tr.macro["cooperation"].to_numpy()  # x C x under each segment's C
     after = tr.times >= 100.0
     assert row.min_cooperation == pytest.approx(level[after].min(), abs=1e-12)
     pre = level[tr.times < 100.0][-1]
     assert row.cooperation_drop == pytest.approx(pre - level[after].min(), abs=1e-12)
     assert bool(row.recovered) == (abs(level[-1] - pre) <= 0.05)
-    assert row.institution_strength == pytest.approx(tr.macro[-1, 1], abs=1e-12)
+    assert row.institution_strength == pytest.approx(
+        tr.macro["institution_strength"].iloc[-1], abs=1e-12)
 
 
 def test_default_spec_is_the_regime_comparison_with_shocks():

@@ -29,7 +29,7 @@ def test_first_generation_follows_fitness_proportional_birth_and_uniform_death()
     runs = 6000
     up = down = 0
     for seed in range(runs):
-        tr = agent_moran([ALLD, ALLC, ALLC], turns=7, seed=seed, max_generations=1)
+        tr = agent_moran([ALLD, ALLC, ALLC], turns=7, seed=seed, generations=1)
         change = tr.frequencies[1, 0] - tr.frequencies[0, 0]
         up += change > 0
         down += change < 0
@@ -72,20 +72,20 @@ def test_same_seed_same_result_whatever_the_thread_count():
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        a = agent_moran(players, turns=500, noise=0.01, seed=5, max_generations=6)
+        a = agent_moran(players, turns=500, noise=0.01, seed=5, generations=6)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        b = agent_moran(players, turns=500, noise=0.01, seed=5, max_generations=6)
+        b = agent_moran(players, turns=500, noise=0.01, seed=5, generations=6)
     finally:
         numba.set_num_threads(before)
     np.testing.assert_array_equal(a.frequencies, b.frequencies)
-    c = agent_moran(players, turns=500, noise=0.01, seed=6, max_generations=6)
+    c = agent_moran(players, turns=500, noise=0.01, seed=6, generations=6)
     assert a.params["seed"] == 5 and c.params["seed"] == 6
 
 
 def test_mutation_keeps_all_types_possible_and_records_generations():
     tr = agent_moran(
         [TFT, ALLD, ALLC] * 3, turns=20, noise=0.01, mutation=0.1, seed=2,
-        max_generations=2000, stop_on_fixation=False, record_every=10,
+        generations=2000, stop_on_fixation=False, record_every=10,
     )  # fmt: skip
     assert tr.info["generations"] == 2000 and len(tr) == 201
     np.testing.assert_allclose(tr.frequencies.sum(axis=1), 1.0)
@@ -109,16 +109,16 @@ def test_game_changes_the_winner():
 @pytest.mark.parametrize(
     "kw, err, match",
     [
-        ({"players": [TFT]}, ValueError, "at least 2 agents"),
-        ({"players": [TFT, "x"]}, TypeError, r"players\[1\] must be a Strategy"),
-        ({"players": [TFT, ALLD.renamed("Tit For Tat")]}, ValueError, "two different"),
+        ({"strategies": [TFT]}, ValueError, "at least 2 agents"),
+        ({"strategies": [TFT, 3]}, TypeError, r"strategies\[1\] must be a Strategy"),
+        ({"strategies": [TFT, ALLD.renamed("Tit For Tat")]}, ValueError, "two different"),
         ({"noise": 1.5}, ValueError, r"noise must be a probability in \[0, 1\]"),
         ({"turns": 0}, ValueError, "turns must be >= 1"),
         ({"prob_end": 1.0}, ValueError, r"prob_end must be a probability in \[0, 1\)"),
     ],
 )
 def test_invalid_arguments_are_refused(kw, err, match):
-    args = {"players": [TFT, ALLD]}
+    args = {"strategies": [TFT, ALLD]}
     args.update(kw)
     with pytest.raises(err, match=match):
         agent_moran(**args)

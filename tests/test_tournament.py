@@ -15,7 +15,7 @@ memory_one_vectors = st.tuples(probability, probability, probability, probabilit
 
 def test_frames_have_named_axes_and_tidy_columns():
     t = ep.tournament("basic", turns=20, repetitions=2, noise=0.01, seed=1)
-    names = [s.name for s in ep.library.basic()]
+    names = [s.name for s in ep.library.basic_strategies()]
     assert list(t.payoffs.index) == names and list(t.payoffs.columns) == names
     assert t.payoffs.index.name == "player" and t.payoffs.columns.name == "opponent"
     frame = t.to_frame()
@@ -32,7 +32,7 @@ def test_frames_have_named_axes_and_tidy_columns():
 
 
 def test_same_seed_same_result_whatever_the_thread_count():
-    strategies = ep.library.all()
+    strategies = ep.library.all_strategies()
     runs = []
     for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
         t = ep.tournament(strategies, turns=50, repetitions=3, noise=0.05, seed=42,

@@ -128,9 +128,10 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
         labels = {"run": run_id, "regime": row["regime"], "scenario": scenario, "seed": seed}
         rows.append({"run": run_id, **row})
         trajectories.append(tr.frame().assign(**labels))
-        for j, variable in enumerate(tr.macro_names):
+        states = tr.macro if tr.macro is not None else {}
+        for variable in states:
             macro.append(pd.DataFrame({"time": tr.times, "variable": variable,
-                                       "value": tr.macro[:, j]}).assign(**labels))
+                                       "value": states[variable].to_numpy()}).assign(**labels))
         events.extend({**labels, "time": e.time, "kind": e.kind} for e in tr.events)
     summary = outcome_frame(rows)
     label_cols = ["run", "regime", "scenario", "seed"]
