@@ -117,3 +117,13 @@ def test_cache_decision_tries_the_package_numba_dir_then_the_temporary_directory
         assert numba.config.CACHE_DIR == str(cache_dir), usable
     monkeypatch.setenv("EVOPOLITY_NO_CACHE", "1")
     assert _jit._configure_cache() is False
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    # the README promises that its test command is what CI runs; CI is .ci/run's last line
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    block = readme.split("**Run the tests**", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    ci = (root / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert block.strip() == ci
+    assert "ruff check ." in ci and ci.endswith("&& pytest")
