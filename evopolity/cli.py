@@ -67,18 +67,12 @@ def _game(spec: str):
 
 
 def _strategies(spec: str) -> list:
-    from evopolity.play.strategies import library
+    from evopolity.play.tournament import resolve_strategies
 
     items = [s.strip() for s in spec.split(",") if s.strip()]
     if not items:
         raise UsageError("--strategies: give a collection name or comma-separated names")
-    out = []
-    for item in items:
-        if item in library.COLLECTIONS:
-            out.extend(library.collection(item))
-        else:
-            out.append(library.get(item))
-    return out
+    return resolve_strategies(items)  # collection names among them are expanded in place
 
 
 def _check_out(path: Path) -> None:

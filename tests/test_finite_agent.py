@@ -43,7 +43,7 @@ def test_each_generation_follows_fitness_proportional_birth_mutation_and_uniform
     # P(d -> d + 1) = P(offspring ALLD) (3 - d)/3, P(d -> d - 1) = P(offspring ALLC) d/3.
     # With mutation the chain never stops: one long run samples every row of it.
     tr = agent_moran([ALLD, ALLC, ALLC], turns=7, mutation=mutation, seed=3,
-                     max_generations=20_000, stop_on_fixation=False, record_every=1)
+                     generations=20_000, stop_on_fixation=False, record_every=1)
     d = np.rint(tr.frequencies[:, 0] * 3).astype(int)
     step = np.diff(d)
     assert set(step) <= {-1, 0, 1}  # one birth and one death a generation
@@ -222,7 +222,7 @@ def test_same_seed_same_result_whatever_the_thread_count(two_thread_pool):
                    + [memory_one((0.9, 0.1, 0.8, 0.2), name="M1")] * 10)
         for threads, seed in ((1, 5), (2, 5), (2, 6)):
             numba.set_num_threads(threads)
-            tr = agent_moran(players, turns=500, noise=0.01, seed=seed, max_generations=6)
+            tr = agent_moran(players, turns=500, noise=0.01, seed=seed, generations=6)
             results[f"threads_{threads}_seed_{seed}"] = tr.frequencies
     """)
     np.testing.assert_array_equal(runs["threads_1_seed_5"], runs["threads_2_seed_5"])
@@ -233,7 +233,7 @@ def test_same_seed_same_result_whatever_the_thread_count(two_thread_pool):
 def test_mutation_keeps_all_types_possible_and_records_generations():
     tr = agent_moran(
         [TFT, ALLD, ALLC] * 3, turns=20, noise=0.01, mutation=0.1, seed=2,
-        max_generations=2000, stop_on_fixation=False, record_every=10,
+        generations=2000, stop_on_fixation=False, record_every=10,
     )  # fmt: skip
     assert tr.info["generations"] == 2000 and len(tr) == 201
     np.testing.assert_allclose(tr.frequencies.sum(axis=1), 1.0)

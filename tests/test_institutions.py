@@ -121,7 +121,7 @@ def test_conformity_favours_the_majority_in_a_neutral_game():
     # the velocity itself: a short RK4 step from x1 = 0.7
     x1, D, h = 0.7, 1.0, 1e-3
     tr = ep.replicator(zero, x0=[x1, 1 - x1], times=[0, h], regime=conform, cooperation=C2,
-                       method="rk4", dt=h)
+                       integrator="rk4", dt=h)
     assert (tr.frequencies[1, 0] - x1) / h == pytest.approx(D * x1 * (1 - x1) * (2 * x1 - 1),
                                                             rel=1e-3)
 
@@ -134,9 +134,9 @@ def test_institution_strength_relaxes_to_its_support_minus_decay():
     t = np.linspace(0, 10, 21)
     tr = ep.replicator(A, x0=[1.0, 0.0], times=t, regime=r, cooperation=C, stop_at_rest=False)
     m_star = 1 - decay / lam
-    np.testing.assert_allclose(tr.macro[:, 0], m_star + (m0 - m_star) * np.exp(-lam * t),
-                               atol=1e-8)
-    assert tr.macro_names == ("institution_strength",)
+    np.testing.assert_allclose(tr.macro["institution_strength"],
+                               m_star + (m0 - m_star) * np.exp(-lam * t), atol=1e-8)
+    assert list(tr.macro.columns) == ["institution_strength"]
 
 
 def test_institution_collapses_without_support_and_stays_in_unit_interval():
@@ -144,7 +144,8 @@ def test_institution_collapses_without_support_and_stays_in_unit_interval():
     r = Regime(fine=5.0, detection=1.0, feedback=1.0, decay=0.05, initial_strength=0.3)
     tr = ep.replicator(A, x0=[0.0, 1.0], t_max=50, regime=r, cooperation=C,
                        stop_at_rest=False)
-    assert tr.macro.min() >= 0.0 and tr.macro[-1, 0] == 0.0
+    strength = tr.macro["institution_strength"]
+    assert strength.min() >= 0.0 and strength.iloc[-1] == 0.0
 
 
 def test_institution_strength_scales_fines():
@@ -208,12 +209,12 @@ def test_tournament_feeds_a_regime_directly():
         return [x * (1 - x) * gain, lam * (x * c_tft - m) - decay]
 
     tr = ep.replicator(t, t_max=5, regime=regime)
-    assert tr.macro_names == ("institution_strength",) and tr.times[-1] == 5.0
+    assert list(tr.macro.columns) == ["institution_strength"] and tr.times[-1] == 5.0
     ref = solve_ivp(field, (0.0, 5.0), [0.5, 0.5], t_eval=tr.times, method="DOP853",
                     rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(tr.frequencies[:, 0], ref.y[0], atol=1e-7)
     np.testing.assert_allclose(tr.frequencies[:, 1], 1 - ref.y[0], atol=1e-7)
-    np.testing.assert_allclose(tr.macro[:, 0], ref.y[1], atol=1e-7)
+    np.testing.assert_allclose(tr.macro["institution_strength"], ref.y[1], atol=1e-7)
 
 
 # -- finite populations ------------------------------------------------------------------
@@ -255,8 +256,8 @@ def test_finite_institution_strength_follows_euler_steps_of_its_law():
                   stop_on_fixation=False, record_every=40)
     e = tr.times
     m_star = 1 - decay / lam
-    np.testing.assert_allclose(tr.macro[:, 0], m_star + (m0 - m_star) * (1 - lam / N) ** e,
-                               atol=1e-12)
+    np.testing.assert_allclose(tr.macro["institution_strength"],
+                               m_star + (m0 - m_star) * (1 - lam / N) ** e, atol=1e-12)
 
 
 def test_finite_regime_refuses_negative_moran_fitness():

@@ -9,7 +9,7 @@ GAMES = [ep.PrisonersDilemma(), ep.Snowdrift(), ep.StagHunt()]
 
 
 def deterministic_library():
-    return [s for s in ep.library.all() if not s.stochastic]
+    return [s for s in ep.library.all_strategies() if not s.stochastic]
 
 
 def axelrod_player(axl, strategy):
@@ -68,7 +68,7 @@ def test_every_deterministic_pair_matches_axelrod_exactly(axl, deterministic_mov
 
 
 def test_from_axelrod_converts_every_library_automaton(axl):
-    for strategy in ep.library.all():
+    for strategy in ep.library.all_strategies():
         converted = ep.from_axelrod(axelrod_player(axl, strategy))
         assert converted.same_behaviour(strategy), strategy.name
 

@@ -21,10 +21,12 @@ def test_without_shocks_evolve_is_the_replicator_on_the_tournament():
     tr = evolve(RESIDENTS, ep.regimes.balanced(), turns=50, t_max=40, points_per_unit=1)
     direct = ep.replicator(t, times=np.linspace(0, 40, 41), regime=ep.regimes.balanced())
     np.testing.assert_allclose(tr.frequencies, direct.frequencies, atol=1e-12)
-    np.testing.assert_allclose(tr.macro[:, 1], direct.macro[:, 0], atol=1e-12)
+    np.testing.assert_allclose(tr.macro["institution_strength"],
+                               direct.macro["institution_strength"], atol=1e-12)
     x = tr.frequencies
     C = t.cooperation.to_numpy()
-    np.testing.assert_allclose(tr.macro[:, 0], np.einsum("ti,ij,tj->t", x, C, x), atol=1e-12)
+    np.testing.assert_allclose(tr.macro["cooperation"], np.einsum("ti,ij,tj->t", x, C, x),
+                               atol=1e-12)
 
 
 def test_a_shock_splits_the_run_and_continues_from_the_state_before_it():
@@ -64,7 +66,7 @@ def test_collapse_sets_a_coevolving_institution_to_zero():
     r = ep.regimes.balanced()
     tr = evolve(RESIDENTS, r, turns=50, t_max=20, points_per_unit=1,
                 shocks=[Shock(10.0, "collapse")])
-    strength = tr.macro[:, 1]
+    strength = tr.macro["institution_strength"].to_numpy()
     assert strength[10] > 0.1 and strength[11] == 0.0  # t = 10 before and after
     with pytest.raises(ValueError, match="co-evolving institution"):
         evolve(RESIDENTS, ep.regimes.communitarian(), t_max=20,

@@ -13,7 +13,7 @@ memory_one_vectors = st.tuples(probability, probability, probability, probabilit
 
 def test_frames_have_named_axes_and_tidy_columns():
     t = ep.tournament("basic", turns=20, repetitions=2, noise=0.01, seed=1)
-    names = [s.name for s in ep.library.basic()]
+    names = [s.name for s in ep.library.basic_strategies()]
     assert list(t.payoffs.index) == names and list(t.payoffs.columns) == names
     assert t.payoffs.index.name == "player" and t.payoffs.columns.name == "opponent"
     frame = t.to_frame()
@@ -32,7 +32,7 @@ def test_frames_have_named_axes_and_tidy_columns():
 def test_same_seed_same_result_whatever_the_thread_count(two_thread_pool):
     # a pool of two threads in a child interpreter, whatever the cores here (see conftest)
     runs = two_thread_pool("""
-        strategies = ep.library.all()
+        strategies = ep.library.all_strategies()
         for threads in (1, 2):
             t = ep.tournament(strategies, turns=50, repetitions=3, noise=0.05, seed=42,
                               threads=threads)

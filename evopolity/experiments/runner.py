@@ -147,9 +147,11 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
                           "seed": seed}
                 rows.append({"run": run_id, **row})
                 trajectories.append(tr.frame().assign(**labels))
-                for j, variable in enumerate(tr.macro_names):
+                states = tr.macro if tr.macro is not None else {}
+                for variable in states:
                     macro.append(pd.DataFrame({"time": tr.times, "variable": variable,
-                                               "value": tr.macro[:, j]}).assign(**labels))
+                                               "value": states[variable].to_numpy()})
+                                 .assign(**labels))
                 events.extend({**labels, "time": e.time, "kind": e.kind} for e in tr.events)
     summary = outcome_frame(rows)
     label_cols = ["run", "regime", "scenario", "seed"]
@@ -470,7 +472,24 @@ def _run_dask(spec_json: str, where: str, chunks: list[list[int]], workers: int,
 
 
 def load(directory: str | Path) -> pd.DataFrame:
-    """A sweep directory's rows as one DataFrame (by task), or a run directory's summary."""
+    """A sweep directory's rows as one DataFrame (by task), or a run directory's summary.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The ``--out`` of ``evopolity sweep`` or ``evopolity run``.
+
+    Returns
+    -------
+    DataFrame
+        A sweep's rows (one per task, sorted by ``task``; ``recovered`` nullable boolean), or
+        a run's ``summary.parquet``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory holds neither sweep parts nor a run's summary.
+    """
     directory = Path(directory)
     parts = directory / "parts"
     if parts.is_dir() and any(parts.glob("part-*.parquet")):

@@ -40,6 +40,7 @@ from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import SHOCK_KINDS, Shock
 from evopolity.play import games
 from evopolity.play.strategies import automaton, library
+from evopolity.play.tournament import resolve_strategies
 
 __all__ = ["SpecError", "Spec", "load_spec", "default_spec_path", "SWEEP_TARGETS"]
 
@@ -161,7 +162,7 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
     dyn = c.table(raw, "dynamics")
     c.keys(dyn, "dynamics", {"t_max", "points_per_unit"})
     t_max = c.number(dyn, "dynamics.t_max", 300.0, low=0.0, strict=True)
-    density = c.number(dyn, "dynamics.points_per_unit", 1.0, low=0.0, strict=True)
+    density = c.number(dyn, "dynamics.points_per_unit", 2.0, low=0.0, strict=True)
     regime_list = _regimes(c, raw.get("regimes"))
     shock_list = _shocks(c, raw.get("shocks"), t_max, regime_list)
     sweep = _sweep(c, c.table(raw, "sweep"))
@@ -251,16 +252,16 @@ def _strategies(c: _Checker, table: dict) -> tuple[list, list]:
     out: list = []
     if "collection" in table:
         name = table["collection"]
-        if name not in library.COLLECTIONS:
+        if not isinstance(name, str) or name not in library.COLLECTIONS:
             raise c.fail("strategies.collection",
                          f"unknown collection {name!r}; one of {', '.join(library.COLLECTIONS)}")
-        out.extend(library.collection(name))
+        out.extend(_resolve(c, "strategies.collection", name))
     for key in ("names", "invaders"):
         if key in table and (not isinstance(table[key], list)
                              or not all(isinstance(n, str) for n in table[key])):
             raise c.fail(f"strategies.{key}", "must be a list of strategy names")
-    for n in table.get("names", []):
-        out.append(_library_strategy(c, "strategies.names", n))
+    if table.get("names"):
+        out.extend(_resolve(c, "strategies.names", table["names"]))
     for i, entry in enumerate(_list_of_tables(c, table, "strategies.memory_one")):
         path = f"strategies.memory_one[{i}]"
         c.keys(entry, path, {"name", "p", "initial"})
@@ -278,9 +279,11 @@ def _strategies(c: _Checker, table: dict) -> tuple[list, list]:
                                      name=c.string(entry, f"{path}.name")))
         except (TypeError, ValueError) as exc:
             raise c.fail(path, str(exc)) from None
-    invaders = [_library_strategy(c, "strategies.invaders", n) for n in table.get("invaders", [])]
+    invaders = []
+    if table.get("invaders"):
+        invaders = _resolve(c, "strategies.invaders", table["invaders"])
     if not out:
-        out = library.all()
+        out = library.all_strategies()
     names = [s.name for s in out + invaders]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -288,10 +291,12 @@ def _strategies(c: _Checker, table: dict) -> tuple[list, list]:
     return out, invaders
 
 
-def _library_strategy(c: _Checker, path: str, name: str):
+def _resolve(c: _Checker, path: str, strategies: Any) -> list:
+    # the names are checked where every API resolves them; distinctness is checked once,
+    # over the whole [strategies] table, in _strategies
     try:
-        return library.get(name)
-    except ValueError as exc:
+        return resolve_strategies(strategies, distinct=False, name=path)
+    except (TypeError, ValueError) as exc:
         raise c.fail(path, str(exc)) from None
 
 
