@@ -265,16 +265,16 @@ def test_game_changes_the_winner():
 @pytest.mark.parametrize(
     "kw, err, match",
     [
-        ({"players": [TFT]}, ValueError, "at least 2 agents"),
-        ({"players": [TFT, "x"]}, TypeError, r"players\[1\] must be a Strategy"),
-        ({"players": [TFT, ALLD.renamed("Tit For Tat")]}, ValueError, "two different"),
+        ({"strategies": [TFT]}, ValueError, "at least 2 agents"),
+        ({"strategies": [TFT, 3]}, TypeError, r"strategies\[1\] must be a Strategy"),
+        ({"strategies": [TFT, ALLD.renamed("Tit For Tat")]}, ValueError, "two different"),
         ({"noise": 1.5}, ValueError, r"noise must be a probability in \[0, 1\]"),
         ({"turns": 0}, ValueError, "turns must be >= 1"),
         ({"prob_end": 1.0}, ValueError, r"prob_end must be a probability in \[0, 1\)"),
     ],
 )
 def test_invalid_arguments_are_refused(kw, err, match):
-    args = {"players": [TFT, ALLD]}
+    args = {"strategies": [TFT, ALLD]}
     args.update(kw)
     with pytest.raises(err, match=match):
         agent_moran(**args)
