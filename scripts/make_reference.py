@@ -57,7 +57,10 @@ MODULE_ORDER = [
     "evopolity.dynamics.replicator", "evopolity.dynamics.finite",
     "evopolity.dynamics.analytical", "evopolity.dynamics.pipeline",
     "evopolity.analysis.metrics", "evopolity.analysis.compare", "evopolity.experiments.spec",
-    "evopolity.experiments.runner", "evopolity.experiments.figures",
+    "evopolity.experiments.tasks", "evopolity.experiments.runner",
+    "evopolity.experiments.executors", "evopolity.experiments.storage",
+    "evopolity.experiments.results", "evopolity.experiments.report",
+    "evopolity.experiments.figures",
 ]
 
 SECTIONS = {"Parameters", "Other Parameters", "Returns", "Yields", "Raises", "Warns",

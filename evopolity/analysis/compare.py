@@ -39,6 +39,21 @@ COLUMNS = [
     "recovered",
     "recovery_time",
 ]
+#: The columns a printed comparison shows (the experiments' report and ``evopolity run``,
+#: ``scripts/compare_regimes.py``): the labels, the final state's headline measures and the
+#: resilience of cooperation after the first shock.
+HEADLINE_COLUMNS = [
+    "regime",
+    "scenario",
+    "cooperation",
+    "effective_number",
+    "richness",
+    "mean_fitness",
+    "institution_strength",
+    "min_cooperation",
+    "recovered",
+    "recovery_time",
+]
 
 
 def default_shocks(t_max: float, game: Game | None = None) -> list[Shock]:
