@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.integrate import solve_ivp
 
 import evopolity as ep
 from evopolity.dynamics.fitness import fitness
@@ -188,10 +189,32 @@ def test_presets_are_distinct_and_documented():
 
 
 def test_tournament_feeds_a_regime_directly():
-    t = ep.tournament(["Tit For Tat", "Defector", "Cooperator"], turns=50, noise=0.01, seed=1)
-    tr = ep.replicator(t, t_max=20, regime=regimes.balanced())
-    assert tr.macro.shape == (1001, 1)
-    assert np.allclose(tr.frequencies.sum(axis=1), 1.0, atol=1e-12)
+    # TFT and ALLD, 50 turns, no noise, by hand: TFT earns 3 against itself and (S + 49 P)/50
+    # = 0.98 against ALLD, which earns (T + 49 P)/50 = 1.08 against TFT and P = 1 against
+    # itself; TFT cooperates in 1 move of 50 against ALLD, ALLD never
+    t = ep.tournament(["Tit For Tat", "Defector"], turns=50)
+    np.testing.assert_allclose(t.payoffs.to_numpy(), [[3.0, 0.98], [1.08, 1.0]], atol=1e-15)
+    np.testing.assert_allclose(t.cooperation.to_numpy(), [[1.0, 0.02], [0.0, 0.0]], atol=1e-15)
+    # a co-evolving institution at strength m fines m q F d_i; dm/dt = lam (c - m) - decay with
+    # c = sum_i x_i c_i (docs/institutions.md). With x = x_TFT, c_TFT = x + (1 - x)/50 and
+    # c_ALLD = 0, the fines differ by m q F c_TFT, so the tournament's payoffs and cooperation
+    # give the planar system below, integrated here by scipy (an independent integrator)
+    regime = Regime(fine=4.0, detection=0.5, feedback=1.0, decay=0.01, initial_strength=0.5)
+    qF, lam, decay = 2.0, 1.0, 0.01
+
+    def field(_, y):
+        x, m = y
+        c_tft = x + (1 - x) / 50
+        gain = (3 * x + 0.98 * (1 - x)) - (1.08 * x + (1 - x)) + m * qF * c_tft
+        return [x * (1 - x) * gain, lam * (x * c_tft - m) - decay]
+
+    tr = ep.replicator(t, t_max=5, regime=regime)
+    assert list(tr.macro.columns) == ["institution_strength"] and tr.times[-1] == 5.0
+    ref = solve_ivp(field, (0.0, 5.0), [0.5, 0.5], t_eval=tr.times, method="DOP853",
+                    rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(tr.frequencies[:, 0], ref.y[0], atol=1e-7)
+    np.testing.assert_allclose(tr.frequencies[:, 1], 1 - ref.y[0], atol=1e-7)
+    np.testing.assert_allclose(tr.macro["institution_strength"], ref.y[1], atol=1e-7)
 
 
 # -- finite populations ------------------------------------------------------------------
