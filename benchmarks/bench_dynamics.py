@@ -63,7 +63,7 @@ def bench_replicator(quick: bool) -> None:
     reference (scipy DOP853 at ``rtol 1e-13``) is printed beside its time, so a faster solver
     cannot be a sloppier one unnoticed.
     """
-    print("replicator: t = 0..1000, 10^4 output points (method='auto' unless named)")
+    print("replicator: t = 0..1000, 10^4 output points (integrator='auto' unless named)")
     nashpy = optional("nashpy")
     integrate = optional("scipy.integrate")
     rng = np.random.default_rng(0)
@@ -74,9 +74,9 @@ def bench_replicator(quick: bool) -> None:
         A = rng.uniform(-1, 1, (k, k))
         x0 = rng.dirichlet(np.ones(k))
 
-        def ours(rtol, atol, method="auto", A=A, x0=x0):
+        def ours(rtol, atol, integrator="auto", A=A, x0=x0):
             return dyn.replicator(
-                A, x0, times=times, rtol=rtol, atol=atol, method=method, stop_at_rest=False
+                A, x0, times=times, rtol=rtol, atol=atol, integrator=integrator, stop_at_rest=False
             )
 
         ours(1e-8, 1e-10)
@@ -134,7 +134,7 @@ def bench_replicator(quick: bool) -> None:
         t_explicit = best(lambda: ours(1e-8, 1e-10, "dopri5"), repeat)
         tr = ours(1e-8, 1e-10)
         print(
-            f"  {k}x{k} method='dopri5' alone (rtol 1e-8): {fmt(t_explicit)}; 'auto' took "
+            f"  {k}x{k} integrator='dopri5' alone (rtol 1e-8): {fmt(t_explicit)}; 'auto' took "
             f"{tr.info['steps']} steps, {tr.info['implicit_steps']} of them RODAS4"
         )
 
@@ -143,12 +143,12 @@ def bench_agent_moran(quick: bool) -> None:
     print("agent-based Moran: axelrod's 10 basic strategies, 200 turns, time per generation")
     from evopolity.play.strategies import library
 
-    players = library.basic()
+    players = library.basic_strategies()
     n_gens = 2000 if quick else 10_000
 
     def ours(noise):
         return fin.agent_moran(
-            players, turns=200, noise=noise, seed=1, max_generations=n_gens,
+            players, turns=200, noise=noise, seed=1, generations=n_gens,
             stop_on_fixation=False,
         )  # fmt: skip
 
@@ -183,7 +183,7 @@ def bench_egttools(quick: bool, full_chain: bool) -> None:
 
         def ours(A=A, init=init, N=N):
             return fin.pairwise_comparison(
-                A, N, init, gens, beta=1.0, mutation=1e-3, seed=1, record_every=1
+                A, N, init, gens, selection=1.0, mutation=1e-3, seed=1, record_every=1
             )
 
         ours()

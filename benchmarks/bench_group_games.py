@@ -3,13 +3,13 @@
     python benchmarks/bench_group_games.py [--quick]
 
 * expected payoffs in an infinite population (multinomial sums over the co-players) of the
-  optional public goods game (N = 5, 3 strategies) and of the peer/pool punishment game
-  (N = 5, 5 strategies), and of a 3-strategy game in groups of 20: our kernel against the
+  optional public goods game (n = 5, 3 strategies) and of the peer/pool punishment game
+  (n = 5, 5 strategies), and of a 3-strategy game in groups of 20: our kernel against the
   vectorised numpy sum ``(coef * prod(x ** o)) @ pf`` over the same tables;
-* a replicator run of the optional public goods game (N = 5, r = 3, sigma = 1; t = 0..1000,
+* a replicator run of the optional public goods game (n = 5, r = 3, sigma = 1; t = 0..1000,
   10^4 output points, rtol 1e-8): ``ep.replicator`` against scipy ``solve_ivp`` (RK45) with
   the numpy payoffs;
-* the small-mutation stationary distribution of the punishment game (M = 100, Fermi):
+* the small-mutation stationary distribution of the punishment game (N = 100, Fermi):
   ours against numpy/scipy (``scipy.stats.hypergeom`` payoffs, the fixation sums with numpy,
   the embedded chain's left eigenvector).
 
@@ -109,15 +109,15 @@ def main() -> None:
     print("expected payoffs, infinite population (one evaluation)")
     rng = np.random.default_rng(1)
     for label, game in (
-        ("optional public goods, N = 5, k = 3", public_goods(5, 3.0, 1.0, sigma=1.0)),
-        ("peer/pool punishment, N = 5, k = 5", punishment_game(second_order=True)),
-        ("random 3-strategy game, N = 20", GroupGame(["a", "b", "c"], 20,
+        ("optional public goods, n = 5, k = 3", public_goods(5, 3.0, 1.0, sigma=1.0)),
+        ("peer/pool punishment, n = 5, k = 5", punishment_game(second_order=True)),
+        ("random 3-strategy game, n = 20", GroupGame(["a", "b", "c"], 20,
                                                      rng.normal(size=(math.comb(22, 2), 3)))),
     ):
         payoff_row(label, game, rng.dirichlet(np.ones(game.k)),
                    1000 if args.quick else 10000, repeat)
 
-    print(f"\nreplicator, optional public goods (N = 5, r = 3, sigma = 1), t = 0..{t_end:g}, "
+    print(f"\nreplicator, optional public goods (n = 5, r = 3, sigma = 1), t = 0..{t_end:g}, "
           f"{n_points} points, rtol 1e-8")
     game = public_goods(5, 3.0, 1.0, sigma=1.0)
     x0 = np.array([0.3, 0.2, 0.5])
@@ -136,7 +136,7 @@ def main() -> None:
                                             atol=1e-10), max(1, repeat // 3))
     row(f"trajectory (max difference {gap:.1e})", ours, peer, "solve_ivp")
 
-    print("\nsmall-mutation stationary distribution, punishment game (k = 5), M = 100, Fermi")
+    print("\nsmall-mutation stationary distribution, punishment game (k = 5), N = 100, Fermi")
     for s in (0.5, 10.0):
         sg = punishment_game(second_order=True)
         ours_pi = an.stationary_distribution(sg, 100, "fermi", s).to_numpy()

@@ -27,7 +27,9 @@ import evopolity as ep
 
 def strategy_set() -> list[ep.Strategy]:
     """30 strategies: the basic ones, the classics, and memory-one strategies of the library."""
-    library = ep.library.basic() + ep.library.classic() + ep.library.memory_one()
+    lib = ep.library
+    library = (lib.basic_strategies() + lib.classic_strategies()
+               + lib.memory_one_strategies())
     names, out = set(), []
     for s in library:
         if s.name not in names:
@@ -60,7 +62,7 @@ def main() -> None:
     print(f"{k} strategies, exact payoffs (200 turns, noise 0.01); {os.cpu_count()} CPUs")
 
     def rk4(regime):
-        return lambda: ep.replicator(A, t_max=100.0, n_points=11, method="rk4", dt=0.01,
+        return lambda: ep.replicator(A, t_max=100.0, n_points=11, integrator="rk4", dt=0.01,
                                      stop_at_rest=False, regime=regime,
                                      cooperation=None if regime is None else C)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evopolity.experiments import runner as experiment
+from evopolity import experiments
 from evopolity.experiments.spec import parse_spec
 
 STRATEGIES = [
@@ -58,14 +58,14 @@ def main() -> None:
     n = 30 if args.quick else 100
     spec = spec_for(n)
     tasks = n * n
-    experiment.run_task(spec, 0, 0, 0)  # compile in this process
+    experiments.run_task(spec, 0, 0, 0)  # compile in this process
     root = Path(tempfile.mkdtemp(prefix="evopolity-bench-"))
     try:
-        t_pool, pool = timed(lambda: experiment.sweep(spec, root / "pool", workers=2,
+        t_pool, pool = timed(lambda: experiments.sweep(spec, root / "pool", workers=2,
                                                       progress=False))
-        t_dask, dask = timed(lambda: experiment.sweep(spec, root / "dask", workers=2,
+        t_dask, dask = timed(lambda: experiments.sweep(spec, root / "dask", workers=2,
                                                       dask_local=True, progress=False))
-        t_resume, _ = timed(lambda: experiment.sweep(spec, root / "pool", workers=2,
+        t_resume, _ = timed(lambda: experiments.sweep(spec, root / "pool", workers=2,
                                                      progress=False))
     finally:
         shutil.rmtree(root, ignore_errors=True)

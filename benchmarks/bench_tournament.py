@@ -109,7 +109,7 @@ def main() -> None:
 
     # (c) 200 library strategies: evopolity alone, against the ceiling loop
     n = 200
-    library = ep.library.all()
+    library = ep.library.all_strategies()
     strategies = library + random_memory_one(n - len(library), seed=3)
     pairs = n * (n + 1) // 2
     t_ep = best(lambda: ep.tournament(strategies, turns=200, repetitions=reps, noise=0.01,

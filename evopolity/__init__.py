@@ -55,7 +55,6 @@ from evopolity.play.strategies.library import (
     zero_determinant,
 )
 from evopolity.play.tournament import Tournament, tournament
-from evopolity.validate import payoff_matrix
 
 __version__ = "0.1.0"
 
@@ -81,7 +80,6 @@ __all__ = [
     "gradient_of_selection",
     "moran",
     "pairwise_comparison",
-    "payoff_matrix",
     "replicator",
     "stationary_distribution",
     "Game",

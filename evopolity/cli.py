@@ -1,12 +1,15 @@
 """The ``evopolity`` command line.
 
-* ``evopolity run [SPEC.toml] [--out DIR]``: the main job (default: the built-in regime
-  comparison with shocks);
+* ``evopolity run [SPEC.toml] [--out DIR] [--quiet]``: the main job (default: the built-in
+  regime comparison with shocks, into ``evopolity-out/``);
 * ``evopolity sweep SPEC.toml --out DIR [--workers N] [--scheduler ADDRESS | --dask-local]``;
 * ``evopolity plot DIR``: figures of a run or a sweep;
-* ``evopolity tournament``: a round robin and its ranking.
+* ``evopolity tournament``: a round robin and its ranking;
+* ``evopolity --version``.
 
-Bad input gives one line on stderr and exit code 2, never a traceback.
+Results go to stdout; what is happening (a first compilation of the kernels, the stages of a
+job, a sweep's progress bar) to stderr, silenced by ``--quiet``. Bad input gives one line on
+stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -67,18 +70,12 @@ def _game(spec: str):
 
 
 def _strategies(spec: str) -> list:
-    from evopolity.play.strategies import library
+    from evopolity.play.tournament import resolve_strategies
 
     items = [s.strip() for s in spec.split(",") if s.strip()]
     if not items:
         raise UsageError("--strategies: give a collection name or comma-separated names")
-    out = []
-    for item in items:
-        if item in library.COLLECTIONS:
-            out.extend(library.collection(item))
-        else:
-            out.append(library.get(item))
-    return out
+    return resolve_strategies(items)  # collection names among them are expanded in place
 
 
 def _check_out(path: Path) -> None:
@@ -87,15 +84,14 @@ def _check_out(path: Path) -> None:
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
+    from evopolity.experiments.storage import atomic_write
+
     _check_out(path)
-    suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if suffix == ".csv":
-        frame.to_csv(tmp, index=False)
+    if path.suffix.lower() == ".csv":
+        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
     else:
-        frame.to_parquet(tmp, index=False)
-    tmp.replace(path)  # atomic: a reader never sees half a file
+        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def _cmd_tournament(args: argparse.Namespace) -> int:
@@ -134,37 +130,39 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from evopolity.experiments import runner as experiment
+    from evopolity.experiments import run, summary_table
 
-    summary = experiment.run(args.spec, args.out, figures=not args.no_figures)
-    print(experiment.summary_table(summary))
+    summary = run(args.spec, args.out, figures=not args.no_figures, progress=not args.quiet)
+    print(summary_table(summary))
     print(f"wrote {args.out}/ (report.md, summary.parquet, trajectories.parquet, ...)")
     return 0
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from evopolity.experiments import runner as experiment
+    from evopolity.experiments import sweep
 
-    frame = experiment.sweep(args.spec, args.out, workers=args.workers,
-                             scheduler=args.scheduler, dask_local=args.dask_local,
-                             progress=not args.no_progress)
+    frame = sweep(args.spec, args.out, workers=args.workers, scheduler=args.scheduler,
+                  dask_local=args.dask_local, progress=not args.quiet)
     print(f"{len(frame)} tasks in {args.out}/parts (evopolity.load({args.out!r}))")
     return 0
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from evopolity.experiments import figures as plotting
+    from evopolity.experiments.figures import plot_directory
 
-    for path in plotting.plot_directory(args.directory):
+    for path in plot_directory(args.directory):
         print(path)
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
+    from evopolity import __version__
+
     parser = _Parser(
         prog="evopolity",
         description="Evolutionary game theory under institutions.",
     )
+    parser.add_argument("--version", action="version", version=f"evopolity {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     t = sub.add_parser(
         "tournament",
@@ -195,13 +193,20 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "run",
         help="run an experiment (default: the built-in regime comparison with shocks)",
-        description="Run an experiment spec and write trajectories, summary, figures and "
-        "report.md to --out.",
+        description="Run an experiment spec (default: the built-in regime comparison with "
+        "shocks), print one row per regime and scenario, and write trajectories, summary, "
+        "figures and report.md to the output directory (default: evopolity-out). The first "
+        "run compiles the numba kernels (about a minute); later runs load them from the "
+        "cache.",
     )
     r.add_argument("spec", nargs="?", default=None,
-                   help="experiment TOML file (default: the built-in regime comparison)")
-    r.add_argument("--out", default="evopolity-out", help="output directory")
+                   help="experiment TOML file (default: the built-in regime comparison, "
+                   "evopolity/data/default.toml)")
+    r.add_argument("--out", default="evopolity-out", metavar="DIR",
+                   help="output directory, created if needed (default: evopolity-out)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
+    r.add_argument("--quiet", action="store_true",
+                   help="no progress lines on stderr (the table still goes to stdout)")
     r.set_defaults(run=_cmd_run)
 
     w = sub.add_parser(
@@ -218,15 +223,26 @@ def _parser() -> argparse.ArgumentParser:
                    help="a Dask distributed scheduler address, tcp://host:port")
     w.add_argument("--dask-local", action="store_true",
                    help="run on a local Dask distributed cluster of --workers processes")
-    w.add_argument("--no-progress", action="store_true", help="no progress bar")
+    w.add_argument("--quiet", action="store_true",
+                   help="no progress bar and no progress lines on stderr")
     w.set_defaults(run=_cmd_sweep)
 
-    pl = sub.add_parser("plot", help="draw the figures of a run or sweep directory")
-    pl.add_argument("directory")
+    pl = sub.add_parser(
+        "plot",
+        help="draw the figures of a run or sweep directory",
+        description="Draw every figure of a run or sweep directory as PNG files into "
+        "DIRECTORY/figures/ and print their paths. A run directory gives the strategy "
+        "frequencies of each regime and scenario (frequencies-REGIME-SCENARIO.png), "
+        "cooperation over time (cooperation.png) and the outcomes per regime "
+        "(regime-outcomes.png); a sweep directory gives phase diagrams of cooperation and "
+        "diversity over its first two axes (phase-*.png), or lines for a single axis "
+        "(sweep-*.png).",
+    )
+    pl.add_argument("directory", metavar="DIRECTORY",
+                    help="a directory written by 'evopolity run' (trajectories.parquet, "
+                    "summary.parquet, ...) or 'evopolity sweep' (parts/, sweep.json)")
     pl.set_defaults(run=_cmd_plot)
     return parser
-
-
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (UsageError, ValueError, TypeError, FileNotFoundError, ImportError) as exc:
+    except (UsageError, ValueError, TypeError, OSError, ImportError) as exc:
         print(f"evopolity {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

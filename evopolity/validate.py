@@ -20,7 +20,7 @@ __all__ = [
     "nonnegative",
     "probability",
     "seed_sequence",
-    "payoff_matrix",
+    "as_payoff_matrix",
     "cooperation_matrix",
     "simplex_point",
     "mutation_matrix",
@@ -89,7 +89,7 @@ def seed_sequence(seed: Any) -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed))
 
 
-def payoff_matrix(payoffs: Any, name: str = "payoffs") -> tuple[np.ndarray, tuple[str, ...]]:
+def as_payoff_matrix(payoffs: Any, name: str = "payoffs") -> tuple[np.ndarray, tuple[str, ...]]:
     """Validate interactions and return ``(A, names)``: a C-contiguous float64 k x k array.
 
     Accepts a square array (strategies named ``"0" .. "k-1"``), a DataFrame with the same

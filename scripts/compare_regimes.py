@@ -12,6 +12,7 @@ import argparse
 import pandas as pd
 
 import evopolity as ep
+from evopolity.analysis.compare import HEADLINE_COLUMNS
 
 
 def main() -> None:
@@ -21,11 +22,8 @@ def main() -> None:
     parser.add_argument("--t-max", type=float, default=300.0)
     args = parser.parse_args()
     frame = ep.compare_regimes(args.strategies, noise=args.noise, t_max=args.t_max)
-    columns = ["regime", "scenario", "cooperation", "effective_number", "richness",
-               "mean_fitness", "institution_strength", "min_cooperation", "recovered",
-               "recovery_time"]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(frame[columns].round(3).to_string(index=False))
+        print(frame[HEADLINE_COLUMNS].round(3).to_string(index=False))
 
 
 if __name__ == "__main__":

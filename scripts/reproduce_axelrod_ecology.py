@@ -43,7 +43,8 @@ import pandas as pd
 import evopolity as ep
 
 STRATEGIES = (
-    [s.name for s in ep.library.basic()] + [s.name for s in ep.library.classic()]
+    [s.name for s in ep.library.basic_strategies()]
+    + [s.name for s in ep.library.classic_strategies()]
     + ["Second by Colbert", "Ripoff", "Predator", "Raider", "Fortress3", "Cycler CCD",
        "Cycler DDC"]
 )
@@ -141,8 +142,8 @@ def ecologies(ours: pd.DataFrame, results, generations: int = 1000):
     eco = axl.Ecosystem(results)
     eco.reproduce(generations)
     return {
-        "ours": ep.discrete_replicator(ours, steps=generations).frequencies,
-        "ours_on_axelrod": ep.discrete_replicator(A_axl, steps=generations).frequencies,
+        "ours": ep.discrete_replicator(ours, generations=generations).frequencies,
+        "ours_on_axelrod": ep.discrete_replicator(A_axl, generations=generations).frequencies,
         "ecosystem": np.array(eco.population_sizes),
         "A_axelrod": A_axl,
     }

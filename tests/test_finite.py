@@ -45,8 +45,7 @@ def test_moran_n4_fixation_frequency_is_8_over_45():
 )
 def test_simulated_fixation_agrees_with_the_closed_form(simulate, rule, s, A, N):
     runs = 4000
-    kw = {"selection": s} if rule == "moran" else {"beta": s}
-    freq = fixation_frequency(simulate, A, N, runs, **kw)
+    freq = fixation_frequency(simulate, A, N, runs, selection=s)
     p = fixation_probability(A, N, rule, s)
     assert within_binomial_bound(freq, p, runs)
 
@@ -54,7 +53,8 @@ def test_simulated_fixation_agrees_with_the_closed_form(simulate, rule, s, A, N)
 def test_fermi_at_beta_zero_fixes_with_one_over_n():
     # Traulsen et al. (2006): neutral imitation, rho = 1/N.
     runs, N = 4000, 8
-    freq = fixation_frequency(pairwise_comparison, [[5.0, 0.0], [1.0, 3.0]], N, runs, beta=0.0)
+    freq = fixation_frequency(pairwise_comparison, [[5.0, 0.0], [1.0, 3.0]], N, runs,
+                              selection=0.0)
     assert within_binomial_bound(freq, 1 / N, runs)
 
 
@@ -62,7 +62,7 @@ def test_long_run_with_mutation_matches_the_full_chain():
     A = np.array([[3.0, 0.5, 2.0], [4.0, 1.0, 0.5], [2.5, 2.0, 1.5]])
     N, beta, mu = 20, 0.5, 0.05
     expected = stationary_distribution(A, N, "fermi", beta, mutation=mu).to_numpy()
-    tr = pairwise_comparison(A, N, [7, 7, 6], 4_000_000, beta=beta, mutation=mu, seed=1,
+    tr = pairwise_comparison(A, N, [7, 7, 6], 4_000_000, selection=beta, mutation=mu, seed=1,
                              record_every=100)
     observed = tr.frequencies[len(tr) // 10 :].mean(axis=0)
     assert np.abs(expected - 1 / 3).max() > 0.05  # the expectation is not the neutral one

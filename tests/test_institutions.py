@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.integrate import solve_ivp
 
 import evopolity as ep
 from evopolity.dynamics.fitness import fitness
@@ -120,7 +121,7 @@ def test_conformity_favours_the_majority_in_a_neutral_game():
     # the velocity itself: a short RK4 step from x1 = 0.7
     x1, D, h = 0.7, 1.0, 1e-3
     tr = ep.replicator(zero, x0=[x1, 1 - x1], times=[0, h], regime=conform, cooperation=C2,
-                       method="rk4", dt=h)
+                       integrator="rk4", dt=h)
     assert (tr.frequencies[1, 0] - x1) / h == pytest.approx(D * x1 * (1 - x1) * (2 * x1 - 1),
                                                             rel=1e-3)
 
@@ -133,9 +134,9 @@ def test_institution_strength_relaxes_to_its_support_minus_decay():
     t = np.linspace(0, 10, 21)
     tr = ep.replicator(A, x0=[1.0, 0.0], times=t, regime=r, cooperation=C, stop_at_rest=False)
     m_star = 1 - decay / lam
-    np.testing.assert_allclose(tr.macro[:, 0], m_star + (m0 - m_star) * np.exp(-lam * t),
-                               atol=1e-8)
-    assert tr.macro_names == ("institution_strength",)
+    np.testing.assert_allclose(tr.macro["institution_strength"],
+                               m_star + (m0 - m_star) * np.exp(-lam * t), atol=1e-8)
+    assert list(tr.macro.columns) == ["institution_strength"]
 
 
 def test_institution_collapses_without_support_and_stays_in_unit_interval():
@@ -143,7 +144,8 @@ def test_institution_collapses_without_support_and_stays_in_unit_interval():
     r = Regime(fine=5.0, detection=1.0, feedback=1.0, decay=0.05, initial_strength=0.3)
     tr = ep.replicator(A, x0=[0.0, 1.0], t_max=50, regime=r, cooperation=C,
                        stop_at_rest=False)
-    assert tr.macro.min() >= 0.0 and tr.macro[-1, 0] == 0.0
+    strength = tr.macro["institution_strength"]
+    assert strength.min() >= 0.0 and strength.iloc[-1] == 0.0
 
 
 def test_institution_strength_scales_fines():
@@ -187,10 +189,32 @@ def test_presets_are_distinct_and_documented():
 
 
 def test_tournament_feeds_a_regime_directly():
-    t = ep.tournament(["Tit For Tat", "Defector", "Cooperator"], turns=50, noise=0.01, seed=1)
-    tr = ep.replicator(t, t_max=20, regime=regimes.balanced())
-    assert tr.macro.shape == (1001, 1)
-    assert np.allclose(tr.frequencies.sum(axis=1), 1.0, atol=1e-12)
+    # TFT and ALLD, 50 turns, no noise, by hand: TFT earns 3 against itself and (S + 49 P)/50
+    # = 0.98 against ALLD, which earns (T + 49 P)/50 = 1.08 against TFT and P = 1 against
+    # itself; TFT cooperates in 1 move of 50 against ALLD, ALLD never
+    t = ep.tournament(["Tit For Tat", "Defector"], turns=50)
+    np.testing.assert_allclose(t.payoffs.to_numpy(), [[3.0, 0.98], [1.08, 1.0]], atol=1e-15)
+    np.testing.assert_allclose(t.cooperation.to_numpy(), [[1.0, 0.02], [0.0, 0.0]], atol=1e-15)
+    # a co-evolving institution at strength m fines m q F d_i; dm/dt = lam (c - m) - decay with
+    # c = sum_i x_i c_i (docs/institutions.md). With x = x_TFT, c_TFT = x + (1 - x)/50 and
+    # c_ALLD = 0, the fines differ by m q F c_TFT, so the tournament's payoffs and cooperation
+    # give the planar system below, integrated here by scipy (an independent integrator)
+    regime = Regime(fine=4.0, detection=0.5, feedback=1.0, decay=0.01, initial_strength=0.5)
+    qF, lam, decay = 2.0, 1.0, 0.01
+
+    def field(_, y):
+        x, m = y
+        c_tft = x + (1 - x) / 50
+        gain = (3 * x + 0.98 * (1 - x)) - (1.08 * x + (1 - x)) + m * qF * c_tft
+        return [x * (1 - x) * gain, lam * (x * c_tft - m) - decay]
+
+    tr = ep.replicator(t, t_max=5, regime=regime)
+    assert list(tr.macro.columns) == ["institution_strength"] and tr.times[-1] == 5.0
+    ref = solve_ivp(field, (0.0, 5.0), [0.5, 0.5], t_eval=tr.times, method="DOP853",
+                    rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(tr.frequencies[:, 0], ref.y[0], atol=1e-7)
+    np.testing.assert_allclose(tr.frequencies[:, 1], 1 - ref.y[0], atol=1e-7)
+    np.testing.assert_allclose(tr.macro["institution_strength"], ref.y[1], atol=1e-7)
 
 
 # -- finite populations ------------------------------------------------------------------
@@ -232,8 +256,8 @@ def test_finite_institution_strength_follows_euler_steps_of_its_law():
                   stop_on_fixation=False, record_every=40)
     e = tr.times
     m_star = 1 - decay / lam
-    np.testing.assert_allclose(tr.macro[:, 0], m_star + (m0 - m_star) * (1 - lam / N) ** e,
-                               atol=1e-12)
+    np.testing.assert_allclose(tr.macro["institution_strength"],
+                               m_star + (m0 - m_star) * (1 - lam / N) ** e, atol=1e-12)
 
 
 def test_finite_regime_refuses_negative_moran_fitness():

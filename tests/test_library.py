@@ -7,7 +7,8 @@ from evopolity.play.strategies import _axelrod_tables as tables
 
 
 def test_basic_collection_is_axelrods_basic_strategies_in_order(axl):
-    assert [s.name for s in ep.library.basic()] == [str(c()) for c in axl.basic_strategies]
+    names = [s.name for s in ep.library.basic_strategies()]
+    assert names == [str(c()) for c in axl.basic_strategies]
 
 
 def test_every_library_name_with_an_axelrod_class_is_axelrods_display_name(axl):

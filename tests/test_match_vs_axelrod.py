@@ -9,7 +9,7 @@ GAMES = [ep.PrisonersDilemma(), ep.Snowdrift(), ep.StagHunt()]
 
 
 def deterministic_library():
-    return [s for s in ep.library.all() if not s.stochastic]
+    return [s for s in ep.library.all_strategies() if not s.stochastic]
 
 
 def axelrod_player(axl, strategy):
@@ -26,29 +26,49 @@ def axelrod_per_turn(axl, a, b, game, turns, noise=0.0, seed=None):
     return scores.mean(axis=0), coop
 
 
-@pytest.mark.parametrize("game", GAMES, ids=lambda g: type(g).__name__)
-def test_every_deterministic_pair_matches_axelrod_exactly(axl, game):
+@pytest.fixture(scope="module")
+def deterministic_moves(axl):
+    """axelrod's moves in every pair of deterministic library strategies, 200 turns, played
+    once for all games: axelrod's classifier says none of these players makes use of the game
+    (checked here), so their moves are the same in every game and only the scores differ."""
     strategies = deterministic_library()
     assert len(strategies) >= 40  # basic, classics, cyclers, FSMs, deterministic lookups
-    ours = ep.tournament(strategies, game=game, turns=200, repetitions=3, seed=0)
     players = [axelrod_player(axl, s) for s in strategies]
-    for i, si in enumerate(strategies):
-        for j in range(i, len(strategies)):
-            sj = strategies[j]
-            (pi, pj), (ci, cj) = axelrod_per_turn(axl, players[i], players[j], game, 200)
-            if i == j:  # our diagonal is the mean of the two copies
-                pi = pj = 0.5 * (pi + pj)
-                ci = cj = 0.5 * (ci + cj)
-            assert ours.payoffs.iat[i, j] == pi, (si.name, sj.name)
-            assert ours.payoffs.iat[j, i] == pj, (sj.name, si.name)
-            assert ours.cooperation.iat[i, j] == ci, (si.name, sj.name)
-            assert ours.cooperation.iat[j, i] == cj, (sj.name, si.name)
+    for s, p in zip(strategies, players, strict=True):
+        assert "game" not in axl.Classifiers["makes_use_of"](p), s.name
+    moves = {}
+    for i in range(len(players)):
+        for j in range(i, len(players)):
+            match = axl.Match([players[i].clone(), players[j].clone()], turns=200,
+                              deterministic_cache=axl.DeterministicCache())
+            moves[i, j] = match.play()
+    return strategies, moves
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: type(g).__name__)
+def test_every_deterministic_pair_matches_axelrod_exactly(axl, deterministic_moves, game):
+    from axelrod.interaction_utils import compute_cooperations, compute_final_score_per_turn
+
+    strategies, moves = deterministic_moves
+    ours = ep.tournament(strategies, game=game, turns=200, repetitions=3, seed=0)
+    their_game = axl.Game(*game.rstp)
+    for (i, j), played in moves.items():
+        pi, pj = compute_final_score_per_turn(played, their_game)
+        ci, cj = (c / 200 for c in compute_cooperations(played))
+        if i == j:  # our diagonal is the mean of the two copies
+            pi = pj = 0.5 * (pi + pj)
+            ci = cj = 0.5 * (ci + cj)
+        si, sj = strategies[i].name, strategies[j].name
+        assert ours.payoffs.iat[i, j] == pi, (si, sj)
+        assert ours.payoffs.iat[j, i] == pj, (sj, si)
+        assert ours.cooperation.iat[i, j] == ci, (si, sj)
+        assert ours.cooperation.iat[j, i] == cj, (sj, si)
     # deterministic pairs are played once: no spread over repetitions
     assert (ours.payoff_std.to_numpy() == 0).all()
 
 
 def test_from_axelrod_converts_every_library_automaton(axl):
-    for strategy in ep.library.all():
+    for strategy in ep.library.all_strategies():
         converted = ep.from_axelrod(axelrod_player(axl, strategy))
         assert converted.same_behaviour(strategy), strategy.name
 

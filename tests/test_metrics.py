@@ -57,7 +57,7 @@ def test_summary_of_a_regime_run():
     C = t.cooperation.to_numpy()
     assert row["cooperation"] == pytest.approx(x @ C @ x)
     assert row["mean_payoff"] == pytest.approx(x @ t.payoffs.to_numpy() @ x)
-    assert row["institution_strength"] == tr.macro[-1, 0]
+    assert row["institution_strength"] == tr.macro["institution_strength"].iloc[-1]
     # Hill numbers of the final state, written out (Jost 2006): q = 0 counts the strategies
     # above the 0.1% threshold, q = 1 is exp of the Shannon entropy, q = 2 is 1 / sum x^2
     present = x[x > 0]

@@ -1,13 +1,19 @@
 """Import-time promises: no axelrod, and kernels import from a read-only installation."""
 
+import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import numba
+import pytest
+
 import evopolity
+from evopolity.kernels import _jit
 
 
 def test_import_evopolity_does_not_import_axelrod():
@@ -17,31 +23,107 @@ def test_import_evopolity_does_not_import_axelrod():
     assert out.strip() == "False"
 
 
-def test_package_imports_and_runs_from_a_read_only_directory(tmp_path):
-    # numba's cache=True fails at import when no cache directory is writable; the package
-    # must detect that and fall back (docs/performance.md, "Numba caching, a trap").
-    target = tmp_path / "site"
+def read_only_copy(root: Path) -> Path:
+    """A copy of the package that nobody can write into, root included.
+
+    Permissions stop other users only (root writes anyway, and CI runs as root), so every
+    package directory also holds a *file* named ``__pycache__``: creating the cache directory
+    there fails for everyone, as on a read-only file system.
+    """
+    target = root / "site"
     shutil.copytree(Path(evopolity.__file__).parent, target / "evopolity",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    for root, dirs, files in os.walk(target):
-        for name in dirs + files:
-            path = Path(root) / name
-            mode = path.stat().st_mode
-            path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    for package in [p for p in (target / "evopolity").rglob("*") if p.is_dir()] + [
+        target / "evopolity"
+    ]:
+        (package / "__pycache__").write_text("")
+    for path in target.rglob("*"):
+        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     target.chmod(0o555)
+    return target
+
+
+# In the child: optionally take away the temporary directory too (``tempfile.tempdir`` is used
+# unchecked; nothing can be created under /proc, by root either), import, report the cache
+# decision, and run a kernel: rho of A = [[1, 2], [3, 1]], N = 4, w = 1 is 8/45 (Nowak et al.
+# 2004, worked by hand in test_analytical.py).
+CHILD = """
+import json, sys, tempfile
+if sys.argv[1] == "no-tmp":
+    tempfile.tempdir = "/proc/evopolity-no-tmp"
+import numba
+import evopolity as ep
+from evopolity.kernels import _jit
+rho = ep.fixation_probability([[1.0, 2.0], [3.0, 1.0]], 4, "moran", 1.0)
+print(json.dumps({"file": ep.__file__, "cache": _jit.CACHE,
+                  "cache_dir": numba.config.CACHE_DIR, "rho": rho}))
+"""
+
+
+@pytest.mark.parametrize("tmp_writable", [True, False], ids=["tmp-writable", "nothing-writable"])
+def test_package_imports_and_runs_from_a_read_only_directory(tmp_path, tmp_writable):
+    # numba's cache=True fails at import ("no locator available") when no cache directory is
+    # writable; the package must notice and cache in the temporary directory, or not at all
+    # (docs/performance.md, "Numba caching, a trap")
+    target = read_only_copy(tmp_path)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
     env = dict(os.environ, PYTHONPATH=str(target), NUMBA_CACHE_DIR="/proc/no-such-dir",
-               TMPDIR=str(tmp_path / "missing-tmp" / "x"), HOME="/proc/no-home")
-    code = ("import evopolity as ep; t = ep.tournament(['Tit For Tat', 'Defector'], turns=5);"
-            "print(ep.__file__, t.payoffs.iat[0, 1])")
+               TMPDIR=str(tmp), HOME="/proc/no-home")
+    env.pop("EVOPOLITY_NO_CACHE", None)
     try:
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              env=env, cwd=tmp_path, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, "tmp" if tmp_writable else "no-tmp"],
+            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+        )  # fmt: skip
     finally:
-        for root, dirs, _ in os.walk(target):
-            for name in dirs:
-                (Path(root) / name).chmod(0o755)
-        target.chmod(0o755)
+        for path in [target, *target.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o755)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    where, value = proc.stdout.split()
-    assert where.startswith(str(target))
-    assert float(value) == 0.8  # TFT vs ALLD over 5 turns: (S + 4P) / 5
+    out = json.loads(proc.stdout)
+    assert out["file"].startswith(str(target))
+    assert out["rho"] == pytest.approx(8 / 45, rel=1e-12)
+    fallback = tmp / f"evopolity-numba-cache-{os.getuid()}"
+    if tmp_writable:
+        assert out["cache"] is True and out["cache_dir"] == str(fallback)
+        assert list(fallback.rglob("*.nbi"))  # numba really cached the kernel there
+    else:
+        assert out["cache"] is False and out["cache_dir"] == "/proc/no-such-dir"
+        assert not fallback.exists()
+
+
+def test_cache_decision_tries_the_package_numba_dir_then_the_temporary_directory(
+    monkeypatch, tmp_path
+):
+    # the decision alone, with writability decided here; the order is the one numba searches
+    writable = set()
+    monkeypatch.setattr(_jit, "_writable", lambda directory: directory in writable)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("EVOPOLITY_NO_CACHE", raising=False)
+    numba_dir = tmp_path / "numba-dir"
+    in_tree = Path(_jit.__file__).parent / "__pycache__"
+    fallback = tmp_path / f"evopolity-numba-cache-{os.getuid()}"
+    for usable, cache, cache_dir in [
+        (set(), False, numba_dir),
+        ({fallback}, True, fallback),
+        ({numba_dir, fallback}, True, numba_dir),
+        ({in_tree, numba_dir, fallback}, True, numba_dir),
+    ]:
+        writable.clear()
+        writable.update(usable)
+        monkeypatch.setattr(numba.config, "CACHE_DIR", str(numba_dir))
+        assert _jit._configure_cache() is cache, usable
+        assert numba.config.CACHE_DIR == str(cache_dir), usable
+    monkeypatch.setenv("EVOPOLITY_NO_CACHE", "1")
+    assert _jit._configure_cache() is False
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    # the README promises that its test command is what CI runs; CI is .ci/run's last line
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    block = readme.split("**Run the tests**", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    ci = (root / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert block.strip() == ci
+    assert "ruff check ." in ci and ci.endswith("&& pytest")

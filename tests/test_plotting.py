@@ -153,6 +153,7 @@ def test_frequencies_saves_a_png_at_150_dpi(tmp_path):
     plotting.frequencies(_tidy(t, x, names), path=p)
     data = p.read_bytes()
     assert data[:8] == PNG_MAGIC
+    assert [f.name for f in p.parent.iterdir()] == ["f.png"]  # written atomically, no leftovers
     width = int.from_bytes(data[16:20], "big")
     assert width > 9.0 * 150 * 0.9  # 9-inch figure at 150 dpi (tight bbox adds the legend)
 
@@ -227,7 +228,7 @@ def _sweep(regimes=("balanced",), seeds=3, missing=True) -> pd.DataFrame:
                                  "cooperation": rng.uniform(), "effective_number":
                                  1 + 4 * rng.uniform()})
     df = pd.DataFrame(rows)
-    # the other summary columns of a sweep part, as evopolity.experiments.runner writes them
+    # the other summary columns of a sweep part, as evopolity.experiments.sweep writes them
     for col in ("entropy", "richness", "inverse_simpson", "mean_payoff", "mean_fitness",
                 "institution_strength", "min_cooperation", "cooperation_drop", "recovery_time"):
         df[col] = 0.5

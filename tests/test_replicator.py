@@ -15,19 +15,19 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from evopolity.dynamics.replicator import discrete_replicator, replicator
-from evopolity.validate import payoff_matrix
+from evopolity.validate import as_payoff_matrix
 
 
 def hawk_dove(V, C):
     return np.array([[(V - C) / 2, V], [0.0, V / 2]])
 
 
-@pytest.mark.parametrize("method", ["dopri5", "rk4"])
+@pytest.mark.parametrize("integrator", ["dopri5", "rk4"])
 @pytest.mark.parametrize("V, C", [(2.0, 3.0), (1.0, 4.0)])
 @pytest.mark.parametrize("x_hawk", [0.02, 0.98])
-def test_hawk_dove_converges_to_v_over_c_from_both_sides(V, C, x_hawk, method):
+def test_hawk_dove_converges_to_v_over_c_from_both_sides(V, C, x_hawk, integrator):
     # Maynard Smith (1982): for C > V the mixed ESS has hawks at frequency V / C.
-    tr = replicator(hawk_dove(V, C), x0=[x_hawk, 1 - x_hawk], t_max=400, method=method)
+    tr = replicator(hawk_dove(V, C), x0=[x_hawk, 1 - x_hawk], t_max=400, integrator=integrator)
     assert tr.final()["0"] == pytest.approx(V / C, abs=1e-6)
     hawks = tr.frequencies[:, 0]
     # monotone approach from the side it started on
@@ -93,7 +93,7 @@ def test_dense_output_times_and_names_from_a_dataframe():
     assert tr.strategies == ("Hawk", "Dove")
     np.testing.assert_array_equal(tr.times, times)
     # dense output agrees with the RK4 solution at the same times
-    rk = replicator(df, x0=[0.1, 0.9], times=times, method="rk4", dt=1e-3)
+    rk = replicator(df, x0=[0.1, 0.9], times=times, integrator="rk4", dt=1e-3)
     np.testing.assert_allclose(tr.frequencies, rk.frequencies, atol=1e-7)
 
 
@@ -101,7 +101,7 @@ def test_object_with_payoffs_attribute_is_accepted():
     class Result:
         payoffs = pd.DataFrame([[3.0, 0.0], [5.0, 1.0]], index=["C", "D"], columns=["C", "D"])
 
-    A, names = payoff_matrix(Result())
+    A, names = as_payoff_matrix(Result())
     assert names == ("C", "D") and A[1, 0] == 5.0
 
 
@@ -220,15 +220,15 @@ def test_rows_do_not_depend_on_how_many_are_asked_for_or_on_threads():
     assert many.size * 8 >= PARALLEL_VALUES
     few = many[::1000]
     assert few.size * 8 < PARALLEL_VALUES
-    for method in ("auto", "dopri5", "rodas4"):
-        big = replicator(A, x0, times=many, method=method, stop_at_rest=False)
-        small = replicator(A, x0, times=few, method=method, stop_at_rest=False)
+    for integrator in ("auto", "dopri5", "rodas4"):
+        big = replicator(A, x0, times=many, integrator=integrator, stop_at_rest=False)
+        small = replicator(A, x0, times=few, integrator=integrator, stop_at_rest=False)
         assert big.info["steps"] == small.info["steps"]
         np.testing.assert_array_equal(big.frequencies[::1000], small.frequencies)
         threads = numba.get_num_threads()
         try:
             numba.set_num_threads(1)
-            one = replicator(A, x0, times=many, method=method, stop_at_rest=False)
+            one = replicator(A, x0, times=many, integrator=integrator, stop_at_rest=False)
         finally:
             numba.set_num_threads(threads)
         np.testing.assert_array_equal(big.frequencies, one.frequencies)

@@ -104,6 +104,7 @@ def test_sigmund2010_peer_vs_pool_ranking_matches_the_paper():
 # -- Axelrod 1984, the ecological model ---------------------------------------------------------
 
 
+@pytest.mark.usefixtures("axl")  # the session's one import of axelrod (conftest.py)
 def test_axelrod_ecology_agrees_with_axelrod_ecosystem():
     axelrod_ecology = load("reproduce_axelrod_ecology")
     names = ["Tit For Tat", "Defector", "Cooperator", "Grudger", "Alternator", "Raider",

@@ -3,11 +3,14 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy.optimize import brentq
 
 import evopolity as ep
 from evopolity.analysis import metrics
 from evopolity.dynamics.pipeline import evolve
+from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import Shock
 
 RESIDENTS = ["Tit For Tat", "Defector", "Cooperator"]
@@ -18,10 +21,12 @@ def test_without_shocks_evolve_is_the_replicator_on_the_tournament():
     tr = evolve(RESIDENTS, ep.regimes.balanced(), turns=50, t_max=40, points_per_unit=1)
     direct = ep.replicator(t, times=np.linspace(0, 40, 41), regime=ep.regimes.balanced())
     np.testing.assert_allclose(tr.frequencies, direct.frequencies, atol=1e-12)
-    np.testing.assert_allclose(tr.macro[:, 1], direct.macro[:, 0], atol=1e-12)
+    np.testing.assert_allclose(tr.macro["institution_strength"],
+                               direct.macro["institution_strength"], atol=1e-12)
     x = tr.frequencies
     C = t.cooperation.to_numpy()
-    np.testing.assert_allclose(tr.macro[:, 0], np.einsum("ti,ij,tj->t", x, C, x), atol=1e-12)
+    np.testing.assert_allclose(tr.macro["cooperation"], np.einsum("ti,ij,tj->t", x, C, x),
+                               atol=1e-12)
 
 
 def test_a_shock_splits_the_run_and_continues_from_the_state_before_it():
@@ -61,7 +66,7 @@ def test_collapse_sets_a_coevolving_institution_to_zero():
     r = ep.regimes.balanced()
     tr = evolve(RESIDENTS, r, turns=50, t_max=20, points_per_unit=1,
                 shocks=[Shock(10.0, "collapse")])
-    strength = tr.macro[:, 1]
+    strength = tr.macro["institution_strength"].to_numpy()
     assert strength[10] > 0.1 and strength[11] == 0.0  # t = 10 before and after
     with pytest.raises(ValueError, match="co-evolving institution"):
         evolve(RESIDENTS, ep.regimes.communitarian(), t_max=20,
@@ -103,5 +108,45 @@ def test_compare_regimes_validates():
         ep.compare_regimes(RESIDENTS, regimes=[])
     with pytest.raises(ValueError, match="distinct names"):
         ep.compare_regimes(RESIDENTS, regimes=[ep.regimes.balanced()] * 2)
-    assert math.isclose(ep.compare_regimes(RESIDENTS, regimes=[ep.regimes.balanced()],
-                                           t_max=30, turns=20).shape[0], 2)
+
+
+def test_compare_regimes_rows_are_the_closed_form_runs():
+    # ALLC against ALLD, no noise, no institution: with x = x_C the replicator is
+    # dx/dt = -x (1 - x) ((T - R) x + (P - S)(1 - x)). Before the default shock (T = 5 at
+    # t_max/3) that is -x(1-x)(1+x), solved by x/sqrt(1-x^2) = e^(-t) x0/sqrt(1-x0^2); after
+    # it (T = 7), -x(1-x)(1+3x), whose integral gives H(x) = ln x - ln(1-x)/4 - 3 ln(1+3x)/4
+    # = H(x_shock) - (t - t_shock). Cooperation x^T C x = x; richness counts shares > 0.001.
+    def before(t):
+        u = np.exp(-t) * 0.5 / math.sqrt(0.75)
+        return u / math.sqrt(1 + u * u)
+
+    def after(t, start, x_start):
+        def H(x):
+            return math.log(x) - math.log1p(-x) / 4 - 3 * math.log1p(3 * x) / 4
+
+        return brentq(lambda x: H(x) - H(x_start) + (t - start), 1e-12, x_start, xtol=1e-15)
+
+    t_max = 3.0  # the shock at t = 1; with 2 points per unit the last row before it is t = 0.5
+    frame = ep.compare_regimes(["Cooperator", "Defector"], regimes=[Regime(name="bare")],
+                               t_max=t_max, noise=0.0, turns=20)
+    assert list(frame.scenario) == ["baseline", "shocked"]
+    x_base, x_shock = before(t_max), after(t_max, 1.0, before(1.0))
+    for row, x, T in [(frame.iloc[0], x_base, 5.0), (frame.iloc[1], x_shock, 7.0)]:
+        shares = np.array([x, 1 - x])
+        assert row.cooperation == pytest.approx(x, rel=1e-6)
+        assert row.entropy == pytest.approx(-(shares * np.log(shares)).sum(), rel=1e-6)
+        assert row.effective_number == pytest.approx(np.exp(-(shares * np.log(shares)).sum()),
+                                                     rel=1e-6)
+        assert row.inverse_simpson == pytest.approx(1 / (shares**2).sum(), rel=1e-6)
+        assert row.richness == 2
+        # the game in force at the end: the shocked run ends with T = 7
+        mean_payoff = 3 * x * x + T * x * (1 - x) + (1 - x) ** 2
+        assert row.mean_payoff == pytest.approx(mean_payoff, rel=1e-6)
+        assert row.mean_fitness == pytest.approx(mean_payoff, rel=1e-6)
+        assert row.institution_strength == 0.0
+    base, shocked = frame.iloc[0], frame.iloc[1]
+    assert math.isnan(base.min_cooperation) and pd.isna(base.recovered)
+    # cooperation only falls: the minimum is the last value, far from the level before
+    assert shocked.min_cooperation == pytest.approx(x_shock, rel=1e-6)
+    assert shocked.cooperation_drop == pytest.approx(before(0.5) - x_shock, rel=1e-6)
+    assert not shocked.recovered and math.isnan(shocked.recovery_time)

@@ -1,5 +1,5 @@
-"""The replicator's stiff integrators (``method="rodas4"`` and ``method="auto"``) against theory
-and against scipy.
+"""The replicator's stiff integrators (``integrator="rodas4"`` and ``integrator="auto"``)
+against theory and against scipy.
 
 Sources: scipy.integrate.solve_ivp (``Radau`` or ``DOP853`` at rtol 1e-12, an independent
 implementation) for reference trajectories; Hairer & Wanner (1996) *Solving Ordinary
@@ -27,7 +27,7 @@ def rps(win, loss):
 
 
 # a 3x3 game (normal entries, seed 3) whose trajectory from (0.2, 0.3, 0.5) goes to the first
-# pure strategy, so that method="auto" switches to RODAS4 on the way (checked below)
+# pure strategy, so that integrator="auto" switches to RODAS4 on the way (checked below)
 RANDOM_GAME = np.random.default_rng(3).normal(size=(3, 3))
 
 
@@ -68,22 +68,22 @@ def reference(A, x0, times, Q=None, method="DOP853"):
 # ---------------------------------------------------------------- accuracy and convergence
 
 
-@pytest.mark.parametrize("method", ["rodas4", "auto"])
+@pytest.mark.parametrize("integrator", ["rodas4", "auto"])
 @pytest.mark.parametrize(
     "A, x0", [(rps(2.0, 1.0), [0.8, 0.1, 0.1]), (RANDOM_GAME, [0.2, 0.3, 0.5])],
     ids=["rps", "random"],
 )
-def test_error_decreases_with_the_tolerance(method, A, x0):
+def test_error_decreases_with_the_tolerance(integrator, A, x0):
     # reference: scipy DOP853 at rtol 1e-12; each factor 100 in rtol must buy at least a
     # factor 10 in the global error, and rtol 1e-9 must give 1e-7
     times = np.linspace(0.0, 40.0, 81)
     ref = reference(A, x0, times)
     errors = []
     for rtol in (1e-5, 1e-7, 1e-9):
-        tr = ep.replicator(A, x0=x0, times=times, method=method, rtol=rtol, atol=rtol * 1e-2,
-                           stop_at_rest=False)
+        tr = ep.replicator(A, x0=x0, times=times, integrator=integrator, rtol=rtol,
+                           atol=rtol * 1e-2, stop_at_rest=False)
         assert tr.info["status"] == "done"
-        if method == "rodas4":
+        if integrator == "rodas4":
             assert tr.info["implicit_steps"] == tr.info["steps"]
         elif A is RANDOM_GAME:  # this game turns stiff as it settles: auto must have switched
             assert 0 < tr.info["implicit_steps"] < tr.info["steps"]
@@ -104,7 +104,7 @@ def test_rodas4_has_order_four():
     rtols = np.array([1e-7, 1e-8, 1e-9, 1e-10])
     steps, errors = [], []
     for rtol in rtols:
-        tr = ep.replicator(A, x0=x0, times=times, method="rodas4", rtol=rtol, atol=rtol * 1e-2,
+        tr = ep.replicator(A, x0=x0, times=times, integrator="rodas4", rtol=rtol, atol=rtol * 1e-2,
                            stop_at_rest=False)
         steps.append(tr.info["steps"])
         errors.append(np.abs(tr.frequencies[-1] - ref).max())
@@ -114,18 +114,18 @@ def test_rodas4_has_order_four():
     assert order == pytest.approx(4.0, abs=0.4)
 
 
-@pytest.mark.parametrize("method", ["rodas4", "auto"])
+@pytest.mark.parametrize("integrator", ["rodas4", "auto"])
 @pytest.mark.parametrize("rtol", [1e-6, 1e-9])
 @pytest.mark.parametrize(
     "A, x0", [(rps(2.0, 1.0), [0.8, 0.1, 0.1]), (RANDOM_GAME, [0.2, 0.3, 0.5])],
     ids=["rps", "random"],
 )
-def test_dense_output_is_accurate_between_steps(method, rtol, A, x0):
+def test_dense_output_is_accurate_between_steps(integrator, rtol, A, x0):
     # 2001 output times over [0, 50]: the integrator does not step onto output times (only
     # onto the last), so every other row comes from the continuous extension; reference:
     # scipy at rtol 1e-12
     times = np.linspace(0.0, 50.0, 2001)
-    tr = ep.replicator(A, x0=x0, times=times, method=method, rtol=rtol, atol=rtol * 1e-2,
+    tr = ep.replicator(A, x0=x0, times=times, integrator=integrator, rtol=rtol, atol=rtol * 1e-2,
                        stop_at_rest=False)
     np.testing.assert_allclose(tr.frequencies, reference(A, x0, times), rtol=0,
                                atol=100 * rtol)
@@ -140,8 +140,8 @@ def test_auto_switches_to_rodas4_on_a_stiff_tail_and_takes_fewer_steps():
     # [-3.3, 0]) for the rest of t <= 1000, while RODAS4 (L-stable) need not
     A = dominance_game()
     times = np.linspace(0.0, 1000.0, 1001)
-    explicit = ep.replicator(A, times=times, method="dopri5", stop_at_rest=False)
-    auto = ep.replicator(A, times=times, method="auto", stop_at_rest=False)
+    explicit = ep.replicator(A, times=times, integrator="dopri5", stop_at_rest=False)
+    auto = ep.replicator(A, times=times, integrator="auto", stop_at_rest=False)
     assert explicit.info["implicit_steps"] == 0
     assert auto.info["implicit_steps"] > 0
     assert auto.info["steps"] < explicit.info["steps"] / 2
@@ -159,7 +159,7 @@ def test_auto_stays_explicit_on_the_non_stiff_zero_sum_cycle():
     # motion; the orbit is a closed cycle with eigenvalues +-i/sqrt(3) at the centre: no
     # stiffness, so auto must never switch
     x0 = np.array([0.5, 0.3, 0.2])
-    tr = ep.replicator(rps(1.0, 1.0), x0=x0, t_max=100, n_points=2001, method="auto")
+    tr = ep.replicator(rps(1.0, 1.0), x0=x0, t_max=100, n_points=2001, integrator="auto")
     assert tr.info["implicit_steps"] == 0
     assert tr.info["status"] == "done"
     p = tr.frequencies.prod(axis=1)
@@ -170,7 +170,7 @@ def test_auto_stays_explicit_on_the_non_stiff_zero_sum_cycle():
 def test_rodas4_conserves_the_product_on_the_zero_sum_cycle():
     # same constant of motion, now through RODAS4 and its continuous extension
     x0 = np.array([0.5, 0.3, 0.2])
-    tr = ep.replicator(rps(1.0, 1.0), x0=x0, t_max=100, n_points=2001, method="rodas4")
+    tr = ep.replicator(rps(1.0, 1.0), x0=x0, t_max=100, n_points=2001, integrator="rodas4")
     assert tr.info["implicit_steps"] == tr.info["steps"] > 0
     np.testing.assert_allclose(tr.frequencies.prod(axis=1), x0.prod(), rtol=1e-6)
 
@@ -178,7 +178,7 @@ def test_rodas4_conserves_the_product_on_the_zero_sum_cycle():
 # ---------------------------------------------------------------- invariances and the simplex
 
 
-@pytest.mark.parametrize("method", ["rodas4", "auto"])
+@pytest.mark.parametrize("integrator", ["rodas4", "auto"])
 @pytest.mark.parametrize(
     "A, x0",
     [
@@ -188,15 +188,16 @@ def test_rodas4_conserves_the_product_on_the_zero_sum_cycle():
     ],
     ids=["rps", "dominance3", "dominance5"],
 )
-def test_negative_mean_payoff_gives_the_same_trajectory(method, A, x0):
+def test_negative_mean_payoff_gives_the_same_trajectory(integrator, A, x0):
     # Hofbauer & Sigmund (1998) ch. 7: adding c to every payoff adds c to every f_i and to
     # x.Ax, so x_i (f_i - x.Ax) is unchanged. With A - 5 the mean payoff is negative all the
     # time, where a mean payoff x.f (rather than x.f / sum x) would make the implicit stage
     # matrix singular at h = -1 / (gamma phi) < 1 and unstable off the simplex
     shifted = A - 5.0
     times = np.linspace(0.0, 500.0, 1001)
-    base = ep.replicator(A, x0=x0, times=times, method=method, stop_at_rest=False)
-    tr = ep.replicator(shifted, x0=x0, times=times, method=method, stop_at_rest=False)
+    base = ep.replicator(A, x0=x0, times=times, integrator=integrator, stop_at_rest=False)
+    tr = ep.replicator(shifted, x0=x0, times=times, integrator=integrator,
+                       stop_at_rest=False)
     assert tr.info["status"] == "done" and tr.info["t_reached"] == 500.0
     x = tr.frequencies
     assert np.einsum("ti,ij,tj->t", x, shifted, x).max() < 0.0
@@ -211,9 +212,9 @@ def test_negative_mean_payoff_gives_the_same_trajectory(method, A, x0):
     k=st.integers(min_value=2, max_value=6),
     seed=st.integers(min_value=0, max_value=2**32 - 1),
     scale=st.sampled_from([0.1, 1.0, 10.0, 50.0]),
-    method=st.sampled_from(["rodas4", "auto"]),
+    integrator=st.sampled_from(["rodas4", "auto"]),
 )
-def test_frequencies_stay_on_the_simplex(k, seed, scale, method):
+def test_frequencies_stay_on_the_simplex(k, seed, scale, integrator):
     # the simplex is invariant under the replicator (Hofbauer & Sigmund ch. 7): no negative
     # frequency, rows summing to one; some strategies are absent from the start (the faces
     # of the simplex are invariant too: see test_an_absent_strategy_stays_absent)
@@ -224,15 +225,15 @@ def test_frequencies_stay_on_the_simplex(k, seed, scale, method):
     if x0.sum() == 0.0:
         x0[0] = 1.0
     x0 /= x0.sum()
-    tr = ep.replicator(A, x0=x0, t_max=50, n_points=501, method=method)
+    tr = ep.replicator(A, x0=x0, t_max=50, n_points=501, integrator=integrator)
     x = tr.frequencies
     assert np.all(np.isfinite(x))
     assert x.min() >= 0.0
     np.testing.assert_allclose(x.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("method", ["rodas4", "auto"])
-def test_an_absent_strategy_stays_absent(method):
+@pytest.mark.parametrize("integrator", ["rodas4", "auto"])
+def test_an_absent_strategy_stays_absent(integrator):
     # Hofbauer & Sigmund (1998) ch. 7: x_i = 0 is invariant (dx_i/dt = x_i (...)), so a
     # strategy absent at t = 0 is absent for ever and the others follow the sub-game on their
     # face. Here strategy 0 would invade anything (it earns 10 against the others), and
@@ -241,7 +242,8 @@ def test_an_absent_strategy_stays_absent(method):
     # x_0 = 0 exactly: every stage of x_0 is 0.)
     A = np.array([[0.0, 10.0, 10.0], [0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
     times = np.linspace(0.0, 50.0, 501)
-    tr = ep.replicator(A, x0=[0.0, 0.5, 0.5], times=times, method=method, stop_at_rest=False)
+    tr = ep.replicator(A, x0=[0.0, 0.5, 0.5], times=times, integrator=integrator,
+                       stop_at_rest=False)
     x = tr.frequencies
     assert np.all(x[:, 0] == 0.0)
     ref = reference(A[1:, 1:], [0.5, 0.5], times)
@@ -268,7 +270,7 @@ def test_replicator_mutator_dominance_game_follows_its_logistic_closed_form(mu):
     e = np.exp(r * times)
     exact = r * x0 * e / (r + x0 * (e - 1.0))
     runs = {m: ep.replicator([[1.0, 1.0], [0.0, 0.0]], x0=[x0, 1 - x0], times=times,
-                             mutation=mu, method=m, stop_at_rest=False)
+                             mutation=mu, integrator=m, stop_at_rest=False)
             for m in ("rodas4", "auto", "dopri5")}
     for m, tr in runs.items():
         np.testing.assert_allclose(tr.frequencies[:, 0], exact, rtol=0, atol=1e-7, err_msg=m)
@@ -276,14 +278,14 @@ def test_replicator_mutator_dominance_game_follows_its_logistic_closed_form(mu):
     assert runs["rodas4"].info["implicit_steps"] == runs["rodas4"].info["steps"]
     # the rest point as the default run finds it (it stops there)
     rest = ep.replicator([[1.0, 1.0], [0.0, 0.0]], x0=[x0, 1 - x0], t_max=1000, mutation=mu,
-                         method="rodas4")
+                         integrator="rodas4")
     assert rest.info["status"] == "rest point"
     assert rest.final().iloc[0] == pytest.approx(1.0 - mu, abs=1e-8)
     assert abs(rest.final().iloc[0] - runs["dopri5"].final().iloc[0]) < 1e-7
 
 
-@pytest.mark.parametrize("method", ["rodas4", "auto"])
-def test_replicator_mutator_rps_matches_scipy(method):
+@pytest.mark.parametrize("integrator", ["rodas4", "auto"])
+def test_replicator_mutator_rps_matches_scipy(integrator):
     # 3 strategies with a uniform mutation rate: reference scipy DOP853 on
     # dx_i/dt = sum_j x_j f_j Q_ji - x_i x.f (Page & Nowak 2002). The payoffs are kept
     # positive: with a negative fitness the mutation term x_j f_j Q_ji can push x_i below 0
@@ -292,7 +294,8 @@ def test_replicator_mutator_rps_matches_scipy(method):
     Q = np.full((3, 3), mu / 2)
     np.fill_diagonal(Q, 1 - mu)
     times = np.linspace(0.0, 60.0, 601)
-    tr = ep.replicator(A, x0=x0, times=times, mutation=mu, method=method, stop_at_rest=False)
+    tr = ep.replicator(A, x0=x0, times=times, mutation=mu, integrator=integrator,
+                       stop_at_rest=False)
     ref = reference(A, x0, times, Q=Q)
     assert ref.min() > 0.0
     np.testing.assert_allclose(tr.frequencies, ref, rtol=0, atol=1e-7)
@@ -327,8 +330,8 @@ def institution_reference(regime, x0, times):
     return sol.y.T
 
 
-@pytest.mark.parametrize("method", ["rodas4", "auto"])
-def test_coevolving_institution_matches_dopri5_and_the_hand_derived_law(method):
+@pytest.mark.parametrize("integrator", ["rodas4", "auto"])
+def test_coevolving_institution_matches_dopri5_and_the_hand_derived_law(integrator):
     # a fine q F m = 3 m on defectors that grows with cooperation: from 80% cooperators the
     # institution strengthens (0.6 -> about 0.94) and cooperation wins (up to mutation);
     # the macro state stays inside (0, 1), so the law is smooth (no clipping at a boundary)
@@ -337,24 +340,25 @@ def test_coevolving_institution_matches_dopri5_and_the_hand_derived_law(method):
     x0 = [0.8, 0.2]
     times = np.linspace(0.0, 100.0, 201)
     runs = {m: ep.replicator(PD, x0=x0, times=times, regime=regime, cooperation=PD_COOPERATION,
-                             method=m, stop_at_rest=False)
-            for m in ("dopri5", method)}
-    tr, explicit = runs[method], runs["dopri5"]
-    assert tr.macro_names == ("institution_strength",)
+                             integrator=m, stop_at_rest=False)
+            for m in ("dopri5", integrator)}
+    tr, explicit = runs[integrator], runs["dopri5"]
+    assert list(tr.macro.columns) == ["institution_strength"]
     assert tr.info["implicit_steps"] > 0
-    assert 0.0 < tr.macro.min() and tr.macro.max() < 1.0
+    strength = tr.macro["institution_strength"]
+    assert 0.0 < strength.min() and strength.max() < 1.0
     np.testing.assert_allclose(tr.frequencies, explicit.frequencies, rtol=0, atol=1e-6)
     np.testing.assert_allclose(tr.macro, explicit.macro, rtol=0, atol=1e-6)
     ref = institution_reference(regime, x0, times)
     np.testing.assert_allclose(tr.frequencies, ref[:, :2], rtol=0, atol=1e-6)
-    np.testing.assert_allclose(tr.macro[:, 0], ref[:, 2], rtol=0, atol=1e-6)
-    assert tr.frequencies[-1, 0] > 0.95 and tr.macro[-1, 0] > 0.9
+    np.testing.assert_allclose(strength, ref[:, 2], rtol=0, atol=1e-6)
+    assert tr.frequencies[-1, 0] > 0.95 and strength.iloc[-1] > 0.9
 
 
 # ---------------------------------------------------------------- validation
 
 
-def test_unknown_method_is_refused_with_the_allowed_names():
-    with pytest.raises(ValueError, match="method must be one of 'auto', 'dopri5', 'rodas4', "
+def test_unknown_integrator_is_refused_with_the_allowed_names():
+    with pytest.raises(ValueError, match="integrator must be one of 'auto', 'dopri5', 'rodas4', "
                                          "'rk4', got 'radau'"):
-        ep.replicator(rps(1.0, 1.0), method="radau")
+        ep.replicator(rps(1.0, 1.0), integrator="radau")

@@ -49,9 +49,9 @@ def test_macro_state_and_events_are_kept():
         macro_names=["m"],
         events=[Event(1.0, "shock", {"noise": 0.1})],
     )
-    assert tr.macro_frame().loc[2.0, "m"] == 0.8
+    assert tr.macro.loc[2.0, "m"] == 0.8 and tr.macro.index.name == "time"
     assert tr.events[0].kind == "shock"
-    assert make().macro is None and make().macro_frame().shape == (3, 0)
+    assert make().macro is None
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evopolity.analysis import metrics
@@ -18,7 +19,7 @@ from evopolity.dynamics.pipeline import evolve
 from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import Shock
 from evopolity.play.games import Game, as_game
-from evopolity.validate import nonnegative
+from evopolity.validate import nonnegative, seed_sequence
 
 __all__ = ["compare_regimes", "default_shocks", "outcome", "outcome_frame"]
 
@@ -38,6 +39,21 @@ COLUMNS = [
     "recovered",
     "recovery_time",
 ]
+#: The columns a printed comparison shows (the experiments' report and ``evopolity run``,
+#: ``scripts/compare_regimes.py``): the labels, the final state's headline measures and the
+#: resilience of cooperation after the first shock.
+HEADLINE_COLUMNS = [
+    "regime",
+    "scenario",
+    "cooperation",
+    "effective_number",
+    "richness",
+    "mean_fitness",
+    "institution_strength",
+    "min_cooperation",
+    "recovered",
+    "recovery_time",
+]
 
 
 def default_shocks(t_max: float, game: Game | None = None) -> list[Shock]:
@@ -45,6 +61,18 @@ def default_shocks(t_max: float, game: Game | None = None) -> list[Shock]:
 
     With the default prisoner's dilemma, ``T`` goes from 5 to 7: defecting against a
     cooperator pays twice as much more than before.
+
+    Parameters
+    ----------
+    t_max : float
+        The run's length.
+    game : Game, optional
+        The stage game (default: the (3, 0, 5, 1) prisoner's dilemma).
+
+    Returns
+    -------
+    list of Shock
+        One ``"temptation"`` shock at ``t_max / 3``.
     """
     g = as_game(game)
     return [Shock(t_max / 3.0, "temptation", g.T + (g.T - g.R))]
@@ -60,7 +88,7 @@ def compare_regimes(
     repetitions: int = 1,
     noise: float = 0.01,
     method: str = "exact",
-    seed: int | None = 0,
+    seed: int | np.random.SeedSequence | None = None,
     x0: Any = None,
     invaders: Sequence[Any] = (),
     t_max: float = 300.0,
@@ -76,8 +104,12 @@ def compare_regimes(
         Default: every preset of :mod:`evopolity.institutions.regimes`.
     shocks : list of Shock, optional
         Default: :func:`default_shocks` (a temptation rise at ``t_max / 3``).
-    game, turns, repetitions, noise, method, seed, x0, invaders, t_max
+    game, turns, repetitions, noise, method, x0, invaders, t_max
         As in :func:`evopolity.evolve`.
+    seed : int, SeedSequence or None
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Every regime meets the same interactions (one seed for the whole
+        comparison); with ``method="exact"`` play draws nothing and the seed is unused.
     tolerance : float
         A shocked run has recovered when its cooperation ends within ``tolerance`` of the
         level just before the first shock.
@@ -91,6 +123,14 @@ def compare_regimes(
         :func:`evopolity.analysis.metrics.summary`) and, for shocked runs, ``min_cooperation,
         cooperation_drop, recovered, recovery_time`` after the first shock (NaN for baseline
         rows).
+
+    Raises
+    ------
+    ValueError
+        For no regimes, regimes with the same name, no shocks, or anything
+        :func:`evopolity.evolve` refuses.
+    TypeError
+        For a regime that is not a ``Regime``.
     """
     from evopolity.institutions import regimes as presets
 
@@ -108,8 +148,10 @@ def compare_regimes(
     if not shocks:
         raise ValueError("shocks is empty: the shocked scenario needs at least one shock")
     first = min(s.time for s in shocks)
+    # one seed for every run: all regimes meet the same sampled interactions, even when the
+    # caller asks for fresh entropy
     common = dict(game=game, turns=turns, repetitions=repetitions, noise=noise, method=method,
-                  seed=seed, x0=x0, invaders=invaders, t_max=t_max)
+                  seed=seed_sequence(seed), x0=x0, invaders=invaders, t_max=t_max)
     rows = []
     for regime in regimes:
         for scenario, scheduled in (("baseline", ()), ("shocked", shocks)):

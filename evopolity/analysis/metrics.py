@@ -43,19 +43,39 @@ def _frequencies(x: Any) -> np.ndarray:
 
 
 def cooperation(trajectory: Trajectory, cooperation: Any = None) -> pd.Series:
-    """Cooperation level over time, ``x^T C x``.
+    """Cooperation level over time, ``c(t) = x(t)^T C x(t)``.
 
-    ``cooperation`` is the k x k cooperation matrix (array, DataFrame or ``Tournament``);
-    by default the trajectory's own: its ``cooperation`` macro column (runs with shocks, whose
-    interactions change) or the matrix it was run with (``params["cooperation"]``).
+    The fraction of moves that cooperate when the population at state ``x`` meets itself at
+    random (``C[i, j]``: the fraction of ``i``'s moves that cooperate against ``j``).
+
+    Parameters
+    ----------
+    trajectory : Trajectory
+        The run.
+    cooperation : array_like, DataFrame or Tournament, optional
+        The k x k cooperation matrix. By default the trajectory's own: its ``cooperation``
+        macro column (runs with shocks, whose interactions change) or the matrix it was run
+        with (``params["cooperation"]``).
+
+    Returns
+    -------
+    Series
+        The level at each time (index ``time``, name ``cooperation``).
+
+    Raises
+    ------
+    TypeError
+        If ``trajectory`` is not a ``Trajectory``.
+    ValueError
+        If no cooperation matrix is given and the trajectory carries none, or if it does not
+        fit the trajectory's strategies.
     """
     if not isinstance(trajectory, Trajectory):
         raise TypeError(f"trajectory must be a Trajectory, got {type(trajectory).__name__}")
-    if cooperation is None and "cooperation" in trajectory.macro_names:
+    macro = trajectory.macro
+    if cooperation is None and macro is not None and "cooperation" in macro:
         # a run with shocks records the level under each segment's own interactions
-        j = trajectory.macro_names.index("cooperation")
-        return pd.Series(trajectory.macro[:, j], index=pd.Index(trajectory.times, name="time"),
-                         name="cooperation")
+        return macro["cooperation"]
     C = cooperation_matrix(level_source(trajectory, cooperation), trajectory.strategies,
                            "cooperation")
     level = cooperation_levels(np.ascontiguousarray(trajectory.frequencies, dtype=np.float64),
@@ -64,7 +84,18 @@ def cooperation(trajectory: Trajectory, cooperation: Any = None) -> pd.Series:
 
 
 def shannon_entropy(x: Any) -> np.ndarray | float:
-    """``H = -sum_i x_i ln x_i`` (natural log) per state; ``0 ln 0 = 0``."""
+    """Shannon entropy ``H = -sum_i x_i ln x_i`` (natural log) per state; ``0 ln 0 = 0``.
+
+    Parameters
+    ----------
+    x : array_like, Series, DataFrame or Trajectory
+        One state (k frequencies) or states over time (T x k).
+
+    Returns
+    -------
+    float or ndarray
+        ``H`` of the state, or one ``H`` per row.
+    """
     f = _frequencies(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(f > 0, -f * np.log(np.where(f > 0, f, 1.0)), 0.0)
@@ -76,7 +107,26 @@ def hill_number(x: Any, order: float, threshold: float = 1e-6) -> np.ndarray | f
     """Hill number ``D_q = (sum x_i^q)^(1 / (1 - q))``: the effective number of strategies.
 
     ``q = 0`` counts strategies with frequency above ``threshold`` (richness), ``q = 1`` is
-    ``exp(H)``, ``q = 2`` is ``1 / sum x_i^2`` (inverse Simpson).
+    ``exp(H)``, ``q = 2`` is ``1 / sum x_i^2`` (inverse Simpson) (Hill 1973; Jost 2006).
+
+    Parameters
+    ----------
+    x : array_like, Series, DataFrame or Trajectory
+        One state (k frequencies) or states over time (T x k).
+    order : float
+        ``q >= 0``.
+    threshold : float
+        The detection threshold of ``q = 0``, in [0, 1].
+
+    Returns
+    -------
+    float or ndarray
+        ``D_q`` of the state, or one per row.
+
+    Raises
+    ------
+    ValueError
+        For a negative ``order`` or a ``threshold`` outside [0, 1].
     """
     q = nonnegative(order, "order")
     threshold = probability(threshold, "threshold")
@@ -93,7 +143,21 @@ def hill_number(x: Any, order: float, threshold: float = 1e-6) -> np.ndarray | f
 
 
 def diversity(trajectory: Trajectory, threshold: float = 1e-6) -> pd.DataFrame:
-    """Diversity over time: ``entropy, richness, effective_number (exp H), inverse_simpson``."""
+    """Diversity over time: entropy and the Hill numbers of order 0, 1 and 2.
+
+    Parameters
+    ----------
+    trajectory : Trajectory
+        The run.
+    threshold : float
+        Frequency above which a strategy counts towards ``richness``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``time``, columns ``entropy`` (:func:`shannon_entropy`), ``richness``
+        (``D_0``), ``effective_number`` (``exp H``) and ``inverse_simpson`` (``D_2``).
+    """
     x = trajectory.frequencies
     return pd.DataFrame(
         {
@@ -114,11 +178,33 @@ def resilience(
 ) -> dict[str, float | bool]:
     """Resilience of a time series (e.g. :func:`cooperation`) to a shock at ``shock_time``.
 
-    The pre-shock level is the value just before the shock (or the mean over
-    ``baseline_window`` time units before it). Returns ``pre_shock``, ``minimum`` (lowest
-    value from the shock on), ``drop`` (``pre_shock - minimum``), ``recovered`` (the series
-    ends within ``tolerance`` of the pre-shock level, absolute) and ``recovery_time`` (time
-    from the shock until it is within ``tolerance`` and stays there; NaN if never).
+    Holling's engineering resilience: how far the series falls after the shock and how long
+    it takes to come back (cf. Scheffer et al. 2009 on recovery times).
+
+    Parameters
+    ----------
+    level : Series
+        Values indexed by time.
+    shock_time : float
+        When the shock happened; the series must have times before and from it.
+    tolerance : float
+        Absolute distance from the pre-shock level that counts as recovered.
+    baseline_window : float, optional
+        Average the pre-shock level over this many time units before the shock (default:
+        the value just before it).
+
+    Returns
+    -------
+    dict
+        ``pre_shock``, ``minimum`` (lowest value from the shock on), ``drop`` (``pre_shock -
+        minimum``), ``recovered`` (the series ends within ``tolerance`` of the pre-shock
+        level) and ``recovery_time`` (time from the shock until it is within ``tolerance``
+        and stays there; NaN if never).
+
+    Raises
+    ------
+    ValueError
+        If ``shock_time`` does not lie inside the series' times, or ``tolerance`` is negative.
     """
     tolerance = nonnegative(tolerance, "tolerance")
     t = level.index.to_numpy(dtype=float)
@@ -149,17 +235,35 @@ def resilience(
     }
 
 
-def summary(trajectory: Trajectory, cooperation_matrix_: Any = None,
+def summary(trajectory: Trajectory, cooperation: Any = None,
             threshold: float = 1e-3) -> dict[str, float]:
     """The final state's measures.
 
-    ``cooperation``, diversity (``entropy``, ``richness`` = strategies above ``threshold``,
-    0.1% by default so that mutation's trickle does not count, ``effective_number`` = exp H,
-    ``inverse_simpson``), and when the trajectory carries its payoffs ``mean_payoff`` (the
-    game alone) and ``mean_fitness`` (after fines, rewards, taxes and costs); with a regime,
-    ``institution_strength`` (``m`` if it co-evolves, 1 for a fixed institution, 0 for none).
+    Parameters
+    ----------
+    trajectory : Trajectory
+        The run.
+    cooperation : array_like, DataFrame or Tournament, optional
+        The cooperation matrix (default: the trajectory's own, as in :func:`cooperation`).
+    threshold : float
+        Frequency above which a strategy counts towards ``richness`` (0.1% by default, so
+        that mutation's trickle does not count).
+
+    Returns
+    -------
+    dict
+        ``cooperation``, diversity (``entropy``, ``richness``, ``effective_number`` = exp H,
+        ``inverse_simpson``), and when the trajectory carries its payoffs ``mean_payoff``
+        (``x^T A x``, the game alone) and ``mean_fitness`` (after fines, rewards, taxes and
+        costs); with a regime, ``institution_strength`` (``m`` if it co-evolves, 1 for a
+        fixed institution, 0 for none).
+
+    Raises
+    ------
+    ValueError
+        If no cooperation matrix is given and the trajectory carries none.
     """
-    level = cooperation(trajectory, cooperation_matrix_)
+    level = _level(trajectory, cooperation)
     last = trajectory.frequencies[-1]
     row: dict[str, float] = {
         "cooperation": float(level.iloc[-1]),
@@ -170,9 +274,10 @@ def summary(trajectory: Trajectory, cooperation_matrix_: Any = None,
     }
     A = trajectory.params.get("payoffs")
     regime = trajectory.params.get("regime")
+    macro = trajectory.macro
     m = None
-    if trajectory.macro is not None and "institution_strength" in trajectory.macro_names:
-        m = float(trajectory.macro[-1, trajectory.macro_names.index("institution_strength")])
+    if macro is not None and "institution_strength" in macro:
+        m = float(macro["institution_strength"].iloc[-1])
     if A is not None:
         A = np.asarray(A)
         row["mean_payoff"] = float(last @ A @ last)
@@ -182,7 +287,7 @@ def summary(trajectory: Trajectory, cooperation_matrix_: Any = None,
             # material fitness: payoffs after fines, rewards, taxes and costs; conformity is
             # a bias of transmission, not a payoff, and is left out
             material = regime.replace(conformity=0.0)
-            f = fitness(material, A, level_source(trajectory, cooperation_matrix_), last, m)
+            f = fitness(material, A, level_source(trajectory, cooperation), last, m)
             row["mean_fitness"] = float(last @ f.to_numpy())
         else:
             row["mean_fitness"] = row["mean_payoff"]
@@ -193,8 +298,30 @@ def summary(trajectory: Trajectory, cooperation_matrix_: Any = None,
     return row
 
 
+# summary's parameter ``cooperation`` hides the function of that name inside it
+_level = cooperation
+
+
 def level_source(trajectory: Trajectory, cooperation: Any = None) -> Any:
-    """The cooperation matrix to use: the one given, else the trajectory's own."""
+    """The cooperation matrix to use: the one given, else the trajectory's own.
+
+    Parameters
+    ----------
+    trajectory : Trajectory
+        The run.
+    cooperation : array_like, DataFrame or Tournament, optional
+        A cooperation matrix that overrides the trajectory's.
+
+    Returns
+    -------
+    array_like, DataFrame or Tournament
+        ``cooperation`` if given, else ``trajectory.params["cooperation"]``.
+
+    Raises
+    ------
+    ValueError
+        If neither is there.
+    """
     source = trajectory.params.get("cooperation") if cooperation is None else cooperation
     if source is None:
         raise ValueError(

@@ -2,7 +2,8 @@
 
 The exact counterparts of the simulations in :mod:`evopolity.dynamics.finite` (same processes, same
 conventions: payoffs exclude self-interaction, Moran fitness ``1 - w + w pi``, Fermi
-imitation ``1 / (1 + exp(-beta (pi_model - pi_focal)))``).
+imitation ``1 / (1 + exp(-beta (pi_model - pi_focal)))``; ``selection`` is ``w`` or
+``beta``).
 
 Group games (:class:`~evopolity.play.group_games.GroupGame`) are accepted wherever a payoff matrix
 is, for the pairwise results (fixation probabilities, the small-mutation stationary
@@ -35,7 +36,7 @@ from evopolity.kernels import codes
 from evopolity.kernels import group as _gk
 from evopolity.kernels.gth import log_gth_stationary
 from evopolity.play.group_games import GroupGame
-from evopolity.validate import integer, nonnegative, payoff_matrix, probability
+from evopolity.validate import as_payoff_matrix, integer, nonnegative, probability
 
 __all__ = [
     "fixation_probability",
@@ -58,7 +59,7 @@ def _interactions(payoffs: Any, N: Any) -> tuple[np.ndarray | None, tuple[str, .
                 f"N must be >= group_size = {payoffs.group_size} for a group game, got {N}"
             )
         return None, payoffs.strategies, N
-    A, names = payoff_matrix(payoffs)
+    A, names = as_payoff_matrix(payoffs)
     return A, names, N
 
 
@@ -129,15 +130,31 @@ def fixation_probability(
     Parameters
     ----------
     payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The k x k interaction matrix, or an n-player game.
     N : int
         Population size (>= 2, and >= the group size of a group game).
     rule : {"moran", "fermi"}
+        The update: the frequency-dependent Moran process or pairwise comparison with the
+        Fermi rule.
     selection : float
-        ``w`` in [0, 1] (Moran; fitnesses must stay positive) or ``beta >= 0`` (Fermi).
+        The intensity of selection: ``w`` in [0, 1] (Moran; fitnesses ``1 - w + w pi`` must
+        stay positive) or ``beta >= 0`` (Fermi).
     mutant, resident : int or str
         Strategy indices or names.
     log : bool
         Return ``log(rho)`` (for probabilities below 1e-308).
+
+    Returns
+    -------
+    float
+        ``rho`` (or ``log(rho)``); ``1 / N`` when mutant and resident are the same.
+
+    Raises
+    ------
+    ValueError
+        For an unknown rule, a ``selection`` out of range (or one that makes a Moran fitness
+        non-positive), ``N`` below 2 or below a group game's group size, or an unknown
+        strategy.
 
     Examples
     --------
@@ -171,8 +188,35 @@ def fixation_matrix(
 ) -> pd.DataFrame:
     """Fixation probabilities of every single mutant (rows) in every resident (columns).
 
-    ``out.loc[m, r]`` is :func:`fixation_probability` with ``mutant=m, resident=r``; the
-    diagonal holds the neutral ``1 / N``. With ``log=True`` the entries are ``log(rho)``.
+    ``out.loc[m, r]`` is :func:`fixation_probability` with ``mutant=m, resident=r`` (Nowak
+    et al. 2004 for Moran, Traulsen et al. 2006 for Fermi).
+
+    Parameters
+    ----------
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The k x k interaction matrix, or an n-player game.
+    N : int
+        Population size (>= 2, and >= the group size of a group game).
+    rule : {"moran", "fermi"}
+        The update: the frequency-dependent Moran process or pairwise comparison with the
+        Fermi rule.
+    selection : float
+        The intensity of selection: ``w`` in [0, 1] (Moran; fitnesses ``1 - w + w pi`` must
+        stay positive) or ``beta >= 0`` (Fermi).
+    log : bool
+        Return ``log(rho)`` (for probabilities below 1e-308).
+
+    Returns
+    -------
+    DataFrame
+        Index ``mutant``, columns ``resident``; the diagonal holds the neutral ``1 / N``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown rule, a ``selection`` out of range (or one that makes a Moran fitness
+        non-positive), ``N`` below 2 or below a group game's group size, or an unknown
+        strategy.
     """
     A, names, N = _interactions(payoffs, N)
     code, s = _rule(rule, selection, payoffs if A is None else A)
@@ -209,8 +253,40 @@ def stationary_distribution(
     strategy). It is
     solved exactly by GTH elimination within the band the lexicographic order of compositions
     gives (O(S b^2) for S states and half-bandwidth b; k = 3, N = 100 in milliseconds).
-    Returns the mean frequency of each strategy, or with ``states=True`` a DataFrame of all
-    compositions (one count column per strategy) and their ``probability``.
+
+    Parameters
+    ----------
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The k x k interaction matrix, or an n-player game.
+    N : int
+        Population size (>= 2, and >= the group size of a group game).
+    rule : {"moran", "fermi"}
+        The update: the frequency-dependent Moran process or pairwise comparison with the
+        Fermi rule.
+    selection : float
+        The intensity of selection: ``w`` in [0, 1] (Moran; fitnesses ``1 - w + w pi`` must
+        stay positive) or ``beta >= 0`` (Fermi).
+    mutation : float, optional
+        ``None`` for the small-mutation limit, or the probability in (0, 1] that an offspring
+        (Moran) or an updating individual (Fermi) mutates.
+    states : bool
+        With a mutation rate, return the distribution over all compositions.
+
+    Returns
+    -------
+    Series or DataFrame
+        The stationary weight of each monomorphic state (small-mutation limit), or the mean
+        frequency of each strategy (full chain); with ``states=True`` a DataFrame of all
+        compositions (one count column per strategy) and their ``probability``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown rule, a ``selection`` out of range (or one that makes a Moran fitness
+        non-positive), ``N`` below 2 or below a group game's group size, or an unknown
+        strategy. Also for fewer than 2 strategies, a reducible chain, a full chain too
+        large to solve, ``states=True`` without a mutation rate, or a mutation rate with a
+        group game.
     """
     A, names, N = _interactions(payoffs, N)
     code, s = _rule(rule, selection, payoffs if A is None else A)
@@ -288,7 +364,40 @@ def gradient_of_selection(
     vector :math:`G_i(n) = \sum_{d \ne i} T_{d \to i}(n) - \sum_{b \ne i} T_{i \to b}(n)`
     of expected changes of each count in one event, with ``mutation`` (uniform, to the
     ``k - 1`` other strategies) included, as in the full chain of
-    :func:`stationary_distribution`. Returned as a Series indexed by strategy.
+    :func:`stationary_distribution`.
+
+    Parameters
+    ----------
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The k x k interaction matrix, or an n-player game.
+    N : int
+        Population size (>= 2, and >= the group size of a group game).
+    rule : {"moran", "fermi"}
+        The update: the frequency-dependent Moran process or pairwise comparison with the
+        Fermi rule.
+    selection : float
+        The intensity of selection: ``w`` in [0, 1] (Moran; fitnesses ``1 - w + w pi`` must
+        stay positive) or ``beta >= 0`` (Fermi).
+    mutant, resident : int or str
+        The pair of the pairwise gradient (indices or names).
+    state : array_like, Series or dict, optional
+        Counts summing to ``N`` (or frequencies) of all strategies: the gradient there.
+    mutation : float
+        Mutation probability, with ``state`` only.
+
+    Returns
+    -------
+    Series
+        Without ``state``: ``G(j)`` indexed by ``j / N`` (``frequency``); with it, the
+        expected change of each count, indexed by strategy. Named ``gradient``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown rule, a ``selection`` out of range (or one that makes a Moran fitness
+        non-positive), ``N`` below 2 or below a group game's group size, or an unknown
+        strategy. Also for a mutation rate without a state, the same strategy as
+        mutant and resident, or a state with a group game.
     """
     A, names, N = _interactions(payoffs, N)
     code, s = _rule(rule, selection, payoffs if A is None else A)

@@ -24,7 +24,7 @@ from evopolity.kernels import finite as _fk
 from evopolity.kernels.rng import packed_seed, stream_key
 from evopolity.play.games import Game
 from evopolity.play.strategies.automaton import Strategy
-from evopolity.validate import integer, nonnegative, payoff_matrix, probability, seed_sequence
+from evopolity.validate import as_payoff_matrix, integer, nonnegative, probability, seed_sequence
 
 __all__ = ["moran", "pairwise_comparison", "agent_moran"]
 
@@ -87,8 +87,7 @@ def _simulate(
     N: int,
     x0: Any,
     generations: int,
-    intensity: float,
-    intensity_name: str,
+    selection: float,
     mutation: float,
     seed: Any,
     record_every: int | None,
@@ -96,7 +95,7 @@ def _simulate(
     regime: Regime | None = None,
     cooperation: Any = None,
 ) -> Trajectory:
-    A, names = payoff_matrix(payoffs)
+    A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
     N = integer(N, "N", 2)
     counts = population_counts(x0, N, names)
@@ -118,7 +117,7 @@ def _simulate(
         A,
         N,
         counts,
-        intensity,
+        selection,
         mu,
         pts,
         bool(stop_on_fixation),
@@ -131,7 +130,7 @@ def _simulate(
     )
     if not ok:
         raise ValueError(
-            f"{intensity_name} = {intensity:g} made a Moran fitness 1 - w + w * payoff "
+            f"selection = {selection:g} made a Moran fitness 1 - w + w * payoff "
             f"negative at event {events} under this regime (fines and costs lower payoffs); "
             "lower the selection"
         )
@@ -147,7 +146,7 @@ def _simulate(
             "dynamic": dynamic,
             "N": N,
             "x0": counts,
-            intensity_name: intensity,
+            "selection": selection,
             "regime": regime,
             "payoffs": A,
             "cooperation": C,
@@ -170,7 +169,7 @@ def moran(
     generations: int,
     selection: float = 1.0,
     mutation: float = 0.0,
-    seed: Any = None,
+    seed: int | np.random.SeedSequence | None = None,
     *,
     record_every: int | None = None,
     stop_on_fixation: bool | None = None,
@@ -195,14 +194,16 @@ def moran(
         Initial counts (integers summing to ``N``) or frequencies (summing to 1, with ``N x0``
         whole numbers).
     generations : int
-        Number of events to run.
+        Number of events to run (one birth--death event is one generation here, as in
+        ``axelrod.MoranProcess``; ``N`` of them give everyone one chance to be replaced).
     selection : float
         Intensity of selection ``w`` in [0, 1]; fitnesses ``1 - w + w pi`` must be positive
         for every payoff in the matrix.
     mutation : float
         Mutation probability per birth, in [0, 1].
     seed : int, SeedSequence or None
-        Seed of the run (recorded in ``params["seed"]``).
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Recorded in ``params["seed"]`` (the entropy drawn, for None).
     record_every : int, optional
         Record every this many events (default: at most ~10^4 rows); the last event is
         always recorded.
@@ -222,17 +223,23 @@ def moran(
     Trajectory
         Frequencies ``counts / N`` at the recorded events; ``info`` has ``fixated``,
         ``winner`` and ``generations`` (events run).
+
+    Raises
+    ------
+    ValueError
+        For a parameter out of range, an initial state that is not ``N`` individuals, or a
+        ``selection`` that makes some fitness ``1 - w + w pi`` non-positive.
     """
     w = probability(selection, "selection")
-    A, _ = payoff_matrix(payoffs)
+    A, _ = as_payoff_matrix(payoffs)
     if 1.0 - w + w * float(A.min()) <= 0.0:
         raise ValueError(
             f"selection = {w:g} gives non-positive fitness 1 - w + w * min(payoffs) = "
             f"{1.0 - w + w * float(A.min()):g}; lower selection or shift the payoffs"
         )
     return _simulate(
-        codes.MORAN, "moran", payoffs, N, x0, generations, w, "selection", mutation, seed,
-        record_every, stop_on_fixation, regime, cooperation,
+        codes.MORAN, "moran", payoffs, N, x0, generations, w, mutation, seed, record_every,
+        stop_on_fixation, regime, cooperation,
     )  # fmt: skip
 
 
@@ -241,9 +248,9 @@ def pairwise_comparison(
     N: int,
     x0: Any,
     generations: int,
-    beta: float = 1.0,
+    selection: float = 1.0,
     mutation: float = 0.0,
-    seed: Any = None,
+    seed: int | np.random.SeedSequence | None = None,
     *,
     record_every: int | None = None,
     stop_on_fixation: bool | None = None,
@@ -258,24 +265,62 @@ def pairwise_comparison(
 
     .. math::  \frac{1}{1 + e^{-\beta(\pi_\text{model} - \pi_\text{focal})}}
 
-    with payoffs excluding self-interaction, as in :func:`moran` (and, with a ``regime``,
-    passed through the institution as there). Parameters as in :func:`moran`, with the
-    intensity of selection ``beta >= 0``.
+    with :math:`\beta` = ``selection`` and payoffs excluding self-interaction, as in
+    :func:`moran` (and, with a ``regime``, passed through the institution as there).
+
+    Parameters
+    ----------
+    payoffs : array_like, DataFrame or object with ``.payoffs``
+        k x k interaction matrix.
+    N : int
+        Population size (>= 2).
+    x0 : array_like, Series or dict
+        Initial counts (integers summing to ``N``) or frequencies (summing to 1, with ``N x0``
+        whole numbers).
+    generations : int
+        Number of events (imitations or mutations) to run.
+    selection : float
+        The intensity of selection :math:`\beta \ge 0` (0: neutral drift).
+    mutation : float
+        Probability in [0, 1] that an event is a mutation.
+    seed : int, SeedSequence or None
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Recorded in ``params["seed"]`` (the entropy drawn, for None).
+    record_every : int, optional
+        Record every this many events (default: at most ~10^4 rows); the last event is
+        always recorded.
+    stop_on_fixation : bool, optional
+        Stop once one strategy has taken over (default: when ``mutation == 0``).
+    regime : Regime, optional
+        An institutional regime, as in :func:`moran`.
+    cooperation : array_like or DataFrame, optional
+        The cooperation matrix the regime needs (default: ``payoffs.cooperation``).
+
+    Returns
+    -------
+    Trajectory
+        Frequencies ``counts / N`` at the recorded events; ``info`` has ``fixated``,
+        ``winner`` and ``generations`` (events run).
+
+    Raises
+    ------
+    ValueError
+        For a parameter out of range or an initial state that is not ``N`` individuals.
     """
-    b = nonnegative(beta, "beta")
+    b = nonnegative(selection, "selection")
     return _simulate(
-        codes.FERMI, "pairwise_comparison", payoffs, N, x0, generations, b, "beta", mutation,
-        seed, record_every, stop_on_fixation, regime, cooperation,
+        codes.FERMI, "pairwise_comparison", payoffs, N, x0, generations, b, mutation, seed,
+        record_every, stop_on_fixation, regime, cooperation,
     )  # fmt: skip
 
 
 def agent_moran(
-    players: Sequence[Strategy],
+    strategies: Any,
     turns: int = 200,
     noise: float = 0.0,
     mutation: float = 0.0,
-    seed: Any = None,
-    max_generations: int = 100_000,
+    seed: int | np.random.SeedSequence | None = None,
+    generations: int = 100_000,
     *,
     game: Game | None = None,
     prob_end: float = 0.0,
@@ -284,18 +329,21 @@ def agent_moran(
 ) -> Trajectory:
     """Agent-based Moran process: every generation the agents really play their matches.
 
-    The semantics of ``axelrod.MoranProcess`` (birth--death mode, complete graph): each
-    generation every pair of the ``N`` agents plays a match of ``turns`` turns (or ending with
-    probability ``prob_end`` after each turn) with ``noise``; an agent's fitness is the sum of
-    its per-turn scores against the ``N - 1`` others; one agent reproduces with probability
-    proportional to fitness, its offspring becomes, with probability ``mutation``, a uniformly
-    chosen other type of the initial population, and replaces an agent chosen uniformly at
-    random (possibly its parent). Types are told apart by strategy name, as axelrod does.
+    The semantics of ``axelrod.MoranProcess`` (birth--death mode, complete graph; Moran 1958,
+    Nowak et al. 2004): each generation every pair of the ``N`` agents plays a match of
+    ``turns`` turns (or ending with probability ``prob_end`` after each turn) with ``noise``;
+    an agent's fitness is the sum of its per-turn scores against the ``N - 1`` others; one
+    agent reproduces with probability proportional to fitness, its offspring becomes, with
+    probability ``mutation``, a uniformly chosen other type of the initial population, and
+    replaces an agent chosen uniformly at random (possibly its parent). Types are told apart by
+    strategy name, as axelrod does.
 
     Parameters
     ----------
-    players : sequence of Strategy
-        The ``N >= 2`` agents' automata (repeat a strategy for several agents).
+    strategies : str or sequence
+        The ``N >= 2`` agents: anything :func:`evopolity.tournament` takes (``Strategy``
+        objects, library names, axelrod players that are automata, or a collection name, one
+        agent per strategy); repeat a strategy for several agents.
     turns : int
         Turns per match.
     noise : float
@@ -303,8 +351,11 @@ def agent_moran(
     mutation : float
         Mutation probability per birth, in [0, 1].
     seed : int, SeedSequence or None
-    max_generations : int
-        Most generations (birth--death events) to run.
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Recorded in ``params["seed"]`` (the entropy drawn, for None).
+    generations : int
+        Most generations to run (one round robin and one birth--death event each; fewer
+        when ``stop_on_fixation`` ends the run early).
     game : Game, optional
         Stage game (default: the prisoner's dilemma 3, 0, 5, 1).
     prob_end : float
@@ -319,32 +370,38 @@ def agent_moran(
     Trajectory
         Type frequencies (counts / N) by generation; ``info`` holds ``generations`` (run),
         ``fixated`` and ``winner`` (the name of the type that fixed, or None).
+
+    Raises
+    ------
+    TypeError
+        For an agent that is not a strategy, a name or an axelrod player.
+    ValueError
+        For fewer than 2 agents, an axelrod player that is not an automaton, two different
+        strategies under one name, or a parameter out of range.
     """
     from evopolity.play.games import as_game
     from evopolity.play.strategies.automaton import PackedStrategies  # noqa: I001
+    from evopolity.play.tournament import resolve_strategies
 
-    if isinstance(players, Strategy) or not isinstance(players, Sequence):
-        raise TypeError("players must be a sequence of Strategy objects (one per agent)")
+    players = resolve_strategies(strategies, distinct=False, automata=True)
     if len(players) < 2:
-        raise ValueError(f"players must hold at least 2 agents, got {len(players)}")
+        raise ValueError(f"strategies must hold at least 2 agents, got {len(players)}")
     types: dict[str, Strategy] = {}
     agents = np.empty(len(players), np.int64)
     for a, s in enumerate(players):
-        if not isinstance(s, Strategy):
-            raise TypeError(f"players[{a}] must be a Strategy, got {type(s).__name__}")
         known = types.setdefault(s.name, s)
         if not known.same_behaviour(s):
-            raise ValueError(f"players hold two different strategies named {s.name!r}")
+            raise ValueError(f"strategies hold two different strategies named {s.name!r}")
         agents[a] = list(types).index(s.name)
     turns = integer(turns, "turns")
     noise = probability(noise, "noise")
     mu = probability(mutation, "mutation")
     prob_end = probability(prob_end, "prob_end", one=False)
-    max_generations = integer(max_generations, "max_generations", 0)
+    generations = integer(generations, "generations", 0)
     g = as_game(game)
     ss = seed_sequence(seed)
     packed = PackedStrategies(list(types.values()))
-    pts = _record_points(max_generations, record_every)
+    pts = _record_points(generations, record_every)
     out = np.empty((pts.size, len(types)))
     gens, winner = _fk.agent_moran(
         packed.p_coop,

@@ -17,7 +17,7 @@ from evopolity.institutions.regime import Regime, regime_parameters
 from evopolity.kernels import codes
 from evopolity.kernels.layout import group_regime_array, integrated_state
 from evopolity.play.group_games import GroupGame
-from evopolity.validate import cooperation_matrix, payoff_matrix, probability, simplex_point
+from evopolity.validate import as_payoff_matrix, cooperation_matrix, probability, simplex_point
 
 __all__ = ["fitness", "regime_setup"]
 
@@ -31,18 +31,41 @@ def fitness(
 ) -> pd.Series:
     """Fitness of every strategy in population ``x`` under ``regime`` (the kernel's terms).
 
-    ``payoffs`` is a matrix game (array, DataFrame, ``Tournament``) or a ``GroupGame`` (then
-    ``cooperation`` may be a vector of contributions). ``strength`` is the institution's ``m``
-    (default ``regime.initial_strength`` for a co-evolving institution; a fixed one always
-    acts at full strength). For reading off what the institution does to each strategy; the
-    dynamics call the same kernel.
+    For reading off what the institution does to each strategy (the table of
+    :mod:`evopolity.institutions.regime`); the dynamics call the same kernel.
+
+    Parameters
+    ----------
+    regime : Regime
+        The institutional regime.
+    payoffs : array_like, DataFrame, Tournament or GroupGame
+        The interactions: a matrix game or an n-player game.
+    cooperation : array_like, DataFrame or Tournament
+        The k x k cooperation matrix (for a group game, a vector of contributions).
+    x : array_like, Series or dict
+        The population state (frequencies summing to 1).
+    strength : float, optional
+        The institution's ``m`` in [0, 1] (default ``regime.initial_strength``; a fixed
+        institution always acts at full strength).
+
+    Returns
+    -------
+    Series
+        The fitness of each strategy, indexed by strategy, named ``fitness``.
+
+    Raises
+    ------
+    TypeError
+        If ``regime`` is not a ``Regime``.
+    ValueError
+        For a state off the simplex or a cooperation matrix that does not fit.
     """
     from evopolity.kernels.replicator import fitness as kernel_fitness
 
     if isinstance(payoffs, GroupGame):
         names, A = payoffs.strategies, np.zeros((payoffs.k, payoffs.k))
     else:
-        A, names = payoff_matrix(payoffs)
+        A, names = as_payoff_matrix(payoffs)
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
     model, params, _, _ = regime_setup(regime, 0.0, payoffs, cooperation, names)
@@ -62,11 +85,32 @@ def regime_setup(
 ) -> tuple[int, np.ndarray, Any, np.ndarray | None]:
     """What a dynamic needs from an optional regime, validated the same way everywhere.
 
-    Returns ``(model, params, mutation, C)``: the kernel model code, the flat parameter array,
-    the mutation to use (the regime's, which must not be given twice) and the cooperation
-    matrix (from ``cooperation`` or ``payoffs.cooperation``; None when there is neither and no
-    regime needs it). For a group game (``payoffs`` a ``GroupGame``) ``cooperation`` may be a
-    vector: how much each strategy contributes (``c_i`` whatever the population).
+    Parameters
+    ----------
+    regime : Regime or None
+        The regime (None: the bare game).
+    mutation : float or array_like
+        The mutation the caller was given (must be 0 with a regime, whose own is used).
+    payoffs : array_like, DataFrame, Tournament or GroupGame
+        The interactions.
+    cooperation : array_like, DataFrame or Tournament, optional
+        The cooperation matrix; for a group game a vector may say how much each strategy
+        contributes (``c_i`` whatever the population).
+    names : tuple of str
+        The strategies' names, in order.
+
+    Returns
+    -------
+    tuple
+        ``(model, params, mutation, C)``: the kernel model code, the flat parameter array,
+        the mutation to use and the cooperation matrix (from ``cooperation`` or
+        ``payoffs.cooperation``; None when there is neither and no regime needs it).
+
+    Raises
+    ------
+    ValueError
+        For a mutation given twice, a regime without a cooperation matrix, or a cooperation
+        given without a regime.
     """
     group = isinstance(payoffs, GroupGame)
     C = None

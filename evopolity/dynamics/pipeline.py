@@ -20,8 +20,8 @@ from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import Shock
 from evopolity.kernels.fitness import cooperation_levels
 from evopolity.play.games import Game, as_game
-from evopolity.play.tournament import Tournament, tournament
-from evopolity.validate import integer, nonnegative, probability, simplex_point
+from evopolity.play.tournament import Tournament, resolve_strategies, tournament
+from evopolity.validate import integer, nonnegative, probability, seed_sequence, simplex_point
 
 __all__ = ["evolve"]
 
@@ -29,15 +29,25 @@ __all__ = ["evolve"]
 def _interactions(strategies, game, turns, repetitions, noise, method, seed) -> Tournament:
     """The tournament of a run; reused when the same play recurs (a seeded or exact
     tournament is a pure function of its inputs), as in sweeps over regime parameters."""
-    if seed is None and method == "simulate":
+    if method == "exact":
+        key = None  # exact play draws nothing: one tournament serves every seed
+    elif seed is None:
         return tournament(strategies, game=game, turns=turns, repetitions=repetitions,
-                          noise=noise, method=method, seed=seed)
+                          noise=noise, method=method, seed=None)
+    else:
+        # by value, so that the int 7 and an equal SeedSequence share one tournament
+        ss = seed_sequence(seed)
+        key = (ss.entropy, tuple(ss.spawn_key), ss.pool_size)
     return _cached_interactions(tuple(strategies), game, turns, repetitions, noise, method,
-                                seed)
+                                key)
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_interactions(strategies, game, turns, repetitions, noise, method, seed):
+def _cached_interactions(strategies, game, turns, repetitions, noise, method, key):
+    seed = None
+    if key is not None:
+        entropy, spawn_key, pool_size = key
+        seed = np.random.SeedSequence(entropy, spawn_key=spawn_key, pool_size=pool_size)
     return tournament(list(strategies), game=game, turns=turns, repetitions=repetitions,
                       noise=noise, method=method, seed=seed)
 
@@ -51,7 +61,7 @@ def evolve(
     repetitions: int = 1,
     noise: float = 0.0,
     method: str = "exact",
-    seed: int | None = 0,
+    seed: int | np.random.SeedSequence | None = None,
     x0: Any = None,
     invaders: Sequence[Any] = (),
     t_max: float = 300.0,
@@ -60,15 +70,22 @@ def evolve(
 ) -> Trajectory:
     """Play the strategies, then evolve them under ``regime`` with ``shocks`` on the way.
 
+    The tournament's payoffs (after the regime's fines, rewards, taxes, costs and conformity)
+    drive the replicator(-mutator) equation (:func:`evopolity.replicator`; Taylor & Jonker
+    1978, Page & Nowak 2002), integrated in segments between the shocks.
+
     Parameters
     ----------
     strategies : list or collection name
-        The resident strategies (anything :func:`evopolity.play.tournament` takes).
+        The resident strategies (anything :func:`evopolity.tournament` takes).
     regime : Regime, optional
         The institutional regime (default: none, the bare game).
-    game, turns, repetitions, noise, method, seed
-        How the interactions are computed (:func:`evopolity.play.tournament`; ``method="exact"``
+    game, turns, repetitions, noise, method
+        How the interactions are computed (:func:`evopolity.tournament`; ``method="exact"``
         by default: expected payoffs, no sampling noise).
+    seed : int, SeedSequence or None
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. With ``method="exact"`` play draws nothing and the seed is unused.
     x0 : array_like or Series, optional
         Initial frequencies of the residents (default: equal); invaders start at 0.
     invaders : list
@@ -87,6 +104,15 @@ def evolve(
         cooperation level under the interactions of each segment) and ``institution_strength``
         (``m`` for a co-evolving institution, 1 for a fixed one, 0 without), and one ``Event``
         per shock. A shock's time appears twice: the state before and after it.
+
+    Raises
+    ------
+    ValueError
+        For a shock outside ``(0, t_max)``, an invasion by a strategy that is not among the
+        strategies or invaders, a collapse without a co-evolving institution, or a parameter
+        out of range.
+    TypeError
+        For a regime or shock of the wrong type.
     """
     t_max = nonnegative(t_max, "t_max", allow_zero=False)
     density = nonnegative(points_per_unit, "points_per_unit", allow_zero=False)
@@ -101,16 +127,18 @@ def evolve(
             raise TypeError(f"shocks must hold Shock objects, got {type(s).__name__}")
         if not 0.0 < s.time < t_max:
             raise ValueError(f"shock at time {s.time} lies outside the run (0, {t_max})")
-    players = [*_as_list(strategies), *invaders]
+    residents = resolve_strategies(strategies)
+    newcomers = resolve_strategies(invaders, name="invaders") if len(invaders) else []
+    players = [*residents, *newcomers]
     interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
     names = interactions.names
-    n_res = len(players) - len(invaders)
+    n_res = len(residents)
     if x0 is None:
         x = np.zeros(len(names))
         x[:n_res] = 1.0 / n_res
     else:
         resident = simplex_point(x0, names[:n_res])
-        x = np.concatenate([resident, np.zeros(len(invaders))])
+        x = np.concatenate([resident, np.zeros(len(newcomers))])
     m = regime.initial_strength if regime is not None and regime.coevolves else math.nan
 
     times_parts, freq_parts, coop_parts, strength_parts, events = [], [], [], [], []
@@ -127,8 +155,9 @@ def evolve(
         freq_parts.append(tr.frequencies)
         coop_parts.append(cooperation_levels(np.ascontiguousarray(tr.frequencies), C))
         if tr.macro is not None:
-            strength_parts.append(tr.macro[:, 0])
-            m = float(tr.macro[-1, 0])
+            strength = tr.macro["institution_strength"].to_numpy()
+            strength_parts.append(strength)
+            m = float(strength[-1])
         else:
             fixed = 1.0 if regime is not None and regime.has_institution else 0.0
             strength_parts.append(np.full(tr.times.size, fixed))
@@ -191,11 +220,3 @@ def evolve(
         macro_names=("cooperation", "institution_strength"),
         events=events,
     )
-
-
-def _as_list(strategies: Any) -> list[Any]:
-    if isinstance(strategies, str):
-        from evopolity.play.strategies import library
-
-        return library.collection(strategies)
-    return list(strategies)

@@ -21,14 +21,14 @@ from evopolity.kernels import replicator as _rk
 from evopolity.kernels.layout import integrated_state
 from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
+    as_payoff_matrix,
     integer,
     mutation_matrix,
     nonnegative,
-    payoff_matrix,
     simplex_point,
 )
 
-__all__ = ["replicator", "discrete_replicator", "payoff_matrix"]
+__all__ = ["replicator", "discrete_replicator"]
 
 _SCHEMES = {"dopri5": codes.EXPLICIT, "auto": codes.AUTO, "rodas4": codes.IMPLICIT}
 _STATUS = {
@@ -47,7 +47,7 @@ def replicator(
     mutation: float | np.ndarray = 0.0,
     *,
     n_points: int = 1001,
-    method: Literal["auto", "dopri5", "rodas4", "rk4"] = "auto",
+    integrator: Literal["auto", "dopri5", "rodas4", "rk4"] = "auto",
     rtol: float = 1e-8,
     atol: float = 1e-10,
     dt: float = 0.01,
@@ -88,16 +88,25 @@ def replicator(
         A uniform mutation rate ``mu`` (``Q_ii = 1 - mu``, ``Q_ij = mu / (k - 1)``) or a
         row-stochastic k x k matrix ``Q``. With mutation a matrix game's payoffs must not be
         negative (a negative fitness makes the inflow negative; ``ValueError``).
-    method : {"auto", "dopri5", "rodas4", "rk4"}
+    n_points : int
+        Number of equally spaced output times from 0 to ``t_max`` (when ``times`` is not
+        given).
+    integrator : {"auto", "dopri5", "rodas4", "rk4"}
         ``"dopri5"``: adaptive Dormand--Prince 5(4) with dense output (``rtol``, ``atol``).
         ``"rodas4"``: the L-stable Rosenbrock method RODAS4 (Hairer & Wanner 1996), for stiff
         problems, with dense output. ``"auto"``: Dormand--Prince, switching to RODAS4 when it
         detects stiffness (typically as the population settles and strategies die out at
         fixed rates) and back when the stiffness is gone. ``"rk4"``: classical fixed-step
         RK4 (step ``dt``, shortened to land on every output time).
+    rtol, atol : float
+        Relative and absolute error tolerances of the adaptive integrators.
+    dt : float
+        The step of ``"rk4"``.
     stop_at_rest : bool
         Stop once every velocity is below ``rest_tol`` (and no present strategy grows at a
         per-capita rate above 1e-6); the remaining rows repeat the rest point.
+    rest_tol : float
+        The velocity below which the state is at rest.
     max_steps : int
         Most steps (accepted or rejected) before giving up; rows not reached are NaN and
         ``info["status"]`` says why.
@@ -120,6 +129,15 @@ def replicator(
         ``info`` holds ``status`` ("done", "rest point", ...), ``steps`` (attempted steps),
         ``implicit_steps`` (those taken by RODAS4) and ``t_reached``.
 
+    Raises
+    ------
+    ValueError
+        For an unknown integrator, a state off the simplex, times that do not increase, a
+        parameter out of range, negative payoffs with mutation, or a mutation rate given both
+        as ``mutation`` and as ``regime.mutation``.
+    TypeError
+        For arguments of the wrong kind.
+
     Examples
     --------
     Hawk--Dove with ``V = 2, C = 3`` converges to hawks at ``V / C``:
@@ -133,7 +151,7 @@ def replicator(
         names = payoffs.strategies
         A = np.zeros((payoffs.k, payoffs.k))  # a placeholder: the kernel takes k from it
     else:
-        A, names = payoff_matrix(payoffs)
+        A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
     if times is None:
@@ -168,12 +186,12 @@ def replicator(
     max_steps = integer(max_steps, "max_steps")
     out = np.empty((grid.size, y0.size))
     At = np.ascontiguousarray(A.T)
-    if method in _SCHEMES:
+    if integrator in _SCHEMES:
         status, steps, implicit_steps, t_reached = _rk.integrate(
-            model, y0, A, At, params, Q, mutate, grid, _SCHEMES[method], rtol, atol, rest,
+            model, y0, A, At, params, Q, mutate, grid, _SCHEMES[integrator], rtol, atol, rest,
             max_steps, out,
         )  # fmt: skip
-    elif method == "rk4":
+    elif integrator == "rk4":
         dt = nonnegative(dt, "dt", allow_zero=False)
         status, steps, t_reached = _rk.rk4(
             model, y0, A, At, params, Q, mutate, grid, dt, rest, max_steps, out
@@ -181,7 +199,7 @@ def replicator(
         implicit_steps = 0
     else:
         raise ValueError(
-            f"method must be one of 'auto', 'dopri5', 'rodas4', 'rk4', got {method!r}"
+            f"integrator must be one of 'auto', 'dopri5', 'rodas4', 'rk4', got {integrator!r}"
         )
     return Trajectory(
         grid,
@@ -196,10 +214,10 @@ def replicator(
             "payoffs": payoffs if group else A,
             "cooperation": C,
             "mutation": Q if mutate else 0.0,
-            "method": method,
+            "integrator": integrator,
             "rtol": rtol,
             "atol": atol,
-            "dt": dt if method == "rk4" else None,
+            "dt": dt if integrator == "rk4" else None,
         },
         info={
             "status": _STATUS[int(status)],
@@ -213,7 +231,7 @@ def replicator(
 def discrete_replicator(
     payoffs: Any,
     x0: Any = None,
-    steps: int = 100,
+    generations: int = 100,
     *,
     negative: Literal["raise", "shift"] = "raise",
 ) -> Trajectory:
@@ -233,8 +251,9 @@ def discrete_replicator(
         ``Ecosystem`` silently runs it). Zero entries are fine (Axelrod's ``S = 0``).
     x0 : array_like or Series, optional
         Initial frequencies (default: the barycentre).
-    steps : int
-        Number of generations; the trajectory has ``steps + 1`` rows (times 0..steps). If the
+    generations : int
+        Number of map steps; the trajectory has ``generations + 1`` rows (times
+        0..generations). If the
         mean fitness reaches 0 (every present strategy earns nothing) the map is undefined:
         the remaining rows are NaN and ``info["generations"]`` says how many were computed.
     negative : {"raise", "shift"}
@@ -242,11 +261,24 @@ def discrete_replicator(
         ``"shift"`` the constant ``-min(A)`` is added to every entry so that the smallest
         payoff is 0. The shift changes the trajectory (the discrete map, unlike the
         continuous one, is not invariant under adding a constant) but not its rest points.
+
+    Returns
+    -------
+    Trajectory
+        ``generations + 1`` rows at times ``0..generations``; ``info`` holds ``status``
+        (``"done"`` or ``"mean fitness reached 0"``) and ``generations`` (steps computed);
+        ``params["shift"]`` the constant added.
+
+    Raises
+    ------
+    ValueError
+        For a negative payoff with ``negative="raise"``, an unknown ``negative``, or a state
+        off the simplex.
     """
-    A, names = payoff_matrix(payoffs)
+    A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
-    steps = integer(steps, "steps", 0)
+    generations = integer(generations, "generations", 0)
     if negative not in ("raise", "shift"):
         raise ValueError(f"negative must be 'raise' or 'shift', got {negative!r}")
     shift = 0.0
@@ -258,13 +290,14 @@ def discrete_replicator(
             )
         shift = -float(A.min())
         A = A + shift
-    out = np.empty((steps + 1, k))
-    computed = _rk.discrete(codes.LINEAR, x, A, np.ascontiguousarray(A.T), np.zeros(0), steps, out)
+    out = np.empty((generations + 1, k))
+    computed = _rk.discrete(codes.LINEAR, x, A, np.ascontiguousarray(A.T), np.zeros(0),
+                            generations, out)
     return Trajectory(
-        np.arange(steps + 1, dtype=np.float64),
+        np.arange(generations + 1, dtype=np.float64),
         out,
         names,
         params={"dynamic": "discrete_replicator", "x0": x, "shift": shift},
-        info={"status": "done" if computed == steps else "mean fitness reached 0",
+        info={"status": "done" if computed == generations else "mean fitness reached 0",
               "generations": int(computed)},
     )

@@ -3,8 +3,8 @@
 A :class:`Trajectory` holds ``times`` (T,), ``frequencies`` (T x k) over the named strategies,
 the parameters that produced it, and, for regimes with institutions, an optional macro state
 (T x j, named) and a list of scheduled events (shocks) marked by time. Results leave as pandas:
-``frame()`` tidy long (``time, strategy, frequency``), ``wide()`` time-indexed, ``final()`` the
-last state.
+``frame()`` tidy long (``time, strategy, frequency``), ``wide()`` time-indexed, ``macro`` the
+macro state indexed by time, ``final()`` the last state.
 """
 
 from __future__ import annotations
@@ -21,7 +21,18 @@ __all__ = ["Trajectory", "Event"]
 
 @dataclass(frozen=True)
 class Event:
-    """A marker on a trajectory: something scheduled happened at ``time`` (e.g. a shock)."""
+    """A marker on a trajectory: something scheduled happened at ``time`` (e.g. a shock).
+
+    Parameters
+    ----------
+    time : float
+        When it happened.
+    kind : str
+        What happened (a shock's kind: ``"temptation"``, ``"noise"``, ``"invasion"``,
+        ``"collapse"``, ``"regime"``).
+    detail : mapping
+        The values before and after (e.g. ``{"T_before": 5.0, "T_after": 7.0}``).
+    """
 
     time: float
     kind: str
@@ -43,13 +54,22 @@ class Trajectory:
     params : mapping, optional
         The parameters that produced the trajectory (dynamic name, rates, seed, ...).
     macro : array_like, shape (T, j), optional
-        Macro state (institution strength, legitimacy, ...) at each time.
+        Macro state (institution strength, legitimacy, ...) at each time; read back as the
+        labelled DataFrame :attr:`macro`.
     macro_names : sequence of str, length j, optional
         Names of the macro variables (required with ``macro``).
     events : sequence of Event, optional
         Scheduled events (shocks) marked on the trajectory.
     info : mapping, optional
         Outcome facts: e.g. ``status``, ``fixated``, ``winner``, ``generations``.
+
+    Raises
+    ------
+    ValueError
+        For shapes that do not fit together, decreasing times, repeated strategy names, or
+        ``macro`` without ``macro_names``.
+    TypeError
+        For an event that is not an ``Event``.
     """
 
     __slots__ = (
@@ -57,8 +77,8 @@ class Trajectory:
         "frequencies",
         "strategies",
         "params",
-        "macro",
-        "macro_names",
+        "_macro",
+        "_macro_names",
         "events",
         "info",
     )
@@ -117,8 +137,8 @@ class Trajectory:
         set_(self, "frequencies", x)
         set_(self, "strategies", names)
         set_(self, "params", dict(params or {}))
-        set_(self, "macro", m)
-        set_(self, "macro_names", mnames)
+        set_(self, "_macro", m)
+        set_(self, "_macro_names", mnames)
         set_(self, "events", ev)
         set_(self, "info", dict(info or {}))
 
@@ -139,7 +159,13 @@ class Trajectory:
         return len(self.strategies)
 
     def wide(self) -> pd.DataFrame:
-        """Frequencies as a DataFrame indexed by ``time``, one column per strategy."""
+        """Frequencies in wide form.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``time``, one column per strategy (columns named ``strategy``).
+        """
         return pd.DataFrame(
             self.frequencies,
             index=pd.Index(self.times, name="time"),
@@ -147,7 +173,14 @@ class Trajectory:
         )
 
     def frame(self) -> pd.DataFrame:
-        """Tidy long DataFrame with columns ``time, strategy, frequency`` (time-major)."""
+        """Frequencies in tidy long form.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``time, strategy, frequency``, one row per time and strategy (time-major;
+            ``strategy`` categorical in the trajectory's order).
+        """
         T, k = self.frequencies.shape
         return pd.DataFrame(
             {
@@ -160,17 +193,39 @@ class Trajectory:
             }
         )
 
-    def macro_frame(self) -> pd.DataFrame:
-        """The macro state as a DataFrame indexed by ``time`` (empty columns if none)."""
-        data = self.macro if self.macro is not None else np.empty((len(self), 0))
+    @property
+    def macro(self) -> pd.DataFrame | None:
+        """The macro state: a DataFrame indexed by ``time``, one named column per variable.
+
+        Returns
+        -------
+        DataFrame or None
+            Columns such as ``cooperation`` and ``institution_strength`` (index ``time``,
+            columns named ``macro``); None when the trajectory has no macro state.
+        """
+        if self._macro is None:
+            return None
+        # a fresh frame over a copy each time: the trajectory stays immutable whatever the
+        # caller does with it
         return pd.DataFrame(
-            data,
+            self._macro.copy(),
             index=pd.Index(self.times, name="time"),
-            columns=pd.Index(self.macro_names, name="macro"),
+            columns=pd.Index(self._macro_names, name="macro"),
         )
 
     def final(self) -> pd.Series:
-        """The last state: frequency of each strategy (named by ``time``)."""
+        """The last state.
+
+        Returns
+        -------
+        Series
+            The frequency of each strategy (index ``strategy``), named by its time.
+
+        Raises
+        ------
+        ValueError
+            For an empty trajectory.
+        """
         if not len(self):
             raise ValueError("empty trajectory has no final state")
         return pd.Series(

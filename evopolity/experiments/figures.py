@@ -3,7 +3,9 @@
 Every function returns a :class:`matplotlib.figure.Figure` and, given ``path``, also saves it
 (PNG at 150 dpi unless the suffix says otherwise). matplotlib is imported only when a figure is
 drawn, and figures are rendered by the non-interactive Agg canvas: nothing here needs a
-display, and nothing touches pyplot's global state.
+display, and nothing touches pyplot's global state. A directory's frames are read through
+:mod:`evopolity.experiments.results`; files are written atomically
+(:func:`evopolity.experiments.storage.atomic_write`).
 
 =====================================  ==========================================================
 function                               figure
@@ -25,7 +27,6 @@ function                               figure
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -34,6 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from evopolity.experiments import results
+from evopolity.experiments.storage import RUN_FILES, atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -71,7 +75,6 @@ LABELS = {
 #: Values that live in [0, 1]: their colour scales and y-axes are fixed to that range.
 UNIT_INTERVAL = {"cooperation", "institution_strength", "min_cooperation", "cooperation_drop"}
 
-RUN_FILES = ("trajectories.parquet", "macro.parquet", "summary.parquet", "events.parquet")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -98,7 +101,10 @@ def _finish(fig: Any, path: str | Path | None) -> Any:
     if path is not None:
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(p, dpi=DPI, bbox_inches="tight", facecolor="white")
+        # the format from the real name: the temporary one is only for the atomic rename
+        fmt = p.suffix.lstrip(".").lower() or "png"
+        atomic_write(p, lambda tmp: fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight",
+                                                facecolor="white"))
     return fig
 
 
@@ -741,7 +747,7 @@ def phase_diagram(
     Parameters
     ----------
     sweep_frame : DataFrame
-        :func:`evopolity.experiments.runner.load` output: one row per task.
+        :func:`evopolity.experiments.load` output: one row per task.
     x, y : str
         Swept columns for the horizontal and vertical axes (e.g. ``"regime.fine"``).
     value : str
@@ -843,7 +849,7 @@ def sweep_lines(
     Parameters
     ----------
     sweep_frame : DataFrame
-        One row per task (:func:`evopolity.experiments.runner.load`).
+        One row per task (:func:`evopolity.experiments.load`).
     x : str
         The swept column for the horizontal axis.
     value : str
@@ -898,27 +904,6 @@ def _slug(*parts: Any) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("_") or "figure"
 
 
-def _load_sweep(root: Path) -> pd.DataFrame:
-    try:
-        from evopolity.experiments.runner import load  # the runner's own reader, once it exists
-    except ImportError:
-        load = None
-    if load is not None:
-        return load(root)
-    parts = sorted((root / "parts").glob("part-*.parquet"))
-    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-
-
-def _sweep_axes(root: Path, frame: pd.DataFrame) -> list[str]:
-    meta = root / "sweep.json"
-    if meta.is_file():
-        axes = json.loads(meta.read_text()).get("axes", {})
-        names = list(axes) if isinstance(axes, dict) else [str(a) for a in axes]
-        return [a for a in names if a in frame.columns]
-    # no manifest: the dotted columns are the swept axes
-    return [c for c in frame.columns if "." in str(c)]
-
-
 def _close(fig: Any) -> None:
     fig.clear()
 
@@ -959,9 +944,10 @@ def plot_directory(path: str | Path) -> list[Path]:
     if not root.is_dir():
         raise ValueError(f"path must be a run or sweep directory, {str(root)!r} is not a directory")
     out = root / "figures"
-    if any((root / "parts").glob("part-*.parquet")):
+    kind = results.directory_kind(root)
+    if kind == "sweep":
         return _plot_sweep(root, out)
-    if any((root / f).is_file() for f in RUN_FILES):
+    if kind == "run":
         return _plot_run(root, out)
     raise ValueError(
         f"{str(root)!r} holds neither a run (any of {', '.join(RUN_FILES)}) nor a sweep "
@@ -971,12 +957,9 @@ def plot_directory(path: str | Path) -> list[Path]:
 
 def _plot_run(root: Path, out: Path) -> list[Path]:
     written: list[Path] = []
-
-    def read(name: str) -> pd.DataFrame | None:
-        p = root / name
-        return pd.read_parquet(p) if p.is_file() else None
-
-    traj, macro, summary, events = (read(f) for f in RUN_FILES)
+    frames = results.read_run(root)
+    traj, macro, summary, events = (frames[k] for k in ("trajectories", "macro", "summary",
+                                                         "events"))
     if traj is not None and len(traj):
         first = _first_runs(traj)
         keys = [c for c in ("regime", "scenario") if c in first.columns]
@@ -1007,8 +990,8 @@ def _plot_run(root: Path, out: Path) -> list[Path]:
 
 
 def _plot_sweep(root: Path, out: Path) -> list[Path]:
-    frame = _load_sweep(root)
-    axes = _sweep_axes(root, frame)
+    frame = results.read_sweep(root)
+    axes = results.sweep_axes(root, frame)
     values = [v for v in ("cooperation", "effective_number") if v in frame.columns]
     if not axes:
         raise ValueError(f"{str(root)!r}: the sweep has no axis to plot against (sweep.json)")

@@ -23,6 +23,7 @@ Layout (every table optional except where noted; see docs/experiments.md)::
 
 from __future__ import annotations
 
+import decimal
 import functools
 import hashlib
 import json
@@ -33,15 +34,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from evopolity.institutions import regimes
 from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import SHOCK_KINDS, Shock
 from evopolity.play import games
 from evopolity.play.strategies import automaton, library
+from evopolity.play.tournament import resolve_strategies
 
-__all__ = ["SpecError", "Spec", "load_spec", "default_spec_path", "SWEEP_TARGETS"]
+__all__ = ["SpecError", "Spec", "load_spec", "parse_spec", "default_spec_path", "grid",
+           "SWEEP_TARGETS"]
 
 
 class SpecError(ValueError):
@@ -120,12 +121,34 @@ class Spec:
 
 
 def default_spec_path() -> Path:
-    """The built-in default experiment (the regime comparison with shocks)."""
+    """The built-in default experiment (the regime comparison with shocks).
+
+    Returns
+    -------
+    Path
+        ``evopolity/data/default.toml`` of the installed package.
+    """
     return Path(str(resources.files("evopolity") / "data" / "default.toml"))
 
 
 def load_spec(path: str | Path | None = None) -> Spec:
-    """Read and validate a TOML experiment file (``None``: the built-in default)."""
+    """Read and validate a TOML experiment file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The file (default: :func:`default_spec_path`).
+
+    Returns
+    -------
+    Spec
+
+    Raises
+    ------
+    SpecError
+        If the file cannot be read, is not TOML, or is not a valid spec: the message names
+        the file, the key path and what is allowed.
+    """
     path = default_spec_path() if path is None else Path(path)
     where = str(path)
     try:
@@ -140,7 +163,24 @@ def load_spec(path: str | Path | None = None) -> Spec:
 
 
 def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
-    """Validate a spec already read into a dict (``where`` names it in errors)."""
+    """Validate a spec already read into a dict (the tables of the TOML layout).
+
+    Parameters
+    ----------
+    raw : dict
+        The spec's tables, e.g. ``{"strategies": {"names": [...]}, "sweep": {...}}``.
+    where : str
+        What to call it in error messages.
+
+    Returns
+    -------
+    Spec
+
+    Raises
+    ------
+    SpecError
+        If a key is unknown or a value has the wrong type or is out of range.
+    """
     c = _Checker(where)
     c.keys(raw, "", {"experiment", "strategies", "game", "play", "dynamics", "regimes",
                      "shocks", "sweep"})
@@ -161,7 +201,7 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
     dyn = c.table(raw, "dynamics")
     c.keys(dyn, "dynamics", {"t_max", "points_per_unit"})
     t_max = c.number(dyn, "dynamics.t_max", 300.0, low=0.0, strict=True)
-    density = c.number(dyn, "dynamics.points_per_unit", 1.0, low=0.0, strict=True)
+    density = c.number(dyn, "dynamics.points_per_unit", 2.0, low=0.0, strict=True)
     regime_list = _regimes(c, raw.get("regimes"))
     shock_list = _shocks(c, raw.get("shocks"), t_max, regime_list)
     sweep = _sweep(c, c.table(raw, "sweep"))
@@ -251,16 +291,16 @@ def _strategies(c: _Checker, table: dict) -> tuple[list, list]:
     out: list = []
     if "collection" in table:
         name = table["collection"]
-        if name not in library.COLLECTIONS:
+        if not isinstance(name, str) or name not in library.COLLECTIONS:
             raise c.fail("strategies.collection",
                          f"unknown collection {name!r}; one of {', '.join(library.COLLECTIONS)}")
-        out.extend(library.collection(name))
+        out.extend(_resolve(c, "strategies.collection", name))
     for key in ("names", "invaders"):
         if key in table and (not isinstance(table[key], list)
                              or not all(isinstance(n, str) for n in table[key])):
             raise c.fail(f"strategies.{key}", "must be a list of strategy names")
-    for n in table.get("names", []):
-        out.append(_library_strategy(c, "strategies.names", n))
+    if table.get("names"):
+        out.extend(_resolve(c, "strategies.names", table["names"]))
     for i, entry in enumerate(_list_of_tables(c, table, "strategies.memory_one")):
         path = f"strategies.memory_one[{i}]"
         c.keys(entry, path, {"name", "p", "initial"})
@@ -278,9 +318,11 @@ def _strategies(c: _Checker, table: dict) -> tuple[list, list]:
                                      name=c.string(entry, f"{path}.name")))
         except (TypeError, ValueError) as exc:
             raise c.fail(path, str(exc)) from None
-    invaders = [_library_strategy(c, "strategies.invaders", n) for n in table.get("invaders", [])]
+    invaders = []
+    if table.get("invaders"):
+        invaders = _resolve(c, "strategies.invaders", table["invaders"])
     if not out:
-        out = library.all()
+        out = library.all_strategies()
     names = [s.name for s in out + invaders]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -288,10 +330,12 @@ def _strategies(c: _Checker, table: dict) -> tuple[list, list]:
     return out, invaders
 
 
-def _library_strategy(c: _Checker, path: str, name: str):
+def _resolve(c: _Checker, path: str, strategies: Any) -> list:
+    # the names are checked where every API resolves them; distinctness is checked once,
+    # over the whole [strategies] table, in _strategies
     try:
-        return library.get(name)
-    except ValueError as exc:
+        return resolve_strategies(strategies, distinct=False, name=path)
+    except (TypeError, ValueError) as exc:
         raise c.fail(path, str(exc)) from None
 
 
@@ -367,6 +411,48 @@ def _shocks(c: _Checker, value: Any, t_max: float, regime_list: list[Regime]) ->
     return out
 
 
+def grid(start: float, stop: float, num: int) -> list[float]:
+    """``num`` evenly spaced values from ``start`` to ``stop``, as the decimals they stand for.
+
+    ``numpy.linspace(0, 0.8, 5)`` holds ``0.6000000000000001``, so a frame of the sweep could
+    not be filtered with ``== 0.6``. Here each point is computed in decimal arithmetic from
+    the numbers as written and rounded once to the nearest float: a grid point that is a short
+    decimal (``0.6``) is exactly the float that Python reads for it, and the others (a third)
+    are the nearest float to the exact value.
+
+    Parameters
+    ----------
+    start, stop : float
+        The ends, both included (``num == 1``: ``[start]``).
+    num : int
+        The number of values, >= 1.
+
+    Returns
+    -------
+    list of float
+
+    Raises
+    ------
+    ValueError
+        If ``num < 1``.
+
+    Examples
+    --------
+    >>> grid(0.0, 0.8, 5)
+    [0.0, 0.2, 0.4, 0.6, 0.8]
+    >>> grid(0, 1, 4)
+    [0.0, 0.3333333333333333, 0.6666666666666666, 1.0]
+    """
+    if num < 1:
+        raise ValueError(f"num must be >= 1, got {num}")
+    # repr gives the shortest decimal that reads back as the same float: what was written
+    a, b = decimal.Decimal(repr(float(start))), decimal.Decimal(repr(float(stop)))
+    if num == 1:
+        return [float(a)]
+    with decimal.localcontext(prec=40):
+        return [float(a + (b - a) * i / (num - 1)) for i in range(num)]
+
+
 def _sweep(c: _Checker, table: dict) -> dict[str, list]:
     out: dict[str, list] = {}
     for key, value in table.items():
@@ -378,11 +464,12 @@ def _sweep(c: _Checker, table: dict) -> dict[str, list]:
             start = c.number(value, f"{path}.start", math.nan)
             stop = c.number(value, f"{path}.stop", math.nan)
             num = c.integer(value, f"{path}.num", 0, low=1)
-            values = [float(v) for v in np.linspace(start, stop, num)]
-        elif isinstance(value, list) and value and all(
-            isinstance(v, int | float | bool) for v in value
-        ):
-            values = list(value)
+            values = grid(start, stop, num)
+        elif isinstance(value, list) and value and all(isinstance(v, int | float) for v in value):
+            # exactly the values written; beside a float an int becomes a float, so that an
+            # axis has one type in every part of a sweep
+            values = ([float(v) for v in value] if any(isinstance(v, float) for v in value)
+                      else list(value))
         else:
             raise c.fail(path, "must be a non-empty list of numbers or {start, stop, num}")
         if key == "play.turns" and not all(isinstance(v, int) and v >= 1 for v in values):

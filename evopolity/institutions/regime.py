@@ -86,6 +86,14 @@ class Regime:
         ``theta``, fine once it is above ("first carrot, then stick"); 0 keeps both on.
     description : str
         The argument behind a preset.
+
+    Raises
+    ------
+    ValueError
+        For a strength out of its range (negative, or a probability outside [0, 1]) or an
+        empty name.
+    TypeError
+        For a flag that is not a bool.
     """
 
     name: str = "custom"
@@ -126,7 +134,23 @@ class Regime:
         return self.feedback > 0.0 or self.decay > 0.0
 
     def replace(self, **changes: Any) -> Regime:
-        """A copy with some fields changed; unknown field names are refused by name."""
+        """A copy with some fields changed.
+
+        Parameters
+        ----------
+        **changes
+            New values of :class:`Regime` fields (``fine=2.0``, ``name="strict"``, ...).
+
+        Returns
+        -------
+        Regime
+            Validated again.
+
+        Raises
+        ------
+        ValueError
+            Naming unknown fields, or for a value out of range.
+        """
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
@@ -135,7 +159,21 @@ class Regime:
 
 
 def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
-    """The flat kernel array of ``regime`` followed by the cooperation matrix (row-major)."""
+    """The flat kernel array of ``regime`` followed by the cooperation matrix.
+
+    Parameters
+    ----------
+    regime : Regime
+        The regime to pack.
+    cooperation : ndarray
+        The k x k cooperation matrix.
+
+    Returns
+    -------
+    ndarray
+        The regime's fields at the positions of :mod:`evopolity.kernels.fitness`, then ``C``
+        row-major.
+    """
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
     return regime_array(

@@ -27,6 +27,10 @@ def laissez_faire() -> Regime:
     No fines, rewards, taxes or conformity pressure; strategies enter freely at a small
     mutation rate (0.001). Whatever cooperation survives is sustained by the strategies
     themselves (reciprocity), as in Axelrod's tournaments.
+
+    Returns
+    -------
+    Regime
     """
     return Regime(
         name="laissez-faire",
@@ -42,6 +46,10 @@ def communitarian() -> Regime:
     a losing move; strong conformist transmission (``D = 2``) rewards doing what most do;
     dissent barely enters (``mu = 1e-4``). The institution is imposed from the top at full
     strength (it does not depend on support) and costs 0.3 per capita to run.
+
+    Returns
+    -------
+    Regime
     """
     return Regime(
         name="communitarian",
@@ -63,6 +71,10 @@ def balanced() -> Regime:
     (redistribution), weak conformity (``D = 0.1``), dissent tolerated (``mu = 0.01``). The
     institution's strength follows the population's cooperation (``lambda = 1``) and erodes
     slowly (``decay = 0.01``) when nobody sustains it: upward and downward causation both act.
+
+    Returns
+    -------
+    Regime
     """
     return Regime(
         name="balanced",
@@ -87,6 +99,10 @@ def captured() -> Regime:
     "critics"), as in models of institutional corruption (e.g. Lee, Iwasa, Dieckmann &
     Sigmund 2019, PNAS 116: 13276). It still costs its subjects and still feeds on their
     cooperation.
+
+    Returns
+    -------
+    Regime
     """
     return balanced().replace(
         name="captured",
@@ -104,6 +120,10 @@ def carrot_then_stick() -> Regime:
     (``switch = 0.5``), detection 0.6. Chen et al. show this adaptive hybrid establishes
     cooperation at lower cost than rewards or fines alone. The institution's strength follows
     its support, as in ``balanced``.
+
+    Returns
+    -------
+    Regime
     """
     return Regime(
         name="carrot-then-stick",
@@ -123,6 +143,11 @@ def carrot_then_stick() -> Regime:
 
 
 def all_presets() -> list[Regime]:
-    """Every preset, in the order of the argument: laissez-faire, communitarian, balanced,
-    carrot-then-stick, captured."""
+    """Every preset, in the order of the argument.
+
+    Returns
+    -------
+    list of Regime
+        laissez-faire, communitarian, balanced, carrot-then-stick, captured.
+    """
     return [laissez_faire(), communitarian(), balanced(), carrot_then_stick(), captured()]

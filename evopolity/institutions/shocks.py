@@ -33,7 +33,25 @@ SHOCK_KINDS = ("temptation", "noise", "invasion", "collapse", "regime")
 
 @dataclass(frozen=True)
 class Shock:
-    """A scheduled change at ``time`` (see the module's table for ``kind`` and ``value``)."""
+    """A scheduled change at ``time`` (see the module's table for ``kind`` and ``value``).
+
+    Parameters
+    ----------
+    time : float
+        When it happens (``>= 0``; :func:`evopolity.evolve` wants it inside ``(0, t_max)``).
+    kind : {"temptation", "noise", "invasion", "collapse", "regime"}
+        What changes.
+    value : float, str or Regime
+        The new temptation ``T``, the new noise, the invading strategy's name or the new
+        regime (unused by ``"collapse"``).
+    frequency : float
+        The invader's frequency right after an ``"invasion"``, in (0, 1).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an unknown kind or a value that does not fit it.
+    """
 
     time: float
     kind: str

@@ -9,14 +9,16 @@ once, whether caching is possible and where it goes (docs/performance.md, "Numba
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import pickle
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numba
 
-__all__ = ["CACHE", "jit", "numba_threads", "one_thread"]
+__all__ = ["CACHE", "cache_directory", "cache_is_warm", "jit", "numba_threads", "one_thread"]
 
 
 def _writable(directory: Path) -> bool:
@@ -85,3 +87,72 @@ def one_thread() -> None:
     """Use one numba thread from now on in this process: the set-up of a worker process that
     shares the cores with others (idle threads of a parallel kernel spin, docs/performance.md)."""
     numba.set_num_threads(1)
+
+
+def cache_directory() -> Path | None:
+    """Where numba keeps the compiled kernels of this package (``None``: caching is off).
+
+    Returns
+    -------
+    Path or None
+        The directory numba's cache locators pick for ``evopolity/kernels/*.py``: under
+        ``NUMBA_CACHE_DIR`` when it is set (numba tries that first), else ``__pycache__`` next
+        to the kernels.
+    """
+    if not CACHE:
+        return None
+    here = Path(__file__).parent
+    if numba.config.CACHE_DIR:
+        # numba's UserProvidedCacheLocator: the source directory's name and the SHA-1 of its
+        # absolute path, so that two installations never share (and clobber) one cache
+        source = os.path.abspath(here)
+        digest = hashlib.sha1(source.encode()).hexdigest()
+        return Path(numba.config.CACHE_DIR) / f"{os.path.basename(source)}_{digest}"
+    return here / "__pycache__"
+
+
+def cache_is_warm(*modules: str) -> bool:
+    """Whether the kernels are already compiled and cached for this version of the package.
+
+    Cheap (no compilation, a few small files read): looks for a numba index file (``.nbi``)
+    written by this numba for the current source of each kernel module. numba stamps an
+    index with the SHA-256 of the module's source, so a new version of the package (or of
+    numba) reads as cold until it has compiled once.
+
+    Parameters
+    ----------
+    *modules : str
+        Kernel modules to check (``"replicator"``, ``"markov"``, ...). None given: whether any
+        kernel module has current compiled code (the cache was filled at least once).
+
+    Returns
+    -------
+    bool
+        ``False`` when caching is off or the first call would compile.
+    """
+    directory = cache_directory()
+    if directory is None or not directory.is_dir():
+        return False
+    here = Path(__file__).parent
+    names = modules or tuple(p.stem for p in here.glob("*.py") if not p.stem.startswith("_"))
+    current = [_has_current_index(directory, here / f"{name}.py") for name in names]
+    return all(current) if modules else any(current)
+
+
+def _has_current_index(directory: Path, source: Path) -> bool:
+    """An index of ``source``'s kernels whose numba version and source stamp match (numba's
+    own test in ``IndexDataCacheFile._load_index``)."""
+    try:
+        stamp = hashlib.sha256(source.read_bytes()).digest()
+    except OSError:
+        return False
+    for index in directory.glob(f"{source.stem}.*.nbi"):
+        try:
+            with open(index, "rb") as handle:
+                if pickle.load(handle) != numba.__version__:
+                    continue
+                if pickle.loads(handle.read())[0] == stamp:
+                    return True
+        except Exception:  # a torn or foreign index is a cold one, never an error
+            continue
+    return False

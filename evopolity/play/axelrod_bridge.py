@@ -61,6 +61,12 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
         Players whose rule depends on the game (ZD strategies, GTFT) are converted for this
         game (default: the (3, 0, 5, 1) prisoner's dilemma), as axelrod does at match time.
 
+    Returns
+    -------
+    Strategy
+        The library's own strategy when the player has the library's class and parameters,
+        else a new automaton under the player's display name.
+
     Raises
     ------
     TypeError
@@ -77,11 +83,15 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
 
     kind = type(player)
     # the library's own strategies, when the player has the library's parameters (fast path:
-    # no clone; game-dependent memory-one players are recomputed below for another game)
-    entry = _library_by_axelrod_class().get(kind.__name__)
-    if entry is not None and entry.name == str(player):
-        if game is None or "memory_one" not in entry.collections:
-            return library.get(entry.name)
+    # no clone; game-dependent memory-one players are recomputed below for another game).
+    # library.get resolves axelrod class names as it resolves every other name.
+    try:
+        known = library.get(kind.__name__)
+    except ValueError:
+        known = None
+    if known is not None and known.name == str(player):
+        if game is None or known.name not in _memory_one_names():
+            return known
     player = player.clone()
     game_ = as_game(game)
     player.set_match_attributes(length=-1, game=axl.Game(*game_.rstp), noise=0)
@@ -124,8 +134,8 @@ def from_axelrod(player: Any, game: Game | None = None) -> Strategy:
 
 
 @functools.cache
-def _library_by_axelrod_class() -> dict[str, library.Entry]:
-    return {e.axelrod_class: e for e in library.entries() if e.axelrod_class}
+def _memory_one_names() -> frozenset[str]:
+    return frozenset(library.names("memory_one"))
 
 
 @functools.cache
@@ -176,7 +186,26 @@ def _automaton_player_class():
 
 
 def to_axelrod(strategy: Strategy):
-    """An axelrod ``Player`` that plays the automaton ``strategy``."""
+    """An axelrod ``Player`` that plays the automaton ``strategy``.
+
+    Parameters
+    ----------
+    strategy : Strategy
+        The automaton to wrap.
+
+    Returns
+    -------
+    axelrod.Player
+        Named as the strategy; it follows the automaton on the moves actually played (after
+        noise) and draws its random moves from axelrod's seeded generator.
+
+    Raises
+    ------
+    TypeError
+        If ``strategy`` is not a ``Strategy``.
+    ImportError
+        If axelrod is not installed.
+    """
     if not isinstance(strategy, Strategy):
         raise TypeError(f"to_axelrod needs a Strategy, got {type(strategy).__name__}")
     return _automaton_player_class()(strategy)

@@ -37,6 +37,23 @@ class Game:
 
     Subclasses add the inequalities that define their class of game and refuse values that
     break them, saying which inequality failed.
+
+    Parameters
+    ----------
+    R : float
+        Reward: each player's payoff for mutual cooperation.
+    S : float
+        Sucker's payoff: cooperating against a defector.
+    T : float
+        Temptation: defecting against a cooperator.
+    P : float
+        Punishment: mutual defection.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a payoff that is not a finite real number (and, in subclasses, for payoffs that
+        break the game's inequalities).
     """
 
     R: float = 3.0
@@ -59,10 +76,28 @@ class Game:
 
     @property
     def rstp(self) -> tuple[float, float, float, float]:
+        """The payoffs as a tuple ``(R, S, T, P)`` (axelrod's ``Game`` order)."""
         return (self.R, self.S, self.T, self.P)
 
     def with_payoffs(self, **changes: float) -> Game:
-        """A copy with some of ``R, S, T, P`` changed (validated again)."""
+        """A copy with some of ``R, S, T, P`` changed (validated again).
+
+        Parameters
+        ----------
+        **changes : float
+            New values of ``R``, ``S``, ``T`` or ``P``.
+
+        Returns
+        -------
+        Game
+            A game of the same kind (a donation game becomes a ``PrisonersDilemma``: its
+            payoffs are no longer parametrised by ``b`` and ``c``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown payoff name, or payoffs that break the game's inequalities.
+        """
         values = dict(zip("RSTP", self.rstp, strict=True))
         unknown = set(changes) - set(values)
         if unknown:
@@ -73,12 +108,30 @@ class Game:
         return kind(**values)
 
     def describe(self) -> str:
+        """A one-line description, ``"PrisonersDilemma(R=3, S=0, T=5, P=1)"``.
+
+        Returns
+        -------
+        str
+        """
         return f"{type(self).__name__}(R={self.R:g}, S={self.S:g}, T={self.T:g}, P={self.P:g})"
 
 
 @dataclass(frozen=True)
 class MatrixGame(Game):
-    """Any symmetric 2x2 game: ``MatrixGame(R, S, T, P)``; no inequality is imposed."""
+    """Any symmetric 2x2 game: ``MatrixGame(R, S, T, P)``; no inequality is imposed.
+
+    Parameters
+    ----------
+    R : float
+        Reward: each player's payoff for mutual cooperation.
+    S : float
+        Sucker's payoff: cooperating against a defector.
+    T : float
+        Temptation: defecting against a cooperator.
+    P : float
+        Punishment: mutual defection.
+    """
 
 
 @dataclass(frozen=True)
@@ -88,6 +141,22 @@ class PrisonersDilemma(Game):
     The default (R, S, T, P) = (3, 0, 5, 1) is Axelrod's. Repeated play also usually asks
     ``2R > T + S`` (mutual cooperation beats alternating exploitation); it is not required
     here, but a game that breaks it is still a prisoner's dilemma.
+
+    Parameters
+    ----------
+    R : float
+        Reward: each player's payoff for mutual cooperation.
+    S : float
+        Sucker's payoff: cooperating against a defector.
+    T : float
+        Temptation: defecting against a cooperator.
+    P : float
+        Punishment: mutual defection.
+
+    Raises
+    ------
+    ValueError
+        Naming the inequality ``T > R > P > S`` that fails.
     """
 
     def _check(self) -> None:
@@ -112,7 +181,20 @@ class PrisonersDilemma(Game):
 class DonationGame(PrisonersDilemma):
     """The donation game: cooperating costs ``c`` and gives ``b`` to the other player.
 
-    R = b - c, S = -c, T = b, P = 0; a prisoner's dilemma whenever ``b > c > 0``.
+    R = b - c, S = -c, T = b, P = 0; a prisoner's dilemma whenever ``b > c > 0`` (Sigmund
+    2010, *The Calculus of Selfishness*).
+
+    Parameters
+    ----------
+    b : float
+        The benefit the other player receives.
+    c : float
+        The cost of cooperating, ``0 < c < b``.
+
+    Raises
+    ------
+    ValueError
+        If not ``b > c > 0``.
     """
 
     def __init__(self, b: float = 2.0, c: float = 1.0) -> None:
@@ -140,6 +222,22 @@ class Snowdrift(Game):
     The default comes from benefit b = 4 and cost c = 2 of clearing the snow:
     R = b - c/2 = 3, S = b - c = 2, T = b = 4, P = 0. Against a defector it pays to cooperate,
     so cooperators and defectors coexist at x_C = (S - P) / (S - P + T - R).
+
+    Parameters
+    ----------
+    R : float
+        Reward: each player's payoff for mutual cooperation.
+    S : float
+        Sucker's payoff: cooperating against a defector.
+    T : float
+        Temptation: defecting against a cooperator.
+    P : float
+        Punishment: mutual defection.
+
+    Raises
+    ------
+    ValueError
+        If not ``T > R > S > P``.
     """
 
     R: float = 3.0
@@ -163,6 +261,22 @@ class StagHunt(Game):
     Mutual cooperation is the best outcome, but cooperating alone is the worst: two strict
     equilibria, all-C (payoff dominant) and all-D (risk dominant when T + P > R + S).
     Default (R, S, T, P) = (4, 0, 3, 1).
+
+    Parameters
+    ----------
+    R : float
+        Reward: each player's payoff for mutual cooperation.
+    S : float
+        Sucker's payoff: cooperating against a defector.
+    T : float
+        Temptation: defecting against a cooperator.
+    P : float
+        Punishment: mutual defection.
+
+    Raises
+    ------
+    ValueError
+        If not ``R > T >= P > S``.
     """
 
     R: float = 4.0
@@ -180,7 +294,22 @@ class StagHunt(Game):
 
 
 def as_game(game: Game | None) -> Game:
-    """The game to play: ``None`` means Axelrod's prisoner's dilemma (3, 0, 5, 1)."""
+    """The game to play: ``None`` means Axelrod's prisoner's dilemma (3, 0, 5, 1).
+
+    Parameters
+    ----------
+    game : Game or None
+        The game, or None for the default.
+
+    Returns
+    -------
+    Game
+
+    Raises
+    ------
+    TypeError
+        If ``game`` is neither a ``Game`` nor None.
+    """
     if game is None:
         return PrisonersDilemma()
     if isinstance(game, Game):

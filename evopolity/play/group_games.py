@@ -7,10 +7,12 @@ follows from the table:
 * in an infinite population at state ``x`` a focal ``i`` meets ``n - 1`` co-players drawn
   from ``x``, so its expected payoff is a multinomial sum
   :math:`f_i(x) = \sum_{o} \binom{n-1}{o} \prod_j x_j^{o_j}\, P_i(o + e_i)`;
-* in a finite population of ``M`` with counts ``c`` the co-players are drawn without
-  replacement from the ``M - 1`` others, a hypergeometric sum
-  :math:`f_i(c) = \sum_{o} \prod_j \binom{c_j - [j = i]}{o_j} / \binom{M-1}{n-1}\,
+* in a finite population of ``N`` with counts ``c`` the co-players are drawn without
+  replacement from the ``N - 1`` others, a hypergeometric sum
+  :math:`f_i(c) = \sum_{o} \prod_j \binom{c_j - [j = i]}{o_j} / \binom{N-1}{n-1}\,
   P_i(o + e_i)`.
+
+Here ``n`` is always the group size (``group_size``) and ``N`` the population size.
 
 A :class:`GroupGame` feeds :func:`evopolity.replicator` (the kernel model ``GROUP``) and the
 finite-population results of :mod:`evopolity.dynamics.analytical` (fixation probabilities and
@@ -42,7 +44,7 @@ import pandas as pd
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels import group as _gk
 from evopolity.kernels.layout import group_game_array
-from evopolity.validate import integer, nonnegative, payoff_matrix, real, simplex_point
+from evopolity.validate import as_payoff_matrix, integer, nonnegative, real, simplex_point
 
 __all__ = [
     "GroupGame",
@@ -148,8 +150,28 @@ class GroupGame:
     ) -> GroupGame:
         """A game from ``payoff(counts) -> k payoffs`` evaluated on every composition.
 
-        ``counts`` is an int array of length ``k`` summing to ``group_size``; the payoffs of
-        strategies with count 0 are ignored.
+        Parameters
+        ----------
+        strategies : sequence of str
+            The ``k`` strategy names.
+        group_size : int
+            ``n >= 2``, the number of players in a group.
+        payoff : callable
+            ``payoff(counts)``: ``counts`` is an int array of length ``k`` summing to
+            ``group_size``; returns the ``k`` payoffs of one player of each strategy in that
+            group (those of strategies with count 0 are ignored).
+        params : dict, optional
+            The parameters that made the game (kept for the record).
+
+        Returns
+        -------
+        GroupGame
+
+        Raises
+        ------
+        ValueError
+            If ``payoff`` does not return ``k`` numbers, or returns non-finite payoffs for a
+            strategy present in the group.
         """
         names = tuple(str(s) for s in strategies)
         n = integer(group_size, "group_size", 2)
@@ -169,9 +191,20 @@ class GroupGame:
         """The two-player game of a k x k matrix as a group game with ``group_size = 2``.
 
         A group of two holds ``i`` and ``j``; ``i`` earns ``A[i, j]``. Expected payoffs are
-        then ``A x`` (infinite population) and ``((A c)_i - A[i, i]) / (M - 1)`` (finite).
+        then ``A x`` (infinite population) and ``((A c)_i - A[i, i]) / (N - 1)`` (finite, a
+        population of ``N``).
+
+        Parameters
+        ----------
+        payoffs : array_like, DataFrame or object with ``.payoffs``
+            The k x k interaction matrix ``A``.
+
+        Returns
+        -------
+        GroupGame
+            Named by the matrix's strategy names.
         """
-        A, names = payoff_matrix(payoffs)
+        A, names = as_payoff_matrix(payoffs)
 
         def pay(c: np.ndarray) -> np.ndarray:
             out = np.zeros(len(names))
@@ -192,18 +225,43 @@ class GroupGame:
 
     def __repr__(self) -> str:
         game = self.params.get("game", "group game")
-        return f"GroupGame({game}, n={self.group_size}, strategies={list(self.strategies)})"
+        return (f"GroupGame({game}, group_size={self.group_size}, "
+                f"strategies={list(self.strategies)})")
 
     def frame(self) -> pd.DataFrame:
-        """The table as a DataFrame: one count column and one payoff column per strategy
-        (``payoff_<name>``; NaN where the strategy is absent)."""
+        """The table as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per group composition: one count column per strategy, then one payoff
+            column per strategy (``payoff_<name>``; NaN where the strategy is absent).
+        """
         frame = pd.DataFrame(self.compositions, columns=list(self.strategies))
         for i, name in enumerate(self.strategies):
             frame[f"payoff_{name}"] = self.table[:, i]
         return frame
 
     def subgame(self, strategies: Sequence[str]) -> GroupGame:
-        """The game restricted to ``strategies`` (names, in the order given)."""
+        """The game restricted to some of its strategies.
+
+        Parameters
+        ----------
+        strategies : sequence of str
+            Distinct strategy names of this game, in the order the subgame should have.
+
+        Returns
+        -------
+        GroupGame
+            The groups made only of those strategies, with the same payoffs.
+
+        Raises
+        ------
+        ValueError
+            For an unknown, repeated or empty selection.
+        TypeError
+            For a strategy not given by name.
+        """
         keep = [self._index(s) for s in strategies]
         if len(set(keep)) != len(keep) or not keep:
             raise ValueError(f"strategies must be distinct names from {list(self.strategies)}")
@@ -232,12 +290,27 @@ class GroupGame:
     def expected_payoffs(self, x: Any) -> pd.Series:
         r"""Expected payoff of each strategy in an infinite population at state ``x``.
 
+        The ``n - 1`` co-players are drawn independently from ``x`` (a multinomial sum):
+
         .. math::
 
             f_i(x) = \sum_{o_1 + \dots + o_k = n-1} \frac{(n-1)!}{\prod_j o_j!}
             \prod_j x_j^{o_j}\; P_i(o + e_i)
 
-        ``x``: frequencies (array or Series by name) summing to 1.
+        Parameters
+        ----------
+        x : array_like, Series or dict
+            Frequencies of the ``k`` strategies (by position or by name), summing to 1.
+
+        Returns
+        -------
+        Series
+            ``f_i(x)`` indexed by strategy, named ``payoff``.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` is not a point of the simplex.
         """
         v = simplex_point(x, self.strategies, "x")
         out = np.empty(self.k)
@@ -247,15 +320,28 @@ class GroupGame:
     def finite_payoffs(self, counts: Any) -> pd.Series:
         r"""Expected payoff of each strategy in a finite population with ``counts``.
 
-        The ``n - 1`` co-players are drawn without replacement from the ``M - 1`` others
-        (``M = sum(counts) >= n``):
+        The ``n - 1`` co-players are drawn without replacement from the ``N - 1`` others
+        (``N = sum(counts) >= n``, the population size):
 
         .. math::
 
-            f_i(c) = \sum_{o} \frac{\prod_j \binom{c_j - [j = i]}{o_j}}{\binom{M-1}{n-1}}
+            f_i(c) = \sum_{o} \frac{\prod_j \binom{c_j - [j = i]}{o_j}}{\binom{N-1}{n-1}}
             P_i(o + e_i)
 
-        NaN for a strategy with count 0.
+        Parameters
+        ----------
+        counts : array_like, Series or dict
+            How many individuals play each strategy (by position or by name).
+
+        Returns
+        -------
+        Series
+            ``f_i(c)`` indexed by strategy, named ``payoff``; NaN for a strategy with count 0.
+
+        Raises
+        ------
+        ValueError
+            For counts that are not non-negative integers or sum to less than ``group_size``.
         """
         c = self._counts(counts)
         out = np.empty(self.k)
@@ -285,16 +371,37 @@ class GroupGame:
     # -- kernels -----------------------------------------------------------------------
 
     def kernel_params(self) -> np.ndarray:
-        """The flat float array of the replicator's ``GROUP`` model
-        (:func:`evopolity.kernels.layout.group_game_array`)."""
+        """The flat float array of the replicator kernel's ``GROUP`` model
+        (:func:`evopolity.kernels.layout.group_game_array`).
+
+        Returns
+        -------
+        ndarray
+            ``[k, n - 1, K, coef (K), co-player compositions (K * k), pf (K * k)]`` with
+            ``K`` the number of compositions of the ``n - 1`` co-players and ``pf[o, i]`` the
+            payoff of an ``i`` whose co-players are ``o``.
+        """
         return group_game_array(self.group_size - 1, self._coef, self._others, self._pf)
 
     def kernel_tables(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(co-player compositions (K x k, int64), pf (K x k))`` for the finite kernels."""
+        """The tables the finite-population kernels read.
+
+        Returns
+        -------
+        tuple of ndarray
+            ``(co-player compositions (K x k, int64), pf (K x k))``: every composition ``o``
+            of the ``n - 1`` co-players and the payoff ``pf[o, i]`` of an ``i`` among them.
+        """
         return self._others, self._pf
 
     def payoff_range(self) -> tuple[float, float]:
-        """Smallest and largest payoff in the table."""
+        """Smallest and largest payoff in the table.
+
+        Returns
+        -------
+        tuple of float
+            ``(min, max)`` over the entries of strategies present in their group.
+        """
         return float(np.nanmin(self.table)), float(np.nanmax(self.table))
 
 
@@ -332,20 +439,42 @@ def public_goods(
     With ``sigma`` the game is optional: loners do not take part and get ``sigma``, and a
     group with fewer than two participants does not play (its participant gets ``sigma``
     too). In an infinite population with frequencies ``x, y, z`` of cooperators, defectors and
-    loners this gives (Hauert, De Monte, Hofbauer & Sigmund 2002, J. theor. Biol. 218: 187)
+    loners this gives, in groups of ``n`` (Hauert, De Monte, Hofbauer & Sigmund 2002,
+    J. theor. Biol. 218: 187, who write ``N`` for the group size)
 
     .. math::
 
-        P_D = \sigma z^{N-1} + r c \frac{x}{1-z}\Big(1 - \frac{1 - z^N}{N(1-z)}\Big),\quad
-        P_D - P_C = c\Big(1 + (r-1) z^{N-1} - \frac{r}{N}\frac{1-z^N}{1-z}\Big),\quad
+        P_D = \sigma z^{n-1} + r c \frac{x}{1-z}\Big(1 - \frac{1 - z^n}{n(1-z)}\Big),\quad
+        P_D - P_C = c\Big(1 + (r-1) z^{n-1} - \frac{r}{n}\frac{1-z^n}{1-z}\Big),\quad
         P_L = \sigma.
 
-    For ``2 < r < N`` and ``0 < sigma < r - 1`` the interior rest point has
+    For ``2 < r < n`` and ``0 < sigma < r - 1`` the interior rest point has
     ``x / (x + y) = sigma / (r - 1)``, is surrounded by closed orbits (cycles C -> D -> L ->
     C); for ``r <= 2`` there is no interior rest point and orbits are homoclinic to the loner
     state.
 
-    Strategies: ``cooperator``, ``defector`` (and ``loner``).
+    Parameters
+    ----------
+    group_size : int
+        ``n >= 2``, the number of players in a group.
+    r : float
+        ``>= 0``, the factor multiplying the pot.
+    c : float
+        ``>= 0``, a cooperator's contribution.
+    sigma : float, optional
+        The loners' payoff; ``None`` makes the game compulsory (no loners).
+    share : {"all", "others"}
+        Whether the pot is shared by all participants or by the contributor's co-players.
+
+    Returns
+    -------
+    GroupGame
+        Strategies ``cooperator``, ``defector`` (and ``loner`` when optional).
+
+    Raises
+    ------
+    ValueError
+        For a parameter out of range.
     """
     n = integer(group_size, "group_size", 2)
     r = nonnegative(r, "r")
@@ -412,10 +541,39 @@ def punishment_game(
       second-order free-riders, because these are exposed even if everyone contributes").
 
     A group with fewer than two participants does not play: everyone gets ``sigma``.
-    ``strategies`` selects a subset (e.g. without loners for the compulsory game).
 
-    The defaults are the paper's ``N = 5, r = 3, c = 1, sigma = 1`` with ``B = G = 0.7`` and
-    ``beta = gamma = 0.7`` (see docs/group_games.md for how these were chosen).
+    The defaults are the paper's (group size ``N = 5`` there, ``group_size`` here; ``r = 3,
+    c = 1, sigma = 1``) with ``B = G = 0.7`` and ``beta = gamma = 0.7`` (see
+    docs/group_games.md for how these were chosen).
+
+    Parameters
+    ----------
+    group_size : int
+        ``n >= 2``, the number of players in a group.
+    r, c, sigma : float
+        The public goods game's factor, contribution and loners' payoff (:func:`public_goods`).
+    peer_fine, peer_cost : float
+        ``beta`` and ``gamma``: the fine a peer punisher imposes on each defector and what
+        each fine costs it (``>= 0``).
+    pool_fee, pool_fine : float
+        ``G`` and ``B``: a pool punisher's fee to the pool and the fine per pool punisher on
+        each defector (``>= 0``).
+    second_order : bool
+        Whether second-order free riders are punished too (above).
+    strategies : sequence of str
+        A subset of :data:`PUNISHMENT_STRATEGIES`, in the order wanted (e.g. without loners
+        for the compulsory game).
+    share : {"all", "others"}
+        How the pot is shared (:func:`public_goods`).
+
+    Returns
+    -------
+    GroupGame
+
+    Raises
+    ------
+    ValueError
+        For a parameter out of range or an unknown strategy.
     """
     n = integer(group_size, "group_size", 2)
     r = nonnegative(r, "r")
@@ -492,8 +650,28 @@ def snowdrift(group_size: int = 5, b: float = 2.0, c: float = 1.0, threshold: in
 
     (with ``M = 1`` the classic n-player snowdrift / volunteer's game with shared cost, whose
     infinite-population rest point solves
-    :math:`b (1-x)^{n-1} = c\,(1 - (1-x)^n) / (n x)`). Strategies: ``cooperator``,
-    ``defector``.
+    :math:`b (1-x)^{n-1} = c\,(1 - (1-x)^n) / (n x)`, ``n`` the group size).
+
+    Parameters
+    ----------
+    group_size : int
+        ``n >= 2``, the number of players in a group.
+    b : float
+        The benefit to every member when the task is done.
+    c : float
+        ``>= 0``, the cost of the task, shared by the volunteers.
+    threshold : int
+        ``M`` in ``[1, group_size]``: volunteers needed.
+
+    Returns
+    -------
+    GroupGame
+        Strategies ``cooperator``, ``defector``.
+
+    Raises
+    ------
+    ValueError
+        For a parameter out of range.
     """
     n = integer(group_size, "group_size", 2)
     b = real(b, "b")
@@ -519,18 +697,39 @@ def stag_hunt(group_size: int = 10, r: float = 4.0, c: float = 1.0, threshold: i
     r"""The n-player stag hunt with a threshold (Pacheco, Santos, Souza & Skyrms 2009, Proc.
     R. Soc. B 276: 315).
 
-    Cooperators pay ``c``; the pot ``r c k`` of ``k`` cooperators is shared by all ``N`` group
-    members only if ``k >= M`` (``threshold``):
+    Cooperators pay ``c``; the pot ``r c k`` of ``k`` cooperators is shared by all ``n``
+    group members (``n`` the group size) only if ``k >= M`` (``threshold``):
 
     .. math::
 
-        P_D(k) = \frac{r c k}{N} [k \ge M], \qquad P_C(k) = P_D(k) - c.
+        P_D(k) = \frac{r c k}{n} [k \ge M], \qquad P_C(k) = P_D(k) - c.
 
     In an infinite population the payoff difference is
-    :math:`f_C - f_D = c\big(\frac{r}{N}\big[\sum_{j=M}^{N-1}\binom{N-1}{j}x^j(1-x)^{N-1-j}
-    + M\binom{N-1}{M-1}x^{M-1}(1-x)^{N-M}\big] - 1\big)`; for ``r < N`` and ``r`` above a
+    :math:`f_C - f_D = c\big(\frac{r}{n}\big[\sum_{j=M}^{n-1}\binom{n-1}{j}x^j(1-x)^{n-1-j}
+    + M\binom{n-1}{M-1}x^{M-1}(1-x)^{n-M}\big] - 1\big)`; for ``r < n`` and ``r`` above a
     critical value it has two interior roots, an unstable ``x_L`` (coordination threshold)
-    and a stable ``x_R`` (coexistence). Strategies: ``cooperator``, ``defector``.
+    and a stable ``x_R`` (coexistence).
+
+    Parameters
+    ----------
+    group_size : int
+        ``n >= 2``, the number of players in a group.
+    r : float
+        ``>= 0``, the factor multiplying the pot.
+    c : float
+        ``>= 0``, a cooperator's contribution.
+    threshold : int
+        ``M`` in ``[1, group_size]``: cooperators needed for the pot to pay out.
+
+    Returns
+    -------
+    GroupGame
+        Strategies ``cooperator``, ``defector``.
+
+    Raises
+    ------
+    ValueError
+        For a parameter out of range.
     """
     n = integer(group_size, "group_size", 2)
     r = nonnegative(r, "r")

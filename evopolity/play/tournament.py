@@ -30,16 +30,53 @@ __all__ = ["Tournament", "tournament", "resolve_strategies"]
 METHODS = ("simulate", "exact")
 
 
-def resolve_strategies(strategies: Any) -> list[Any]:
-    """Strategies from a collection name, or a list of ``Strategy`` objects, library names
-    and axelrod players (converted to automata where possible)."""
+def resolve_strategies(
+    strategies: Any, *, distinct: bool = True, automata: bool = False, name: str = "strategies"
+) -> list[Any]:
+    """The players that ``strategies`` names: the one place where names become strategies.
+
+    Every public function that takes ``strategies`` (:func:`tournament`,
+    :func:`evopolity.agent_moran`, :func:`evopolity.evolve`, the CLI and experiment specs)
+    resolves them here.
+
+    Parameters
+    ----------
+    strategies : str, Strategy, or iterable
+        A collection name of the library (``"basic"``, ``"all"``, ...;
+        :data:`evopolity.library.COLLECTIONS`), or an iterable whose items are ``Strategy``
+        objects, library names (display or axelrod class names, any case; see
+        :func:`evopolity.library.get`), collection names (expanded in place) and axelrod
+        players (converted to automata where possible, else kept for axelrod's engine).
+    distinct : bool
+        Refuse two players with the same name (a tournament's rows are named); ``False``
+        keeps repeats (the agents of :func:`evopolity.agent_moran`).
+    automata : bool
+        Refuse axelrod players that are not finite automata (for the kernels that play only
+        automata).
+    name : str
+        The parameter's name in error messages.
+
+    Returns
+    -------
+    list
+        ``Strategy`` objects, and axelrod players that are not automata (unless
+        ``automata``), in the order given.
+
+    Raises
+    ------
+    TypeError
+        For an item that is neither a ``Strategy``, a name nor an axelrod player.
+    ValueError
+        For an unknown name or collection, an empty result, repeated names with
+        ``distinct``, or a player that is not an automaton with ``automata``.
+    """
     from evopolity.play import axelrod_bridge
 
     if isinstance(strategies, str):
         return library.collection(strategies)
     if isinstance(strategies, Strategy) or not isinstance(strategies, Iterable):
         raise TypeError(
-            "strategies must be a collection name or a list of strategies, got "
+            f"{name} must be a collection name or a list of strategies, got "
             f"{type(strategies).__name__}"
         )
     out: list[Any] = []
@@ -47,26 +84,32 @@ def resolve_strategies(strategies: Any) -> list[Any]:
         if isinstance(item, Strategy):
             out.append(item)
         elif isinstance(item, str):
-            out.append(library.get(item))
+            if item in library.COLLECTIONS:
+                out.extend(library.collection(item))
+            else:
+                out.append(library.get(item))
         elif axelrod_bridge.is_axelrod_player(item):
             try:
                 out.append(axelrod_bridge.from_axelrod(item))
             except ValueError:
+                if automata:
+                    raise
                 out.append(item)  # not an automaton: axelrod's engine plays its pairs
         else:
             raise TypeError(
-                f"strategies[{k}] must be a Strategy, a library name or an axelrod player, "
+                f"{name}[{k}] must be a Strategy, a library name or an axelrod player, "
                 f"got {type(item).__name__}"
             )
     if not out:
-        raise ValueError("strategies is empty: a tournament needs at least one strategy")
-    names = [str(s) for s in out]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(
-            f"strategies must have distinct names; repeated: {duplicates} "
-            "(use Strategy.renamed to tell copies apart)"
-        )
+        raise ValueError(f"{name} is empty: give at least one strategy")
+    if distinct:
+        names = [str(s) for s in out]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(
+                f"{name} must have distinct names; repeated: {duplicates} "
+                "(use Strategy.renamed to tell copies apart)"
+            )
     return out
 
 
@@ -89,7 +132,16 @@ def _check_settings(turns, repetitions, noise, prob_end, method, threads) -> Non
 
 
 class Tournament:
-    """The result of a round robin.
+    """The result of a round robin (built by :func:`tournament`).
+
+    Parameters
+    ----------
+    strategies : sequence
+        The strategies, in order.
+    payoffs, payoff_std, cooperation, turns_played : ndarray
+        k x k arrays, as the attributes below.
+    settings : dict
+        The parameters that made this tournament.
 
     Attributes
     ----------
@@ -136,32 +188,43 @@ class Tournament:
 
     @functools.cached_property
     def payoffs(self) -> pd.DataFrame:
+        """``A[i, j]``: mean per-turn payoff of the row strategy against the column one."""
         return self._frame("payoffs")
 
     @functools.cached_property
     def payoff_std(self) -> pd.DataFrame:
+        """Standard deviation over repetitions of the row strategy's per-turn payoff."""
         return self._frame("payoff_std")
 
     @functools.cached_property
     def cooperation(self) -> pd.DataFrame:
+        """``C[i, j]``: fraction of the row strategy's moves that cooperate against the
+        column strategy."""
         return self._frame("cooperation")
 
     @functools.cached_property
     def turns_played(self) -> pd.DataFrame:
+        """Turns each pair played in all (expected number for exact results)."""
         return self._frame("turns_played")
 
     @property
     def names(self) -> list[str]:
+        """The strategies' names, in order."""
         return [str(s) for s in self.strategies]
 
     @property
     def game(self) -> Game:
+        """The stage game that was played."""
         return self.settings["game"]
 
     def ranking(self) -> pd.DataFrame:
         """Strategies ranked by mean per-turn payoff against all strategies (self included).
 
-        Columns: ``rank, strategy, mean_payoff, cooperation, min_payoff, max_payoff``.
+        Returns
+        -------
+        DataFrame
+            Columns ``rank, strategy, mean_payoff, cooperation, min_payoff, max_payoff``,
+            best first (ties broken by name).
         """
         frame = pd.DataFrame(
             {
@@ -177,8 +240,14 @@ class Tournament:
         return frame.reset_index(drop=True)
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy long form, one row per (player, opponent):
-        ``player, opponent, payoff, payoff_std, cooperation, turns``."""
+        """The tournament in tidy long form.
+
+        Returns
+        -------
+        DataFrame
+            One row per (player, opponent), columns ``player, opponent, payoff, payoff_std,
+            cooperation, turns``.
+        """
         frame = pd.DataFrame(
             {
                 "payoff": self.payoffs.stack(),
@@ -209,13 +278,14 @@ def tournament(
     method: str = "simulate",
     threads: int | None = None,
 ) -> Tournament:
-    """Play a round robin, self-play included.
+    """Play a round robin, self-play included (Axelrod 1984).
 
     Parameters
     ----------
     strategies : str or list
         A collection name of the library (``"basic"``, ``"all"``, ...), or a list of
-        ``Strategy`` objects, library names and axelrod players.
+        ``Strategy`` objects, library names, collection names and axelrod players
+        (:func:`resolve_strategies`); names must be distinct.
     game : Game, optional
         Stage game (default: prisoner's dilemma with (R, S, T, P) = (3, 0, 5, 1)).
     turns : int or None
@@ -230,8 +300,9 @@ def tournament(
     prob_end : float, optional
         Probability that a match ends after each round (geometric lengths, mean 1/prob_end).
     seed : int, SeedSequence or None
-        Fixes every result, whatever the number of threads. Pair ``(i, j)`` (positions in
-        ``strategies``) draws from its own stream.
+        None (default) draws fresh entropy; an int reproduces the result, whatever the number
+        of threads. Pair ``(i, j)`` (positions in ``strategies``) draws from its own stream.
+        With ``method="exact"`` nothing is drawn and the seed is unused.
     method : {"simulate", "exact"}
         ``"exact"`` solves each pair's Markov chain: expected per-turn payoffs for ``turns``
         rounds, for geometric lengths, or in the limit of means.
@@ -241,6 +312,17 @@ def tournament(
     Returns
     -------
     Tournament
+        ``payoffs`` (``A``), ``cooperation`` (``C``), ``payoff_std``, ``turns_played`` and
+        the settings.
+
+    Raises
+    ------
+    TypeError
+        For a strategy that is neither a ``Strategy``, a name nor an axelrod player, or a
+        setting of the wrong type.
+    ValueError
+        For an unknown name, repeated names, a setting out of range, or ``method="exact"``
+        with axelrod players that are not automata.
 
     Notes
     -----

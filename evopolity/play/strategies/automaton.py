@@ -86,6 +86,14 @@ class Strategy:
     dropped and states with the same cooperation probability and equivalent successors are
     merged (Moore's partition refinement). ``Strategy`` objects are immutable and hashable;
     two strategies are equal when their names and minimised automata are.
+
+    Raises
+    ------
+    ValueError
+        For an empty name, probabilities outside [0, 1], or transitions and an initial state
+        that do not fit the number of states.
+    TypeError
+        For non-integer states.
     """
 
     __slots__ = (
@@ -164,12 +172,24 @@ class Strategy:
         return self.name
 
     def same_behaviour(self, other: Strategy) -> bool:
-        """Whether ``other`` plays identically (same minimised automaton), whatever its name."""
+        """Whether ``other`` plays identically, whatever its name.
+
+        Parameters
+        ----------
+        other : Strategy
+            The strategy to compare with.
+
+        Returns
+        -------
+        bool
+            True when the two minimised automata are the same.
+        """
         return self._key[1:] == other._key[1:]
 
     # -- properties -------------------------------------------------------------------------
     @property
     def n_states(self) -> int:
+        """Number of states of the minimised automaton."""
         return int(self.p_coop.size)
 
     @property
@@ -178,7 +198,17 @@ class Strategy:
         return self._stochastic
 
     def renamed(self, name: str) -> Strategy:
-        """The same automaton under another name."""
+        """The same automaton under another name.
+
+        Parameters
+        ----------
+        name : str
+            The new display name (to tell copies apart in a tournament).
+
+        Returns
+        -------
+        Strategy
+        """
         return Strategy(
             self.p_coop,
             self.next_state,
@@ -193,6 +223,22 @@ class Strategy:
         """Moves this deterministic strategy plays against a given sequence (no noise).
 
         A small interpreter for documentation and tests: ``len(opponent_moves)`` rounds.
+
+        Parameters
+        ----------
+        opponent_moves : iterable
+            The opponent's moves, ``"C"``/``"D"`` (a string such as ``"CDDC"``) or axelrod
+            actions.
+
+        Returns
+        -------
+        str
+            This strategy's moves, one letter per round.
+
+        Raises
+        ------
+        ValueError
+            If the strategy is stochastic, or a move is not C or D.
         """
         if self.stochastic:
             raise ValueError(f"{self.name} is stochastic; its moves are not determined")
@@ -255,9 +301,38 @@ def from_rule(
 ) -> Strategy:
     """Build an automaton from a rule on hashable "memory" keys.
 
-    ``output(key)`` is the probability of cooperating when the memory is ``key``;
-    ``step(key, my_move, their_move)`` is the memory after a round. States are the keys
-    reachable from ``initial``, found breadth first (at most ``max_states``).
+    States are the keys reachable from ``initial``, found breadth first.
+
+    Parameters
+    ----------
+    initial : hashable
+        The memory in the first round.
+    output : callable
+        ``output(key)``: the probability of cooperating (or a move ``"C"``/``"D"``) when the
+        memory is ``key``.
+    step : callable
+        ``step(key, my_move, their_move)``: the memory after a round in which those moves
+        (``C = 0``, ``D = 1``, after noise) were played.
+    name : str
+        Display name.
+    memory_depth : float
+        How many past rounds the rule looks at (``math.inf`` for unbounded).
+    source : str
+        Where the strategy comes from.
+    params : mapping, optional
+        Parameters kept with the strategy.
+    max_states : int
+        Most memory keys to explore.
+
+    Returns
+    -------
+    Strategy
+        The minimised automaton.
+
+    Raises
+    ------
+    ValueError
+        If more than ``max_states`` keys are reachable, or an output is not a probability.
     """
     index: dict[Hashable, int] = {initial: 0}
     keys, queue = [initial], deque([initial])
@@ -291,7 +366,27 @@ def from_rule(
 
 
 def memory_zero(p: float, *, name: str | None = None, source: str = "") -> Strategy:
-    """Cooperate with probability ``p`` every round, whatever happened (axelrod's ``Random``)."""
+    """Cooperate with probability ``p`` every round, whatever happened (axelrod's ``Random``).
+
+    Parameters
+    ----------
+    p : float or str
+        Probability of cooperating, or a move (``"C"`` always, ``"D"`` never).
+    name : str, optional
+        Display name (default ``"Random: p"``).
+    source : str
+        Where the strategy comes from.
+
+    Returns
+    -------
+    Strategy
+        A one-state automaton.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not a probability.
+    """
     p = _probability(p, "p")
     return Strategy(
         [p],
@@ -315,7 +410,27 @@ def memory_one(
 
     ``p_XY`` is the probability of cooperating after a round in which this player played
     ``X`` and the opponent ``Y`` (axelrod's ``MemoryOnePlayer`` order; Nowak & Sigmund 1990).
-    ``initial`` is the first move (``'C'``/``'D'``) or the probability of cooperating first.
+
+    Parameters
+    ----------
+    p : sequence of 4 floats
+        ``(p_CC, p_CD, p_DC, p_DD)``, each a probability or a move.
+    initial : float or str
+        The first move (``'C'``/``'D'``) or the probability of cooperating first.
+    name : str, optional
+        Display name (default ``"Memory One: (...), initial"``).
+    source : str
+        Where the strategy comes from.
+
+    Returns
+    -------
+    Strategy
+        At most five states (the first round and the four outcomes), fewer once minimised.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Unless ``p`` holds four probabilities.
 
     Examples
     --------
@@ -355,7 +470,27 @@ _PAIRS = ("p_CC", "p_CD", "p_DC", "p_DD")
 
 
 def cycler(pattern: str, *, name: str | None = None, source: str = "") -> Strategy:
-    """Repeat ``pattern`` (a string of C and D) forever, whatever the opponent does."""
+    """Repeat ``pattern`` forever, whatever the opponent does (axelrod's ``Cycler``).
+
+    Parameters
+    ----------
+    pattern : str
+        A non-empty string of C and D.
+    name : str, optional
+        Display name (default ``"Cycler: PATTERN"``).
+    source : str
+        Where the strategy comes from.
+
+    Returns
+    -------
+    Strategy
+        One state per move of the pattern (fewer once minimised, e.g. for ``"CC"``).
+
+    Raises
+    ------
+    ValueError
+        For an empty pattern or a letter other than C and D.
+    """
     if not isinstance(pattern, str) or not pattern:
         raise ValueError(f"pattern must be a non-empty string of C and D, got {pattern!r}")
     moves = [parse_move(ch, f"pattern[{i}]") for i, ch in enumerate(pattern)]
@@ -384,10 +519,32 @@ def fsm(
 ) -> Strategy:
     """A finite-state machine in axelrod's form.
 
-    ``transitions`` are rows ``(state, opponent_last_action, next_state, action)``: in
-    ``state``, having seen the opponent play ``opponent_last_action``, move to ``next_state``
-    and play ``action``. The first round plays ``initial_action`` in ``initial_state``. This
-    is a Mealy machine; its Moore form has one state per (machine state, action to play).
+    This is a Mealy machine; its Moore form has one state per (machine state, action to
+    play).
+
+    Parameters
+    ----------
+    transitions : iterable of 4-tuples
+        Rows ``(state, opponent_last_action, next_state, action)``: in ``state``, having seen
+        the opponent play ``opponent_last_action``, move to ``next_state`` and play
+        ``action``; every state needs a row for C and one for D.
+    initial_state : hashable
+        The machine's state in the first round.
+    initial_action : str
+        The first move, ``"C"`` or ``"D"``.
+    name : str
+        Display name.
+    source : str
+        Where the strategy comes from.
+
+    Returns
+    -------
+    Strategy
+
+    Raises
+    ------
+    ValueError
+        For a malformed row, a missing or repeated transition, or a move other than C and D.
     """
     table: dict[tuple[Hashable, Move], tuple[Hashable, Move]] = {}
     for k, row in enumerate(transitions):
@@ -437,8 +594,28 @@ def lookup(
     Keys are ``(own_last_plays, opponent_last_plays)`` or ``(own_last_plays,
     opponent_last_plays, opponent_openings)``, each a string such as ``"CD"`` (oldest first);
     values are a move (``'C'``/``'D'``) or a probability of cooperating. The depths are the
-    lengths of the keys' parts and the table must hold every combination. For the first
-    ``max(depths)`` rounds the strategy plays ``initial`` (padded with C, as axelrod does).
+    lengths of the keys' parts and the table must hold every combination.
+
+    Parameters
+    ----------
+    table : mapping
+        The lookup table, as above.
+    initial : str or sequence
+        The moves of the first ``max(depths)`` rounds (padded with C, as axelrod does).
+    name : str
+        Display name.
+    source : str
+        Where the strategy comes from.
+
+    Returns
+    -------
+    Strategy
+
+    Raises
+    ------
+    ValueError
+        For keys of different depths, a missing combination, or a value that is neither a
+        move nor a probability.
 
     Examples
     --------

@@ -7,7 +7,7 @@ results line up with axelrod's tournaments. ``get`` also accepts axelrod's class
 >>> from evopolity import library
 >>> library.get("Tit For Tat").moves("CDDC")
 'CCDD'
->>> [s.name for s in library.basic()][:3]
+>>> [s.name for s in library.basic_strategies()][:3]
 ['Alternator', 'Anti Tit For Tat', 'Bully']
 """
 
@@ -27,14 +27,14 @@ __all__ = [
     "names",
     "get",
     "entries",
-    "basic",
-    "classic",
-    "memory_one",
-    "fsm",
-    "lookups",
-    "cyclers",
+    "basic_strategies",
+    "classic_strategies",
+    "memory_one_strategies",
     "zero_determinant_strategies",
-    "all",
+    "cycler_strategies",
+    "fsm_strategies",
+    "lookup_strategies",
+    "all_strategies",
     "collection",
     "COLLECTIONS",
     "generous_tit_for_tat",
@@ -51,6 +51,23 @@ def generous_tit_for_tat(q: float | None = None, game: Game | None = None) -> St
     The default ``q = min(1 - (T - R)/(R - S), (R - P)/(T - P))`` is the largest forgiveness
     that still keeps defection unprofitable (Nowak & Sigmund 1992; axelrod's ``GTFT``);
     1/3 in the (3, 0, 5, 1) prisoner's dilemma.
+
+    Parameters
+    ----------
+    q : float, optional
+        The probability of forgiving a defection (default: the largest above).
+    game : Game, optional
+        The game whose payoffs set the default ``q`` (default: the (3, 0, 5, 1) dilemma).
+
+    Returns
+    -------
+    Strategy
+        Named ``"GTFT: q"`` (``q`` to two decimals), as axelrod names it.
+
+    Raises
+    ------
+    ValueError
+        If ``q`` is not a probability.
     """
     if q is None:
         R, S, T, P = (game or PrisonersDilemma()).rstp
@@ -76,8 +93,30 @@ def zero_determinant(
     ``p_CC = 1 - phi (1 - s)(R - l)``, ``p_CD = 1 - phi (s (l - S) + (T - l))``,
     ``p_DC = phi ((l - S) + s (T - l))``, ``p_DD = phi (1 - s)(l - P)``.
 
-    Raises ``ValueError`` when ``(phi, s, baseline)`` do not give probabilities (the relation is not
-    enforceable in this game).
+    Parameters
+    ----------
+    phi : float
+        ``> 0``, the scale of the strategy's response (bounded so that the four entries stay
+        probabilities).
+    s : float
+        The slope of the relation.
+    baseline : float
+        ``l``, the payoff at which the two players' payoffs meet.
+    game : Game, optional
+        The game (default: the (3, 0, 5, 1) prisoner's dilemma).
+    name : str, optional
+        Display name (default ``"ZD: phi, s, l"``).
+
+    Returns
+    -------
+    Strategy
+        The memory-one strategy ``(p_CC, p_CD, p_DC, p_DD)`` above, opening with C.
+
+    Raises
+    ------
+    ValueError
+        When ``(phi, s, baseline)`` do not give probabilities (the relation is not enforceable
+        in this game).
     """
     R, S, T, P = (game or PrisonersDilemma()).rstp
     l = baseline  # noqa: E741 - the letter of Press & Dyson and Hilbe et al.
@@ -117,7 +156,26 @@ def _zd_phi_max(s: float, baseline: float, game: Game) -> float:
 def zd_extortion(chi: float, phi: float | None = None, game: Game | None = None) -> Strategy:
     """An extortionate ZD strategy: ``pi_X - P = chi (pi_Y - P)`` with ``chi >= 1``.
 
-    ``phi`` defaults to half its largest feasible value (Press & Dyson 2012).
+    Press & Dyson 2012: :func:`zero_determinant` with ``s = 1 / chi`` and baseline ``P``.
+
+    Parameters
+    ----------
+    chi : float
+        The extortion factor, ``>= 1``.
+    phi : float, optional
+        Default: half its largest feasible value.
+    game : Game, optional
+        The game (default: the (3, 0, 5, 1) prisoner's dilemma).
+
+    Returns
+    -------
+    Strategy
+        Named ``"ZD-Extort: chi=..."``.
+
+    Raises
+    ------
+    ValueError
+        If ``chi < 1`` or ``phi`` is not feasible.
     """
     if not chi >= 1:
         raise ValueError(f"extortion factor chi must be >= 1, got {chi}")
@@ -128,8 +186,30 @@ def zd_extortion(chi: float, phi: float | None = None, game: Game | None = None)
 
 
 def zd_generous(chi: float, phi: float | None = None, game: Game | None = None) -> Strategy:
-    """A generous ZD strategy: ``pi_X - R = chi (pi_Y - R)`` with ``chi >= 1`` (Stewart &
-    Plotkin 2013, PNAS 110: 15348); ``phi`` defaults to half its largest feasible value."""
+    """A generous ZD strategy: ``pi_X - R = chi (pi_Y - R)`` with ``chi >= 1``.
+
+    Stewart & Plotkin 2013, PNAS 110: 15348: :func:`zero_determinant` with ``s = 1 / chi``
+    and baseline ``R``.
+
+    Parameters
+    ----------
+    chi : float
+        The generosity factor, ``>= 1``.
+    phi : float, optional
+        Default: half its largest feasible value.
+    game : Game, optional
+        The game (default: the (3, 0, 5, 1) prisoner's dilemma).
+
+    Returns
+    -------
+    Strategy
+        Named ``"ZD-Generous: chi=..."``.
+
+    Raises
+    ------
+    ValueError
+        If ``chi < 1`` or ``phi`` is not feasible.
+    """
     if not chi >= 1:
         raise ValueError(f"generosity factor chi must be >= 1, got {chi}")
     game = game or PrisonersDilemma()
@@ -177,7 +257,21 @@ def _alternator() -> Strategy:
 
 @dataclass(frozen=True)
 class Entry:
-    """A library entry: how to build the strategy and what is known about it."""
+    """A library entry: how to build the strategy and what is known about it.
+
+    Parameters
+    ----------
+    name : str
+        The display name (axelrod's ``str(player)`` where axelrod has the strategy).
+    build : callable
+        Builds the ``Strategy`` (called once, then cached).
+    collections : tuple of str
+        The collections (:data:`COLLECTIONS`) the strategy belongs to.
+    axelrod_class : str, optional
+        The axelrod class name, also accepted by :func:`get`.
+    source : str
+        Where the strategy comes from.
+    """
 
     name: str
     build: Callable[[], Strategy]
@@ -328,17 +422,56 @@ def _built(name: str) -> Strategy:
 
 
 def names(collection_name: str = "all") -> list[str]:
-    """Names of the strategies in a collection (default: all), in library order."""
+    """Names of the strategies in a collection, in library order.
+
+    Parameters
+    ----------
+    collection_name : str
+        A key of :data:`COLLECTIONS` (default ``"all"``).
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        For an unknown collection.
+    """
     return [s.name for s in collection(collection_name)]
 
 
 def entries() -> list[Entry]:
-    """All library entries, with their metadata."""
+    """All library entries, with their metadata.
+
+    Returns
+    -------
+    list of Entry
+        In library order.
+    """
     return list(_registry().values())
 
 
 def get(name: str) -> Strategy:
-    """The strategy called ``name`` (display name or axelrod class name; any case)."""
+    """The strategy called ``name``: the one place a single name becomes a strategy.
+
+    Parameters
+    ----------
+    name : str
+        A display name (``"Tit For Tat"``), an axelrod class name (``"TitForTat"``) or a
+        display name's part before the colon (``"GTFT"``); any case.
+
+    Returns
+    -------
+    Strategy
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        For an unknown name, with the closest names.
+    """
     if not isinstance(name, str):
         raise TypeError(f"strategy name must be a string, got {name!r}")
     key = _aliases().get(name.strip().casefold())
@@ -365,7 +498,24 @@ COLLECTIONS: dict[str, str] = {
 
 
 def collection(collection_name: str) -> list[Strategy]:
-    """The strategies of a named collection (see ``COLLECTIONS``)."""
+    """The strategies of a named collection.
+
+    Parameters
+    ----------
+    collection_name : str
+        A key of :data:`COLLECTIONS`: ``"basic"``, ``"classic"``, ``"memory_one"``,
+        ``"zd"``, ``"cycler"``, ``"fsm"``, ``"lookup"`` or ``"all"``.
+
+    Returns
+    -------
+    list of Strategy
+        In library order.
+
+    Raises
+    ------
+    ValueError
+        For an unknown collection.
+    """
     if collection_name not in COLLECTIONS:
         raise ValueError(
             f"unknown collection {collection_name!r}; choose one of {sorted(COLLECTIONS)}"
@@ -377,40 +527,91 @@ def collection(collection_name: str) -> list[Strategy]:
     ]
 
 
-def basic() -> list[Strategy]:
-    """axelrod's ``basic_strategies``, same names, same order."""
+def basic_strategies() -> list[Strategy]:
+    """axelrod's ``basic_strategies``, same names, same order (the collection ``"basic"``).
+
+    Returns
+    -------
+    list of Strategy
+        Alternator, Anti Tit For Tat, Bully, Cooperator, Cycler DC, Defector, Suspicious Tit
+        For Tat, Tit For Tat, Win-Shift Lose-Stay: D, Win-Stay Lose-Shift.
+    """
     return collection("basic")
 
 
-def classic() -> list[Strategy]:
-    """Deterministic classics beyond the basic set (Grudger, Tit For 2 Tats, ...)."""
+def classic_strategies() -> list[Strategy]:
+    """Deterministic classics beyond the basic set (the collection ``"classic"``).
+
+    Returns
+    -------
+    list of Strategy
+        Grudger, Tit For 2 Tats, Two Tits For Tat, Hard Tit For Tat, Hard Tit For 2 Tats.
+    """
     return collection("classic")
 
 
-def memory_one() -> list[Strategy]:
-    """Memory-one and memory-zero strategies (including the ZD strategies)."""
+def memory_one_strategies() -> list[Strategy]:
+    """Memory-one and memory-zero strategies, ZD strategies included (``"memory_one"``).
+
+    Returns
+    -------
+    list of Strategy
+        Each a memory-one automaton ``(p_CC, p_CD, p_DC, p_DD)`` (Nowak & Sigmund 1990) or a
+        memory-zero one (Cooperator, Defector, Random).
+    """
     return collection("memory_one")
 
 
 def zero_determinant_strategies() -> list[Strategy]:
-    """axelrod's zero-determinant strategies, with axelrod's parameters."""
+    """axelrod's zero-determinant strategies, with axelrod's parameters (``"zd"``).
+
+    Returns
+    -------
+    list of Strategy
+        Memory-one strategies enforcing a linear relation between the two players' payoffs
+        (Press & Dyson 2012; parametrised as in Hilbe, Nowak & Sigmund 2013).
+    """
     return collection("zd")
 
 
-def cyclers() -> list[Strategy]:
+def cycler_strategies() -> list[Strategy]:
+    """Strategies that repeat a fixed pattern of moves (the collection ``"cycler"``).
+
+    Returns
+    -------
+    list of Strategy
+        Cycler DC, Cycler CCD, Cycler CCCD, Cycler CCCCCD, Cycler CCCDCD, Cycler DDC.
+    """
     return collection("cycler")
 
 
-def fsm() -> list[Strategy]:
-    """axelrod's finite-state machines (Ashlock's, the evolved FSMs, TF1-TF3, ...)."""
+def fsm_strategies() -> list[Strategy]:
+    """axelrod's finite-state machines (Ashlock's, the evolved FSMs, TF1-TF3, ...; ``"fsm"``).
+
+    Returns
+    -------
+    list of Strategy
+        The machines in Moore form (:func:`evopolity.play.strategies.automaton.fsm`).
+    """
     return collection("fsm")
 
 
-def lookups() -> list[Strategy]:
-    """axelrod's lookup-table strategies (LookerUp and Gambler families)."""
+def lookup_strategies() -> list[Strategy]:
+    """axelrod's lookup-table strategies, LookerUp and Gambler families (``"lookup"``).
+
+    Returns
+    -------
+    list of Strategy
+        The tables as automata (:func:`evopolity.play.strategies.automaton.lookup`).
+    """
     return collection("lookup")
 
 
-def all() -> list[Strategy]:  # noqa: A001 - ``library.all()`` reads as the issue asks
-    """Every strategy of the library."""
+def all_strategies() -> list[Strategy]:
+    """Every strategy of the library, in library order (the collection ``"all"``).
+
+    Returns
+    -------
+    list of Strategy
+    """
     return collection("all")

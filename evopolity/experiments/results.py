@@ -1,0 +1,142 @@
+"""Reading results back: what a directory holds, its frames, and a sweep's axes.
+
+A *run directory* (``experiments.run``) holds the Parquet files of
+:data:`~evopolity.experiments.storage.RUN_FILES`; a *sweep directory*
+(``experiments.sweep``) holds ``parts/part-*.parquet`` and ``sweep.json``
+(:mod:`evopolity.experiments.storage`). :func:`load` reads either as one tidy DataFrame.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from evopolity.experiments.storage import PART_GLOB, PARTS, RUN_FILES, SWEEP_META
+
+__all__ = ["load", "directory_kind", "read_run", "read_sweep", "sweep_axes"]
+
+
+def directory_kind(directory: str | Path) -> str | None:
+    """What a directory holds: ``"sweep"``, ``"run"``, or ``None``.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A directory written by ``experiments.sweep`` or ``experiments.run`` (or anything).
+
+    Returns
+    -------
+    str or None
+        ``"sweep"`` if it holds at least one part (a sweep that has begun), else ``"run"`` if
+        it holds any of the run files, else ``None``.
+    """
+    root = Path(directory)
+    if any((root / PARTS).glob(PART_GLOB)):
+        return "sweep"
+    if any((root / name).is_file() for name in RUN_FILES):
+        return "run"
+    return None
+
+
+def read_sweep(directory: str | Path) -> pd.DataFrame:
+    """Every part of a sweep directory as one frame, one row per finished task, by task.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A sweep directory.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``task, regime, scenario, seed``, the swept axes (e.g. ``regime.fine``, as
+        written in the spec) and the outcome of :func:`evopolity.analysis.compare.outcome`;
+        ``recovered`` is a nullable boolean.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory holds no part.
+    """
+    import pyarrow.parquet as pq
+
+    parts = Path(directory) / PARTS
+    if not any(parts.glob(PART_GLOB)):
+        raise FileNotFoundError(f"{directory} holds no sweep parts ({PARTS}/{PART_GLOB})")
+    # one multi-threaded read of every part (temporary files are skipped: dot names)
+    frame = pq.read_table(parts).to_pandas()
+    frame["recovered"] = frame["recovered"].astype("boolean")
+    return frame.sort_values("task", kind="stable").reset_index(drop=True)
+
+
+def read_run(directory: str | Path) -> dict[str, pd.DataFrame | None]:
+    """The frames of a run directory, by name (``None`` for a file that is absent).
+
+    Parameters
+    ----------
+    directory : str or Path
+        A run directory.
+
+    Returns
+    -------
+    dict
+        ``{"trajectories": ..., "macro": ..., "summary": ..., "events": ...}``.
+    """
+    root = Path(directory)
+    out: dict[str, pd.DataFrame | None] = {}
+    for name in RUN_FILES:
+        path = root / name
+        out[path.stem] = pd.read_parquet(path) if path.is_file() else None
+    return out
+
+
+def sweep_axes(directory: str | Path, frame: pd.DataFrame) -> list[str]:
+    """The swept columns of a sweep, in the spec's order.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The sweep directory (its ``sweep.json`` names the axes).
+    frame : DataFrame
+        Its rows (:func:`read_sweep`): axes absent from them are left out.
+
+    Returns
+    -------
+    list of str
+        The axes of ``sweep.json``; without it, the dotted columns (``regime.fine``).
+    """
+    meta = Path(directory) / SWEEP_META
+    if meta.is_file():
+        axes = json.loads(meta.read_text()).get("axes", {})
+        names = list(axes) if isinstance(axes, dict) else [str(a) for a in axes]
+        return [a for a in names if a in frame.columns]
+    return [c for c in frame.columns if "." in str(c)]
+
+
+def load(directory: str | Path) -> pd.DataFrame:
+    """A sweep directory's rows as one DataFrame (by task), or a run directory's summary.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Written by ``experiments.sweep`` or ``experiments.run``.
+
+    Returns
+    -------
+    DataFrame
+        A sweep: :func:`read_sweep`. A run: ``summary.parquet``, one row per run.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory holds neither sweep parts nor a run's summary.
+    """
+    root = Path(directory)
+    if directory_kind(root) == "sweep":
+        return read_sweep(root)
+    summary = root / "summary.parquet"
+    if summary.is_file():
+        return pd.read_parquet(summary)
+    raise FileNotFoundError(f"{directory} holds neither sweep parts nor a run's summary")
