@@ -371,8 +371,7 @@ class GroupGame:
     # -- kernels -----------------------------------------------------------------------
 
     def kernel_params(self) -> np.ndarray:
-        """The flat float array of the replicator kernel's ``GROUP`` model
-        (:func:`evopolity.kernels.layout.group_game_array`).
+        """The flat float array of the replicator kernel's ``GROUP`` model.
 
         Returns
         -------
@@ -381,6 +380,7 @@ class GroupGame:
             ``K`` the number of compositions of the ``n - 1`` co-players and ``pf[o, i]`` the
             payoff of an ``i`` whose co-players are ``o``.
         """
+        # the layout is kernels.layout's: one builder, read back by group_game_tables
         return group_game_array(self.group_size - 1, self._coef, self._others, self._pf)
 
     def kernel_tables(self) -> tuple[np.ndarray, np.ndarray]:
