@@ -44,8 +44,8 @@ regime = ep.Regime(fine=1.0, detection=0.5, cost=0.1, feedback=0.5, decay=0.01,
 C3 = np.random.default_rng(1).uniform(0, 1, (3, 3))
 moran_A = np.array([[3.0, 0.0, 2.0], [5.0, 1.0, 1.5], [2.5, 1.2, 2.0]])
 
-def rep(A, x0, method):
-    return lambda: ep.replicator(A, x0, times=times, rtol=1e-8, atol=1e-10, method=method,
+def rep(A, x0, integrator):
+    return lambda: ep.replicator(A, x0, times=times, rtol=1e-8, atol=1e-10, integrator=integrator,
                                  stop_at_rest=False)
 
 CASES = {
