@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evopolity.kernels import codes, markov, match
-from evopolity.kernels._jit import numba_threads
+from evopolity.kernels import _jit, codes, markov, match
 from evopolity.kernels.rng import packed_seed
 from evopolity.play.games import Game, as_game
 from evopolity.play.strategies import library
@@ -400,7 +399,7 @@ def _pack_positions(players: Sequence[Any], native: Sequence[int]) -> PackedStra
 
 def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetitions, key, method,
                 threads) -> np.ndarray:
-    with numba_threads(threads):  # None: numba's count, and no cost of changing it
+    with _jit.numba_threads(threads):  # None: numba's count, and no cost of changing it
         payoff = game.matrix
         if method == "exact":
             out = np.zeros((pair_i.size, codes.N_EXACT_OUT))
