@@ -141,18 +141,20 @@ def cache_is_warm(*modules: str) -> bool:
 
 def _has_current_index(directory: Path, source: Path) -> bool:
     """An index of ``source``'s kernels whose numba version and source stamp match (numba's
-    own test in ``IndexDataCacheFile._load_index``)."""
+    own test in ``IndexDataCacheFile._load_index``), read as bytes: unpickling a file in a
+    cache directory would run whatever code a planted file holds."""
     try:
         stamp = hashlib.sha256(source.read_bytes()).digest()
     except OSError:
         return False
+    # numba writes pickle.dumps(numba.__version__) and then the pickled (stamp, overloads);
+    # a raw 32-byte stamp stands in a pickle as it is
+    version = pickle.dumps(numba.__version__, protocol=-1)
     for index in directory.glob(f"{source.stem}.*.nbi"):
         try:
-            with open(index, "rb") as handle:
-                if pickle.load(handle) != numba.__version__:
-                    continue
-                if pickle.loads(handle.read())[0] == stamp:
-                    return True
-        except Exception:  # a torn or foreign index is a cold one, never an error
+            data = index.read_bytes()
+        except OSError:
             continue
+        if data.startswith(version) and stamp in data[len(version):]:
+            return True
     return False
