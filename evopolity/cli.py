@@ -15,6 +15,7 @@ stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -255,7 +256,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (`evopolity tournament | head`): stop quietly as Unix tools
+        # do; stdout goes to devnull so that the interpreter's final flush cannot fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (UsageError, ValueError, TypeError, OSError, ImportError) as exc:
         print(f"evopolity {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -1,5 +1,6 @@
 """The command line: output, files, help, and one-line errors with exit code 2."""
 
+import os
 import re
 import subprocess
 import sys
@@ -133,3 +134,20 @@ def test_errors_of_every_command_are_one_line_without_traceback(tmp_path, argv, 
     assert proc.returncode == 2
     assert proc.stderr.startswith(message.format(tmp=tmp_path))
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    # `evopolity tournament ... | head -1` once head has exited: every write to the pipe fails.
+    # The CLI must stop quietly (exit 141, as Unix tools killed by SIGPIPE do), with no
+    # traceback and no "Exception ignored" from the interpreter's last flush
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    cmd = [sys.executable, "-m", "evopolity", "tournament", "--strategies", "basic",
+           "--turns", "20", "--repetitions", "1"]
+    try:
+        proc = subprocess.run(cmd, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == 141
