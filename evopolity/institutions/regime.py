@@ -12,10 +12,10 @@ fine ``F``, detection  ``- s q F d_i``: expected fine on ``i``'s defection rate 
 reward ``B``           ``+ s q B c_i``
 switch ``theta``       rewards only while the cooperation level is below ``theta``, fines
                        only above it (Chen et al. 2015); 0: both always
-tax ``tau``            ``(1 - tau) pi_i + tau mean(pi)``: payoff differences shrink by
-                       ``1 - tau``
 cost ``kappa``         ``- s kappa`` per capita (or shared by contributors in proportion to
                        their cooperation: ``- s kappa c_i / mean(c)``)
+tax ``tau``            ``(1 - tau) v_i + tau mean(v)`` on what fines, rewards and cost left
+                       (``v``): payoff differences shrink by ``1 - tau``
 conformity ``D``       ``+ D x_i``: conformist transmission (Boyd & Richerson 1985)
 mutation ``mu``        new or dissenting strategies enter at rate ``mu`` (replicator--mutator)
 feedback ``lambda``,   ``dm/dt = lambda (support(x) - m) - decay``, ``support`` the population's

@@ -13,10 +13,10 @@ strength when it co-evolves (feedback or decay above 0) and ``s = 1`` otherwise:
    ``- s q F c_i``); reward: ``+ s q B c_i``; with ``SWITCH = theta > 0`` only rewards act
    while the cooperation level is below ``theta`` and only fines above it ("first carrot,
    then stick", Chen et al. 2015);
-3. tax and redistribution: ``(1 - tau) pi_i + tau * mean(pi)``, which scales every payoff
-   difference by ``1 - tau``;
-4. institution cost ``s kappa`` per capita, or (``cost_by_contributors``) shared by
+3. institution cost ``s kappa`` per capita, or (``cost_by_contributors``) shared by
    contributors in proportion to their cooperation, ``s kappa c_i / mean(c)``;
+4. tax and redistribution on what steps 1-3 left, ``v_i``: ``(1 - tau) v_i + tau mean(v)``
+   (``mean`` weighted by ``x``), which scales every payoff difference by ``1 - tau``;
 5. conformity ``+ D x_i``: conformist transmission (Boyd & Richerson 1985), which in the
    replicator adds ``D x_i (x_i - sum_j x_j^2)`` to ``dx_i/dt``.
 
