@@ -6,7 +6,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numba
@@ -43,14 +42,12 @@ def read_only_copy(root: Path) -> Path:
     return target
 
 
-# In the child: optionally take away the temporary directory too (``tempfile.tempdir`` is used
-# unchecked; nothing can be created under /proc, by root either), import, report the cache
-# decision, and run a kernel: rho of A = [[1, 2], [3, 1]], N = 4, w = 1 is 8/45 (Nowak et al.
-# 2004, worked by hand in test_analytical.py).
+# In the child: import (the environment decides where a user cache may go; nothing can be
+# created under /proc, by root either), report the cache decision, and run a kernel: rho of
+# A = [[1, 2], [3, 1]], N = 4, w = 1 is 8/45 (Nowak et al. 2004, worked by hand in
+# test_analytical.py).
 CHILD = """
-import json, sys, tempfile
-if sys.argv[1] == "no-tmp":
-    tempfile.tempdir = "/proc/evopolity-no-tmp"
+import json
 import numba
 import evopolity as ep
 from evopolity.kernels import _jit
@@ -60,22 +57,21 @@ print(json.dumps({"file": ep.__file__, "cache": _jit.CACHE,
 """
 
 
-@pytest.mark.parametrize("tmp_writable", [True, False], ids=["tmp-writable", "nothing-writable"])
-def test_package_imports_and_runs_from_a_read_only_directory(tmp_path, tmp_writable):
+@pytest.mark.parametrize("home_writable", [True, False], ids=["home-writable", "nothing-writable"])
+def test_package_imports_and_runs_from_a_read_only_directory(tmp_path, home_writable):
     # numba's cache=True fails at import ("no locator available") when no cache directory is
-    # writable; the package must notice and cache in the temporary directory, or not at all
-    # (docs/performance.md, "Numba caching, a trap")
+    # writable; the package must notice and cache in the user's private cache directory, or
+    # not at all (docs/performance.md, "Numba caching, a trap")
     target = read_only_copy(tmp_path)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
     env = dict(os.environ, PYTHONPATH=str(target), NUMBA_CACHE_DIR="/proc/no-such-dir",
-               TMPDIR=str(tmp), HOME="/proc/no-home")
+               TMPDIR=str(tmp_path), HOME=str(home) if home_writable else "/proc/no-home")
     env.pop("EVOPOLITY_NO_CACHE", None)
+    env.pop("XDG_CACHE_HOME", None)
     try:
-        proc = subprocess.run(
-            [sys.executable, "-c", CHILD, "tmp" if tmp_writable else "no-tmp"],
-            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
-        )  # fmt: skip
+        proc = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=300)
     finally:
         for path in [target, *target.rglob("*")]:
             if path.is_dir():
@@ -84,26 +80,27 @@ def test_package_imports_and_runs_from_a_read_only_directory(tmp_path, tmp_writa
     out = json.loads(proc.stdout)
     assert out["file"].startswith(str(target))
     assert out["rho"] == pytest.approx(8 / 45, rel=1e-12)
-    fallback = tmp / f"evopolity-numba-cache-{os.getuid()}"
-    if tmp_writable:
+    fallback = home / ".cache" / "evopolity" / "numba"
+    if home_writable:
         assert out["cache"] is True and out["cache_dir"] == str(fallback)
         assert list(fallback.rglob("*.nbi"))  # numba really cached the kernel there
+        assert stat.S_IMODE(fallback.stat().st_mode) == 0o700  # created private
     else:
         assert out["cache"] is False and out["cache_dir"] == "/proc/no-such-dir"
-        assert not fallback.exists()
+    # never the shared temporary directory, where anyone could plant index files first
+    assert not list(tmp_path.glob("evopolity-numba-cache-*"))
 
 
-def test_cache_decision_tries_the_package_numba_dir_then_the_temporary_directory(
-    monkeypatch, tmp_path
-):
+def test_cache_decision_tries_the_package_numba_dir_then_the_user_cache(monkeypatch, tmp_path):
     # the decision alone, with writability decided here; the order is the one numba searches
     writable = set()
     monkeypatch.setattr(_jit, "_writable", lambda directory: directory in writable)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("EVOPOLITY_NO_CACHE", raising=False)
     numba_dir = tmp_path / "numba-dir"
     in_tree = Path(_jit.__file__).parent / "__pycache__"
-    fallback = tmp_path / f"evopolity-numba-cache-{os.getuid()}"
+    fallback = tmp_path / "xdg" / "evopolity" / "numba"
+    assert _jit.user_cache_directory() == fallback
     for usable, cache, cache_dir in [
         (set(), False, numba_dir),
         ({fallback}, True, fallback),
@@ -117,6 +114,31 @@ def test_cache_decision_tries_the_package_numba_dir_then_the_temporary_directory
         assert numba.config.CACHE_DIR == str(cache_dir), usable
     monkeypatch.setenv("EVOPOLITY_NO_CACHE", "1")
     assert _jit._configure_cache() is False
+
+
+@pytest.mark.parametrize("whose", ["writable-by-others", "parent-writable-by-others",
+                                   "another-users"])
+def test_a_user_cache_someone_else_can_plant_is_refused(monkeypatch, tmp_path, whose):
+    # numba unpickles the index files of its cache directory: a directory another user owns
+    # or may write would run their code in ours, so the package must not cache there
+    monkeypatch.setattr(_jit, "_writable", lambda directory: directory.is_dir())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("EVOPOLITY_NO_CACHE", raising=False)
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    monkeypatch.setattr(_jit, "__file__", str(tmp_path / "read-only" / "_jit.py"))
+    fallback = _jit.user_cache_directory()
+    fallback.mkdir(mode=0o700, parents=True)
+    assert _jit._configure_cache() is True  # private: used
+    assert numba.config.CACHE_DIR == str(fallback)
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    if whose == "writable-by-others":
+        fallback.chmod(0o777)
+    elif whose == "parent-writable-by-others":
+        fallback.parent.chmod(0o777)
+    else:  # as if another user had created it first (chown needs root; the uid check is ours)
+        monkeypatch.setattr(os, "getuid", lambda: fallback.stat().st_uid + 1)
+    assert _jit._configure_cache() is False
+    assert numba.config.CACHE_DIR == ""
 
 
 def test_ci_runs_exactly_the_readme_test_command():

@@ -3,7 +3,8 @@
 ``cache=True`` makes numba write compiled kernels next to the source, or, when the package
 directory is read-only, into ``NUMBA_CACHE_DIR``. When neither is writable numba refuses to
 *import* the module ("cannot cache function ... no locator available"), so we decide here,
-once, whether caching is possible and where it goes (docs/performance.md, "Numba caching, a trap").
+once, whether caching is possible and where it goes: our private per-user directory when the
+package's is read-only (docs/performance.md, "Numba caching, a trap").
 """
 
 from __future__ import annotations
@@ -12,13 +13,22 @@ import contextlib
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numba
 
-__all__ = ["CACHE", "cache_directory", "cache_is_warm", "jit", "numba_threads", "one_thread"]
+__all__ = [
+    "CACHE",
+    "cache_directory",
+    "cache_is_warm",
+    "jit",
+    "numba_threads",
+    "one_thread",
+    "user_cache_directory",
+]
 
 
 def _writable(directory: Path) -> bool:
@@ -31,16 +41,55 @@ def _writable(directory: Path) -> bool:
         return False
 
 
+def user_cache_directory() -> Path:
+    """The per-user fallback for compiled kernels: ``$XDG_CACHE_HOME/evopolity/numba``
+    (default ``~/.cache/evopolity/numba``), the platform's user cache directory.
+
+    Returns
+    -------
+    Path
+        The directory (it may not exist yet).
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "evopolity" / "numba"
+
+
+def _private(directory: Path) -> bool:
+    """Whether ``directory`` is this user's and nobody else can write it.
+
+    numba unpickles the index files it finds in its cache directory, so a directory another
+    user owns, or may write, would let them run code in our process.
+    """
+    try:
+        st = directory.stat()
+    except OSError:
+        return False
+    getuid = getattr(os, "getuid", None)  # absent on Windows, where profiles are private
+    owned = getuid is None or st.st_uid == getuid()
+    return owned and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 def _configure_cache() -> bool:
-    """Return whether kernels can be cached, pointing numba at a writable directory if needed."""
+    """Return whether kernels can be cached, pointing numba at a safe directory if needed.
+
+    In order: the package's own ``kernels/__pycache__``, a ``NUMBA_CACHE_DIR`` the user set,
+    then :func:`user_cache_directory`, created private (0700) and used only if it and its
+    parent are this user's and writable by nobody else. Never a shared temporary directory:
+    anyone could create that first and plant index files. With none, kernels compile in each
+    process and nothing is cached.
+    """
     if os.environ.get("EVOPOLITY_NO_CACHE"):
         return False
     if _writable(Path(__file__).parent / "__pycache__"):
         return True
     if numba.config.CACHE_DIR and _writable(Path(numba.config.CACHE_DIR)):
         return True
-    fallback = Path(tempfile.gettempdir()) / f"evopolity-numba-cache-{os.getuid()}"
-    if _writable(fallback):
+    fallback = user_cache_directory()
+    try:
+        fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if _private(fallback.parent) and _private(fallback) and _writable(fallback):
         numba.config.CACHE_DIR = str(fallback)
         return True
     return False
