@@ -8,7 +8,9 @@ distribution, the per-turn payoffs are
 
 * ``turns = T``: ``(1/T) sum_{t<T} pi_0 P^t r``;
 * continuation ``delta = 1 - prob_end`` (geometric length): ``prob_end * pi_0 (I - delta P)^-1 r``,
-  the expected total payoff over the expected length ``1 / prob_end``;
+  the expected total payoff over the expected length ``1 / prob_end``, computed as the
+  stationary distribution of the restart chain ``delta P + prob_end 1 pi_0`` (GTH), which
+  stays accurate for any ``prob_end > 0`` and tends to the limit of means as it goes to 0;
 * limit of means: the Cesaro limit ``lim (1/T) sum_{t<T} pi_0 P^t r``, which is the stationary
   distribution of each closed communicating class weighted by the probability of being absorbed
   into it (any number of classes; periodic classes included).
@@ -142,31 +144,80 @@ def solve_left(M, rhs):
 
 
 @jit()
-def discounted(n, succ, prob, values, prob_end, out):
-    """Per-turn values of a match with continuation probability ``1 - prob_end``.
+def gth_dense(A, out):
+    """Stationary distribution of the irreducible chain whose off-diagonal probabilities are
+    ``A`` (``n x n``, overwritten; the diagonal is never read), into ``out``, by GTH: no
+    subtraction, so rates far smaller than the others (a tiny ``prob_end``) keep their digits.
+    Returns False if a state cannot reach a lower-numbered one (the chain is reducible)."""
+    n = A.shape[0]
+    for k in range(n - 1, 0, -1):
+        scale = 0.0
+        for j in range(k):
+            scale += A[k, j]
+        if not scale > 0.0:
+            return False
+        for i in range(k):
+            A[i, k] /= scale
+        for i in range(k):
+            g = A[i, k]
+            if g != 0.0:
+                for j in range(k):
+                    A[i, j] += g * A[k, j]
+    out[0] = 1.0
+    total = 1.0
+    for k in range(1, n):
+        s = 0.0
+        for i in range(k):
+            s += out[i] * A[i, k]
+        out[k] = s
+        total += s
+        if total > 1e200:
+            for i in range(k + 1):
+                out[i] /= total
+            total = 1.0
+    for k in range(n):
+        out[k] /= total
+    return True
 
-    ``prob_end * pi_0 (I - delta P)^-1 values``. For long expected matches on small chains
-    the linear solve is cheaper; otherwise the series ``sum delta^t pi_0 P^t`` is summed
-    until ``delta^t`` falls below 1e-16.
+
+@jit()
+def discounted(n, succ, prob, values, prob_end, out):
+    """Per-turn values of a match with continuation probability ``delta = 1 - prob_end``.
+
+    ``prob_end * pi_0 (I - delta P)^-1 values``. The row ``mu = prob_end * pi_0 (I - delta
+    P)^-1`` is a probability distribution (the discounted occupation of the states), and it
+    is the stationary distribution of the *restart chain* ``delta P + prob_end 1 pi_0``: play
+    on with probability ``delta``, start afresh with probability ``prob_end``. That chain is
+    irreducible (every state was reached from the start, and returns to it), so GTH solves it
+    without subtractions: ``I - delta P``, whose condition number grows as ``1/prob_end``
+    (and which is singular once ``1 - prob_end`` rounds to 1), is never formed. As
+    ``prob_end -> 0`` the restart chain's stationary distribution tends to the Cesaro limit,
+    so the result meets the limit of means continuously, whatever ``prob_end > 0``.
+
+    For short expected matches on large chains the series ``sum delta^t pi_0 P^t`` truncated
+    where ``delta^t`` falls below 1e-16 is cheaper, and is summed instead.
     """
     delta = 1.0 - prob_end
-    steps = int(np.log(1e-16) / np.log(delta)) + 1 if delta > 0.0 else 1
+    # log1p: log(delta) would be 0 once delta rounds to 1 (prob_end < 1.1e-16)
+    steps = np.log(1e-16) / np.log1p(-prob_end) + 1.0 if prob_end < 1.0 else 1.0
     if steps * 4.0 * n < n * n * n / 3.0:
         # the series truncated where delta^t < 1e-16 is finite_horizon with weights delta^t
-        finite_horizon(n, succ, prob, values, steps, delta, out)
+        finite_horizon(n, succ, prob, values, int(steps), delta, out)
         return
-    M = np.eye(n)
+    A = np.zeros((n, n))
     for s in range(n):
         for o in range(4):
-            M[s, succ[s, o]] -= delta * prob[s, o]
-    rhs = np.zeros(n)
-    rhs[0] = 1.0
-    visits = solve_left(M, rhs)
+            A[s, succ[s, o]] += delta * prob[s, o]
+        if s != 0:
+            A[s, 0] += prob_end  # the restart (pi_0 is the state 0)
+    mu = np.empty(n)
+    if not gth_dense(A, mu):  # cannot happen: every state returns to 0 at rate prob_end
+        mu[:] = np.nan
     for c in range(N_EXACT_OUT):
         acc = 0.0
         for s in range(n):
-            acc += visits[s] * values[s, c]
-        out[c] = prob_end * acc
+            acc += mu[s] * values[s, c]
+        out[c] = acc
 
 
 @jit()
