@@ -101,6 +101,18 @@ def _index(which: Any, names: tuple[str, ...], name: str) -> int:
     return int(which)
 
 
+def _pair(mutant: Any, resident: Any, names: tuple[str, ...]) -> tuple[int, int]:
+    """Indices of ``mutant`` and ``resident``, which must be two different strategies."""
+    m = _index(mutant, names, "mutant")
+    r = _index(resident, names, "resident")
+    if m == r:
+        raise ValueError(
+            f"mutant and resident must be different strategies, got mutant={mutant!r} and "
+            f"resident={resident!r} (both {names[m]!r})"
+        )
+    return m, r
+
+
 def fixation_probability(
     payoffs: Any,
     N: int,
@@ -140,21 +152,23 @@ def fixation_probability(
         The intensity of selection: ``w`` in [0, 1] (Moran; fitnesses ``1 - w + w pi`` must
         stay positive) or ``beta >= 0`` (Fermi).
     mutant, resident : int or str
-        Strategy indices or names.
+        Strategy indices or names; two different strategies.
     log : bool
         Return ``log(rho)`` (for probabilities below 1e-308).
 
     Returns
     -------
     float
-        ``rho`` (or ``log(rho)``); ``1 / N`` when mutant and resident are the same.
+        ``rho`` (or ``log(rho)``).
 
     Raises
     ------
     ValueError
         For an unknown rule, a ``selection`` out of range (or one that makes a Moran fitness
-        non-positive), ``N`` below 2 or below a group game's group size, or an unknown
-        strategy.
+        non-positive), ``N`` below 2 or below a group game's group size, an unknown
+        strategy, or ``mutant`` the same strategy as ``resident`` (a mutant identical to the
+        residents is no mutant; :func:`fixation_matrix` gives its neutral ``1 / N`` on the
+        diagonal).
 
     Examples
     --------
@@ -163,11 +177,8 @@ def fixation_probability(
     """
     A, names, N = _interactions(payoffs, N)
     code, s = _rule(rule, selection, payoffs if A is None else A)
-    m = _index(mutant, names, "mutant")
-    r = _index(resident, names, "resident")
-    if m == r:
-        value = -math.log(N)
-    elif A is None:
+    m, r = _pair(mutant, resident, names)
+    if A is None:
         others, pf = payoffs.kernel_tables()
         pa = np.empty(payoffs.group_size)
         pb = np.empty(payoffs.group_size)
@@ -415,10 +426,7 @@ def gradient_of_selection(
         return pd.Series(gradient, index=pd.Index(names, name="strategy"), name="gradient")
     if mutation != 0.0:
         raise ValueError("mutation needs a state: the pairwise gradient is without mutation")
-    m = _index(mutant, names, "mutant")
-    r = _index(resident, names, "resident")
-    if m == r:
-        raise ValueError("mutant and resident must be different strategies")
+    m, r = _pair(mutant, resident, names)
     tp = np.empty(N + 1)
     tm = np.empty(N + 1)
     if A is None:
