@@ -146,3 +146,22 @@ def test_gradient_of_selection_refuses_a_mutant_that_is_the_resident():
 def test_fixation_probability_of_distinct_strategies_still_nowak_2004():
     # Nowak et al. 2004: rho = 8/45 for A = [[1, 2], [3, 1]], N = 4, w = 1
     assert fixation_probability(A2, 4) == pytest.approx(8 / 45, rel=1e-13)
+
+
+@pytest.mark.parametrize("rule, selection", [("fermi", 1.0), ("moran", 1e-300)])
+def test_overflowing_payoffs_are_refused_never_nan(rule, selection):
+    # N * max|payoff| overflows a double: the sums inside become inf and inf - inf = nan
+    with pytest.raises(ValueError, match="overflow a double"):
+        fixation_probability([[0, 0], [0, 8.99e307]], N=4, rule=rule, selection=selection)
+    with pytest.raises(ValueError, match="overflow a double"):
+        ep.fixation_matrix([[0, 0], [0, 8.99e307]], N=4, rule=rule, selection=selection)
+
+
+def test_large_payoffs_below_overflow_are_fermi_scale_invariant():
+    # Fermi depends on selection x payoff differences only: (A / c, beta c) is the same process
+    A = np.array([[1.0, 2.0], [3.0, 1.0]])
+    c = 1e300
+    want = fixation_probability(A, 4, "fermi", 0.5)
+    got = fixation_probability(A * c, 4, "fermi", 0.5 / c)
+    assert np.isfinite(got)
+    assert got == pytest.approx(want, rel=1e-12)

@@ -89,6 +89,27 @@ def _rule(rule: Any, selection: Any, A: np.ndarray | GroupGame) -> tuple[int, fl
     raise ValueError(f"rule must be 'moran' or 'fermi', got {rule!r}")
 
 
+def _check_magnitude(A: np.ndarray | GroupGame, N: int, s: float) -> None:
+    """Refuse payoffs whose sums over a population overflow a double.
+
+    The payoff of a type at ``j`` mutants sums up to ``N - 1`` payoffs, and the Fermi rule
+    multiplies a difference of two such means (up to twice the largest payoff) by the
+    selection: past 1.8e308 these become ``inf`` and then ``inf - inf = nan``. Such payoffs
+    are refused, with a way out, rather than turned into NaN.
+    """
+    lo, hi = A.payoff_range() if isinstance(A, GroupGame) else (float(A.min()), float(A.max()))
+    big = max(abs(lo), abs(hi))
+    with np.errstate(over="ignore"):
+        reach = np.float64(big) * np.float64(N) * 2.0 * max(np.float64(s), 1.0)
+    if not np.isfinite(reach):
+        raise ValueError(
+            f"payoffs as large as {big:g} with N = {N} and selection = {s:g} overflow a double "
+            "(N * max|payoff| * 2 * max(selection, 1) > 1.8e308), which would make the "
+            "result NaN; rescale the payoffs (under rule='fermi' dividing them by c and "
+            "multiplying selection by c changes nothing)"
+        )
+
+
 def _index(which: Any, names: tuple[str, ...], name: str) -> int:
     if isinstance(which, str):
         if which not in names:
@@ -177,6 +198,7 @@ def fixation_probability(
     """
     A, names, N = _interactions(payoffs, N)
     code, s = _rule(rule, selection, payoffs if A is None else A)
+    _check_magnitude(payoffs if A is None else A, N, s)
     m, r = _pair(mutant, resident, names)
     if A is None:
         others, pf = payoffs.kernel_tables()
@@ -231,6 +253,7 @@ def fixation_matrix(
     """
     A, names, N = _interactions(payoffs, N)
     code, s = _rule(rule, selection, payoffs if A is None else A)
+    _check_magnitude(payoffs if A is None else A, N, s)
     if A is None:
         out = _group_log_fixation(payoffs, code, N, s)
     else:
@@ -301,6 +324,7 @@ def stationary_distribution(
     """
     A, names, N = _interactions(payoffs, N)
     code, s = _rule(rule, selection, payoffs if A is None else A)
+    _check_magnitude(payoffs if A is None else A, N, s)
     k = len(names)
     if k < 2:
         raise ValueError("payoffs must have at least 2 strategies for a stationary distribution")
@@ -412,6 +436,7 @@ def gradient_of_selection(
     """
     A, names, N = _interactions(payoffs, N)
     code, s = _rule(rule, selection, payoffs if A is None else A)
+    _check_magnitude(payoffs if A is None else A, N, s)
     if state is not None:
         if A is None:
             raise ValueError("the gradient at a state is not available for group games")
