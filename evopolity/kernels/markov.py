@@ -144,43 +144,6 @@ def solve_left(M, rhs):
 
 
 @jit()
-def gth_dense(A, out):
-    """Stationary distribution of the irreducible chain whose off-diagonal probabilities are
-    ``A`` (``n x n``, overwritten; the diagonal is never read), into ``out``, by GTH: no
-    subtraction, so rates far smaller than the others (a tiny ``prob_end``) keep their digits.
-    Returns False if a state cannot reach a lower-numbered one (the chain is reducible)."""
-    n = A.shape[0]
-    for k in range(n - 1, 0, -1):
-        scale = 0.0
-        for j in range(k):
-            scale += A[k, j]
-        if not scale > 0.0:
-            return False
-        for i in range(k):
-            A[i, k] /= scale
-        for i in range(k):
-            g = A[i, k]
-            if g != 0.0:
-                for j in range(k):
-                    A[i, j] += g * A[k, j]
-    out[0] = 1.0
-    total = 1.0
-    for k in range(1, n):
-        s = 0.0
-        for i in range(k):
-            s += out[i] * A[i, k]
-        out[k] = s
-        total += s
-        if total > 1e200:
-            for i in range(k + 1):
-                out[i] /= total
-            total = 1.0
-    for k in range(n):
-        out[k] /= total
-    return True
-
-
-@jit()
 def discounted(n, succ, prob, values, prob_end, out):
     """Per-turn values of a match with continuation probability ``delta = 1 - prob_end``.
 
@@ -204,14 +167,16 @@ def discounted(n, succ, prob, values, prob_end, out):
         # the series truncated where delta^t < 1e-16 is finite_horizon with weights delta^t
         finite_horizon(n, succ, prob, values, int(steps), delta, out)
         return
-    A = np.zeros((n, n))
+    # the restart chain, dense, stored by diagonals with the band as wide as the matrix
+    band = n - 1
+    B = np.zeros((n, 2 * band + 1))
     for s in range(n):
         for o in range(4):
-            A[s, succ[s, o]] += delta * prob[s, o]
+            B[s, succ[s, o] - s + band] += delta * prob[s, o]
         if s != 0:
-            A[s, 0] += prob_end  # the restart (pi_0 is the state 0)
+            B[s, band - s] += prob_end  # the restart (pi_0 is the state 0)
     mu = np.empty(n)
-    if not gth_dense(A, mu):  # cannot happen: every state returns to 0 at rate prob_end
+    if not gth_banded(B, band, mu):  # cannot happen: every state returns to 0 at prob_end
         mu[:] = np.nan
     for c in range(N_EXACT_OUT):
         acc = 0.0
