@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from evopolity.experiments.storage import PART_GLOB, PARTS, RUN_FILES, SWEEP_META
+from evopolity.experiments.storage import (
+    PART_GLOB,
+    PART_NAME,
+    PARTS,
+    RUN_FILES,
+    SWEEP_META,
+    PartsWarning,
+    scan_parts,
+    warn_strays,
+)
 
 __all__ = ["load", "directory_kind", "read_run", "read_sweep", "sweep_axes"]
 
@@ -29,11 +38,11 @@ def directory_kind(directory: str | Path) -> str | None:
     Returns
     -------
     str or None
-        ``"sweep"`` if it holds at least one part (a sweep that has begun), else ``"run"`` if
-        it holds any of the run files, else ``None``.
+        ``"sweep"`` if it holds a file named as a part (a sweep that has begun), else
+        ``"run"`` if it holds any of the run files, else ``None``.
     """
     root = Path(directory)
-    if any((root / PARTS).glob(PART_GLOB)):
+    if any(PART_NAME.fullmatch(p.name) for p in (root / PARTS).glob(PART_GLOB)):
         return "sweep"
     if any((root / name).is_file() for name in RUN_FILES):
         return "run"
@@ -48,6 +57,13 @@ def read_sweep(directory: str | Path) -> pd.DataFrame:
     directory : str or Path
         A sweep directory.
 
+    Only the parts the sweep writes are read: ``parts/part-NNNNNN.parquet`` for a task of the
+    sweep (``sweep.json`` gives their number and the axes), each verified
+    (:func:`~evopolity.experiments.storage.scan_parts`). Anything else there (a copy such as
+    ``part-000003.parquet.bak``, a subdirectory) is named in a
+    :class:`~evopolity.experiments.storage.PartsWarning` and left out, as is a bad part
+    (truncated, empty, of another task), which the sweep runs again when resumed.
+
     Returns
     -------
     DataFrame
@@ -58,17 +74,28 @@ def read_sweep(directory: str | Path) -> pd.DataFrame:
     Raises
     ------
     FileNotFoundError
-        If the directory holds no part.
+        If the directory holds no good part.
     """
-    import pyarrow.parquet as pq
+    import warnings
 
-    parts = Path(directory) / PARTS
-    if not any(parts.glob(PART_GLOB)):
+    import pyarrow as pa
+
+    root = Path(directory)
+    parts = root / PARTS
+    meta = root / SWEEP_META
+    info = json.loads(meta.read_text()) if meta.is_file() else {}
+    axes = info.get("axes") or {}
+    scan = scan_parts(parts, info.get("tasks"), list(axes))
+    warn_strays(scan.strays, parts)
+    for task, (path, reason) in sorted(scan.bad.items()):
+        warnings.warn(f"bad part of task {task} not read ({path.name}: {reason}); resuming the "
+                      "sweep runs it again", PartsWarning, stacklevel=2)
+    if not scan.good:
         raise FileNotFoundError(f"{directory} holds no sweep parts ({PARTS}/{PART_GLOB})")
-    # one multi-threaded read of every part (temporary files are skipped: dot names)
-    frame = pq.read_table(parts).to_pandas()
+    tables = [scan.good[t] for t in sorted(scan.good)]
+    frame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
     frame["recovered"] = frame["recovered"].astype("boolean")
-    return frame.sort_values("task", kind="stable").reset_index(drop=True)
+    return frame.reset_index(drop=True)
 
 
 def read_run(directory: str | Path) -> dict[str, pd.DataFrame | None]:

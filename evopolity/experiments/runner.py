@@ -180,7 +180,9 @@ def sweep(
     out : path
         Output directory: ``sweep.json`` (the spec and its digest), ``manifest.txt`` (the
         finished tasks), ``parts/part-NNNNNN.parquet`` (one per finished task). Re-running
-        skips what is done; a directory made by another spec is refused.
+        skips what is done, runs again the tasks of bad parts (truncated, empty: set aside as
+        ``*.bad`` with a warning) and removes the temporary files a killed sweep left; a
+        directory made by another spec is refused.
     workers : int
         Local worker processes (1: in this process).
     scheduler : str, optional
@@ -215,6 +217,10 @@ def sweep(
     parts = SweepDirectory(out, {"name": spec.name, "source": spec.source,
                                  "digest": spec.digest, "tasks": n_tasks, "axes": spec.sweep,
                                  "spec": spec.raw})
+    # what a killed sweep leaves: temporary files (removed), bad parts (set aside, run again)
+    left = parts.clean()
+    if left:
+        say(f"removed {_plural(len(left), 'temporary file')} left by an interrupted sweep")
     done = parts.done()
     parts.write_manifest(done)
     todo = [t for t in range(n_tasks) if t not in done]

@@ -4,20 +4,32 @@ Every file the package writes (Parquet frames, parts, the manifest, ``sweep.json
 ``report.md``, figures, the command line's tables) goes through :func:`atomic_write`: it is
 filled under a temporary dot name beside its destination, then renamed into place
 (``os.replace``). A reader never sees half a file; a crash (SIGKILL included) leaves at worst a
-hidden temporary file, never a corrupt one under the real name.
+hidden temporary file, never a corrupt one under the real name. The file, then its directory,
+is flushed to disk (``fsync``) before and after the rename, so a power cut cannot leave a
+renamed but empty part either.
 
 A sweep directory::
 
     sweep.json                   the spec, its digest and the sweep axes
     manifest.txt                 the finished tasks, one id per line
     parts/part-NNNNNN.parquet    one row per finished task
+
+A part counts only if its name is exactly ``part-NNNNNN.parquet`` for a task of the sweep and
+it reads back as one row of that task with the sweep's columns (:func:`scan_parts`). A sweep
+that resumes sets aside a bad part (renamed ``*.bad``, with a warning) and runs its task again,
+and removes the temporary files a killed sweep left; anything else under ``parts/`` (copies,
+subdirectories) is a stray: never read, named in a warning.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import warnings
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +38,12 @@ import pandas as pd
 
 __all__ = [
     "ExperimentError",
+    "PartsWarning",
+    "PartScan",
     "SweepDirectory",
+    "scan_parts",
+    "part_name",
+    "warn_strays",
     "atomic_write",
     "write_parquet",
     "write_text",
@@ -40,6 +57,14 @@ __all__ = [
 #: The names of a sweep directory's files (see the module docstring).
 PARTS = "parts"
 PART_GLOB = "part-*.parquet"
+#: Exactly the names of the parts a sweep writes (:func:`part_name`).
+PART_NAME = re.compile(r"part-(\d{6,})\.parquet")
+#: A part set aside as bad (:meth:`SweepDirectory.done`).
+BAD_SUFFIX = ".bad"
+#: The temporary files of :func:`atomic_write` (``.STEM.PID.tmpSUFFIX``).
+TEMPORARY = re.compile(r"\.(?P<stem>.+)\.(?P<pid>\d+)\.tmp(?P<suffix>\.[^.]*)?")
+#: The columns every part holds (besides the sweep's axes and the outcome).
+PART_COLUMNS = ("task", "regime", "scenario", "seed", "recovered")
 MANIFEST = "manifest.txt"
 SWEEP_META = "sweep.json"
 #: The Parquet files of a run directory (``experiments.run``).
@@ -48,6 +73,37 @@ RUN_FILES = ("trajectories.parquet", "macro.parquet", "summary.parquet", "events
 
 class ExperimentError(ValueError):
     """An experiment cannot proceed (e.g. an output directory made by another spec)."""
+
+
+class PartsWarning(UserWarning):
+    """A sweep directory holds a bad part (set aside or skipped) or a stray file."""
+
+
+def part_name(task: int) -> str:
+    """The file name of a task's part: ``part-NNNNNN.parquet``.
+
+    Parameters
+    ----------
+    task : int
+        The task's number.
+
+    Returns
+    -------
+    str
+        The name; :data:`PART_NAME` matches it, and only it, for this task.
+    """
+    return f"part-{task:06d}.parquet"
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Flush a directory's entries (a rename) to disk; POSIX only (Windows cannot open one)."""
+    if os.name == "nt":
+        return
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
@@ -61,7 +117,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
         Called with the temporary path, which lies in the same directory (so the rename is
         atomic), starts with a dot (so directory readers such as pyarrow skip it) and keeps
         ``path``'s suffix (so writers that infer the format from the name, like matplotlib's
-        ``savefig``, see the right one).
+        ``savefig``, see the right one). The file is flushed to disk (``fsync``) before the
+        rename and the directory after it.
 
     Returns
     -------
@@ -79,7 +136,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
+        _fsync_directory(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -143,6 +203,128 @@ def _part_table(row: dict):
     return pa.Table.from_pylist([clean], schema=schema)
 
 
+@dataclass
+class PartScan:
+    """What a sweep's ``parts/`` holds (:func:`scan_parts`).
+
+    Attributes
+    ----------
+    good : dict
+        Task number -> its part, read (a one-row Arrow table), for every part that verifies.
+    bad : dict
+        Task number -> ``(path, reason)`` for parts named for a task that do not verify.
+    strays : list of Path
+        Everything else that is not a temporary file nor a part set aside: copies, odd names,
+        subdirectories, parts of tasks beyond the sweep's.
+    temporary : list of Path
+        The temporary files of :func:`atomic_write` (a killed writer leaves one behind).
+    """
+
+    good: dict = field(default_factory=dict)
+    bad: dict = field(default_factory=dict)
+    strays: list = field(default_factory=list)
+    temporary: list = field(default_factory=list)
+
+
+def _read_part(path: Path, task: int, required: set[str]):
+    """A part's table, or the reason it is bad (a string)."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path).read()
+    except Exception as exc:  # pyarrow raises several kinds for a truncated or empty file
+        return f"unreadable ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+    missing = sorted(required - set(table.column_names))
+    if missing:
+        return f"missing columns {', '.join(missing)}"
+    if table.num_rows != 1:
+        return f"{table.num_rows} rows, not 1"
+    inside = table.column("task")[0].as_py()
+    if inside != task:
+        return f"holds task {inside}"
+    return table
+
+
+def scan_parts(parts: str | Path, n_tasks: int | None = None,
+               axes: tuple[str, ...] | list[str] = ()) -> PartScan:
+    """Sort a sweep's ``parts/`` into good parts, bad parts, strays and temporary files.
+
+    A part is good when its name is exactly :func:`part_name` of a task below ``n_tasks``, it
+    reads as Parquet, holds one row of that task with the columns every part has
+    (:data:`PART_COLUMNS` and ``axes``), and its columns are those of most good parts (ties:
+    those of the lowest task), so that the parts make one table.
+
+    Parameters
+    ----------
+    parts : str or Path
+        The directory (absent: nothing).
+    n_tasks : int, optional
+        The sweep's number of tasks (``None``: any task number).
+    axes : sequence of str
+        The sweep's axes: columns every part must hold.
+
+    Returns
+    -------
+    PartScan
+        The parts, sorted; nothing on disk is changed.
+    """
+    scan = PartScan()
+    root = Path(parts)
+    if not root.is_dir():
+        return scan
+    required = set(PART_COLUMNS) | set(axes)
+    for path in sorted(root.iterdir()):
+        name = path.name
+        if TEMPORARY.fullmatch(name) and path.is_file():
+            scan.temporary.append(path)
+            continue
+        if name.endswith(BAD_SUFFIX) and PART_NAME.fullmatch(name[:-len(BAD_SUFFIX)]):
+            continue  # set aside on an earlier resume, and said so then
+        match = PART_NAME.fullmatch(name)
+        task = int(match.group(1)) if match else -1
+        if (not match or name != part_name(task) or not path.is_file()
+                or (n_tasks is not None and task >= n_tasks)):
+            scan.strays.append(path)
+            continue
+        read = _read_part(path, task, required)
+        if isinstance(read, str):
+            scan.bad[task] = (path, read)
+        else:
+            scan.good[task] = read
+    if scan.good:
+        columns = Counter(tuple(t.column_names) for t in scan.good.values())
+        top = max(columns.values())
+        expected = next(tuple(t.column_names) for _, t in sorted(scan.good.items())
+                        if columns[tuple(t.column_names)] == top)
+        for task in [t for t, table in scan.good.items()
+                     if tuple(table.column_names) != expected]:
+            scan.bad[task] = (root / part_name(task), "columns unlike the other parts'")
+            del scan.good[task]
+    return scan
+
+
+def warn_strays(strays: list[Path], parts: Path) -> None:
+    """Warn (:class:`PartsWarning`) that ``parts`` holds files that are not parts, by name."""
+    if strays:
+        names = ", ".join(repr(p.name) for p in strays)
+        warnings.warn(f"{parts} holds files that are not parts of this sweep, not read: {names}",
+                      PartsWarning, stacklevel=3)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this id runs on this machine (on Windows: assumed, as ``os.kill``
+    there would end it)."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or no way to tell: leave its file alone
+    return True
+
+
 class SweepDirectory:
     """The output directory of a sweep: ``sweep.json``, the manifest and one part per task.
 
@@ -161,6 +343,8 @@ class SweepDirectory:
 
     def __init__(self, out: Path, info: dict) -> None:
         self.out = Path(out)
+        self.n_tasks = info.get("tasks")
+        self.axes = list(info.get("axes") or ())
         self.parts = self.out / PARTS
         self.parts.mkdir(parents=True, exist_ok=True)
         meta = self.out / SWEEP_META
@@ -187,17 +371,52 @@ class SweepDirectory:
         Path
             ``parts/part-NNNNNN.parquet``.
         """
-        return self.parts / f"part-{task:06d}.parquet"
+        return self.parts / part_name(task)
+
+    def clean(self) -> list[Path]:
+        """Remove the temporary files a killed writer left (in ``parts/`` and beside it).
+
+        A temporary file of a process still alive (another than this one) is left alone.
+
+        Returns
+        -------
+        list of Path
+            The files removed.
+        """
+        removed = []
+        for directory in (self.out, self.parts):
+            for path in directory.iterdir():
+                match = TEMPORARY.fullmatch(path.name)
+                if not match or not path.is_file():
+                    continue
+                pid = int(match.group("pid"))
+                if pid != os.getpid() and _alive(pid):
+                    continue
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        return removed
 
     def done(self) -> set[int]:
-        """The finished tasks.
+        """The finished tasks; bad parts are set aside, so that their tasks run again.
+
+        A bad part (:func:`scan_parts`: truncated, empty, of another task, with other columns)
+        is renamed ``part-NNNNNN.parquet.bad`` (an earlier one of that name is replaced) and
+        named in a :class:`PartsWarning`; strays are named in another and left alone.
 
         Returns
         -------
         set of int
-            Tasks whose part exists (the files are the truth; the manifest follows them).
+            Tasks whose part verifies (the files are the truth; the manifest follows them).
         """
-        return {int(p.stem.split("-")[1]) for p in self.parts.glob(PART_GLOB)}
+        scan = scan_parts(self.parts, self.n_tasks, self.axes)
+        for task, (path, reason) in sorted(scan.bad.items()):
+            os.replace(path, path.with_name(path.name + BAD_SUFFIX))
+            warnings.warn(f"bad part of task {task} set aside as {path.name}{BAD_SUFFIX}, "
+                          f"to run again: {reason}", PartsWarning, stacklevel=2)
+        if scan.bad:
+            _fsync_directory(self.parts)
+        warn_strays(scan.strays, self.parts)
+        return set(scan.good)
 
     def write(self, task: int, row: dict) -> None:
         """Write a task's part, atomically.
