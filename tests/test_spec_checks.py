@@ -176,3 +176,17 @@ def _toml(spec: dict) -> str:
             lines.append(f"[{name}]")
             lines += [f'"{k}" = {value(x)}' for k, x in table.items()]
     return "\n".join(lines) + "\n"
+
+
+def test_game_axes_are_checked_pair_by_pair_on_real_points_only():
+    # R = 5.5 alone would break T > R at the base T = 5, but T is swept and never 5
+    ok = parse_spec(spec_with(sweep={"game.T": [6, 7], "game.R": [5.5], "game.P": [1, 2]}))
+    assert ok.n_points == 4
+    # R and P clash at one pair of values, whatever T is
+    with pytest.raises(SpecError) as info:
+        parse_spec(spec_with(sweep={"game.T": [6, 7], "game.R": [3, 4], "game.P": [1, 3.5]}),
+                   "s.toml")
+    assert str(info.value) == (
+        's.toml: sweep."game.T"[0], sweep."game.R"[0], sweep."game.P"[1]: not a prisoner\'s '
+        "dilemma: reward R=3 must exceed punishment P=3.5 (otherwise mutual cooperation is no "
+        "better than mutual defection)")

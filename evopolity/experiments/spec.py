@@ -1,7 +1,9 @@
 """Experiment specifications: a TOML file describes an experiment once.
 
 Every key is checked before anything runs: an unknown key, a wrong type or a value out of
-range is refused with the file, the key path and what is allowed (``SpecError``). The
+range is refused with the file, the key path and what is allowed (``SpecError``). So is every
+sweep point and every shock, as the tasks will meet them (``sweep."play.noise"[1]: noise must
+be a probability in [0, 1], got 1.5``), so that a bad sweep writes nothing. The
 built-in default (``evopolity/data/default.toml``) is the regime comparison with shocks.
 
 Layout (every table optional except where noted; see docs/experiments.md)::
@@ -518,8 +520,8 @@ def _check_points(c: _Checker, sweep: dict[str, list], game: games.Game,
     """Check every sweep point and shock as the tasks will meet them, before anything runs.
 
     Regime fields are checked one by one (a Regime's fields are independent), each axis value
-    once per regime, and play values once per axis (in :func:`_sweep`); only the game's axes
-    are checked over their product, since its inequalities relate its payoffs.
+    once per regime, and play values once per axis (in :func:`_sweep`); the game's axes pair
+    by pair, since each of its inequalities relates two of its parameters.
     """
     names = {s.name for s in players}
     for i, shock in enumerate(shock_list):
@@ -559,12 +561,16 @@ def _check_points(c: _Checker, sweep: dict[str, list], game: games.Game,
                             raise c.fail(f"shocks[{i}]", "a collapse needs every regime to "
                                          f"co-evolve (feedback > 0 or decay > 0); regime "
                                          f"{r.name!r} does not{at}")
-    # the game over the product of its axes (its inequalities tie the payoffs together),
-    # with every temptation shock applied: one small object per combination, at most one
-    # per sweep point
+    # the game: every inequality of a game (and of a donation game under a temptation shock)
+    # ties two of its parameters, so each pair of game axes is checked over its product, the
+    # other game axes at their first value: only real sweep points, and every pair of values
+    # that a point can hold
     game_axes = [k for k in sweep if k.startswith("game.")]
     temptations = [(i, s.value) for i, s in enumerate(shock_list) if s.kind == "temptation"]
-    combos = itertools.product(*[[(k, j) for j in range(len(sweep[k]))] for k in game_axes])
+    pairs = list(itertools.combinations(game_axes, 2)) or [tuple(game_axes)]
+    combos = (tuple((k, j[pair.index(k)] if k in pair else 0) for k in game_axes)
+              for pair in pairs
+              for j in itertools.product(*[range(len(sweep[k])) for k in pair]))
     for combo in combos:
         changes = {k.split(".", 1)[1]: sweep[k][j] for k, j in combo}
         where = ", ".join(_axis_path(k, j) for k, j in combo)
