@@ -1,7 +1,9 @@
 """Experiment specifications: a TOML file describes an experiment once.
 
 Every key is checked before anything runs: an unknown key, a wrong type or a value out of
-range is refused with the file, the key path and what is allowed (``SpecError``). The
+range is refused with the file, the key path and what is allowed (``SpecError``). So is every
+sweep point and every shock, as the tasks will meet them (``sweep."play.noise"[1]: noise must
+be a probability in [0, 1], got 1.5``), so that a bad sweep writes nothing. The
 built-in default (``evopolity/data/default.toml``) is the regime comparison with shocks.
 
 Layout (every table optional except where noted; see docs/experiments.md)::
@@ -26,6 +28,7 @@ from __future__ import annotations
 import decimal
 import functools
 import hashlib
+import itertools
 import json
 import math
 import tomllib
@@ -40,6 +43,7 @@ from evopolity.institutions.shocks import SHOCK_KINDS, Shock
 from evopolity.play import games
 from evopolity.play.strategies import automaton, library
 from evopolity.play.tournament import resolve_strategies
+from evopolity.validate import integer, probability
 
 __all__ = ["SpecError", "Spec", "load_spec", "parse_spec", "default_spec_path", "grid",
            "SWEEP_TARGETS"]
@@ -205,6 +209,7 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
     regime_list = _regimes(c, raw.get("regimes"))
     shock_list = _shocks(c, raw.get("shocks"), t_max, regime_list)
     sweep = _sweep(c, c.table(raw, "sweep"))
+    _check_points(c, sweep, game, regime_list, shock_list, strategies + invaders)
     return Spec(
         name=name, source=where, strategies=strategies, invaders=invaders, game=game,
         turns=turns, noise=noise, repetitions=repetitions, method=method, t_max=t_max,
@@ -453,26 +458,138 @@ def grid(start: float, stop: float, num: int) -> list[float]:
         return [float(a + (b - a) * i / (num - 1)) for i in range(num)]
 
 
+BOOL_FIELDS = tuple(f.name for f in fields(Regime) if f.type in (bool, "bool"))
+
+
+def _axis_path(key: str, index: int | None = None) -> str:
+    # the key holds a dot, so it is quoted as TOML writes it: sweep."play.noise"[1]
+    return f'sweep."{key}"' + ("" if index is None else f"[{index}]")
+
+
 def _sweep(c: _Checker, table: dict) -> dict[str, list]:
+    """The sweep's axes, each of one type decided here: bool (a boolean Regime field), int
+    (integers only), or float (any float among the values, the integers converted)."""
     out: dict[str, list] = {}
     for key, value in table.items():
         path = f"sweep.{key}"
         if key not in SWEEP_TARGETS:
             raise c.fail(path, f"cannot sweep {key!r}; sweepable: {', '.join(SWEEP_TARGETS)}")
+        boolean = key.split(".", 1)[1] in BOOL_FIELDS
         if isinstance(value, dict):
+            if boolean:
+                raise c.fail(path, "a boolean field is swept over a list of true/false")
             c.keys(value, path, {"start", "stop", "num"})
             start = c.number(value, f"{path}.start", math.nan)
             stop = c.number(value, f"{path}.stop", math.nan)
             num = c.integer(value, f"{path}.num", 0, low=1)
             values = grid(start, stop, num)
-        elif isinstance(value, list) and value and all(isinstance(v, int | float) for v in value):
+        elif isinstance(value, list) and value:
+            for i, v in enumerate(value):
+                if boolean:
+                    if not isinstance(v, bool):
+                        raise c.fail(_axis_path(key, i), f"must be true or false, got {v!r}")
+                elif isinstance(v, bool):
+                    raise c.fail(_axis_path(key, i),
+                                 f"must be a number, got a boolean ({str(v).lower()})")
+                elif not isinstance(v, int | float):
+                    raise c.fail(_axis_path(key, i), f"must be a number, got {v!r}")
+                elif not math.isfinite(v):
+                    raise c.fail(_axis_path(key, i), f"must be finite, got {v}")
             # exactly the values written; beside a float an int becomes a float, so that an
             # axis has one type in every part of a sweep
             values = ([float(v) for v in value] if any(isinstance(v, float) for v in value)
                       else list(value))
         else:
             raise c.fail(path, "must be a non-empty list of numbers or {start, stop, num}")
-        if key == "play.turns" and not all(isinstance(v, int) and v >= 1 for v in values):
-            raise c.fail(path, "turns must be integers >= 1")
+        for i, v in enumerate(values):
+            try:
+                if key == "play.turns":
+                    if not isinstance(v, int):
+                        raise TypeError(f"turns must be an integer >= 1, got {v!r}")
+                    integer(v, "turns")
+                elif key == "play.noise":
+                    probability(v, "noise")
+            except (TypeError, ValueError) as exc:
+                raise c.fail(_axis_path(key, i), str(exc)) from None
         out[key] = values
     return out
+
+
+def _check_points(c: _Checker, sweep: dict[str, list], game: games.Game,
+                  regime_list: list[Regime], shock_list: list[Shock], players: list) -> None:
+    """Check every sweep point and shock as the tasks will meet them, before anything runs.
+
+    Regime fields are checked one by one (a Regime's fields are independent), each axis value
+    once per regime, and play values once per axis (in :func:`_sweep`); the game's axes pair
+    by pair, since each of its inequalities relates two of its parameters.
+    """
+    names = {s.name for s in players}
+    for i, shock in enumerate(shock_list):
+        if shock.kind == "invasion" and shock.value not in names:
+            raise c.fail(f"shocks[{i}].value",
+                         f"invading strategy {shock.value!r} is not among the strategies or "
+                         "invaders (strategies.names, strategies.invaders, ...)")
+    # regimes: each axis value on each regime, as the task applies it
+    regime_axes = {k: v for k, v in sweep.items() if k.startswith("regime.")}
+    for r in regime_list:
+        for key, values in regime_axes.items():
+            for j, v in enumerate(values):
+                try:
+                    r.replace(**{key.split(".", 1)[1]: v})
+                except (TypeError, ValueError) as exc:
+                    raise c.fail(_axis_path(key, j), f"regime {r.name!r}: {exc}") from None
+    # a collapse needs the regime in force at its time to co-evolve, at every point: the
+    # base regime at each (feedback, decay) of the sweep, unless a regime shock came before
+    in_force = None
+    for i, shock in sorted(enumerate(shock_list), key=lambda t: t[1].time):
+        if shock.kind == "regime":
+            in_force = shock.value
+        elif shock.kind == "collapse":
+            if in_force is not None:
+                if not in_force.coevolves:
+                    raise c.fail(f"shocks[{i}]", "a collapse needs the regime in force to "
+                                 f"co-evolve; the regime shock before it sets {in_force.name!r}, "
+                                 "which does not (feedback = decay = 0)")
+                continue
+            for r in regime_list:
+                for fb in sweep.get("regime.feedback", [r.feedback]):
+                    for dc in sweep.get("regime.decay", [r.decay]):
+                        if not (fb > 0 or dc > 0):
+                            axes = [k for k in ("regime.feedback", "regime.decay") if k in sweep]
+                            at = f" at {', '.join(_axis_path(k) for k in axes)} = " \
+                                 f"{fb:g}, {dc:g}" if axes else ""
+                            raise c.fail(f"shocks[{i}]", "a collapse needs every regime to "
+                                         f"co-evolve (feedback > 0 or decay > 0); regime "
+                                         f"{r.name!r} does not{at}")
+    # the game: every inequality of a game (and of a donation game under a temptation shock)
+    # ties two of its parameters, so each pair of game axes is checked over its product, the
+    # other game axes at their first value: only real sweep points, and every pair of values
+    # that a point can hold
+    game_axes = [k for k in sweep if k.startswith("game.")]
+    temptations = [(i, s.value) for i, s in enumerate(shock_list) if s.kind == "temptation"]
+    pairs = list(itertools.combinations(game_axes, 2)) or [tuple(game_axes)]
+    combos = (tuple((k, j[pair.index(k)] if k in pair else 0) for k in game_axes)
+              for pair in pairs
+              for j in itertools.product(*[range(len(sweep[k])) for k in pair]))
+    for combo in combos:
+        changes = {k.split(".", 1)[1]: sweep[k][j] for k, j in combo}
+        where = ", ".join(_axis_path(k, j) for k, j in combo)
+        try:
+            g = _game_at(game, changes)
+        except (TypeError, ValueError) as exc:
+            raise c.fail(where, str(exc)) from None
+        for i, t in temptations:
+            try:
+                g.with_payoffs(T=t)
+            except (TypeError, ValueError) as exc:
+                at = f" (at {where})" if where else ""
+                raise c.fail(f"shocks[{i}].value", f"temptation T={t:g}{at}: {exc}") from None
+
+
+def _game_at(game: games.Game, changes: dict[str, Any]) -> games.Game:
+    # as evopolity.experiments.tasks applies a sweep point to the game
+    if not changes:
+        return game
+    if isinstance(game, games.DonationGame) and set(changes) <= {"b", "c"}:
+        return games.DonationGame(changes.get("b", game.b), changes.get("c", game.c))
+    return game.with_payoffs(**changes)

@@ -1,0 +1,192 @@
+"""The whole spec is checked before anything runs: every sweep point and every shock, with
+the file and the key path in the message; one column type per sweep axis."""
+
+import math
+
+import pytest
+
+import evopolity as ep
+from evopolity.experiments.spec import SpecError, load_spec, parse_spec
+
+BASE = {
+    "strategies": {"names": ["Tit For Tat", "Defector", "Cooperator"]},
+    "play": {"turns": 20},
+    "dynamics": {"t_max": 20, "points_per_unit": 0.5},
+    "regimes": [{"preset": "balanced"}],
+}
+
+
+def spec_with(**tables):
+    return {**BASE, **tables}
+
+
+BAD = [
+    pytest.param({"sweep": {"play.noise": [0.01, 1.5]}},
+                 'sweep."play.noise"[1]: noise must be a probability in [0, 1], got 1.5',
+                 id="noise"),
+    pytest.param({"sweep": {"regime.fine": [0, 1, -1]}},
+                 'sweep."regime.fine"[2]: regime \'balanced\': Regime.fine must be', id="fine"),
+    pytest.param({"sweep": {"regime.fine": [0, math.nan]}},
+                 'sweep."regime.fine"[1]: must be finite, got nan', id="nan"),
+    pytest.param({"sweep": {"regime.detection": [0.5, math.inf]}},
+                 'sweep."regime.detection"[1]: must be finite', id="inf"),
+    pytest.param({"sweep": {"regime.detection": [0.5, 1.5]}},
+                 'sweep."regime.detection"[1]: regime \'balanced\': Regime.detection must be a '
+                 "probability", id="detection"),
+    pytest.param({"sweep": {"game.T": [5, 2]}},
+                 'sweep."game.T"[1]: not a prisoner\'s dilemma: temptation T=2 must exceed '
+                 "reward R=3", id="T-below-R"),
+    pytest.param({"sweep": {"game.T": [4, 6], "game.R": [3, 5]}},
+                 'sweep."game.T"[0], sweep."game.R"[1]: not a prisoner\'s dilemma: temptation '
+                 "T=4 must exceed reward R=5", id="T-with-R"),
+    pytest.param({"sweep": {"play.turns": [True, 20]}},
+                 'sweep."play.turns"[0]: must be a number, got a boolean (true)', id="bool-turns"),
+    pytest.param({"sweep": {"regime.fine": [False, 1.0]}},
+                 'sweep."regime.fine"[0]: must be a number, got a boolean (false)',
+                 id="bool-fine"),
+    pytest.param({"sweep": {"regime.captured": [True, 1]}},
+                 'sweep."regime.captured"[1]: must be true or false, got 1', id="int-captured"),
+    pytest.param({"sweep": {"play.turns": [10, 20.5]}},
+                 'sweep."play.turns"[0]: turns must be an integer >= 1, got 10.0', id="turns"),
+    pytest.param({"sweep": {"play.turns": [0, 20]}},
+                 'sweep."play.turns"[0]: turns must be >= 1, got 0', id="turns-zero"),
+    pytest.param({"shocks": [{"time": 5, "kind": "invasion", "value": "Nobody"}]},
+                 "shocks[0].value: invading strategy 'Nobody' is not among the strategies",
+                 id="invader"),
+    pytest.param({"shocks": [{"time": 5, "kind": "temptation", "value": 2}]},
+                 "shocks[0].value: temptation T=2: not a prisoner's dilemma", id="shock-T"),
+    pytest.param({"shocks": [{"time": 5, "kind": "temptation", "value": 4}],
+                  "sweep": {"game.R": [3, 4.5]}},
+                 'shocks[0].value: temptation T=4 (at sweep."game.R"[1]): not a prisoner\'s '
+                 "dilemma", id="shock-T-with-R"),
+    pytest.param({"regimes": [{"preset": "balanced", "decay": 0.0}],
+                  "shocks": [{"time": 5, "kind": "collapse"}],
+                  "sweep": {"regime.feedback": [0.5, 0.0]}},
+                 "shocks[0]: a collapse needs every regime to co-evolve (feedback > 0 or "
+                 "decay > 0); regime 'balanced' does not at sweep.\"regime.feedback\" = 0, 0",
+                 id="collapse"),
+    pytest.param({"regimes": [{"preset": "balanced", "feedback": 0.5}],
+                  "shocks": [{"time": 5, "kind": "regime", "value": "laissez_faire"},
+                             {"time": 8, "kind": "collapse"}]},
+                 "shocks[1]: a collapse needs the regime in force to co-evolve",
+                 id="collapse-after-regime"),
+]
+
+
+@pytest.mark.parametrize(("tables", "message"), BAD)
+def test_the_parser_refuses_every_bad_point_and_shock(tables, message):
+    with pytest.raises(SpecError) as info:
+        parse_spec(spec_with(**tables), "sweep.toml")
+    assert str(info.value).startswith("sweep.toml: ")
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(("tables", "message"), BAD[:2] + BAD[5:6] + BAD[7:8] + BAD[12:13])
+def test_a_bad_sweep_writes_nothing(tmp_path, tables, message):
+    spec = spec_with(**tables)
+    text = _toml(spec)
+    path = tmp_path / "sweep.toml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    with pytest.raises(SpecError) as info:
+        ep.experiments.sweep(path, out, progress=False)
+    assert str(info.value).startswith(f"{path}: ")
+    assert message in str(info.value)
+    assert not out.exists() or list(out.rglob("*")) == []
+
+
+def test_load_spec_reads_nan_from_toml_and_refuses_it(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text("[sweep]\n'regime.fine' = [0, nan]\n")
+    with pytest.raises(SpecError, match=r'sweep\."regime\.fine"\[1\]: must be finite'):
+        load_spec(path)
+
+
+def test_each_axis_has_one_type_decided_at_parse_time():
+    spec = parse_spec(spec_with(sweep={"regime.fine": [0, 0.5], "play.turns": [10, 20],
+                                       "regime.captured": [False, True],
+                                       "game.T": {"start": 4, "stop": 6, "num": 3}}))
+    assert spec.sweep == {"regime.fine": [0.0, 0.5], "play.turns": [10, 20],
+                          "regime.captured": [False, True], "game.T": [4.0, 5.0, 6.0]}
+    assert [type(v) for v in spec.sweep["regime.fine"]] == [float, float]
+    assert [type(v) for v in spec.sweep["play.turns"]] == [int, int]
+    assert [type(v) for v in spec.sweep["regime.captured"]] == [bool, bool]
+    assert spec.n_points == 2 * 2 * 2 * 3
+
+
+def test_good_points_and_shocks_still_parse():
+    spec = parse_spec(spec_with(
+        regimes=[{"preset": "balanced", "feedback": 0.5}],
+        strategies={"names": ["Tit For Tat", "Defector"], "invaders": ["Grudger"]},
+        shocks=[{"time": 5, "kind": "invasion", "value": "Grudger"},
+                {"time": 6, "kind": "temptation", "value": 6},
+                {"time": 7, "kind": "collapse"}],
+        sweep={"game.T": [5, 7], "game.R": [3, 4], "regime.decay": [0.0, 0.1],
+               "play.noise": [0.0, 1.0]},
+    ))
+    assert spec.n_points == 16
+    assert [s.kind for s in spec.shocks] == ["invasion", "temptation", "collapse"]
+
+
+def test_a_donation_game_sweeps_b_and_c_together():
+    ok = parse_spec(spec_with(game={"kind": "donation", "b": 3, "c": 1},
+                              sweep={"game.b": [2, 3], "game.c": [0.5, 1.5]}))
+    assert ok.n_points == 4
+    with pytest.raises(SpecError, match=r'sweep\."game\.b"\[0\], sweep\."game\.c"\[1\]: '
+                                        "donation game benefit b=2 must exceed cost c=2.5"):
+        parse_spec(spec_with(game={"kind": "donation", "b": 3, "c": 1},
+                             sweep={"game.b": [2, 3], "game.c": [0.5, 2.5]}))
+
+
+def test_a_large_grid_is_checked_without_building_its_points(monkeypatch):
+    # 5 axes of 20 values: 3.2 million points, checked axis by axis
+    sweep = {"regime.fine": {"start": 0, "stop": 4, "num": 20},
+             "regime.tax": {"start": 0, "stop": 1, "num": 20},
+             "regime.reward": {"start": 0, "stop": 1, "num": 20},
+             "play.noise": {"start": 0, "stop": 0.1, "num": 20},
+             "game.T": {"start": 4, "stop": 8, "num": 20}}
+    spec = parse_spec(spec_with(sweep=sweep))
+    assert "_points" not in spec.__dict__  # the points are built only when asked for
+    assert spec.sweep["game.T"][-1] == 8.0
+
+
+def _toml(spec: dict) -> str:
+    """A TOML text of the small specs above (tables, arrays of tables, inline lists)."""
+
+    def value(v):
+        if isinstance(v, bool):
+            return str(v).lower()
+        if isinstance(v, float) and math.isnan(v):
+            return "nan"
+        if isinstance(v, str):
+            return f'"{v}"'
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f'"{k}" = {value(x)}' for k, x in v.items()) + "}"
+        return repr(v)
+
+    lines = []
+    for name, table in spec.items():
+        if isinstance(table, list):
+            for entry in table:
+                lines.append(f"[[{name}]]")
+                lines += [f'"{k}" = {value(x)}' for k, x in entry.items()]
+        else:
+            lines.append(f"[{name}]")
+            lines += [f'"{k}" = {value(x)}' for k, x in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+def test_game_axes_are_checked_pair_by_pair_on_real_points_only():
+    # R = 5.5 alone would break T > R at the base T = 5, but T is swept and never 5
+    ok = parse_spec(spec_with(sweep={"game.T": [6, 7], "game.R": [5.5], "game.P": [1, 2]}))
+    assert ok.n_points == 4
+    # R and P clash at one pair of values, whatever T is
+    with pytest.raises(SpecError) as info:
+        parse_spec(spec_with(sweep={"game.T": [6, 7], "game.R": [3, 4], "game.P": [1, 3.5]}),
+                   "s.toml")
+    assert str(info.value) == (
+        's.toml: sweep."game.T"[0], sweep."game.R"[0], sweep."game.P"[1]: not a prisoner\'s '
+        "dilemma: reward R=3 must exceed punishment P=3.5 (otherwise mutual cooperation is no "
+        "better than mutual defection)")
