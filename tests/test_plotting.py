@@ -223,7 +223,7 @@ def _sweep(regimes=("balanced",), seeds=3, missing=True) -> pd.DataFrame:
                 for s in range(seeds):
                     if missing and fine == 2.0 and tax == 0.3:
                         continue
-                    rows.append({"task": len(rows), "seed": s, "regime": r,
+                    rows.append({"task": len(rows), "seed": s, "regime": r, "scenario": "shocked",
                                  "regime.fine": fine, "regime.tax": tax,
                                  "cooperation": rng.uniform(), "effective_number":
                                  1 + 4 * rng.uniform()})
@@ -411,14 +411,21 @@ def test_plot_directory_writes_the_run_figures(tmp_path):
         assert p.parent == fig_dir and p.read_bytes()[:8] == PNG_MAGIC
 
 
+def _write_parts(root, df: pd.DataFrame) -> None:
+    """One part per task, each holding its task's row, as a sweep writes them."""
+    df = df.reset_index(drop=True).assign(task=lambda d: np.arange(len(d)))
+    for task in range(len(df)):
+        df.iloc[[task]].to_parquet(root / "parts" / f"part-{task:06d}.parquet")
+
+
 def test_plot_directory_writes_phase_diagrams_per_regime_for_a_sweep(tmp_path):
     root = tmp_path / "sweep"
     (root / "parts").mkdir(parents=True)
     df = _sweep(regimes=("balanced", "captured"))
-    for i, part in enumerate((df.iloc[:30], df.iloc[30:])):
-        part.to_parquet(root / "parts" / f"part-{i:06d}.parquet")
+    _write_parts(root, df)
     (root / "sweep.json").write_text(json.dumps(
-        {"axes": {"regime.fine": [0.0, 0.5, 1.0, 2.0], "regime.tax": [0.1, 0.2, 0.3]}}))
+        {"tasks": len(df),
+         "axes": {"regime.fine": [0.0, 0.5, 1.0, 2.0], "regime.tax": [0.1, 0.2, 0.3]}}))
     names = [p.name for p in plotting.plot_directory(root)]
     assert names == ["phase-cooperation-balanced.png", "phase-cooperation-captured.png",
                      "phase-effective_number-balanced.png",
@@ -429,8 +436,9 @@ def test_plot_directory_draws_lines_for_a_one_axis_sweep(tmp_path):
     root = tmp_path / "sweep1"
     (root / "parts").mkdir(parents=True)
     df = _sweep().drop(columns="regime.tax").drop_duplicates(["regime.fine", "seed"])
-    df.to_parquet(root / "parts" / "part-000000.parquet")
-    (root / "sweep.json").write_text(json.dumps({"axes": {"regime.fine": [0.0, 0.5, 1.0, 2.0]}}))
+    _write_parts(root, df)
+    (root / "sweep.json").write_text(json.dumps(
+        {"tasks": len(df), "axes": {"regime.fine": [0.0, 0.5, 1.0, 2.0]}}))
     paths = plotting.plot_directory(root)
     assert [p.name for p in paths] == ["sweep-cooperation.png", "sweep-effective_number.png"]
 
