@@ -72,3 +72,22 @@ def two_thread_pool(tmp_path):
             return dict(data)
 
     return run
+
+
+@pytest.fixture
+def record_part_writes(monkeypatch):
+    """Call to start recording the tasks whose parts a sweep writes, in order (a list)."""
+    from evopolity.experiments import storage
+
+    def start() -> list[int]:
+        written: list[int] = []
+        original = storage.SweepDirectory.write
+
+        def recording(self, task, row):
+            written.append(task)
+            original(self, task, row)
+
+        monkeypatch.setattr(storage.SweepDirectory, "write", recording)
+        return written
+
+    return start

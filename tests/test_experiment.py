@@ -216,24 +216,12 @@ runner.sweep(sys.argv[1], sys.argv[2], progress=False)
 """
 
 
-def _record_part_writes(monkeypatch) -> list[int]:
-    written: list[int] = []
-    original = storage.SweepDirectory.write
-
-    def recording(self, task, row):
-        written.append(task)
-        original(self, task, row)
-
-    monkeypatch.setattr(storage.SweepDirectory, "write", recording)
-    return written
-
-
 def _manifest(out: Path) -> list[int]:
     return [int(line) for line in (out / "manifest.txt").read_text().split()]
 
 
 def test_sweep_killed_with_sigkill_mid_write_resumes_to_the_uninterrupted_rows(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, record_part_writes):
     spec = write_spec(tmp_path, n_fine=5)  # 5 x 2 x 2 = 20 tasks, one per chunk in-process
     out, k = tmp_path / "killed", 8
     proc = subprocess.run([sys.executable, "-c", KILLED_SWEEP, str(spec), str(out), str(k)],
@@ -248,7 +236,7 @@ def test_sweep_killed_with_sigkill_mid_write_resumes_to_the_uninterrupted_rows(
     assert _manifest(out) == list(range(k - 1))
     assert list(ep.load(out).task) == list(range(k - 1))  # the temporary file is not read
 
-    written = _record_part_writes(monkeypatch)
+    written = record_part_writes()
     resumed = experiment.sweep(spec, out, progress=False)
     assert written == list(range(k - 1, 20))  # only what was missing, each task once
     assert sorted(_manifest(out)) == list(range(20)) == list(resumed.task)
@@ -257,7 +245,7 @@ def test_sweep_killed_with_sigkill_mid_write_resumes_to_the_uninterrupted_rows(
 
 
 def test_sweep_whose_worker_fails_after_some_tasks_resumes_without_repeating_them(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, record_part_writes):
     spec = write_spec(tmp_path, n_fine=5)
     out = tmp_path / "failed"
     real, chunks = runner.sweep_tasks, []
@@ -269,7 +257,7 @@ def test_sweep_whose_worker_fails_after_some_tasks_resumes_without_repeating_the
         return real(spec_json, where, tasks)
 
     monkeypatch.setattr(runner, "sweep_tasks", fails_on_the_fourth_chunk)
-    written = _record_part_writes(monkeypatch)
+    written = record_part_writes()
     with pytest.raises(RuntimeError, match="worker lost"):
         experiment.sweep(spec, out, progress=False)
     assert chunks == [[0], [1], [2], [3]] and written == [0, 1, 2]

@@ -63,18 +63,6 @@ def _copy(whole, tmp_path: Path) -> Path:
     return tmp_path / "out"
 
 
-def _record_part_writes(monkeypatch) -> list[int]:
-    written: list[int] = []
-    original = storage.SweepDirectory.write
-
-    def recording(self, task, row):
-        written.append(task)
-        original(self, task, row)
-
-    monkeypatch.setattr(storage.SweepDirectory, "write", recording)
-    return written
-
-
 def _messages(record) -> list[str]:
     return [str(w.message) for w in record if issubclass(w.category, PartsWarning)]
 
@@ -84,7 +72,7 @@ def _manifest(out: Path) -> list[int]:
 
 
 def test_truncated_empty_and_misplaced_parts_are_set_aside_and_run_again(
-        whole, tmp_path, monkeypatch):
+        whole, tmp_path, monkeypatch, record_part_writes):
     spec, _, frame = whole
     out = _copy(whole, tmp_path)
     parts = out / "parts"
@@ -106,7 +94,7 @@ def test_truncated_empty_and_misplaced_parts_are_set_aside_and_run_again(
                                   .reset_index(drop=True), check_exact=True)
     assert truncated.exists() and not list(parts.glob("*.bad"))
 
-    written = _record_part_writes(monkeypatch)
+    written = record_part_writes()
     with pytest.warns(PartsWarning) as record:
         resumed = experiment.sweep(spec, out, progress=False)
     assert written == [2, 5, 6]  # the bad parts' tasks, each once, nothing else
@@ -130,7 +118,7 @@ def test_truncated_empty_and_misplaced_parts_are_set_aside_and_run_again(
     assert written == []
 
 
-def test_stray_copies_are_not_read_and_are_named(whole, tmp_path, monkeypatch):
+def test_stray_copies_are_not_read_and_are_named(whole, tmp_path, monkeypatch, record_part_writes):
     spec, _, frame = whole
     out = _copy(whole, tmp_path)
     parts = out / "parts"
@@ -154,7 +142,7 @@ def test_stray_copies_are_not_read_and_are_named(whole, tmp_path, monkeypatch):
     for name in [*strays, "old"]:
         assert repr(name) in said
 
-    written = _record_part_writes(monkeypatch)
+    written = record_part_writes()
     with pytest.warns(PartsWarning, match="part-000004 copy.parquet"):
         resumed = experiment.sweep(spec, out, progress=False)
     assert written == []
@@ -165,7 +153,7 @@ def test_stray_copies_are_not_read_and_are_named(whole, tmp_path, monkeypatch):
 
 
 def test_leftover_temporary_files_are_removed_when_a_sweep_restarts(
-        whole, tmp_path, monkeypatch):
+        whole, tmp_path, monkeypatch, record_part_writes):
     spec, _, frame = whole
     out = _copy(whole, tmp_path)
     parts = out / "parts"
@@ -181,7 +169,7 @@ def test_leftover_temporary_files_are_removed_when_a_sweep_restarts(
         busy = parts / f".part-000003.{live.pid}.tmp.parquet"  # a writer still alive
         busy.write_bytes(b"PAR1")
         assert ep.load(out).task.tolist() == [0, 1, 3, 4, 5, 6, 7]  # temporaries not read
-        written = _record_part_writes(monkeypatch)
+        written = record_part_writes()
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a temporary file is no stray
             resumed = experiment.sweep(spec, out, progress=False)
