@@ -24,7 +24,17 @@ __all__ = [
     "cooperation_matrix",
     "simplex_point",
     "mutation_matrix",
+    "boolean",
+    "check_size",
+    "check_magnitude",
+    "MAX_OUTPUT_BYTES",
+    "MAX_ROWS",
 ]
+
+#: The largest output array a public function allocates (estimated from its arguments first).
+MAX_OUTPUT_BYTES = 2 * 1024**3
+#: The most rows (time points, recorded generations) one result may hold.
+MAX_ROWS = 100_000_000
 
 
 def integer(value: Any, name: str, minimum: int = 1) -> int:
@@ -224,3 +234,65 @@ def mutation_matrix(mutation: Any, k: int, name: str = "mutation") -> tuple[np.n
     if not np.allclose(Q.sum(axis=1), 1.0, rtol=0, atol=1e-12):
         raise ValueError(f"{name} matrix rows must sum to 1")
     return np.ascontiguousarray(Q), not np.array_equal(Q, np.eye(k))
+
+
+def boolean(value: Any, name: str) -> bool:
+    """A real bool (``True``/``False`` or a numpy bool); strings such as ``'no'`` are refused."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_size(
+    count: float,
+    limit: float,
+    what: str,
+    name: str,
+    *,
+    unit: str = "rows",
+    bytes_per_item: float | None = None,
+    budget: float = MAX_OUTPUT_BYTES,
+) -> None:
+    """Refuse work or memory beyond a budget, estimated from the arguments before allocating.
+
+    ``count`` items of ``what`` (computed with Python floats or ints, never by allocating)
+    must not exceed ``limit``; with ``bytes_per_item``, ``count * bytes_per_item`` must also
+    not exceed ``budget`` bytes. The message names ``name`` (the parameter(s) that set the
+    size), the estimate and the limit.
+    """
+    if not count <= limit:  # NaN refused too
+        raise ValueError(
+            f"{name} asks for {_amount(count)} {unit} of {what}, more than the limit of "
+            f"{_amount(limit)}; lower {name}"
+        )
+    if bytes_per_item is not None:
+        size = float(count) * float(bytes_per_item)
+        if not size <= budget:
+            raise ValueError(
+                f"{name} asks for {what} of about {_bytes(size)} ({_amount(count)} {unit}), "
+                f"more than the budget of {_bytes(budget)}; lower {name}"
+            )
+
+
+def check_magnitude(largest: float, limit: float, name: str, why: str) -> None:
+    """Refuse values whose magnitude ``largest`` exceeds ``limit`` (overflow in a kernel).
+
+    ``why`` says which arithmetic would overflow and what to do instead; the message names
+    ``name``.
+    """
+    if not largest <= limit:
+        raise ValueError(
+            f"{name} as large as {largest:g} in magnitude exceed {limit:g}: {why}"
+        )
+
+
+def _amount(n: float) -> str:
+    n = float(n)
+    return f"{int(n):,}" if n < 1e15 else f"{n:.3g}"
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}" if n < 1e15 * size else f"{n:.3g} bytes"
+    return f"{n:.0f} bytes"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,15 @@ from evopolity.institutions.shocks import Shock
 from evopolity.kernels.fitness import cooperation_levels
 from evopolity.play.games import Game, as_game
 from evopolity.play.tournament import Tournament, resolve_strategies, tournament
-from evopolity.validate import integer, nonnegative, probability, seed_sequence, simplex_point
+from evopolity.validate import (
+    MAX_ROWS,
+    check_size,
+    integer,
+    nonnegative,
+    probability,
+    seed_sequence,
+    simplex_point,
+)
 
 __all__ = ["evolve"]
 
@@ -63,10 +71,10 @@ def evolve(
     method: str = "exact",
     seed: int | np.random.SeedSequence | None = None,
     x0: Any = None,
-    invaders: Sequence[Any] = (),
+    invaders: Sequence[Any] | None = (),
     t_max: float = 300.0,
     points_per_unit: float = 2.0,
-    shocks: Sequence[Shock] = (),
+    shocks: Sequence[Shock] | None = (),
 ) -> Trajectory:
     """Play the strategies, then evolve them under ``regime`` with ``shocks`` on the way.
 
@@ -88,14 +96,15 @@ def evolve(
         of threads. With ``method="exact"`` play draws nothing and the seed is unused.
     x0 : array_like or Series, optional
         Initial frequencies of the residents (default: equal); invaders start at 0.
-    invaders : list
+    invaders : list, optional
         Strategies absent at the start that an ``"invasion"`` shock may introduce.
     t_max : float
         Length of the run.
     points_per_unit : float
         Output density (rows per unit of time; each segment gets at least 2 rows).
-    shocks : list of Shock
-        Scheduled changes; those at or after ``t_max`` are refused.
+    shocks : list of Shock, optional
+        Scheduled changes (``None``: none); those at or after ``t_max`` are refused. Shocks at
+        the same time act one after the other, in the order given.
 
     Returns
     -------
@@ -109,8 +118,9 @@ def evolve(
     ------
     ValueError
         For a shock outside ``(0, t_max)``, an invasion by a strategy that is not among the
-        strategies or invaders, a collapse without a co-evolving institution, or a parameter
-        out of range.
+        strategies or invaders, a collapse without a co-evolving institution, a parameter
+        out of range, or more than 10^8 output rows (``t_max * points_per_unit``); all
+        checked before anything runs.
     TypeError
         For a regime or shock of the wrong type.
     """
@@ -121,17 +131,20 @@ def evolve(
     game = as_game(game)
     if regime is not None and not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime or None, got {type(regime).__name__}")
-    shocks = sorted(shocks, key=lambda s: s.time)
-    for s in shocks:
-        if not isinstance(s, Shock):
-            raise TypeError(f"shocks must hold Shock objects, got {type(s).__name__}")
-        if not 0.0 < s.time < t_max:
-            raise ValueError(f"shock at time {s.time} lies outside the run (0, {t_max})")
+    shocks = _check_shocks(shocks, t_max)
+    # rows: (t_max * density + 1) over the segments, plus one more per shock
+    check_size(t_max * density + 2 * len(shocks) + 1, MAX_ROWS, "output times",
+               "t_max * points_per_unit")
     residents = resolve_strategies(strategies)
-    newcomers = resolve_strategies(invaders, name="invaders") if len(invaders) else []
+    if invaders is None or (isinstance(invaders, Sequence) and not isinstance(invaders, str)
+                            and len(invaders) == 0):
+        newcomers = []
+    else:
+        newcomers = resolve_strategies(invaders, name="invaders")
     players = [*residents, *newcomers]
     interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
     names = interactions.names
+    _check_shock_targets(shocks, names, regime)
     n_res = len(residents)
     if x0 is None:
         x = np.zeros(len(names))
@@ -144,6 +157,14 @@ def evolve(
     times_parts, freq_parts, coop_parts, strength_parts, events = [], [], [], [], []
     bounds = [0.0, *[s.time for s in shocks], t_max]
     for seg, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        if end == start:  # a second shock at the same time: nothing to integrate in between
+            shock = shocks[seg]
+            x, m, regime, game, noise, interactions, names, detail = _apply_shock(
+                shock, x, m, regime, game, noise, interactions, names, players, turns,
+                repetitions, method, seed,
+            )  # fmt: skip
+            events.append(Event(shock.time, shock.kind, detail))
+            continue
         n = max(2, int(round((end - start) * density)) + 1)
         grid = np.linspace(start, end, n)
         current = regime
@@ -165,39 +186,10 @@ def evolve(
         if seg == len(shocks):
             break
         shock = shocks[seg]
-        detail: dict[str, Any] = {}
-        if shock.kind == "temptation":
-            detail = {"T_before": game.T, "T_after": shock.value}
-            game = game.with_payoffs(T=shock.value)
-            interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
-        elif shock.kind == "noise":
-            detail = {"noise_before": noise, "noise_after": shock.value}
-            noise = shock.value
-            interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
-        elif shock.kind == "invasion":
-            if shock.value not in names:
-                raise ValueError(
-                    f"invading strategy {shock.value!r} is not among the strategies or invaders"
-                )
-            i = names.index(shock.value)
-            rest = 1.0 - x[i]
-            x = x * (1.0 - shock.frequency) / rest if rest > 0 else x
-            x[i] = shock.frequency
-            detail = {"strategy": shock.value, "frequency": shock.frequency}
-        elif shock.kind == "collapse":
-            if regime is None or not regime.coevolves:
-                raise ValueError(
-                    "a collapse sets a co-evolving institution's strength to 0; this run's "
-                    "regime has none (give it feedback or decay)"
-                )
-            detail = {"strength_before": m}
-            m = 0.0
-        elif shock.kind == "regime":
-            detail = {"before": regime.name if regime else None, "after": shock.value.name}
-            new = shock.value
-            if new.coevolves and not (regime is not None and regime.coevolves):
-                m = new.initial_strength
-            regime = new
+        x, m, regime, game, noise, interactions, names, detail = _apply_shock(
+            shock, x, m, regime, game, noise, interactions, names, players, turns,
+            repetitions, method, seed,
+        )  # fmt: skip
         events.append(Event(shock.time, shock.kind, detail))
 
     times = np.concatenate(times_parts)
@@ -220,3 +212,73 @@ def evolve(
         macro_names=("cooperation", "institution_strength"),
         events=events,
     )
+
+
+def _check_shocks(shocks: Any, t_max: float) -> list[Shock]:
+    """The shocks sorted by time (a stable sort: shocks at one time act in the order given)."""
+    if shocks is None:
+        return []
+    if isinstance(shocks, Shock):
+        shocks = [shocks]
+    if isinstance(shocks, str | bytes | Mapping) or not isinstance(shocks, Iterable):
+        raise TypeError(
+            f"shocks must be a list of Shock objects (or None), got {type(shocks).__name__}"
+        )
+    shocks = list(shocks)
+    for i, s in enumerate(shocks):
+        if not isinstance(s, Shock):
+            raise TypeError(f"shocks[{i}] must be a Shock, got {s!r}")
+        if not 0.0 < s.time < t_max:
+            raise ValueError(
+                f"shocks[{i}] at time {s.time} lies outside the run (0, t_max = {t_max})"
+            )
+    return sorted(shocks, key=lambda s: s.time)
+
+
+def _check_shock_targets(shocks: list[Shock], names: Sequence[str], regime: Regime | None) -> None:
+    """Refuse, before anything runs, an invasion by a stranger or a collapse of nothing."""
+    current = regime
+    for i, s in enumerate(shocks):
+        if s.kind == "invasion" and s.value not in names:
+            raise ValueError(
+                f"shocks[{i}]: invading strategy {s.value!r} is not among the strategies or "
+                f"invaders {list(names)}"
+            )
+        if s.kind == "collapse" and (current is None or not current.coevolves):
+            raise ValueError(
+                f"shocks[{i}]: a collapse sets a co-evolving institution's strength to 0; "
+                "the regime at that time has none (give it feedback or decay)"
+            )
+        if s.kind == "regime":
+            current = s.value
+
+
+def _apply_shock(shock, x, m, regime, game, noise, interactions, names, players, turns,
+                 repetitions, method, seed):
+    """The inputs after ``shock``: ``(x, m, regime, game, noise, interactions, names,
+    detail)``."""
+    detail: dict[str, Any] = {}
+    if shock.kind == "temptation":
+        detail = {"T_before": game.T, "T_after": shock.value}
+        game = game.with_payoffs(T=shock.value)
+        interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
+    elif shock.kind == "noise":
+        detail = {"noise_before": noise, "noise_after": shock.value}
+        noise = shock.value
+        interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
+    elif shock.kind == "invasion":
+        i = names.index(shock.value)
+        rest = 1.0 - x[i]
+        x = x * (1.0 - shock.frequency) / rest if rest > 0 else x
+        x[i] = shock.frequency
+        detail = {"strategy": shock.value, "frequency": shock.frequency}
+    elif shock.kind == "collapse":
+        detail = {"strength_before": m}
+        m = 0.0
+    elif shock.kind == "regime":
+        detail = {"before": regime.name if regime else None, "after": shock.value.name}
+        new = shock.value
+        if new.coevolves and not (regime is not None and regime.coevolves):
+            m = new.initial_strength
+        regime = new
+    return x, m, regime, game, noise, interactions, names, detail

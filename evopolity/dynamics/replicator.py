@@ -8,6 +8,7 @@ strategy names, or any object with such a DataFrame in its ``.payoffs`` attribut
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -21,7 +22,12 @@ from evopolity.kernels import replicator as _rk
 from evopolity.kernels.layout import integrated_state
 from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
+    MAX_OUTPUT_BYTES,
+    MAX_ROWS,
     as_payoff_matrix,
+    boolean,
+    check_magnitude,
+    check_size,
     integer,
     mutation_matrix,
     nonnegative,
@@ -29,6 +35,11 @@ from evopolity.validate import (
 )
 
 __all__ = ["replicator", "discrete_replicator"]
+
+#: The largest payoff (plus a regime's fine, reward, cost and conformity) the integrators take:
+#: they square rates of change (error norms, Jacobian products), which overflows a double for
+#: payoffs near 1e146; 1e100 leaves room for the tolerances.
+MAX_PAYOFF = 1e100
 
 _SCHEMES = {"dopri5": codes.EXPLICIT, "auto": codes.AUTO, "rodas4": codes.IMPLICIT}
 _STATUS = {
@@ -154,9 +165,12 @@ def replicator(
         A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
+    _check_payoff_size(payoffs if group else A, regime)
+    stop_at_rest = boolean(stop_at_rest, "stop_at_rest")
     if times is None:
         t_end = nonnegative(t_max, "t_max", allow_zero=False)
         n = integer(n_points, "n_points", 2)
+        check_size(n, MAX_ROWS, "output times", "n_points", bytes_per_item=8 * (k + 2))
         grid = np.linspace(0.0, t_end, n)
     else:
         try:
@@ -167,6 +181,7 @@ def replicator(
             raise ValueError(f"times must be a non-empty 1-d array, got shape {grid.shape}")
         if not np.isfinite(grid).all() or (grid[1:] <= grid[:-1]).any():
             raise ValueError("times must be finite and strictly increasing")
+        check_size(grid.size, MAX_ROWS, "output times", "times", bytes_per_item=8 * (k + 1))
     model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
     y0, macro_names = integrated_state(x), ()
     if regime is not None and regime.coevolves:  # fixed institutions act at full strength
@@ -228,6 +243,25 @@ def replicator(
     )
 
 
+def _check_payoff_size(payoffs: np.ndarray | GroupGame, regime: Regime | None) -> None:
+    """Refuse payoffs (with a regime's terms) too large for the integrators' arithmetic."""
+    if isinstance(payoffs, GroupGame):
+        largest = max(abs(v) for v in payoffs.payoff_range())
+    else:
+        largest = float(np.abs(payoffs).max())
+    name = "payoffs"
+    if isinstance(regime, Regime):
+        largest += regime.fine + regime.reward + regime.cost + regime.conformity
+        name = "payoffs (with the regime's fine, reward, cost and conformity)"
+    check_magnitude(
+        largest, MAX_PAYOFF, name,
+        "the integrators square rates of change (error norms, Jacobians), which overflows a "
+        "double near 1e146; divide every payoff (and the regime's fine, reward, cost and "
+        "conformity) by a constant c: the replicator is the same, c times slower "
+        "(use t_max * c)",
+    )  # fmt: skip
+
+
 def discrete_replicator(
     payoffs: Any,
     x0: Any = None,
@@ -279,6 +313,8 @@ def discrete_replicator(
     k = A.shape[0]
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
     generations = integer(generations, "generations", 0)
+    check_size(generations + 1, MAX_ROWS, "trajectory", "generations",
+               bytes_per_item=8 * (k + 1), budget=MAX_OUTPUT_BYTES)
     if negative not in ("raise", "shift"):
         raise ValueError(f"negative must be 'raise' or 'shift', got {negative!r}")
     shift = 0.0
@@ -290,6 +326,11 @@ def discrete_replicator(
             )
         shift = -float(A.min())
         A = A + shift
+    # the map is unchanged when every payoff is multiplied by c > 0: scale by a power of two
+    # (exact) so that the sums x_j f_j of large payoffs cannot overflow
+    largest = float(A.max())
+    if largest > 2.0**500:
+        A = np.ldexp(A, -math.frexp(largest)[1])
     out = np.empty((generations + 1, k))
     computed = _rk.discrete(codes.LINEAR, x, A, np.ascontiguousarray(A.T), np.zeros(0),
                             generations, out)
