@@ -252,25 +252,28 @@ def check_size(
     unit: str = "rows",
     bytes_per_item: float | None = None,
     budget: float = MAX_OUTPUT_BYTES,
+    fix: str | None = None,
 ) -> None:
     """Refuse work or memory beyond a budget, estimated from the arguments before allocating.
 
     ``count`` items of ``what`` (computed with Python floats or ints, never by allocating)
     must not exceed ``limit``; with ``bytes_per_item``, ``count * bytes_per_item`` must also
     not exceed ``budget`` bytes. The message names ``name`` (the parameter(s) that set the
-    size), the estimate and the limit.
+    size), the estimate and the limit, and ends with ``fix`` (default: "lower NAME").
     """
+    of = f" {unit} of " if unit else " "
+    fix = fix or f"lower {name}"
     if not count <= limit:  # NaN refused too
         raise ValueError(
-            f"{name} asks for {_amount(count)} {unit} of {what}, more than the limit of "
-            f"{_amount(limit)}; lower {name}"
+            f"{name} asks for {_amount(count)}{of}{what}, more than the limit of "
+            f"{_amount(limit)}; {fix}"
         )
     if bytes_per_item is not None:
         size = float(count) * float(bytes_per_item)
         if not size <= budget:
             raise ValueError(
-                f"{name} asks for {what} of about {_bytes(size)} ({_amount(count)} {unit}), "
-                f"more than the budget of {_bytes(budget)}; lower {name}"
+                f"{name} asks for {what} of about {_bytes(size)} ({_amount(count)}{of.rstrip(' of ')}), "
+                f"more than the budget of {_bytes(budget)}; {fix}"
             )
 
 

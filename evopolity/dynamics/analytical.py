@@ -36,7 +36,14 @@ from evopolity.kernels import codes
 from evopolity.kernels import group as _gk
 from evopolity.kernels.gth import log_gth_stationary
 from evopolity.play.group_games import GroupGame
-from evopolity.validate import as_payoff_matrix, integer, nonnegative, probability
+from evopolity.validate import (
+    MAX_ROWS,
+    as_payoff_matrix,
+    check_size,
+    integer,
+    nonnegative,
+    probability,
+)
 
 __all__ = [
     "fixation_probability",
@@ -47,6 +54,8 @@ __all__ = [
 
 Rule = Literal["moran", "fermi"]
 MAX_BAND_BYTES = 2_000_000_000
+#: The most payoff evaluations (population sizes times pairs of strategies) one call may do.
+MAX_WORK = 10_000_000_000
 
 
 def _interactions(payoffs: Any, N: Any) -> tuple[np.ndarray | None, tuple[str, ...], int]:
@@ -61,6 +70,13 @@ def _interactions(payoffs: Any, N: Any) -> tuple[np.ndarray | None, tuple[str, .
         return None, payoffs.strategies, N
     A, names = as_payoff_matrix(payoffs)
     return A, names, N
+
+
+def _check_work(payoffs: Any, N: int, pairs: int) -> None:
+    """Refuse analytical results whose loops over ``j = 1..N`` for ``pairs`` pairs (times a
+    group game's group size) would run for hours."""
+    per = payoffs.group_size if isinstance(payoffs, GroupGame) else 1
+    check_size(float(N) * pairs * per, MAX_WORK, "payoff evaluations", "N", unit="")
 
 
 def _group_log_fixation(game: GroupGame, code: int, N: int, s: float) -> np.ndarray:
@@ -200,6 +216,7 @@ def fixation_probability(
     code, s = _rule(rule, selection, payoffs if A is None else A)
     _check_magnitude(payoffs if A is None else A, N, s)
     m, r = _pair(mutant, resident, names)
+    _check_work(payoffs, N, 1)
     if A is None:
         others, pf = payoffs.kernel_tables()
         pa = np.empty(payoffs.group_size)
@@ -254,6 +271,7 @@ def fixation_matrix(
     A, names, N = _interactions(payoffs, N)
     code, s = _rule(rule, selection, payoffs if A is None else A)
     _check_magnitude(payoffs if A is None else A, N, s)
+    _check_work(payoffs, N, len(names) ** 2)
     if A is None:
         out = _group_log_fixation(payoffs, code, N, s)
     else:
@@ -331,6 +349,7 @@ def stationary_distribution(
     if mutation is None:
         if states:
             raise ValueError("states=True needs a mutation rate (the full chain)")
+        _check_work(payoffs, N, k * k)
         if A is None:
             logrho = _group_log_fixation(payoffs, code, N, s)
         else:
@@ -352,17 +371,24 @@ def stationary_distribution(
             "mutation=None (the small-mutation limit)"
         )
     mu = probability(mutation, "mutation", zero=False)
+    # sizes from the closed forms, before anything is enumerated: S compositions and, in
+    # their lexicographic order, a one-individual move spans at most C(N+k-2, k-2) ranks
     S = math.comb(N + k - 1, k - 1)
     if S > 50_000_000:
-        raise ValueError(f"the full chain has {S} states; lower N or k (or use mutation=None)")
-    comps = np.empty((S, k), np.int64)
-    _ak.enumerate_compositions(N, k, comps)
-    band = int(_ak.chain_bandwidth(comps, N))
-    if S * (2 * band + 1) * 8 > MAX_BAND_BYTES:
         raise ValueError(
-            f"the full chain ({S} states, bandwidth {band}) needs more than "
+            f"N = {N} with k = {k} strategies gives a full chain of {S} states (more than "
+            "50,000,000); lower N or k (or use mutation=None)"
+        )
+    band = math.comb(N + k - 2, k - 2)
+    need = 8 * S * (2 * band + 1) + 8 * S * (k + 1)  # the band, the states and the result
+    if need > MAX_BAND_BYTES:
+        raise ValueError(
+            f"N = {N} with k = {k} strategies gives a full chain ({S} states, bandwidth "
+            f"{band}) that needs about {need / 1e9:.3g} GB, more than "
             f"{MAX_BAND_BYTES / 1e9:g} GB; lower N or k (or use mutation=None)"
         )
+    comps = np.empty((S, k), np.int64)
+    _ak.enumerate_compositions(N, k, comps)
     p = np.empty(S)
     if _ak.full_chain_stationary(code, A, N, s, mu, comps, band, p) != 0:
         raise ValueError("the chain is reducible: some state cannot be left")
@@ -452,6 +478,8 @@ def gradient_of_selection(
     if mutation != 0.0:
         raise ValueError("mutation needs a state: the pairwise gradient is without mutation")
     m, r = _pair(mutant, resident, names)
+    check_size(N + 1, MAX_ROWS, "gradient points", "N", bytes_per_item=8 * 4)
+    _check_work(payoffs, N, 1)
     tp = np.empty(N + 1)
     tm = np.empty(N + 1)
     if A is None:

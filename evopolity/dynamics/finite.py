@@ -24,11 +24,22 @@ from evopolity.kernels import finite as _fk
 from evopolity.kernels.rng import packed_seed, stream_key
 from evopolity.play.games import Game
 from evopolity.play.strategies.automaton import Strategy
-from evopolity.validate import as_payoff_matrix, integer, nonnegative, probability, seed_sequence
+from evopolity.validate import (
+    MAX_ROWS,
+    as_payoff_matrix,
+    boolean,
+    check_magnitude,
+    check_size,
+    integer,
+    nonnegative,
+    probability,
+    seed_sequence,
+)
 
 __all__ = ["moran", "pairwise_comparison", "agent_moran"]
 
 MAX_RECORDS = 10_000
+_LARGEST = 1e307  # below the largest double, leaving room for the kernels' few extra terms
 # turns per generation from which matches are played on threads: on an idle 2-core machine,
 # 10 agents x 200 noisy turns (9000 turns) run in 48 us on threads against 77 us serially
 PARALLEL_TURNS = 5_000
@@ -70,10 +81,13 @@ def population_counts(x0: Any, N: int, names: Sequence[str], name: str = "x0") -
     raise ValueError(f"{name} must be counts summing to N = {N} or frequencies summing to 1")
 
 
-def _record_points(generations: int, record_every: int | None) -> np.ndarray:
+def _record_points(generations: int, record_every: int | None, k: int = 1) -> np.ndarray:
     if record_every is None:
         record_every = max(1, -(-generations // MAX_RECORDS))
     record_every = integer(record_every, "record_every")
+    rows = generations // record_every + 2  # the last event is always recorded
+    check_size(rows, MAX_ROWS, "recorded generations", "generations / record_every",
+               bytes_per_item=8 * (k + 3), fix="lower generations or raise record_every")
     pts = np.arange(0, generations + 1, record_every, dtype=np.int64)
     if pts[-1] != generations:
         pts = np.append(pts, generations)
@@ -101,15 +115,27 @@ def _simulate(
     counts = population_counts(x0, N, names)
     generations = integer(generations, "generations", 0)
     model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
+    largest = float(np.abs(A).max())
+    what = "payoffs"
+    if regime is not None:
+        largest += regime.fine + regime.reward + regime.cost + regime.conformity
+        what = "payoffs (with the regime's fine, reward, cost and conformity)"
+    check_magnitude(
+        largest * N * 2.0 * max(selection, 1.0), _LARGEST, f"{what} * N * 2 * max(selection, 1)",
+        "payoff sums over the population (and Fermi's differences times the selection) "
+        "would overflow a double; divide the payoffs by c (under the Fermi rule, multiplying "
+        "selection by c changes nothing)",
+    )  # fmt: skip
     m0 = regime.initial_strength if regime is not None and regime.coevolves else 1.0
     mu = probability(mutation, "mutation")
     if mu > 0 and k < 2:
         raise ValueError("mutation needs at least 2 strategies")
     if stop_on_fixation is None:
         stop_on_fixation = mu == 0.0
+    stop_on_fixation = boolean(stop_on_fixation, "stop_on_fixation")
     ss = seed_sequence(seed)
     key = packed_seed(ss)
-    pts = _record_points(generations, record_every)
+    pts = _record_points(generations, record_every, k)
     out = np.empty((pts.size, k))
     macro = np.empty(pts.size)
     events, winner, ok = _fk.simulate(
@@ -381,7 +407,7 @@ def agent_moran(
     """
     from evopolity.play.games import as_game
     from evopolity.play.strategies.automaton import PackedStrategies  # noqa: I001
-    from evopolity.play.tournament import resolve_strategies
+    from evopolity.play.tournament import check_turns, resolve_strategies
 
     players = resolve_strategies(strategies, distinct=False, automata=True)
     if len(players) < 2:
@@ -393,15 +419,23 @@ def agent_moran(
         if not known.same_behaviour(s):
             raise ValueError(f"strategies hold two different strategies named {s.name!r}")
         agents[a] = list(types).index(s.name)
-    turns = integer(turns, "turns")
+    turns = check_turns(turns, "turns")
     noise = probability(noise, "noise")
     mu = probability(mutation, "mutation")
     prob_end = probability(prob_end, "prob_end", one=False)
     generations = integer(generations, "generations", 0)
+    stop_on_fixation = boolean(stop_on_fixation, "stop_on_fixation")
     g = as_game(game)
+    largest = float(np.abs(g.matrix).max())
+    check_magnitude(
+        largest * turns * len(players), _LARGEST, "game payoffs * turns * N",
+        "an agent's fitness sums its scores over every turn against the N - 1 others, which "
+        "would overflow a double; scale the game's payoffs down (proportional selection does "
+        "not change when every payoff is multiplied by c > 0)",
+    )  # fmt: skip
     ss = seed_sequence(seed)
     packed = PackedStrategies(list(types.values()))
-    pts = _record_points(generations, record_every)
+    pts = _record_points(generations, record_every, len(types))
     out = np.empty((pts.size, len(types)))
     gens, winner = _fk.agent_moran(
         packed.p_coop,

@@ -24,7 +24,7 @@ from evopolity.play.strategies import library
 from evopolity.play.strategies.automaton import PackedStrategies, Strategy
 from evopolity.validate import integer, probability, seed_sequence
 
-__all__ = ["Tournament", "tournament", "resolve_strategies"]
+__all__ = ["Tournament", "tournament", "resolve_strategies", "check_turns", "MAX_TURNS"]
 
 METHODS = ("simulate", "exact")
 
@@ -112,12 +112,34 @@ def resolve_strategies(
     return out
 
 
+#: The most turns per match and repetitions per pair: counts stay exact in a double (the
+#: per-turn means divide by them) and their product fits the kernels' int64 counters.
+MAX_TURNS = 2**53
+
+
+def check_turns(turns: Any, name: str = "turns") -> int:
+    """``turns`` as an int in ``[1, 2**53]`` (the kernels count turns in int64 and divide
+    payoff totals by them in doubles)."""
+    turns = integer(turns, name)
+    if turns > MAX_TURNS:
+        raise ValueError(
+            f"{name} must be at most 2**53 = {MAX_TURNS} (turn counts must stay exact in a "
+            f"double and fit the kernels' 64-bit integers), got {turns}"
+        )
+    return turns
+
+
 def _check_settings(turns, repetitions, noise, prob_end, method, threads) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if turns is not None:
-        integer(turns, "turns")
-    integer(repetitions, "repetitions")
+        check_turns(turns, "turns")
+    check_turns(repetitions, "repetitions")
+    if turns is not None and turns * repetitions > 2**62:
+        raise ValueError(
+            f"turns * repetitions must be at most 2**62 (the kernels count every turn of "
+            f"every repetition in a 64-bit integer), got {turns} * {repetitions}"
+        )
     probability(noise, "noise")
     if prob_end is not None:
         probability(prob_end, "prob_end", zero=False)
@@ -399,8 +421,19 @@ def _pack_positions(players: Sequence[Any], native: Sequence[int]) -> PackedStra
 
 def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetitions, key, method,
                 threads) -> np.ndarray:
+    # per-turn payoffs, their spread and their totals are linear in the stage payoffs: play
+    # large payoffs scaled by a power of two (exact) so that totals and squares cannot
+    # overflow a double, and scale the results back
+    payoff = game.matrix
+    largest = float(np.abs(payoff).max())
+    if largest > 2.0**64:
+        e = math.frexp(largest)[1]
+        out = _run_kernel(packed, pair_i, pair_j, _Scaled(np.ldexp(payoff, -e)), turns,
+                          prob_end, noise, repetitions, key, method, threads)
+        for col in (codes.PAYOFF_I, codes.PAYOFF_J, codes.STD_I, codes.STD_J):
+            out[:, col] = np.ldexp(out[:, col], e)
+        return out
     with _jit.numba_threads(threads):  # None: numba's count, and no cost of changing it
-        payoff = game.matrix
         if method == "exact":
             out = np.zeros((pair_i.size, codes.N_EXACT_OUT))
             markov.exact_pairs(
@@ -419,6 +452,13 @@ def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetition
             key, out,
         )
         return out
+
+
+class _Scaled:
+    """A stand-in for a game in :func:`_run_kernel`: just its payoff matrix."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix
 
 
 def _expected_turns(turns: int | None, prob_end: float) -> float:
