@@ -230,7 +230,7 @@ def _check_shocks(shocks: Any, t_max: float) -> list[Shock]:
             raise TypeError(f"shocks[{i}] must be a Shock, got {s!r}")
         if not 0.0 < s.time < t_max:
             raise ValueError(
-                f"shocks[{i}] at time {s.time} lies outside the run (0, t_max = {t_max})"
+                f"shocks[{i}] at time {s.time} lies outside the run (0, {t_max}) that t_max sets"
             )
     return sorted(shocks, key=lambda s: s.time)
 

@@ -59,6 +59,15 @@ def _probability(value: Any, name: str) -> float:
     return probability(value, name)
 
 
+def _display_name(name: Any, default: str) -> str:
+    """``name`` if given (a non-empty string), else ``default``."""
+    if name is None:
+        return default
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must be a non-empty string or None, got {name!r}")
+    return name
+
+
 class Strategy:
     """A strategy of the repeated 2x2 game, as a stochastic Moore automaton.
 
@@ -252,40 +261,77 @@ class Strategy:
 
 
 def _minimise(p: np.ndarray, nxt: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Drop unreachable states, merge equivalent ones, number states by discovery order."""
+    """Drop unreachable states, merge equivalent ones, number states by discovery order.
+
+    O(n log n) in the number of states ``n`` (Hopcroft's refinement; the rest is linear).
+    """
     # reachable states in breadth-first order from the start
+    succ = nxt.reshape(p.size, 4).tolist()
     order, seen, queue = [], {start}, deque([start])
     while queue:
         s = queue.popleft()
         order.append(s)
-        for t in nxt[s].ravel():
-            t = int(t)
+        for t in succ[s]:
             if t not in seen:
                 seen.add(t)
                 queue.append(t)
-    index = {s: i for i, s in enumerate(order)}
-    p = p[order]
-    nxt = np.array([[[index[int(t)] for t in row] for row in nxt[s]] for s in order], np.int64)
-    # Moore partition refinement: start from classes of equal p, split by successor classes
-    _, block = np.unique(p, return_inverse=True)
-    while True:
-        signature = [(block[s], *block[nxt[s].ravel()]) for s in range(p.size)]
-        relabel: dict[tuple, int] = {}
-        new_block = np.array([relabel.setdefault(sig, len(relabel)) for sig in signature])
-        if len(relabel) == len(set(block.tolist())):
-            break
-        block = new_block
+    order_arr = np.array(order, dtype=np.int64)
+    index = np.full(p.size, -1, dtype=np.int64)
+    index[order_arr] = np.arange(order_arr.size)
+    p = p[order_arr]
+    nxt = index[nxt[order_arr]]
+    block = _coarsest_partition(p, nxt.reshape(p.size, 4))
     # renumber blocks by first appearance in BFS order (start state is 0)
-    first: dict[int, int] = {}
-    for s in range(p.size):
-        first.setdefault(int(block[s]), s)
-    reps = sorted(first.values())
-    number = {int(block[r]): i for i, r in enumerate(reps)}
-    p_min = np.array([p[r] for r in reps], dtype=np.float64)
-    nxt_min = np.array(
-        [[[number[int(block[t])] for t in row] for row in nxt[r]] for r in reps], dtype=np.int64
-    )
+    _, first = np.unique(block, return_index=True)
+    reps = np.sort(first)
+    number = np.empty(int(block.max()) + 1, dtype=np.int64)
+    number[block[reps]] = np.arange(reps.size)
+    p_min = np.ascontiguousarray(p[reps], dtype=np.float64)
+    nxt_min = np.ascontiguousarray(number[block[nxt[reps]]], dtype=np.int64)
     return p_min, nxt_min
+
+
+def _coarsest_partition(p: np.ndarray, succ: np.ndarray) -> np.ndarray:
+    """Block labels of the coarsest partition that refines "equal ``p``" and is stable under
+    the four successor maps ``succ[:, a]`` (states in one block cooperate alike and go to one
+    block on every outcome): Moore equivalence, found by Hopcroft's partition refinement
+    (Hopcroft 1971), O(n log n) for ``n`` states and the alphabet of four outcomes.
+    """
+    n = p.size
+    _, label = np.unique(p, return_inverse=True)
+    block = label.astype(np.int64).tolist()
+    members: list[set[int]] = [set() for _ in range(int(label.max()) + 1)]
+    for s, b in enumerate(block):
+        members[b].add(s)
+    # predecessors of each state on each outcome
+    pred: list[list[list[int]]] = [[[] for _ in range(n)] for _ in range(4)]
+    for s, row in enumerate(succ.tolist()):
+        for a in range(4):
+            pred[a][row[a]].append(s)
+    # splitters: every initial block but the largest (splitting on it is implied by the rest)
+    largest = max(range(len(members)), key=lambda b: len(members[b]))
+    waiting = set(range(len(members))) - {largest}
+    while waiting:
+        splitter = list(members[waiting.pop()])
+        for a in range(4):
+            hit: dict[int, list[int]] = {}
+            for t in splitter:
+                for s in pred[a][t]:
+                    hit.setdefault(block[s], []).append(s)
+            for b, inside in hit.items():
+                if len(inside) == len(members[b]):
+                    continue  # the whole block goes into the splitter: no split
+                new = len(members)
+                moved = set(inside)
+                members[b] -= moved
+                members.append(moved)
+                for s in moved:
+                    block[s] = new
+                if b in waiting:
+                    waiting.add(new)
+                else:  # the smaller half suffices (Hopcroft's trick)
+                    waiting.add(new if len(moved) <= len(members[b]) else b)
+    return np.array(block, dtype=np.int64)
 
 
 def from_rule(
@@ -392,7 +438,7 @@ def memory_zero(p: float, *, name: str | None = None, source: str = "") -> Strat
         [p],
         np.zeros((1, 2, 2), np.int64),
         0,
-        name=name or f"Random: {p:g}",
+        name=_display_name(name, f"Random: {p:g}"),
         memory_depth=0,
         source=source,
         params={"p": p},
@@ -454,7 +500,7 @@ def memory_one(
     for mine in (C, D):
         for theirs in (C, D):
             nxt[:, mine, theirs] = 1 + 2 * mine + theirs
-    label = name or f"Memory One: {tuple(float(x) for x in probs)}, {initial}"
+    label = _display_name(name, f"Memory One: {tuple(float(x) for x in probs)}, {initial}")
     return Strategy(
         [first, *probs],
         nxt,
@@ -502,7 +548,7 @@ def cycler(pattern: str, *, name: str | None = None, source: str = "") -> Strate
         [1.0 if m == C else 0.0 for m in moves],
         nxt,
         0,
-        name=name or f"Cycler: {pattern.upper()}",
+        name=_display_name(name, f"Cycler: {pattern.upper()}"),
         memory_depth=n - 1,
         source=source,
         params={"cycle": pattern.upper()},
@@ -544,24 +590,53 @@ def fsm(
     Raises
     ------
     ValueError
-        For a malformed row, a missing or repeated transition, or a move other than C and D.
+        For a malformed row, a missing or repeated transition, a transition to a state that
+        has none, or a move other than C and D.
+    TypeError
+        If ``transitions`` is not an iterable of rows, or a state is not hashable.
     """
+    if isinstance(transitions, str | bytes | Mapping) or not isinstance(transitions, Iterable):
+        raise TypeError(
+            f"transitions must be an iterable of (state, opponent_action, next_state, action) "
+            f"rows, got {transitions!r}"
+        )
+    try:
+        hash(initial_state)
+    except TypeError:
+        raise TypeError(f"initial_state must be hashable, got {initial_state!r}") from None
     table: dict[tuple[Hashable, Move], tuple[Hashable, Move]] = {}
+    row_of: dict[tuple[Hashable, Move], int] = {}
     for k, row in enumerate(transitions):
-        if len(row) != 4:
+        if isinstance(row, str | bytes) or not isinstance(row, Sequence) or len(row) != 4:
             raise ValueError(
-                f"{name}: transitions[{k}] must be (state, opponent_action, next_state, action)"
+                f"{name}: transitions[{k}] must be (state, opponent_action, next_state, "
+                f"action), got {row!r}"
             )
         state, seen, nxt, action = row
+        try:
+            hash(state), hash(nxt)
+        except TypeError:
+            raise TypeError(
+                f"{name}: transitions[{k}] states must be hashable, got {row!r}"
+            ) from None
         key = (state, parse_move(seen, f"{name}: transitions[{k}] opponent_action"))
         if key in table:
             raise ValueError(f"{name}: two transitions for state {state!r} after {seen}")
         table[key] = (nxt, parse_move(action, f"{name}: transitions[{k}] action"))
+        row_of[key] = k
+    if not table:
+        raise ValueError(f"{name}: transitions is empty")
     states = {s for s, _ in table}
     for s in states | {initial_state}:
         for m in (C, D):
             if (s, m) not in table:
                 raise ValueError(f"{name}: no transition for state {s!r} after {'CD'[m]}")
+    for key, (nxt, _) in table.items():
+        if nxt not in states:
+            raise ValueError(
+                f"{name}: transitions[{row_of[key]}] goes to state {nxt!r}, which has no "
+                f"transitions (the states are {sorted(states, key=repr)})"
+            )
     first = parse_move(initial_action, "initial_action")
 
     def step(key: tuple[Hashable, Move], mine: Move, theirs: Move) -> tuple[Hashable, Move]:
@@ -614,8 +689,10 @@ def lookup(
     Raises
     ------
     ValueError
-        For keys of different depths, a missing combination, or a value that is neither a
-        move nor a probability.
+        For a malformed key, keys of different depths, a missing combination, or a value
+        that is neither a move nor a probability.
+    TypeError
+        If ``table`` is not a mapping or ``initial`` not a sequence of moves.
 
     Examples
     --------
@@ -626,16 +703,23 @@ def lookup(
     >>> lookup(t, name="TF2T").moves("DDCDD")
     'CCDCC'
     """
-    if not isinstance(table, Mapping) or not table:
+    if not isinstance(table, Mapping):
+        raise TypeError(f"{name}: table must be a mapping, got {type(table).__name__}")
+    if not table:
         raise ValueError(f"{name}: table must be a non-empty mapping")
     entries: dict[tuple, float] = {}
     depths = None
+    shape = "(own_plays, opponent_plays[, opponent_openings]), strings of C and D"
     for key, value in table.items():
+        if isinstance(key, str) or not isinstance(key, Iterable):
+            raise ValueError(f"{name}: table key {key!r} must be {shape}")
         parts = tuple(key)
         if len(parts) == 2:
             parts = (*parts, ())
-        if len(parts) != 3:
-            raise ValueError(f"{name}: table key {key!r} must have 2 or 3 parts")
+        if len(parts) != 3 or not all(
+            isinstance(x, Iterable) and not isinstance(x, bytes) for x in parts
+        ):
+            raise ValueError(f"{name}: table key {key!r} must be {shape}")
         parts = tuple(_moves_key(x, f"{name}: table key {key!r}") for x in parts)
         d = tuple(len(x) for x in parts)
         if depths is None:
@@ -650,6 +734,8 @@ def lookup(
             f"{name}: table has {len(entries)} entries; depths {depths} need all {expected}"
         )
     table_depth = max(depths)
+    if isinstance(initial, bytes) or not isinstance(initial, Iterable):
+        raise TypeError(f"{name}: initial must be a string or sequence of moves, got {initial!r}")
     first = [
         _probability(m, f"{name}: initial[{i}]")
         for i, m in enumerate(initial if not isinstance(initial, str) else list(initial))

@@ -17,10 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from evopolity.play.games import C, D, Game, PrisonersDilemma
+from evopolity.play.games import C, D, Game, PrisonersDilemma, as_game
 from evopolity.play.strategies import _axelrod_tables as tables
 from evopolity.play.strategies import automaton as _automaton
 from evopolity.play.strategies.automaton import Strategy, cycler, from_rule, lookup, memory_zero
+from evopolity.validate import nonnegative, probability, real
 
 __all__ = [
     "Entry",
@@ -67,11 +68,21 @@ def generous_tit_for_tat(q: float | None = None, game: Game | None = None) -> St
     Raises
     ------
     ValueError
-        If ``q`` is not a probability.
+        If ``q`` is not a probability (or the game's default is not one).
+    TypeError
+        If ``q`` is not a number or ``game`` not a ``Game``.
     """
+    game = as_game(game)
     if q is None:
-        R, S, T, P = (game or PrisonersDilemma()).rstp
+        R, S, T, P = game.rstp
         q = min(1 - (T - R) / (R - S), (R - P) / (T - P))
+        if not 0.0 <= q <= 1.0:
+            raise ValueError(
+                f"this game gives a default q = {q:g} outside [0, 1] (it is not a prisoner's "
+                "dilemma with 2R > T + S); pass q"
+            )
+    else:
+        q = probability(q, "q")
     return _automaton.memory_one(
         (1, q, 1, q),
         "C",
@@ -116,10 +127,14 @@ def zero_determinant(
     ------
     ValueError
         When ``(phi, s, baseline)`` do not give probabilities (the relation is not enforceable
-        in this game).
+        in this game), or ``phi`` is not positive or a parameter not finite.
+    TypeError
+        For a parameter that is not a number, or a ``game`` that is not a ``Game``.
     """
-    R, S, T, P = (game or PrisonersDilemma()).rstp
-    l = baseline  # noqa: E741 - the letter of Press & Dyson and Hilbe et al.
+    R, S, T, P = as_game(game).rstp
+    phi = nonnegative(phi, "phi", allow_zero=False)
+    s = real(s, "s")
+    l = real(baseline, "baseline")  # noqa: E741 - the letter of Press & Dyson and Hilbe et al.
     p = (
         1 - phi * (1 - s) * (R - l),
         1 - phi * (s * (l - S) + (T - l)),
@@ -175,11 +190,16 @@ def zd_extortion(chi: float, phi: float | None = None, game: Game | None = None)
     Raises
     ------
     ValueError
-        If ``chi < 1`` or ``phi`` is not feasible.
+        If ``chi < 1`` or not finite, or ``phi`` is not feasible.
+    TypeError
+        If ``chi`` or ``phi`` is not a number, or ``game`` not a ``Game``.
     """
+    chi = real(chi, "chi")
     if not chi >= 1:
         raise ValueError(f"extortion factor chi must be >= 1, got {chi}")
-    game = game or PrisonersDilemma()
+    game = as_game(game)
+    if phi is not None:
+        phi = nonnegative(phi, "phi", allow_zero=False)
     s = 1.0 / chi
     phi = _zd_phi_max(s, game.P, game) / 2 if phi is None else phi
     return zero_determinant(phi, s, game.P, game, name=f"ZD-Extort: chi={chi:g}")
@@ -208,11 +228,16 @@ def zd_generous(chi: float, phi: float | None = None, game: Game | None = None) 
     Raises
     ------
     ValueError
-        If ``chi < 1`` or ``phi`` is not feasible.
+        If ``chi < 1`` or not finite, or ``phi`` is not feasible.
+    TypeError
+        If ``chi`` or ``phi`` is not a number, or ``game`` not a ``Game``.
     """
+    chi = real(chi, "chi")
     if not chi >= 1:
         raise ValueError(f"generosity factor chi must be >= 1, got {chi}")
-    game = game or PrisonersDilemma()
+    game = as_game(game)
+    if phi is not None:
+        phi = nonnegative(phi, "phi", allow_zero=False)
     s = 1.0 / chi
     phi = _zd_phi_max(s, game.R, game) / 2 if phi is None else phi
     return zero_determinant(phi, s, game.R, game, name=f"ZD-Generous: chi={chi:g}")
@@ -515,7 +540,14 @@ def collection(collection_name: str) -> list[Strategy]:
     ------
     ValueError
         For an unknown collection.
+    TypeError
+        If ``collection_name`` is not a string.
     """
+    if not isinstance(collection_name, str):
+        raise TypeError(
+            f"collection_name must be a string, one of {sorted(COLLECTIONS)}; got "
+            f"{collection_name!r}"
+        )
     if collection_name not in COLLECTIONS:
         raise ValueError(
             f"unknown collection {collection_name!r}; choose one of {sorted(COLLECTIONS)}"
