@@ -93,7 +93,7 @@ class Regime:
         For a strength out of its range (negative, or a probability outside [0, 1]) or an
         empty name.
     TypeError
-        For a flag that is not a bool.
+        For a flag that is not a bool, or a description that is not a string.
     """
 
     name: str = "custom"
@@ -121,7 +121,11 @@ class Regime:
             object.__setattr__(self, field, probability(getattr(self, field), f"Regime.{field}"))
         for field in ("cost_by_contributors", "captured"):
             if not isinstance(getattr(self, field), bool | np.bool_):
-                raise TypeError(f"Regime.{field} must be True or False")
+                raise TypeError(
+                    f"Regime.{field} must be True or False, got {getattr(self, field)!r}"
+                )
+        if not isinstance(self.description, str):
+            raise TypeError(f"Regime.description must be a string, got {self.description!r}")
 
     @property
     def has_institution(self) -> bool:

@@ -44,7 +44,15 @@ import pandas as pd
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels import group as _gk
 from evopolity.kernels.layout import group_game_array
-from evopolity.validate import as_payoff_matrix, integer, nonnegative, real, simplex_point
+from evopolity.validate import (
+    as_payoff_matrix,
+    boolean,
+    check_size,
+    integer,
+    nonnegative,
+    real,
+    simplex_point,
+)
 
 __all__ = [
     "GroupGame",
@@ -60,8 +68,14 @@ Share = Literal["all", "others"]
 PUNISHMENT_STRATEGIES = ("cooperator", "defector", "loner", "peer_punisher", "pool_punisher")
 
 
+#: The most group compositions a group game tabulates (each is one call of its payoff rule).
+MAX_COMPOSITIONS = 10_000_000
+
+
 def _compositions(total: int, k: int) -> np.ndarray:
-    S = math.comb(total + k - 1, k - 1)
+    S = math.comb(total + k - 1, k - 1)  # the closed form, before anything is allocated
+    check_size(S, MAX_COMPOSITIONS, f"group compositions of {k} strategies", "group_size",
+               unit="", bytes_per_item=16 * k)
     out = np.empty((S, k), np.int64)
     _ak.enumerate_compositions(total, k, out)
     return out
@@ -474,7 +488,10 @@ def public_goods(
     Raises
     ------
     ValueError
-        For a parameter out of range.
+        For a parameter out of range, or a ``group_size`` whose compositions (one per way of
+        filling a group) number more than 10^7.
+    TypeError
+        For a parameter of the wrong type.
     """
     n = integer(group_size, "group_size", 2)
     r = nonnegative(r, "r")
@@ -573,7 +590,10 @@ def punishment_game(
     Raises
     ------
     ValueError
-        For a parameter out of range or an unknown strategy.
+        For a parameter out of range, an unknown strategy, or a ``group_size`` whose
+        compositions number more than 10^7.
+    TypeError
+        For a parameter of the wrong type (``second_order`` must be a bool).
     """
     n = integer(group_size, "group_size", 2)
     r = nonnegative(r, "r")
@@ -584,7 +604,7 @@ def punishment_game(
     G = nonnegative(pool_fee, "pool_fee")
     B = nonnegative(pool_fine, "pool_fine")
     share = _share(share)
-    second = bool(second_order)
+    second = boolean(second_order, "second_order")
     C_, D_, L_, V_, W_ = range(5)
 
     def pay(counts: np.ndarray) -> np.ndarray:
@@ -671,7 +691,10 @@ def snowdrift(group_size: int = 5, b: float = 2.0, c: float = 1.0, threshold: in
     Raises
     ------
     ValueError
-        For a parameter out of range.
+        For a parameter out of range, or a ``group_size`` whose compositions (one per way of
+        filling a group) number more than 10^7.
+    TypeError
+        For a parameter of the wrong type.
     """
     n = integer(group_size, "group_size", 2)
     b = real(b, "b")
@@ -729,7 +752,10 @@ def stag_hunt(group_size: int = 10, r: float = 4.0, c: float = 1.0, threshold: i
     Raises
     ------
     ValueError
-        For a parameter out of range.
+        For a parameter out of range, or a ``group_size`` whose compositions (one per way of
+        filling a group) number more than 10^7.
+    TypeError
+        For a parameter of the wrong type.
     """
     n = integer(group_size, "group_size", 2)
     r = nonnegative(r, "r")
