@@ -37,12 +37,18 @@ MAX_OUTPUT_BYTES = 2 * 1024**3
 MAX_ROWS = 100_000_000
 
 
-def integer(value: Any, name: str, minimum: int = 1) -> int:
-    """An integer ``>= minimum`` (bools refused)."""
+def integer(value: Any, name: str, minimum: int = 1, maximum: int = 2**62) -> int:
+    """An integer in ``[minimum, maximum]`` (bools refused); the default ``maximum`` keeps
+    counts and sums of counts inside the kernels' int64."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if value > maximum:
+        raise ValueError(
+            f"{name} must be at most {maximum} (the kernels count in 64-bit integers), "
+            f"got {value}"
+        )
     return int(value)
 
 
@@ -262,6 +268,7 @@ def check_size(
     size), the estimate and the limit, and ends with ``fix`` (default: "lower NAME").
     """
     of = f" {unit} of " if unit else " "
+    units = f" {unit}" if unit else ""
     fix = fix or f"lower {name}"
     if not count <= limit:  # NaN refused too
         raise ValueError(
@@ -272,7 +279,7 @@ def check_size(
         size = float(count) * float(bytes_per_item)
         if not size <= budget:
             raise ValueError(
-                f"{name} asks for {what} of about {_bytes(size)} ({_amount(count)}{of.rstrip(' of ')}), "
+                f"{name} asks for {what} of about {_bytes(size)} ({_amount(count)}{units}), "
                 f"more than the budget of {_bytes(budget)}; {fix}"
             )
 

@@ -8,14 +8,14 @@ once with shocks, and returns one tidy DataFrame.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evopolity.analysis import metrics
-from evopolity.dynamics.pipeline import evolve
+from evopolity.dynamics.pipeline import check_shocks, evolve
 from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import Shock
 from evopolity.play.games import Game, as_game
@@ -130,21 +130,26 @@ def compare_regimes(
         For no regimes, regimes with the same name, no shocks, or anything
         :func:`evopolity.evolve` refuses.
     TypeError
-        For a regime that is not a ``Regime``.
+        For a regime that is not a ``Regime``, or shocks that are not ``Shock`` objects.
     """
     from evopolity.institutions import regimes as presets
 
+    if isinstance(regimes, Regime):
+        regimes = [regimes]
+    elif regimes is not None and (isinstance(regimes, str | bytes | Mapping)
+                                  or not isinstance(regimes, Iterable)):
+        raise TypeError(f"regimes must be a list of Regime objects, got {regimes!r}")
     regimes = presets.all_presets() if regimes is None else list(regimes)
     if not regimes:
         raise ValueError("regimes is empty")
-    for r in regimes:
+    for i, r in enumerate(regimes):
         if not isinstance(r, Regime):
-            raise TypeError(f"regimes must hold Regime objects, got {type(r).__name__}")
+            raise TypeError(f"regimes[{i}] must be a Regime, got {r!r}")
     names = [r.name for r in regimes]
     if len(set(names)) != len(names):
         raise ValueError(f"regimes must have distinct names, got {names}")
     t_max = nonnegative(t_max, "t_max", allow_zero=False)
-    shocks = default_shocks(t_max, game) if shocks is None else list(shocks)
+    shocks = default_shocks(t_max, game) if shocks is None else check_shocks(shocks, t_max)
     if not shocks:
         raise ValueError("shocks is empty: the shocked scenario needs at least one shock")
     first = min(s.time for s in shocks)

@@ -39,6 +39,7 @@ from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
     MAX_ROWS,
     as_payoff_matrix,
+    boolean,
     check_size,
     integer,
     nonnegative,
@@ -217,6 +218,7 @@ def fixation_probability(
     _check_magnitude(payoffs if A is None else A, N, s)
     m, r = _pair(mutant, resident, names)
     _check_work(payoffs, N, 1)
+    log = boolean(log, "log")
     if A is None:
         others, pf = payoffs.kernel_tables()
         pa = np.empty(payoffs.group_size)
@@ -272,6 +274,7 @@ def fixation_matrix(
     code, s = _rule(rule, selection, payoffs if A is None else A)
     _check_magnitude(payoffs if A is None else A, N, s)
     _check_work(payoffs, N, len(names) ** 2)
+    log = boolean(log, "log")
     if A is None:
         out = _group_log_fixation(payoffs, code, N, s)
     else:
@@ -344,6 +347,7 @@ def stationary_distribution(
     code, s = _rule(rule, selection, payoffs if A is None else A)
     _check_magnitude(payoffs if A is None else A, N, s)
     k = len(names)
+    states = boolean(states, "states")
     if k < 2:
         raise ValueError("payoffs must have at least 2 strategies for a stationary distribution")
     if mutation is None:

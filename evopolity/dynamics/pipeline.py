@@ -20,18 +20,23 @@ from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import Shock
 from evopolity.kernels.fitness import cooperation_levels
 from evopolity.play.games import Game, as_game
-from evopolity.play.tournament import Tournament, resolve_strategies, tournament
+from evopolity.play.tournament import (
+    METHODS,
+    Tournament,
+    check_turns,
+    resolve_strategies,
+    tournament,
+)
 from evopolity.validate import (
     MAX_ROWS,
     check_size,
-    integer,
     nonnegative,
     probability,
     seed_sequence,
     simplex_point,
 )
 
-__all__ = ["evolve"]
+__all__ = ["evolve", "check_shocks"]
 
 
 def _interactions(strategies, game, turns, repetitions, noise, method, seed) -> Tournament:
@@ -126,12 +131,16 @@ def evolve(
     """
     t_max = nonnegative(t_max, "t_max", allow_zero=False)
     density = nonnegative(points_per_unit, "points_per_unit", allow_zero=False)
-    turns = integer(turns, "turns")
+    turns = check_turns(turns, "turns")
+    repetitions = check_turns(repetitions, "repetitions")
     noise = probability(noise, "noise")
+    seed_sequence(seed)  # checked even where exact play leaves it unused
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     game = as_game(game)
     if regime is not None and not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime or None, got {type(regime).__name__}")
-    shocks = _check_shocks(shocks, t_max)
+    shocks = check_shocks(shocks, t_max)
     # rows: (t_max * density + 1) over the segments, plus one more per shock
     check_size(t_max * density + 2 * len(shocks) + 1, MAX_ROWS, "output times",
                "t_max * points_per_unit")
@@ -214,8 +223,30 @@ def evolve(
     )
 
 
-def _check_shocks(shocks: Any, t_max: float) -> list[Shock]:
-    """The shocks sorted by time (a stable sort: shocks at one time act in the order given)."""
+def check_shocks(shocks: Any, t_max: float) -> list[Shock]:
+    """The shocks of a run of length ``t_max``, checked and sorted by time.
+
+    The sort is stable: shocks at one time act in the order given.
+
+    Parameters
+    ----------
+    shocks : list of Shock, Shock or None
+        The scheduled shocks (``None``: none).
+    t_max : float
+        The run's length; every shock must lie inside ``(0, t_max)``.
+
+    Returns
+    -------
+    list of Shock
+        Sorted by time.
+
+    Raises
+    ------
+    TypeError
+        If ``shocks`` is not a list of ``Shock`` objects.
+    ValueError
+        For a shock outside ``(0, t_max)``.
+    """
     if shocks is None:
         return []
     if isinstance(shocks, Shock):

@@ -167,6 +167,11 @@ def replicator(
     x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
     _check_payoff_size(payoffs if group else A, regime)
     stop_at_rest = boolean(stop_at_rest, "stop_at_rest")
+    if not isinstance(integrator, str) or integrator not in (*_SCHEMES, "rk4"):
+        raise ValueError(
+            f"integrator must be one of 'auto', 'dopri5', 'rodas4', 'rk4', got {integrator!r}"
+        )
+    dt = nonnegative(dt, "dt", allow_zero=False)
     if times is None:
         t_end = nonnegative(t_max, "t_max", allow_zero=False)
         n = integer(n_points, "n_points", 2)

@@ -60,6 +60,10 @@ class Shock:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "time", nonnegative(self.time, "Shock.time"))
+        object.__setattr__(
+            self, "frequency",
+            probability(self.frequency, "Shock.frequency", zero=False, one=False),
+        )  # fmt: skip
         if self.kind not in SHOCK_KINDS:
             raise ValueError(f"Shock.kind must be one of {SHOCK_KINDS}, got {self.kind!r}")
         if self.kind == "temptation":
@@ -68,7 +72,9 @@ class Shock:
             object.__setattr__(self, "value", probability(self.value, "Shock.value (noise)"))
         elif self.kind == "invasion":
             if not isinstance(self.value, str):
-                raise TypeError("an invasion Shock's value is the invading strategy's name")
-            probability(self.frequency, "Shock.frequency", zero=False, one=False)
+                raise TypeError(
+                    f"Shock.value of an invasion must be the invading strategy's name, got "
+                    f"{self.value!r}"
+                )
         elif self.kind == "regime" and not isinstance(self.value, Regime):
-            raise TypeError("a regime Shock's value must be a Regime")
+            raise TypeError(f"Shock.value of a regime shock must be a Regime, got {self.value!r}")

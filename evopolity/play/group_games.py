@@ -35,7 +35,7 @@ Named games
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -605,6 +605,18 @@ def punishment_game(
     B = nonnegative(pool_fine, "pool_fine")
     share = _share(share)
     second = boolean(second_order, "second_order")
+    if isinstance(strategies, str | bytes) or not isinstance(strategies, Iterable):
+        raise TypeError(
+            f"strategies must be a sequence of names from {list(PUNISHMENT_STRATEGIES)}, got "
+            f"{strategies!r}"
+        )
+    strategies = tuple(strategies)
+    unknown = [x for x in strategies if x not in PUNISHMENT_STRATEGIES]
+    if unknown or not strategies:
+        raise ValueError(
+            f"strategies must be names from {list(PUNISHMENT_STRATEGIES)}, got "
+            f"{list(strategies)}"
+        )
     C_, D_, L_, V_, W_ = range(5)
 
     def pay(counts: np.ndarray) -> np.ndarray:

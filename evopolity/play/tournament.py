@@ -72,6 +72,11 @@ def resolve_strategies(
     from evopolity.play import axelrod_bridge
 
     if isinstance(strategies, str):
+        if strategies not in library.COLLECTIONS:
+            raise ValueError(
+                f"{name} must be a collection name (one of {sorted(library.COLLECTIONS)}) or "
+                f"a list of strategies, got {strategies!r}"
+            )
         return library.collection(strategies)
     if isinstance(strategies, Strategy) or not isinstance(strategies, Iterable):
         raise TypeError(

@@ -102,7 +102,7 @@ class Strategy:
         For an empty name, probabilities outside [0, 1], or transitions and an initial state
         that do not fit the number of states.
     TypeError
-        For non-integer states.
+        For non-integer states, or a source that is not a string.
     """
 
     __slots__ = (
@@ -130,6 +130,8 @@ class Strategy:
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"name must be a non-empty string, got {name!r}")
+        if not isinstance(source, str):
+            raise TypeError(f"source must be a string, got {source!r}")
         p = np.asarray(p_coop, dtype=np.float64)
         if p.ndim != 1 or p.size == 0:
             raise ValueError(f"p_coop must be a non-empty 1-d array, got shape {p.shape}")
@@ -627,7 +629,12 @@ def fsm(
     if not table:
         raise ValueError(f"{name}: transitions is empty")
     states = {s for s, _ in table}
-    for s in states | {initial_state}:
+    if initial_state not in states:
+        raise ValueError(
+            f"{name}: initial_state {initial_state!r} has no transitions (the states are "
+            f"{sorted(states, key=repr)})"
+        )
+    for s in states:
         for m in (C, D):
             if (s, m) not in table:
                 raise ValueError(f"{name}: no transition for state {s!r} after {'CD'[m]}")

@@ -144,7 +144,8 @@ def zero_determinant(
     tolerance = 1e-12
     if any(not (-tolerance <= x <= 1 + tolerance) for x in p):
         raise ValueError(
-            f"zero-determinant parameters phi={phi:g}, s={s:g}, l={l:g} give probabilities "
+            f"zero-determinant parameters phi={phi:g}, s={s:g}, baseline={l:g} give "
+            f"probabilities "
             f"{tuple(round(x, 4) for x in p)} outside [0, 1] in this game: choose a smaller phi"
         )
     p = tuple(min(1.0, max(0.0, x)) for x in p)
