@@ -125,7 +125,7 @@ MAX_TURNS = 2**53
 def check_turns(turns: Any, name: str = "turns") -> int:
     """``turns`` as an int in ``[1, 2**53]`` (the kernels count turns in int64 and divide
     payoff totals by them in doubles)."""
-    turns = integer(turns, name)
+    turns = integer(turns, name, 1, maximum=2**1024)  # the bound below, with its reason
     if turns > MAX_TURNS:
         raise ValueError(
             f"{name} must be at most 2**53 = {MAX_TURNS} (turn counts must stay exact in a "
@@ -486,6 +486,7 @@ def _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out) -> None:
         matrix[pair_i, pair_j] = out[:, col_i]
         matrix[pair_j, pair_i] = out[:, col_j]
         self_play = pair_i == pair_j
-        matrix[pair_i[self_play], pair_i[self_play]] = 0.5 * (
-            out[self_play, col_i] + out[self_play, col_j]
+        # halves first: the sum of two payoffs near the largest double would overflow
+        matrix[pair_i[self_play], pair_i[self_play]] = (
+            0.5 * out[self_play, col_i] + 0.5 * out[self_play, col_j]
         )
