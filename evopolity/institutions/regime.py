@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from evopolity.kernels.codes import FINE_DESTINATIONS, NORMS
 from evopolity.kernels.layout import regime_array
 from evopolity.validate import (
     nonnegative,
@@ -90,8 +91,8 @@ class Regime:
     Raises
     ------
     ValueError
-        For a strength out of its range (negative, or a probability outside [0, 1]) or an
-        empty name.
+        For a strength out of its range (negative, or a probability outside [0, 1]), an
+        empty name, or an unknown ``norm`` or ``fine_to``.
     TypeError
         For a flag that is not a bool.
     """
@@ -110,6 +111,8 @@ class Regime:
     initial_strength: float = 1.0
     captured: bool = False
     switch: float = 0.0
+    norm: str = "any"
+    fine_to: str = "burned"
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -122,6 +125,11 @@ class Regime:
         for field in ("cost_by_contributors", "captured"):
             if not isinstance(getattr(self, field), bool | np.bool_):
                 raise TypeError(f"Regime.{field} must be True or False")
+        for field, allowed in (("norm", NORMS), ("fine_to", FINE_DESTINATIONS)):
+            if getattr(self, field) not in allowed:
+                raise ValueError(
+                    f"Regime.{field} must be one of {allowed}, got {getattr(self, field)!r}"
+                )
 
     @property
     def has_institution(self) -> bool:

@@ -29,36 +29,60 @@ from evopolity.kernels._jit import jit
 from evopolity.kernels.codes import (  # noqa: F401 - LIMIT_OF_MEANS: the callers' code
     COOP_I,
     COOP_J,
+    FINE_I,
+    FINE_J,
+    FIRST_ROUND,
     LIMIT_OF_MEANS,
+    N_CONTEXTS,
     N_EXACT_OUT,
+    N_SANCTIONED_EXACT_OUT,
     PAYOFF_I,
     PAYOFF_J,
+    REWARD_I,
+    REWARD_J,
 )
 from evopolity.kernels.gth import gth_banded
 from evopolity.kernels.linalg import lu_factor_transposed, lu_solve_transposed
 
 
 @jit()
-def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
-    """Reachable product chain of two automata.
+def product_chain(
+    p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise, fines, rewards, detection,
+    own_share, other_share, history,
+):
+    """Reachable product chain of two automata, under an institution when ``fines`` has rows.
 
     Returns ``(n, succ, prob, values)``: ``succ[s, o]`` and ``prob[s, o]`` the successor and
     probability of outcome ``o = 2a + b``; ``values[s]`` = expected (payoff_i, payoff_j,
-    coop_i, coop_j) of a round in state ``s``; states ``0..n-1`` with ``0`` the initial state.
+    coop_i, coop_j) of a round in state ``s``, then (fine_i, fine_j, reward_i, reward_j)
+    under an institution (:mod:`kernels.sanctions`; the payoffs are then net of them);
+    states ``0..n-1`` with ``0`` the initial state.
+
+    With ``history`` a state is ``(s_i, s_j, o)``, ``o`` the previous round's joint move
+    (``FIRST_ROUND`` at the start): what a norm that judges a move by the previous round
+    needs. The expected sanction of a round is linear in the joint distribution over (previous
+    moves, current moves), so carrying ``o`` in the state makes it a state value like the
+    payoff. Without ``history`` the tables do not depend on the context.
     """
-    cap = n_i * n_j
+    sanctioned = fines.shape[0] > 0
+    n_ctx = N_CONTEXTS if history else 1
+    cap = n_i * n_j * n_ctx
     index = np.full(cap, -1, np.int64)
     state_i = np.empty(cap, np.int64)
     state_j = np.empty(cap, np.int64)
+    state_ctx = np.empty(cap, np.int64)
     succ = np.empty((cap, 4), np.int64)
     prob = np.empty((cap, 4), np.float64)
-    values = np.zeros((cap, N_EXACT_OUT), np.float64)
-    index[0] = 0
+    values = np.zeros((cap, N_SANCTIONED_EXACT_OUT if sanctioned else N_EXACT_OUT), np.float64)
+    start = FIRST_ROUND if history else 0
+    index[start] = 0
     state_i[0] = 0
     state_j[0] = 0
+    state_ctx[0] = FIRST_ROUND
     n = 1
     head = 0
     flip = 1.0 - 2.0 * noise
+    keep = own_share - 1.0
     while head < n:
         si = state_i[head]
         sj = state_j[head]
@@ -70,6 +94,19 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
         dj = (1.0 - p_coop[off_j + sj]) * flip + noise
         values[head, COOP_I] = qi
         values[head, COOP_J] = qj
+        if sanctioned:
+            ci = state_ctx[head]
+            cj = ci if ci == FIRST_ROUND else 2 * (ci % 2) + ci // 2  # j's view of the round
+            f_i = detection * (qi * fines[ci, 0] + di * fines[ci, 1])
+            f_j = detection * (qj * fines[cj, 0] + dj * fines[cj, 1])
+            r_i = detection * (qi * rewards[ci, 0] + di * rewards[ci, 1])
+            r_j = detection * (qj * rewards[cj, 0] + dj * rewards[cj, 1])
+            values[head, FINE_I] = f_i
+            values[head, FINE_J] = f_j
+            values[head, REWARD_I] = r_i
+            values[head, REWARD_J] = r_j
+            values[head, PAYOFF_I] = keep * f_i + other_share * f_j + r_i
+            values[head, PAYOFF_J] = keep * f_j + other_share * f_i + r_j
         for a in range(2):
             pa = qi if a == 0 else di
             for b in range(2):
@@ -79,11 +116,12 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
                 # packed next-state entries are rows; back to local state numbers
                 ti = next_state[off_i + si, a, b] - off_i
                 tj = next_state[off_j + sj, b, a] - off_j
-                flat = ti * n_j + tj
+                flat = (ti * n_j + tj) * n_ctx + (o if history else 0)
                 if p > 0.0 and index[flat] < 0:
                     index[flat] = n
                     state_i[n] = ti
                     state_j[n] = tj
+                    state_ctx[n] = o if history else FIRST_ROUND
                     n += 1
                 succ[head, o] = index[flat] if p > 0.0 else head
                 prob[head, o] = p
@@ -105,13 +143,14 @@ def finite_horizon(n, succ, prob, values, turns, delta, out):
     dist = np.zeros(n)
     new = np.zeros(n)
     dist[0] = 1.0
-    acc = np.zeros(N_EXACT_OUT)
+    n_col = values.shape[1]
+    acc = np.zeros(n_col)
     weight = 1.0
     total_weight = 0.0
     for _ in range(turns):
         total_weight += weight
         for s in range(n):
-            for c in range(N_EXACT_OUT):
+            for c in range(n_col):
                 acc[c] += weight * dist[s] * values[s, c]
         weight *= delta
         new[:] = 0.0
@@ -120,7 +159,7 @@ def finite_horizon(n, succ, prob, values, turns, delta, out):
                 for o in range(4):
                     new[succ[s, o]] += dist[s] * prob[s, o]
         dist, new = new, dist
-    for c in range(N_EXACT_OUT):
+    for c in range(n_col):
         out[c] = acc[c] / total_weight
 
 
@@ -178,7 +217,7 @@ def discounted(n, succ, prob, values, prob_end, out):
     mu = np.empty(n)
     if not gth_banded(B, band, mu):  # cannot happen: every state returns to 0 at prob_end
         mu[:] = np.nan
-    for c in range(N_EXACT_OUT):
+    for c in range(values.shape[1]):
         acc = 0.0
         for s in range(n):
             acc += mu[s] * values[s, c]
@@ -289,7 +328,8 @@ def limit_of_means(n, succ, prob, values, out):
                 t = succ[s, o]
                 if position[t] < 0:
                     mass[comp[t]] += visits[a] * prob[s, o]
-    for c in range(N_EXACT_OUT):
+    n_col = values.shape[1]
+    for c in range(n_col):
         out[c] = 0.0
     members = np.empty(n, np.int64)
     local = np.full(n, -1, np.int64)
@@ -315,20 +355,27 @@ def limit_of_means(n, succ, prob, values, out):
         pi = np.empty(m)
         gth_banded(B, band, pi)
         for a in range(m):
-            for c in range(N_EXACT_OUT):
+            for c in range(n_col):
                 out[c] += mass[k] * pi[a] * values[members[a], c]
 
 
 @jit()
-def exact_pair(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_end, noise, out):
-    """Exact per-turn (payoff_i, payoff_j, coop_i, coop_j) of one pair into ``out``.
+def exact_pair(
+    p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_end, noise, fines, rewards,
+    detection, own_share, other_share, history, out,
+):
+    """Exact per-turn (payoff_i, payoff_j, coop_i, coop_j) of one pair into ``out``, and under
+    an institution (``fines`` with rows, :mod:`kernels.sanctions`) net payoffs and the
+    per-turn (fine_i, fine_j, reward_i, reward_j).
 
     ``turns > 0``: that many rounds, or with ``prob_end > 0`` a geometric length capped at
     ``turns``. ``turns = LIMIT_OF_MEANS`` (-1): the limit of means, or with ``prob_end > 0`` an
-    uncapped geometric length.
+    uncapped geometric length. ``history``: carry the previous round's moves in the chain
+    (a norm that reads them).
     """
     n, succ, prob, values = product_chain(
-        p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise
+        p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise, fines, rewards, detection,
+        own_share, other_share, history,
     )
     if turns > 0:
         finite_horizon(n, succ, prob, values, turns, 1.0 - prob_end, out)
@@ -342,13 +389,18 @@ def exact_pair(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_e
 
 
 @jit(parallel=True)
-def exact_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end,
-                noise, out):
-    """``exact_pair`` for every pair ``(pair_i[k], pair_j[k])`` into ``out[k, :N_EXACT_OUT]``."""
+def exact_pairs(
+    p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end, noise, fines,
+    rewards, detection, own_share, other_share, history, out,
+):
+    """``exact_pair`` for every pair ``(pair_i[k], pair_j[k])`` into ``out[k]`` (its first
+    ``N_EXACT_OUT`` columns, or ``N_SANCTIONED_EXACT_OUT`` under an institution; ``fines``
+    with no rows: none)."""
     for k in prange(pair_i.size):
         i = pair_i[k]
         j = pair_j[k]
         exact_pair(
             p_coop, next_state, offsets[i], offsets[j], sizes[i], sizes[j], payoff, turns,
-            prob_end, noise, out[k],
+            prob_end, noise, fines, rewards, detection, own_share, other_share, history,
+            out[k],
         )
