@@ -20,6 +20,22 @@ subtractions and is accurate for nearly decomposable chains (small noise).
 
 A pair's row has the first ``N_EXACT_OUT`` columns of a simulated match's
 (:mod:`kernels.codes`): payoffs and cooperation rates of both players.
+
+**Sanctions inside the match** (:mod:`kernels.sanctions`): a norm judges a move by the previous
+round's moves, so the expected sanction of round ``t + 1`` is a linear function of the joint
+distribution over (the moves of round ``t``, the state of round ``t + 1``), and that is a
+function of the state of round ``t``: with ``g(o, s')`` the expected sanction in state ``s'``
+after joint move ``o``,
+
+    ``h(s) = sum_o P(s, o) g(o, succ(s, o))``
+
+is the expected sanction of the round *after* one in state ``s``. The chain stays the product
+of the automata (no previous moves in its states): the sanction columns of ``values`` hold
+``h``, and the solvers read them one round late, ``g0 = g(FIRST_ROUND, s_0)`` standing in for
+round 0. Over ``T`` rounds with weights ``delta^t`` the total is ``g0 + delta sum_{t<T-1}
+delta^t pi_0 P^t h``; with a geometric length, ``prob_end g0 + delta mu h`` per turn; in the
+limit of means the first round vanishes and ``h`` averages as any state value. The payoffs net
+of sanctions follow, sanctions being linear in the fines.
 """
 
 import numpy as np
@@ -33,7 +49,6 @@ from evopolity.kernels.codes import (  # noqa: F401 - LIMIT_OF_MEANS: the caller
     FINE_J,
     FIRST_ROUND,
     LIMIT_OF_MEANS,
-    N_CONTEXTS,
     N_EXACT_OUT,
     N_SANCTIONED_EXACT_OUT,
     PAYOFF_I,
@@ -46,43 +61,29 @@ from evopolity.kernels.linalg import lu_factor_transposed, lu_solve_transposed
 
 
 @jit()
-def product_chain(
-    p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise, fines, rewards, detection,
-    own_share, other_share, history,
-):
-    """Reachable product chain of two automata, under an institution when ``fines`` has rows.
+def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise, n_col):
+    """Reachable product chain of two automata.
 
-    Returns ``(n, succ, prob, values)``: ``succ[s, o]`` and ``prob[s, o]`` the successor and
-    probability of outcome ``o = 2a + b``; ``values[s]`` = expected (payoff_i, payoff_j,
-    coop_i, coop_j) of a round in state ``s``, then (fine_i, fine_j, reward_i, reward_j)
-    under an institution (:mod:`kernels.sanctions`; the payoffs are then net of them);
-    states ``0..n-1`` with ``0`` the initial state.
-
-    With ``history`` a state is ``(s_i, s_j, o)``, ``o`` the previous round's joint move
-    (``FIRST_ROUND`` at the start): what a norm that judges a move by the previous round
-    needs. The expected sanction of a round is linear in the joint distribution over (previous
-    moves, current moves), so carrying ``o`` in the state makes it a state value like the
-    payoff. Without ``history`` the tables do not depend on the context.
+    Returns ``(n, succ, prob, values, defect)``: ``succ[s, o]`` and ``prob[s, o]`` the
+    successor and probability of outcome ``o = 2a + b``; ``values[s]`` = expected (payoff_i,
+    payoff_j, coop_i, coop_j) of a round in state ``s`` (``n_col`` columns, the others left
+    0); ``defect[s]`` the two defection probabilities; states ``0..n-1`` with ``0`` the
+    initial state.
     """
-    sanctioned = fines.shape[0] > 0
-    n_ctx = N_CONTEXTS if history else 1
-    cap = n_i * n_j * n_ctx
+    cap = n_i * n_j
     index = np.full(cap, -1, np.int64)
     state_i = np.empty(cap, np.int64)
     state_j = np.empty(cap, np.int64)
-    state_ctx = np.empty(cap, np.int64)
     succ = np.empty((cap, 4), np.int64)
     prob = np.empty((cap, 4), np.float64)
-    values = np.zeros((cap, N_SANCTIONED_EXACT_OUT if sanctioned else N_EXACT_OUT), np.float64)
-    start = FIRST_ROUND if history else 0
-    index[start] = 0
+    values = np.zeros((cap, n_col), np.float64)
+    defect = np.empty((cap, 2), np.float64)
+    index[0] = 0
     state_i[0] = 0
     state_j[0] = 0
-    state_ctx[0] = FIRST_ROUND
     n = 1
     head = 0
     flip = 1.0 - 2.0 * noise
-    keep = own_share - 1.0
     while head < n:
         si = state_i[head]
         sj = state_j[head]
@@ -94,19 +95,8 @@ def product_chain(
         dj = (1.0 - p_coop[off_j + sj]) * flip + noise
         values[head, COOP_I] = qi
         values[head, COOP_J] = qj
-        if sanctioned:
-            ci = state_ctx[head]
-            cj = ci if ci == FIRST_ROUND else 2 * (ci % 2) + ci // 2  # j's view of the round
-            f_i = detection * (qi * fines[ci, 0] + di * fines[ci, 1])
-            f_j = detection * (qj * fines[cj, 0] + dj * fines[cj, 1])
-            r_i = detection * (qi * rewards[ci, 0] + di * rewards[ci, 1])
-            r_j = detection * (qj * rewards[cj, 0] + dj * rewards[cj, 1])
-            values[head, FINE_I] = f_i
-            values[head, FINE_J] = f_j
-            values[head, REWARD_I] = r_i
-            values[head, REWARD_J] = r_j
-            values[head, PAYOFF_I] = keep * f_i + other_share * f_j + r_i
-            values[head, PAYOFF_J] = keep * f_j + other_share * f_i + r_j
+        defect[head, 0] = di
+        defect[head, 1] = dj
         for a in range(2):
             pa = qi if a == 0 else di
             for b in range(2):
@@ -116,42 +106,95 @@ def product_chain(
                 # packed next-state entries are rows; back to local state numbers
                 ti = next_state[off_i + si, a, b] - off_i
                 tj = next_state[off_j + sj, b, a] - off_j
-                flat = (ti * n_j + tj) * n_ctx + (o if history else 0)
+                flat = ti * n_j + tj
                 if p > 0.0 and index[flat] < 0:
                     index[flat] = n
                     state_i[n] = ti
                     state_j[n] = tj
-                    state_ctx[n] = o if history else FIRST_ROUND
                     n += 1
                 succ[head, o] = index[flat] if p > 0.0 else head
                 prob[head, o] = p
                 values[head, PAYOFF_I] += p * payoff[a, b]
                 values[head, PAYOFF_J] += p * payoff[b, a]
         head += 1
-    return n, succ[:n], prob[:n], values[:n]
+    return n, succ[:n], prob[:n], values[:n], defect[:n]
+
+
+@jit(inline="always")
+def round_sanctions(ctx, qi, di, qj, dj, fines, rewards, detection):
+    """Expected ``(fine_i, fine_j, reward_i, reward_j)`` of a round in context ``ctx`` (``2 a +
+    b`` of the previous round, from ``i``'s side, or ``FIRST_ROUND``) where ``i`` cooperates
+    with probability ``qi`` (defects ``di``) and ``j`` with ``qj`` (``dj``)."""
+    cj = ctx if ctx == FIRST_ROUND else 2 * (ctx % 2) + ctx // 2  # the round from j's side
+    return (
+        detection * (qi * fines[ctx, 0] + di * fines[ctx, 1]),
+        detection * (qj * fines[cj, 0] + dj * fines[cj, 1]),
+        detection * (qi * rewards[ctx, 0] + di * rewards[ctx, 1]),
+        detection * (qj * rewards[cj, 0] + dj * rewards[cj, 1]),
+    )
 
 
 @jit()
-def finite_horizon(n, succ, prob, values, turns, delta, out):
+def next_round_sanctions(n, succ, prob, values, p_defect, fines, rewards, detection, first):
+    """Fill the sanction columns of ``values`` with ``h(s)``, the expected sanctions of the
+    round after one in state ``s`` (see the module), and ``first`` with those of round 0.
+
+    ``p_defect[s]`` = (``i``'s, ``j``'s) defection probability in state ``s``, computed
+    alongside the cooperation (not as ``1 - q``, which loses digits with small noise).
+    """
+    for s in range(n):
+        for c in range(4):
+            values[s, FINE_I + c] = 0.0
+        for o in range(4):
+            p = prob[s, o]
+            if p == 0.0:
+                continue
+            t = succ[s, o]
+            f_i, f_j, r_i, r_j = round_sanctions(
+                o, values[t, COOP_I], p_defect[t, 0], values[t, COOP_J], p_defect[t, 1], fines,
+                rewards, detection,
+            )
+            values[s, FINE_I] += p * f_i
+            values[s, FINE_J] += p * f_j
+            values[s, REWARD_I] += p * r_i
+            values[s, REWARD_J] += p * r_j
+    f_i, f_j, r_i, r_j = round_sanctions(
+        FIRST_ROUND, values[0, COOP_I], p_defect[0, 0], values[0, COOP_J], p_defect[0, 1],
+        fines, rewards, detection,
+    )
+    first[0] = f_i
+    first[1] = f_j
+    first[2] = r_i
+    first[3] = r_j
+
+
+@jit()
+def finite_horizon(n, succ, prob, values, turns, delta, out, first):
     """Per-turn values over at most ``turns`` rounds, each round reached with prob. ``delta^t``.
 
     ``sum_{t<T} delta^t pi_0 P^t values / sum_{t<T} delta^t``: with ``delta = 1`` the mean over
     exactly ``T`` rounds; otherwise a geometric length capped at ``T`` (axelrod's ``Match``
     with both ``turns`` and ``prob_end``), whose expected total and expected length are these
-    two sums.
+    two sums. Columns from ``N_EXACT_OUT`` on hold next-round values (sanctions, see the
+    module): round ``t + 1``'s from the state of round ``t``, and ``first`` for round 0.
     """
     dist = np.zeros(n)
     new = np.zeros(n)
     dist[0] = 1.0
     n_col = values.shape[1]
     acc = np.zeros(n_col)
+    for c in range(N_EXACT_OUT, n_col):
+        acc[c] = first[c - N_EXACT_OUT]
     weight = 1.0
     total_weight = 0.0
-    for _ in range(turns):
+    for t in range(turns):
         total_weight += weight
+        later = weight * delta if t + 1 < turns else 0.0  # the weight of round t + 1
         for s in range(n):
-            for c in range(n_col):
+            for c in range(N_EXACT_OUT):
                 acc[c] += weight * dist[s] * values[s, c]
+            for c in range(N_EXACT_OUT, n_col):
+                acc[c] += later * dist[s] * values[s, c]
         weight *= delta
         new[:] = 0.0
         for s in range(n):
@@ -183,8 +226,9 @@ def solve_left(M, rhs):
 
 
 @jit()
-def discounted(n, succ, prob, values, prob_end, out):
-    """Per-turn values of a match with continuation probability ``delta = 1 - prob_end``.
+def discounted(n, succ, prob, values, prob_end, out, first):
+    """Per-turn values of a match with continuation probability ``delta = 1 - prob_end``
+    (next-round columns from ``N_EXACT_OUT`` on, with round 0's in ``first``).
 
     ``prob_end * pi_0 (I - delta P)^-1 values``. The row ``mu = prob_end * pi_0 (I - delta
     P)^-1`` is a probability distribution (the discounted occupation of the states), and it
@@ -204,7 +248,7 @@ def discounted(n, succ, prob, values, prob_end, out):
     steps = np.log(1e-16) / np.log1p(-prob_end) + 1.0 if prob_end < 1.0 else 1.0
     if steps * 4.0 * n < n * n * n / 3.0:
         # the series truncated where delta^t < 1e-16 is finite_horizon with weights delta^t
-        finite_horizon(n, succ, prob, values, int(steps), delta, out)
+        finite_horizon(n, succ, prob, values, int(steps), delta, out, first)
         return
     # the restart chain, dense, stored by diagonals with the band as wide as the matrix
     band = n - 1
@@ -222,6 +266,9 @@ def discounted(n, succ, prob, values, prob_end, out):
         for s in range(n):
             acc += mu[s] * values[s, c]
         out[c] = acc
+    # next-round columns: prob_end (g0 + delta sum_t delta^t pi_t h) = prob_end g0 + delta mu h
+    for c in range(N_EXACT_OUT, values.shape[1]):
+        out[c] = prob_end * first[c - N_EXACT_OUT] + delta * out[c]
 
 
 @jit()
@@ -292,7 +339,8 @@ def strongly_connected(n, succ, prob):
 
 @jit()
 def limit_of_means(n, succ, prob, values, out):
-    """Cesaro-limit per-turn values: absorption into closed classes x their stationary means."""
+    """Cesaro-limit per-turn values: absorption into closed classes x their stationary means
+    (next-round columns average as any other: the first round does not count in the limit)."""
     comp, n_comp = strongly_connected(n, succ, prob)
     closed = np.ones(n_comp, np.bool_)
     for s in range(n):
@@ -362,27 +410,36 @@ def limit_of_means(n, succ, prob, values, out):
 @jit()
 def exact_pair(
     p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_end, noise, fines, rewards,
-    detection, own_share, other_share, history, out,
+    detection, own_share, other_share, out,
 ):
-    """Exact per-turn (payoff_i, payoff_j, coop_i, coop_j) of one pair into ``out``, and under
-    an institution (``fines`` with rows, :mod:`kernels.sanctions`) net payoffs and the
-    per-turn (fine_i, fine_j, reward_i, reward_j).
+    """Exact per-turn (payoff_i, payoff_j, coop_i, coop_j) of one pair into ``out``; under an
+    institution (``fines`` with rows, :mod:`kernels.sanctions`) the payoffs are net of
+    sanctions and the per-turn (fine_i, fine_j, reward_i, reward_j) follow.
 
     ``turns > 0``: that many rounds, or with ``prob_end > 0`` a geometric length capped at
     ``turns``. ``turns = LIMIT_OF_MEANS`` (-1): the limit of means, or with ``prob_end > 0`` an
-    uncapped geometric length. ``history``: carry the previous round's moves in the chain
-    (a norm that reads them).
+    uncapped geometric length.
     """
-    n, succ, prob, values = product_chain(
-        p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise, fines, rewards, detection,
-        own_share, other_share, history,
+    sanctioned = fines.shape[0] > 0
+    n_col = N_SANCTIONED_EXACT_OUT if sanctioned else N_EXACT_OUT
+    n, succ, prob, values, defect = product_chain(
+        p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise, n_col
     )
+    first = np.zeros(n_col - N_EXACT_OUT)
+    if sanctioned:
+        next_round_sanctions(n, succ, prob, values, defect, fines, rewards, detection, first)
     if turns > 0:
-        finite_horizon(n, succ, prob, values, turns, 1.0 - prob_end, out)
+        finite_horizon(n, succ, prob, values, turns, 1.0 - prob_end, out, first)
     elif prob_end > 0.0:
-        discounted(n, succ, prob, values, prob_end, out)
+        discounted(n, succ, prob, values, prob_end, out, first)
     else:
         limit_of_means(n, succ, prob, values, out)
+    if sanctioned:
+        keep = own_share - 1.0
+        f_i = out[FINE_I]
+        f_j = out[FINE_J]
+        out[PAYOFF_I] += keep * f_i + other_share * f_j + out[REWARD_I]
+        out[PAYOFF_J] += keep * f_j + other_share * f_i + out[REWARD_J]
     # cooperation rates are probabilities: sums of products can overshoot 1 by an ulp or two
     for c in (COOP_I, COOP_J):
         out[c] = min(1.0, max(0.0, out[c]))
@@ -391,7 +448,7 @@ def exact_pair(
 @jit(parallel=True)
 def exact_pairs(
     p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end, noise, fines,
-    rewards, detection, own_share, other_share, history, out,
+    rewards, detection, own_share, other_share, out,
 ):
     """``exact_pair`` for every pair ``(pair_i[k], pair_j[k])`` into ``out[k]`` (its first
     ``N_EXACT_OUT`` columns, or ``N_SANCTIONED_EXACT_OUT`` under an institution; ``fines``
@@ -401,6 +458,5 @@ def exact_pairs(
         j = pair_j[k]
         exact_pair(
             p_coop, next_state, offsets[i], offsets[j], sizes[i], sizes[j], payoff, turns,
-            prob_end, noise, fines, rewards, detection, own_share, other_share, history,
-            out[k],
+            prob_end, noise, fines, rewards, detection, own_share, other_share, out[k],
         )

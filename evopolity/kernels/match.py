@@ -17,9 +17,10 @@ Under a regime played inside the match (:func:`play_pair_sanctioned`) each round
 judged by the tables of :mod:`kernels.sanctions`. Whether a move is detected is drawn from a
 second stream of the repetition, keyed by ``(seed, i, j, repetition, 1)`` (the moves use
 position 0): the moves drawn are the same with and without a regime, for any detection. One
-64-bit draw gives both players' detections (its two 32-bit halves, each compared with the
-detection probability, so ``P(seen) = ceil(q 2^32) / 2^32``, within ``2.4e-10`` of ``q``);
-a detection of 0 or 1 draws nothing.
+64-bit draw gives both players' detections (a move is seen when its 32-bit half of the draw is
+below ``ceil(q 2^32)``: ``P(seen) = ceil(q 2^32) / 2^32``, within ``2.4e-10`` of ``q``); a
+detection of 0 or 1 draws nothing. A round counts the detected moves by (context, move); the
+fines and rewards of a repetition are these counts times the tables.
 """
 
 import math
@@ -46,7 +47,6 @@ from evopolity.kernels.rng import GOLDEN, mix64, stream_key, unit_float
 
 LOW32 = np.uint64(0xFFFFFFFF)
 SHIFT32 = np.uint64(32)
-TO_UNIT32 = 1.0 / 4294967296.0  # 2**-32
 
 
 @jit()
@@ -186,11 +186,22 @@ def play_pair_sanctioned(
     (and their spread) are net of sanctions; ``out[FINE_I]`` ... ``out[REWARD_J]`` hold the
     per-turn fines paid and rewards received, pooled as payoffs are. The moves drawn are
     those of :func:`play_pair` with the same key.
+
+    A round only counts the detected moves by (context, move); a repetition's fines and
+    rewards are these counts times the tables (a few operations per round, not a table look-up
+    and a sum each).
     """
     flip = 1.0 - 2.0 * noise
     draw_seen = 0.0 < detection < 1.0
-    always = 1.0 if detection >= 1.0 else 0.0
+    always = 1 if detection >= 1.0 else 0
+    # seen when a 32-bit half of a draw is below ceil(q 2^32): probability ceil(q 2^32) / 2^32
+    threshold = np.uint64(math.ceil(detection * 4294967296.0)) if draw_seen else np.uint64(0)
     keep = own_share - 1.0  # a player's net change from its own fine, per unit fined
+    n_cells = fines.shape[0] * 2
+    fine_cell = fines.ravel()  # indexed by 2 context + move
+    reward_cell = rewards.ravel()
+    seen_i = np.zeros(n_cells, np.int64)
+    seen_j = np.zeros(n_cells, np.int64)
     total_i = 0.0
     total_j = 0.0
     fine_i = 0.0
@@ -214,8 +225,10 @@ def play_pair_sanctioned(
                 length = turns
         si = off_i
         sj = off_j
-        ci = FIRST_ROUND
-        cj = FIRST_ROUND
+        ci = 2 * FIRST_ROUND
+        cj = 2 * FIRST_ROUND
+        seen_i[:] = 0
+        seen_j[:] = 0
         rep_i = 0.0
         rep_j = 0.0
         for _ in range(length):
@@ -225,29 +238,37 @@ def play_pair_sanctioned(
             mi = 0 if unit_float(counter) < qi else 1
             counter += GOLDEN
             mj = 0 if unit_float(counter) < qj else 1
-            seen_i = always
-            seen_j = always
+            rep_i += payoff[mi, mj]
+            rep_j += payoff[mj, mi]
+            coop_i += 1 - mi
+            coop_j += 1 - mj
             if draw_seen:
                 seen_counter += GOLDEN
                 z = mix64(seen_counter)
-                seen_i = 1.0 if np.float64(z >> SHIFT32) * TO_UNIT32 < detection else 0.0
-                seen_j = 1.0 if np.float64(z & LOW32) * TO_UNIT32 < detection else 0.0
-            f_i = seen_i * fines[ci, mi]
-            f_j = seen_j * fines[cj, mj]
-            r_i = seen_i * rewards[ci, mi]
-            r_j = seen_j * rewards[cj, mj]
-            rep_i += payoff[mi, mj] + keep * f_i + other_share * f_j + r_i
-            rep_j += payoff[mj, mi] + keep * f_j + other_share * f_i + r_j
-            fine_i += f_i
-            fine_j += f_j
-            reward_i += r_i
-            reward_j += r_j
-            coop_i += 1 - mi
-            coop_j += 1 - mj
+                seen_i[ci + mi] += 1 if (z >> SHIFT32) < threshold else 0
+                seen_j[cj + mj] += 1 if (z & LOW32) < threshold else 0
+            else:
+                seen_i[ci + mi] += always
+                seen_j[cj + mj] += always
             si = next_state[si, mi, mj]
             sj = next_state[sj, mj, mi]
-            ci = 2 * mi + mj
-            cj = 2 * mj + mi
+            ci = 4 * mi + 2 * mj  # 2 x the next round's context, 2 own + other
+            cj = 4 * mj + 2 * mi
+        f_i = 0.0
+        f_j = 0.0
+        r_i = 0.0
+        r_j = 0.0
+        for e in range(n_cells):
+            f_i += seen_i[e] * fine_cell[e]
+            f_j += seen_j[e] * fine_cell[e]
+            r_i += seen_i[e] * reward_cell[e]
+            r_j += seen_j[e] * reward_cell[e]
+        rep_i += keep * f_i + other_share * f_j + r_i
+        rep_j += keep * f_j + other_share * f_i + r_j
+        fine_i += f_i
+        fine_j += f_j
+        reward_i += r_i
+        reward_j += r_j
         total_i += rep_i
         total_j += rep_j
         n_turns += length

@@ -23,7 +23,6 @@ means follow by the same formula.
 
 import numpy as np
 
-from evopolity.kernels._jit import jit
 from evopolity.kernels.codes import (
     FINE_BURNED,
     FINE_TO_GROUP,
@@ -35,7 +34,7 @@ from evopolity.kernels.codes import (
     NORM_UNJUSTIFIED,
 )
 
-__all__ = ["sanction_tables", "destination_shares", "needs_history", "context_of"]
+__all__ = ["sanction_tables", "destination_shares"]
 
 
 def sanction_tables(norm, captured, fine, reward):
@@ -93,17 +92,3 @@ def destination_shares(fine_to):
     if fine_to == FINE_TO_GROUP:
         return 0.5, 0.5
     raise ValueError(f"unknown destination code {fine_to}")
-
-
-def needs_history(fines, rewards):
-    """Whether the tables depend on the context (then the exact solver must carry the previous
-    round's moves in its chain)."""
-    return bool((fines != fines[FIRST_ROUND]).any() or (rewards != rewards[FIRST_ROUND]).any())
-
-
-@jit(inline="always")
-def context_of(first, own_prev, other_prev):
-    """The context of a move: ``FIRST_ROUND``, or the previous joint move ``2 own + other``."""
-    if first:
-        return FIRST_ROUND
-    return 2 * own_prev + other_prev

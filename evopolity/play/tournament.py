@@ -389,7 +389,8 @@ def tournament(
 
     Under a regime with ``norm="unjustified"`` a defection is fined only when the opponent
     cooperated in the previous round (a first-round defection is unjustified); the exact
-    solver then carries the previous round's moves in its product chain.
+    solver reads each round's sanction off the state of the round before
+    (:mod:`evopolity.kernels.markov`).
     """
     _check_settings(turns, repetitions, noise, prob_end, method, threads)
     sanctions = _sanction_inputs(regime)
@@ -464,8 +465,8 @@ def tournament(
 
 def _sanction_inputs(regime: Any) -> tuple | None:
     """The kernel inputs of a regime acting inside matches: ``(fines, rewards, detection,
-    own_share, other_share, history)``, or None when nothing acts on a round (no regime, or
-    neither fine nor reward, or nothing detected)."""
+    own_share, other_share)``, or None when nothing acts on a round (no regime, or neither
+    fine nor reward, or nothing detected)."""
     if regime is None:
         return None
     missing = [name for name in _IN_PLAY if not hasattr(regime, name)]
@@ -487,8 +488,7 @@ def _sanction_inputs(regime: Any) -> tuple | None:
     own, other = sanction_kernels.destination_shares(
         codes.FINE_DESTINATIONS.index(regime.fine_to)
     )
-    history = sanction_kernels.needs_history(fines, rewards)
-    return fines, rewards, float(regime.detection), own, other, history
+    return fines, rewards, float(regime.detection), own, other
 
 
 def _sanction_frames(fines: np.ndarray, rewards: np.ndarray, fine_to: str) -> dict:
@@ -528,7 +528,7 @@ def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetition
         out = np.zeros((pair_i.size, codes.N_MATCH_OUT))
         if method == "exact":
             if sanctions is None:
-                sanctions = (_NO_TABLE, _NO_TABLE, 0.0, 0.0, 0.0, False)
+                sanctions = (_NO_TABLE, _NO_TABLE, 0.0, 0.0, 0.0)
             markov.exact_pairs(
                 packed.p_coop, packed.next_state, packed.offsets, packed.sizes, pair_i, pair_j,
                 payoff, codes.LIMIT_OF_MEANS if turns is None else int(turns), prob_end,
@@ -545,7 +545,7 @@ def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetition
         else:
             match.play_pairs_sanctioned(
                 packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
-                pair_j, payoff, length, prob_end, noise, repetitions, key, *sanctions[:5], out,
+                pair_j, payoff, length, prob_end, noise, repetitions, key, *sanctions, out,
             )
         return out
 
