@@ -261,3 +261,29 @@ def test_tournament_refuses_sanctions_on_axelrod_players_that_are_not_automata(a
     with pytest.raises(ValueError, match="regime acts inside matches.*Gradual"):
         ep.tournament([TFT, axl.Gradual()], turns=5,
                       regime=ep.Regime(fine=1.0, detection=1.0))
+
+
+def test_geometric_sanctions_agree_between_the_series_and_the_restart_chain():
+    # kernels.markov.discounted sums a truncated series on small chains and solves the
+    # restart chain (GTH) on large ones; the next-round sanction columns must come out the
+    # same both ways (prob_end g0 + delta mu h against g0 + delta sum_t delta^t pi_t h)
+    from evopolity.kernels import markov, sanctions
+    from evopolity.play.strategies.automaton import PackedStrategies
+
+    pair = [ep.library.get("Evolved FSM 16"), ep.library.get("TF1")]
+    packed = PackedStrategies(pair)
+    fines, rewards = sanctions.sanction_tables(codes.NORM_UNJUSTIFIED, False, F, B)
+    n, succ, prob, values, defect = markov.product_chain(
+        packed.p_coop, packed.next_state, 0, packed.offsets[1], packed.sizes[0],
+        packed.sizes[1], ep.PrisonersDilemma().matrix, 0.05, codes.N_SANCTIONED_EXACT_OUT,
+    )
+    assert n > 100  # large enough for the restart chain
+    first = np.zeros(4)
+    markov.next_round_sanctions(n, succ, prob, values, defect, fines, rewards, 0.6, first)
+    p = 0.3
+    gth = np.zeros(codes.N_SANCTIONED_EXACT_OUT)
+    markov.discounted(n, succ, prob, values, p, gth, first)
+    series = np.zeros(codes.N_SANCTIONED_EXACT_OUT)
+    markov.finite_horizon(n, succ, prob, values, 200, 1 - p, series, first)  # 0.7^200 ~ 1e-31
+    np.testing.assert_allclose(gth, series, rtol=1e-10, atol=1e-13)
+    assert gth[codes.FINE_I] > 0.0 and gth[codes.REWARD_J] > 0.0

@@ -85,6 +85,17 @@ class Regime:
     switch : float
         ``theta`` in [0, 1]: reward while the population's cooperation level is below
         ``theta``, fine once it is above ("first carrot, then stick"); 0 keeps both on.
+    norm : {"any", "unjustified"}
+        Which detected defections are fined when the regime acts inside matches
+        (``tournament(..., regime=r)``): ``"any"`` every one; ``"unjustified"`` only one that
+        follows a cooperation of the opponent (a first-round defection is unjustified), so
+        retaliation goes unpunished. The expected-payoff path (``replicator(...,
+        regime=r)``) fines every detected defection.
+    fine_to : {"burned", "victim", "group", "institution"}
+        Where a fine goes inside a match: it vanishes, the opponent receives it, the two
+        players of the match share it equally (the fined included), or the institution
+        collects it (reported in ``Tournament.sanctions``). The expected-payoff path burns
+        fines.
     description : str
         The argument behind a preset.
 
