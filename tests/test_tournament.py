@@ -205,3 +205,16 @@ def test_slow_path_cache_is_keyed_by_parameters_not_class_name(axl):
                       deterministic_cache=axl.DeterministicCache())
         m.play()
         assert t.payoffs.iat[0, 1] == pytest.approx(m.final_score_per_turn()[0])
+
+
+def test_a_regime_is_recorded_in_the_settings_and_the_repr():
+    regime = ep.Regime(name="judge", fine=1.0, detection=1.0, norm="unjustified")
+    t = ep.tournament(["Tit For Tat", "Defector"], turns=3, method="exact", regime=regime)
+    assert t.settings["regime"] is regime
+    assert "regime='judge'" in repr(t)
+    # the long frame keeps its columns; sanctions are a frame of their own
+    assert list(t.to_frame().columns) == ["player", "opponent", "payoff", "payoff_std",
+                                          "cooperation", "turns"]
+    # Defector: fined for its first-round defection and for the second (TFT cooperated in
+    # round 1), not for the third: 2 fines of 1 over 3 turns
+    assert t.sanctions.loc[("Defector", "Tit For Tat"), "fines_paid"] == pytest.approx(2 / 3)

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from evopolity.kernels.codes import FINE_DESTINATIONS, NORMS
 from evopolity.kernels.layout import regime_array
 from evopolity.validate import (
     nonnegative,
@@ -84,14 +85,25 @@ class Regime:
     switch : float
         ``theta`` in [0, 1]: reward while the population's cooperation level is below
         ``theta``, fine once it is above ("first carrot, then stick"); 0 keeps both on.
+    norm : {"any", "unjustified"}
+        Which detected defections are fined when the regime acts inside matches
+        (``tournament(..., regime=r)``): ``"any"`` every one; ``"unjustified"`` only one that
+        follows a cooperation of the opponent (a first-round defection is unjustified), so
+        retaliation goes unpunished. The expected-payoff path (``replicator(...,
+        regime=r)``) fines every detected defection.
+    fine_to : {"burned", "victim", "group", "institution"}
+        Where a fine goes inside a match: it vanishes, the opponent receives it, the two
+        players of the match share it equally (the fined included), or the institution
+        collects it (reported in ``Tournament.sanctions``). The expected-payoff path burns
+        fines.
     description : str
         The argument behind a preset.
 
     Raises
     ------
     ValueError
-        For a strength out of its range (negative, or a probability outside [0, 1]) or an
-        empty name.
+        For a strength out of its range (negative, or a probability outside [0, 1]), an
+        empty name, or an unknown ``norm`` or ``fine_to``.
     TypeError
         For a flag that is not a bool, or a description that is not a string.
     """
@@ -110,6 +122,8 @@ class Regime:
     initial_strength: float = 1.0
     captured: bool = False
     switch: float = 0.0
+    norm: str = "any"
+    fine_to: str = "burned"
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -126,6 +140,11 @@ class Regime:
                 )
         if not isinstance(self.description, str):
             raise TypeError(f"Regime.description must be a string, got {self.description!r}")
+        for field, allowed in (("norm", NORMS), ("fine_to", FINE_DESTINATIONS)):
+            if getattr(self, field) not in allowed:
+                raise ValueError(
+                    f"Regime.{field} must be one of {allowed}, got {getattr(self, field)!r}"
+                )
 
     @property
     def has_institution(self) -> bool:

@@ -11,8 +11,12 @@ __all__ = [
     "LINEAR", "INSTITUTIONS", "GROUP", "GROUP_INSTITUTIONS",
     "EXPLICIT", "AUTO", "IMPLICIT",
     "DONE", "AT_REST", "MAX_STEPS", "STEP_TOO_SMALL",
-    "PAYOFF_I", "PAYOFF_J", "COOP_I", "COOP_J", "STD_I", "STD_J", "TURNS",
-    "N_MATCH_OUT", "N_EXACT_OUT", "LIMIT_OF_MEANS",
+    "PAYOFF_I", "PAYOFF_J", "COOP_I", "COOP_J", "FINE_I", "FINE_J", "REWARD_I", "REWARD_J",
+    "STD_I", "STD_J", "TURNS",
+    "N_MATCH_OUT", "N_EXACT_OUT", "N_SANCTIONED_EXACT_OUT", "LIMIT_OF_MEANS",
+    "NORM_ANY", "NORM_UNJUSTIFIED", "NORMS",
+    "FINE_BURNED", "FINE_TO_VICTIM", "FINE_TO_GROUP", "FINE_TO_INSTITUTION", "FINE_DESTINATIONS",
+    "FIRST_ROUND", "N_CONTEXTS",
 ]  # fmt: skip
 
 # -- finite populations: the update rule (``rule``) -----------------------------------------
@@ -36,9 +40,34 @@ AT_REST = 1  # stopped at a rest point; later rows repeat it
 MAX_STEPS = 2  # gave up after the most steps allowed; rows not reached are NaN
 STEP_TOO_SMALL = 3  # the step fell below round-off of t; rows not reached are NaN
 
-# -- columns of a pair's row (kernels.match: simulated; kernels.markov: exact, the first four)
-PAYOFF_I, PAYOFF_J, COOP_I, COOP_J, STD_I, STD_J, TURNS = range(7)
-N_MATCH_OUT = 7  # a simulated match fills every column
+# -- columns of a pair's row (kernels.match: simulated; kernels.markov: exact, the first four
+# or eight). Under a regime played inside the match the payoffs are net of sanctions and
+# FINE_* / REWARD_* hold the per-turn fines paid and rewards received (kernels.sanctions);
+# without one those columns stay 0.
+PAYOFF_I, PAYOFF_J, COOP_I, COOP_J, FINE_I, FINE_J, REWARD_I, REWARD_J = range(8)
+STD_I, STD_J, TURNS = 8, 9, 10
+N_MATCH_OUT = 11  # the width of every pair's row; a simulated match fills every column
 N_EXACT_OUT = 4  # an exact one fills PAYOFF_I..COOP_J (no sampling spread, no turn count)
+N_SANCTIONED_EXACT_OUT = 8  # ... and FINE_I..REWARD_J under a regime
+
+# -- norms: which detected moves an institution inside a match fines (``Regime.norm``) ------
+# A norm judges a move in its context: the previous round's moves (kernels.sanctions builds
+# its table). A norm that needs more (a reputation: image scoring, stern judging) gets a code
+# here, a table row per context it needs, and that state in the product chain.
+NORM_ANY = 0  # every detected defection
+NORM_UNJUSTIFIED = 1  # a detected defection unless the opponent defected the round before
+NORMS = ("any", "unjustified")  # the public names, at their codes
+
+# -- where a fine goes (``Regime.fine_to``) ---------------------------------------------------
+FINE_BURNED = 0  # it vanishes
+FINE_TO_VICTIM = 1  # the opponent receives it
+FINE_TO_GROUP = 2  # shared equally by the interacting group, the fined included
+FINE_TO_INSTITUTION = 3  # collected by the institution (reported, not paid back to players)
+FINE_DESTINATIONS = ("burned", "victim", "group", "institution")  # the public names
+
+# -- the context a move is judged in: the previous round's joint move ``2 own + other``
+# (C = 0, D = 1), or the first round
+FIRST_ROUND = 4
+N_CONTEXTS = 5
 
 LIMIT_OF_MEANS = -1  # the ``turns`` of kernels.markov.exact_pair that asks for the limit of means

@@ -20,6 +20,22 @@ subtractions and is accurate for nearly decomposable chains (small noise).
 
 A pair's row has the first ``N_EXACT_OUT`` columns of a simulated match's
 (:mod:`kernels.codes`): payoffs and cooperation rates of both players.
+
+**Sanctions inside the match** (:mod:`kernels.sanctions`): a norm judges a move by the previous
+round's moves, so the expected sanction of round ``t + 1`` is a linear function of the joint
+distribution over (the moves of round ``t``, the state of round ``t + 1``), and that is a
+function of the state of round ``t``: with ``g(o, s')`` the expected sanction in state ``s'``
+after joint move ``o``,
+
+    ``h(s) = sum_o P(s, o) g(o, succ(s, o))``
+
+is the expected sanction of the round *after* one in state ``s``. The chain stays the product
+of the automata (no previous moves in its states): the sanction columns of ``values`` hold
+``h``, and the solvers read them one round late, ``g0 = g(FIRST_ROUND, s_0)`` standing in for
+round 0. Over ``T`` rounds with weights ``delta^t`` the total is ``g0 + delta sum_{t<T-1}
+delta^t pi_0 P^t h``; with a geometric length, ``prob_end g0 + delta mu h`` per turn; in the
+limit of means the first round vanishes and ``h`` averages as any state value. The payoffs net
+of sanctions follow, sanctions being linear in the fines.
 """
 
 import numpy as np
@@ -29,22 +45,30 @@ from evopolity.kernels._jit import jit
 from evopolity.kernels.codes import (  # noqa: F401 - LIMIT_OF_MEANS: the callers' code
     COOP_I,
     COOP_J,
+    FINE_I,
+    FINE_J,
+    FIRST_ROUND,
     LIMIT_OF_MEANS,
     N_EXACT_OUT,
+    N_SANCTIONED_EXACT_OUT,
     PAYOFF_I,
     PAYOFF_J,
+    REWARD_I,
+    REWARD_J,
 )
 from evopolity.kernels.gth import gth_banded
 from evopolity.kernels.linalg import lu_factor_transposed, lu_solve_transposed
 
 
 @jit()
-def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
+def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise, n_col):
     """Reachable product chain of two automata.
 
-    Returns ``(n, succ, prob, values)``: ``succ[s, o]`` and ``prob[s, o]`` the successor and
-    probability of outcome ``o = 2a + b``; ``values[s]`` = expected (payoff_i, payoff_j,
-    coop_i, coop_j) of a round in state ``s``; states ``0..n-1`` with ``0`` the initial state.
+    Returns ``(n, succ, prob, values, defect)``: ``succ[s, o]`` and ``prob[s, o]`` the
+    successor and probability of outcome ``o = 2a + b``; ``values[s]`` = expected (payoff_i,
+    payoff_j, coop_i, coop_j) of a round in state ``s`` (``n_col`` columns, the others left
+    0); ``defect[s]`` the two defection probabilities; states ``0..n-1`` with ``0`` the
+    initial state.
     """
     cap = n_i * n_j
     index = np.full(cap, -1, np.int64)
@@ -52,7 +76,8 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
     state_j = np.empty(cap, np.int64)
     succ = np.empty((cap, 4), np.int64)
     prob = np.empty((cap, 4), np.float64)
-    values = np.zeros((cap, N_EXACT_OUT), np.float64)
+    values = np.zeros((cap, n_col), np.float64)
+    defect = np.empty((cap, 2), np.float64)
     index[0] = 0
     state_i[0] = 0
     state_j[0] = 0
@@ -70,6 +95,8 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
         dj = (1.0 - p_coop[off_j + sj]) * flip + noise
         values[head, COOP_I] = qi
         values[head, COOP_J] = qj
+        defect[head, 0] = di
+        defect[head, 1] = dj
         for a in range(2):
             pa = qi if a == 0 else di
             for b in range(2):
@@ -90,29 +117,84 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise):
                 values[head, PAYOFF_I] += p * payoff[a, b]
                 values[head, PAYOFF_J] += p * payoff[b, a]
         head += 1
-    return n, succ[:n], prob[:n], values[:n]
+    return n, succ[:n], prob[:n], values[:n], defect[:n]
+
+
+@jit(inline="always")
+def round_sanctions(ctx, qi, di, qj, dj, fines, rewards, detection):
+    """Expected ``(fine_i, fine_j, reward_i, reward_j)`` of a round in context ``ctx`` (``2 a +
+    b`` of the previous round, from ``i``'s side, or ``FIRST_ROUND``) where ``i`` cooperates
+    with probability ``qi`` (defects ``di``) and ``j`` with ``qj`` (``dj``)."""
+    cj = ctx if ctx == FIRST_ROUND else 2 * (ctx % 2) + ctx // 2  # the round from j's side
+    return (
+        detection * (qi * fines[ctx, 0] + di * fines[ctx, 1]),
+        detection * (qj * fines[cj, 0] + dj * fines[cj, 1]),
+        detection * (qi * rewards[ctx, 0] + di * rewards[ctx, 1]),
+        detection * (qj * rewards[cj, 0] + dj * rewards[cj, 1]),
+    )
 
 
 @jit()
-def finite_horizon(n, succ, prob, values, turns, delta, out):
+def next_round_sanctions(n, succ, prob, values, p_defect, fines, rewards, detection, first):
+    """Fill the sanction columns of ``values`` with ``h(s)``, the expected sanctions of the
+    round after one in state ``s`` (see the module), and ``first`` with those of round 0.
+
+    ``p_defect[s]`` = (``i``'s, ``j``'s) defection probability in state ``s``, computed
+    alongside the cooperation (not as ``1 - q``, which loses digits with small noise).
+    """
+    for s in range(n):
+        for c in range(4):
+            values[s, FINE_I + c] = 0.0
+        for o in range(4):
+            p = prob[s, o]
+            if p == 0.0:
+                continue
+            t = succ[s, o]
+            f_i, f_j, r_i, r_j = round_sanctions(
+                o, values[t, COOP_I], p_defect[t, 0], values[t, COOP_J], p_defect[t, 1], fines,
+                rewards, detection,
+            )
+            values[s, FINE_I] += p * f_i
+            values[s, FINE_J] += p * f_j
+            values[s, REWARD_I] += p * r_i
+            values[s, REWARD_J] += p * r_j
+    f_i, f_j, r_i, r_j = round_sanctions(
+        FIRST_ROUND, values[0, COOP_I], p_defect[0, 0], values[0, COOP_J], p_defect[0, 1],
+        fines, rewards, detection,
+    )
+    first[0] = f_i
+    first[1] = f_j
+    first[2] = r_i
+    first[3] = r_j
+
+
+@jit()
+def finite_horizon(n, succ, prob, values, turns, delta, out, first):
     """Per-turn values over at most ``turns`` rounds, each round reached with prob. ``delta^t``.
 
     ``sum_{t<T} delta^t pi_0 P^t values / sum_{t<T} delta^t``: with ``delta = 1`` the mean over
     exactly ``T`` rounds; otherwise a geometric length capped at ``T`` (axelrod's ``Match``
     with both ``turns`` and ``prob_end``), whose expected total and expected length are these
-    two sums.
+    two sums. Columns from ``N_EXACT_OUT`` on hold next-round values (sanctions, see the
+    module): round ``t + 1``'s from the state of round ``t``, and ``first`` for round 0.
     """
     dist = np.zeros(n)
     new = np.zeros(n)
     dist[0] = 1.0
-    acc = np.zeros(N_EXACT_OUT)
+    n_col = values.shape[1]
+    acc = np.zeros(n_col)
+    for c in range(N_EXACT_OUT, n_col):
+        acc[c] = first[c - N_EXACT_OUT]
     weight = 1.0
     total_weight = 0.0
-    for _ in range(turns):
+    for t in range(turns):
         total_weight += weight
+        later = weight * delta if t + 1 < turns else 0.0  # the weight of round t + 1
         for s in range(n):
             for c in range(N_EXACT_OUT):
                 acc[c] += weight * dist[s] * values[s, c]
+            for c in range(N_EXACT_OUT, n_col):
+                acc[c] += later * dist[s] * values[s, c]
         weight *= delta
         new[:] = 0.0
         for s in range(n):
@@ -120,7 +202,7 @@ def finite_horizon(n, succ, prob, values, turns, delta, out):
                 for o in range(4):
                     new[succ[s, o]] += dist[s] * prob[s, o]
         dist, new = new, dist
-    for c in range(N_EXACT_OUT):
+    for c in range(n_col):
         out[c] = acc[c] / total_weight
 
 
@@ -144,8 +226,9 @@ def solve_left(M, rhs):
 
 
 @jit()
-def discounted(n, succ, prob, values, prob_end, out):
-    """Per-turn values of a match with continuation probability ``delta = 1 - prob_end``.
+def discounted(n, succ, prob, values, prob_end, out, first):
+    """Per-turn values of a match with continuation probability ``delta = 1 - prob_end``
+    (next-round columns from ``N_EXACT_OUT`` on, with round 0's in ``first``).
 
     ``prob_end * pi_0 (I - delta P)^-1 values``. The row ``mu = prob_end * pi_0 (I - delta
     P)^-1`` is a probability distribution (the discounted occupation of the states), and it
@@ -165,7 +248,7 @@ def discounted(n, succ, prob, values, prob_end, out):
     steps = np.log(1e-16) / np.log1p(-prob_end) + 1.0 if prob_end < 1.0 else 1.0
     if steps * 4.0 * n < n * n * n / 3.0:
         # the series truncated where delta^t < 1e-16 is finite_horizon with weights delta^t
-        finite_horizon(n, succ, prob, values, int(steps), delta, out)
+        finite_horizon(n, succ, prob, values, int(steps), delta, out, first)
         return
     # the restart chain, dense, stored by diagonals with the band as wide as the matrix
     band = n - 1
@@ -178,11 +261,14 @@ def discounted(n, succ, prob, values, prob_end, out):
     mu = np.empty(n)
     if not gth_banded(B, band, mu):  # cannot happen: every state returns to 0 at prob_end
         mu[:] = np.nan
-    for c in range(N_EXACT_OUT):
+    for c in range(values.shape[1]):
         acc = 0.0
         for s in range(n):
             acc += mu[s] * values[s, c]
         out[c] = acc
+    # next-round columns: prob_end (g0 + delta sum_t delta^t pi_t h) = prob_end g0 + delta mu h
+    for c in range(N_EXACT_OUT, values.shape[1]):
+        out[c] = prob_end * first[c - N_EXACT_OUT] + delta * out[c]
 
 
 @jit()
@@ -253,7 +339,8 @@ def strongly_connected(n, succ, prob):
 
 @jit()
 def limit_of_means(n, succ, prob, values, out):
-    """Cesaro-limit per-turn values: absorption into closed classes x their stationary means."""
+    """Cesaro-limit per-turn values: absorption into closed classes x their stationary means
+    (next-round columns average as any other: the first round does not count in the limit)."""
     comp, n_comp = strongly_connected(n, succ, prob)
     closed = np.ones(n_comp, np.bool_)
     for s in range(n):
@@ -289,7 +376,8 @@ def limit_of_means(n, succ, prob, values, out):
                 t = succ[s, o]
                 if position[t] < 0:
                     mass[comp[t]] += visits[a] * prob[s, o]
-    for c in range(N_EXACT_OUT):
+    n_col = values.shape[1]
+    for c in range(n_col):
         out[c] = 0.0
     members = np.empty(n, np.int64)
     local = np.full(n, -1, np.int64)
@@ -315,40 +403,60 @@ def limit_of_means(n, succ, prob, values, out):
         pi = np.empty(m)
         gth_banded(B, band, pi)
         for a in range(m):
-            for c in range(N_EXACT_OUT):
+            for c in range(n_col):
                 out[c] += mass[k] * pi[a] * values[members[a], c]
 
 
 @jit()
-def exact_pair(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_end, noise, out):
-    """Exact per-turn (payoff_i, payoff_j, coop_i, coop_j) of one pair into ``out``.
+def exact_pair(
+    p_coop, next_state, off_i, off_j, n_i, n_j, payoff, turns, prob_end, noise, fines, rewards,
+    detection, own_share, other_share, out,
+):
+    """Exact per-turn (payoff_i, payoff_j, coop_i, coop_j) of one pair into ``out``; under an
+    institution (``fines`` with rows, :mod:`kernels.sanctions`) the payoffs are net of
+    sanctions and the per-turn (fine_i, fine_j, reward_i, reward_j) follow.
 
     ``turns > 0``: that many rounds, or with ``prob_end > 0`` a geometric length capped at
     ``turns``. ``turns = LIMIT_OF_MEANS`` (-1): the limit of means, or with ``prob_end > 0`` an
     uncapped geometric length.
     """
-    n, succ, prob, values = product_chain(
-        p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise
+    sanctioned = fines.shape[0] > 0
+    n_col = N_SANCTIONED_EXACT_OUT if sanctioned else N_EXACT_OUT
+    n, succ, prob, values, defect = product_chain(
+        p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise, n_col
     )
+    first = np.zeros(n_col - N_EXACT_OUT)
+    if sanctioned:
+        next_round_sanctions(n, succ, prob, values, defect, fines, rewards, detection, first)
     if turns > 0:
-        finite_horizon(n, succ, prob, values, turns, 1.0 - prob_end, out)
+        finite_horizon(n, succ, prob, values, turns, 1.0 - prob_end, out, first)
     elif prob_end > 0.0:
-        discounted(n, succ, prob, values, prob_end, out)
+        discounted(n, succ, prob, values, prob_end, out, first)
     else:
         limit_of_means(n, succ, prob, values, out)
+    if sanctioned:
+        keep = own_share - 1.0
+        f_i = out[FINE_I]
+        f_j = out[FINE_J]
+        out[PAYOFF_I] += keep * f_i + other_share * f_j + out[REWARD_I]
+        out[PAYOFF_J] += keep * f_j + other_share * f_i + out[REWARD_J]
     # cooperation rates are probabilities: sums of products can overshoot 1 by an ulp or two
     for c in (COOP_I, COOP_J):
         out[c] = min(1.0, max(0.0, out[c]))
 
 
 @jit(parallel=True)
-def exact_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end,
-                noise, out):
-    """``exact_pair`` for every pair ``(pair_i[k], pair_j[k])`` into ``out[k, :N_EXACT_OUT]``."""
+def exact_pairs(
+    p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end, noise, fines,
+    rewards, detection, own_share, other_share, out,
+):
+    """``exact_pair`` for every pair ``(pair_i[k], pair_j[k])`` into ``out[k]`` (its first
+    ``N_EXACT_OUT`` columns, or ``N_SANCTIONED_EXACT_OUT`` under an institution; ``fines``
+    with no rows: none)."""
     for k in prange(pair_i.size):
         i = pair_i[k]
         j = pair_j[k]
         exact_pair(
             p_coop, next_state, offsets[i], offsets[j], sizes[i], sizes[j], payoff, turns,
-            prob_end, noise, out[k],
+            prob_end, noise, fines, rewards, detection, own_share, other_share, out[k],
         )

@@ -5,6 +5,11 @@ per-turn payoff of ``i`` against ``j`` and ``C[i, j]`` the fraction of ``i``'s m
 cooperate against ``j``. Pairs of automata are played by the numba kernels (simulated) or
 solved as Markov chains (``method="exact"``); axelrod players that are not automata are played
 by axelrod's own engine, pair by pair (the slow path).
+
+With ``regime=`` every round is played under the institution (:mod:`kernels.sanctions`):
+detected moves are fined or rewarded as the regime's norm says, fines go where its
+``fine_to`` says, and the payoffs are net of it; ``Tournament.sanctions`` reports what was
+paid, received and collected.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from evopolity.kernels import _jit, codes, markov, match
+from evopolity.kernels import sanctions as sanction_kernels
 from evopolity.kernels.rng import packed_seed
 from evopolity.play.games import Game, as_game
 from evopolity.play.strategies import library
@@ -27,6 +33,9 @@ from evopolity.validate import integer, probability, seed_sequence
 __all__ = ["Tournament", "tournament", "resolve_strategies", "check_turns", "MAX_TURNS"]
 
 METHODS = ("simulate", "exact")
+SANCTION_COLUMNS = ("fines_paid", "fines_received", "rewards", "to_institution")
+# the fields of a regime that act inside a match (the rest act on the population)
+_IN_PLAY = ("fine", "detection", "reward", "captured", "switch", "norm", "fine_to")
 
 
 def resolve_strategies(
@@ -168,13 +177,16 @@ class Tournament:
         k x k arrays, as the attributes below.
     settings : dict
         The parameters that made this tournament.
+    sanctions : dict of ndarray, optional
+        k x k arrays ``fines_paid``, ``fines_received``, ``rewards`` and ``to_institution``
+        (per-turn means); None: no institution played inside the matches (all zero).
 
     Attributes
     ----------
     payoffs : DataFrame
         Mean per-turn payoff of the row strategy against the column strategy (index and
         columns named ``player`` and ``opponent``). The diagonal is self-play: the mean of the
-        two copies' payoffs.
+        two copies' payoffs. Under a regime, net of fines and rewards.
     payoff_std : DataFrame
         Standard deviation over repetitions of the row strategy's per-turn payoff (0 for an
         exact result or a single repetition).
@@ -182,6 +194,9 @@ class Tournament:
         Fraction of the row strategy's moves that cooperate against the column strategy.
     turns_played : DataFrame
         Number of turns each pair played in all (expected number for exact results).
+    sanctions : DataFrame
+        Per-turn sanctions of the row strategy against the column one, in tidy long form
+        (one row per ``(player, opponent)``).
     strategies : list
         The strategies, in order.
     settings : dict
@@ -196,6 +211,7 @@ class Tournament:
         cooperation: np.ndarray,
         turns_played: np.ndarray,
         settings: dict[str, Any],
+        sanctions: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.strategies = list(strategies)
         self.settings = settings
@@ -206,6 +222,9 @@ class Tournament:
             "cooperation": cooperation,
             "turns_played": turns_played,
         }
+        for name in SANCTION_COLUMNS:
+            self._arrays[name] = (np.zeros_like(payoffs) if sanctions is None
+                                  else sanctions[name])
 
     def _frame(self, key: str) -> pd.DataFrame:
         names = pd.Index([str(s) for s in self.strategies], name="player")
@@ -232,6 +251,29 @@ class Tournament:
     def turns_played(self) -> pd.DataFrame:
         """Turns each pair played in all (expected number for exact results)."""
         return self._frame("turns_played")
+
+    @functools.cached_property
+    def sanctions(self) -> pd.DataFrame:
+        """What the institution did inside the matches, per turn, in tidy long form.
+
+        One row per ``(player, opponent)`` (the index, as ``payoffs.stack()`` orders it) and
+        the columns
+
+        * ``fines_paid``: the row strategy's expected fines per turn against the column one;
+        * ``fines_received``: the fines it received per turn (its opponent's with
+          ``fine_to="victim"``, half of both with ``"group"``, its own half included);
+        * ``rewards``: the rewards it received per turn;
+        * ``to_institution``: the part of its fines that reached the institution
+          (``fine_to="institution"``; 0 otherwise).
+
+        ``payoffs = game payoff - fines_paid + fines_received + rewards``, entry by entry.
+        All zero for a tournament without a regime. Self-play rows are the mean of the two
+        copies, as for ``payoffs``.
+        """
+        names = pd.Index([str(s) for s in self.strategies], name="player")
+        index = pd.MultiIndex.from_product([names, names.rename("opponent")])
+        return pd.DataFrame({name: self._arrays[name].ravel() for name in SANCTION_COLUMNS},
+                            index=index)
 
     @property
     def names(self) -> list[str]:
@@ -286,10 +328,12 @@ class Tournament:
 
     def __repr__(self) -> str:
         s = self.settings
+        regime = s.get("regime")
+        played = "" if regime is None else f", regime={regime.name!r}"
         return (
             f"<Tournament: {len(self.strategies)} strategies, {s['game'].describe()}, "
             f"turns={s['turns']}, prob_end={s['prob_end']}, noise={s['noise']}, "
-            f"repetitions={s['repetitions']}, method={s['method']!r}>"
+            f"repetitions={s['repetitions']}, method={s['method']!r}{played}>"
         )
 
 
@@ -303,6 +347,7 @@ def tournament(
     seed: int | np.random.SeedSequence | None = None,
     method: str = "simulate",
     threads: int | None = None,
+    regime: Any = None,
 ) -> Tournament:
     """Play a round robin, self-play included (Axelrod 1984).
 
@@ -334,6 +379,16 @@ def tournament(
         rounds, for geometric lengths, or in the limit of means.
     threads : int, optional
         numba threads for the kernels (default: numba's default, all cores).
+    regime : Regime, optional
+        Play every round under this institution: each move is seen with probability
+        ``detection``; a seen move that the regime's ``norm`` condemns is fined ``fine`` (a
+        ``captured`` institution fines seen cooperation instead), a seen cooperation earns
+        ``reward``; fines go where ``fine_to`` says. The institution acts at full strength
+        (sanctions are linear in it, so dynamics can scale them by ``m``); the fields that act
+        on a population (tax, cost, conformity, mutation, the institution's law) are left to
+        the dynamics. Payoffs are net of sanctions; :attr:`Tournament.sanctions` reports them.
+        The detections are drawn from their own streams: the moves are those played without
+        the regime.
 
     Returns
     -------
@@ -347,16 +402,25 @@ def tournament(
         For a strategy that is neither a ``Strategy``, a name nor an axelrod player, or a
         setting of the wrong type.
     ValueError
-        For an unknown name, repeated names, a setting out of range, or ``method="exact"``
-        with axelrod players that are not automata.
+        For an unknown name, repeated names, a setting out of range, ``method="exact"``
+        with axelrod players that are not automata, a regime with sanctions together with
+        axelrod players that are not automata (axelrod's engine cannot sanction rounds), or a
+        regime with a ``switch`` (it reads the population's cooperation level, which a
+        tournament does not have).
 
     Notes
     -----
     Per-turn payoffs pool all turns of all repetitions: total payoff over total turns. With
     ``prob_end`` this is the expected total over the expected length, which is what the exact
-    solver computes.
+    solver computes. Sanctions are pooled the same way.
+
+    Under a regime with ``norm="unjustified"`` a defection is fined only when the opponent
+    cooperated in the previous round (a first-round defection is unjustified); the exact
+    solver reads each round's sanction off the state of the round before
+    (:mod:`evopolity.kernels.markov`).
     """
     _check_settings(turns, repetitions, noise, prob_end, method, threads)
+    sanctions = _sanction_inputs(regime)
     game = as_game(game)
     players = resolve_strategies(strategies)
     seed_seq = seed_sequence(seed)
@@ -372,11 +436,19 @@ def tournament(
         )
     if foreign and turns is None and prob_end is None:
         raise ValueError("axelrod players need a number of turns or a prob_end")
+    if foreign and sanctions is not None:
+        names = [str(players[i]) for i in foreign]
+        raise ValueError(
+            f"regime acts inside matches, which needs automata; these axelrod strategies are "
+            f"not: {names}"
+        )
 
     payoffs = np.zeros((k, k))
     std = np.zeros((k, k))
     coop = np.zeros((k, k))
     turns_played = np.zeros((k, k))
+    fines = np.zeros((k, k))
+    rewards = np.zeros((k, k))
     key = packed_seed(seed_seq)
 
     # pairs (i, j >= i) of automata, flattened so that threads share the work evenly
@@ -386,8 +458,8 @@ def tournament(
     if pair_i.size:
         packed = _pack_positions(players, native)
         out = _run_kernel(packed, pair_i, pair_j, game, turns, pe, noise, repetitions, key,
-                          method, threads)
-        _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out)
+                          method, threads, sanctions)
+        _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out, fines, rewards)
     if foreign:
         from evopolity.play.axelrod_bridge import play_with_axelrod
 
@@ -401,7 +473,7 @@ def tournament(
                     row = play_with_axelrod(players[i], players[j], game, turns, prob_end,
                                             noise, repetitions, pair_seed)
                     _fill(payoffs, std, coop, turns_played, np.array([i]), np.array([j]),
-                          row[None, :])
+                          _bridge_row(row)[None, :])
     settings = {
         "game": game,
         "turns": turns,
@@ -410,8 +482,60 @@ def tournament(
         "prob_end": prob_end,
         "seed": seed_seq.entropy,
         "method": method,
+        "regime": regime,
     }
-    return Tournament(players, payoffs, std, coop, turns_played, settings)
+    frames = None
+    if regime is not None:
+        frames = _sanction_frames(fines, rewards, regime.fine_to)
+    return Tournament(players, payoffs, std, coop, turns_played, settings, frames)
+
+
+def _sanction_inputs(regime: Any) -> tuple | None:
+    """The kernel inputs of a regime acting inside matches: ``(fines, rewards, detection,
+    own_share, other_share)``, or None when nothing acts on a round (no regime, or neither
+    fine nor reward, or nothing detected)."""
+    if regime is None:
+        return None
+    missing = [name for name in _IN_PLAY if not hasattr(regime, name)]
+    if missing:
+        raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
+    if regime.switch > 0.0:
+        raise ValueError(
+            f"regime.switch = {regime.switch} acts on the population's cooperation level, "
+            "which a tournament does not have: play the regime with switch=0 and read fines "
+            "and rewards apart in Tournament.sanctions, or let the dynamics apply the switch "
+            "(replicator(..., regime=r))"
+        )
+    if regime.detection == 0.0 or (regime.fine == 0.0 and regime.reward == 0.0):
+        return None
+    fines, rewards = sanction_kernels.sanction_tables(
+        codes.NORMS.index(regime.norm), bool(regime.captured), float(regime.fine),
+        float(regime.reward),
+    )
+    own, other = sanction_kernels.destination_shares(
+        codes.FINE_DESTINATIONS.index(regime.fine_to)
+    )
+    return fines, rewards, float(regime.detection), own, other
+
+
+def _sanction_frames(fines: np.ndarray, rewards: np.ndarray, fine_to: str) -> dict:
+    """The k x k sanction arrays of :attr:`Tournament.sanctions` from the fines paid and the
+    rewards received (what is received and collected follows from the destination)."""
+    own, other = sanction_kernels.destination_shares(codes.FINE_DESTINATIONS.index(fine_to))
+    # what i received from its own fines and from its opponent's: fines.T[i, j] = fines[j, i]
+    received = own * fines + other * fines.T
+    collected = fines.copy() if fine_to == "institution" else np.zeros_like(fines)
+    return {"fines_paid": fines, "fines_received": received, "rewards": rewards,
+            "to_institution": collected}
+
+
+def _bridge_row(row: np.ndarray) -> np.ndarray:
+    """axelrod's pair row ``[payoff_i, payoff_j, coop_i, coop_j, std_i, std_j, turns]`` at
+    the columns of :mod:`kernels.codes` (no sanctions)."""
+    out = np.zeros(codes.N_MATCH_OUT)
+    out[[codes.PAYOFF_I, codes.PAYOFF_J, codes.COOP_I, codes.COOP_J, codes.STD_I, codes.STD_J,
+         codes.TURNS]] = row
+    return out
 
 
 def _pack_positions(players: Sequence[Any], native: Sequence[int]) -> PackedStrategies:
@@ -425,37 +549,48 @@ def _pack_positions(players: Sequence[Any], native: Sequence[int]) -> PackedStra
 
 
 def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetitions, key, method,
-                threads) -> np.ndarray:
-    # per-turn payoffs, their spread and their totals are linear in the stage payoffs: play
-    # large payoffs scaled by a power of two (exact) so that totals and squares cannot
-    # overflow a double, and scale the results back
+                threads, sanctions=None) -> np.ndarray:
+    # per-turn payoffs, sanctions, their spread and their totals are linear in the stage
+    # payoffs and sanctions: play large ones scaled by a power of two (exact) so that totals
+    # and squares cannot overflow a double, and scale the results back
     payoff = game.matrix
     largest = float(np.abs(payoff).max())
+    if sanctions is not None:
+        largest = max(largest, float(np.abs(sanctions[0]).max(initial=0.0)),
+                      float(np.abs(sanctions[1]).max(initial=0.0)))
     if largest > 2.0**64:
         e = math.frexp(largest)[1]
+        scaled = None if sanctions is None else (
+            np.ldexp(sanctions[0], -e), np.ldexp(sanctions[1], -e), *sanctions[2:])
         out = _run_kernel(packed, pair_i, pair_j, _Scaled(np.ldexp(payoff, -e)), turns,
-                          prob_end, noise, repetitions, key, method, threads)
-        for col in (codes.PAYOFF_I, codes.PAYOFF_J, codes.STD_I, codes.STD_J):
+                          prob_end, noise, repetitions, key, method, threads, scaled)
+        for col in (codes.PAYOFF_I, codes.PAYOFF_J, codes.STD_I, codes.STD_J, codes.FINE_I,
+                    codes.FINE_J, codes.REWARD_I, codes.REWARD_J):
             out[:, col] = np.ldexp(out[:, col], e)
         return out
     with _jit.numba_threads(threads):  # None: numba's count, and no cost of changing it
+        out = np.zeros((pair_i.size, codes.N_MATCH_OUT))
         if method == "exact":
-            out = np.zeros((pair_i.size, codes.N_EXACT_OUT))
+            if sanctions is None:
+                sanctions = (_NO_TABLE, _NO_TABLE, 0.0, 0.0, 0.0)
             markov.exact_pairs(
                 packed.p_coop, packed.next_state, packed.offsets, packed.sizes, pair_i, pair_j,
                 payoff, codes.LIMIT_OF_MEANS if turns is None else int(turns), prob_end,
-                noise, out,
+                noise, *sanctions, out,
             )
-            full = np.zeros((pair_i.size, codes.N_MATCH_OUT))
-            full[:, : codes.N_EXACT_OUT] = out
-            full[:, codes.TURNS] = _expected_turns(turns, prob_end)
-            return full
-        out = np.zeros((pair_i.size, codes.N_MATCH_OUT))
-        match.play_pairs(
-            packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
-            pair_j, payoff, -1 if turns is None else int(turns), prob_end, noise, repetitions,
-            key, out,
-        )
+            out[:, codes.TURNS] = _expected_turns(turns, prob_end)
+            return out
+        length = -1 if turns is None else int(turns)
+        if sanctions is None:
+            match.play_pairs(
+                packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
+                pair_j, payoff, length, prob_end, noise, repetitions, key, out,
+            )
+        else:
+            match.play_pairs_sanctioned(
+                packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
+                pair_j, payoff, length, prob_end, noise, repetitions, key, *sanctions, out,
+            )
         return out
 
 
@@ -466,6 +601,9 @@ class _Scaled:
         self.matrix = matrix
 
 
+_NO_TABLE = np.zeros((0, 2))  # the exact kernel's "no institution"
+
+
 def _expected_turns(turns: int | None, prob_end: float) -> float:
     if prob_end > 0.0:
         if turns is None:
@@ -474,15 +612,19 @@ def _expected_turns(turns: int | None, prob_end: float) -> float:
     return math.inf if turns is None else float(turns)
 
 
-def _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out) -> None:
+def _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out, fines=None,
+          rewards=None) -> None:
     """Write kernel rows into the k x k matrices; self-play averages the two copies."""
     c = codes
-    for matrix, col_i, col_j in (
+    targets = [
         (payoffs, c.PAYOFF_I, c.PAYOFF_J),
         (coop, c.COOP_I, c.COOP_J),
         (std, c.STD_I, c.STD_J),
         (turns_played, c.TURNS, c.TURNS),
-    ):
+    ]
+    if fines is not None:
+        targets += [(fines, c.FINE_I, c.FINE_J), (rewards, c.REWARD_I, c.REWARD_J)]
+    for matrix, col_i, col_j in targets:
         matrix[pair_i, pair_j] = out[:, col_i]
         matrix[pair_j, pair_i] = out[:, col_j]
         self_play = pair_i == pair_j
