@@ -187,7 +187,7 @@ def lowest_fitness(regime: Regime | None, payoffs: Any, A: np.ndarray) -> float:
         return float(low)
     if regime.cost > 0.0 and regime.cost_by_contributors:
         return -np.inf
-    return float(low - regime.detection * regime.fine - regime.cost)
+    return float(low - (regime.detection * regime.fine + regime.cost))
 
 
 def moran_rule(fitness_map: Any, selection: Any, lowest: float) -> tuple[int, float]:
