@@ -22,8 +22,9 @@ condition holds for ``N > 43/14``, i.e. every ``N >= 4``.
 The script computes ``rho_TFT`` exactly (``ep.fixation_probability``) for ``N`` from 2 to 100
 and several selection intensities, compares ``N rho_TFT`` with the weak-selection expansion
 ``1 + w (alpha N - beta)/6`` (``alpha = a + 2b - c - 2d``, ``beta = 2a + b + c - 4d``), checks
-one exact value against ``ep.moran`` simulations, and tabulates ``x*`` against ``m``. It writes
-``nowak2004.png``, ``nowak2004.md`` and ``nowak2004.csv`` to ``--out``.
+one exact value against ``ep.moran`` simulations (Nowak et al.'s linear fitness
+``1 - w + w pi`` throughout: ``fitness_map="linear"``), and tabulates ``x*`` against ``m``.
+It writes ``nowak2004.png``, ``nowak2004.md`` and ``nowak2004.csv`` to ``--out``.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def fixation_table(A: pd.DataFrame, sizes, selections=WEAK) -> pd.DataFrame:
     rows = []
     for w in selections:
         for N in sizes:
-            rho = ep.fixation_probability(A, int(N), "moran", w, "TFT", "ALLD")
+            rho = ep.fixation_probability(A, int(N), "moran", w, "TFT", "ALLD",
+                                          fitness_map="linear")
             rows.append({
                 "N": int(N), "w": w, "rho_TFT": rho, "1/N": 1.0 / N, "N_rho": N * rho,
                 "N_rho_weak": 1.0 + w * (cf["alpha"] * N - cf["beta"]) / 6.0,
@@ -181,10 +183,12 @@ def simulate(A: pd.DataFrame, N: int, w: float, runs: int, seed: int = 1) -> dic
         ``exact``, ``simulated``, ``se`` (binomial standard error of the exact value) and
         ``runs``.
     """
-    exact = ep.fixation_probability(A, N, "moran", w, "TFT", "ALLD")
+    exact = ep.fixation_probability(A, N, "moran", w, "TFT", "ALLD",
+                                    fitness_map="linear")
     wins = 0
     for s in range(seed, seed + runs):
-        tr = ep.moran(A, N, [1, N - 1], 1_000_000, selection=w, seed=s, record_every=1_000_000)
+        tr = ep.moran(A, N, [1, N - 1], 1_000_000, selection=w, seed=s, record_every=1_000_000,
+                      fitness_map="linear")
         wins += tr.info["winner"] == "TFT"
     return {"N": N, "w": w, "runs": runs, "exact": exact, "simulated": wins / runs,
             "se": float(np.sqrt(exact * (1 - exact) / runs))}
@@ -213,7 +217,8 @@ def figure(A: pd.DataFrame, path: Path, sizes=range(2, 101)):
     cf = closed_forms(A)
     sizes = np.asarray(list(sizes))
     for w in (0.001, 0.005, 0.01, 0.02):
-        ours = [N * ep.fixation_probability(A, int(N), "moran", w, "TFT", "ALLD") for N in sizes]
+        ours = [N * ep.fixation_probability(A, int(N), "moran", w, "TFT", "ALLD",
+                                            fitness_map="linear") for N in sizes]
         line, = ax.plot(sizes, ours, lw=2, label=f"exact, w = {w:g}")
         ax.plot(sizes, 1 + w * (cf["alpha"] * sizes - cf["beta"]) / 6, ls=":",
                 color=line.get_color(), lw=1.5)

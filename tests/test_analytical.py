@@ -32,9 +32,8 @@ def test_moran_n4_example_is_8_over_45():
     # j=2: pi_A = (1*1 + 2*2)/3 = 5/3, pi_B = (2*3 + 1*1)/3 = 7/3, gamma_2 = 7/5
     # j=3: pi_A = (2*1 + 1*2)/3 = 4/3, pi_B = (3*3 + 0*1)/3 = 3,   gamma_3 = 9/4
     # 1 + 5/6 + 5/6*7/5 + 5/6*7/5*9/4 = 1 + 5/6 + 7/6 + 21/8 = 45/8, so rho = 8/45.
-    assert fixation_probability([[1, 2], [3, 1]], N=4, selection=1.0) == pytest.approx(
-        8 / 45, rel=1e-14
-    )
+    assert fixation_probability([[1, 2], [3, 1]], N=4, selection=1.0,
+                                fitness_map="linear") == pytest.approx(8 / 45, rel=1e-14)
 
 
 def exact_rho(A, N, w, m=0, r=1):
@@ -59,7 +58,8 @@ def exact_rho(A, N, w, m=0, r=1):
 def test_moran_fixation_matches_exact_rational_formula(entries, N, w):
     A = [entries[:2], entries[2:]]
     expected = float(exact_rho(A, N, w))
-    assert fixation_probability(A, N, "moran", float(w)) == pytest.approx(expected, rel=1e-11)
+    assert fixation_probability(A, N, "moran", float(w), fitness_map="linear") == pytest.approx(
+        expected, rel=1e-11)
 
 
 @pytest.mark.parametrize("N", [2, 7, 50])
@@ -75,7 +75,8 @@ def test_constant_fitness_moran_formula(r, N):
     # Moran (1958): rho = (1 - 1/r) / (1 - 1/r^N) for a mutant of constant relative fitness r.
     A = [[r, r], [1.0, 1.0]]
     expected = (1 - 1 / r) / (1 - r**-N)
-    assert fixation_probability(A, N, "moran", 1.0) == pytest.approx(expected, rel=1e-12)
+    assert fixation_probability(A, N, "moran", 1.0, fitness_map="linear") == pytest.approx(
+        expected, rel=1e-12)
 
 
 def test_tiny_fixation_probabilities_keep_their_value_in_log_space():
@@ -116,7 +117,7 @@ def test_weak_selection_finite_n_condition(entries, N):
 def test_fixation_matrix_diagonal_and_entries():
     r, N = 1.5, 12
     A = [[r, r], [1.0, 1.0]]
-    F = fixation_matrix(A, N, "moran", 1.0)
+    F = fixation_matrix(A, N, "moran", 1.0, fitness_map="linear")
     assert F.index.name == "mutant" and F.columns.name == "resident"
     np.testing.assert_allclose(np.diag(F.to_numpy()), 1 / N)
     assert F.loc["0", "1"] == pytest.approx((1 - 1 / r) / (1 - r**-N), rel=1e-12)
@@ -129,7 +130,7 @@ def test_small_mutation_limit_two_strategies_is_ratio_of_fixation_probabilities(
     N, w = 9, 0.5
     ra = float(exact_rho(A, N, Fraction(1, 2), 0, 1))
     rb = float(exact_rho(A, N, Fraction(1, 2), 1, 0))
-    pi = stationary_distribution(A, N, "moran", w)
+    pi = stationary_distribution(A, N, "moran", w, fitness_map="linear")
     assert pi["0"] == pytest.approx(ra / (ra + rb), rel=1e-12)
 
 
@@ -156,7 +157,8 @@ def test_full_chain_two_strategies_matches_detailed_balance():
     A = [[3.0, 1.0], [4.0, 2.0]]
     N, w, mu = 25, 0.3, 0.02
     expected = birth_death_stationary(A, N, w, mu)
-    frame = stationary_distribution(A, N, "moran", w, mutation=mu, states=True)
+    frame = stationary_distribution(A, N, "moran", w, mutation=mu, states=True,
+                                    fitness_map="linear")
     # rows are compositions (count of "0", count of "1")
     p = frame.set_index("0")["probability"].sort_index().to_numpy()
     np.testing.assert_allclose(p, expected, rtol=1e-10, atol=1e-300)
@@ -227,7 +229,10 @@ def test_relabelling_permutes_fixation_and_stationary(perm, seed):
     "kw, err, match",
     [
         ({"rule": "birth"}, ValueError, "rule must be"),
-        ({"selection": 2.0}, ValueError, "selection must lie"),
+        ({"selection": 2.0, "fitness_map": "linear"}, ValueError, "selection must lie"),
+        ({"selection": -1.0}, ValueError, "selection must be"),
+        ({"fitness_map": "affine"}, ValueError, "fitness_map must be one of"),
+        ({"rule": "fermi", "fitness_map": "linear"}, ValueError, "fitness_map is the Moran"),
         ({"N": 1}, ValueError, "N must be >= 2"),
         ({"mutant": 5}, ValueError, "mutant must lie"),
         ({"resident": "X"}, ValueError, "resident must be a strategy name"),
@@ -243,7 +248,7 @@ def test_invalid_arguments_are_refused(kw, err, match):
 
 def test_nonpositive_moran_fitness_is_refused():
     with pytest.raises(ValueError, match="non-positive Moran fitness"):
-        fixation_probability([[-3.0, 0.0], [1.0, 0.0]], 10, "moran", 1.0)
+        fixation_probability([[-3.0, 0.0], [1.0, 0.0]], 10, "moran", 1.0, fitness_map="linear")
 
 
 def test_dataframe_names_carry_through():

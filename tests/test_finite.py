@@ -29,24 +29,28 @@ def within_binomial_bound(freq, p, runs, z=4.0):
 
 
 def test_moran_n4_fixation_frequency_is_8_over_45():
+    # Nowak et al.'s example is for the linear fitness 1 - w + w pi
     runs = 6000
-    freq = fixation_frequency(moran, [[1, 2], [3, 1]], 4, runs, selection=1.0)
+    freq = fixation_frequency(moran, [[1, 2], [3, 1]], 4, runs, selection=1.0,
+                              fitness_map="linear")
     assert within_binomial_bound(freq, 8 / 45, runs)
 
 
 @pytest.mark.parametrize(
-    "simulate, rule, s, A, N",
+    "simulate, rule, s, A, N, kw",
     [
-        (moran, "moran", 0.5, [[3.0, 0.0], [5.0, 1.0]], 10),  # PD: cooperators rarely fix
-        (moran, "moran", 1.0, [[1.5, 1.5], [1.0, 1.0]], 12),  # constant fitness r = 1.5
-        (pairwise_comparison, "fermi", 1.0, [[1.0, 3.0], [2.0, 1.0]], 10),  # snowdrift-like
-        (pairwise_comparison, "fermi", 0.3, [[4.0, 0.0], [3.0, 2.0]], 15),  # stag hunt
+        (moran, "moran", 0.5, [[3.0, 0.0], [5.0, 1.0]], 10, {}),  # PD: cooperators rarely fix
+        (moran, "moran", 0.5, [[3.0, 0.0], [5.0, 1.0]], 10, {"fitness_map": "linear"}),
+        (moran, "moran", 1.0, [[1.5, 1.5], [1.0, 1.0]], 12, {"fitness_map": "linear"}),  # r=1.5
+        (moran, "moran", 0.4, [[-5.0, 2.0], [-3.0, -4.0]], 10, {}),  # exp(w pi): any sign
+        (pairwise_comparison, "fermi", 1.0, [[1.0, 3.0], [2.0, 1.0]], 10, {}),  # snowdrift-like
+        (pairwise_comparison, "fermi", 0.3, [[4.0, 0.0], [3.0, 2.0]], 15, {}),  # stag hunt
     ],
 )
-def test_simulated_fixation_agrees_with_the_closed_form(simulate, rule, s, A, N):
+def test_simulated_fixation_agrees_with_the_closed_form(simulate, rule, s, A, N, kw):
     runs = 4000
-    freq = fixation_frequency(simulate, A, N, runs, selection=s)
-    p = fixation_probability(A, N, rule, s)
+    freq = fixation_frequency(simulate, A, N, runs, selection=s, **kw)
+    p = fixation_probability(A, N, rule, s, **kw)
     assert within_binomial_bound(freq, p, runs)
 
 
@@ -109,7 +113,10 @@ def test_counts_or_frequencies_as_initial_state():
         ({"x0": [0.25, 0.75]}, ValueError, "whole numbers"),
         ({"x0": [3, 3]}, ValueError, "counts summing to N"),
         ({"N": 1}, ValueError, "N must be >= 2"),
-        ({"selection": 1.5}, ValueError, r"selection must be a probability in \[0, 1\]"),
+        ({"selection": 1.5, "fitness_map": "linear"}, ValueError,
+         r"selection must lie in \[0, 1\] for fitness_map='linear'"),
+        ({"selection": -0.5}, ValueError, "selection must be"),
+        ({"fitness_map": "logistic"}, ValueError, "fitness_map must be one of"),
         ({"mutation": 2.0}, ValueError, r"mutation must be a probability in \[0, 1\]"),
         ({"seed": -1}, ValueError, "seed must be a non-negative integer"),
         ({"generations": -5}, ValueError, "generations must be >= 0"),
@@ -122,6 +129,11 @@ def test_invalid_arguments_are_refused(kw, err, match):
         moran(**args)
 
 
-def test_moran_refuses_nonpositive_fitness():
-    with pytest.raises(ValueError, match="non-positive fitness"):
-        moran([[-2.0, 0.0], [1.0, 0.0]], 10, [5, 5], 10, selection=1.0)
+def test_moran_refuses_nonpositive_linear_fitness_and_takes_any_payoff_exponentially():
+    with pytest.raises(ValueError, match="non-positive Moran fitness"):
+        moran([[-2.0, 0.0], [1.0, 0.0]], 10, [5, 5], 10, selection=1.0, fitness_map="linear")
+    tr = moran([[-2.0, 0.0], [1.0, 0.0]], 10, [5, 5], 10, selection=1.0, seed=1)
+    assert tr.params["fitness_map"] == "exponential"
+    # exp(w pi) sees payoff differences only: the same run with every payoff shifted
+    shifted = moran([[98.0, 100.0], [101.0, 100.0]], 10, [5, 5], 10, selection=1.0, seed=1)
+    np.testing.assert_array_equal(tr.frequencies, shifted.frequencies)

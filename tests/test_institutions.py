@@ -260,11 +260,15 @@ def test_finite_institution_strength_follows_euler_steps_of_its_law():
                                m_star + (m0 - m_star) * (1 - lam / N) ** e, atol=1e-12)
 
 
-def test_finite_regime_refuses_negative_moran_fitness():
-    # payoffs >= 1 pass the bare-game check at w = 1; a fine of 10 on ALLD does not
+def test_finite_regime_refuses_negative_linear_moran_fitness():
+    # payoffs >= 1 pass the bare-game check at w = 1; a fine of 10 on ALLD does not, under the
+    # linear fitness 1 - w + w pi; the exponential one (the default) takes any payoff
     with pytest.raises(ValueError, match="made a Moran fitness .* negative"):
-        ep.moran(A + 1, 10, [5, 5], 100, 1.0, seed=1,
+        ep.moran(A + 1, 10, [5, 5], 100, 1.0, seed=1, fitness_map="linear",
                  regime=Regime(fine=10.0, detection=1.0), cooperation=C)
+    tr = ep.moran(A + 1, 10, [5, 5], 100, 1.0, seed=1,
+                  regime=Regime(fine=10.0, detection=1.0), cooperation=C)
+    assert tr.info["generations"] > 0
 
 
 # -- regimes on group games --------------------------------------------------------------

@@ -51,7 +51,7 @@ import json
 import numba
 import evopolity as ep
 from evopolity.kernels import _jit
-rho = ep.fixation_probability([[1.0, 2.0], [3.0, 1.0]], 4, "moran", 1.0)
+rho = ep.fixation_probability([[1.0, 2.0], [3.0, 1.0]], 4, "moran", 1.0, fitness_map="linear")
 print(json.dumps({"file": ep.__file__, "cache": _jit.CACHE,
                   "cache_dir": numba.config.CACHE_DIR, "rho": rho}))
 """

@@ -71,12 +71,31 @@ def test_replicator_mutator_rest_point_is_the_mutation_selection_balance(mu):
     A = np.array([[1 + s, 1 + s], [1.0, 1.0]])
     b = s * (1 - mu) - 2 * mu
     expected = (b + np.sqrt(b * b + 4 * s * mu)) / (2 * s)
-    tr = replicator(A, x0=[0.01, 0.99], t_max=500, mutation=mu)
+    tr = replicator(A, x0=[0.01, 0.99], t_max=500, mutation=mu, mutation_model="fitness_weighted")
     assert tr.final()["0"] == pytest.approx(expected, abs=1e-7)
     # the same with the mutation matrix written out
     Q = np.array([[1 - mu, mu], [mu, 1 - mu]])
-    tr = replicator(A, x0=[0.99, 0.01], t_max=500, mutation=Q)
+    tr = replicator(A, x0=[0.99, 0.01], t_max=500, mutation=Q, mutation_model="fitness_weighted")
     assert tr.final()["0"] == pytest.approx(expected, abs=1e-7)
+
+
+@pytest.mark.parametrize("mu", [0.01, 0.1, 0.3])
+def test_independent_mutation_rest_point_is_its_mutation_selection_balance(mu):
+    # Constant fitness f = (1 + s, 1), mutation independent of fitness (the default): with
+    # phi = 1 + s x, x' = x (1 + s - phi) + mu (1 - x) - mu x = s x (1 - x) + mu (1 - 2x),
+    # whose rest point in [0, 1] solves s x^2 - (s - 2 mu) x - mu = 0 (Crow & Kimura 1970).
+    # Adding 10 to every payoff changes nothing; under the fitness-weighted model it would.
+    s = 0.5
+    A = np.array([[1 + s, 1 + s], [1.0, 1.0]])
+    b = s - 2 * mu
+    expected = (b + np.sqrt(b * b + 4 * s * mu)) / (2 * s)
+    for shift in (0.0, 10.0, -10.0):
+        tr = replicator(A + shift, x0=[0.01, 0.99], t_max=500, mutation=mu)
+        assert tr.params["mutation_model"] == "independent"
+        assert tr.final()["0"] == pytest.approx(expected, abs=1e-7)
+    shifted = replicator(A + 10.0, x0=[0.01, 0.99], t_max=500, mutation=mu,
+                         mutation_model="fitness_weighted")
+    assert abs(shifted.final()["0"] - expected) > 1e-4
 
 
 def test_neutral_mutation_drives_to_uniform():
@@ -128,7 +147,9 @@ def test_invalid_payoffs_are_refused_naming_the_parameter(payoffs, match):
         ({"t_max": -1.0}, "t_max"),
         ({"times": [0.0, 2.0, 1.0]}, "strictly increasing"),
         # hawk-dove has (V - C) / 2 < 0: the replicator-mutator's inflow would turn negative
-        ({"mutation": 0.1}, "payoffs must not be negative with mutation"),
+        ({"mutation": 0.1, "mutation_model": "fitness_weighted"},
+         "payoffs must not be negative with mutation_model='fitness_weighted'"),
+        ({"mutation": 0.1, "mutation_model": "at birth"}, "mutation_model must be one of"),
     ],
 )
 def test_invalid_arguments_are_refused(kw, match):

@@ -270,7 +270,8 @@ def test_replicator_mutator_dominance_game_follows_its_logistic_closed_form(mu):
     e = np.exp(r * times)
     exact = r * x0 * e / (r + x0 * (e - 1.0))
     runs = {m: ep.replicator([[1.0, 1.0], [0.0, 0.0]], x0=[x0, 1 - x0], times=times,
-                             mutation=mu, integrator=m, stop_at_rest=False)
+                             mutation=mu, integrator=m, stop_at_rest=False,
+                             mutation_model="fitness_weighted")
             for m in ("rodas4", "auto", "dopri5")}
     for m, tr in runs.items():
         np.testing.assert_allclose(tr.frequencies[:, 0], exact, rtol=0, atol=1e-7, err_msg=m)
@@ -278,7 +279,7 @@ def test_replicator_mutator_dominance_game_follows_its_logistic_closed_form(mu):
     assert runs["rodas4"].info["implicit_steps"] == runs["rodas4"].info["steps"]
     # the rest point as the default run finds it (it stops there)
     rest = ep.replicator([[1.0, 1.0], [0.0, 0.0]], x0=[x0, 1 - x0], t_max=1000, mutation=mu,
-                         integrator="rodas4")
+                         integrator="rodas4", mutation_model="fitness_weighted")
     assert rest.info["status"] == "rest point"
     assert rest.final().iloc[0] == pytest.approx(1.0 - mu, abs=1e-8)
     assert abs(rest.final().iloc[0] - runs["dopri5"].final().iloc[0]) < 1e-7
@@ -295,7 +296,7 @@ def test_replicator_mutator_rps_matches_scipy(integrator):
     np.fill_diagonal(Q, 1 - mu)
     times = np.linspace(0.0, 60.0, 601)
     tr = ep.replicator(A, x0=x0, times=times, mutation=mu, integrator=integrator,
-                       stop_at_rest=False)
+                       stop_at_rest=False, mutation_model="fitness_weighted")
     ref = reference(A, x0, times, Q=Q)
     assert ref.min() > 0.0
     np.testing.assert_allclose(tr.frequencies, ref, rtol=0, atol=1e-7)
@@ -311,7 +312,8 @@ def institution_reference(regime, x0, times):
     """Hand-derived law of a co-evolving fining institution on PD (tests/test_institutions.py):
     ALLD pays m q F (it always defects), so f = A x - (0, m q F); the institution's support is
     sum_i x_i (C x)_i = x_C and dm/dt = lambda (x_C - m) - decay; uniform mutation mu between
-    the two strategies. Integrated by scipy Radau at rtol 1e-12."""
+    the two strategies, independent of fitness (the regime's default mutation model):
+    mu (x_other - x_i). Integrated by scipy Radau at rtol 1e-12."""
     q, F, lam, decay, mu = (regime.detection, regime.fine, regime.feedback, regime.decay,
                             regime.mutation)
 
@@ -319,8 +321,7 @@ def institution_reference(regime, x0, times):
         x, m = y[:2], y[2]
         fit = PD @ x - np.array([0.0, m * q * F])
         phi = x @ fit
-        w = x * fit
-        dx = np.array([w[0] * (1 - mu) + w[1] * mu, w[1] * (1 - mu) + w[0] * mu]) - x * phi
+        dx = x * (fit - phi) + mu * (x[::-1] - x)
         return np.append(dx, lam * (x[0] - m) - decay)
 
     y0 = np.append(x0, regime.initial_strength)

@@ -1,9 +1,13 @@
 """Finite populations, solved: fixation probabilities, stationary distributions, gradients.
 
 The exact counterparts of the simulations in :mod:`evopolity.dynamics.finite` (same processes, same
-conventions: payoffs exclude self-interaction, Moran fitness ``1 - w + w pi``, Fermi
-imitation ``1 / (1 + exp(-beta (pi_model - pi_focal)))``; ``selection`` is ``w`` or
-``beta``).
+conventions: payoffs exclude self-interaction, Moran fitness ``exp(w pi)`` (or, with
+``fitness_map="linear"``, ``1 - w + w pi``), Fermi imitation
+``1 / (1 + exp(-beta (pi_model - pi_focal)))``; ``selection`` is ``w`` or ``beta``).
+
+Adding a constant to every payoff changes none of these results under the Fermi rule and
+the exponential Moran fitness (both depend on payoff differences only); under the linear
+Moran fitness it acts as a change of the intensity of selection.
 
 Group games (:class:`~evopolity.play.group_games.GroupGame`) are accepted wherever a payoff matrix
 is, for the pairwise results (fixation probabilities, the small-mutation stationary
@@ -16,6 +20,8 @@ References
 ----------
 Nowak, Sasaki, Taylor & Fudenberg (2004), "Emergence of cooperation and evolutionary
 stability in finite populations", Nature 428, 646-650.
+Traulsen, Shoresh & Nowak (2008), "Analytical results for individual and group selection of
+any intensity", Bull. Math. Biol. 70, 1410-1424.
 Traulsen, Nowak & Pacheco (2006), "Stochastic dynamics of invasion and fixation",
 Phys. Rev. E 74, 011909.
 Fudenberg & Imhof (2006), "Imitation processes with small mutations", J. Econ. Theory 131.
@@ -31,6 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from evopolity.dynamics.fitness import moran_rule
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels import codes
 from evopolity.kernels import group as _gk
@@ -54,6 +61,7 @@ __all__ = [
 ]
 
 Rule = Literal["moran", "fermi"]
+FitnessMap = Literal["exponential", "linear"]
 MAX_BAND_BYTES = 2_000_000_000
 #: The most payoff evaluations (population sizes times pairs of strategies) one call may do.
 MAX_WORK = 10_000_000_000
@@ -87,21 +95,19 @@ def _group_log_fixation(game: GroupGame, code: int, N: int, s: float) -> np.ndar
     return out
 
 
-def _rule(rule: Any, selection: Any, A: np.ndarray | GroupGame) -> tuple[int, float]:
-    """Kernel code and validated intensity of selection for ``rule``."""
+def _rule(rule: Any, selection: Any, A: np.ndarray | GroupGame,
+          fitness_map: Any = "exponential") -> tuple[int, float]:
+    """Kernel code and validated intensity of selection for ``rule`` (and, for Moran, the
+    map from payoff to fitness: :func:`evopolity.dynamics.fitness.moran_rule`)."""
     if rule == "moran":
-        w = nonnegative(selection, "selection")
-        if w > 1.0:
-            raise ValueError(f"selection must lie in [0, 1] for rule='moran', got {selection!r}")
         lowest = A.payoff_range()[0] if isinstance(A, GroupGame) else float(A.min())
-        low = 1.0 - w + w * lowest
-        if low <= 0.0:
-            raise ValueError(
-                f"selection = {w:g} gives non-positive Moran fitness 1 - w + w * min(payoffs) "
-                f"= {low:g}; lower selection or shift the payoffs"
-            )
-        return codes.MORAN, w
+        return moran_rule(fitness_map, selection, lowest)
     if rule == "fermi":
+        if fitness_map != "exponential":
+            raise ValueError(
+                f"fitness_map is the Moran process's (the Fermi rule reads payoff differences);"
+                f" leave it at 'exponential' with rule='fermi', got {fitness_map!r}"
+            )
         return codes.FERMI, nonnegative(selection, "selection")
     raise ValueError(f"rule must be 'moran' or 'fermi', got {rule!r}")
 
@@ -160,6 +166,7 @@ def fixation_probability(
     resident: int | str = 1,
     *,
     log: bool = False,
+    fitness_map: FitnessMap = "exponential",
 ) -> float:
     r"""Probability that a single ``mutant`` takes over a population of ``N - 1`` ``resident``.
 
@@ -170,9 +177,12 @@ def fixation_probability(
 
     with, for ``j`` mutants, :math:`\pi_A = ((j-1)a + (N-j)b)/(N-1)`,
     :math:`\pi_B = (jc + (N-j-1)d)/(N-1)` (``a, b, c, d`` the mutant/resident entries of
-    ``A``), and :math:`\gamma_j = (1-w+w\pi_B)/(1-w+w\pi_A)` for the Moran process (Nowak et
-    al. 2004) or :math:`\gamma_j = e^{-\beta(\pi_A-\pi_B)}` for the Fermi rule (Traulsen et
-    al. 2006). The sum is taken in log space, so ``1e-30`` is returned as such.
+    ``A``), and :math:`\gamma_j = f_B / f_A` for the Moran process, with fitness :math:`f =
+    e^{w\pi}` (Traulsen, Shoresh & Nowak 2008; ``fitness_map="exponential"``) or :math:`f = 1 - w +
+    w\pi` (Nowak et al. 2004; ``fitness_map="linear"``), or :math:`\gamma_j =
+    e^{-\beta(\pi_A-\pi_B)}` for the Fermi rule (Traulsen et al. 2006). The exponential Moran
+    process and the Fermi rule with ``beta = w`` share :math:`\gamma_j` and so their fixation
+    probabilities. The sum is taken in log space, so ``1e-30`` is returned as such.
 
     For a group game the payoffs at ``j`` mutants are hypergeometric sums over the ``n - 1``
     co-players (:meth:`~evopolity.play.group_games.GroupGame.finite_payoffs`).
@@ -187,12 +197,17 @@ def fixation_probability(
         The update: the frequency-dependent Moran process or pairwise comparison with the
         Fermi rule.
     selection : float
-        The intensity of selection: ``w`` in [0, 1] (Moran; fitnesses ``1 - w + w pi`` must
-        stay positive) or ``beta >= 0`` (Fermi).
+        The intensity of selection: ``w >= 0`` (Moran; in [0, 1] with
+        ``fitness_map="linear"``, whose fitnesses ``1 - w + w pi`` must stay positive) or
+        ``beta >= 0`` (Fermi).
     mutant, resident : int or str
         Strategy indices or names; two different strategies.
     log : bool
         Return ``log(rho)`` (for probabilities below 1e-308).
+    fitness_map : {"exponential", "linear"}
+        The Moran process's map from payoff to fitness: ``exp(w pi)`` (default; a constant
+        added to every payoff changes nothing) or ``1 - w + w pi`` (Nowak et al. 2004; a
+        constant changes the result). Only ``"exponential"`` with ``rule="fermi"``.
 
     Returns
     -------
@@ -202,19 +217,20 @@ def fixation_probability(
     Raises
     ------
     ValueError
-        For an unknown rule, a ``selection`` out of range (or one that makes a Moran fitness
-        non-positive), ``N`` below 2 or below a group game's group size, an unknown
-        strategy, or ``mutant`` the same strategy as ``resident`` (a mutant identical to the
+        For an unknown rule or ``fitness_map``, a ``selection`` out of range (or one that makes a
+        linear Moran fitness non-positive), ``N`` below 2 or below a group game's group size, an
+        unknown strategy, or ``mutant`` the same strategy as ``resident`` (a mutant identical to the
         residents is no mutant; :func:`fixation_matrix` gives its neutral ``1 / N`` on the
         diagonal).
 
     Examples
     --------
-    >>> float(round(fixation_probability([[1, 2], [3, 1]], N=4) * 45, 12))  # Nowak et al.
+    >>> float(round(fixation_probability([[1, 2], [3, 1]], N=4, fitness_map="linear") * 45,
+    ...             12))  # Nowak et al. 2004, linear fitness at w = 1
     8.0
     """
     A, names, N = _interactions(payoffs, N)
-    code, s = _rule(rule, selection, payoffs if A is None else A)
+    code, s = _rule(rule, selection, payoffs if A is None else A, fitness_map)
     _check_magnitude(payoffs if A is None else A, N, s)
     m, r = _pair(mutant, resident, names)
     _check_work(payoffs, N, 1)
@@ -237,6 +253,7 @@ def fixation_matrix(
     selection: float = 1.0,
     *,
     log: bool = False,
+    fitness_map: FitnessMap = "exponential",
 ) -> pd.DataFrame:
     """Fixation probabilities of every single mutant (rows) in every resident (columns).
 
@@ -253,10 +270,15 @@ def fixation_matrix(
         The update: the frequency-dependent Moran process or pairwise comparison with the
         Fermi rule.
     selection : float
-        The intensity of selection: ``w`` in [0, 1] (Moran; fitnesses ``1 - w + w pi`` must
-        stay positive) or ``beta >= 0`` (Fermi).
+        The intensity of selection: ``w >= 0`` (Moran; in [0, 1] with
+        ``fitness_map="linear"``, whose fitnesses ``1 - w + w pi`` must stay positive) or
+        ``beta >= 0`` (Fermi).
     log : bool
         Return ``log(rho)`` (for probabilities below 1e-308).
+    fitness_map : {"exponential", "linear"}
+        The Moran process's map from payoff to fitness: ``exp(w pi)`` (default; a constant
+        added to every payoff changes nothing) or ``1 - w + w pi`` (Nowak et al. 2004; a
+        constant changes the result). Only ``"exponential"`` with ``rule="fermi"``.
 
     Returns
     -------
@@ -266,12 +288,12 @@ def fixation_matrix(
     Raises
     ------
     ValueError
-        For an unknown rule, a ``selection`` out of range (or one that makes a Moran fitness
-        non-positive), ``N`` below 2 or below a group game's group size, or an unknown
-        strategy.
+        For an unknown rule or ``fitness_map``, a ``selection`` out of range (or one that
+        makes a linear Moran fitness non-positive), ``N`` below 2 or below a group game's
+        group size, or an unknown strategy.
     """
     A, names, N = _interactions(payoffs, N)
-    code, s = _rule(rule, selection, payoffs if A is None else A)
+    code, s = _rule(rule, selection, payoffs if A is None else A, fitness_map)
     _check_magnitude(payoffs if A is None else A, N, s)
     _check_work(payoffs, N, len(names) ** 2)
     log = boolean(log, "log")
@@ -293,6 +315,7 @@ def stationary_distribution(
     mutation: float | None = None,
     *,
     states: bool = False,
+    fitness_map: FitnessMap = "exponential",
 ) -> pd.Series | pd.DataFrame:
     r"""Long-run distribution of the finite population under mutation and selection.
 
@@ -319,13 +342,18 @@ def stationary_distribution(
         The update: the frequency-dependent Moran process or pairwise comparison with the
         Fermi rule.
     selection : float
-        The intensity of selection: ``w`` in [0, 1] (Moran; fitnesses ``1 - w + w pi`` must
-        stay positive) or ``beta >= 0`` (Fermi).
+        The intensity of selection: ``w >= 0`` (Moran; in [0, 1] with
+        ``fitness_map="linear"``, whose fitnesses ``1 - w + w pi`` must stay positive) or
+        ``beta >= 0`` (Fermi).
     mutation : float, optional
         ``None`` for the small-mutation limit, or the probability in (0, 1] that an offspring
         (Moran) or an updating individual (Fermi) mutates.
     states : bool
         With a mutation rate, return the distribution over all compositions.
+    fitness_map : {"exponential", "linear"}
+        The Moran process's map from payoff to fitness: ``exp(w pi)`` (default; a constant
+        added to every payoff changes nothing) or ``1 - w + w pi`` (Nowak et al. 2004; a
+        constant changes the result). Only ``"exponential"`` with ``rule="fermi"``.
 
     Returns
     -------
@@ -337,14 +365,14 @@ def stationary_distribution(
     Raises
     ------
     ValueError
-        For an unknown rule, a ``selection`` out of range (or one that makes a Moran fitness
-        non-positive), ``N`` below 2 or below a group game's group size, or an unknown
-        strategy. Also for fewer than 2 strategies, a reducible chain, a full chain too
-        large to solve, ``states=True`` without a mutation rate, or a mutation rate with a
-        group game.
+        For an unknown rule or ``fitness_map``, a ``selection`` out of range (or one that makes a
+        linear Moran fitness non-positive), ``N`` below 2 or below a group game's group size, or an
+        unknown strategy. Also for fewer than 2 strategies, a reducible chain, a full chain too
+        large to solve, ``states=True`` without a mutation rate, or a mutation rate with a group
+        game.
     """
     A, names, N = _interactions(payoffs, N)
-    code, s = _rule(rule, selection, payoffs if A is None else A)
+    code, s = _rule(rule, selection, payoffs if A is None else A, fitness_map)
     _check_magnitude(payoffs if A is None else A, N, s)
     k = len(names)
     states = boolean(states, "states")
@@ -415,6 +443,7 @@ def gradient_of_selection(
     *,
     state: Any = None,
     mutation: float = 0.0,
+    fitness_map: FitnessMap = "exponential",
 ) -> pd.Series:
     r"""The gradient of selection: expected change of strategy counts per event.
 
@@ -441,14 +470,19 @@ def gradient_of_selection(
         The update: the frequency-dependent Moran process or pairwise comparison with the
         Fermi rule.
     selection : float
-        The intensity of selection: ``w`` in [0, 1] (Moran; fitnesses ``1 - w + w pi`` must
-        stay positive) or ``beta >= 0`` (Fermi).
+        The intensity of selection: ``w >= 0`` (Moran; in [0, 1] with
+        ``fitness_map="linear"``, whose fitnesses ``1 - w + w pi`` must stay positive) or
+        ``beta >= 0`` (Fermi).
     mutant, resident : int or str
         The pair of the pairwise gradient (indices or names).
     state : array_like, Series or dict, optional
         Counts summing to ``N`` (or frequencies) of all strategies: the gradient there.
     mutation : float
         Mutation probability, with ``state`` only.
+    fitness_map : {"exponential", "linear"}
+        The Moran process's map from payoff to fitness: ``exp(w pi)`` (default; a constant
+        added to every payoff changes nothing) or ``1 - w + w pi`` (Nowak et al. 2004; a
+        constant changes the result). Only ``"exponential"`` with ``rule="fermi"``.
 
     Returns
     -------
@@ -459,13 +493,13 @@ def gradient_of_selection(
     Raises
     ------
     ValueError
-        For an unknown rule, a ``selection`` out of range (or one that makes a Moran fitness
-        non-positive), ``N`` below 2 or below a group game's group size, or an unknown
-        strategy. Also for a mutation rate without a state, the same strategy as
-        mutant and resident, or a state with a group game.
+        For an unknown rule or ``fitness_map``, a ``selection`` out of range (or one that makes a
+        linear Moran fitness non-positive), ``N`` below 2 or below a group game's group size, or an
+        unknown strategy. Also for a mutation rate without a state, the same strategy as mutant and
+        resident, or a state with a group game.
     """
     A, names, N = _interactions(payoffs, N)
-    code, s = _rule(rule, selection, payoffs if A is None else A)
+    code, s = _rule(rule, selection, payoffs if A is None else A, fitness_map)
     _check_magnitude(payoffs if A is None else A, N, s)
     if state is not None:
         if A is None:

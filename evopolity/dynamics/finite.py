@@ -12,11 +12,11 @@ everyone having had one chance to be replaced on average.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from evopolity.dynamics.fitness import regime_setup
+from evopolity.dynamics.fitness import moran_rule, regime_setup
 from evopolity.dynamics.trajectory import Trajectory
 from evopolity.institutions.regime import Regime
 from evopolity.kernels import codes
@@ -109,6 +109,8 @@ def _simulate(
     regime: Regime | None = None,
     cooperation: Any = None,
 ) -> Trajectory:
+    """Run ``rule`` (a kernel code: ``MORAN_EXP``, ``MORAN`` or ``FERMI``, its ``selection``
+    validated by the caller) and wrap the result."""
     A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
     N = integer(N, "N", 2)
@@ -158,7 +160,7 @@ def _simulate(
         raise ValueError(
             f"selection = {selection:g} made a Moran fitness 1 - w + w * payoff "
             f"negative at event {events} under this regime (fines and costs lower payoffs); "
-            "lower the selection"
+            "lower the selection or use fitness_map='exponential'"
         )
     fixated = winner >= 0
     coevolves = regime is not None and regime.coevolves
@@ -173,6 +175,7 @@ def _simulate(
             "N": N,
             "x0": counts,
             "selection": selection,
+            "fitness_map": {codes.MORAN_EXP: "exponential", codes.MORAN: "linear"}.get(rule),
             "regime": regime,
             "payoffs": A,
             "cooperation": C,
@@ -201,14 +204,22 @@ def moran(
     stop_on_fixation: bool | None = None,
     regime: Regime | None = None,
     cooperation: Any = None,
+    fitness_map: Literal["exponential", "linear"] = "exponential",
 ) -> Trajectory:
     r"""Simulate the frequency-dependent Moran process (Nowak et al. 2004).
 
     Each event, one individual reproduces with probability proportional to its fitness
-    :math:`f_i = 1 - w + w \pi_i`, where :math:`\pi_i = (\sum_j n_j A_{ij} - A_{ii})/(N-1)`
-    is its mean payoff against the *other* ``N - 1`` individuals; its offspring (a mutant of a
-    uniformly chosen other strategy with probability ``mutation``) replaces an individual
+    :math:`f_i = e^{w \pi_i}` (Traulsen, Shoresh & Nowak 2008; or, with
+    ``fitness_map="linear"``, :math:`f_i = 1 - w + w \pi_i` as in Nowak et al. 2004), where
+    :math:`\pi_i = (\sum_j n_j A_{ij} - A_{ii})/(N-1)` is its mean payoff against the
+    *other* ``N - 1`` individuals (passed through the regime, if any); its offspring (a mutant
+    of a uniformly chosen other strategy with probability ``mutation``) replaces an individual
     chosen uniformly at random (possibly the parent).
+
+    The exponential fitness depends on payoff differences only: adding a constant to every
+    payoff, or a cost that every member pays equally, multiplies every fitness by one factor
+    and leaves every birth probability unchanged. The linear fitness does not (a constant acts
+    as a change of ``w``), and must stay positive.
 
     Parameters
     ----------
@@ -223,8 +234,9 @@ def moran(
         Number of events to run (one birth--death event is one generation here, as in
         ``axelrod.MoranProcess``; ``N`` of them give everyone one chance to be replaced).
     selection : float
-        Intensity of selection ``w`` in [0, 1]; fitnesses ``1 - w + w pi`` must be positive
-        for every payoff in the matrix.
+        Intensity of selection ``w >= 0`` (in [0, 1] with ``fitness_map="linear"``, whose
+        fitnesses ``1 - w + w pi`` must be positive for every payoff in the matrix and, under
+        a regime, after its fines and costs).
     mutation : float
         Mutation probability per birth, in [0, 1].
     seed : int, SeedSequence or None
@@ -243,6 +255,8 @@ def moran(
         law in generations of ``N`` events (macro column ``institution_strength``).
     cooperation : array_like or DataFrame, optional
         The cooperation matrix the regime needs (default: ``payoffs.cooperation``).
+    fitness_map : {"exponential", "linear"}
+        The map from payoff to fitness: ``exp(w pi)`` (default) or ``1 - w + w pi``.
 
     Returns
     -------
@@ -253,18 +267,14 @@ def moran(
     Raises
     ------
     ValueError
-        For a parameter out of range, an initial state that is not ``N`` individuals, or a
-        ``selection`` that makes some fitness ``1 - w + w pi`` non-positive.
+        For a parameter out of range, an unknown ``fitness_map``, an initial state that is
+        not ``N`` individuals, or (``fitness_map="linear"``) a ``selection`` that makes some
+        fitness ``1 - w + w pi`` non-positive.
     """
-    w = probability(selection, "selection")
     A, _ = as_payoff_matrix(payoffs)
-    if 1.0 - w + w * float(A.min()) <= 0.0:
-        raise ValueError(
-            f"selection = {w:g} gives non-positive fitness 1 - w + w * min(payoffs) = "
-            f"{1.0 - w + w * float(A.min()):g}; lower selection or shift the payoffs"
-        )
+    code, w = moran_rule(fitness_map, selection, float(A.min()))
     return _simulate(
-        codes.MORAN, "moran", payoffs, N, x0, generations, w, mutation, seed, record_every,
+        code, "moran", payoffs, N, x0, generations, w, mutation, seed, record_every,
         stop_on_fixation, regime, cooperation,
     )  # fmt: skip
 

@@ -17,9 +17,19 @@ from evopolity.institutions.regime import Regime, regime_parameters
 from evopolity.kernels import codes
 from evopolity.kernels.layout import group_regime_array, integrated_state
 from evopolity.play.group_games import GroupGame
-from evopolity.validate import as_payoff_matrix, cooperation_matrix, probability, simplex_point
+from evopolity.validate import (
+    as_payoff_matrix,
+    cooperation_matrix,
+    nonnegative,
+    probability,
+    simplex_point,
+)
 
-__all__ = ["fitness", "regime_setup"]
+__all__ = ["FITNESS_MAPS", "fitness", "lowest_fitness", "moran_rule", "regime_setup"]
+
+# maps from payoff to the fitness of a Moran process (the ``fitness_map`` of moran and the
+# analytical results)
+FITNESS_MAPS = ("exponential", "linear")
 
 
 def fitness(
@@ -146,3 +156,85 @@ def regime_setup(
         return codes.GROUP_INSTITUTIONS, group_regime_array(params, payoffs.kernel_params()), \
             regime.mutation, C
     return codes.INSTITUTIONS, params, regime.mutation, C
+
+
+def lowest_fitness(regime: Regime | None, payoffs: Any, A: np.ndarray) -> float:
+    """A lower bound of every fitness the interactions and the regime can give, at any state.
+
+    The base payoff is at least the smallest payoff (``min A``, or a group game's smallest
+    entry); the regime subtracts at most ``detection * fine`` (fines fall on a rate in
+    [0, 1], at a strength ``m <= 1``) and ``cost`` per capita; rewards and conformity only add,
+    and the tax mixes payoffs with their mean, which keeps the lowest. A cost shared by
+    contributors (``cost_by_contributors``) has no bound: a rare contributor's share
+    ``kappa c_i / mean(c)`` grows without limit, so the bound is ``-inf``.
+
+    Parameters
+    ----------
+    regime : Regime or None
+        The regime (None: the bare game).
+    payoffs : array_like, DataFrame, Tournament or GroupGame
+        The interactions.
+    A : ndarray
+        The k x k payoff matrix of a matrix game (unused for a group game).
+
+    Returns
+    -------
+    float
+        The bound (``-inf`` when there is none).
+    """
+    low = payoffs.payoff_range()[0] if isinstance(payoffs, GroupGame) else float(A.min())
+    if regime is None:
+        return float(low)
+    if regime.cost > 0.0 and regime.cost_by_contributors:
+        return -np.inf
+    return float(low - (regime.detection * regime.fine + regime.cost))
+
+
+def moran_rule(fitness_map: Any, selection: Any, lowest: float) -> tuple[int, float]:
+    """The kernel code of a Moran process with ``fitness_map`` and its validated selection.
+
+    ``"exponential"``: fitness ``exp(w pi)``, ``w >= 0``; a constant added to every payoff
+    multiplies every fitness by ``exp(w c)``, which birth probabilities (ratios of fitnesses)
+    do not see. ``"linear"``: ``1 - w + w pi`` with ``w`` in [0, 1], refused when the
+    smallest payoff ``lowest`` makes it non-positive.
+
+    Parameters
+    ----------
+    fitness_map : {"exponential", "linear"}
+        The map from payoff to fitness.
+    selection : float
+        The intensity of selection ``w``.
+    lowest : float
+        The smallest payoff the population can earn.
+
+    Returns
+    -------
+    tuple
+        ``(codes.MORAN_EXP or codes.MORAN, w)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown map, a negative ``selection`` (above 1 for the linear map), or a linear
+        fitness ``1 - w + w * lowest`` that is not positive.
+    """
+    if fitness_map == "exponential":
+        return codes.MORAN_EXP, nonnegative(selection, "selection")
+    if fitness_map != "linear":
+        raise ValueError(
+            f"fitness_map must be one of {', '.join(map(repr, FITNESS_MAPS))}, got "
+            f"{fitness_map!r}"
+        )
+    w = nonnegative(selection, "selection")
+    if w > 1.0:
+        raise ValueError(
+            f"selection must lie in [0, 1] for fitness_map='linear', got {selection!r}"
+        )
+    low = 1.0 - w + w * lowest
+    if low <= 0.0:
+        raise ValueError(
+            f"selection = {w:g} gives non-positive Moran fitness 1 - w + w * min(payoffs) = "
+            f"{low:g} with fitness_map='linear'; lower selection, shift the payoffs or use "
+            "fitness_map='exponential'"
+        )
+    return codes.MORAN, w

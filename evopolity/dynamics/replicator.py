@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from evopolity.dynamics.fitness import regime_setup
+from evopolity.dynamics.fitness import lowest_fitness, regime_setup
 from evopolity.dynamics.trajectory import Trajectory
-from evopolity.institutions.regime import Regime
+from evopolity.institutions.regime import MUTATION_MODELS, Regime
 from evopolity.kernels import codes
 from evopolity.kernels import replicator as _rk
 from evopolity.kernels.layout import integrated_state
@@ -67,21 +67,33 @@ def replicator(
     max_steps: int = 10_000_000,
     regime: Regime | None = None,
     cooperation: Any = None,
+    mutation_model: Literal["independent", "fitness_weighted"] | None = None,
 ) -> Trajectory:
     r"""Integrate the replicator (or replicator--mutator) equation.
 
     .. math::
 
-        \dot x_i = x_i\,\big((Ax)_i - x^\top A x\big)
+        \dot x_i = x_i\,\big(f_i - \phi\big), \qquad f = Ax,\ \phi = x^\top A x
 
-    (Taylor & Jonker 1978; Hofbauer & Sigmund 1998), or with mutation, where ``Q[j, i]`` is the
-    probability that an offspring of ``j`` is ``i``,
+    (Taylor & Jonker 1978; Hofbauer & Sigmund 1998). With mutation, where ``Q[j, i]`` is the
+    probability that a mutating ``j`` becomes ``i``, either independently of selection
+    (``mutation_model="independent"``, the default; Crow & Kimura 1970, Hofbauer 1985)
 
     .. math::
 
-        \dot x_i = \sum_j x_j (Ax)_j Q_{ji} - x_i\, x^\top A x
+        \dot x_i = x_i\,(f_i - \phi) + \sum_j x_j Q_{ji} - x_i
 
-    (the replicator--mutator equation; Page & Nowak 2002).
+    (with a uniform rate ``mu``: :math:`\mu\,((1 - x_i)/(k - 1) - x_i)`), which, like the
+    replicator, a constant added to every payoff leaves unchanged; or at birth, weighted by
+    fitness (``mutation_model="fitness_weighted"``, the replicator--mutator of Page & Nowak
+    2002)
+
+    .. math::
+
+        \dot x_i = \sum_j x_j f_j Q_{ji} - x_i\, \phi,
+
+    which is defined only while every fitness is non-negative (a negative fitness turns the
+    inflow backwards) and changes when a constant is added to the payoffs.
 
     Parameters
     ----------
@@ -97,8 +109,7 @@ def replicator(
         Increasing output times; integration starts at ``times[0]``.
     mutation : float or array_like
         A uniform mutation rate ``mu`` (``Q_ii = 1 - mu``, ``Q_ij = mu / (k - 1)``) or a
-        row-stochastic k x k matrix ``Q``. With mutation a matrix game's payoffs must not be
-        negative (a negative fitness makes the inflow negative; ``ValueError``).
+        row-stochastic k x k matrix ``Q``.
     n_points : int
         Number of equally spaced output times from 0 to ``t_max`` (when ``times`` is not
         given).
@@ -133,6 +144,10 @@ def replicator(
         ``Tournament``. For a group game, a vector: each strategy's contribution (e.g.
         ``[1, 0, 1]`` for cooperators, defectors and loners, so that loners, who do not take
         part, are not fined as defectors).
+    mutation_model : {"independent", "fitness_weighted"}, optional
+        How ``mutation`` enters (the equations above; default ``"independent"``). With
+        ``"fitness_weighted"`` every fitness the payoffs can give must be non-negative
+        (``ValueError`` otherwise). With a regime, give it as ``regime.mutation_model``.
 
     Returns
     -------
@@ -144,8 +159,9 @@ def replicator(
     ------
     ValueError
         For an unknown integrator, a state off the simplex, times that do not increase, a
-        parameter out of range, negative payoffs with mutation, or a mutation rate given both
-        as ``mutation`` and as ``regime.mutation``.
+        parameter out of range, an unknown ``mutation_model``, fitness that can turn negative
+        with ``mutation_model="fitness_weighted"``, or a mutation rate (or model) given both
+        as an argument and in the regime.
     TypeError
         For arguments of the wrong kind.
 
@@ -193,13 +209,22 @@ def replicator(
         y0 = integrated_state(x, regime.initial_strength)
         macro_names = ("institution_strength",)
     Q, mutate = mutation_matrix(mutation, k)
-    if mutate and regime is None and not group and A.min() < 0.0:
-        raise ValueError(
-            f"payoffs must not be negative with mutation (min is {A.min():g}): the "
-            "replicator-mutator's inflow x_j f_j Q_ji turns negative and can push a frequency "
-            "below zero; unlike the replicator it changes when a constant is added to every "
-            "payoff, so add one yourself if that is the model you mean"
-        )
+    model_name = _mutation_model(mutation_model, regime)
+    if mutate and model_name == "fitness_weighted":
+        low = lowest_fitness(regime, payoffs, A)
+        if low < 0.0:
+            under = "" if regime is None else f" under regime {regime.name!r}"
+            raise ValueError(
+                f"payoffs must not be negative with mutation_model='fitness_weighted': the "
+                f"lowest fitness they can give{under} is {low:g} (smallest payoff, less "
+                "detection * fine and the cost; unbounded for a cost shared by contributors). "
+                "The replicator-mutator's inflow x_j f_j Q_ji turns negative and can push a "
+                "frequency below zero; unlike the replicator it changes when a constant is "
+                "added to every payoff, so add one yourself if that is the model you mean, or "
+                "use mutation_model='independent'"
+            )
+    mutate_code = (codes.NO_MUTATION if not mutate else codes.FITNESS_WEIGHTED
+                   if model_name == "fitness_weighted" else codes.INDEPENDENT)
     rtol = nonnegative(rtol, "rtol", allow_zero=False)
     atol = nonnegative(atol, "atol", allow_zero=False)
     rest = nonnegative(rest_tol, "rest_tol", allow_zero=False) if stop_at_rest else 0.0
@@ -208,13 +233,13 @@ def replicator(
     At = np.ascontiguousarray(A.T)
     if integrator in _SCHEMES:
         status, steps, implicit_steps, t_reached = _rk.integrate(
-            model, y0, A, At, params, Q, mutate, grid, _SCHEMES[integrator], rtol, atol, rest,
-            max_steps, out,
+            model, y0, A, At, params, Q, mutate_code, grid, _SCHEMES[integrator], rtol, atol,
+            rest, max_steps, out,
         )  # fmt: skip
     elif integrator == "rk4":
         dt = nonnegative(dt, "dt", allow_zero=False)
         status, steps, t_reached = _rk.rk4(
-            model, y0, A, At, params, Q, mutate, grid, dt, rest, max_steps, out
+            model, y0, A, At, params, Q, mutate_code, grid, dt, rest, max_steps, out
         )
         implicit_steps = 0
     else:
@@ -234,6 +259,7 @@ def replicator(
             "payoffs": payoffs if group else A,
             "cooperation": C,
             "mutation": Q if mutate else 0.0,
+            "mutation_model": model_name,
             "integrator": integrator,
             "rtol": rtol,
             "atol": atol,
@@ -265,6 +291,24 @@ def _check_payoff_size(payoffs: np.ndarray | GroupGame, regime: Regime | None) -
         "conformity) by a constant c: the replicator is the same, c times slower "
         "(use t_max * c)",
     )  # fmt: skip
+
+
+def _mutation_model(mutation_model: Any, regime: Regime | None) -> str:
+    """The mutation model in force: the argument's, or the regime's (never both)."""
+    if regime is not None:
+        if mutation_model is not None:
+            raise ValueError(
+                "give the mutation model as regime.mutation_model, not as mutation_model"
+            )
+        return regime.mutation_model
+    if mutation_model is None:
+        return "independent"
+    if mutation_model not in MUTATION_MODELS:
+        raise ValueError(
+            f"mutation_model must be one of {', '.join(map(repr, MUTATION_MODELS))}, "
+            f"got {mutation_model!r}"
+        )
+    return str(mutation_model)
 
 
 def discrete_replicator(

@@ -17,7 +17,8 @@ cost ``kappa``         ``- s kappa`` per capita (or shared by contributors in pr
 tax ``tau``            ``(1 - tau) v_i + tau mean(v)`` on what fines, rewards and cost left
                        (``v``): payoff differences shrink by ``1 - tau``
 conformity ``D``       ``+ D x_i``: conformist transmission (Boyd & Richerson 1985)
-mutation ``mu``        new or dissenting strategies enter at rate ``mu`` (replicator--mutator)
+mutation ``mu``        new or dissenting strategies enter at rate ``mu``, independently of
+                       fitness: ``+ sum_j x_j Q_ji - x_i`` in ``dx_i/dt`` (``mutation_model``)
 feedback ``lambda``,   ``dm/dt = lambda (support(x) - m) - decay``, ``support`` the population's
 decay                  cooperation level (Weitz et al. 2016 for games with environmental
                        feedback)
@@ -45,7 +46,10 @@ from evopolity.validate import (
     probability,
 )
 
-__all__ = ["Regime", "regime_parameters"]
+__all__ = ["MUTATION_MODELS", "Regime", "regime_parameters"]
+
+# how mutation enters the replicator (Regime.mutation_model, replicator's mutation_model)
+MUTATION_MODELS = ("independent", "fitness_weighted")
 
 
 @dataclass(frozen=True)
@@ -98,12 +102,21 @@ class Regime:
         fines.
     description : str
         The argument behind a preset.
+    mutation_model : {"independent", "fitness_weighted"}
+        How mutation enters the replicator. ``"independent"`` (default): individuals switch
+        strategy at rate ``mu`` whatever their fitness, ``dx_i/dt = x_i (f_i - phi) +
+        sum_j x_j Q_ji - x_i`` (Crow & Kimura 1970), which a constant added to every payoff,
+        or a cost every member pays equally, leaves unchanged. ``"fitness_weighted"``:
+        mutation at birth, ``dx_i/dt = sum_j x_j f_j Q_ji - x_i phi`` (the replicator--mutator
+        of Page & Nowak 2002), defined only while every fitness is non-negative; the
+        replicator refuses a regime and payoffs that can make one negative. Finite
+        populations mutate per event (:func:`~evopolity.moran`) under either.
 
     Raises
     ------
     ValueError
         For a strength out of its range (negative, or a probability outside [0, 1]), an
-        empty name, or an unknown ``norm`` or ``fine_to``.
+        empty name, or an unknown ``norm``, ``fine_to`` or ``mutation_model``.
     TypeError
         For a flag that is not a bool, or a description that is not a string.
     """
@@ -124,6 +137,7 @@ class Regime:
     switch: float = 0.0
     norm: str = "any"
     fine_to: str = "burned"
+    mutation_model: str = "independent"
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -145,6 +159,11 @@ class Regime:
                 raise ValueError(
                     f"Regime.{field} must be one of {allowed}, got {getattr(self, field)!r}"
                 )
+        if self.mutation_model not in MUTATION_MODELS:
+            raise ValueError(
+                f"Regime.mutation_model must be one of {', '.join(map(repr, MUTATION_MODELS))}, "
+                f"got {self.mutation_model!r}"
+            )
 
     @property
     def has_institution(self) -> bool:

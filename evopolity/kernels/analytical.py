@@ -19,7 +19,7 @@ import numpy as np
 from evopolity.kernels._jit import jit
 from evopolity.kernels.codes import FERMI, MORAN  # noqa: F401 - FERMI: the callers' code
 from evopolity.kernels.gth import gth_banded
-from evopolity.kernels.rules import imitation, log_gamma, moran_fitness, transitions
+from evopolity.kernels.rules import birth_fitness, imitation, log_gamma, transitions
 from evopolity.kernels.rules import log_fixation as log_fixation_sum
 
 
@@ -132,11 +132,15 @@ def _rates(rule, A, N, selection, mutation, n, f, rates):
         for j in range(k):
             s += A[i, j] * n[j]
         f[i] = (s - A[i, i]) * inv  # payoff (only meaningful where n[i] > 0)
-    if rule == MORAN:
+    if rule != FERMI:
+        top = -math.inf
+        for i in range(k):
+            if n[i] > 0 and f[i] > top:
+                top = f[i]
         total = 0.0
         for i in range(k):
             if n[i] > 0:
-                f[i] = moran_fitness(selection, f[i])
+                f[i] = birth_fitness(rule, selection, f[i], top)
                 total += n[i] * f[i]
         for b in range(k):
             born = 0.0

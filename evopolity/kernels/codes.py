@@ -7,7 +7,8 @@ parameter arrays (where each field sits) are in :mod:`evopolity.kernels.layout`.
 """
 
 __all__ = [
-    "MORAN", "FERMI",
+    "MORAN", "FERMI", "MORAN_EXP",
+    "NO_MUTATION", "FITNESS_WEIGHTED", "INDEPENDENT",
     "LINEAR", "INSTITUTIONS", "GROUP", "GROUP_INSTITUTIONS",
     "EXPLICIT", "AUTO", "IMPLICIT",
     "DONE", "AT_REST", "MAX_STEPS", "STEP_TOO_SMALL",
@@ -22,6 +23,12 @@ __all__ = [
 # -- finite populations: the update rule (``rule``) -----------------------------------------
 MORAN = 0  # birth proportional to fitness 1 - w + w pi, uniform death (Nowak et al. 2004)
 FERMI = 1  # pairwise comparison, imitation 1 / (1 + exp(-beta (pi_model - pi_focal)))
+MORAN_EXP = 2  # birth proportional to fitness exp(w pi), uniform death (Traulsen et al. 2008)
+
+# -- the replicator's mutation (``mutate``; kernels.velocity.rhs) ---------------------------
+NO_MUTATION = 0  # dx_i/dt = x_i (f_i - phi)
+FITNESS_WEIGHTED = 1  # mutation at birth: sum_j x_j f_j Q_ji - x_i phi (Page & Nowak 2002)
+INDEPENDENT = 2  # x_i (f_i - phi) + sum_j x_j Q_ji - x_i (Crow & Kimura 1970)
 
 # -- fitness models of the dynamics kernels (``model``; kernels.fitness) --------------------
 LINEAR = 0  # f = A x

@@ -23,7 +23,7 @@ from evopolity.kernels.fitness import institution_adjust, macro_rate
 from evopolity.kernels.layout import regime_coevolves, regime_cooperation
 from evopolity.kernels.match import play_pair
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
-from evopolity.kernels.rules import imitation, moran_fitness
+from evopolity.kernels.rules import birth_fitness, imitation
 
 
 @jit(inline="always")
@@ -90,7 +90,8 @@ def _other(i, k, u):
 
 @jit(inline="always")
 def _fitness(rule, model, A, C, params, N, n, S, SC, selection, m, pi, c, x, f):
-    """Fitness (Moran) or payoff (Fermi) of every type at counts ``n`` into ``f``.
+    """Fitness (Moran: :func:`kernels.rules.birth_fitness`, the exponential relative to the
+    largest payoff present) or payoff (Fermi) of every type at counts ``n`` into ``f``.
 
     Payoffs exclude self-interaction, ``pi_i = (S_i - A_ii) / (N - 1)``; under a regime
     (``model == INSTITUTIONS``) the cooperation rates ``c_i = (SC_i - C_ii) / (N - 1)`` and the
@@ -110,8 +111,16 @@ def _fitness(rule, model, A, C, params, N, n, S, SC, selection, m, pi, c, x, f):
         institution_adjust(pi, c, x, m, params, f)
         for i in range(k):
             pi[i] = f[i]
+    if rule == FERMI:
+        for i in range(k):
+            f[i] = pi[i]
+        return support
+    top = -np.inf
     for i in range(k):
-        f[i] = moran_fitness(selection, pi[i]) if rule == MORAN else pi[i]
+        if n[i] > 0 and pi[i] > top:
+            top = pi[i]
+    for i in range(k):
+        f[i] = birth_fitness(rule, selection, pi[i], top)
     return support
 
 
@@ -120,12 +129,12 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
              model, params, m0, macro_out):  # fmt: skip
     """Run one population for ``record_at[-1]`` events, recording counts at ``record_at``.
 
-    ``rule``: ``MORAN`` (birth proportional to fitness ``1 - w + w pi``, uniform death, the
-    offspring mutating with probability ``mutation`` to a uniformly chosen other type) with
-    ``selection = w``; or ``FERMI`` (a random focal individual, with probability ``mutation``
-    switching to a uniformly chosen other type, otherwise copying a random other individual
-    with probability ``1 / (1 + exp(-beta (pi_model - pi_focal)))``) with
-    ``selection = beta`` (:mod:`kernels.rules`).
+    ``rule``: ``MORAN_EXP`` or ``MORAN`` (birth proportional to fitness ``exp(w pi)`` or ``1 - w + w
+    pi``, uniform death, the offspring mutating with probability ``mutation`` to a uniformly chosen
+    other type) with ``selection = w``; or ``FERMI`` (a random focal individual, with probability
+    ``mutation`` switching to a uniformly chosen other type, otherwise copying a random other
+    individual with probability ``1 / (1 + exp(-beta (pi_model - pi_focal)))``) with ``selection =
+    beta`` (:mod:`kernels.rules`).
 
     ``model == INSTITUTIONS``: payoffs under the regime array ``params``
     (:mod:`kernels.layout`, :mod:`kernels.fitness`); a co-evolving institution's strength
@@ -134,8 +143,9 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
 
     ``out`` is (len(record_at), k) float64 counts. Returns ``(events, winner, ok)``: the
     number of events run (the fixation time when the population fixed and
-    ``stop_on_fixation``), the type that fixed (-1 if none), and ``False`` if a Moran fitness
-    became negative (the run stops there; the caller reports it).
+    ``stop_on_fixation``), the type that fixed (-1 if none), and ``False`` if a linear Moran
+    fitness became negative (the run stops there; the caller reports it; an exponential one
+    never does).
     """
     k = counts0.size
     n = counts0.copy()
@@ -179,7 +189,7 @@ def _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at, st
         if winner >= 0 and stop_on_fixation:
             break
         support = _fitness(rule, model, A, C, params, N, n, S, SC, selection, s, pi, c, x, f)
-        if rule == MORAN:
+        if rule != FERMI:
             total = 0.0
             for i in range(k):
                 if n[i] > 0:

@@ -5,8 +5,12 @@ Every finite-population kernel (the simulations of :mod:`kernels.finite`, the cl
 these, given the payoffs of the types involved; they differ only in how those payoffs come
 about (a matrix game or a group game; counts or a pair of types).
 
-* Moran (``rule = MORAN``, Nowak et al. 2004): fitness ``f = 1 - w + w pi`` with
-  ``selection = w``; for ``j`` mutants (payoff ``pi_A``) among ``N - j`` residents (``pi_B``)
+* Moran, birth proportional to fitness and uniform death, with ``selection = w`` and one of two
+  maps from payoff to fitness: ``rule = MORAN_EXP``, ``f = exp(w pi)`` (Traulsen, Shoresh &
+  Nowak 2008), which a constant added to every payoff leaves unchanged (it multiplies every
+  fitness by the same factor), or ``rule = MORAN``, ``f = 1 - w + w pi`` (Nowak et al. 2004),
+  which a constant changes (it acts as a change of ``w``) and which must stay positive. For
+  ``j`` mutants (payoff ``pi_A``) among ``N - j`` residents (``pi_B``)
   ``T+(j) = j f_A / (j f_A + (N-j) f_B) (N-j)/N`` and ``T-(j) = (N-j) f_B / (...) j/N``.
 * Fermi (``rule = FERMI``, Traulsen et al. 2006): a focal individual imitates a model with
   probability ``1 / (1 + exp(-beta (pi_model - pi_focal)))``, ``selection = beta``; focal and
@@ -21,13 +25,24 @@ that 1e-30 comes out as 1e-30, not 0.
 import math
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.codes import MORAN
+from evopolity.kernels.codes import FERMI, MORAN
 
 
 @jit(inline="always")
 def moran_fitness(selection, payoff):
-    """Moran fitness ``1 - w + w pi`` at intensity of selection ``w``."""
+    """Linear Moran fitness ``1 - w + w pi`` at intensity of selection ``w``."""
     return 1.0 - selection + selection * payoff
+
+
+@jit(inline="always")
+def birth_fitness(rule, selection, payoff, top):
+    """Moran fitness of ``payoff``: ``1 - w + w pi`` (``MORAN``) or ``exp(w (pi - top))``
+    (``MORAN_EXP``; ``top`` a payoff of the population, usually the largest, so that the
+    exponential cannot overflow: birth probabilities are ratios of fitnesses, which a common
+    factor ``exp(-w top)`` leaves unchanged)."""
+    if rule == MORAN:
+        return 1.0 - selection + selection * payoff
+    return math.exp(selection * (payoff - top))
 
 
 @jit(inline="always")
@@ -44,16 +59,17 @@ def log_gamma(rule, selection, pi_a, pi_b):
         return math.log(moran_fitness(selection, pi_b)) - math.log(
             moran_fitness(selection, pi_a)
         )
-    return -selection * (pi_a - pi_b)
+    return -selection * (pi_a - pi_b)  # Fermi, and Moran with exp(w pi): the same ratio
 
 
 @jit()
 def transitions(rule, selection, N, j, pi_a, pi_b):
     """``(T+(j), T-(j))``, the probabilities that the ``j`` mutants (``0 < j < N``) gain or
     lose one in an event without mutation."""
-    if rule == MORAN:
-        fa = moran_fitness(selection, pi_a)
-        fb = moran_fitness(selection, pi_b)
+    if rule != FERMI:
+        top = max(pi_a, pi_b)
+        fa = birth_fitness(rule, selection, pi_a, top)
+        fb = birth_fitness(rule, selection, pi_b, top)
         tot = j * fa + (N - j) * fb
         return j * fa / tot * (N - j) / N, (N - j) * fb / tot * j / N
     base = j * (N - j) / (N * (N - 1.0))

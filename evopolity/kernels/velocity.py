@@ -25,7 +25,14 @@ and would make the implicit stages' matrix singular at ``h = -1 / (gamma phi)``.
 import math
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.codes import GROUP, GROUP_INSTITUTIONS, INSTITUTIONS, LINEAR
+from evopolity.kernels.codes import (
+    FITNESS_WEIGHTED,
+    GROUP,
+    GROUP_INSTITUTIONS,
+    INDEPENDENT,
+    INSTITUTIONS,
+    LINEAR,
+)
 from evopolity.kernels.fitness import (
     group_institution_fitness,
     institution_fitness,
@@ -96,10 +103,13 @@ def fitness(model, x, A, At, params, out):
 def rhs(problem, x, f, out):
     """Replicator(-mutator) velocity at ``x`` into ``out``; ``f`` is scratch for the fitness.
 
-    ``problem = (model, A, At, params, Q, mutate)``. Without mutation
-    ``dx_i/dt = x_i (f_i - phi)``; with a row-stochastic mutation matrix ``Q``
-    ``dx_i/dt = sum_j x_j f_j Q[j, i] - x_i phi``, where ``phi = sum_j x_j f_j / sum_j x_j``
-    (see the module on the denominator).
+    ``problem = (model, A, At, params, Q, mutate)``, ``mutate`` a code of
+    :mod:`kernels.codes`. ``NO_MUTATION``: ``dx_i/dt = x_i (f_i - phi)``; with a row-stochastic
+    mutation matrix ``Q``, ``FITNESS_WEIGHTED`` (mutation at birth, Page & Nowak 2002):
+    ``dx_i/dt = sum_j x_j f_j Q[j, i] - x_i phi``; ``INDEPENDENT`` (mutation independent of
+    selection, Crow & Kimura 1970): ``dx_i/dt = x_i (f_i - phi) + sum_j x_j Q[j, i] - x_i``,
+    which a constant added to every fitness leaves unchanged. Here
+    ``phi = sum_j x_j f_j / sum_j x_j`` (see the module on the denominator).
     """
     model, A, At, params, Q, mutate = problem
     fitness(model, x, A, At, params, f)
@@ -111,11 +121,18 @@ def rhs(problem, x, f, out):
         size += x[j]
     # a blown-up trial stage can cancel to size 0: NaN, which the error control rejects
     phi = total / size if size != 0.0 else math.nan
-    if mutate:
+    if mutate == FITNESS_WEIGHTED:
         for i in range(k):
             out[i] = -x[i] * phi
         for j in range(k):
             w = x[j] * f[j]
+            for i in range(k):
+                out[i] += w * Q[j, i]
+    elif mutate == INDEPENDENT:
+        for i in range(k):
+            out[i] = x[i] * (f[i] - phi) - x[i]
+        for j in range(k):
+            w = x[j]
             for i in range(k):
                 out[i] += w * Q[j, i]
     else:
