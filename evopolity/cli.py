@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -80,15 +81,18 @@ def _strategies(spec: str) -> list:
 
 
 def _check_out(path: Path) -> None:
+    from evopolity.experiments.storage import check_file
+
     if path.suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"--out: use a .csv or .parquet file name, got {str(path)!r}")
+    check_file(path)  # a directory there, a file above it, no write permission: refused now
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
-    from evopolity.experiments.storage import atomic_write
+    from evopolity.experiments.storage import atomic_write, make_directory
 
     _check_out(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_directory(path.parent)
     if path.suffix.lower() == ".csv":
         atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
     else:
@@ -140,9 +144,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from evopolity.experiments import sweep
+    from evopolity.experiments import executors, sweep
 
-    frame = sweep(args.spec, args.out, workers=args.workers, scheduler=args.scheduler,
+    if args.scheduler and args.dask_local:
+        raise UsageError("--scheduler and --dask-local: give one, not both")
+    workers = args.workers
+    if not args.scheduler and workers > (cpus := executors.cpus()):
+        _warn(args, f"--workers {workers} is more than the {cpus} CPU{'s' * (cpus > 1)} this "
+              f"process may use; running {cpus} (more would only share the cores and run "
+              "slower)")
+        workers = cpus
+    frame = sweep(args.spec, args.out, workers=workers, scheduler=args.scheduler,
                   dask_local=args.dask_local, progress=not args.quiet)
     print(f"{len(frame)} tasks in {args.out}/parts (evopolity.load({args.out!r}))")
     return 0
@@ -246,6 +258,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warn(args: argparse.Namespace, message: str) -> None:
+    print(f"evopolity {args.command}: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _error(exc: BaseException) -> str:
+    """The one line of a user error: an experiment's parameter is named as its option."""
+    from evopolity.experiments.storage import ExperimentError
+
+    if isinstance(exc, ExperimentError) and exc.parameter:
+        return f"--{exc.parameter.replace('_', '-')}: {exc.detail}"
+    return str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -255,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    # a warning (a stray file in a sweep's parts/, ...) is one line too, not file:line and code
+    show = warnings.showwarning
+    warnings.showwarning = lambda message, *rest, **kw: _warn(args, str(message))
     try:
         code = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
@@ -264,12 +292,14 @@ def main(argv: list[str] | None = None) -> int:
         # do; stdout goes to devnull so that the interpreter's final flush cannot fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (UsageError, ValueError, TypeError, OSError, ImportError) as exc:
-        print(f"evopolity {args.command}: error: {exc}", file=sys.stderr)
+    except (UsageError, ValueError, TypeError, LookupError, OSError, ImportError) as exc:
+        print(f"evopolity {args.command}: error: {_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = show
 
 
 if __name__ == "__main__":  # pragma: no cover
