@@ -80,6 +80,19 @@ def _strategies(spec: str) -> list:
     return resolve_strategies(items)  # collection names among them are expanded in place
 
 
+def _directory(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a directory, got an empty name")
+    return text
+
+
+def _file(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a .csv or .parquet file name, got an empty "
+                                         "name")
+    return text
+
+
 def _check_out(path: Path) -> None:
     from evopolity.experiments.storage import check_file
 
@@ -200,7 +213,8 @@ def _parser() -> argparse.ArgumentParser:
                    "donation[:b,c] or matrix:R,S,T,P (default: pd:3,0,5,1)")
     t.add_argument("--method", choices=("simulate", "exact"), default="simulate")
     t.add_argument("--seed", type=int, default=1)
-    t.add_argument("--out", default=None, help="write the tidy frame to FILE.csv or FILE.parquet")
+    t.add_argument("--out", default=None, type=_file,
+                   help="write the tidy frame to FILE.csv or FILE.parquet")
     t.set_defaults(run=_cmd_tournament)
 
     r = sub.add_parser(
@@ -215,7 +229,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("spec", nargs="?", default=None,
                    help="experiment TOML file (default: the built-in regime comparison, "
                    "evopolity/data/default.toml)")
-    r.add_argument("--out", default="evopolity-out", metavar="DIR",
+    r.add_argument("--out", default="evopolity-out", metavar="DIR", type=_directory,
                    help="output directory, created if needed (default: evopolity-out)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
     r.add_argument("--quiet", action="store_true",
@@ -229,9 +243,12 @@ def _parser() -> argparse.ArgumentParser:
         "resumes where it stopped.",
     )
     w.add_argument("spec", help="experiment TOML file with a [sweep] table")
-    w.add_argument("--out", required=True, help="output directory")
+    w.add_argument("--out", required=True, type=_directory,
+                   help="output directory (one sweep at a time: a second sweep on a directory "
+                   "in use is refused)")
     w.add_argument("--workers", type=_positive_int, default=1,
-                   help="worker processes (local pool or LocalCluster)")
+                   help="worker processes (local pool or LocalCluster), at most the CPUs of "
+                   "this machine: more are cut to that number")
     w.add_argument("--scheduler", default=None,
                    help="a Dask distributed scheduler address, tcp://host:port")
     w.add_argument("--dask-local", action="store_true",

@@ -43,8 +43,7 @@ def check_dask(scheduler: str | None = None, timeout: float = 5.0) -> None:
     Parameters
     ----------
     scheduler : str, optional
-        The scheduler's address (``tcp://host:port``, ``tls://host:port`` or ``host:port``);
-        other schemes are left to Dask.
+        The scheduler's address: ``tcp://host:port``, ``tls://host:port`` or ``host:port``.
     timeout : float
         Seconds to wait for the connection.
 
@@ -53,7 +52,7 @@ def check_dask(scheduler: str | None = None, timeout: float = 5.0) -> None:
     ImportError
         If ``distributed`` is not installed.
     ValueError
-        If the address cannot be parsed.
+        If the address cannot be parsed or is not a TCP or TLS one.
     ConnectionError
         If nothing accepts a connection there in time.
     """
@@ -64,13 +63,16 @@ def check_dask(scheduler: str | None = None, timeout: float = 5.0) -> None:
         raise ImportError(_DISTRIBUTED) from None
     if not scheduler:
         return
+    expected = "expected tcp://host:port or tls://host:port"
     try:
         scheme, location = parse_address(scheduler)
-        if scheme not in ("tcp", "tls"):
-            return
-        host, port = parse_host_port(location)
+        if scheme in ("tcp", "tls"):
+            host, port = parse_host_port(location)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"not a scheduler address ({exc}); expected tcp://host:port") from None
+        raise ValueError(f"not a scheduler address ({exc}); {expected}") from None
+    if scheme not in ("tcp", "tls"):
+        raise ValueError(f"not a scheduler address: {scheme}:// is not a network protocol "
+                         f"here; {expected}")
     try:
         with socket.create_connection((host, port), timeout=timeout):
             pass
