@@ -193,7 +193,8 @@ def sweep(
         finished tasks), ``parts/part-NNNNNN.parquet`` (one per finished task). Re-running
         skips what is done, runs again the tasks of bad parts (truncated, empty: set aside as
         ``*.bad`` with a warning) and removes the temporary files a killed sweep left; a
-        directory made by another spec is refused.
+        directory made by another spec is refused, and so is one in use by another sweep
+        (``sweep.lock``, held while a sweep runs and released when its process ends).
     workers : int
         Local worker processes (1: in this process), at most the CPUs this process may use:
         more are cut to that number with a warning (they would only share the cores and run
