@@ -12,7 +12,12 @@ A sweep directory::
 
     sweep.json                   the spec, its digest and the sweep axes
     manifest.txt                 the finished tasks, one id per line
+    sweep.lock                   locked (flock) while a sweep runs: one sweep at a time
     parts/part-NNNNNN.parquet    one row per finished task
+
+Nothing is written before the place is checked (:func:`check_directory`, :func:`check_file`):
+a file where a directory goes, a path under a file, a directory that cannot be written, or a
+sweep of another spec is refused first, so a refused command leaves the place as it was.
 
 A part counts only if its name is exactly ``part-NNNNNN.parquet`` for a task of the sweep and
 it reads back as one row of that task with the sweep's columns (:func:`scan_parts`). A sweep
