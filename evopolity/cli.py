@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -79,16 +80,32 @@ def _strategies(spec: str) -> list:
     return resolve_strategies(items)  # collection names among them are expanded in place
 
 
+def _directory(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a directory, got an empty name")
+    return text
+
+
+def _file(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a .csv or .parquet file name, got an empty "
+                                         "name")
+    return text
+
+
 def _check_out(path: Path) -> None:
+    from evopolity.experiments.storage import check_file
+
     if path.suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"--out: use a .csv or .parquet file name, got {str(path)!r}")
+    check_file(path)  # a directory there, a file above it, no write permission: refused now
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
-    from evopolity.experiments.storage import atomic_write
+    from evopolity.experiments.storage import atomic_write, make_directory
 
     _check_out(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_directory(path.parent)
     if path.suffix.lower() == ".csv":
         atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
     else:
@@ -140,9 +157,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from evopolity.experiments import sweep
+    from evopolity.experiments import executors, sweep
 
-    frame = sweep(args.spec, args.out, workers=args.workers, scheduler=args.scheduler,
+    if args.scheduler and args.dask_local:
+        raise UsageError("--scheduler and --dask-local: give one, not both")
+    workers = args.workers
+    if not args.scheduler and workers > (cpus := executors.cpus()):
+        _warn(args, f"--workers {workers} is more than the {cpus} CPU{'s' * (cpus > 1)} this "
+              f"process may use; running {cpus} (more would only share the cores and run "
+              "slower)")
+        workers = cpus
+    frame = sweep(args.spec, args.out, workers=workers, scheduler=args.scheduler,
                   dask_local=args.dask_local, progress=not args.quiet)
     print(f"{len(frame)} tasks in {args.out}/parts (evopolity.load({args.out!r}))")
     return 0
@@ -188,7 +213,8 @@ def _parser() -> argparse.ArgumentParser:
                    "donation[:b,c] or matrix:R,S,T,P (default: pd:3,0,5,1)")
     t.add_argument("--method", choices=("simulate", "exact"), default="simulate")
     t.add_argument("--seed", type=int, default=1)
-    t.add_argument("--out", default=None, help="write the tidy frame to FILE.csv or FILE.parquet")
+    t.add_argument("--out", default=None, type=_file,
+                   help="write the tidy frame to FILE.csv or FILE.parquet")
     t.set_defaults(run=_cmd_tournament)
 
     r = sub.add_parser(
@@ -203,7 +229,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("spec", nargs="?", default=None,
                    help="experiment TOML file (default: the built-in regime comparison, "
                    "evopolity/data/default.toml)")
-    r.add_argument("--out", default="evopolity-out", metavar="DIR",
+    r.add_argument("--out", default="evopolity-out", metavar="DIR", type=_directory,
                    help="output directory, created if needed (default: evopolity-out)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
     r.add_argument("--quiet", action="store_true",
@@ -217,9 +243,12 @@ def _parser() -> argparse.ArgumentParser:
         "resumes where it stopped.",
     )
     w.add_argument("spec", help="experiment TOML file with a [sweep] table")
-    w.add_argument("--out", required=True, help="output directory")
+    w.add_argument("--out", required=True, type=_directory,
+                   help="output directory (one sweep at a time: a second sweep on a directory "
+                   "in use is refused)")
     w.add_argument("--workers", type=_positive_int, default=1,
-                   help="worker processes (local pool or LocalCluster)")
+                   help="worker processes (local pool or LocalCluster), at most the CPUs of "
+                   "this machine: more are cut to that number")
     w.add_argument("--scheduler", default=None,
                    help="a Dask distributed scheduler address, tcp://host:port")
     w.add_argument("--dask-local", action="store_true",
@@ -246,6 +275,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warn(args: argparse.Namespace, message: str) -> None:
+    print(f"evopolity {args.command}: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _error(exc: BaseException) -> str:
+    """The one line of a user error: an experiment's parameter is named as its option."""
+    from evopolity.experiments.storage import ExperimentError
+
+    if isinstance(exc, ExperimentError) and exc.parameter:
+        return f"--{exc.parameter.replace('_', '-')}: {exc.detail}"
+    return str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -255,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    # a warning (a stray file in a sweep's parts/, ...) is one line too, not file:line and code
+    show = warnings.showwarning
+    warnings.showwarning = lambda message, *rest, **kw: _warn(args, str(message))
     try:
         code = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
@@ -264,12 +309,14 @@ def main(argv: list[str] | None = None) -> int:
         # do; stdout goes to devnull so that the interpreter's final flush cannot fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (UsageError, ValueError, TypeError, OSError, ImportError) as exc:
-        print(f"evopolity {args.command}: error: {exc}", file=sys.stderr)
+    except (UsageError, ValueError, TypeError, LookupError, OSError, ImportError) as exc:
+        print(f"evopolity {args.command}: error: {_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = show
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -120,7 +120,8 @@ def test_helps_say_what_the_commands_read_and_write(capsys):
         (["plot", "{tmp}"], "evopolity plot: error: '{tmp}' holds neither a run"),
         (["run", "{tmp}/absent.toml"], "evopolity run: error: {tmp}/absent.toml: cannot read "
                                        "the spec: No such file or directory"),
-        (["run", "--out", "{tmp}/a-file"], "evopolity run: error: [Errno 17] File exists"),
+        (["run", "--out", "{tmp}/a-file"], "evopolity run: error: --out: '{tmp}/a-file' is a "
+                                           "file, not a directory"),
         (["sweep", "{tmp}/absent.toml"], "evopolity sweep: error: the following arguments are "
                                          "required: --out"),
         (["fly"], "evopolity: error: argument COMMAND: invalid choice: 'fly'"),

@@ -138,16 +138,129 @@ def test_a_donation_game_sweeps_b_and_c_together():
                              sweep={"game.b": [2, 3], "game.c": [0.5, 2.5]}))
 
 
-def test_a_large_grid_is_checked_without_building_its_points(monkeypatch):
-    # 5 axes of 20 values: 3.2 million points, checked axis by axis
-    sweep = {"regime.fine": {"start": 0, "stop": 4, "num": 20},
-             "regime.tax": {"start": 0, "stop": 1, "num": 20},
-             "regime.reward": {"start": 0, "stop": 1, "num": 20},
-             "play.noise": {"start": 0, "stop": 0.1, "num": 20},
-             "game.T": {"start": 4, "stop": 8, "num": 20}}
+def test_a_large_grid_is_checked_without_building_its_points():
+    # 5 axes of 15 values: 759,375 points, under the limit, checked axis by axis
+    sweep = {"regime.fine": {"start": 0, "stop": 4, "num": 15},
+             "regime.tax": {"start": 0, "stop": 1, "num": 15},
+             "regime.reward": {"start": 0, "stop": 1, "num": 15},
+             "play.noise": {"start": 0, "stop": 0.1, "num": 15},
+             "game.T": {"start": 4, "stop": 8, "num": 15}}
     spec = parse_spec(spec_with(sweep=sweep))
-    assert "_points" not in spec.__dict__  # the points are built only when asked for
+    assert "_points" not in spec.__dict__  # no list of points is built
+    assert spec.n_points == 15**5 == spec.n_tasks  # one regime, one seed
     assert spec.sweep["game.T"][-1] == 8.0
+    # a point is computed from its index: the last axis varies fastest
+    last = spec.sweep_point(spec.n_points - 1)
+    assert last == {"regime.fine": 4.0, "regime.tax": 1.0, "regime.reward": 1.0,
+                    "play.noise": 0.1, "game.T": 8.0}
+    second = spec.sweep_point(1)
+    assert second == {"regime.fine": 0.0, "regime.tax": 0.0, "regime.reward": 0.0,
+                      "play.noise": 0.0, "game.T": spec.sweep["game.T"][1]}
+    with pytest.raises(IndexError, match="outside the sweep's 759375 points"):
+        spec.sweep_point(spec.n_points)
+
+
+def test_sweep_points_by_index_are_the_product_in_order():
+    spec = parse_spec(spec_with(sweep={"regime.fine": [0, 1, 2], "play.turns": [10, 20],
+                                       "regime.captured": [False, True]}))
+    product = [{"regime.fine": f, "play.turns": t, "regime.captured": c}
+               for f in (0.0, 1.0, 2.0) for t in (10, 20) for c in (False, True)]
+    assert spec.sweep_points() == product
+    assert [spec.sweep_point(i) for i in range(12)] == product
+
+
+# -- sizes are counted before anything is built ------------------------------------------------
+
+TOO_LARGE = [
+    pytest.param("[experiment]\nseeds = 1000000000\n",
+                 "experiment.seeds: 1,000,000,000 seeds are more than the 1,000,000 tasks a "
+                 "spec may describe; one part file per task would take about 8,000 GB on disk",
+                 id="seeds"),
+    pytest.param("[sweep]\n'regime.fine' = {start = 0, stop = 1, num = 100000000}\n",
+                 'sweep."regime.fine".num: 100,000,000 points are more than the 1,000,000 '
+                 "tasks a spec may describe; one part file per task would take about 800 GB",
+                 id="grid"),
+    pytest.param("[experiment]\nseeds = 1000\n[sweep]\n"
+                 "'regime.fine' = {start = 0, stop = 1, num = 100000}\n"
+                 "'regime.tax' = {start = 0, stop = 1, num = 100000}\n",
+                 # without [[regimes]], the five presets
+                 "sweep, experiment.seeds: 50,000,000,000,000 tasks (10,000,000,000 points x 5 "
+                 "regimes x 1,000 seeds) are more than the limit of 1,000,000; one part file "
+                 "per task would take about 400,000,000 GB on disk; split the sweep",
+                 id="grid2"),
+    pytest.param("[experiment]\nseeds = 1001\n[sweep]\n'regime.fine' = {start = 0, "
+                 "stop = 1, num = 500}\n[[regimes]]\npreset = 'balanced'\n[[regimes]]\n"
+                 "preset = 'captured'\n",
+                 "sweep, experiment.seeds: 1,001,000 tasks (500 points x 2 regimes x 1,001 "
+                 "seeds) are more than the limit of 1,000,000; one part file per task would "
+                 "take about 8 GB on disk", id="product"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), TOO_LARGE)
+def test_a_spec_of_too_many_tasks_is_refused_before_they_are_built(tmp_path, text, message):
+    import tracemalloc
+
+    path = tmp_path / "big.toml"
+    path.write_text(text)
+    tracemalloc.start()
+    try:
+        with pytest.raises(SpecError) as info:
+            load_spec(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(info.value).startswith(f"{path}: {message}")
+    assert peak < 50e6  # nothing the size of the sweep was built (a seed list alone: 8 GB)
+
+
+def test_a_spec_at_the_limit_parses():
+    from evopolity.experiments.spec import MAX_TASKS
+
+    spec = parse_spec(spec_with(experiment={"seeds": 1000},
+                                sweep={"regime.fine": {"start": 0, "stop": 1, "num": 1000}}))
+    assert spec.n_tasks == MAX_TASKS == 1_000_000
+
+
+# -- one type per axis; key paths quoted as TOML writes them -----------------------------------
+
+
+def test_a_real_parameter_swept_over_integers_is_a_float_column(tmp_path):
+    spec = parse_spec(spec_with(sweep={"regime.fine": [0, 1, 2], "game.T": [5, 6],
+                                       "play.noise": [0, 1], "play.turns": [10, 20]}))
+    assert {k: [type(v) for v in vs] for k, vs in spec.sweep.items()} == {
+        "regime.fine": [float] * 3, "game.T": [float] * 2, "play.noise": [float] * 2,
+        "play.turns": [int] * 2}
+    # the parts store a float column: 0 and 2 read back as 0.0 and 2.0
+    frame = ep.experiments.sweep(parse_spec(spec_with(sweep={"regime.fine": [0, 2]})),
+                                 tmp_path / "out", progress=False)
+    assert str(frame["regime.fine"].dtype) == "float64"
+    assert list(frame["regime.fine"]) == [0.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        ({"sweep": {"regime.colour": [1, 2]}}, 'sweep."regime.colour": cannot sweep'),
+        ({"sweep": {"regime.fine": "lots"}}, 'sweep."regime.fine": must be a non-empty list'),
+        ({"sweep": {"regime.fine": {"start": 0, "stop": 1}}},
+         'sweep."regime.fine".num: required, missing'),
+        ({"shocks": [{"kind": "noise", "value": 0.1}]}, "shocks[0].time: required, missing"),
+        ({"shocks": [{"time": 3, "value": 0.1}]}, "shocks[0].kind: required, missing"),
+        ({"strategies": {"memory_one": [{"p": [1, 0, 1, 0]}]}},
+         "strategies.memory_one[0].name: required, missing"),
+        ({"sweep": {"regime.fine": {"start": 0, "stop": 1, "num": 2, "step": 1}}},
+         'sweep."regime.fine".step: unknown key in [sweep."regime.fine"]; allowed: num, start, '
+         "stop"),
+        ({"play": {"turns": 20, "my key": 1}}, 'play."my key": unknown key in [play]'),
+        ({"play": {"turns": 20, "method": "fast"}},
+         "play.method: must be one of exact, simulate, got 'fast'"),
+    ],
+)
+def test_every_key_path_is_written_as_toml_writes_it(tables, message):
+    with pytest.raises(SpecError) as info:
+        parse_spec(spec_with(**tables), "s.toml")
+    assert str(info.value).startswith(f"s.toml: {message}")
 
 
 def _toml(spec: dict) -> str:

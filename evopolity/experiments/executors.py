@@ -7,13 +7,80 @@ caller writes them. ``work`` must be picklable (a module-level function or a
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["in_process", "process_pool", "dask"]
+__all__ = ["in_process", "process_pool", "dask", "check_dask", "cpus"]
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
+
+
+def cpus() -> int:
+    """The number of CPUs this process may run on (its affinity where the system tells it).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on every platform
+        return max(1, os.cpu_count() or 1)
+
+
+_DISTRIBUTED = ("Dask distributed is needed for --scheduler / --dask-local: "
+                "pip install 'evopolity[distributed]'")
+
+
+def check_dask(scheduler: str | None = None, timeout: float = 5.0) -> None:
+    """Check, before anything is written, that Dask can run the work: ``distributed`` is
+    installed and, given an address, a scheduler answers there within ``timeout`` seconds.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        The scheduler's address: ``tcp://host:port``, ``tls://host:port`` or ``host:port``.
+    timeout : float
+        Seconds to wait for the connection.
+
+    Raises
+    ------
+    ImportError
+        If ``distributed`` is not installed.
+    ValueError
+        If the address cannot be parsed or is not a TCP or TLS one.
+    ConnectionError
+        If nothing accepts a connection there in time.
+    """
+    try:
+        from distributed.comm import parse_address
+        from distributed.comm.addressing import parse_host_port
+    except ImportError:
+        raise ImportError(_DISTRIBUTED) from None
+    if not scheduler:
+        return
+    expected = "expected tcp://host:port or tls://host:port"
+    try:
+        scheme, location = parse_address(scheduler)
+        if scheme in ("tcp", "tls"):
+            host, port = parse_host_port(location)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"not a scheduler address ({exc}); {expected}") from None
+    if scheme not in ("tcp", "tls"):
+        raise ValueError(f"not a scheduler address: {scheme}:// is not a network protocol "
+                         f"here; {expected}")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        why = (f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError)
+               else exc.strerror or str(exc))
+        raise ConnectionError(f"cannot reach a Dask scheduler at {scheduler} ({why}); is it "
+                              "running, and is the address right?") from None
 
 
 def in_process(work: Callable[[Chunk], Result], chunks: Sequence[Chunk]) -> Iterator[Result]:
@@ -104,10 +171,7 @@ def dask(work: Callable[[Chunk], Result], chunks: Sequence[Chunk], workers: int,
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise ImportError(
-            "Dask distributed is needed for --scheduler / --dask-local: "
-            "pip install 'evopolity[distributed]'"
-        ) from None
+        raise ImportError(_DISTRIBUTED) from None
     cluster = None
     if scheduler:
         client = Client(scheduler)

@@ -18,6 +18,7 @@ import functools
 import json
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,8 +30,14 @@ from evopolity.experiments.figures import plot_directory
 from evopolity.experiments.report import write_report
 from evopolity.experiments.results import load
 from evopolity.experiments.spec import Spec, load_spec
-from evopolity.experiments.storage import SweepDirectory, write_parquet
-from evopolity.experiments.tasks import run_task, sweep_tasks, tasks_of
+from evopolity.experiments.storage import (
+    ExperimentError,
+    SweepDirectory,
+    check_directory,
+    make_directory,
+    write_parquet,
+)
+from evopolity.experiments.tasks import run_task, sweep_tasks
 from evopolity.kernels import _jit
 
 __all__ = ["run", "sweep"]
@@ -100,11 +107,15 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
     ------
     SpecError
         If the spec is invalid.
+    ExperimentError
+        If ``out`` cannot be a run directory (a file, under a file, not writable, or holding
+        a directory where a run writes a file), before anything runs.
     """
     say = _messages(progress)
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_directory(out, "run")  # before anything is computed or written
+    make_directory(out)
     scenarios = ["baseline", "shocked"] if spec.shocks else ["baseline"]
     notice = _compile_notice(spec)
     if notice:
@@ -182,9 +193,12 @@ def sweep(
         finished tasks), ``parts/part-NNNNNN.parquet`` (one per finished task). Re-running
         skips what is done, runs again the tasks of bad parts (truncated, empty: set aside as
         ``*.bad`` with a warning) and removes the temporary files a killed sweep left; a
-        directory made by another spec is refused.
+        directory made by another spec is refused, and so is one in use by another sweep
+        (``sweep.lock``, held while a sweep runs and released when its process ends).
     workers : int
-        Local worker processes (1: in this process).
+        Local worker processes (1: in this process), at most the CPUs this process may use:
+        more are cut to that number with a warning (they would only share the cores and run
+        slower). Ignored with ``scheduler``, whose cluster has its own workers.
     scheduler : str, optional
         Address of a Dask distributed scheduler (``tcp://host:port``): the tasks run there.
     dask_local : bool
@@ -200,23 +214,48 @@ def sweep(
 
     Raises
     ------
+    SpecError
+        If the spec is invalid (too large included: more than
+        :data:`~evopolity.experiments.spec.MAX_TASKS` tasks).
     ExperimentError
-        If ``out`` holds a sweep of another spec.
+        If ``out`` cannot be a sweep directory (a file, under a file, not writable, ``parts``
+        a file), holds a sweep of another spec or is in use by another sweep (its lock), or
+        the ``scheduler`` cannot be reached: all checked before anything is written.
     ValueError
-        If both ``scheduler`` and ``dask_local`` are given.
+        If both ``scheduler`` and ``dask_local`` are given, or ``workers`` is below 1.
     """
     from evopolity.validate import integer
 
     say = _messages(progress)
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
-    workers = integer(workers, "workers")
+    workers = integer(workers, "workers", 1)
     if scheduler and dask_local:
         raise ValueError("give either scheduler or dask_local, not both")
+    if not scheduler and workers > (cpus := executors.cpus()):
+        warnings.warn(f"workers = {workers} is more than the {_plural(cpus, 'CPU')} this "
+                      f"process may use; running {cpus} (more only share the cores and run "
+                      "slower)", stacklevel=2)
+        workers = cpus
     out = Path(out)
-    n_tasks = len(tasks_of(spec))
-    parts = SweepDirectory(out, {"name": spec.name, "source": spec.source,
-                                 "digest": spec.digest, "tasks": n_tasks, "axes": spec.sweep,
-                                 "spec": spec.raw})
+    n_tasks = spec.n_tasks
+    info = {"name": spec.name, "source": spec.source, "digest": spec.digest, "tasks": n_tasks,
+            "axes": spec.sweep, "spec": spec.raw}
+    # everything is checked before anything is written: the spec (parsed), the options, the
+    # output directory, and the Dask cluster
+    check_directory(out, "sweep", spec.digest)
+    if scheduler or dask_local:
+        try:
+            executors.check_dask(scheduler)
+        except (ValueError, ConnectionError) as exc:
+            raise ExperimentError(str(exc), "scheduler") from None
+    with SweepDirectory(out, info) as parts:  # holds the directory's lock
+        return _sweep(spec, parts, workers, scheduler, dask_local, say, progress)
+
+
+def _sweep(spec: Spec, parts: SweepDirectory, workers: int, scheduler: str | None,
+           dask_local: bool, say: Callable[[str], None], progress: bool) -> pd.DataFrame:
+    """The body of :func:`sweep`, in a directory it has opened (and locked)."""
+    out, n_tasks = parts.out, parts.n_tasks
     # what a killed sweep leaves: temporary files (removed), bad parts (set aside, run again)
     left = parts.clean()
     if left:

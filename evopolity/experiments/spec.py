@@ -26,11 +26,11 @@ Layout (every table optional except where noted; see docs/experiments.md)::
 from __future__ import annotations
 
 import decimal
-import functools
 import hashlib
 import itertools
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -51,6 +51,23 @@ __all__ = ["SpecError", "Spec", "load_spec", "parse_spec", "default_spec_path", 
 
 class SpecError(ValueError):
     """A bad experiment specification: says the file, the key path and what is allowed."""
+
+
+#: The most tasks (points x regimes x seeds) a spec may describe: each is a part file on disk
+#: and a few hundred bytes of bookkeeping while the sweep runs; more is refused when the spec
+#: is read, before anything is built (split such a sweep into several specs).
+MAX_TASKS = 1_000_000
+#: What one task costs on disk, for the estimate in the refusal: its part file (a one-row
+#: Parquet file of about 5 kB; a 4 kB block or two) and its line of the manifest.
+PART_BYTES = 8_000
+
+
+def _join(path: str, key: str) -> str:
+    """A key path as TOML writes it: ``play.turns``, ``sweep."play.noise"`` (a key that is not
+    bare, such as one holding a dot, is quoted)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", key):
+        key = json.dumps(key)
+    return f"{path}.{key}" if path else key
 
 
 GAMES = {
@@ -106,22 +123,28 @@ class Spec:
 
     def sweep_points(self) -> list[dict[str, Any]]:
         """The product of the sweep axes, in order (one empty point without a sweep)."""
-        return [dict(p) for p in self._points]
-
-    @functools.cached_property
-    def _points(self) -> tuple[dict[str, Any], ...]:
-        points: list[dict[str, Any]] = [{}]
-        for key, values in self.sweep.items():
-            points = [{**p, key: v} for p in points for v in values]
-        return tuple(points)
+        return [self.sweep_point(i) for i in range(self.n_points)]
 
     def sweep_point(self, index: int) -> dict[str, Any]:
-        """Point ``index`` of :meth:`sweep_points`, without building them all again."""
-        return dict(self._points[index])
+        """Point ``index`` of :meth:`sweep_points` (the last axis varies fastest), computed
+        from the index alone: a large sweep's points are never all built."""
+        if not 0 <= index < self.n_points:
+            raise IndexError(f"point {index} is outside the sweep's {self.n_points} points")
+        point = {}
+        for key, values in reversed(self.sweep.items()):
+            index, j = divmod(index, len(values))
+            point[key] = values[j]
+        return dict(reversed(point.items()))
 
     @property
     def n_points(self) -> int:
-        return len(self._points)
+        """The number of sweep points: the product of the axes' lengths (1 without a sweep)."""
+        return math.prod(len(v) for v in self.sweep.values())
+
+    @property
+    def n_tasks(self) -> int:
+        """The number of a sweep's tasks: points x regimes x seeds."""
+        return self.n_points * len(self.regimes) * len(self.seeds)
 
 
 def default_spec_path() -> Path:
@@ -209,6 +232,7 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
     regime_list = _regimes(c, raw.get("regimes"))
     shock_list = _shocks(c, raw.get("shocks"), t_max, regime_list)
     sweep = _sweep(c, c.table(raw, "sweep"))
+    _check_size(c, sweep, len(regime_list), len(seeds))
     _check_points(c, sweep, game, regime_list, shock_list, strategies + invaders)
     return Spec(
         name=name, source=where, strategies=strategies, invaders=invaders, game=game,
@@ -216,6 +240,10 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
         points_per_unit=density, regimes=regime_list, shocks=shock_list, seeds=seeds,
         tolerance=tolerance, sweep=sweep, raw=raw,
     )  # fmt: skip
+
+
+#: The default of a key that must be given.
+REQUIRED: Any = object()
 
 
 class _Checker:
@@ -232,7 +260,7 @@ class _Checker:
         if unknown:
             where = f"[{path}]" if path else "top level"
             raise self.fail(
-                f"{path + '.' if path else ''}{unknown[0]}",
+                _join(path, unknown[0]),
                 f"unknown key in {where}; allowed: {', '.join(sorted(allowed))}",
             )
 
@@ -242,15 +270,22 @@ class _Checker:
             raise self.fail(key, f"must be a table, got {type(value).__name__}")
         return value
 
-    def string(self, table: dict, path: str, default: str | None = None) -> str:
-        value = table.get(path.rsplit(".", 1)[-1], default)
+    def get(self, table: dict, path: str, default: Any) -> Any:
+        """The value at the last key of ``path``, or ``default`` (:data:`REQUIRED`: refused)."""
+        key = path.rsplit(".", 1)[-1]
+        if key not in table and default is REQUIRED:
+            raise self.fail(path, "required, missing")
+        return table.get(key, default)
+
+    def string(self, table: dict, path: str, default: Any = REQUIRED) -> str:
+        value = self.get(table, path, default)
         if not isinstance(value, str) or not value:
             raise self.fail(path, f"must be a non-empty string, got {value!r}")
         return value
 
-    def number(self, table: dict, path: str, default: float, low: float | None = None,
+    def number(self, table: dict, path: str, default: Any, low: float | None = None,
                high: float | None = None, strict: bool = False) -> float:
-        value = table.get(path.rsplit(".", 1)[-1], default)
+        value = self.get(table, path, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(path, f"must be a number, got {value!r}")
         value = float(value)
@@ -262,18 +297,18 @@ class _Checker:
             raise self.fail(path, f"must be <= {high:g}, got {value:g}")
         return value
 
-    def integer(self, table: dict, path: str, default: int, low: int = 0) -> int:
-        value = table.get(path.rsplit(".", 1)[-1], default)
+    def integer(self, table: dict, path: str, default: Any, low: int = 0) -> int:
+        value = self.get(table, path, default)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(path, f"must be an integer, got {value!r}")
         if value < low:
             raise self.fail(path, f"must be >= {low}, got {value}")
         return value
 
-    def choice(self, table: dict, path: str, allowed: tuple[str, ...], default: str) -> str:
-        value = table.get(path.rsplit(".", 1)[-1], default)
+    def choice(self, table: dict, path: str, allowed: tuple[str, ...], default: Any) -> str:
+        value = self.get(table, path, default)
         if value not in allowed:
-            raise self.fail(path, f"must be one of {', '.join(allowed)}; got {value!r}")
+            raise self.fail(path, f"must be one of {', '.join(allowed)}, got {value!r}")
         return value
 
 
@@ -281,6 +316,9 @@ def _seeds(c: _Checker, value: Any) -> list[int]:
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 1:
             raise c.fail("experiment.seeds", f"a count of seeds must be >= 1, got {value}")
+        if value > MAX_TASKS:  # refused before the list is built
+            raise c.fail("experiment.seeds", f"{value:,} seeds are more than the "
+                         f"{MAX_TASKS:,} tasks a spec may describe; {_cost(value)}")
         return list(range(value))
     if isinstance(value, list) and value and all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
@@ -309,19 +347,20 @@ def _strategies(c: _Checker, table: dict) -> tuple[list, list]:
     for i, entry in enumerate(_list_of_tables(c, table, "strategies.memory_one")):
         path = f"strategies.memory_one[{i}]"
         c.keys(entry, path, {"name", "p", "initial"})
+        name = c.string(entry, f"{path}.name")
         try:
             out.append(automaton.memory_one(entry.get("p"), entry.get("initial", "C"),
-                                            name=c.string(entry, f"{path}.name")))
+                                            name=name))
         except (TypeError, ValueError) as exc:
             raise c.fail(path, str(exc)) from None
     for i, entry in enumerate(_list_of_tables(c, table, "strategies.fsm")):
         path = f"strategies.fsm[{i}]"
         c.keys(entry, path, {"name", "transitions", "initial_state", "initial_action"})
+        name = c.string(entry, f"{path}.name")
         try:
             out.append(automaton.fsm(entry.get("transitions", []), entry.get("initial_state", 1),
-                                     entry.get("initial_action", "C"),
-                                     name=c.string(entry, f"{path}.name")))
-        except (TypeError, ValueError) as exc:
+                                     entry.get("initial_action", "C"), name=name))
+        except (TypeError, ValueError, LookupError) as exc:
             raise c.fail(path, str(exc)) from None
     invaders = []
     if table.get("invaders"):
@@ -397,8 +436,8 @@ def _shocks(c: _Checker, value: Any, t_max: float, regime_list: list[Regime]) ->
     for i, entry in enumerate(value):
         path = f"shocks[{i}]"
         c.keys(entry, path, {"time", "kind", "value", "frequency"})
-        kind = c.choice(entry, f"{path}.kind", SHOCK_KINDS, "")
-        time = c.number(entry, f"{path}.time", -1.0, low=0.0, strict=True)
+        kind = c.choice(entry, f"{path}.kind", SHOCK_KINDS, REQUIRED)
+        time = c.number(entry, f"{path}.time", REQUIRED, low=0.0, strict=True)
         if time >= t_max:
             raise c.fail(f"{path}.time", f"must be < dynamics.t_max = {t_max:g}, got {time:g}")
         val = entry.get("value")
@@ -463,15 +502,44 @@ BOOL_FIELDS = tuple(f.name for f in fields(Regime) if f.type in (bool, "bool"))
 
 def _axis_path(key: str, index: int | None = None) -> str:
     # the key holds a dot, so it is quoted as TOML writes it: sweep."play.noise"[1]
-    return f'sweep."{key}"' + ("" if index is None else f"[{index}]")
+    return _join("sweep", key) + ("" if index is None else f"[{index}]")
+
+
+def _cost(n_tasks: int) -> str:
+    """What ``n_tasks`` tasks would cost, for a refusal: their part files on disk."""
+    size = n_tasks * PART_BYTES
+    disk = f"{size / 1e9:,.0f} GB" if size >= 1e9 else f"{size / 1e6:,.0f} MB"
+    return (f"one part file per task would take about {disk} on disk; split the sweep into "
+            "several specs (fewer seeds, coarser axes)")
+
+
+def _check_size(c: _Checker, sweep: dict[str, list], n_regimes: int, n_seeds: int) -> None:
+    """Refuse a spec of more than :data:`MAX_TASKS` tasks (counted, not built)."""
+    n_points = math.prod(len(v) for v in sweep.values())
+    n_tasks = n_points * n_regimes * n_seeds
+    if n_tasks > MAX_TASKS:
+        keys = (["sweep"] if sweep else []) + (["experiment.seeds"] if n_seeds > 1 else [])
+        raise c.fail(", ".join(keys) or "regimes",
+                     f"{n_tasks:,} tasks ({_count(n_points, 'point')} x "
+                     f"{_count(n_regimes, 'regime')} x {_count(n_seeds, 'seed')}) are more "
+                     f"than the limit of {MAX_TASKS:,}; {_cost(n_tasks)}")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+#: The sweep targets that take integers (every other number axis is real-valued).
+INTEGER_TARGETS = ("play.turns",)
 
 
 def _sweep(c: _Checker, table: dict) -> dict[str, list]:
     """The sweep's axes, each of one type decided here: bool (a boolean Regime field), int
-    (integers only), or float (any float among the values, the integers converted)."""
+    (an integer parameter: ``play.turns``), or float (every other number: a real parameter's
+    integers are converted, so that its column is float whatever the values written)."""
     out: dict[str, list] = {}
     for key, value in table.items():
-        path = f"sweep.{key}"
+        path = _axis_path(key)
         if key not in SWEEP_TARGETS:
             raise c.fail(path, f"cannot sweep {key!r}; sweepable: {', '.join(SWEEP_TARGETS)}")
         boolean = key.split(".", 1)[1] in BOOL_FIELDS
@@ -479,9 +547,12 @@ def _sweep(c: _Checker, table: dict) -> dict[str, list]:
             if boolean:
                 raise c.fail(path, "a boolean field is swept over a list of true/false")
             c.keys(value, path, {"start", "stop", "num"})
-            start = c.number(value, f"{path}.start", math.nan)
-            stop = c.number(value, f"{path}.stop", math.nan)
-            num = c.integer(value, f"{path}.num", 0, low=1)
+            start = c.number(value, f"{path}.start", REQUIRED)
+            stop = c.number(value, f"{path}.stop", REQUIRED)
+            num = c.integer(value, f"{path}.num", REQUIRED, low=1)
+            if num > MAX_TASKS:  # refused before the grid is built
+                raise c.fail(f"{path}.num", f"{num:,} points are more than the {MAX_TASKS:,} "
+                             f"tasks a spec may describe; {_cost(num)}")
             values = grid(start, stop, num)
         elif isinstance(value, list) and value:
             for i, v in enumerate(value):
@@ -495,10 +566,12 @@ def _sweep(c: _Checker, table: dict) -> dict[str, list]:
                     raise c.fail(_axis_path(key, i), f"must be a number, got {v!r}")
                 elif not math.isfinite(v):
                     raise c.fail(_axis_path(key, i), f"must be finite, got {v}")
-            # exactly the values written; beside a float an int becomes a float, so that an
-            # axis has one type in every part of a sweep
-            values = ([float(v) for v in value] if any(isinstance(v, float) for v in value)
-                      else list(value))
+            # exactly the values written, of one type per axis (so that every part of a
+            # sweep has the same column types): a real parameter's integers become floats,
+            # and an integer parameter keeps its integers (a float among them is refused)
+            real = not boolean and (key not in INTEGER_TARGETS
+                                    or any(isinstance(v, float) for v in value))
+            values = [float(v) for v in value] if real else list(value)
         else:
             raise c.fail(path, "must be a non-empty list of numbers or {start, stop, num}")
         for i, v in enumerate(values):

@@ -12,7 +12,12 @@ A sweep directory::
 
     sweep.json                   the spec, its digest and the sweep axes
     manifest.txt                 the finished tasks, one id per line
+    sweep.lock                   locked (flock) while a sweep runs: one sweep at a time
     parts/part-NNNNNN.parquet    one row per finished task
+
+Nothing is written before the place is checked (:func:`check_directory`, :func:`check_file`):
+a file where a directory goes, a path under a file, a directory that cannot be written, or a
+sweep of another spec is refused first, so a refused command leaves the place as it was.
 
 A part counts only if its name is exactly ``part-NNNNNN.parquet`` for a task of the sweep and
 it reads back as one row of that task with the sweep's columns (:func:`scan_parts`). A sweep
@@ -52,6 +57,10 @@ __all__ = [
     "MANIFEST",
     "SWEEP_META",
     "RUN_FILES",
+    "LOCK",
+    "check_directory",
+    "check_file",
+    "make_directory",
 ]
 
 #: The names of a sweep directory's files (see the module docstring).
@@ -67,12 +76,28 @@ TEMPORARY = re.compile(r"\.(?P<stem>.+)\.(?P<pid>\d+)\.tmp(?P<suffix>\.[^.]*)?")
 PART_COLUMNS = ("task", "regime", "scenario", "seed", "recovered")
 MANIFEST = "manifest.txt"
 SWEEP_META = "sweep.json"
+#: The lock file of a sweep directory: one sweep at a time (:class:`SweepDirectory`).
+LOCK = "sweep.lock"
 #: The Parquet files of a run directory (``experiments.run``).
 RUN_FILES = ("trajectories.parquet", "macro.parquet", "summary.parquet", "events.parquet")
 
 
 class ExperimentError(ValueError):
-    """An experiment cannot proceed (e.g. an output directory made by another spec)."""
+    """An experiment cannot proceed (e.g. an output directory made by another spec).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    parameter : str, optional
+        The parameter at fault (``out``, ``scheduler``, ``workers``): the message starts with
+        its name, and the command line names its option instead (``--out``).
+    """
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        self.parameter = parameter
+        self.detail = message
+        super().__init__(f"{parameter}: {message}" if parameter else message)
 
 
 class PartsWarning(UserWarning):
@@ -311,6 +336,191 @@ def warn_strays(strays: list[Path], parts: Path) -> None:
                       PartsWarning, stacklevel=3)
 
 
+# -- output locations, checked before anything is written -------------------------------------
+
+#: What a sweep directory and a run directory hold: name -> whether it is a directory.
+_SWEEP_ENTRIES = {PARTS: True, SWEEP_META: False, MANIFEST: False, LOCK: False}
+_RUN_ENTRIES = {**{name: False for name in RUN_FILES}, "report.md": False, "figures": True}
+
+
+def _present(path: Path) -> bool:
+    return path.exists() or path.is_symlink()  # a dangling link is there too
+
+
+def _writable(directory: Path) -> bool:
+    # os.access: root may write anywhere but a read-only file system (EROFS is still refused)
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def _check_creatable(path: Path, parameter: str) -> None:
+    """Refuse a path that cannot be created: under a file, or in a directory not writable."""
+    parent = next(p for p in path.absolute().parents if _present(p))
+    if not parent.is_dir():
+        raise ExperimentError(f"cannot create {str(path)!r}: {str(parent)!r} is a file, not a "
+                              "directory", parameter)
+    if not _writable(parent):
+        raise ExperimentError(f"cannot create {str(path)!r}: {str(parent)!r} is not writable",
+                              parameter)
+
+
+def check_directory(out: str | Path, kind: str = "sweep", digest: str | None = None,
+                    parameter: str = "out") -> None:
+    """Check that ``out`` can be the output directory of a sweep or a run; write nothing.
+
+    Parameters
+    ----------
+    out : str or Path
+        The directory (it may not exist yet).
+    kind : {"sweep", "run"}
+        What will be written there.
+    digest : str, optional
+        The spec's digest: a sweep directory of another spec is refused.
+    parameter : str
+        The name of the parameter that gave ``out``, for the message.
+
+    Raises
+    ------
+    ExperimentError
+        If ``out`` is a file, lies under a file, cannot be written, holds a file where a
+        directory goes (or the other way round: ``parts`` a file), holds a ``sweep.json``
+        that cannot be read, or holds a sweep of another spec.
+    """
+    out = Path(out)
+    if not _present(out):
+        _check_creatable(out, parameter)
+        return
+    if not out.is_dir():
+        raise ExperimentError(f"{str(out)!r} is a file, not a directory", parameter)
+    if not _writable(out):
+        raise ExperimentError(f"{str(out)!r} is not writable", parameter)
+    for name, directory in (_SWEEP_ENTRIES if kind == "sweep" else _RUN_ENTRIES).items():
+        path = out / name
+        if not _present(path):
+            continue
+        if path.is_dir() != directory:
+            raise ExperimentError(
+                f"{str(path)!r} is a {'file' if directory else 'directory'}; a {kind} needs "
+                f"a {'directory' if directory else 'file'} of that name", parameter)
+        if directory and not _writable(path):
+            raise ExperimentError(f"{str(path)!r} is not writable", parameter)
+    meta = out / SWEEP_META
+    if kind == "sweep" and digest is not None and meta.is_file():
+        old = _read_meta(meta, parameter)
+        if old.get("digest") != digest:
+            raise ExperimentError(
+                f"{str(out)!r} holds a sweep of another spec (digest {old.get('digest')}, this "
+                f"one {digest}); use a new directory", parameter)
+
+
+def _read_meta(meta: Path, parameter: str) -> dict:
+    try:
+        old = json.loads(meta.read_text())
+    except (OSError, ValueError) as exc:
+        raise ExperimentError(f"{str(meta)!r} cannot be read as a sweep's record ({exc}); "
+                              "use a new directory", parameter) from None
+    if not isinstance(old, dict):
+        raise ExperimentError(f"{str(meta)!r} is not a sweep's record; use a new directory",
+                              parameter)
+    return old
+
+
+def check_file(path: str | Path, parameter: str = "out") -> None:
+    """Check that a file can be written at ``path`` (replacing one there); write nothing.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    parameter : str
+        The name of the parameter that gave ``path``, for the message.
+
+    Raises
+    ------
+    ExperimentError
+        If ``path`` is a directory, or its directory cannot be created or written.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ExperimentError(f"{str(path)!r} is a directory, not a file", parameter)
+    parent = path.absolute().parent
+    if not _present(parent):
+        _check_creatable(parent, parameter)
+    elif not parent.is_dir():
+        raise ExperimentError(f"cannot create {str(path)!r}: {str(parent)!r} is a file, not a "
+                              "directory", parameter)
+    elif not _writable(parent):
+        raise ExperimentError(f"cannot write {str(path)!r}: {str(parent)!r} is not writable",
+                              parameter)
+
+
+def make_directory(out: str | Path, parameter: str = "out") -> Path:
+    """Create a directory (and its parents), with a one-line error naming the parameter.
+
+    Parameters
+    ----------
+    out : str or Path
+        The directory.
+    parameter : str
+        The name of the parameter that gave ``out``, for the message.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    ExperimentError
+        If the directory cannot be created.
+    """
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExperimentError(f"cannot create {str(out)!r}: {exc.strerror or exc}",
+                              parameter) from None
+    return out
+
+
+def _lock(out: Path) -> int:
+    """Take the sweep lock of ``out`` (an exclusive ``flock`` on :data:`LOCK`) or refuse.
+
+    The operating system releases the lock when its process ends, however it ends (SIGKILL
+    included), so a killed sweep never leaves a stale lock; the file stays, holding the pid
+    and host of the last sweep that ran there (the lock, not the file, is what counts).
+    """
+    path = out / LOCK
+    try:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ExperimentError(f"cannot open the lock file {str(path)!r}: {exc.strerror}",
+                              "out") from None
+    try:
+        if os.name == "nt":  # pragma: no cover - Windows: a lock on the first byte
+            import msvcrt
+
+            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        try:
+            holder = os.read(handle, 200).decode(errors="replace").strip()
+        except OSError:
+            holder = ""
+        os.close(handle)
+        raise ExperimentError(
+            f"{str(out)!r} is in use by another sweep ({holder or 'another process'}, "
+            f"{LOCK}); wait for it to end, or use another directory", "out") from None
+    import socket
+
+    os.ftruncate(handle, 0)
+    os.lseek(handle, 0, os.SEEK_SET)
+    os.write(handle, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+    return handle
+
+
 def _alive(pid: int) -> bool:
     """Whether a process of this id runs on this machine (on Windows: assumed, as ``os.kill``
     there would end it)."""
@@ -328,17 +538,22 @@ def _alive(pid: int) -> bool:
 class SweepDirectory:
     """The output directory of a sweep: ``sweep.json``, the manifest and one part per task.
 
+    One sweep at a time writes there: opening it takes an exclusive lock (``flock`` on
+    ``sweep.lock``), held until :meth:`close` (or the end of a ``with`` block, or of the
+    process, however it ends); a second sweep on the same directory is refused meanwhile.
+
     Parameters
     ----------
     out : Path
-        The directory (created if needed).
+        The directory (created if needed, after :func:`check_directory`).
     info : dict
         What ``sweep.json`` records: at least ``digest`` (the spec's), and ``axes``.
 
     Raises
     ------
     ExperimentError
-        If ``out`` already holds a sweep of a spec with another digest.
+        If ``out`` cannot be a sweep directory (:func:`check_directory`), already holds a
+        sweep of a spec with another digest, or another sweep holds its lock.
     """
 
     def __init__(self, out: Path, info: dict) -> None:
@@ -346,17 +561,36 @@ class SweepDirectory:
         self.n_tasks = info.get("tasks")
         self.axes = list(info.get("axes") or ())
         self.parts = self.out / PARTS
-        self.parts.mkdir(parents=True, exist_ok=True)
-        meta = self.out / SWEEP_META
-        if meta.exists():
-            old = json.loads(meta.read_text())
-            if old.get("digest") != info["digest"]:
-                raise ExperimentError(
-                    f"{self.out} holds a sweep of another spec (digest {old.get('digest')}, "
-                    f"this one {info['digest']}); use a new --out directory"
-                )
-        else:
-            write_text(meta, json.dumps(info, indent=2, default=str))
+        check_directory(self.out, "sweep", info["digest"])
+        make_directory(self.out)
+        self._lock: int | None = _lock(self.out)
+        try:
+            make_directory(self.parts)
+            meta = self.out / SWEEP_META
+            if meta.exists():  # again, under the lock
+                old = _read_meta(meta, "out")
+                if old.get("digest") != info["digest"]:
+                    raise ExperimentError(
+                        f"{str(self.out)!r} holds a sweep of another spec (digest "
+                        f"{old.get('digest')}, this one {info['digest']}); use a new directory",
+                        "out")
+            else:
+                write_text(meta, json.dumps(info, indent=2, default=str))
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release the directory's lock (a second call does nothing)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def __enter__(self) -> SweepDirectory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def path(self, task: int) -> Path:
         """The part file of a task.

@@ -15,7 +15,7 @@ from typing import Any
 
 from evopolity.analysis.compare import outcome
 from evopolity.dynamics.pipeline import evolve
-from evopolity.experiments.spec import Spec, SpecError, parse_spec
+from evopolity.experiments.spec import Spec, parse_spec
 from evopolity.play.games import DonationGame
 
 __all__ = ["run_task", "sweep_tasks", "task_of", "tasks_of"]
@@ -34,8 +34,7 @@ def tasks_of(spec: Spec) -> list[tuple[int, int, int]]:
     list of tuple
         ``spec.n_points * len(spec.regimes) * len(spec.seeds)`` tasks (:func:`task_of`).
     """
-    n = spec.n_points * len(spec.regimes) * len(spec.seeds)
-    return [task_of(spec, t) for t in range(n)]
+    return [task_of(spec, t) for t in range(spec.n_tasks)]
 
 
 def task_of(spec: Spec, task: int) -> tuple[int, int, int]:
@@ -78,17 +77,16 @@ def _apply_point(spec: Spec, regime_index: int, point: dict[str, Any]):
         elif name == "noise":
             noise = value
         else:
-            turns = int(value)
-    try:
-        if regime_changes:
-            regime = regime.replace(**regime_changes)
-        if game_changes:
-            if isinstance(game, DonationGame) and set(game_changes) <= {"b", "c"}:
-                game = DonationGame(game_changes.get("b", game.b), game_changes.get("c", game.c))
-            else:
-                game = game.with_payoffs(**game_changes)
-    except (TypeError, ValueError) as exc:
-        raise SpecError(f"{spec.source}: sweep point {point}: {exc}") from None
+            turns = value  # an int: the parser keeps play.turns integer
+    # every point was checked when the spec was parsed (spec._check_points, with the same
+    # changes), so these cannot fail here
+    if regime_changes:
+        regime = regime.replace(**regime_changes)
+    if game_changes:
+        if isinstance(game, DonationGame) and set(game_changes) <= {"b", "c"}:
+            game = DonationGame(game_changes.get("b", game.b), game_changes.get("c", game.c))
+        else:
+            game = game.with_payoffs(**game_changes)
     return regime, game, noise, turns
 
 
@@ -123,8 +121,8 @@ def run_task(
 
     Raises
     ------
-    SpecError
-        If the sweep point gives the regime or the game an invalid value.
+    IndexError
+        If the spec has no point ``point_index`` or no regime ``regime_index``.
     """
     point = spec.sweep_point(point_index)
     regime, game, noise, turns = _apply_point(spec, regime_index, point)
