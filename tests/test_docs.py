@@ -198,3 +198,17 @@ def test_the_index_lists_every_page():
             assert f"]({page.name}" in index, f"docs/index.md does not list {page.name}"
     for kind in ("Tutorial", "How-to", "Reference", "Explanation"):
         assert f"## {kind}" in index
+
+
+def test_every_test_that_reliability_md_cites_exists():
+    # docs/reliability.md lists, for each guarantee, the tests that hold it: a renamed or
+    # removed test must not leave a guarantee that nothing checks any more
+    text = (ROOT / "docs" / "reliability.md").read_text()
+    cited = set(re.findall(r"\b(test_\w+)\b", text)) - {"test_fuzz", "test_api_guards"}
+    defined = set()
+    for path in (ROOT / "tests").glob("test_*.py"):
+        defined |= set(re.findall(r"^def (test_\w+)", path.read_text(), re.MULTILINE))
+    files = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
+    missing = sorted(name for name in cited if name not in defined and name not in files)
+    assert len(cited) > 20
+    assert not missing, f"docs/reliability.md cites tests that do not exist: {missing}"
