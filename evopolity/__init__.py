@@ -10,6 +10,7 @@ used.
 from evopolity import experiments
 from evopolity.analysis import metrics
 from evopolity.analysis.compare import compare_regimes
+from evopolity.analysis.rest_points import rest_points
 from evopolity.dynamics.analytical import (
     fixation_matrix,
     fixation_probability,
@@ -81,6 +82,7 @@ __all__ = [
     "moran",
     "pairwise_comparison",
     "replicator",
+    "rest_points",
     "stationary_distribution",
     "Game",
     "MatrixGame",
