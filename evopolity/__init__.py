@@ -17,6 +17,7 @@ from evopolity.dynamics.analytical import (
     gradient_of_selection,
     stationary_distribution,
 )
+from evopolity.dynamics.attractors import Attractor, lyapunov_exponent, settle
 from evopolity.dynamics.finite import agent_moran, moran, pairwise_comparison
 from evopolity.dynamics.pipeline import evolve
 from evopolity.dynamics.replicator import discrete_replicator, replicator
@@ -74,14 +75,17 @@ __all__ = [
     "metrics",
     "regimes",
     "Trajectory",
+    "Attractor",
     "agent_moran",
     "discrete_replicator",
     "fixation_matrix",
     "fixation_probability",
     "gradient_of_selection",
+    "lyapunov_exponent",
     "moran",
     "pairwise_comparison",
     "replicator",
+    "settle",
     "rest_points",
     "stationary_distribution",
     "Game",
