@@ -10,6 +10,7 @@ used.
 from evopolity import experiments
 from evopolity.analysis import metrics
 from evopolity.analysis.compare import compare_regimes
+from evopolity.analysis.ensemble import basins, ensemble
 from evopolity.analysis.rest_points import rest_points
 from evopolity.dynamics.analytical import (
     fixation_matrix,
@@ -68,7 +69,9 @@ __all__ = [
     "punishment_game",
     "Regime",
     "Shock",
+    "basins",
     "compare_regimes",
+    "ensemble",
     "evolve",
     "experiments",
     "load",
