@@ -10,6 +10,7 @@ used.
 from evopolity import experiments
 from evopolity.analysis import metrics
 from evopolity.analysis.compare import compare_regimes
+from evopolity.analysis.continuation import continuation, hysteresis
 from evopolity.analysis.ensemble import basins, ensemble
 from evopolity.analysis.rest_points import rest_points
 from evopolity.dynamics.analytical import (
@@ -71,6 +72,7 @@ __all__ = [
     "Shock",
     "basins",
     "compare_regimes",
+    "continuation",
     "ensemble",
     "evolve",
     "experiments",
@@ -84,6 +86,7 @@ __all__ = [
     "fixation_matrix",
     "fixation_probability",
     "gradient_of_selection",
+    "hysteresis",
     "lyapunov_exponent",
     "moran",
     "pairwise_comparison",
