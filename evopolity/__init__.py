@@ -9,6 +9,7 @@ used.
 
 from evopolity import experiments
 from evopolity.analysis import metrics
+from evopolity.analysis.attribution import Attribution, attribute
 from evopolity.analysis.compare import compare_regimes
 from evopolity.analysis.continuation import continuation, hysteresis
 from evopolity.analysis.ensemble import basins, ensemble
@@ -81,7 +82,9 @@ __all__ = [
     "regimes",
     "Trajectory",
     "Attractor",
+    "Attribution",
     "agent_moran",
+    "attribute",
     "discrete_replicator",
     "fixation_matrix",
     "fixation_probability",
