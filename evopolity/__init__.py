@@ -9,13 +9,18 @@ used.
 
 from evopolity import experiments
 from evopolity.analysis import metrics
+from evopolity.analysis.attribution import Attribution, attribute
 from evopolity.analysis.compare import compare_regimes
+from evopolity.analysis.continuation import continuation, hysteresis
+from evopolity.analysis.ensemble import basins, ensemble
+from evopolity.analysis.rest_points import rest_points
 from evopolity.dynamics.analytical import (
     fixation_matrix,
     fixation_probability,
     gradient_of_selection,
     stationary_distribution,
 )
+from evopolity.dynamics.attractors import Attractor, lyapunov_exponent, settle
 from evopolity.dynamics.finite import agent_moran, moran, pairwise_comparison
 from evopolity.dynamics.pipeline import evolve
 from evopolity.dynamics.replicator import discrete_replicator, replicator
@@ -66,21 +71,31 @@ __all__ = [
     "punishment_game",
     "Regime",
     "Shock",
+    "basins",
     "compare_regimes",
+    "continuation",
+    "ensemble",
     "evolve",
     "experiments",
     "load",
     "metrics",
     "regimes",
     "Trajectory",
+    "Attractor",
+    "Attribution",
     "agent_moran",
+    "attribute",
     "discrete_replicator",
     "fixation_matrix",
     "fixation_probability",
     "gradient_of_selection",
+    "hysteresis",
+    "lyapunov_exponent",
     "moran",
     "pairwise_comparison",
     "replicator",
+    "settle",
+    "rest_points",
     "stationary_distribution",
     "Game",
     "MatrixGame",

@@ -287,3 +287,66 @@ def test_gradient_state_is_validated():
         gradient_of_selection([[1, 2], [3, 4]], 10, state=[3, 3])
     with pytest.raises(ValueError, match="mutation needs a state"):
         gradient_of_selection([[1, 2], [3, 4]], 10, mutation=0.1)
+
+
+# -- the strong-selection limit (selection = inf) ----------------------------------------------
+# rho = 1 / (1 + sum_i exp(-w S_i)), S_i the partial sums of pi_mutant - pi_resident, so as
+# w -> inf rho ~ exp(w min(0, min S)) / (number of i in 0..N-1 at the minimum): these are the
+# limits of the finite formulas above, and the stationary distribution follows exactly.
+
+
+@pytest.mark.parametrize("rule", ["moran", "fermi"])
+@pytest.mark.parametrize("A, N", [
+    ([[1, 2], [3, 1]], 4),  # Nowak et al. 2004's 8/45 matrix
+    ([[3, 0], [5, 1]], 10),  # the prisoner's dilemma: defection takes all
+    ([[2, 0], [0, 1]], 10),  # coordination: the risk-dominant corner takes all
+    ([[0, -1, 1], [1, 0, -1], [-1, 1, 0]], 10),  # rock-paper-scissors: a third each
+    ([[1, 1, 1], [1, 2, 1], [1, 2, 0]], 4),  # ties in the payoff sums: 1/3, 1/2, 1/6
+    ([[0, 2, 2], [2, 0, 2], [1, 2, 2]], 4),
+])
+def test_infinite_selection_equals_large_finite_selection(A, N, rule):
+    limit = stationary_distribution(A, N, rule, np.inf)
+    large = stationary_distribution(A, N, rule, 1e3)
+    assert limit.to_numpy() == pytest.approx(large.to_numpy(), abs=1e-12)
+    assert limit.sum() == pytest.approx(1.0)
+
+
+def test_infinite_selection_with_ties_by_hand():
+    # N = 3, A = [[2, 1], [1, 2]] (symmetric coordination): a single mutant's gaps are
+    # pi_m(1) - pi_r(1) = (0*2 + 2*1)/2 - (1 + 2)/2 = -1/2 and pi_m(2) - pi_r(2) = (2 + 1)/2
+    # - 2*1/2 = 1/2: S = (0, -1/2, 0), so rho ~ exp(-w/2) / 1 both ways and the limit is 1/2
+    # each; with A = [[2, 1], [1, 1]] the first mutant's S = (0, 0, 1/2) (rho -> 1/2) and the
+    # second's (0, -1/2, -1/2): all weight on the first strategy.
+    assert stationary_distribution([[2, 1], [1, 2]], 3, "moran", np.inf).to_numpy() == \
+        pytest.approx([0.5, 0.5], abs=1e-15)
+    assert stationary_distribution([[2, 1], [1, 1]], 3, "moran", np.inf).to_numpy() == \
+        pytest.approx([1.0, 0.0], abs=1e-15)
+    # a neutral game: every fixation probability is 1/N, the distribution uniform
+    assert stationary_distribution(np.ones((3, 3)), 6, "fermi", np.inf).to_numpy() == \
+        pytest.approx([1 / 3] * 3, abs=1e-15)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_infinite_selection_matches_on_tie_heavy_random_games(seed):
+    rng = np.random.default_rng(seed)
+    A = rng.integers(0, 3, size=(4, 4)).astype(float)
+    N = int(rng.integers(3, 8))
+    limit = stationary_distribution(A, N, "moran", np.inf)
+    assert limit.to_numpy() == pytest.approx(
+        stationary_distribution(A, N, "moran", 1e3).to_numpy(), abs=1e-9)
+
+
+def test_infinite_selection_for_a_group_game():
+    import evopolity as ep
+
+    game = ep.public_goods(group_size=3, r=2.5, sigma=1.0)
+    limit = stationary_distribution(game, 10, "fermi", np.inf)
+    assert limit.to_numpy() == pytest.approx(
+        stationary_distribution(game, 10, "fermi", 1e3).to_numpy(), abs=1e-9)
+
+
+def test_infinite_selection_refusals():
+    with pytest.raises(ValueError, match="small-mutation limit only"):
+        stationary_distribution([[1, 0], [0, 1]], 10, "moran", np.inf, mutation=0.1)
+    with pytest.raises(ValueError, match="fitness_map"):
+        stationary_distribution([[1, 0], [0, 1]], 10, "moran", np.inf, fitness_map="linear")

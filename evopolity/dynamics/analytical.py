@@ -344,7 +344,18 @@ def stationary_distribution(
     selection : float
         The intensity of selection: ``w >= 0`` (Moran; in [0, 1] with
         ``fitness_map="linear"``, whose fitnesses ``1 - w + w pi`` must stay positive) or
-        ``beta >= 0`` (Fermi).
+        ``beta >= 0`` (Fermi). ``np.inf``: the strong-selection limit of the small-mutation
+        distribution, computed exactly (exponential Moran fitness or Fermi, which share it;
+        ``mutation=None`` only). Each fixation probability is
+        :math:`\rho = 1 / (1 + \sum_{i=1}^{N-1} e^{-w S_i})` with
+        :math:`S_i = \sum_{j \le i} (\pi_A(j) - \pi_B(j))`, so as ``w`` grows
+        :math:`\rho \sim e^{w m} / n` with :math:`m = \min(0, \min_i S_i)` and ``n`` the
+        number of ``i`` in ``0..N-1`` (``S_0 = 0``) at which the minimum is reached (a
+        mutant that never falls behind fixes with probability ``1 / n``: 1 if it is strictly
+        ahead at every ``j``, 1/2 under one tie, ...). GTH elimination never subtracts, so it
+        runs exactly on these asymptotic rates ``c e^{w m}`` (products multiply ``c`` and add
+        ``m``, sums keep the largest exponent and add the ``c`` of tied ones); the limit puts
+        weight on the states of the largest exponent, in proportion to their ``c``.
     mutation : float, optional
         ``None`` for the small-mutation limit, or the probability in (0, 1] that an offspring
         (Moran) or an updating individual (Fermi) mutates.
@@ -372,6 +383,9 @@ def stationary_distribution(
         game.
     """
     A, names, N = _interactions(payoffs, N)
+    if _is_infinite(selection):  # the strong-selection limit, computed exactly
+        return _strong_selection_stationary(payoffs, A, names, N, rule, mutation, states,
+                                            fitness_map)
     code, s = _rule(rule, selection, payoffs if A is None else A, fitness_map)
     _check_magnitude(payoffs if A is None else A, N, s)
     k = len(names)
@@ -431,6 +445,109 @@ def stationary_distribution(
     return pd.Series(
         (p @ comps) / N, index=pd.Index(names, name="strategy"), name="mean frequency"
     )
+
+
+def _is_infinite(selection: Any) -> bool:
+    """Whether ``selection`` is +inf (the strong-selection limit)."""
+    return isinstance(selection, float | int | np.floating) and not isinstance(selection, bool) \
+        and float(selection) == math.inf
+
+
+def _payoff_gaps(payoffs: Any, A: np.ndarray | None, m: int, r: int, N: int) -> np.ndarray:
+    """``pi_m(j) - pi_r(j)`` for ``j = 1..N-1`` mutants ``m`` among residents ``r`` (payoffs
+    exclude self-interaction; a group game's co-players are drawn without replacement)."""
+    j = np.arange(1, N, dtype=np.float64)
+    if A is not None:
+        pm = ((j - 1) * A[m, m] + (N - j) * A[m, r]) / (N - 1)
+        pr = (j * A[r, m] + (N - j - 1) * A[r, r]) / (N - 1)
+        return pm - pr
+    out = np.empty(N - 1)
+    counts = np.zeros(payoffs.k, dtype=np.int64)
+    for i in range(1, N):
+        counts[:] = 0
+        counts[m], counts[r] = i, N - i
+        f = payoffs.finite_payoffs(counts).to_numpy()
+        out[i - 1] = f[m] - f[r]
+    return out
+
+
+def _strong_selection_stationary(payoffs: Any, A: np.ndarray | None, names: tuple[str, ...],
+                                 N: int, rule: Any, mutation: Any, states: Any,
+                                 fitness_map: Any) -> pd.Series:
+    """The ``selection = inf`` limit of the small-mutation stationary distribution.
+
+    Rates are held as ``(c, e)`` meaning ``c exp(w e)`` as ``w -> inf``; GTH elimination
+    (subtraction-free) runs on them exactly. Exponents closer than a tolerance (round-off of
+    the payoff sums) are ties.
+    """
+    if rule not in ("moran", "fermi"):
+        raise ValueError(f"rule must be 'moran' or 'fermi', got {rule!r}")
+    if fitness_map != "exponential":
+        raise ValueError(
+            "selection = inf needs fitness_map='exponential' (the linear map takes selection "
+            f"in [0, 1]), got {fitness_map!r}"
+        )
+    if mutation is not None or boolean(states, "states"):
+        raise ValueError(
+            "selection = inf is available in the small-mutation limit only (mutation=None, "
+            "states=False)"
+        )
+    k = len(names)
+    if k < 2:
+        raise ValueError("payoffs must have at least 2 strategies for a stationary distribution")
+    big = max(abs(v) for v in payoffs.payoff_range()) if A is None else float(np.abs(A).max())
+    tol = 1e-9 * (1.0 + big) * N
+    c = np.zeros((k, k))  # transition r -> m: mutant m fixes among residents r
+    e = np.full((k, k), -np.inf)
+    for r in range(k):
+        for m in range(k):
+            if m == r:
+                continue
+            S = np.concatenate([[0.0], np.cumsum(_payoff_gaps(payoffs, A, m, r, N))])
+            low = min(0.0, float(S.min()))
+            c[r, m] = 1.0 / int((S <= low + tol).sum())
+            e[r, m] = low
+    pc, pe = _asymptotic_gth(c, e, tol)
+    top = pe.max()
+    pi = np.where(pe >= top - tol, pc, 0.0)
+    pi /= pi.sum()
+    return pd.Series(pi, index=pd.Index(names, name="strategy"), name="stationary")
+
+
+def _asymptotic_gth(c: np.ndarray, e: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """GTH elimination on rates ``c exp(w e)`` in the limit ``w -> inf``; returns the
+    unnormalised stationary weights as ``(c, e)``."""
+    c, e = c.copy(), e.copy()
+    k = c.shape[0]
+
+    def add(c1: float, e1: float, c2: float, e2: float) -> tuple[float, float]:
+        if c1 == 0.0 or e2 > e1 + tol:
+            return c2, e2
+        if c2 == 0.0 or e1 > e2 + tol:
+            return c1, e1
+        return c1 + c2, max(e1, e2)
+
+    for n in range(k - 1, 0, -1):
+        sc, se = 0.0, -np.inf
+        for j in range(n):
+            sc, se = add(sc, se, c[n, j], e[n, j])
+        if sc == 0.0:
+            raise ValueError("the small-mutation chain is reducible: a state cannot be left")
+        for i in range(n):
+            if c[i, n] == 0.0:
+                continue
+            c[i, n], e[i, n] = c[i, n] / sc, e[i, n] - se
+            for j in range(n):
+                if c[n, j] == 0.0:
+                    continue
+                c[i, j], e[i, j] = add(c[i, j], e[i, j], c[i, n] * c[n, j], e[i, n] + e[n, j])
+    pc, pe = np.zeros(k), np.full(k, -np.inf)
+    pc[0], pe[0] = 1.0, 0.0
+    for n in range(1, k):
+        for i in range(n):
+            if c[i, n] != 0.0:
+                pc[n], pe[n] = add(pc[n], pe[n], pc[i] * c[i, n], pe[i] + e[i, n])
+    return pc, pe
 
 
 def gradient_of_selection(

@@ -213,6 +213,32 @@ class Trajectory:
             columns=pd.Index(self._macro_names, name="macro"),
         )
 
+    def attractor(self, **options: Any) -> Any:
+        """Where the trajectory ended up: at rest, on a cycle, chaotic, or not settled.
+
+        See :func:`evopolity.dynamics.attractors.classify` for the rules and the options.
+
+        Parameters
+        ----------
+        **options
+            ``tail``, ``rest_tol``, ``cycle_tol``, ``lyapunov``, ``lyapunov_time``,
+            ``chaos_min``, ``seed`` (as for ``classify``).
+
+        Returns
+        -------
+        Attractor
+            ``kind`` (``"rest"``, ``"cycle"``, ``"chaos"``, ``"unsettled"``), ``point``,
+            ``period``, ``lyapunov`` (the largest exponent, when estimated), ``mean``.
+
+        Raises
+        ------
+        ValueError
+            For an option out of range or an empty trajectory.
+        """
+        from evopolity.dynamics.attractors import classify
+
+        return classify(self, **options)
+
     def final(self) -> pd.Series:
         """The last state.
 
