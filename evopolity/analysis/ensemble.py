@@ -21,6 +21,7 @@ from evopolity.validate import (
     as_payoff_matrix,
     check_size,
     integer,
+    nonnegative,
     seed_sequence,
     simplex_point,
 )
@@ -105,6 +106,7 @@ def ensemble(
         names = payoffs.strategies
     else:
         names = as_payoff_matrix(payoffs)[1]
+    same = nonnegative(same, "same", allow_zero=False)
     X0 = _starts(starts, n, seed, alpha, names)
     rows = []
     points: list[tuple[np.ndarray, str]] = []

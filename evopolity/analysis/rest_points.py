@@ -30,7 +30,11 @@ from evopolity.kernels.layout import integrated_state
 from evopolity.kernels.velocity import fitness as kernel_fitness
 from evopolity.play.games import Game
 from evopolity.play.group_games import GroupGame
-from evopolity.validate import as_payoff_matrix
+from evopolity.validate import as_payoff_matrix, integer
+
+#: The most Newton starts per side of a face's lattice (a face of 5 strategies has about
+#: ``starts**4`` of them).
+MAX_STARTS = 64
 
 __all__ = ["rest_points", "stability_label", "MAX_STRATEGIES", "MAX_GROUP_STRATEGIES"]
 
@@ -105,8 +109,9 @@ def rest_points(
     >>> rp.loc[rp.support == 2, "stability"].item()
     'stable'
     """
-    if isinstance(starts, bool) or not isinstance(starts, int | np.integer) or starts < 2:
-        raise ValueError(f"starts must be an integer >= 2, got {starts!r}")
+    starts = integer(starts, "starts", minimum=2)
+    if starts > MAX_STARTS:  # the lattice of a face of d + 1 strategies has ~starts^d points
+        raise ValueError(f"starts must be at most {MAX_STARTS}, got {starts}")
     if isinstance(payoffs, Game):  # the one-shot stage game: cooperate or defect
         payoffs = pd.DataFrame(payoffs.matrix, index=["C", "D"], columns=["C", "D"])
     group = isinstance(payoffs, GroupGame)

@@ -440,6 +440,8 @@ def settle(
     if budget < t_max:
         raise ValueError(f"budget must be at least t_max ({t_max:g}), got {budget:g}")
     ppu = nonnegative(points_per_unit, "points_per_unit", allow_zero=False)
+    if strength is not None:
+        strength = probability(strength, "strength")
     t0, span, x, m = 0.0, t_max, x0, strength
     while True:
         reg = regime
