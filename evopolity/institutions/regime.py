@@ -46,10 +46,13 @@ from evopolity.validate import (
     probability,
 )
 
-__all__ = ["MUTATION_MODELS", "Regime", "regime_parameters"]
+__all__ = ["IN_PLAY_FIELDS", "MUTATION_MODELS", "Regime", "regime_parameters"]
 
 # how mutation enters the replicator (Regime.mutation_model, replicator's mutation_model)
 MUTATION_MODELS = ("independent", "fitness_weighted")
+#: The fields of a regime that act inside a match (``tournament(..., regime=r)``); the rest
+#: (tax, cost, conformity, mutation, switch, the institution's law) act on a population.
+IN_PLAY_FIELDS = ("fine", "detection", "reward", "captured", "norm", "fine_to")
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,28 @@ class Regime:
         return any(v > 0.0 for v in (self.fine, self.reward, self.tax, self.cost))
 
     @property
+    def acts_in_play(self) -> bool:
+        """Whether anything of the regime acts on a round of a match: a fine or a reward that
+        can be seen (``detection > 0``)."""
+        return self.detection > 0.0 and (self.fine > 0.0 or self.reward > 0.0)
+
+    def in_play(self) -> Regime | None:
+        """The part of the regime that acts inside matches, to play a tournament with.
+
+        Returns
+        -------
+        Regime or None
+            A regime named ``"in-play"`` with this one's :data:`IN_PLAY_FIELDS` and nothing
+            else (no switch, tax, cost, conformity, mutation or law: the dynamics apply those
+            to the population), or None when nothing acts on a round
+            (:attr:`acts_in_play`). Regimes that differ only in population-level fields have
+            equal in-play parts, so they share one tournament.
+        """
+        if not self.acts_in_play:
+            return None
+        return Regime(name="in-play", **{f: getattr(self, f) for f in IN_PLAY_FIELDS})
+
+    @property
     def coevolves(self) -> bool:
         """Whether the institution's strength ``m`` follows the population."""
         return self.feedback > 0.0 or self.decay > 0.0
@@ -200,7 +225,9 @@ class Regime:
         return dataclasses.replace(self, **changes)
 
 
-def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
+def regime_parameters(
+    regime: Regime, cooperation: np.ndarray, sanctions: tuple[np.ndarray, ...] = ()
+) -> np.ndarray:
     """The flat kernel array of ``regime`` followed by the cooperation matrix.
 
     Parameters
@@ -209,12 +236,20 @@ def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
         The regime to pack.
     cooperation : ndarray
         The k x k cooperation matrix.
+    sanctions : tuple of ndarray
+        The sanctions played inside matches that replace the expected fine and reward: none,
+        ``(S,)`` or ``(S_fine, S_reward)`` (:func:`evopolity.kernels.layout.regime_array`).
 
     Returns
     -------
     ndarray
         The regime's fields at the positions of :mod:`evopolity.kernels.fitness`, then ``C``
-        row-major.
+        row-major, then the sanction matrices.
+
+    Raises
+    ------
+    TypeError
+        If ``regime`` is not a ``Regime``.
     """
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
@@ -222,5 +257,5 @@ def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
         cooperation, fine=regime.fine, detection=regime.detection, reward=regime.reward,
         tax=regime.tax, cost=regime.cost, cost_by_contributors=regime.cost_by_contributors,
         conformity=regime.conformity, feedback=regime.feedback, decay=regime.decay,
-        captured=regime.captured, switch=regime.switch,
+        captured=regime.captured, switch=regime.switch, sanctions=sanctions,
     )  # fmt: skip
