@@ -369,7 +369,8 @@ def _apply_shock(shock, x, m, regime, game, noise, interactions, names, players,
         new = shock.value
         if new.coevolves and not (regime is not None and regime.coevolves):
             m = new.initial_strength
-        if _in_play(new, players) != _in_play(regime, players):  # the rounds are played under other rules
+        # the rounds are played under other rules: play them again
+        if _in_play(new, players) != _in_play(regime, players):
             interactions = _interactions(players, game, turns, repetitions, noise, method,
                                          seed, new)
         regime = new
