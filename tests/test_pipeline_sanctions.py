@@ -188,3 +188,31 @@ def test_unjustified_norm_lets_tit_for_tat_retaliate():
     assert final["unjustified"]["Tit For Tat"] > final["any"]["Tit For Tat"] + 0.1
     assert final["any"]["Cooperator"] > final["unjustified"]["Cooperator"]
     assert final["any"]["Defector"] < 1e-3 and final["unjustified"]["Defector"] < 1e-3
+
+
+def test_specs_set_and_sweep_the_norm_and_the_destination():
+    from evopolity import experiments
+    from evopolity.experiments.spec import SpecError, parse_spec
+
+    raw = {"strategies": {"names": TRIO},
+           "play": {"turns": 10, "noise": 0.0},
+           "dynamics": {"t_max": 200, "points_per_unit": 1},
+           "regimes": [{"name": "fined", "fine": 4.0, "detection": 0.5, "fine_to": "burned",
+                        "mutation_model": "independent"}],
+           "sweep": {"regime.norm": ["any", "unjustified"],
+                     "regime.fine_to": ["burned", "victim"]}}
+    spec = parse_spec(raw)
+    assert spec.regimes[0].fine_to == "burned"
+    assert spec.sweep["regime.norm"] == ["any", "unjustified"]  # stored as the strings
+    assert spec.sweep_point(2) == {"regime.norm": "unjustified", "regime.fine_to": "burned"}
+    rows = {}
+    for point in (0, 2):
+        row, tr = experiments.run_task(spec, point, 0, 0, "baseline", keep_trajectory=True)
+        assert tr.params["regime"].norm == row["regime.norm"]
+        rows[row["regime.norm"]] = tr.final()["Tit For Tat"]
+    # the measured outcome of test_unjustified_norm_lets_tit_for_tat_retaliate, via a sweep
+    assert rows["unjustified"] > rows["any"] + 0.1
+    for axis, bad in (("regime.norm", ["any", "stern"]), ("regime.fine_to", [1.0]),
+                      ("regime.mutation_model", ["independent", "birth"])):
+        with pytest.raises(SpecError, match=axis.split(".")[1]):
+            parse_spec({**raw, "sweep": {axis: bad}})

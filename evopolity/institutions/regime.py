@@ -29,6 +29,12 @@ decay                  cooperation level (Weitz et al. 2016 for games with envir
 population it lives in. In the kernels the regime is one flat array
 (:func:`evopolity.kernels.layout.regime_array`), so one compiled fitness function serves all
 regimes.
+
+Those are the expected terms. Played inside the matches (:meth:`Regime.in_play`,
+``tournament(..., regime=r)``, what :func:`evopolity.evolve` does), the fine and reward act
+round by round, judged by ``norm`` and sent where ``fine_to`` says, and the dynamics replace
+the first two rows by ``+ s (S x)_i``, ``S`` the net sanction per turn
+(:mod:`evopolity.dynamics.fitness`).
 """
 
 from __future__ import annotations
@@ -96,13 +102,16 @@ class Regime:
         Which detected defections are fined when the regime acts inside matches
         (``tournament(..., regime=r)``): ``"any"`` every one; ``"unjustified"`` only one that
         follows a cooperation of the opponent (a first-round defection is unjustified), so
-        retaliation goes unpunished. The expected-payoff path (``replicator(...,
-        regime=r)``) fines every detected defection.
+        retaliation goes unpunished. :func:`~evopolity.evolve` plays it inside the matches;
+        the expected-payoff path (``replicator(payoffs, regime=r)`` on payoffs played
+        without ``r``) models only ``"any"`` and refuses ``"unjustified"`` where a fine acts.
     fine_to : {"burned", "victim", "group", "institution"}
         Where a fine goes inside a match: it vanishes, the opponent receives it, the two
         players of the match share it equally (the fined included), or the institution
-        collects it (reported in ``Tournament.sanctions``). The expected-payoff path burns
-        fines.
+        collects it (reported in ``Tournament.sanctions``, and as the macro column
+        ``to_institution`` of a run; what the funds pay for is not modelled yet). The
+        expected-payoff path models only ``"burned"`` and refuses the others where a fine
+        acts.
     description : str
         The argument behind a preset.
     mutation_model : {"independent", "fitness_weighted"}
