@@ -216,3 +216,16 @@ def test_specs_set_and_sweep_the_norm_and_the_destination():
                       ("regime.mutation_model", ["independent", "birth"])):
         with pytest.raises(SpecError, match=axis.split(".")[1]):
             parse_spec({**raw, "sweep": {axis: bad}})
+
+
+def test_a_constant_on_every_payoff_changes_nothing_under_played_sanctions():
+    # the invariance contract on the played path: f_i = (A x)_i + s (S x)_i + ... and S does
+    # not depend on the stage payoffs, so adding c to R, S, T and P adds c to every fitness
+    r = ep.regimes.balanced().replace(norm="unjustified", fine_to="victim")
+    runs = []
+    for c in (0.0, 10.0):
+        game = ep.PrisonersDilemma(R=3.0 + c, S=0.0 + c, T=5.0 + c, P=1.0 + c)
+        runs.append(ep.evolve(TRIO, r, game=game, turns=10, noise=0.01, t_max=50))
+    np.testing.assert_allclose(runs[1].frequencies, runs[0].frequencies, atol=1e-7)
+    np.testing.assert_allclose(runs[1].macro["institution_strength"],
+                               runs[0].macro["institution_strength"], atol=1e-7)

@@ -157,9 +157,12 @@ def _regime_terms_and_support(y, k, params, out):
     goes to ``out[k]`` when there is room (see :func:`institution_fitness`)."""
     c = np.empty(k)
     support = cooperation_rates(regime_cooperation(params, k), y, c)
-    sf = np.empty(k)
-    sr = np.empty(k)
-    sanction_rates(params, k, y, sf, sr)
+    sf = c  # unread without played sanctions: no allocation on the expected path
+    sr = c
+    if regime_sanction_count(params) > 0:
+        sf = np.empty(k)
+        sr = np.empty(k)
+        sanction_rates(params, k, y, sf, sr)
     institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k], sf, sr)
     if out.size > k:
         out[k] = support
