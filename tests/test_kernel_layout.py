@@ -134,3 +134,23 @@ def test_codes_of_one_kind_are_distinct():
     fields = [getattr(layout, name) for name in layout.__all__
               if name.isupper() and name not in ("N_REGIME", "GROUP_HEADER")]
     assert sorted(fields) == list(range(layout.N_REGIME))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_played_sanction_matrices_follow_the_cooperation_matrix(n):
+    k = 3
+    rng = np.random.default_rng(n)
+    C = rng.uniform(0.0, 1.0, (k, k))
+    mats = [rng.normal(size=(k, k)) for _ in range(n)]
+    params = layout.regime_array(C, fine=1.0, detection=0.5, switch=0.3, sanctions=mats)
+    assert params.shape == (layout.N_REGIME + (1 + n) * k * k,)
+    assert layout.regime_sanction_count(params) == n
+    np.testing.assert_array_equal(layout.regime_cooperation(params, k), C)
+    for w, M in enumerate(mats):
+        np.testing.assert_array_equal(layout.regime_sanctions(params, k, w), M)
+    # a group game after it is found past the sanction matrices
+    group = np.arange(5.0)
+    both = layout.group_regime_array(params, group)
+    np.testing.assert_array_equal(layout.regime_group_game(both, k), group)
+    with pytest.raises(ValueError, match="sanctions"):
+        layout.regime_array(C, sanctions=[np.zeros((k, k))] * 3)

@@ -96,6 +96,10 @@ def compare_regimes(
 ) -> pd.DataFrame:
     """Evolve ``strategies`` under each regime, without and with ``shocks``.
 
+    Each run is :func:`evopolity.evolve`: the regime's fines and rewards act inside the
+    matches (judged by its ``norm``, sent where ``fine_to`` says), the rest on the
+    population. Regimes with the same in-play part share one tournament.
+
     Parameters
     ----------
     strategies : list or collection name

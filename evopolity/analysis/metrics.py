@@ -287,7 +287,8 @@ def summary(trajectory: Trajectory, cooperation: Any = None,
             # material fitness: payoffs after fines, rewards, taxes and costs; conformity is
             # a bias of transmission, not a payoff, and is left out
             material = regime.replace(conformity=0.0)
-            f = fitness(material, A, level_source(trajectory, cooperation), last, m)
+            f = fitness(material, A, level_source(trajectory, cooperation), last, m,
+                        sanctions=trajectory.params.get("sanctions"))
             row["mean_fitness"] = float(last @ f.to_numpy())
         else:
             row["mean_fitness"] = row["mean_payoff"]

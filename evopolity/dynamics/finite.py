@@ -116,8 +116,12 @@ def _simulate(
     N = integer(N, "N", 2)
     counts = population_counts(x0, N, names)
     generations = integer(generations, "generations", 0)
-    model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
+    setup = regime_setup(regime, mutation, payoffs, cooperation, names)
+    model, params, mutation, C = setup.model, setup.params, setup.mutation, setup.C
+    A = setup.A  # bare, or net of played sanctions for a fixed institution
     largest = float(np.abs(A).max())
+    if setup.sanctions is not None and regime is not None:
+        largest += float(np.abs(setup.sanctions.fine).max() + np.abs(setup.sanctions.reward).max())
     what = "payoffs"
     if regime is not None:
         largest += regime.fine + regime.reward + regime.cost + regime.conformity
@@ -177,7 +181,9 @@ def _simulate(
             "selection": selection,
             "fitness_map": {codes.MORAN_EXP: "exponential", codes.MORAN: "linear"}.get(rule),
             "regime": regime,
-            "payoffs": A,
+            "payoffs": setup.bare,
+            "sanctions": None if setup.sanctions is None or regime is None
+            else setup.sanctions.arrays(),
             "cooperation": C,
             "mutation": mu,
             "seed": ss.entropy,
@@ -252,7 +258,10 @@ def moran(
         An institutional regime: payoffs (against the other ``N - 1``) pass through its fines,
         rewards, taxes, costs and conformity (:mod:`evopolity.institutions.regime`), its
         ``mutation`` is the mutation rate, and a co-evolving institution's strength follows its
-        law in generations of ``N`` events (macro column ``institution_strength``).
+        law in generations of ``N`` events (macro column ``institution_strength``). A
+        ``Tournament`` played under the regime brings the sanctions played inside its matches
+        (``pi_i + s (S x)_i`` against the other ``N - 1``, as :func:`evopolity.replicator`;
+        a mismatch of in-play fields is refused).
     cooperation : array_like or DataFrame, optional
         The cooperation matrix the regime needs (default: ``payoffs.cooperation``).
     fitness_map : {"exponential", "linear"}

@@ -4,16 +4,29 @@
 interactions into the fitness kernel's model code and flat parameter array (the same for the
 replicator and the finite-population processes); :func:`fitness` reads the kernel's fitness
 off at one population state.
+
+Two paths lead a regime's fine and reward into fitness, and a run takes exactly one:
+
+* **expected** (the interactions were played without the regime): ``- s q F d_i + s q B c_i``
+  on the cooperation rates ``c = C x``, ``d = 1 - c``. It models ``norm="any"`` and
+  ``fine_to="burned"`` only, so other norms and destinations are refused there.
+* **played** (a ``Tournament`` played under the regime, ``tournament(..., regime=r)``): its
+  payoffs are net of sanctions at full strength, ``A_net = A + S``, with ``S`` the net
+  sanction per turn (fines received - fines paid + rewards, from ``Tournament.sanctions``).
+  Sanctions are linear in the institution's strength, so fitness is
+  ``f_i = (A x)_i + s (S x)_i`` (``s = m`` when the institution co-evolves); with a switch the
+  fine part ``S_fine`` and the reward part ``S_reward`` act apart. The regime's in-play fields
+  must be those the tournament was played with, or the sanctions would be applied twice.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from evopolity.institutions.regime import Regime, regime_parameters
+from evopolity.institutions.regime import IN_PLAY_FIELDS, Regime, regime_parameters
 from evopolity.kernels import codes
 from evopolity.kernels.layout import group_regime_array, integrated_state
 from evopolity.play.group_games import GroupGame
@@ -25,11 +38,157 @@ from evopolity.validate import (
     simplex_point,
 )
 
-__all__ = ["FITNESS_MAPS", "fitness", "lowest_fitness", "moran_rule", "regime_setup"]
+__all__ = [
+    "FITNESS_MAPS", "PlayedSanctions", "Setup", "fitness", "institution_revenue",
+    "lowest_fitness", "moran_rule", "played_sanctions", "regime_setup",
+]  # fmt: skip
 
 # maps from payoff to the fitness of a Moran process (the ``fitness_map`` of moran and the
 # analytical results)
 FITNESS_MAPS = ("exponential", "linear")
+# the per-turn k x k arrays of Tournament.sanctions
+SANCTION_ARRAYS = ("fines_paid", "fines_received", "rewards", "to_institution")
+
+
+class PlayedSanctions(NamedTuple):
+    """The sanctions a tournament played inside its matches, per turn, at full strength.
+
+    Attributes
+    ----------
+    fine : ndarray
+        ``S_fine[i, j]``: fines ``i`` received less fines it paid against ``j``.
+    reward : ndarray
+        ``S_reward[i, j]``: rewards ``i`` received against ``j``.
+    to_institution : ndarray
+        ``S_inst[i, j]``: the part of ``i``'s fines against ``j`` that reached the institution.
+    """
+
+    fine: np.ndarray
+    reward: np.ndarray
+    to_institution: np.ndarray
+
+    @property
+    def total(self) -> np.ndarray:
+        """``S = S_fine + S_reward``: the net sanction, what ``payoffs`` include."""
+        return self.fine + self.reward
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The three matrices by name (``fine``, ``reward``, ``to_institution``), as a
+        trajectory's ``params["sanctions"]`` stores them."""
+        return {"fine": self.fine, "reward": self.reward, "to_institution": self.to_institution}
+
+
+class Setup(NamedTuple):
+    """What a dynamic runs on (:func:`regime_setup`).
+
+    Attributes
+    ----------
+    model : int
+        The fitness model's kernel code.
+    params : ndarray
+        Its flat parameter array.
+    mutation : float or ndarray
+        The mutation to use.
+    C : ndarray or None
+        The cooperation matrix.
+    A : ndarray
+        The matrix the kernel reads (the bare payoffs, or for a fixed institution without a
+        switch the payoffs net of sanctions, whose ``S x`` then costs nothing more).
+    bare : ndarray
+        The payoffs without sanctions, ``A`` (for ``x^T A x``, the game alone).
+    sanctions : PlayedSanctions or None
+        The sanctions played inside the matches, if any.
+    played_under : Regime or None
+        The regime the tournament was played under, if any.
+    """
+
+    model: int
+    params: np.ndarray
+    mutation: Any
+    C: np.ndarray | None
+    A: np.ndarray
+    bare: np.ndarray
+    sanctions: PlayedSanctions | None
+    played_under: Regime | None
+
+
+def played_sanctions(payoffs: Any) -> tuple[Regime | None, PlayedSanctions | None]:
+    """The regime a tournament was played under and its sanctions (None, None without one).
+
+    Parameters
+    ----------
+    payoffs : Any
+        The interactions; a ``Tournament`` carries ``settings["regime"]``.
+
+    Returns
+    -------
+    tuple
+        ``(regime, PlayedSanctions)`` for a tournament played under a regime, else
+        ``(None, None)``.
+    """
+    settings = getattr(payoffs, "settings", None)
+    regime = settings.get("regime") if isinstance(settings, dict) else None
+    if regime is None:
+        return None, None
+    frame = payoffs.sanctions
+    k = len(payoffs.strategies)
+    arr = {name: frame[name].to_numpy(dtype=np.float64).reshape(k, k)
+           for name in SANCTION_ARRAYS}
+    return regime, PlayedSanctions(arr["fines_received"] - arr["fines_paid"], arr["rewards"],
+                                   arr["to_institution"])
+
+
+def _as_sanctions(sanctions: Any, k: int) -> PlayedSanctions:
+    """``sanctions=`` given as PlayedSanctions or a mapping of its :meth:`arrays`."""
+    if isinstance(sanctions, PlayedSanctions):
+        return sanctions
+    if not isinstance(sanctions, dict) or set(sanctions) != {"fine", "reward", "to_institution"}:
+        raise TypeError(
+            "sanctions must be a mapping with the k x k arrays 'fine', 'reward' and "
+            f"'to_institution' (a trajectory's params['sanctions']), got {sanctions!r}"
+        )
+    arrays = {}
+    for name, value in sanctions.items():
+        a = np.asarray(value, dtype=np.float64)
+        if a.shape != (k, k):
+            raise ValueError(f"sanctions[{name!r}] must be {k} x {k}, got shape {a.shape}")
+        arrays[name] = a
+    return PlayedSanctions(**arrays)
+
+
+def _check_played(regime: Regime, played: Regime) -> None:
+    """Refuse a regime whose in-play fields differ from those the tournament was played
+    with: its sanctions would be applied twice, or not as the regime says."""
+    if regime.in_play() == played.in_play():
+        return
+    ours = {f: getattr(regime, f) for f in IN_PLAY_FIELDS}
+    theirs = {f: getattr(played, f) for f in IN_PLAY_FIELDS}
+    differ = {f: (theirs[f], ours[f]) for f in IN_PLAY_FIELDS if ours[f] != theirs[f]}
+    raise ValueError(
+        f"regime {regime.name!r} does not match the regime the tournament was played under "
+        f"({played.name!r}); in-play fields (played, given): {differ}. The tournament's "
+        "payoffs already hold its sanctions; applying another regime's fine or reward on top "
+        "would count them twice. Play the tournament with regime=r (evolve does), or give a "
+        "regime with the same fine, detection, reward, captured, norm and fine_to"
+    )
+
+
+def _check_expected(regime: Regime, group: bool) -> None:
+    """The expected path fines every detected defection and burns the fine: refuse a regime
+    whose norm or destination says otherwise, where a fine acts."""
+    if regime.detection * regime.fine == 0.0:
+        return
+    if regime.norm == "any" and regime.fine_to == "burned":
+        return
+    what = ("a group game has no rounds to judge, and its fines are burned" if group else
+            "play the tournament with regime=r (ep.tournament(strategies, ..., regime=r), or "
+            "ep.evolve, which does) and pass that Tournament")
+    raise ValueError(
+        f"regime {regime.name!r} has norm={regime.norm!r} and fine_to={regime.fine_to!r}, "
+        "which act only on sanctions played inside matches; the expected-payoff path on "
+        "these payoffs fines every detected defection and burns the fine (norm='any', "
+        f"fine_to='burned'): {what}"
+    )
 
 
 def fitness(
@@ -38,6 +197,8 @@ def fitness(
     cooperation: Any,
     x: Any,
     strength: float | None = None,
+    *,
+    sanctions: Any = None,
 ) -> pd.Series:
     """Fitness of every strategy in population ``x`` under ``regime`` (the kernel's terms).
 
@@ -49,7 +210,9 @@ def fitness(
     regime : Regime
         The institutional regime.
     payoffs : array_like, DataFrame, Tournament or GroupGame
-        The interactions: a matrix game or an n-player game.
+        The interactions: a matrix game or an n-player game. A ``Tournament`` played under
+        ``regime`` (``tournament(..., regime=regime)``) brings its sanctions: fitness is then
+        ``(A x)_i + s (S x)_i`` with the bare payoffs ``A`` (module docstring).
     cooperation : array_like, DataFrame or Tournament
         The k x k cooperation matrix (for a group game, a vector of contributions).
     x : array_like, Series or dict
@@ -57,6 +220,10 @@ def fitness(
     strength : float, optional
         The institution's ``m`` in [0, 1] (default ``regime.initial_strength``; a fixed
         institution always acts at full strength).
+    sanctions : mapping, optional
+        The sanctions played inside matches, ``{"fine", "reward", "to_institution"}`` (k x k
+        per turn at full strength, a trajectory's ``params["sanctions"]``), with ``payoffs``
+        the bare matrix.
 
     Returns
     -------
@@ -68,21 +235,25 @@ def fitness(
     TypeError
         If ``regime`` is not a ``Regime``.
     ValueError
-        For a state off the simplex or a cooperation matrix that does not fit.
+        For a state off the simplex, a cooperation matrix that does not fit, a tournament
+        played under different in-play fields, or a norm or destination the expected path
+        does not model.
     """
     from evopolity.kernels.replicator import fitness as kernel_fitness
 
     if isinstance(payoffs, GroupGame):
-        names, A = payoffs.strategies, np.zeros((payoffs.k, payoffs.k))
+        names = payoffs.strategies
     else:
-        A, names = as_payoff_matrix(payoffs)
+        _, names = as_payoff_matrix(payoffs)
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
-    model, params, _, _ = regime_setup(regime, 0.0, payoffs, cooperation, names)
+    setup = regime_setup(regime, 0.0, payoffs, cooperation, names, sanctions=sanctions)
     freq = simplex_point(x, names)
     m = regime.initial_strength if strength is None else probability(strength, "strength")
     out = np.empty(len(names))
-    kernel_fitness(model, integrated_state(freq, m), A, np.ascontiguousarray(A.T), params, out)
+    A = setup.A
+    kernel_fitness(setup.model, integrated_state(freq, m), A, np.ascontiguousarray(A.T),
+                   setup.params, out)
     return pd.Series(out, index=pd.Index(names, name="strategy"), name="fitness")
 
 
@@ -92,13 +263,16 @@ def regime_setup(
     payoffs: Any,
     cooperation: Any,
     names: tuple[str, ...],
-) -> tuple[int, np.ndarray, Any, np.ndarray | None]:
+    *,
+    sanctions: Any = None,
+) -> Setup:
     """What a dynamic needs from an optional regime, validated the same way everywhere.
 
     Parameters
     ----------
     regime : Regime or None
-        The regime (None: the bare game).
+        The regime (None: the bare game; a tournament played under a regime then counts
+        with its net payoffs, what its players earned).
     mutation : float or array_like
         The mutation the caller was given (must be 0 with a regime, whose own is used).
     payoffs : array_like, DataFrame, Tournament or GroupGame
@@ -108,21 +282,39 @@ def regime_setup(
         contributes (``c_i`` whatever the population).
     names : tuple of str
         The strategies' names, in order.
+    sanctions : mapping or PlayedSanctions, optional
+        Sanctions played inside matches, with ``payoffs`` the bare matrix (a trajectory's
+        ``params["sanctions"]``); a ``Tournament`` played under a regime brings its own.
 
     Returns
     -------
-    tuple
-        ``(model, params, mutation, C)``: the kernel model code, the flat parameter array,
-        the mutation to use and the cooperation matrix (from ``cooperation`` or
-        ``payoffs.cooperation``; None when there is neither and no regime needs it).
+    Setup
+        ``(model, params, mutation, C, A, bare, sanctions, played_under)``: the kernel model
+        code, the flat parameter array, the mutation to use, the cooperation matrix (from
+        ``cooperation`` or ``payoffs.cooperation``; None when there is neither and no regime
+        needs it), the matrix the kernel reads, the bare payoffs, the played sanctions and
+        the regime they were played under.
 
     Raises
     ------
     ValueError
-        For a mutation given twice, a regime without a cooperation matrix, or a cooperation
-        given without a regime.
+        For a mutation given twice, a regime without a cooperation matrix, a cooperation
+        given without a regime, a tournament played under other in-play fields than
+        ``regime``'s, or (on payoffs played without the regime) a norm other than ``"any"``
+        or a ``fine_to`` other than ``"burned"`` where a fine acts.
+    TypeError
+        For a regime that is not a ``Regime`` or malformed ``sanctions``.
     """
     group = isinstance(payoffs, GroupGame)
+    if group:
+        A = np.zeros((payoffs.k, payoffs.k))  # a placeholder: the kernel takes k from it
+    else:
+        A, _ = as_payoff_matrix(payoffs)
+    played_under, played = (None, None) if group else played_sanctions(payoffs)
+    if sanctions is not None:
+        if played is not None:
+            raise ValueError("sanctions= is for bare payoffs; this tournament carries its own")
+        played = _as_sanctions(sanctions, len(names))
     C = None
     if cooperation is not None:
         if regime is None:
@@ -139,9 +331,12 @@ def regime_setup(
     elif hasattr(payoffs, "cooperation"):
         C = cooperation_matrix(payoffs, names, "payoffs.cooperation")
     if regime is None:
+        if sanctions is not None:
+            raise ValueError("sanctions= needs a regime (the dynamics scale them by its strength)")
         if group:
-            return codes.GROUP, payoffs.kernel_params(), mutation, C
-        return codes.LINEAR, np.zeros(0), mutation, C
+            return Setup(codes.GROUP, payoffs.kernel_params(), mutation, C, A, A, None, None)
+        # a tournament played under a regime: its net payoffs are what its players earned
+        return Setup(codes.LINEAR, np.zeros(0), mutation, C, A, A, played, played_under)
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
     if not (np.isscalar(mutation) and float(mutation) == 0.0):
@@ -151,22 +346,83 @@ def regime_setup(
                  "cooperators, defectors, loners)" if group else
                  "the cooperation matrix (a Tournament carries its own)")
         raise ValueError(f"a regime needs {where}: pass cooperation=")
-    params = regime_parameters(regime, C)
-    if group:
-        return codes.GROUP_INSTITUTIONS, group_regime_array(params, payoffs.kernel_params()), \
-            regime.mutation, C
-    return codes.INSTITUTIONS, params, regime.mutation, C
+    if played is None:
+        _check_expected(regime, group)
+        params = regime_parameters(regime, C)
+        if group:
+            return Setup(codes.GROUP_INSTITUTIONS,
+                         group_regime_array(params, payoffs.kernel_params()), regime.mutation,
+                         C, A, A, None, None)
+        return Setup(codes.INSTITUTIONS, params, regime.mutation, C, A, A, None, None)
+    if played_under is not None:
+        _check_played(regime, played_under)
+        bare = A - played.total  # the tournament's payoffs are net of its sanctions
+        net = A
+    else:
+        bare = A
+        net = A + played.total
+    if not regime.coevolves and regime.switch == 0.0:
+        # a fixed institution without a switch acts at full strength always: S folds into A
+        # (f = A_net x), and the expected fine and reward are off
+        params = regime_parameters(regime.replace(fine=0.0, reward=0.0), C)
+        return Setup(codes.INSTITUTIONS, params, regime.mutation, C,
+                     np.ascontiguousarray(net), bare, played, played_under)
+    # the played matrices replace the expected fine and reward (the kernel reads no F, B then)
+    mats = (played.total,) if regime.switch == 0.0 else (played.fine, played.reward)
+    params = regime_parameters(regime, C, sanctions=mats)
+    return Setup(codes.INSTITUTIONS, params, regime.mutation, C, np.ascontiguousarray(bare),
+                 bare, played, played_under)
 
 
-def lowest_fitness(regime: Regime | None, payoffs: Any, A: np.ndarray) -> float:
+def institution_revenue(regime: Regime, sanctions: PlayedSanctions, C: np.ndarray,
+                        X: np.ndarray, strength: np.ndarray | None = None) -> np.ndarray:
+    """What reaches the institution per unit time: ``s x^T S_inst x`` at every row of ``X``.
+
+    ``S_inst[i, j]`` is the part of ``i``'s fines against ``j`` that the institution collects
+    per turn at full strength (``fine_to="institution"``); ``s`` is its strength (``m`` of a
+    co-evolving institution, else 1), and with a switch fines (hence revenue) act only while
+    the cooperation level ``x^T C x`` is at least ``theta``.
+
+    Parameters
+    ----------
+    regime : Regime
+        The regime in force.
+    sanctions : PlayedSanctions
+        The sanctions played inside the matches.
+    C : ndarray
+        The k x k cooperation matrix.
+    X : ndarray
+        Frequencies, T x k.
+    strength : ndarray, optional
+        The institution's strength at each row (default: 1, a fixed institution).
+
+    Returns
+    -------
+    ndarray
+        ``T`` values (0 where fines go elsewhere).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    revenue = np.einsum("ti,ij,tj->t", X, sanctions.to_institution, X)
+    if strength is not None:
+        revenue = revenue * np.asarray(strength, dtype=np.float64)
+    if regime.switch > 0.0:
+        level = np.einsum("ti,ij,tj->t", X, C, X)
+        revenue = np.where(level >= regime.switch, revenue, 0.0)
+    return revenue
+
+
+def lowest_fitness(regime: Regime | None, payoffs: Any, A: np.ndarray,
+                   sanctions: PlayedSanctions | None = None) -> float:
     """A lower bound of every fitness the interactions and the regime can give, at any state.
 
     The base payoff is at least the smallest payoff (``min A``, or a group game's smallest
     entry); the regime subtracts at most ``detection * fine`` (fines fall on a rate in
-    [0, 1], at a strength ``m <= 1``) and ``cost`` per capita; rewards and conformity only add,
-    and the tax mixes payoffs with their mean, which keeps the lowest. A cost shared by
-    contributors (``cost_by_contributors``) has no bound: a rare contributor's share
-    ``kappa c_i / mean(c)`` grows without limit, so the bound is ``-inf``.
+    [0, 1], at a strength ``m <= 1``), or with sanctions played inside matches at most
+    ``-min(0, min S)`` (``s (S x)_i >= min(0, min S)`` for ``s`` in [0, 1]), and ``cost`` per
+    capita; rewards and conformity only add, and the tax mixes payoffs with their mean, which
+    keeps the lowest. A cost shared by contributors (``cost_by_contributors``) has no bound: a
+    rare contributor's share ``kappa c_i / mean(c)`` grows without limit, so the bound is
+    ``-inf``.
 
     Parameters
     ----------
@@ -175,7 +431,10 @@ def lowest_fitness(regime: Regime | None, payoffs: Any, A: np.ndarray) -> float:
     payoffs : array_like, DataFrame, Tournament or GroupGame
         The interactions.
     A : ndarray
-        The k x k payoff matrix of a matrix game (unused for a group game).
+        The k x k payoff matrix of a matrix game (unused for a group game): the bare one when
+        ``sanctions`` are given.
+    sanctions : PlayedSanctions, optional
+        The sanctions played inside matches (:attr:`Setup.sanctions`).
 
     Returns
     -------
@@ -187,6 +446,9 @@ def lowest_fitness(regime: Regime | None, payoffs: Any, A: np.ndarray) -> float:
         return float(low)
     if regime.cost > 0.0 and regime.cost_by_contributors:
         return -np.inf
+    if sanctions is not None:
+        worst = min(0.0, float(sanctions.fine.min()), float(sanctions.total.min()))
+        return float(low + worst - regime.cost)
     return float(low - (regime.detection * regime.fine + regime.cost))
 
 

@@ -1,8 +1,14 @@
 """The main pipeline: play the strategies, then evolve them under a regime, shocks on the way.
 
-play (:func:`evopolity.tournament`) -> interactions -> regime -> replicator, run in segments
-between the shock times of :mod:`evopolity.institutions.shocks`; the inputs change between
-segments, the kernels never see a shock.
+play (:func:`evopolity.tournament`, with the regime's in-play part acting on every round) ->
+interactions and sanctions -> the regime's population-level terms -> replicator, run in
+segments between the shock times of :mod:`evopolity.institutions.shocks`; the inputs change
+between segments, the kernels never see a shock.
+
+The regime is split where it acts (:meth:`Regime.in_play`): fine, detection, reward,
+captured, norm and fine_to act inside the matches; the dynamics scale those sanctions by the
+institution's strength, choose between fines and rewards by the switch, and add tax, cost,
+conformity, mutation and the institution's law (:mod:`evopolity.dynamics.fitness`).
 """
 
 from __future__ import annotations
@@ -14,12 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from evopolity.dynamics.fitness import institution_revenue, played_sanctions
 from evopolity.dynamics.replicator import replicator
 from evopolity.dynamics.trajectory import Event, Trajectory
 from evopolity.institutions.regime import Regime
 from evopolity.institutions.shocks import Shock
 from evopolity.kernels.fitness import cooperation_levels
 from evopolity.play.games import Game, as_game
+from evopolity.play.strategies.automaton import Strategy
 from evopolity.play.tournament import (
     METHODS,
     Tournament,
@@ -39,30 +47,48 @@ from evopolity.validate import (
 __all__ = ["evolve", "check_shocks"]
 
 
-def _interactions(strategies, game, turns, repetitions, noise, method, seed) -> Tournament:
-    """The tournament of a run; reused when the same play recurs (a seeded or exact
-    tournament is a pure function of its inputs), as in sweeps over regime parameters."""
+def _in_play(regime: Regime | None, players: Sequence[Any] = ()) -> Regime | None:
+    """The part of ``regime`` a tournament plays (None: the bare game).
+
+    axelrod players that are not automata cannot be sanctioned round by round; under
+    ``norm="any"`` and ``fine_to="burned"`` the expected terms (``- q F d_i + q B c_i``) are
+    the played sanctions' expectation, so those tournaments are played bare and the regime
+    acts on expected payoffs; other norms and destinations are refused by the tournament.
+    """
+    in_play = None if regime is None else regime.in_play()
+    if (in_play is not None and in_play.norm == "any" and in_play.fine_to == "burned"
+            and any(not isinstance(p, Strategy) for p in players)):
+        return None
+    return in_play
+
+
+def _interactions(strategies, game, turns, repetitions, noise, method, seed,
+                  regime=None) -> Tournament:
+    """The tournament of a run, played under ``regime``'s in-play part; reused when the same
+    play recurs (a seeded or exact tournament is a pure function of its inputs), as in sweeps
+    over the regime's population-level parameters (their in-play parts are equal)."""
+    in_play = _in_play(regime, strategies)
     if method == "exact":
         key = None  # exact play draws nothing: one tournament serves every seed
     elif seed is None:
         return tournament(strategies, game=game, turns=turns, repetitions=repetitions,
-                          noise=noise, method=method, seed=None)
+                          noise=noise, method=method, seed=None, regime=in_play)
     else:
         # by value, so that the int 7 and an equal SeedSequence share one tournament
         ss = seed_sequence(seed)
         key = (ss.entropy, tuple(ss.spawn_key), ss.pool_size)
     return _cached_interactions(tuple(strategies), game, turns, repetitions, noise, method,
-                                key)
+                                key, in_play)
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_interactions(strategies, game, turns, repetitions, noise, method, key):
+def _cached_interactions(strategies, game, turns, repetitions, noise, method, key, in_play):
     seed = None
     if key is not None:
         entropy, spawn_key, pool_size = key
         seed = np.random.SeedSequence(entropy, spawn_key=spawn_key, pool_size=pool_size)
     return tournament(list(strategies), game=game, turns=turns, repetitions=repetitions,
-                      noise=noise, method=method, seed=seed)
+                      noise=noise, method=method, seed=seed, regime=in_play)
 
 
 def evolve(
@@ -83,9 +109,14 @@ def evolve(
 ) -> Trajectory:
     """Play the strategies, then evolve them under ``regime`` with ``shocks`` on the way.
 
-    The tournament's payoffs (after the regime's fines, rewards, taxes, costs and conformity)
-    drive the replicator(-mutator) equation (:func:`evopolity.replicator`; Taylor & Jonker
-    1978, Page & Nowak 2002), integrated in segments between the shocks.
+    The institution acts where people act: the tournament is played under the regime's
+    in-play part (:meth:`Regime.in_play`: fines and rewards on detected moves, judged by its
+    ``norm``, fines going where ``fine_to`` says), and the replicator(-mutator) equation
+    (:func:`evopolity.replicator`; Taylor & Jonker 1978) then adds only what acts on the
+    population: fitness ``f_i = (A x)_i + s (S x)_i`` (``A`` the bare payoffs, ``S`` the net
+    sanction per turn, ``s`` the institution's strength), the switch between fines and
+    rewards, cost, tax, conformity, mutation and the institution's law. Integrated in
+    segments between the shocks.
 
     Parameters
     ----------
@@ -116,8 +147,12 @@ def evolve(
     Trajectory
         Frequencies over time, with macro columns ``cooperation`` (the population's
         cooperation level under the interactions of each segment) and ``institution_strength``
-        (``m`` for a co-evolving institution, 1 for a fixed one, 0 without), and one ``Event``
-        per shock. A shock's time appears twice: the state before and after it.
+        (``m`` for a co-evolving institution, 1 for a fixed one, 0 without), and, when a
+        regime of the run sends fines to the institution (``fine_to="institution"``),
+        ``to_institution`` (what they bring it per unit time, ``s x^T S_inst x``); one
+        ``Event`` per shock. A shock's time appears twice: the state before and after it.
+        ``params["payoffs"]`` are the bare payoffs of the last segment and
+        ``params["sanctions"]`` its played sanctions (None without).
 
     Raises
     ------
@@ -151,7 +186,7 @@ def evolve(
     else:
         newcomers = resolve_strategies(invaders, name="invaders")
     players = [*residents, *newcomers]
-    interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
+    interactions = _interactions(players, game, turns, repetitions, noise, method, seed, regime)
     names = interactions.names
     _check_shock_targets(shocks, names, regime)
     n_res = len(residents)
@@ -163,7 +198,10 @@ def evolve(
         x = np.concatenate([resident, np.zeros(len(newcomers))])
     m = regime.initial_strength if regime is not None and regime.coevolves else math.nan
 
+    revenue = any(r is not None and r.fine_to == "institution" and r.acts_in_play
+                  for r in [regime, *(s.value for s in shocks if s.kind == "regime")])
     times_parts, freq_parts, coop_parts, strength_parts, events = [], [], [], [], []
+    revenue_parts = []
     bounds = [0.0, *[s.time for s in shocks], t_max]
     for seg, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         if end == start:  # a second shock at the same time: nothing to integrate in between
@@ -191,6 +229,14 @@ def evolve(
         else:
             fixed = 1.0 if regime is not None and regime.has_institution else 0.0
             strength_parts.append(np.full(tr.times.size, fixed))
+        if revenue:
+            _, played = played_sanctions(interactions)
+            if played is None or regime is None:
+                revenue_parts.append(np.zeros(tr.times.size))
+            else:
+                revenue_parts.append(institution_revenue(
+                    regime, played, C, tr.frequencies,
+                    strength_parts[-1] if regime.coevolves else None))
         x = tr.frequencies[-1].copy()
         if seg == len(shocks):
             break
@@ -202,7 +248,16 @@ def evolve(
         events.append(Event(shock.time, shock.kind, detail))
 
     times = np.concatenate(times_parts)
-    macro = np.column_stack([np.concatenate(coop_parts), np.concatenate(strength_parts)])
+    columns = [np.concatenate(coop_parts), np.concatenate(strength_parts)]
+    macro_names = ["cooperation", "institution_strength"]
+    if revenue:
+        columns.append(np.concatenate(revenue_parts))
+        macro_names.append("to_institution")
+    macro = np.column_stack(columns)
+    _, played = played_sanctions(interactions)
+    bare = interactions.payoffs.to_numpy()
+    if played is not None:
+        bare = bare - played.total
     return Trajectory(
         times,
         np.concatenate(freq_parts),
@@ -214,11 +269,12 @@ def evolve(
             "turns": turns,
             "noise": noise,
             "method": method,
-            "payoffs": interactions.payoffs.to_numpy(),
+            "payoffs": bare,
+            "sanctions": None if played is None else played.arrays(),
             "cooperation": interactions.cooperation.to_numpy(),
         },
         macro=macro,
-        macro_names=("cooperation", "institution_strength"),
+        macro_names=tuple(macro_names),
         events=events,
     )
 
@@ -292,11 +348,13 @@ def _apply_shock(shock, x, m, regime, game, noise, interactions, names, players,
     if shock.kind == "temptation":
         detail = {"T_before": game.T, "T_after": shock.value}
         game = game.with_payoffs(T=shock.value)
-        interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
+        interactions = _interactions(players, game, turns, repetitions, noise, method, seed,
+                                     regime)
     elif shock.kind == "noise":
         detail = {"noise_before": noise, "noise_after": shock.value}
         noise = shock.value
-        interactions = _interactions(players, game, turns, repetitions, noise, method, seed)
+        interactions = _interactions(players, game, turns, repetitions, noise, method, seed,
+                                     regime)
     elif shock.kind == "invasion":
         i = names.index(shock.value)
         rest = 1.0 - x[i]
@@ -311,5 +369,9 @@ def _apply_shock(shock, x, m, regime, game, noise, interactions, names, players,
         new = shock.value
         if new.coevolves and not (regime is not None and regime.coevolves):
             m = new.initial_strength
+        # the rounds are played under other rules: play them again
+        if _in_play(new, players) != _in_play(regime, players):
+            interactions = _interactions(players, game, turns, repetitions, noise, method,
+                                         seed, new)
         regime = new
     return x, m, regime, game, noise, interactions, names, detail

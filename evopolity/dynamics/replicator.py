@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from evopolity.dynamics.fitness import lowest_fitness, regime_setup
+from evopolity.dynamics.fitness import institution_revenue, lowest_fitness, regime_setup
 from evopolity.dynamics.trajectory import Trajectory
 from evopolity.institutions.regime import MUTATION_MODELS, Regime
 from evopolity.kernels import codes
@@ -137,7 +137,15 @@ def replicator(
         costs and conformity change the fitness, its ``mutation`` is the mutation rate (do not
         also pass ``mutation``), and a co-evolving institution's strength ``m`` is integrated
         with the frequencies and returned as the macro column ``institution_strength`` (a
-        fixed institution acts at full strength and has no macro column).
+        fixed institution acts at full strength and has no macro column). Given a
+        ``Tournament`` played under the regime (``tournament(..., regime=r)``), its fine and
+        reward are the sanctions played inside the matches, ``f_i = (A x)_i + s (S x)_i``
+        (:mod:`evopolity.dynamics.fitness`), never applied twice: a tournament played under
+        other in-play fields is refused, and on payoffs played without the regime a
+        ``norm`` other than ``"any"`` or a ``fine_to`` other than ``"burned"`` is refused (the
+        expected terms model only those). With ``fine_to="institution"`` the macro column
+        ``to_institution`` is what the fines bring the institution per unit time,
+        ``s x^T S_inst x``.
     cooperation : array_like or DataFrame, optional
         The k x k cooperation matrix ``C`` the regime needs (fraction of ``i``'s moves that
         cooperate against ``j``); taken from ``payoffs.cooperation`` when ``payoffs`` is a
@@ -203,7 +211,9 @@ def replicator(
         if not np.isfinite(grid).all() or (grid[1:] <= grid[:-1]).any():
             raise ValueError("times must be finite and strictly increasing")
         check_size(grid.size, MAX_ROWS, "output times", "times", bytes_per_item=8 * (k + 1))
-    model, params, mutation, C = regime_setup(regime, mutation, payoffs, cooperation, names)
+    setup = regime_setup(regime, mutation, payoffs, cooperation, names)
+    model, params, mutation, C = setup.model, setup.params, setup.mutation, setup.C
+    A = setup.A
     y0, macro_names = integrated_state(x), ()
     if regime is not None and regime.coevolves:  # fixed institutions act at full strength
         y0 = integrated_state(x, regime.initial_strength)
@@ -211,7 +221,7 @@ def replicator(
     Q, mutate = mutation_matrix(mutation, k)
     model_name = _mutation_model(mutation_model, regime)
     if mutate and model_name == "fitness_weighted":
-        low = lowest_fitness(regime, payoffs, A)
+        low = lowest_fitness(regime, payoffs, setup.bare, setup.sanctions if regime else None)
         if low < 0.0:
             under = "" if regime is None else f" under regime {regime.name!r}"
             raise ValueError(
@@ -246,17 +256,27 @@ def replicator(
         raise ValueError(
             f"integrator must be one of 'auto', 'dopri5', 'rodas4', 'rk4', got {integrator!r}"
         )
+    macro = out[:, k:] if macro_names else None
+    played = setup.sanctions if regime is not None else None
+    if played is not None and regime.fine_to == "institution":
+        # what the fines bring the institution per unit time: a macro quantity
+        strength = macro[:, 0] if macro_names else None
+        revenue = institution_revenue(regime, played, C, out[:, :k], strength)
+        macro = revenue[:, None] if macro is None else np.column_stack([macro, revenue])
+        macro_names = (*macro_names, "to_institution")
     return Trajectory(
         grid,
         out[:, :k],
         names,
-        macro=out[:, k:] if macro_names else None,
+        macro=macro,
         macro_names=macro_names or None,
         params={
             "dynamic": "replicator",
             "x0": x,
             "regime": regime,
-            "payoffs": payoffs if group else A,
+            # the game alone (x^T A x); what the institution adds is in "sanctions"
+            "payoffs": payoffs if group else setup.bare,
+            "sanctions": None if played is None else played.arrays(),
             "cooperation": C,
             "mutation": Q if mutate else 0.0,
             "mutation_model": model_name,

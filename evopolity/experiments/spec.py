@@ -500,6 +500,27 @@ def grid(start: float, stop: float, num: int) -> list[float]:
 BOOL_FIELDS = tuple(f.name for f in fields(Regime) if f.type in (bool, "bool"))
 
 
+# the Regime fields that take one of a few names (norm, fine_to, mutation_model)
+STRING_FIELDS = tuple(f.name for f in fields(Regime) if f.type in (str, "str")
+                      and f.name not in ("name", "description"))
+
+
+def _string_axis(c: _Checker, key: str, value: Any) -> list[str]:
+    """A sweep axis of a named choice (``regime.norm``, ...): the strings written, each
+    checked by the Regime field it sets."""
+    field_name = key.split(".", 1)[1]
+    if not isinstance(value, list) or not value:
+        raise c.fail(f"sweep.{key}", "must be a non-empty list of strings")
+    for i, v in enumerate(value):
+        if not isinstance(v, str):
+            raise c.fail(_axis_path(key, i), f"must be a string, got {v!r}")
+        try:
+            Regime(**{field_name: v})
+        except (TypeError, ValueError) as exc:
+            raise c.fail(_axis_path(key, i), str(exc)) from None
+    return list(value)
+
+
 def _axis_path(key: str, index: int | None = None) -> str:
     # the key holds a dot, so it is quoted as TOML writes it: sweep."play.noise"[1]
     return _join("sweep", key) + ("" if index is None else f"[{index}]")
@@ -543,6 +564,9 @@ def _sweep(c: _Checker, table: dict) -> dict[str, list]:
         if key not in SWEEP_TARGETS:
             raise c.fail(path, f"cannot sweep {key!r}; sweepable: {', '.join(SWEEP_TARGETS)}")
         boolean = key.split(".", 1)[1] in BOOL_FIELDS
+        if key.split(".", 1)[1] in STRING_FIELDS:
+            out[key] = _string_axis(c, key, value)
+            continue
         if isinstance(value, dict):
             if boolean:
                 raise c.fail(path, "a boolean field is swept over a list of true/false")

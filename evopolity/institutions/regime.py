@@ -29,6 +29,12 @@ decay                  cooperation level (Weitz et al. 2016 for games with envir
 population it lives in. In the kernels the regime is one flat array
 (:func:`evopolity.kernels.layout.regime_array`), so one compiled fitness function serves all
 regimes.
+
+Those are the expected terms. Played inside the matches (:meth:`Regime.in_play`,
+``tournament(..., regime=r)``, what :func:`evopolity.evolve` does), the fine and reward act
+round by round, judged by ``norm`` and sent where ``fine_to`` says, and the dynamics replace
+the first two rows by ``+ s (S x)_i``, ``S`` the net sanction per turn
+(:mod:`evopolity.dynamics.fitness`).
 """
 
 from __future__ import annotations
@@ -46,10 +52,13 @@ from evopolity.validate import (
     probability,
 )
 
-__all__ = ["MUTATION_MODELS", "Regime", "regime_parameters"]
+__all__ = ["IN_PLAY_FIELDS", "MUTATION_MODELS", "Regime", "regime_parameters"]
 
 # how mutation enters the replicator (Regime.mutation_model, replicator's mutation_model)
 MUTATION_MODELS = ("independent", "fitness_weighted")
+#: The fields of a regime that act inside a match (``tournament(..., regime=r)``); the rest
+#: (tax, cost, conformity, mutation, switch, the institution's law) act on a population.
+IN_PLAY_FIELDS = ("fine", "detection", "reward", "captured", "norm", "fine_to")
 
 
 @dataclass(frozen=True)
@@ -93,13 +102,16 @@ class Regime:
         Which detected defections are fined when the regime acts inside matches
         (``tournament(..., regime=r)``): ``"any"`` every one; ``"unjustified"`` only one that
         follows a cooperation of the opponent (a first-round defection is unjustified), so
-        retaliation goes unpunished. The expected-payoff path (``replicator(...,
-        regime=r)``) fines every detected defection.
+        retaliation goes unpunished. :func:`~evopolity.evolve` plays it inside the matches;
+        the expected-payoff path (``replicator(payoffs, regime=r)`` on payoffs played
+        without ``r``) models only ``"any"`` and refuses ``"unjustified"`` where a fine acts.
     fine_to : {"burned", "victim", "group", "institution"}
         Where a fine goes inside a match: it vanishes, the opponent receives it, the two
         players of the match share it equally (the fined included), or the institution
-        collects it (reported in ``Tournament.sanctions``). The expected-payoff path burns
-        fines.
+        collects it (reported in ``Tournament.sanctions``, and as the macro column
+        ``to_institution`` of a run; what the funds pay for is not modelled yet). The
+        expected-payoff path models only ``"burned"`` and refuses the others where a fine
+        acts.
     description : str
         The argument behind a preset.
     mutation_model : {"independent", "fitness_weighted"}
@@ -171,6 +183,28 @@ class Regime:
         return any(v > 0.0 for v in (self.fine, self.reward, self.tax, self.cost))
 
     @property
+    def acts_in_play(self) -> bool:
+        """Whether anything of the regime acts on a round of a match: a fine or a reward that
+        can be seen (``detection > 0``)."""
+        return self.detection > 0.0 and (self.fine > 0.0 or self.reward > 0.0)
+
+    def in_play(self) -> Regime | None:
+        """The part of the regime that acts inside matches, to play a tournament with.
+
+        Returns
+        -------
+        Regime or None
+            A regime named ``"in-play"`` with this one's :data:`IN_PLAY_FIELDS` and nothing
+            else (no switch, tax, cost, conformity, mutation or law: the dynamics apply those
+            to the population), or None when nothing acts on a round
+            (:attr:`acts_in_play`). Regimes that differ only in population-level fields have
+            equal in-play parts, so they share one tournament.
+        """
+        if not self.acts_in_play:
+            return None
+        return Regime(name="in-play", **{f: getattr(self, f) for f in IN_PLAY_FIELDS})
+
+    @property
     def coevolves(self) -> bool:
         """Whether the institution's strength ``m`` follows the population."""
         return self.feedback > 0.0 or self.decay > 0.0
@@ -200,7 +234,9 @@ class Regime:
         return dataclasses.replace(self, **changes)
 
 
-def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
+def regime_parameters(
+    regime: Regime, cooperation: np.ndarray, sanctions: tuple[np.ndarray, ...] = ()
+) -> np.ndarray:
     """The flat kernel array of ``regime`` followed by the cooperation matrix.
 
     Parameters
@@ -209,12 +245,20 @@ def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
         The regime to pack.
     cooperation : ndarray
         The k x k cooperation matrix.
+    sanctions : tuple of ndarray
+        The sanctions played inside matches that replace the expected fine and reward: none,
+        ``(S,)`` or ``(S_fine, S_reward)`` (:func:`evopolity.kernels.layout.regime_array`).
 
     Returns
     -------
     ndarray
         The regime's fields at the positions of :mod:`evopolity.kernels.fitness`, then ``C``
-        row-major.
+        row-major, then the sanction matrices.
+
+    Raises
+    ------
+    TypeError
+        If ``regime`` is not a ``Regime``.
     """
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
@@ -222,5 +266,5 @@ def regime_parameters(regime: Regime, cooperation: np.ndarray) -> np.ndarray:
         cooperation, fine=regime.fine, detection=regime.detection, reward=regime.reward,
         tax=regime.tax, cost=regime.cost, cost_by_contributors=regime.cost_by_contributors,
         conformity=regime.conformity, feedback=regime.feedback, decay=regime.decay,
-        captured=regime.captured, switch=regime.switch,
+        captured=regime.captured, switch=regime.switch, sanctions=sanctions,
     )  # fmt: skip

@@ -20,7 +20,12 @@ from evopolity.kernels.codes import (  # noqa: F401 - FERMI: the callers' code
     PAYOFF_J,
 )
 from evopolity.kernels.fitness import institution_adjust, macro_rate
-from evopolity.kernels.layout import regime_coevolves, regime_cooperation
+from evopolity.kernels.layout import (
+    regime_coevolves,
+    regime_cooperation,
+    regime_sanction_count,
+    regime_sanctions,
+)
 from evopolity.kernels.match import play_pair
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 from evopolity.kernels.rules import birth_fitness, imitation
@@ -89,14 +94,16 @@ def _other(i, k, u):
 
 
 @jit(inline="always")
-def _fitness(rule, model, A, C, params, N, n, S, SC, selection, m, pi, c, x, f):
+def _fitness(rule, model, A, C, params, N, n, S, SC, SS, selection, m, pi, c, x, f, sf, sr):
     """Fitness (Moran: :func:`kernels.rules.birth_fitness`, the exponential relative to the
     largest payoff present) or payoff (Fermi) of every type at counts ``n`` into ``f``.
 
     Payoffs exclude self-interaction, ``pi_i = (S_i - A_ii) / (N - 1)``; under a regime
-    (``model == INSTITUTIONS``) the cooperation rates ``c_i = (SC_i - C_ii) / (N - 1)`` and the
-    institution's strength ``m`` enter through :func:`kernels.fitness.institution_adjust`.
-    Returns the population's cooperation level ``sum_i x_i c_i`` (0 without a regime).
+    (``model == INSTITUTIONS``) the cooperation rates ``c_i = (SC_i - C_ii) / (N - 1)``, the
+    sanctions played inside matches (``SS[w, i]`` the sums of sanction matrix ``w``, read the
+    same way) and the institution's strength ``m`` enter through
+    :func:`kernels.fitness.institution_adjust`. Returns the population's cooperation level
+    ``sum_i x_i c_i`` (0 without a regime).
     """
     k = n.size
     inv = 1.0 / (N - 1)
@@ -108,7 +115,12 @@ def _fitness(rule, model, A, C, params, N, n, S, SC, selection, m, pi, c, x, f):
             x[i] = n[i] / N
             c[i] = (SC[i] - C[i, i]) * inv
             support += x[i] * c[i]
-        institution_adjust(pi, c, x, m, params, f)
+        for w in range(regime_sanction_count(params)):
+            M = regime_sanctions(params, k, w)
+            dest = sf if w == 0 else sr
+            for i in range(k):
+                dest[i] = (SS[w, i] - M[i, i]) * inv
+        institution_adjust(pi, c, x, m, params, f, sf, sr)
         for i in range(k):
             pi[i] = f[i]
     if rule == FERMI:
@@ -153,30 +165,39 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
     C = regime_cooperation(params, k) if regime else np.zeros((k, k))
     S = np.zeros(k)
     SC = np.zeros(k)
+    SS = np.zeros((2, k))  # sums of the sanction matrices played inside matches, if any
+    played = regime_sanction_count(params) if regime else 0
     for i in range(k):
         for j in range(k):
             S[i] += A[i, j] * n[j]
             if regime:
                 SC[i] += C[i, j] * n[j]
-    scratch = (np.empty(k), np.empty(k), np.empty(k), np.empty(k))
+    for w in range(played):
+        M = regime_sanctions(params, k, w)
+        for i in range(k):
+            for j in range(k):
+                SS[w, i] += M[i, j] * n[j]
+    scratch = (np.empty(k), np.empty(k), np.empty(k), np.empty(k), np.empty(k), np.empty(k))
     # a Python int counter would be typed int64, and int64 + uint64 GOLDEN is a float in numba
-    return _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at,
+    return _events(rule, A, C, N, n, S, SC, SS, scratch, selection, mutation, record_at,
                    stop_on_fixation, np.uint64(counter), out, model, params, m0,
                    macro_out)  # fmt: skip
 
 
 @jit(refcount=False)
-def _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at, stop_on_fixation,
-            counter, out, model, params, m0, macro_out):  # fmt: skip
+def _events(rule, A, C, N, n, S, SC, SS, scratch, selection, mutation, record_at,
+            stop_on_fixation, counter, out, model, params, m0, macro_out):  # fmt: skip
     """The event loop of :func:`simulate` on its counts ``n``, payoff sums ``S`` (and ``SC``
-    of the cooperation matrix ``C`` under a regime) and ``scratch`` arrays.
+    of the cooperation matrix ``C`` and ``SS`` of the sanction matrices under a regime) and
+    ``scratch`` arrays.
 
     Compiled without reference counting (``kernels._jit.jit``): it allocates nothing, and the
     counting of the arrays its helpers bind would cost more than an event's arithmetic.
     """
-    f, pi, c, x = scratch
+    f, pi, c, x, sf, sr = scratch
     k = n.size
     regime = model == INSTITUTIONS
+    played = regime_sanction_count(params) if regime else 0
     m = m0
     coevolves = regime and regime_coevolves(params)
     s = m if coevolves else 1.0
@@ -188,7 +209,8 @@ def _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at, st
     while event < total_events:
         if winner >= 0 and stop_on_fixation:
             break
-        support = _fitness(rule, model, A, C, params, N, n, S, SC, selection, s, pi, c, x, f)
+        support = _fitness(rule, model, A, C, params, N, n, S, SC, SS, selection, s, pi, c, x,
+                           f, sf, sr)
         if rule != FERMI:
             total = 0.0
             for i in range(k):
@@ -236,6 +258,10 @@ def _events(rule, A, C, N, n, S, SC, scratch, selection, mutation, record_at, st
             if regime:
                 for i in range(k):
                     SC[i] += C[i, born] - C[i, dead]
+                for w in range(played):
+                    M = regime_sanctions(params, k, w)
+                    for i in range(k):
+                        SS[w, i] += M[i, born] - M[i, dead]
             if n[born] == N:
                 winner = born
             elif winner >= 0:

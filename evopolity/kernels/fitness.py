@@ -12,7 +12,11 @@ strength when it co-evolves (feedback or decay above 0) and ``s = 1`` otherwise:
 2. fine: ``- s q F d_i`` (a captured institution fines cooperation instead,
    ``- s q F c_i``); reward: ``+ s q B c_i``; with ``SWITCH = theta > 0`` only rewards act
    while the cooperation level is below ``theta`` and only fines above it ("first carrot,
-   then stick", Chen et al. 2015);
+   then stick", Chen et al. 2015). When the sanctions were played inside the matches
+   (``tournament(..., regime=r)``) the array carries them (:func:`kernels.layout.regime_sanctions`)
+   and they replace these expected terms: ``+ s (S x)_i``, ``S`` the net sanction per turn at
+   full strength (fines received - fines paid + rewards), or with a switch ``+ s (S_fine x)_i``
+   above ``theta`` and ``+ s (S_reward x)_i`` below;
 3. institution cost ``s kappa`` per capita, or (``cost_by_contributors``) shared by
    contributors in proportion to their cooperation, ``s kappa c_i / mean(c)``;
 4. tax and redistribution on what steps 1-3 left, ``v_i``: ``(1 - tau) v_i + tau mean(v)``
@@ -41,6 +45,8 @@ from evopolity.kernels.layout import (
     regime_coevolves,
     regime_cooperation,
     regime_group_game,
+    regime_sanction_count,
+    regime_sanctions,
     regime_terms,
 )
 
@@ -54,30 +60,44 @@ def strength(y, k, params):
 
 
 @jit()
-def institution_adjust(pi, c, x, s, params, out):
+def institution_adjust(pi, c, x, s, params, out, sf, sr):
     """Apply the regime to base payoffs ``pi`` given cooperation rates ``c``, frequencies
     ``x`` and institution strength ``s`` (all length ``k``; writes ``out``).
 
-    Infinite and finite populations share this: they differ only in how ``pi`` and ``c`` are
-    computed (with or without self-interaction).
+    ``sf`` and ``sr`` are the sanctions played inside matches against the population, at
+    full strength: ``(S x)_i`` (or ``(S_fine x)_i`` and ``(S_reward x)_i`` with a switch);
+    read only when the array carries sanction matrices (:func:`kernels.layout.regime_sanctions`),
+    which then replace the expected fine and reward. Infinite and finite populations share
+    this: they differ only in how ``pi``, ``c``, ``sf`` and ``sr`` are computed (with or
+    without self-interaction).
     """
     (fine, detection, reward, tax, cost, by_contributors, conformity, _, _, captured,
      switch) = regime_terms(params)  # fmt: skip
+    played = regime_sanction_count(params)
     k = pi.size
     mean_c = 0.0
     for i in range(k):
         mean_c += x[i] * c[i]
     fine = s * detection * fine
     reward = s * detection * reward
+    fines_on = 1.0
+    rewards_on = 1.0
     if switch > 0.0:  # first carrot, then stick
         if mean_c < switch:
-            fine = 0.0
+            fines_on = 0.0
         else:
-            reward = 0.0
+            rewards_on = 0.0
+    fine *= fines_on
+    reward *= rewards_on
     cost = s * cost
     mean_pi = 0.0
     for i in range(k):
-        v = pi[i] - fine * (c[i] if captured else 1.0 - c[i]) + reward * c[i]
+        if played == 0:
+            v = pi[i] - fine * (c[i] if captured else 1.0 - c[i]) + reward * c[i]
+        elif played == 1:
+            v = pi[i] + s * sf[i]
+        else:
+            v = pi[i] + s * (fines_on * sf[i] + rewards_on * sr[i])
         if by_contributors:
             if mean_c > 0.0:
                 v -= cost * c[i] / mean_c
@@ -87,6 +107,21 @@ def institution_adjust(pi, c, x, s, params, out):
         mean_pi += x[i] * v
     for i in range(k):
         out[i] = (1.0 - tax) * out[i] + tax * mean_pi + conformity * x[i]
+
+
+@jit()
+def sanction_rates(params, k, x, sf, sr):
+    """``sf = S x`` (``S_fine x``) and, with two matrices, ``sr = S_reward x``: the sanctions
+    played inside matches that a regime array carries, against population ``x``."""
+    played = regime_sanction_count(params)
+    for which in range(played):
+        M = regime_sanctions(params, k, which)
+        dest = sf if which == 0 else sr
+        for i in range(k):
+            b = 0.0
+            for j in range(k):
+                b += M[i, j] * x[j]
+            dest[i] = b
 
 
 @jit()
@@ -122,7 +157,13 @@ def _regime_terms_and_support(y, k, params, out):
     goes to ``out[k]`` when there is room (see :func:`institution_fitness`)."""
     c = np.empty(k)
     support = cooperation_rates(regime_cooperation(params, k), y, c)
-    institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k])
+    sf = c  # unread without played sanctions: no allocation on the expected path
+    sr = c
+    if regime_sanction_count(params) > 0:
+        sf = np.empty(k)
+        sr = np.empty(k)
+        sanction_rates(params, k, y, sf, sr)
+    institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k], sf, sr)
     if out.size > k:
         out[k] = support
 

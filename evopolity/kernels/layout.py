@@ -10,7 +10,9 @@ the readers, never an offset of its own.
 model                      array
 =========================  ========================================================================
 ``INSTITUTIONS``           :func:`regime_array`: the regime's ``N_REGIME`` fields (indices below),
-                           then the cooperation matrix ``C`` (``k * k``, row-major)
+                           then the cooperation matrix ``C`` (``k * k``, row-major), then
+                           ``SANCTIONS`` (0, 1 or 2) k x k matrices of the sanctions played
+                           inside matches (:func:`regime_sanctions`)
 ``GROUP``                  :func:`group_game_array`: ``[k, m, K]``, the ``K`` multinomial
                            coefficients, the ``K x k`` co-player compositions and the ``K x k``
                            payoffs ``pf`` (row-major)
@@ -18,8 +20,8 @@ model                      array
 ``LINEAR``                 empty
 =========================  ========================================================================
 
-Readers: :func:`regime_terms`, :func:`regime_coevolves` and :func:`regime_cooperation` (a
-regime array),
+Readers: :func:`regime_terms`, :func:`regime_coevolves`, :func:`regime_cooperation`,
+:func:`regime_sanction_count` and :func:`regime_sanctions` (a regime array),
 :func:`group_game_tables` (a group-game array), :func:`regime_group_game` (the group-game array
 inside a ``GROUP_INSTITUTIONS`` one). They return views, never copies.
 
@@ -34,17 +36,24 @@ from evopolity.kernels._jit import jit
 
 __all__ = [
     "FINE", "DETECTION", "REWARD", "TAX", "COST", "COST_BY_CONTRIBUTORS", "CONFORMITY",
-    "FEEDBACK", "DECAY", "CAPTURED", "SWITCH", "N_REGIME", "GROUP_HEADER",
+    "FEEDBACK", "DECAY", "CAPTURED", "SWITCH", "SANCTIONS", "N_REGIME", "GROUP_HEADER",
     "regime_array", "regime_terms", "regime_coevolves", "regime_cooperation",
+    "regime_sanction_count", "regime_sanctions",
     "group_game_array", "group_game_tables",
     "group_regime_array", "regime_group_game",
     "integrated_state",
 ]  # fmt: skip
 
-# fields of a regime array (booleans stored as 1.0 / 0.0); the cooperation matrix follows
+# fields of a regime array (booleans stored as 1.0 / 0.0); the cooperation matrix follows,
+# then SANCTIONS k x k matrices of sanctions played inside matches:
+#   0: none, the fine and reward act on expected rates (- s q F d_i + s q B c_i);
+#   1: S, the net sanction per turn at full strength (fines received - paid + rewards), which
+#      replaces the fine and reward terms: + s (S x)_i;
+#   2: S_fine (fines received - paid) and S_reward (rewards), apart for the switch, which
+#      lets only one of them act at a time.
 FINE, DETECTION, REWARD, TAX, COST, COST_BY_CONTRIBUTORS = 0, 1, 2, 3, 4, 5
-CONFORMITY, FEEDBACK, DECAY, CAPTURED, SWITCH = 6, 7, 8, 9, 10
-N_REGIME = 11
+CONFORMITY, FEEDBACK, DECAY, CAPTURED, SWITCH, SANCTIONS = 6, 7, 8, 9, 10, 11
+N_REGIME = 12
 
 # a group-game array starts with k, m (co-players per group) and K (co-player compositions)
 GROUP_HEADER = 3
@@ -67,6 +76,7 @@ def regime_array(
     decay=0.0,
     captured=False,
     switch=0.0,
+    sanctions=(),
 ):
     """The flat array of a regime on ``k`` strategies with cooperation matrix ``cooperation``.
 
@@ -77,16 +87,31 @@ def regime_array(
     fine, detection, reward, tax, cost, cost_by_contributors, conformity, feedback, decay, \
 captured, switch
         The regime's terms (:mod:`kernels.fitness`; validated by the caller).
+    sanctions : sequence of array_like
+        No matrix (the fine and reward act on expected rates), one (``S``: the net sanction
+        per turn played inside matches at full strength) or two (``S_fine``, ``S_reward``,
+        apart for the switch); each k x k.
 
     Returns
     -------
     numpy.ndarray
-        ``N_REGIME + k * k`` float64 values, read back by :func:`regime_terms` and
-        :func:`regime_cooperation`.
+        ``N_REGIME + (1 + len(sanctions)) k * k`` float64 values, read back by
+        :func:`regime_terms`, :func:`regime_cooperation` and :func:`regime_sanctions`.
+
+    Raises
+    ------
+    ValueError
+        For a matrix that is not square, or more than two sanction matrices.
     """
     C = np.ascontiguousarray(cooperation, dtype=np.float64)
     if C.ndim != 2 or C.shape[0] != C.shape[1]:
         raise ValueError(f"cooperation must be a square matrix, got shape {C.shape}")
+    mats = [np.ascontiguousarray(m, dtype=np.float64) for m in sanctions]
+    if len(mats) > 2 or any(m.shape != C.shape for m in mats):
+        raise ValueError(
+            f"sanctions must be at most two matrices of shape {C.shape}, got "
+            f"{[m.shape for m in mats]}"
+        )
     head = np.zeros(N_REGIME)
     head[FINE] = fine
     head[DETECTION] = detection
@@ -99,7 +124,8 @@ captured, switch
     head[DECAY] = decay
     head[CAPTURED] = 1.0 if captured else 0.0
     head[SWITCH] = switch
-    return np.concatenate([head, C.ravel()])
+    head[SANCTIONS] = float(len(mats))
+    return np.concatenate([head, C.ravel(), *(m.ravel() for m in mats)])
 
 
 @jit(inline="always")
@@ -130,6 +156,21 @@ def regime_coevolves(params):
 def regime_cooperation(params, k):
     """The k x k cooperation matrix of a regime array (a view)."""
     return params[N_REGIME : N_REGIME + k * k].reshape((k, k))
+
+
+@jit(inline="always")
+def regime_sanction_count(params):
+    """How many k x k sanction matrices follow a regime array's cooperation matrix (0, 1 or
+    2; see the fields above)."""
+    return int(params[SANCTIONS])
+
+
+@jit(inline="always")
+def regime_sanctions(params, k, which):
+    """Sanction matrix ``which`` (0: ``S`` or ``S_fine``; 1: ``S_reward``) of a regime array
+    on ``k`` strategies (a view; only those :func:`regime_sanction_count` says are there)."""
+    start = N_REGIME + (1 + which) * k * k
+    return params[start : start + k * k].reshape((k, k))
 
 
 # -- group games (model GROUP) --------------------------------------------------------------
@@ -187,7 +228,7 @@ def group_regime_array(regime_params, group_params):
 def regime_group_game(params, k):
     """The group-game array inside a ``GROUP_INSTITUTIONS`` array of ``k`` strategies (a
     view; the regime's part is read by :func:`regime_terms` and :func:`regime_cooperation`)."""
-    return params[N_REGIME + k * k :]
+    return params[N_REGIME + (1 + regime_sanction_count(params)) * k * k :]
 
 
 # -- the replicator's integrated state ------------------------------------------------------
