@@ -142,7 +142,8 @@ def rest_points(
         raise ValueError(
             f"payoffs must have at most {limit} strategies for rest_points ({how}), got {k}"
         )
-    model, params, _, _ = regime_setup(regime, 0.0, payoffs, cooperation, names)
+    setup = regime_setup(regime, 0.0, payoffs, cooperation, names)
+    model, params, A = setup.model, setup.params, setup.A
     At = np.ascontiguousarray(A.T)
     out = np.empty(k)
 

@@ -344,7 +344,8 @@ def lyapunov_exponent(
     t = nonnegative(t, "t", allow_zero=False)
     transient = nonnegative(transient, "transient")
     renorm = nonnegative(renorm, "renorm", allow_zero=False)
-    model, params, mutation, _ = regime_setup(regime, mutation, payoffs, cooperation, names)
+    setup = regime_setup(regime, mutation, payoffs, cooperation, names)
+    model, params, mutation, A = setup.model, setup.params, setup.mutation, setup.A
     if isinstance(regime, Regime):
         spread += regime.fine + regime.reward + regime.cost + regime.conformity
     step = min(0.01, 0.05 / spread) if spread > 0 else 0.01
