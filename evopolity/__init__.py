@@ -10,6 +10,7 @@ used.
 from evopolity import experiments
 from evopolity.analysis import metrics
 from evopolity.analysis.compare import compare_regimes
+from evopolity.dynamics import graphs
 from evopolity.dynamics.analytical import (
     fixation_matrix,
     fixation_probability,
@@ -69,6 +70,7 @@ __all__ = [
     "compare_regimes",
     "evolve",
     "experiments",
+    "graphs",
     "load",
     "metrics",
     "regimes",
