@@ -20,6 +20,7 @@ from evopolity.dynamics.analytical import (
 from evopolity.dynamics.finite import agent_moran, moran, pairwise_comparison
 from evopolity.dynamics.pipeline import evolve
 from evopolity.dynamics.replicator import discrete_replicator, replicator
+from evopolity.dynamics.structured import FixationEstimate, graph_fixation, structured
 from evopolity.dynamics.trajectory import Event, Trajectory
 from evopolity.experiments import load
 from evopolity.institutions import regimes
@@ -71,6 +72,9 @@ __all__ = [
     "evolve",
     "experiments",
     "graphs",
+    "graph_fixation",
+    "structured",
+    "FixationEstimate",
     "load",
     "metrics",
     "regimes",
