@@ -22,6 +22,7 @@ from evopolity.dynamics.pipeline import evolve
 from evopolity.dynamics.replicator import discrete_replicator, replicator
 from evopolity.dynamics.structured import FixationEstimate, graph_fixation, structured
 from evopolity.dynamics.trajectory import Event, Trajectory
+from evopolity.dynamics.wright_fisher import wright_fisher, wright_fisher_fixation
 from evopolity.experiments import load
 from evopolity.institutions import regimes
 from evopolity.institutions.regime import Regime
@@ -74,6 +75,8 @@ __all__ = [
     "graphs",
     "graph_fixation",
     "structured",
+    "wright_fisher",
+    "wright_fisher_fixation",
     "FixationEstimate",
     "load",
     "metrics",
