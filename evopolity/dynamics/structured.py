@@ -141,7 +141,9 @@ def structured(
 
     With probability ``mutation`` an offspring (or a Fermi focal node, or under ``"best"``
     every node after each round) takes a uniformly chosen other strategy. Payoff sums are
-    updated only around the node that changed, so an event costs O(degree^2), not O(n).
+    updated only around the node that changed, so an event costs O(degree^2), not O(n). A
+    disconnected graph is accepted (each component evolves on its own; without mutation the
+    population may then never fix); :func:`graph_fixation` refuses one.
 
     Parameters
     ----------

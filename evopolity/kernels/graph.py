@@ -120,7 +120,7 @@ def tree_size(n):
     return size
 
 
-@jit()
+@jit(refcount=False)
 def init_state(rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, counts):
     """Payoff sums ``P``, fitnesses ``F``, the sum tree (when ``tree`` has nodes) and
     ``counts`` of the strategies ``s``, from scratch (``O(edges)``)."""
@@ -175,7 +175,7 @@ def _offspring(b, k, mu, counter):
     return b, counter
 
 
-@jit()
+@jit(refcount=False)
 def event(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
           counter):  # fmt: skip
     """One asynchronous event of ``rule`` (BD, DB, IMITATION or FERMI). Returns the counter."""
