@@ -150,3 +150,12 @@ def test_against_networkx():
         g.from_networkx(nx.Graph([(0, 0), (0, 1)]))
     with pytest.raises(TypeError, match="undirected"):
         g.from_networkx(nx.DiGraph([(0, 1)]))
+
+
+def test_assortment_by_hand():
+    G = g.ring(6)  # edges 01 12 23 34 45 50
+    assert g.assortment(G, [0, 0, 0, 1, 1, 1]) == pytest.approx(4 / 6)
+    assert g.assortment(G, [0, 1, 0, 1, 0, 1]) == 0.0
+    assert g.assortment(G, [2] * 6) == 1.0
+    with pytest.raises(ValueError, match="states"):
+        g.assortment(G, [0, 1])

@@ -295,3 +295,32 @@ def test_networkx_graphs_and_tournaments_play_directly():
 
     tr = ep.structured(Played(), nx.cycle_graph(12), "db", 300, 0.1, x0=[4, 4, 4], seed=1)
     assert tr.strategies == tuple(Played.names) and tr.params["graph"] == "from_networkx(12)"
+
+
+def test_snapshots_hold_the_recorded_node_states():
+    A = [[3.0, 0.0], [5.0, 1.0]]
+    G = graphs.lattice(8)
+    tr = ep.structured(A, G, "fermi", 2000, 1.0, 0.01, seed=2, record_every=500,
+                       snapshots=True)  # fmt: skip
+    snaps = tr.info["snapshots"]
+    assert snaps.shape == (5, 64)
+    np.testing.assert_allclose(np.stack([np.bincount(r, minlength=2) for r in snaps]) / 64,
+                               tr.frequencies)  # fmt: skip
+    assert np.array_equal(snaps[0], tr.params["states"]) and np.array_equal(snaps[-1],
+                                                                            tr.info["states"])
+    plain = ep.structured(A, G, "fermi", 2000, 1.0, 0.01, seed=2, record_every=500)
+    assert "snapshots" not in plain.info and np.array_equal(plain.frequencies, tr.frequencies)
+
+
+def test_local_replacement_builds_clusters():
+    # a random placement at frequencies x puts like next to like on a share sum(x_i^2) of the
+    # edges; death-birth replaces a node by a neighbour's offspring, so within a few sweeps
+    # like neighbours like far more often (the assortment behind Ohtsuki et al. 2006's pair
+    # approximation)
+    G = graphs.lattice(20)
+    tr = ep.structured(donation(6.0), G, "db", 2400, 0.5, x0=[0.5, 0.5], seed=3,
+                       record_every=800, snapshots=True)  # fmt: skip
+    like = [graphs.assortment(G, s) for s in tr.info["snapshots"]]
+    random = (tr.frequencies**2).sum(axis=1)
+    assert abs(like[0] - random[0]) < 0.1
+    assert all(like[r] > random[r] + 0.05 for r in (1, 2, 3)), (like, random)

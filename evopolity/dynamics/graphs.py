@@ -25,6 +25,7 @@ from evopolity.validate import integer, probability, seed_sequence
 
 __all__ = [
     "Graph",
+    "assortment",
     "barabasi_albert",
     "complete",
     "erdos_renyi",
@@ -637,6 +638,39 @@ def from_networkx(g: Any) -> Graph:
     pairs = [(number[a], number[b]) for a, b in g.edges()]
     e = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     return _build(len(nodes), e[:, 0], e[:, 1], f"from_networkx({len(nodes)})", what="g")
+
+
+def assortment(graph: Graph, states: Any) -> float:
+    """The fraction of edges whose two ends hold the same strategy: how much like meets like.
+
+    Strategies placed at random, at frequencies ``x``, give about ``sum_i x_i^2``; clusters
+    (cooperators among cooperators) give more.
+
+    Parameters
+    ----------
+    graph : Graph
+        The graph.
+    states : array_like of int, shape (n,)
+        Every node's strategy (e.g. ``info["states"]`` of :func:`~evopolity.structured`).
+
+    Returns
+    -------
+    float
+        In [0, 1] (NaN for a graph without edges).
+
+    Raises
+    ------
+    ValueError
+        For ``states`` of another length than the number of nodes.
+    """
+    graph = as_graph(graph)
+    s = np.asarray(states)
+    if s.shape != (graph.n,):
+        raise ValueError(f"states must hold one strategy per node ({graph.n}), got {s.shape}")
+    if graph.n_edges == 0:
+        return float("nan")
+    rows = np.repeat(np.arange(graph.n), graph.degrees)
+    return float((s[rows] == s[graph.indices]).mean())
 
 
 def as_graph(graph: Any, name: str = "graph") -> Graph:

@@ -26,8 +26,10 @@ from evopolity.kernels import codes
 from evopolity.kernels import graph as _gk
 from evopolity.kernels.rng import packed_seed, stream_key
 from evopolity.validate import (
+    MAX_ROWS,
     as_payoff_matrix,
     boolean,
+    check_size,
     integer,
     nonnegative,
     probability,
@@ -119,6 +121,7 @@ def structured(
     stop_on_fixation: bool | None = None,
     replacement_graph: Any = None,
     states: Any = None,
+    snapshots: bool = False,
 ) -> Trajectory:
     r"""Simulate a game on a graph: one strategy per node, local play, local replacement.
 
@@ -185,12 +188,16 @@ def structured(
         Who may replace (or be imitated by) whom, on the same nodes (default: ``graph``).
     states : array_like of int, optional
         The strategy (index) of every node, instead of ``x0``.
+    snapshots : bool
+        Also keep every node's strategy at each recorded generation, in
+        ``info["snapshots"]`` (rows x nodes; ``record_every`` sets how many rows).
 
     Returns
     -------
     Trajectory
         Strategy frequencies at the recorded generations; ``info`` has ``fixated``,
-        ``winner``, ``generations`` (run) and ``states`` (every node's final strategy index).
+        ``winner``, ``generations`` (run), ``states`` (every node's final strategy index) and,
+        with ``snapshots=True``, ``snapshots``.
 
     Raises
     ------
@@ -232,12 +239,19 @@ def structured(
     initial = s.copy()
     pts = _record_points(generations, record_every, k)
     out = np.empty((pts.size, k))
+    if boolean(snapshots, "snapshots"):
+        check_size(pts.size * g.n, MAX_ROWS, "snapshot entries", "recorded generations x nodes",
+                   bytes_per_item=1, fix="raise record_every")  # fmt: skip
+        snaps = np.empty((pts.size, g.n), np.int8 if k <= 127 else np.int64)
+    else:
+        snaps = np.empty((0, g.n), np.int8 if k <= 127 else np.int64)
     t, winner = _gk.simulate(
         st.rule, st.fmap, st.averaged, A, g.indptr, g.indices, r.indptr, r.indices, s,
         st.w, mu, st.ref, pts, bool(stop_on_fixation), np.uint64(stream_key(packed_seed(ss), 0, 0)),
-        out,
+        out, snaps,
     )  # fmt: skip
     s.setflags(write=False)
+    snaps.setflags(write=False)
     return Trajectory(
         pts.astype(np.float64),
         out / g.n,
@@ -262,6 +276,7 @@ def structured(
             "winner": names[winner] if winner >= 0 else None,
             "generations": int(t),
             "states": s,
+            **({"snapshots": snaps} if snapshots else {}),
         },
     )
 

@@ -266,21 +266,26 @@ def best_round(averaged, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter):
 
 
 @jit(inline="always")
-def _record(record_at, r, t, counts, out):
-    """Rows recorded at ``t`` (every row left when ``t < 0``) get ``counts``."""
+def _record(record_at, r, t, counts, out, s, snapshots):
+    """Rows recorded at ``t`` (every row left when ``t < 0``) get ``counts`` (and the node
+    states ``s``, when ``snapshots`` has rows)."""
     while r < record_at.size and (t < 0 or record_at[r] == t):
         for q in range(counts.size):
             out[r, q] = counts[q]
+        if snapshots.shape[0] > 0:
+            for i in range(s.size):
+                snapshots[r, i] = s[i]
         r += 1
     return r
 
 
 @jit()
 def simulate(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
-             stop_on_fixation, counter, out):  # fmt: skip
+             stop_on_fixation, counter, out, snapshots):  # fmt: skip
     """Run ``record_at[-1]`` generations (events, or synchronous rounds under ``BEST``) from
     the strategies ``s`` (changed in place: the final state), recording the counts of each
-    strategy at ``record_at`` into ``out`` (len(record_at), k).
+    strategy at ``record_at`` into ``out`` (len(record_at), k), and every node's strategy into
+    ``snapshots`` (len(record_at), n) when it has rows (int8; ``(0, n)``: none kept).
 
     Returns ``(generations, winner)``: generations run (fewer when the population fixed and
     ``stop_on_fixation``, or, under ``BEST`` without mutation, reached a state that no longer
@@ -297,7 +302,7 @@ def simulate(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     new = np.empty(n, np.int64)
     init_state(rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, counts)
     total = record_at[record_at.size - 1]
-    r = _record(record_at, 0, 0, counts, out)
+    r = _record(record_at, 0, 0, counts, out, s, snapshots)
     t = 0
     winner = -1
     while t < total:
@@ -312,14 +317,14 @@ def simulate(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
                                           counter)  # fmt: skip
             if not changed and mu == 0.0:
                 t += 1
-                r = _record(record_at, r, t, counts, out)
+                r = _record(record_at, r, t, counts, out, s, snapshots)
                 break
         else:
             counter = event(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
                             size, counts, counter)  # fmt: skip
         t += 1
-        r = _record(record_at, r, t, counts, out)
-    _record(record_at, r, -1, counts, out)
+        r = _record(record_at, r, t, counts, out, s, snapshots)
+    _record(record_at, r, -1, counts, out, s, snapshots)
     winner = -1
     for q in range(k):
         if counts[q] == n:
