@@ -63,13 +63,14 @@ def test_incremental_payoffs_equal_payoffs_from_scratch():
     G = graphs.lattice(6, "moore")
     A = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0], [0.0, 2.0, 1.5]])
     rng = np.random.default_rng(0)
-    for rule in (gk.BD, gk.DB, gk.IMITATION, gk.FERMI):
+    for rule, mode in ((gk.BD, 0), (gk.DB, gk.SELF), (gk.IMITATION, gk.AVERAGED | gk.SELF),
+                       (gk.FERMI, gk.AVERAGED)):
         s = rng.integers(3, size=G.n).astype(np.int64)
         P, F = np.empty(G.n), np.empty(G.n)
         size = gk.tree_size(G.n)
         tree = np.zeros(2 * size) if rule == gk.BD else np.zeros(0)
         counts = np.zeros(3, np.int64)
-        args = (rule, MORAN_EXP, False, A, G.indptr, G.indices)
+        args = (rule, MORAN_EXP, mode, A, G.indptr, G.indices)
         gk.init_state(*args, s, 0.3, 20.0, P, F, tree, size, counts)
         counter = np.uint64(7)
         for _ in range(5000):
@@ -324,3 +325,28 @@ def test_local_replacement_builds_clusters():
     random = (tr.frequencies**2).sum(axis=1)
     assert abs(like[0] - random[0]) < 0.1
     assert all(like[r] > random[r] + 0.05 for r in (1, 2, 3)), (like, random)
+
+
+def test_nowak_may_regimes_in_b():
+    # Nowak & May (1992), Nature 359: 826. Cooperators (0) and defectors (1) on a torus with
+    # the Moore neighbourhood, each playing its 8 neighbours and itself (R = 1, T = b,
+    # S = P = 0), every node copying the best of itself and its neighbours each round, from
+    # 10% defectors. Payoffs are whole multiples of 1 and of b, so only ratios c1/c2 of
+    # counts (c1 <= 9, c2 <= 8) can be boundaries: b = 1.8 and b = 2 are, nothing between.
+    # b < 1.8: cooperators hold most of the lattice in still or blinking clusters;
+    # 1.8 < b < 2: spatial chaos, cooperators fluctuating around 12 ln 2 - 8 = 0.318;
+    # b > 2: defectors take almost everything and the pattern freezes.
+    G = graphs.lattice(50, "moore")
+
+    def run(b):
+        return ep.structured([[1.0, 0.0], [b, 0.0]], G, "best", 250, x0=[0.9, 0.1], seed=1,
+                             self_interaction=True)  # fmt: skip
+
+    low, chaos, chaos2, high = run(1.7), run(1.85), run(1.95), run(2.05)
+    tail = slice(-100, None)
+    assert low.frequencies[tail, 0].mean() > 0.6 and low.frequencies[tail, 0].std() < 0.02
+    np.testing.assert_array_equal(chaos.frequencies, chaos2.frequencies)  # no boundary between
+    mean, sd = chaos.frequencies[tail, 0].mean(), chaos.frequencies[tail, 0].std()
+    assert abs(mean - (12 * math.log(2) - 8)) < 0.04 and sd > 0.01, (mean, sd)
+    assert chaos.info["generations"] == 250  # never still
+    assert high.frequencies[-1, 0] < 0.1 and high.info["generations"] < 50  # frozen early

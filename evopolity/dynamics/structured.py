@@ -48,7 +48,7 @@ _EXP_SPAN = 700.0  # exp(w (pi - ref)) of the lowest payoff stays above ~1e-304
 class _Setup:
     rule: int
     fmap: int
-    averaged: bool
+    mode: int
     w: float
     ref: float
     interaction: Graph
@@ -73,13 +73,15 @@ def _graphs(graph: Any, replacement_graph: Any) -> tuple[Graph, Graph]:
 
 
 def _setup(update: Any, payoff: Any, fitness_map: Any, selection: Any, A: np.ndarray,
-           g: Graph, r: Graph) -> _Setup:  # fmt: skip
+           g: Graph, r: Graph, self_interaction: Any) -> _Setup:  # fmt: skip
     if update not in UPDATES:
         raise ValueError(f"update must be one of {', '.join(map(repr, UPDATES))}, got {update!r}")
     if payoff not in PAYOFFS:
         raise ValueError(f"payoff must be 'accumulated' or 'averaged', got {payoff!r}")
     averaged = payoff == "averaged"
-    d = g.degrees
+    own = boolean(self_interaction, "self_interaction")
+    mode = (_gk.AVERAGED if averaged else 0) | (_gk.SELF if own else 0)
+    d = g.degrees + (1 if own else 0)
     top, bottom = float(A.max()), float(A.min())
     if averaged:
         hi, lo = top, bottom
@@ -102,7 +104,7 @@ def _setup(update: Any, payoff: Any, fitness_map: Any, selection: Any, A: np.nda
             )
         fmap = codes.MORAN_EXP
         w = nonnegative(selection, "selection")
-    return _Setup(rule, fmap, averaged, w, hi, g, r)
+    return _Setup(rule, fmap, mode, w, hi, g, r)
 
 
 def structured(
@@ -122,6 +124,7 @@ def structured(
     replacement_graph: Any = None,
     states: Any = None,
     snapshots: bool = False,
+    self_interaction: bool = False,
 ) -> Trajectory:
     r"""Simulate a game on a graph: one strategy per node, local play, local replacement.
 
@@ -191,6 +194,9 @@ def structured(
     snapshots : bool
         Also keep every node's strategy at each recorded generation, in
         ``info["snapshots"]`` (rows x nodes; ``record_every`` sets how many rows).
+    self_interaction : bool
+        Every node also plays against itself, ``A[s_i, s_i]`` joining its sum (and its count,
+        when averaged), as on Nowak & May's (1992) lattice.
 
     Returns
     -------
@@ -211,7 +217,7 @@ def structured(
     A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
     g, r = _graphs(graph, replacement_graph)
-    st = _setup(update, payoff, fitness_map, selection, A, g, r)
+    st = _setup(update, payoff, fitness_map, selection, A, g, r, self_interaction)
     generations = integer(generations, "generations", 0)
     mu = probability(mutation, "mutation")
     if mu > 0 and k < 2:
@@ -246,7 +252,7 @@ def structured(
     else:
         snaps = np.empty((0, g.n), np.int8 if k <= 127 else np.int64)
     t, winner = _gk.simulate(
-        st.rule, st.fmap, st.averaged, A, g.indptr, g.indices, r.indptr, r.indices, s,
+        st.rule, st.fmap, st.mode, A, g.indptr, g.indices, r.indptr, r.indices, s,
         st.w, mu, st.ref, pts, bool(stop_on_fixation), np.uint64(stream_key(packed_seed(ss), 0, 0)),
         out, snaps,
     )  # fmt: skip
@@ -265,6 +271,7 @@ def structured(
             "selection": st.w,
             "mutation": mu,
             "payoff": payoff,
+            "self_interaction": bool(self_interaction),
             "fitness_map": fitness_map if st.rule in (_gk.BD, _gk.DB, _gk.IMITATION) else None,
             "payoffs": A,
             "states": initial,
@@ -378,6 +385,7 @@ def graph_fixation(
     fitness_map: Literal["exponential", "linear"] = "exponential",
     replacement_graph: Any = None,
     max_generations: int | None = None,
+    self_interaction: bool = False,
 ) -> FixationEstimate:
     r"""Estimate the probability that one ``mutant`` takes over a graph of ``resident``.
 
@@ -415,6 +423,8 @@ def graph_fixation(
     max_generations : int, optional
         Events after which a run stops unabsorbed (default: no limit); such runs count as
         not fixed, with a ``RuntimeWarning``.
+    self_interaction : bool
+        Every node also plays against itself (:func:`structured`).
 
     Returns
     -------
@@ -448,13 +458,13 @@ def graph_fixation(
             "never reach the others, and fixation is impossible"
         )
     A2 = np.ascontiguousarray(A[np.ix_([m, res], [m, res])])
-    st = _setup(update, payoff, fitness_map, selection, A2, g, r)
+    st = _setup(update, payoff, fitness_map, selection, A2, g, r, self_interaction)
     runs = integer(runs, "runs", 1, 10**10)
     node = -1 if start_node is None else integer(start_node, "start_node", 0, g.n - 1)
     cap = 2**62 if max_generations is None else integer(max_generations, "max_generations")
     ss = seed_sequence(seed)
     fixed = np.empty(runs, np.int8)
     times = np.empty(runs, np.int64)
-    _gk.fixation(st.rule, st.fmap, st.averaged, A2, g.indptr, g.indices, r.indptr, r.indices,
+    _gk.fixation(st.rule, st.fmap, st.mode, A2, g.indptr, g.indices, r.indptr, r.indices,
                  st.w, st.ref, runs, node, packed_seed(ss), cap, fixed, times)  # fmt: skip
     return _estimate(fixed, times, 1.0 / g.n)

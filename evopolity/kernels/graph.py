@@ -2,11 +2,13 @@
 
 Each node holds a strategy ``s[i]``; its payoff sum ``P[i] = sum_{j in I(i)} A[s_i, s_j]``
 over its interaction neighbours ``I(i)`` (rows ``ip``/``ii``) is its accumulated payoff, or
-``P[i] / |I(i)|`` its averaged one. Replacement (who may take whose place) follows the
-replacement graph (rows ``rp``/``ri``). When node ``x`` changes strategy, only ``P[x]`` and
-the payoff sums of its interaction neighbours change, so an event costs ``O(degree)``
-updates; birth--death keeps the fitnesses in a sum tree (``O(log n)`` to update one and to
-draw a node proportionally to fitness), so an event never costs ``O(n)``.
+``P[i] / |I(i)|`` its averaged one (``mode & AVERAGED``); with ``mode & SELF`` a node also
+plays itself (Nowak & May 1992): ``A[s_i, s_i]`` joins the sum and the count. Replacement
+(who may take whose place) follows the replacement graph (rows ``rp``/``ri``). When node
+``x`` changes strategy, only ``P[x]`` and the payoff sums of its interaction neighbours
+change, so an event costs ``O(degree)`` updates; birth--death keeps the fitnesses in a sum
+tree (``O(log n)`` to update one and to draw a node proportionally to fitness), so an event
+never costs ``O(n)``.
 
 Rules (``rule``), one elementary event each (Ohtsuki et al. 2006; Szabó & Fáth 2007):
 
@@ -49,6 +51,9 @@ IMITATION = 2
 FERMI = 3
 BEST = 4
 
+AVERAGED = 1  # bits of ``mode``: payoffs averaged over the partners (else summed)
+SELF = 2  # every node also plays against itself
+
 RUNS_PER_CHUNK = 64  # fixation runs that share one set of state arrays
 
 
@@ -67,9 +72,9 @@ def _other(a, k, u):
 
 
 @jit(inline="always")
-def _payoff(i, P, ip, averaged):
-    if averaged:
-        return P[i] / (ip[i + 1] - ip[i])
+def _payoff(i, P, ip, mode):
+    if mode & AVERAGED:
+        return P[i] / (ip[i + 1] - ip[i] + (1 if mode & SELF else 0))
     return P[i]
 
 
@@ -121,7 +126,7 @@ def tree_size(n):
 
 
 @jit(refcount=False)
-def init_state(rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, counts):
+def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts):
     """Payoff sums ``P``, fitnesses ``F``, the sum tree (when ``tree`` has nodes) and
     ``counts`` of the strategies ``s``, from scratch (``O(edges)``)."""
     n = s.size
@@ -129,11 +134,11 @@ def init_state(rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, cou
         counts[q] = 0
     for i in range(n):
         counts[s[i]] += 1
-        tot = 0.0
+        tot = A[s[i], s[i]] if mode & SELF else 0.0
         for e in range(ip[i], ip[i + 1]):
             tot += A[s[i], s[ii[e]]]
         P[i] = tot
-        F[i] = _fitness(_payoff(i, P, ip, averaged), rule, fmap, w, ref)
+        F[i] = _fitness(_payoff(i, P, ip, mode), rule, fmap, w, ref)
     if tree.size > 0:
         for p in range(tree.size):
             tree[p] = 0.0
@@ -144,7 +149,7 @@ def init_state(rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, cou
 
 
 @jit(inline="always")
-def _change(x, b, rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, counts):
+def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts):
     """Node ``x`` takes strategy ``b``: its payoff sum and its neighbours' are updated."""
     a = s[x]
     if a == b:
@@ -152,15 +157,15 @@ def _change(x, b, rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, 
     s[x] = b
     counts[a] -= 1
     counts[b] += 1
-    tot = 0.0
+    tot = A[b, b] if mode & SELF else 0.0
     for e in range(ip[x], ip[x + 1]):
         y = ii[e]
         sy = s[y]
         P[y] += A[sy, b] - A[sy, a]
         tot += A[b, sy]
-        _set(y, _fitness(_payoff(y, P, ip, averaged), rule, fmap, w, ref), F, tree, size)
+        _set(y, _fitness(_payoff(y, P, ip, mode), rule, fmap, w, ref), F, tree, size)
     P[x] = tot
-    _set(x, _fitness(_payoff(x, P, ip, averaged), rule, fmap, w, ref), F, tree, size)
+    _set(x, _fitness(_payoff(x, P, ip, mode), rule, fmap, w, ref), F, tree, size)
 
 
 @jit(inline="always")
@@ -176,7 +181,7 @@ def _offspring(b, k, mu, counter):
 
 
 @jit(refcount=False)
-def event(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
+def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
           counter):  # fmt: skip
     """One asynchronous event of ``rule`` (BD, DB, IMITATION or FERMI). Returns the counter."""
     n = s.size
@@ -188,7 +193,7 @@ def event(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, si
         counter += GOLDEN
         j = ri[rp[i] + _uniform(d, unit_float(counter))]
         b, counter = _offspring(s[i], k, mu, counter)
-        _change(j, b, rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+        _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
     elif rule == DB or rule == IMITATION:
         counter += GOLDEN
         j = _uniform(n, unit_float(counter))
@@ -208,7 +213,7 @@ def event(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, si
                 if r < acc:
                     break
         b, counter = _offspring(s[pick], k, mu, counter)
-        _change(j, b, rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+        _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
     else:  # FERMI
         counter += GOLDEN
         i = _uniform(n, unit_float(counter))
@@ -218,7 +223,7 @@ def event(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, si
             if unit_float(counter) < mu:
                 counter += GOLDEN
                 b = _other(s[i], k, unit_float(counter))
-                _change(i, b, rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size,
+                _change(i, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
                         counts)  # fmt: skip
                 mutated = True
         if not mutated:
@@ -229,13 +234,13 @@ def event(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, si
                 p = 1.0 / (1.0 + math.exp(-w * (F[j] - F[i])))
                 counter += GOLDEN
                 if unit_float(counter) < p:
-                    _change(i, s[j], rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree,
+                    _change(i, s[j], rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree,
                             size, counts)  # fmt: skip
     return counter
 
 
 @jit()
-def best_round(averaged, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter):
+def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter):
     """One synchronous round of imitating the best (Nowak & May 1992), then mutation; the
     state recomputed from scratch. Returns ``(changed, counter)``."""
     n = s.size
@@ -261,7 +266,7 @@ def best_round(averaged, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter):
             changed = True
             s[i] = new[i]
     if changed:
-        init_state(BEST, 0, averaged, A, ip, ii, s, 0.0, 0.0, P, F, np.empty(0), 1, counts)
+        init_state(BEST, 0, mode, A, ip, ii, s, 0.0, 0.0, P, F, np.empty(0), 1, counts)
     return changed, counter
 
 
@@ -280,7 +285,7 @@ def _record(record_at, r, t, counts, out, s, snapshots):
 
 
 @jit()
-def simulate(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
              stop_on_fixation, counter, out, snapshots):  # fmt: skip
     """Run ``record_at[-1]`` generations (events, or synchronous rounds under ``BEST``) from
     the strategies ``s`` (changed in place: the final state), recording the counts of each
@@ -300,7 +305,7 @@ def simulate(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     tree = np.zeros(2 * size) if rule == BD else np.zeros(0)
     counts = np.zeros(k, np.int64)
     new = np.empty(n, np.int64)
-    init_state(rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+    init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
     total = record_at[record_at.size - 1]
     r = _record(record_at, 0, 0, counts, out, s, snapshots)
     t = 0
@@ -313,14 +318,14 @@ def simulate(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
         if winner >= 0 and stop_on_fixation:
             break
         if rule == BEST:
-            changed, counter = best_round(averaged, A, ip, ii, rp, ri, s, mu, P, F, counts, new,
+            changed, counter = best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new,
                                           counter)  # fmt: skip
             if not changed and mu == 0.0:
                 t += 1
                 r = _record(record_at, r, t, counts, out, s, snapshots)
                 break
         else:
-            counter = event(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
+            counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
                             size, counts, counter)  # fmt: skip
         t += 1
         r = _record(record_at, r, t, counts, out, s, snapshots)
@@ -333,7 +338,7 @@ def simulate(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
 
 
 @jit(parallel=True)
-def fixation(rule, fmap, averaged, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
+def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
              max_events, fixed, times):  # fmt: skip
     """Fixation runs of one mutant (strategy 0 of the 2 x 2 ``A``) among residents (1).
 
@@ -351,7 +356,7 @@ def fixation(rule, fmap, averaged, A, ip, ii, rp, ri, w, ref, runs, start_node, 
     F0 = np.empty(n)
     tree0 = np.zeros(2 * size) if use_tree else np.zeros(0)
     counts0 = np.zeros(2, np.int64)
-    init_state(rule, fmap, averaged, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0)
+    init_state(rule, fmap, mode, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0)
     chunks = (runs + RUNS_PER_CHUNK - 1) // RUNS_PER_CHUNK
     for c in prange(chunks):
         s = np.empty(n, np.int64)
@@ -370,11 +375,11 @@ def fixation(rule, fmap, averaged, A, ip, ii, rp, ri, w, ref, runs, start_node, 
             if node < 0:
                 counter += GOLDEN
                 node = _uniform(n, unit_float(counter))
-            _change(node, 0, rule, fmap, averaged, A, ip, ii, s, w, ref, P, F, tree, size,
+            _change(node, 0, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
                     counts)  # fmt: skip
             t = 0
             while counts[0] > 0 and counts[0] < n and t < max_events:
-                counter = event(rule, fmap, averaged, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
+                counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
                                 tree, size, counts, counter)  # fmt: skip
                 t += 1
             fixed[run] = 1 if counts[0] == n else (0 if counts[0] == 0 else -1)
