@@ -14,6 +14,7 @@ from evopolity.analysis.compare import compare_regimes
 from evopolity.analysis.continuation import continuation, hysteresis
 from evopolity.analysis.ensemble import basins, ensemble
 from evopolity.analysis.rest_points import rest_points
+from evopolity.dynamics import graphs
 from evopolity.dynamics.analytical import (
     fixation_matrix,
     fixation_probability,
@@ -24,7 +25,9 @@ from evopolity.dynamics.attractors import Attractor, lyapunov_exponent, settle
 from evopolity.dynamics.finite import agent_moran, moran, pairwise_comparison
 from evopolity.dynamics.pipeline import evolve
 from evopolity.dynamics.replicator import discrete_replicator, replicator
+from evopolity.dynamics.structured import FixationEstimate, graph_fixation, structured
 from evopolity.dynamics.trajectory import Event, Trajectory
+from evopolity.dynamics.wright_fisher import wright_fisher, wright_fisher_fixation
 from evopolity.experiments import load
 from evopolity.institutions import regimes
 from evopolity.institutions.regime import Regime
@@ -77,6 +80,12 @@ __all__ = [
     "ensemble",
     "evolve",
     "experiments",
+    "graphs",
+    "graph_fixation",
+    "structured",
+    "wright_fisher",
+    "wright_fisher_fixation",
+    "FixationEstimate",
     "load",
     "metrics",
     "regimes",

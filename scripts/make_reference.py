@@ -33,6 +33,7 @@ NAMESPACES = [
     ("metrics", "evopolity.analysis.metrics"),
     ("experiments", "evopolity.experiments"),
     ("experiments.figures", "evopolity.experiments.figures"),
+    ("graphs", "evopolity.dynamics.graphs"),
     # modules the guides import from directly
     ("evopolity.play.group_games", "evopolity.play.group_games"),
     ("evopolity.dynamics.fitness", "evopolity.dynamics.fitness"),
@@ -55,7 +56,8 @@ MODULE_ORDER = [
     "evopolity.institutions.regime", "evopolity.institutions.regimes",
     "evopolity.institutions.shocks", "evopolity.dynamics.trajectory",
     "evopolity.dynamics.replicator", "evopolity.dynamics.finite",
-    "evopolity.dynamics.analytical", "evopolity.dynamics.pipeline",
+    "evopolity.dynamics.analytical", "evopolity.dynamics.wright_fisher",
+    "evopolity.dynamics.graphs", "evopolity.dynamics.structured", "evopolity.dynamics.pipeline",
     "evopolity.analysis.metrics", "evopolity.analysis.compare", "evopolity.experiments.spec",
     "evopolity.experiments.tasks", "evopolity.experiments.runner",
     "evopolity.experiments.executors", "evopolity.experiments.storage",

@@ -1,0 +1,386 @@
+"""Structured populations: update rules on graphs held as CSR arrays.
+
+Each node holds a strategy ``s[i]``; its payoff sum ``P[i] = sum_{j in I(i)} A[s_i, s_j]``
+over its interaction neighbours ``I(i)`` (rows ``ip``/``ii``) is its accumulated payoff, or
+``P[i] / |I(i)|`` its averaged one (``mode & AVERAGED``); with ``mode & SELF`` a node also
+plays itself (Nowak & May 1992): ``A[s_i, s_i]`` joins the sum and the count. Replacement
+(who may take whose place) follows the replacement graph (rows ``rp``/``ri``). When node
+``x`` changes strategy, only ``P[x]`` and the payoff sums of its interaction neighbours
+change, so an event costs ``O(degree)`` updates; birth--death keeps the fitnesses in a sum
+tree (``O(log n)`` to update one and to draw a node proportionally to fitness), so an event
+never costs ``O(n)``.
+
+Rules (``rule``), one elementary event each (Ohtsuki et al. 2006; Szabó & Fáth 2007):
+
+* ``BD`` (birth--death): a node ``i`` reproduces with probability proportional to its fitness
+  among all nodes; its offspring replaces a uniformly chosen replacement neighbour.
+* ``DB`` (death--birth): a uniformly chosen node dies; its replacement neighbours compete for
+  the empty site proportionally to fitness.
+* ``IMITATION``: a uniformly chosen node keeps its strategy or adopts a replacement
+  neighbour's, proportionally to the fitnesses of itself and its neighbours.
+* ``FERMI``: a uniformly chosen node ``i`` compares itself with a uniformly chosen replacement
+  neighbour ``j`` and adopts its strategy with probability ``1 / (1 + exp(-beta (pi_j -
+  pi_i)))``.
+* ``BEST`` (synchronous, Nowak & May 1992): every node at once adopts the strategy of the
+  highest payoff among itself and its replacement neighbours (its own on a tie; among tied
+  neighbours the lowest-numbered one).
+
+Fitness: ``exp(w (pi - ref))`` (``fmap = MORAN_EXP``; ``ref`` an upper bound of the payoffs,
+so that nothing overflows; birth probabilities are ratios, which the common factor leaves
+unchanged) or ``1 - w + w pi`` (``fmap = MORAN``). Offspring (BD, DB, imitation) mutate with
+probability ``mu`` to a uniformly chosen other strategy; under the Fermi rule a focal node
+mutates instead of comparing with probability ``mu``; under ``BEST`` every node mutates with
+probability ``mu`` after each round.
+
+Randomness: a counter-based splitmix64 stream per run (:mod:`kernels.rng`), a fixation run
+keyed by its index, so results never depend on the number of threads.
+"""
+
+import math
+
+import numpy as np
+from numba import prange
+
+from evopolity.kernels._jit import jit
+from evopolity.kernels.codes import MORAN
+from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
+
+BD = 0
+DB = 1
+IMITATION = 2
+FERMI = 3
+BEST = 4
+
+AVERAGED = 1  # bits of ``mode``: payoffs averaged over the partners (else summed)
+SELF = 2  # every node also plays against itself
+
+RUNS_PER_CHUNK = 64  # fixation runs that share one set of state arrays
+
+
+@jit(inline="always")
+def _uniform(n, u):
+    """An integer uniform in ``0 .. n-1`` from ``u`` in [0, 1)."""
+    j = int(u * n)
+    return j if j < n else n - 1
+
+
+@jit(inline="always")
+def _other(a, k, u):
+    """A strategy other than ``a``, uniformly among the ``k - 1`` others."""
+    j = _uniform(k - 1, u)
+    return j + 1 if j >= a else j
+
+
+@jit(inline="always")
+def _payoff(i, P, ip, mode):
+    if mode & AVERAGED:
+        return P[i] / (ip[i + 1] - ip[i] + (1 if mode & SELF else 0))
+    return P[i]
+
+
+@jit(inline="always")
+def _fitness(payoff, rule, fmap, w, ref):
+    """Fitness of ``payoff`` (BD, DB, imitation) or the payoff itself (Fermi, best)."""
+    if rule == FERMI or rule == BEST:
+        return payoff
+    if fmap == MORAN:
+        return 1.0 - w + w * payoff
+    return math.exp(w * (payoff - ref))
+
+
+@jit(inline="always")
+def _set(i, value, F, tree, size):
+    """``F[i] = value``, and the sum tree (when it has nodes) updated along the path."""
+    F[i] = value
+    if tree.size > 0:
+        p = size + i
+        tree[p] = value
+        p >>= 1
+        while p >= 1:
+            tree[p] = tree[2 * p] + tree[2 * p + 1]
+            p >>= 1
+
+
+@jit(inline="always")
+def _draw(tree, size, u):
+    """A node drawn with probability ``F[i] / sum(F)`` from the sum tree (root at 1)."""
+    r = u * tree[1]
+    p = 1
+    while p < size:
+        left = tree[2 * p]
+        if r < left or tree[2 * p + 1] <= 0.0:
+            p = 2 * p
+        else:
+            r -= left
+            p = 2 * p + 1
+    return p - size
+
+
+@jit()
+def tree_size(n):
+    """The number of leaves of the sum tree over ``n`` nodes (a power of two >= n)."""
+    size = 1
+    while size < n:
+        size *= 2
+    return size
+
+
+@jit(refcount=False)
+def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts):
+    """Payoff sums ``P``, fitnesses ``F``, the sum tree (when ``tree`` has nodes) and
+    ``counts`` of the strategies ``s``, from scratch (``O(edges)``)."""
+    n = s.size
+    for q in range(counts.size):
+        counts[q] = 0
+    for i in range(n):
+        counts[s[i]] += 1
+        tot = A[s[i], s[i]] if mode & SELF else 0.0
+        for e in range(ip[i], ip[i + 1]):
+            tot += A[s[i], s[ii[e]]]
+        P[i] = tot
+        F[i] = _fitness(_payoff(i, P, ip, mode), rule, fmap, w, ref)
+    if tree.size > 0:
+        for p in range(tree.size):
+            tree[p] = 0.0
+        for i in range(n):
+            tree[size + i] = F[i]
+        for p in range(size - 1, 0, -1):
+            tree[p] = tree[2 * p] + tree[2 * p + 1]
+
+
+@jit(inline="always")
+def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts):
+    """Node ``x`` takes strategy ``b``: its payoff sum and its neighbours' are updated."""
+    a = s[x]
+    if a == b:
+        return
+    s[x] = b
+    counts[a] -= 1
+    counts[b] += 1
+    tot = A[b, b] if mode & SELF else 0.0
+    for e in range(ip[x], ip[x + 1]):
+        y = ii[e]
+        sy = s[y]
+        P[y] += A[sy, b] - A[sy, a]
+        tot += A[b, sy]
+        _set(y, _fitness(_payoff(y, P, ip, mode), rule, fmap, w, ref), F, tree, size)
+    P[x] = tot
+    _set(x, _fitness(_payoff(x, P, ip, mode), rule, fmap, w, ref), F, tree, size)
+
+
+@jit(inline="always")
+def _offspring(b, k, mu, counter):
+    """Strategy ``b`` of a parent, mutated with probability ``mu``; returns it and the
+    counter."""
+    if mu > 0.0:
+        counter += GOLDEN
+        if unit_float(counter) < mu:
+            counter += GOLDEN
+            b = _other(b, k, unit_float(counter))
+    return b, counter
+
+
+@jit(refcount=False)
+def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
+          counter):  # fmt: skip
+    """One asynchronous event of ``rule`` (BD, DB, IMITATION or FERMI). Returns the counter."""
+    n = s.size
+    k = counts.size
+    if rule == BD:
+        counter += GOLDEN
+        i = _draw(tree, size, unit_float(counter))
+        d = rp[i + 1] - rp[i]
+        counter += GOLDEN
+        j = ri[rp[i] + _uniform(d, unit_float(counter))]
+        b, counter = _offspring(s[i], k, mu, counter)
+        _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+    elif rule == DB or rule == IMITATION:
+        counter += GOLDEN
+        j = _uniform(n, unit_float(counter))
+        total = F[j] if rule == IMITATION else 0.0
+        for e in range(rp[j], rp[j + 1]):
+            total += F[ri[e]]
+        counter += GOLDEN
+        r = unit_float(counter) * total
+        pick = j
+        acc = 0.0
+        if rule == IMITATION:
+            acc = F[j]
+        if rule == DB or r >= acc:
+            for e in range(rp[j], rp[j + 1]):
+                pick = ri[e]
+                acc += F[pick]
+                if r < acc:
+                    break
+        b, counter = _offspring(s[pick], k, mu, counter)
+        _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+    else:  # FERMI
+        counter += GOLDEN
+        i = _uniform(n, unit_float(counter))
+        mutated = False
+        if mu > 0.0:
+            counter += GOLDEN
+            if unit_float(counter) < mu:
+                counter += GOLDEN
+                b = _other(s[i], k, unit_float(counter))
+                _change(i, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
+                        counts)  # fmt: skip
+                mutated = True
+        if not mutated:
+            d = rp[i + 1] - rp[i]
+            counter += GOLDEN
+            j = ri[rp[i] + _uniform(d, unit_float(counter))]
+            if s[j] != s[i]:
+                p = 1.0 / (1.0 + math.exp(-w * (F[j] - F[i])))
+                counter += GOLDEN
+                if unit_float(counter) < p:
+                    _change(i, s[j], rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree,
+                            size, counts)  # fmt: skip
+    return counter
+
+
+@jit()
+def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter):
+    """One synchronous round of imitating the best (Nowak & May 1992), then mutation; the
+    state recomputed from scratch. Returns ``(changed, counter)``."""
+    n = s.size
+    k = counts.size
+    for i in range(n):
+        best = F[i]
+        b = s[i]
+        for e in range(rp[i], rp[i + 1]):
+            j = ri[e]
+            if F[j] > best:
+                best = F[j]
+                b = s[j]
+        new[i] = b
+    if mu > 0.0:
+        for i in range(n):
+            counter += GOLDEN
+            if unit_float(counter) < mu:
+                counter += GOLDEN
+                new[i] = _other(new[i], k, unit_float(counter))
+    changed = False
+    for i in range(n):
+        if new[i] != s[i]:
+            changed = True
+            s[i] = new[i]
+    if changed:
+        init_state(BEST, 0, mode, A, ip, ii, s, 0.0, 0.0, P, F, np.empty(0), 1, counts)
+    return changed, counter
+
+
+@jit(inline="always")
+def _record(record_at, r, t, counts, out, s, snapshots):
+    """Rows recorded at ``t`` (every row left when ``t < 0``) get ``counts`` (and the node
+    states ``s``, when ``snapshots`` has rows)."""
+    while r < record_at.size and (t < 0 or record_at[r] == t):
+        for q in range(counts.size):
+            out[r, q] = counts[q]
+        if snapshots.shape[0] > 0:
+            for i in range(s.size):
+                snapshots[r, i] = s[i]
+        r += 1
+    return r
+
+
+@jit()
+def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+             stop_on_fixation, counter, out, snapshots):  # fmt: skip
+    """Run ``record_at[-1]`` generations (events, or synchronous rounds under ``BEST``) from
+    the strategies ``s`` (changed in place: the final state), recording the counts of each
+    strategy at ``record_at`` into ``out`` (len(record_at), k), and every node's strategy into
+    ``snapshots`` (len(record_at), n) when it has rows (int8; ``(0, n)``: none kept).
+
+    Returns ``(generations, winner)``: generations run (fewer when the population fixed and
+    ``stop_on_fixation``, or, under ``BEST`` without mutation, reached a state that no longer
+    changes) and the strategy holding every node (-1 if none).
+    """
+    n = s.size
+    k = out.shape[1]
+    counter = np.uint64(counter)
+    P = np.empty(n)
+    F = np.empty(n)
+    size = tree_size(n)
+    tree = np.zeros(2 * size) if rule == BD else np.zeros(0)
+    counts = np.zeros(k, np.int64)
+    new = np.empty(n, np.int64)
+    init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+    total = record_at[record_at.size - 1]
+    r = _record(record_at, 0, 0, counts, out, s, snapshots)
+    t = 0
+    winner = -1
+    while t < total:
+        winner = -1
+        for q in range(k):
+            if counts[q] == n:
+                winner = q
+        if winner >= 0 and stop_on_fixation:
+            break
+        if rule == BEST:
+            changed, counter = best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new,
+                                          counter)  # fmt: skip
+            if not changed and mu == 0.0:
+                t += 1
+                r = _record(record_at, r, t, counts, out, s, snapshots)
+                break
+        else:
+            counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
+                            size, counts, counter)  # fmt: skip
+        t += 1
+        r = _record(record_at, r, t, counts, out, s, snapshots)
+    _record(record_at, r, -1, counts, out, s, snapshots)
+    winner = -1
+    for q in range(k):
+        if counts[q] == n:
+            winner = q
+    return t, winner
+
+
+@jit(parallel=True)
+def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
+             max_events, fixed, times):  # fmt: skip
+    """Fixation runs of one mutant (strategy 0 of the 2 x 2 ``A``) among residents (1).
+
+    Run ``r`` draws from the stream ``stream_key(key, r, 0)``: the mutant starts at
+    ``start_node`` (a uniformly chosen node when negative) and events run until it holds every
+    node (``fixed[r] = 1``), is lost (``0``) or ``max_events`` pass (``-1``); ``times[r]`` is
+    the number of events. Runs go in chunks of :data:`RUNS_PER_CHUNK` over the threads, each
+    chunk with its own state arrays.
+    """
+    n = ip.size - 1
+    size = tree_size(n)
+    use_tree = rule == BD
+    s0 = np.ones(n, np.int64)
+    P0 = np.empty(n)
+    F0 = np.empty(n)
+    tree0 = np.zeros(2 * size) if use_tree else np.zeros(0)
+    counts0 = np.zeros(2, np.int64)
+    init_state(rule, fmap, mode, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0)
+    chunks = (runs + RUNS_PER_CHUNK - 1) // RUNS_PER_CHUNK
+    for c in prange(chunks):
+        s = np.empty(n, np.int64)
+        P = np.empty(n)
+        F = np.empty(n)
+        tree = np.empty(tree0.size)
+        counts = np.empty(2, np.int64)
+        for run in range(c * RUNS_PER_CHUNK, min(runs, (c + 1) * RUNS_PER_CHUNK)):
+            s[:] = s0
+            P[:] = P0
+            F[:] = F0
+            tree[:] = tree0
+            counts[:] = counts0
+            counter = stream_key(key, run, 0)
+            node = start_node
+            if node < 0:
+                counter += GOLDEN
+                node = _uniform(n, unit_float(counter))
+            _change(node, 0, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
+                    counts)  # fmt: skip
+            t = 0
+            while counts[0] > 0 and counts[0] < n and t < max_events:
+                counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
+                                tree, size, counts, counter)  # fmt: skip
+                t += 1
+            fixed[run] = 1 if counts[0] == n else (0 if counts[0] == 0 else -1)
+            times[run] = t
