@@ -13,7 +13,7 @@ import types
 
 import evopolity as ep
 
-MODULES = (ep.metrics, ep.regimes, ep.library)
+MODULES = (ep.metrics, ep.regimes, ep.library, ep.graphs)
 CLASSES = (ep.Tournament, ep.Trajectory, ep.GroupGame, ep.Regime, ep.Strategy)
 
 

@@ -74,7 +74,7 @@ def _graphs(graph: Any, replacement_graph: Any) -> tuple[Graph, Graph]:
 
 def _setup(update: Any, payoff: Any, fitness_map: Any, selection: Any, A: np.ndarray,
            g: Graph, r: Graph, self_interaction: Any) -> _Setup:  # fmt: skip
-    if update not in UPDATES:
+    if not isinstance(update, str) or update not in UPDATES:
         raise ValueError(f"update must be one of {', '.join(map(repr, UPDATES))}, got {update!r}")
     if payoff not in PAYOFFS:
         raise ValueError(f"payoff must be 'accumulated' or 'averaged', got {payoff!r}")
