@@ -273,8 +273,8 @@ def fitness(
     m = regime.initial_strength if strength is None else probability(strength, "strength")
     out = np.empty(len(names))
     A = setup.A
-    macro = list(setup.macro0)
-    if regime.coevolves:
+    macro = list(setup.macro0) if setup.macro_names else [m]
+    if setup.macro_names and regime.coevolves:
         macro[0] = m
     kernel_fitness(setup.model, np.concatenate([freq, macro]), A, np.ascontiguousarray(A.T),
                    setup.params, out)

@@ -38,7 +38,7 @@ __all__ = [
     "FINE", "DETECTION", "REWARD", "TAX", "COST", "COST_BY_CONTRIBUTORS", "CONFORMITY",
     "FEEDBACK", "DECAY", "CAPTURED", "SWITCH", "SANCTIONS", "FUNDED", "UPKEEP", "LEVY",
     "SECOND_ORDER", "RULE", "RULE_RATE", "FINE_LO", "FINE_HI", "FINE_PLAYED", "ELITE_SHARE",
-    "N_REGIME", "GROUP_HEADER", "RULES",
+    "N_REGIME", "GROUP_HEADER",
     "regime_array", "regime_terms", "regime_coevolves", "regime_cooperation",
     "regime_sanction_count", "regime_sanctions", "regime_funding", "regime_revenue_matrix",
     "regime_rule", "macro_count",
