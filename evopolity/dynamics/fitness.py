@@ -494,7 +494,8 @@ def _member_setup(regime: Regime, A: np.ndarray, C: np.ndarray,
     if regime.chosen:
         lo, hi = regime.fine_bounds
         macro_names = (*macro_names, "fine_level")
-        macro0 = (*macro0, (regime.fine - lo) / (hi - lo))
+        start = regime.fine if regime.initial_fine is None else regime.initial_fine
+        macro0 = (*macro0, (start - lo) / (hi - lo))
     if not regime.funded:
         params = regime_parameters(regime, C, sanctions=(played.fine, played.reward))
         return Setup(codes.INSTITUTIONS, params, regime.mutation, C,

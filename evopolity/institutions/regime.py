@@ -155,6 +155,10 @@ class Regime:
     elite_share : float
         In (0, 1]: the share of the population, richest first, whose preference an
         ``"elite"`` rule follows (default 0.1).
+    initial_fine : float, optional
+        The fine level in force at the start when the members choose it (default ``fine``,
+        the level the matches are played at; sanctions scale by ``level / fine``); inside
+        ``fine_bounds``.
     description : str
         The argument behind a preset.
     mutation_model : {"independent", "fitness_weighted"}
@@ -204,6 +208,7 @@ class Regime:
     rule_rate: float = 1.0
     fine_bounds: tuple[float, float] | None = None
     elite_share: float = 0.1
+    initial_fine: float | None = None
     mutation_model: str = "independent"
     description: str = ""
 
@@ -293,6 +298,12 @@ class Regime:
             raise ValueError(f"Regime.fine_bounds (lo, hi) is needed with rule_by="
                              f"{self.rule_by!r}")
         lo, hi = self.fine_bounds
+        if self.initial_fine is not None:
+            start = nonnegative(self.initial_fine, "Regime.initial_fine")
+            if not lo <= start <= hi:
+                raise ValueError(f"Regime.initial_fine must lie in fine_bounds "
+                                 f"{self.fine_bounds}, got {start:g}")
+            object.__setattr__(self, "initial_fine", start)
         if not (self.fine > 0.0 and lo <= self.fine <= hi):
             raise ValueError(
                 f"Regime.fine must be above 0 and inside fine_bounds {self.fine_bounds} with "
