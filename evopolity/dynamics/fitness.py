@@ -28,7 +28,7 @@ import pandas as pd
 
 from evopolity.institutions.regime import IN_PLAY_FIELDS, Regime, regime_parameters
 from evopolity.kernels import codes
-from evopolity.kernels.layout import group_regime_array, integrated_state
+from evopolity.kernels.layout import group_regime_array
 from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
     as_payoff_matrix,
