@@ -42,6 +42,20 @@ MECHANISMS = {
     "captured": lambda v: Regime(fine=3.0 * v, detection=0.6, captured=True, mutation=0.01),
     "switch": lambda v: Regime(fine=2.0, reward=2.0, detection=0.6, switch=v, mutation=0.01),
 }
+# institutions the members fund and fine levels they choose (matrix games only: they cross the
+# strategies or add a macro variable); the levy is paid by contributors only, so a constant on
+# every payoff, not the levy, is what must not matter
+MEMBER_MECHANISMS = {
+    "contributions": lambda v: Regime(fine=3.0, detection=0.8, funding="contributions",
+                                      cost=0.5, levy=0.2 + v, mutation=0.01),
+    "second_order": lambda v: Regime(fine=3.0, detection=0.8, funding="contributions",
+                                     cost=0.5, levy=0.5, second_order=2.0 * v, mutation=0.01),
+    "majority": lambda v: Regime(fine=1.0 + v, detection=0.8, rule_by="majority",
+                                 fine_bounds=(0.0, 4.0), tax=0.3, mutation=0.01),
+    "elite": lambda v: Regime(fine=1.0 + v, detection=0.8, rule_by="elite",
+                              fine_bounds=(0.5, 3.0), elite_share=0.3, feedback=1.0,
+                              initial_strength=0.7, mutation=0.01),
+}
 PRESETS = {r.name: (lambda v, r=r: r) for r in ep.regimes.all_presets()}
 REGIMES = {**MECHANISMS, **PRESETS}
 GROUP_GAMES = {
@@ -103,6 +117,23 @@ def test_replicator_under_every_regime_ignores_a_shift_and_a_uniform_cost(
     assert_same_run(base, replicate(A + c, regime, C, x0))
     costly, rest = uniform_cost(regime, kappa)
     assert_same_run(base, replicate(A + rest, costly, C, x0))
+
+
+@pytest.mark.parametrize("name", list(MEMBER_MECHANISMS))
+@settings(max_examples=4, deadline=None)
+@given(entries=st.lists(payoff_entries, min_size=9, max_size=9),
+       coop=st.lists(unit, min_size=9, max_size=9),
+       x0=st.lists(st.floats(0.05, 1.0), min_size=3, max_size=3),
+       v=unit, c=shifts)
+def test_funded_and_chosen_institutions_ignore_a_shift(name, entries, coop, x0, v, c):
+    # contributions, the levy, second-order fines and the vote read fitness differences or
+    # derivatives in the fine (the vote) and an order of payoffs (the elite): a constant on
+    # every payoff changes none of them
+    A, C = matrix(entries, 3), matrix(coop, 3)
+    x0 = np.array(x0) / sum(x0)
+    regime = MEMBER_MECHANISMS[name](v)
+    base = replicate(A, regime, C, x0)
+    assert_same_run(base, replicate(A + c, regime, C, x0))
 
 
 @pytest.mark.parametrize("game_name", list(GROUP_GAMES))

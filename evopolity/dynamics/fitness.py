@@ -28,7 +28,7 @@ import pandas as pd
 
 from evopolity.institutions.regime import IN_PLAY_FIELDS, Regime, regime_parameters
 from evopolity.kernels import codes
-from evopolity.kernels.layout import group_regime_array, integrated_state
+from evopolity.kernels.layout import group_regime_array
 from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
     as_payoff_matrix,
@@ -39,7 +39,8 @@ from evopolity.validate import (
 )
 
 __all__ = [
-    "FITNESS_MAPS", "PlayedSanctions", "Setup", "fitness", "institution_revenue",
+    "FITNESS_MAPS", "PlayedSanctions", "Setup", "crossed", "crossed_names", "crossed_state",
+    "fitness", "institution_revenue", "member_state",
     "lowest_fitness", "moran_rule", "played_sanctions", "regime_setup",
 ]  # fmt: skip
 
@@ -100,6 +101,16 @@ class Setup(NamedTuple):
         The sanctions played inside the matches, if any.
     played_under : Regime or None
         The regime the tournament was played under, if any.
+    names : tuple of str or None
+        The strategies the kernel runs on when they differ from the caller's: the crossed
+        strategies of an institution the members fund (``"<name>+levy"`` contributors first,
+        then the abstainers under their own names).
+    macro_names : tuple of str
+        The macro variables integrated after the frequencies: ``"institution_strength"``
+        (``m``, when it co-evolves), then ``"fine_level"`` (as its position in the bounds,
+        when the members choose it).
+    macro0 : tuple of float
+        Their starting values.
     """
 
     model: int
@@ -110,6 +121,9 @@ class Setup(NamedTuple):
     bare: np.ndarray
     sanctions: PlayedSanctions | None
     played_under: Regime | None
+    names: tuple[str, ...] | None = None
+    macro_names: tuple[str, ...] = ()
+    macro0: tuple[float, ...] = ()
 
 
 def played_sanctions(payoffs: Any) -> tuple[Regime | None, PlayedSanctions | None]:
@@ -216,10 +230,13 @@ def fitness(
     cooperation : array_like, DataFrame or Tournament
         The k x k cooperation matrix (for a group game, a vector of contributions).
     x : array_like, Series or dict
-        The population state (frequencies summing to 1).
+        The population state (frequencies summing to 1); with ``funding="contributions"``
+        over the crossed strategies, or over the bare ones (a share
+        ``regime.initial_contributors`` of each contributing).
     strength : float, optional
         The institution's ``m`` in [0, 1] (default ``regime.initial_strength``; a fixed
-        institution always acts at full strength).
+        institution always acts at full strength, a funded one at what it affords at ``x``).
+        A fine level the members choose is read at ``regime.fine``.
     sanctions : mapping, optional
         The sanctions played inside matches, ``{"fine", "reward", "to_institution"}`` (k x k
         per turn at full strength, a trajectory's ``params["sanctions"]``), with ``payoffs``
@@ -228,7 +245,8 @@ def fitness(
     Returns
     -------
     Series
-        The fitness of each strategy, indexed by strategy, named ``fitness``.
+        The fitness of each strategy (each crossed strategy when the members fund the
+        institution), indexed by strategy, named ``fitness``.
 
     Raises
     ------
@@ -247,14 +265,49 @@ def fitness(
         _, names = as_payoff_matrix(payoffs)
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
-    setup = regime_setup(regime, 0.0, payoffs, cooperation, names, sanctions=sanctions)
-    freq = simplex_point(x, names)
+    setup = regime_setup(regime, 0.0, payoffs, cooperation, names, sanctions=sanctions,
+                         members=True)
+    freq = member_state(x, names, setup, regime)
+    if setup.names is not None:
+        names = setup.names
     m = regime.initial_strength if strength is None else probability(strength, "strength")
     out = np.empty(len(names))
     A = setup.A
-    kernel_fitness(setup.model, integrated_state(freq, m), A, np.ascontiguousarray(A.T),
+    macro = list(setup.macro0) if setup.macro_names else [m]
+    if setup.macro_names and regime.coevolves:
+        macro[0] = m
+    kernel_fitness(setup.model, np.concatenate([freq, macro]), A, np.ascontiguousarray(A.T),
                    setup.params, out)
     return pd.Series(out, index=pd.Index(names, name="strategy"), name="fitness")
+
+
+def member_state(x: Any, names: tuple[str, ...], setup: Setup, regime: Regime | None) -> np.ndarray:
+    """The frequencies a dynamic starts from: over ``setup.names`` (the crossed strategies of a
+    funded institution) when ``x`` has as many entries, else over ``names``, crossed with a
+    share ``regime.initial_contributors`` of each contributing.
+
+    Parameters
+    ----------
+    x : array_like, Series or dict
+        The state.
+    names : tuple of str
+        The bare strategies.
+    setup : Setup
+        From :func:`regime_setup`.
+    regime : Regime or None
+        The regime.
+
+    Returns
+    -------
+    ndarray
+        Frequencies over the strategies the kernel runs on.
+    """
+    if setup.names is None:
+        return simplex_point(x, names)
+    n = len(x) if hasattr(x, "__len__") else -1
+    if n == len(setup.names):
+        return simplex_point(x, setup.names)
+    return crossed_state(simplex_point(x, names), regime.initial_contributors)
 
 
 def regime_setup(
@@ -265,6 +318,7 @@ def regime_setup(
     names: tuple[str, ...],
     *,
     sanctions: Any = None,
+    members: bool = False,
 ) -> Setup:
     """What a dynamic needs from an optional regime, validated the same way everywhere.
 
@@ -285,11 +339,17 @@ def regime_setup(
     sanctions : mapping or PlayedSanctions, optional
         Sanctions played inside matches, with ``payoffs`` the bare matrix (a trajectory's
         ``params["sanctions"]``); a ``Tournament`` played under a regime brings its own.
+    members : bool
+        Whether the caller runs institutions the members fund or rules they choose
+        (``funding="contributions"``, ``rule_by``; the replicator and ``evolve`` do): these
+        change the strategies (crossed with {contributes, abstains}) and the macro state, so
+        other callers get a ``ValueError``.
 
     Returns
     -------
     Setup
-        ``(model, params, mutation, C, A, bare, sanctions, played_under)``: the kernel model
+        ``(model, params, mutation, C, A, bare, sanctions, played_under, names, macro_names,
+        macro0)``: the kernel model
         code, the flat parameter array, the mutation to use, the cooperation matrix (from
         ``cooperation`` or ``payoffs.cooperation``; None when there is neither and no regime
         needs it), the matrix the kernel reads, the bare payoffs, the played sanctions and
@@ -300,8 +360,9 @@ def regime_setup(
     ValueError
         For a mutation given twice, a regime without a cooperation matrix, a cooperation
         given without a regime, a tournament played under other in-play fields than
-        ``regime``'s, or (on payoffs played without the regime) a norm other than ``"any"``
-        or a ``fine_to`` other than ``"burned"`` where a fine acts.
+        ``regime``'s, (on payoffs played without the regime) a norm other than ``"any"``
+        or a ``fine_to`` other than ``"burned"`` where a fine acts, or an institution the
+        members fund or rules they choose where ``members`` is False or on a group game.
     TypeError
         For a regime that is not a ``Regime`` or malformed ``sanctions``.
     """
@@ -346,6 +407,15 @@ def regime_setup(
                  "cooperators, defectors, loners)" if group else
                  "the cooperation matrix (a Tournament carries its own)")
         raise ValueError(f"a regime needs {where}: pass cooperation=")
+    if regime.funded or regime.chosen:
+        what = ("funding='contributions'" if regime.funded else f"rule_by={regime.rule_by!r}")
+        if not members or group:
+            raise ValueError(
+                f"regime {regime.name!r} has {what}, which the replicator and evolve model on "
+                "matrix games (the strategies are crossed with {contributes, abstains}, or "
+                "the fine level is a macro variable); not here"
+            )
+        return _member_setup(regime, A, C, played, played_under, names)
     if played is None:
         _check_expected(regime, group)
         params = regime_parameters(regime, C)
@@ -372,6 +442,75 @@ def regime_setup(
     params = regime_parameters(regime, C, sanctions=mats)
     return Setup(codes.INSTITUTIONS, params, regime.mutation, C, np.ascontiguousarray(bare),
                  bare, played, played_under)
+
+
+def crossed(matrix: np.ndarray) -> np.ndarray:
+    """A k x k matrix over the bare strategies as a 2k x 2k one over the crossed strategies
+    (contributors first, then abstainers): ``[[M, M], [M, M]]``, since whether a member pays
+    the levy changes nothing in play."""
+    return np.ascontiguousarray(np.tile(np.asarray(matrix, dtype=np.float64), (2, 2)))
+
+
+def crossed_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The crossed strategies' names: ``"<name>+levy"`` (contributes) for each, then each
+    bare name (abstains)."""
+    return (*(f"{n}+levy" for n in names), *names)
+
+
+def crossed_state(x: np.ndarray, contributors: float) -> np.ndarray:
+    """A state over the bare strategies as one over the crossed strategies, a share
+    ``contributors`` of each strategy contributing."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.concatenate([contributors * x, (1.0 - contributors) * x])
+
+
+def _member_setup(regime: Regime, A: np.ndarray, C: np.ndarray,
+                  played: PlayedSanctions | None, played_under: Regime | None,
+                  names: tuple[str, ...]) -> Setup:
+    """The setup of an institution the members fund or a fine level they choose.
+
+    Sanctions always travel as the two matrices ``S_fine`` and ``S_reward`` (for payoffs
+    played without the regime, their expectation ``S_fine = - q F (1 - C)`` (captured:
+    ``- q F C``), ``S_reward = q B C``), so that the kernel can scale the fine part by the
+    chosen level and the whole by what a funded institution affords. Funded: every matrix
+    is crossed (:func:`crossed`) and the levy is taken from the contributors' rows of the
+    kernel's matrix.
+    """
+    if played is None:
+        _check_expected(regime, False)
+        q = regime.detection
+        fine = -q * regime.fine * (C if regime.captured else 1.0 - C)
+        played = PlayedSanctions(fine, q * regime.reward * C, np.zeros_like(C))
+        bare = A
+    elif played_under is not None:
+        _check_played(regime, played_under)
+        bare = A - played.total
+    else:
+        bare = A
+    macro_names: tuple[str, ...] = ()
+    macro0: tuple[float, ...] = ()
+    if regime.coevolves:
+        macro_names, macro0 = ("institution_strength",), (regime.initial_strength,)
+    if regime.chosen:
+        lo, hi = regime.fine_bounds
+        macro_names = (*macro_names, "fine_level")
+        start = regime.fine if regime.initial_fine is None else regime.initial_fine
+        macro0 = (*macro0, (start - lo) / (hi - lo))
+    if not regime.funded:
+        params = regime_parameters(regime, C, sanctions=(played.fine, played.reward))
+        return Setup(codes.INSTITUTIONS, params, regime.mutation, C,
+                     np.ascontiguousarray(bare), bare, played, played_under, None,
+                     macro_names, macro0)
+    k = len(names)
+    cross = PlayedSanctions(crossed(played.fine), crossed(played.reward),
+                            crossed(played.to_institution))
+    kernel_A = crossed(bare)
+    kernel_A[:k] -= regime.levy  # contributors pay the levy, whoever they meet
+    C2 = crossed(C)
+    params = regime_parameters(regime, C2, sanctions=(cross.fine, cross.reward),
+                               revenue=cross.to_institution)
+    return Setup(codes.INSTITUTIONS, params, regime.mutation, C2, kernel_A, crossed(bare),
+                 cross, played_under, crossed_names(tuple(names)), macro_names, macro0)
 
 
 def institution_revenue(regime: Regime, sanctions: PlayedSanctions, C: np.ndarray,
@@ -446,10 +585,19 @@ def lowest_fitness(regime: Regime | None, payoffs: Any, A: np.ndarray,
         return float(low)
     if regime.cost > 0.0 and regime.cost_by_contributors:
         return -np.inf
+    # a fine level the members choose reaches the top of its bounds at most; contributors pay
+    # the levy, abstainers the second-order fine (a sum bounds either)
+    scale = regime.fine_bounds[1] / regime.fine if regime.chosen else 1.0
+    members = 0.0
+    cost = regime.cost
+    if regime.funded:
+        members = regime.levy + regime.second_order_detection * regime.second_order
+        cost = 0.0
     if sanctions is not None:
-        worst = min(0.0, float(sanctions.fine.min()), float(sanctions.total.min()))
-        return float(low + worst - regime.cost)
-    return float(low - (regime.detection * regime.fine + regime.cost))
+        worst = min(0.0, scale * float(sanctions.fine.min()),
+                    float((scale * sanctions.fine + sanctions.reward).min()))
+        return float(low + worst - cost - members)
+    return float(low - (regime.detection * regime.fine * scale + cost + members))
 
 
 def moran_rule(fitness_map: Any, selection: Any, lowest: float) -> tuple[int, float]:

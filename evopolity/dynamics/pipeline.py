@@ -20,7 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from evopolity.dynamics.fitness import institution_revenue, played_sanctions
+from evopolity.dynamics.fitness import (
+    crossed,
+    crossed_names,
+    crossed_state,
+    institution_revenue,
+    played_sanctions,
+)
 from evopolity.dynamics.replicator import replicator
 from evopolity.dynamics.trajectory import Event, Trajectory
 from evopolity.institutions.regime import Regime
@@ -197,6 +203,12 @@ def evolve(
         resident = simplex_point(x0, names[:n_res])
         x = np.concatenate([resident, np.zeros(len(newcomers))])
     m = regime.initial_strength if regime is not None and regime.coevolves else math.nan
+    funded = regime is not None and regime.funded
+    if funded:  # the strategies crossed with {contributes, abstains}
+        x = crossed_state(x, regime.initial_contributors)
+        names = crossed_names(tuple(names))
+    fine_level = None
+    member_parts: dict[str, list[np.ndarray]] = {}
 
     revenue = any(r is not None and r.fine_to == "institution" and r.acts_in_play
                   for r in [regime, *(s.value for s in shocks if s.kind == "regime")])
@@ -217,12 +229,29 @@ def evolve(
         current = regime
         if regime is not None and regime.coevolves:
             current = regime.replace(initial_strength=float(m))
+        if regime is not None and regime.chosen and fine_level is not None:
+            lo, hi = regime.fine_bounds
+            current = current.replace(initial_fine=min(hi, max(lo, fine_level)))
         tr = replicator(interactions, x0=x, times=grid, regime=current)
         C = np.ascontiguousarray(interactions.cooperation.to_numpy(), dtype=np.float64)
+        if funded:
+            C = crossed(C)
         times_parts.append(tr.times)
         freq_parts.append(tr.frequencies)
         coop_parts.append(cooperation_levels(np.ascontiguousarray(tr.frequencies), C))
-        if tr.macro is not None:
+        if regime is not None and regime.chosen:
+            before = sum(part.size for part in times_parts[:-1])
+            for col in ("fine_level", "prefer_high", "chosen_fine"):
+                # NaN over earlier segments whose regime let nobody choose
+                member_parts.setdefault(col, [np.full(before, np.nan)]).append(
+                    tr.macro[col].to_numpy())
+            fine_level = float(tr.macro["fine_level"].iloc[-1])
+        elif member_parts:
+            for col in member_parts:
+                member_parts[col].append(np.full(tr.times.size, np.nan))
+        if funded:
+            strength_parts.append(tr.macro["institution_strength"].to_numpy())
+        elif tr.macro is not None and "institution_strength" in tr.macro.columns:
             strength = tr.macro["institution_strength"].to_numpy()
             strength_parts.append(strength)
             m = float(strength[-1])
@@ -231,7 +260,9 @@ def evolve(
             strength_parts.append(np.full(tr.times.size, fixed))
         if revenue:
             _, played = played_sanctions(interactions)
-            if played is None or regime is None:
+            if tr.macro is not None and "to_institution" in tr.macro.columns:
+                revenue_parts.append(tr.macro["to_institution"].to_numpy())
+            elif played is None or regime is None:
                 revenue_parts.append(np.zeros(tr.times.size))
             else:
                 revenue_parts.append(institution_revenue(
@@ -253,11 +284,19 @@ def evolve(
     if revenue:
         columns.append(np.concatenate(revenue_parts))
         macro_names.append("to_institution")
+    for col, parts in member_parts.items():
+        columns.append(np.concatenate(parts))
+        macro_names.append(col)
     macro = np.column_stack(columns)
     _, played = played_sanctions(interactions)
     bare = interactions.payoffs.to_numpy()
     if played is not None:
         bare = bare - played.total
+    cooperation = interactions.cooperation.to_numpy()
+    sanctions = None if played is None else played.arrays()
+    if funded:  # over the crossed strategies, as the frequencies are
+        bare, cooperation = tr.params["payoffs"], tr.params["cooperation"]
+        sanctions = tr.params["sanctions"]
     return Trajectory(
         times,
         np.concatenate(freq_parts),
@@ -270,8 +309,8 @@ def evolve(
             "noise": noise,
             "method": method,
             "payoffs": bare,
-            "sanctions": None if played is None else played.arrays(),
-            "cooperation": interactions.cooperation.to_numpy(),
+            "sanctions": sanctions,
+            "cooperation": cooperation,
         },
         macro=macro,
         macro_names=tuple(macro_names),
@@ -337,6 +376,12 @@ def _check_shock_targets(shocks: list[Shock], names: Sequence[str], regime: Regi
                 "the regime at that time has none (give it feedback or decay)"
             )
         if s.kind == "regime":
+            if s.value.funded != (current is not None and current.funded):
+                raise ValueError(
+                    f"shocks[{i}]: a regime shock cannot switch funding='contributions' on or "
+                    "off (the strategies are crossed with {contributes, abstains} for the "
+                    "whole run)"
+                )
             current = s.value
 
 

@@ -14,11 +14,18 @@ from typing import Any, Literal
 
 import numpy as np
 
-from evopolity.dynamics.fitness import institution_revenue, lowest_fitness, regime_setup
+from evopolity.dynamics.fitness import (
+    crossed_state,
+    institution_revenue,
+    lowest_fitness,
+    member_state,
+    regime_setup,
+)
 from evopolity.dynamics.trajectory import Trajectory
 from evopolity.institutions.regime import MUTATION_MODELS, Regime
 from evopolity.kernels import codes
 from evopolity.kernels import replicator as _rk
+from evopolity.kernels.fitness import institution_macro
 from evopolity.kernels.layout import integrated_state
 from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
@@ -188,7 +195,6 @@ def replicator(
     else:
         A, names = as_payoff_matrix(payoffs)
     k = A.shape[0]
-    x = np.full(k, 1.0 / k) if x0 is None else simplex_point(x0, names)
     _check_payoff_size(payoffs if group else A, regime)
     stop_at_rest = boolean(stop_at_rest, "stop_at_rest")
     if not isinstance(integrator, str) or integrator not in (*_SCHEMES, "rk4"):
@@ -211,11 +217,23 @@ def replicator(
         if not np.isfinite(grid).all() or (grid[1:] <= grid[:-1]).any():
             raise ValueError("times must be finite and strictly increasing")
         check_size(grid.size, MAX_ROWS, "output times", "times", bytes_per_item=8 * (k + 1))
-    setup = regime_setup(regime, mutation, payoffs, cooperation, names)
+    setup = regime_setup(regime, mutation, payoffs, cooperation, names, members=True)
     model, params, mutation, C = setup.model, setup.params, setup.mutation, setup.C
     A = setup.A
+    if x0 is None:
+        x = np.full(k, 1.0 / k)
+        if setup.names is not None:
+            x = crossed_state(x, regime.initial_contributors)
+    else:
+        x = member_state(x0, names, setup, regime)
+    if setup.names is not None:  # the strategies crossed with {contributes, abstains}
+        names = setup.names
+        k = len(names)
     y0, macro_names = integrated_state(x), ()
-    if regime is not None and regime.coevolves:  # fixed institutions act at full strength
+    if setup.macro_names:
+        y0 = np.concatenate([x, setup.macro0])
+        macro_names = setup.macro_names
+    elif regime is not None and regime.coevolves:  # fixed institutions act at full strength
         y0 = integrated_state(x, regime.initial_strength)
         macro_names = ("institution_strength",)
     Q, mutate = mutation_matrix(mutation, k)
@@ -258,9 +276,15 @@ def replicator(
         )
     macro = out[:, k:] if macro_names else None
     played = setup.sanctions if regime is not None else None
+    scale = None
+    if regime is not None and (regime.funded or regime.chosen):
+        macro, macro_names, scale = _member_macro(regime, setup, out, macro, macro_names)
     if played is not None and regime.fine_to == "institution":
         # what the fines bring the institution per unit time: a macro quantity
-        strength = macro[:, 0] if macro_names else None
+        strength = macro[:, 0] if macro_names and macro_names[0] == "institution_strength" \
+            else None
+        if scale is not None:  # a fine level the members chose scales what the fines bring
+            strength = scale if strength is None else strength * scale
         revenue = institution_revenue(regime, played, C, out[:, :k], strength)
         macro = revenue[:, None] if macro is None else np.column_stack([macro, revenue])
         macro_names = (*macro_names, "to_institution")
@@ -294,6 +318,28 @@ def replicator(
     )
 
 
+def _member_macro(regime: Regime, setup: Any, out: np.ndarray, macro: np.ndarray | None,
+                  macro_names: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...], Any]:
+    """The macro columns of a funded institution or a chosen fine: ``institution_strength``
+    (what a funded institution affords, ``s``, at every row), ``fine_level`` (the level in
+    force), ``prefer_high`` (the share of the population preferring the top of the bounds)
+    and ``chosen_fine`` (the level the rule chooses); and the fine's scale ``F / fine``."""
+    info = institution_macro(np.ascontiguousarray(out), setup.A, setup.params)
+    columns = {name: macro[:, i] for i, name in enumerate(macro_names)}
+    if regime.funded:
+        columns = {"institution_strength": info[:, 0], **columns}
+    scale = None
+    if regime.chosen:
+        lo, hi = regime.fine_bounds
+        level = lo + columns["fine_level"] * (hi - lo)
+        columns["fine_level"] = level
+        columns["prefer_high"] = info[:, 1]
+        columns["chosen_fine"] = lo + info[:, 2] * (hi - lo)
+        scale = level / regime.fine
+    names = tuple(columns)
+    return np.column_stack([columns[n] for n in names]), names, scale
+
+
 def _check_payoff_size(payoffs: np.ndarray | GroupGame, regime: Regime | None) -> None:
     """Refuse payoffs (with a regime's terms) too large for the integrators' arithmetic."""
     if isinstance(payoffs, GroupGame):
@@ -302,7 +348,9 @@ def _check_payoff_size(payoffs: np.ndarray | GroupGame, regime: Regime | None) -
         largest = float(np.abs(payoffs).max())
     name = "payoffs"
     if isinstance(regime, Regime):
-        largest += regime.fine + regime.reward + regime.cost + regime.conformity
+        largest += (max(regime.fine, regime.fine_bounds[1] if regime.chosen else 0.0)
+                    + regime.reward + regime.cost + regime.conformity + regime.levy
+                    + regime.second_order)
         name = "payoffs (with the regime's fine, reward, cost and conformity)"
     check_magnitude(
         largest, MAX_PAYOFF, name,

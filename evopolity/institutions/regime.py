@@ -46,13 +46,17 @@ from typing import Any
 import numpy as np
 
 from evopolity.kernels.codes import FINE_DESTINATIONS, NORMS
-from evopolity.kernels.layout import regime_array
+from evopolity.kernels.layout import RULES, regime_array
 from evopolity.validate import (
     nonnegative,
     probability,
 )
 
-__all__ = ["IN_PLAY_FIELDS", "MUTATION_MODELS", "Regime", "regime_parameters"]
+__all__ = ["FUNDING", "IN_PLAY_FIELDS", "MUTATION_MODELS", "RULES", "Regime",
+           "regime_parameters"]
+
+#: How the institution is made and paid for (``Regime.funding``).
+FUNDING = ("fixed", "support", "contributions")
 
 # how mutation enters the replicator (Regime.mutation_model, replicator's mutation_model)
 MUTATION_MODELS = ("independent", "fitness_weighted")
@@ -112,6 +116,49 @@ class Regime:
         ``to_institution`` of a run; what the funds pay for is not modelled yet). The
         expected-payoff path models only ``"burned"`` and refuses the others where a fine
         acts.
+    funding : {"fixed", "support", "contributions"}, optional
+        How the institution is made and paid for. ``"fixed"``: imposed at full strength
+        (``s = 1``; no feedback or decay). ``"support"``: its strength ``m`` follows the
+        population's cooperation, ``dm/dt = lambda (c - m) - decay`` (needs ``feedback`` or
+        ``decay``). ``"contributions"``: the members fund it: every strategy comes in two
+        versions, ``"<name>+levy"`` that pays ``levy`` per unit time and ``"<name>"`` that
+        abstains, and the institution's strength is what it can afford,
+        ``s = min(1, funds / cost)`` with funds per capita ``levy * (share of contributors)``
+        plus the fines it collects (``fine_to="institution"``); ``cost`` (> 0) is then its
+        running cost at full strength, paid out of the funds rather than by every member.
+        Default (None): ``"support"`` when ``feedback`` or ``decay`` is above 0, else
+        ``"fixed"`` (:attr:`funding_mode`).
+    levy : float
+        ``>= 0``: what a contributor pays the institution per unit time (``"contributions"``).
+    second_order : float
+        ``F2 >= 0``: the fine on an abstainer for not paying the levy, seen with probability
+        ``second_order_detection`` and scaled by the institution's strength (pool punishment
+        with second-order punishment, Sigmund, De Silva, Traulsen & Hauert 2010, Nature 466:
+        861); ``"contributions"`` only.
+    second_order_detection : float
+        ``q2`` in [0, 1]: probability that an abstainer is seen (default 1).
+    initial_contributors : float
+        In [0, 1]: the share of each strategy that starts as contributors when a state over
+        the bare strategies is given (default 0.5).
+    rule_by : {"fixed", "majority", "elite"}
+        Who sets the fine level. ``"fixed"``: ``fine``. ``"majority"``: the weighted median
+        of the members' preferred levels; ``"elite"``: that of the richest members (by
+        payoff), down to ``elite_share`` of the population. A member prefers the level in
+        ``fine_bounds`` that maximises its own current fitness (``lo`` or ``hi``, as fitness
+        is linear in the fine); the level moves toward the chosen one at ``rule_rate``, from
+        ``fine`` (the level the matches are played at, > 0).
+    rule_rate : float
+        ``> 0``: the rate at which the fine level moves toward the chosen level.
+    fine_bounds : tuple of float, optional
+        ``(lo, hi)``, ``0 <= lo < hi``, containing ``fine``: the range the members choose in
+        (needed unless ``rule_by="fixed"``).
+    elite_share : float
+        In (0, 1]: the share of the population, richest first, whose preference an
+        ``"elite"`` rule follows (default 0.1).
+    initial_fine : float, optional
+        The fine level in force at the start when the members choose it (default ``fine``,
+        the level the matches are played at; sanctions scale by ``level / fine``); inside
+        ``fine_bounds``.
     description : str
         The argument behind a preset.
     mutation_model : {"independent", "fitness_weighted"}
@@ -128,7 +175,10 @@ class Regime:
     ------
     ValueError
         For a strength out of its range (negative, or a probability outside [0, 1]), an
-        empty name, or an unknown ``norm``, ``fine_to`` or ``mutation_model``.
+        empty name, an unknown ``norm``, ``fine_to``, ``funding``, ``rule_by`` or
+        ``mutation_model``, a ``funding`` that contradicts ``feedback`` and ``decay``, a levy
+        or second-order fine without ``funding="contributions"``, contributions without a
+        cost or with a switch, or a ``rule_by`` without valid ``fine_bounds``.
     TypeError
         For a flag that is not a bool, or a description that is not a string.
     """
@@ -149,6 +199,16 @@ class Regime:
     switch: float = 0.0
     norm: str = "any"
     fine_to: str = "burned"
+    funding: str | None = None
+    levy: float = 0.0
+    second_order: float = 0.0
+    second_order_detection: float = 1.0
+    initial_contributors: float = 0.5
+    rule_by: str = "fixed"
+    rule_rate: float = 1.0
+    fine_bounds: tuple[float, float] | None = None
+    elite_share: float = 0.1
+    initial_fine: float | None = None
     mutation_model: str = "independent"
     description: str = ""
 
@@ -171,11 +231,102 @@ class Regime:
                 raise ValueError(
                     f"Regime.{field} must be one of {allowed}, got {getattr(self, field)!r}"
                 )
+        self._check_funding()
+        self._check_rule()
         if self.mutation_model not in MUTATION_MODELS:
             raise ValueError(
                 f"Regime.mutation_model must be one of {', '.join(map(repr, MUTATION_MODELS))}, "
                 f"got {self.mutation_model!r}"
             )
+
+    def _check_funding(self) -> None:
+        """Validate ``funding`` and its fields."""
+        for field in ("levy", "second_order"):
+            object.__setattr__(self, field, nonnegative(getattr(self, field), f"Regime.{field}"))
+        for field in ("second_order_detection", "initial_contributors"):
+            object.__setattr__(self, field, probability(getattr(self, field), f"Regime.{field}"))
+        if self.funding is not None and self.funding not in FUNDING:
+            raise ValueError(f"Regime.funding must be one of {FUNDING} or None, got "
+                             f"{self.funding!r}")
+        law = self.feedback > 0.0 or self.decay > 0.0
+        if self.funding in ("fixed", "contributions") and law:
+            raise ValueError(
+                f"Regime.funding={self.funding!r} has no law of support: feedback and decay "
+                f"must be 0, got feedback={self.feedback:g}, decay={self.decay:g}"
+            )
+        if self.funding == "support" and not law:
+            raise ValueError("Regime.funding='support' needs feedback or decay above 0 (the "
+                             "law dm/dt = feedback (c - m) - decay)")
+        if self.funding == "contributions":
+            if self.cost <= 0.0:
+                raise ValueError("Regime.cost must be above 0 with funding='contributions': it "
+                                 "is the running cost at full strength the funds are set against")
+            if self.switch > 0.0:
+                raise ValueError("Regime.switch must be 0 with funding='contributions' (not "
+                                 "modelled together)")
+        elif self.levy > 0.0 or self.second_order > 0.0:
+            raise ValueError(
+                "Regime.levy and Regime.second_order act only with funding='contributions', got "
+                f"levy={self.levy:g}, second_order={self.second_order:g}, "
+                f"funding={self.funding!r}"
+            )
+
+    def _check_rule(self) -> None:
+        """Validate ``rule_by`` and its fields."""
+        if self.rule_by not in RULES:
+            raise ValueError(f"Regime.rule_by must be one of {RULES}, got {self.rule_by!r}")
+        object.__setattr__(self, "rule_rate",
+                           nonnegative(self.rule_rate, "Regime.rule_rate", allow_zero=False))
+        share = probability(self.elite_share, "Regime.elite_share")
+        if share == 0.0:
+            raise ValueError("Regime.elite_share must lie in (0, 1], got 0")
+        object.__setattr__(self, "elite_share", share)
+        if self.fine_bounds is not None:
+            try:
+                lo, hi = (float(v) for v in self.fine_bounds)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"Regime.fine_bounds must be a pair (lo, hi), got {self.fine_bounds!r}"
+                ) from None
+            if not (np.isfinite(lo) and np.isfinite(hi) and 0.0 <= lo < hi):
+                raise ValueError(f"Regime.fine_bounds must satisfy 0 <= lo < hi, got "
+                                 f"{self.fine_bounds!r}")
+            object.__setattr__(self, "fine_bounds", (lo, hi))
+        if self.rule_by == "fixed":
+            return
+        if self.fine_bounds is None:
+            raise ValueError(f"Regime.fine_bounds (lo, hi) is needed with rule_by="
+                             f"{self.rule_by!r}")
+        lo, hi = self.fine_bounds
+        if self.initial_fine is not None:
+            start = nonnegative(self.initial_fine, "Regime.initial_fine")
+            if not lo <= start <= hi:
+                raise ValueError(f"Regime.initial_fine must lie in fine_bounds "
+                                 f"{self.fine_bounds}, got {start:g}")
+            object.__setattr__(self, "initial_fine", start)
+        if not (self.fine > 0.0 and lo <= self.fine <= hi):
+            raise ValueError(
+                f"Regime.fine must be above 0 and inside fine_bounds {self.fine_bounds} with "
+                f"rule_by={self.rule_by!r} (the level play starts at), got {self.fine:g}"
+            )
+
+    @property
+    def funding_mode(self) -> str:
+        """How the institution is made and paid for: ``funding``, or when it is None
+        ``"support"`` if the institution has a law (feedback or decay), else ``"fixed"``."""
+        if self.funding is not None:
+            return self.funding
+        return "support" if self.coevolves else "fixed"
+
+    @property
+    def funded(self) -> bool:
+        """Whether the members fund the institution (``funding="contributions"``)."""
+        return self.funding == "contributions"
+
+    @property
+    def chosen(self) -> bool:
+        """Whether the members choose the fine level (``rule_by`` other than ``"fixed"``)."""
+        return self.rule_by != "fixed"
 
     @property
     def has_institution(self) -> bool:
@@ -235,7 +386,8 @@ class Regime:
 
 
 def regime_parameters(
-    regime: Regime, cooperation: np.ndarray, sanctions: tuple[np.ndarray, ...] = ()
+    regime: Regime, cooperation: np.ndarray, sanctions: tuple[np.ndarray, ...] = (),
+    revenue: np.ndarray | None = None,
 ) -> np.ndarray:
     """The flat kernel array of ``regime`` followed by the cooperation matrix.
 
@@ -248,6 +400,10 @@ def regime_parameters(
     sanctions : tuple of ndarray
         The sanctions played inside matches that replace the expected fine and reward: none,
         ``(S,)`` or ``(S_fine, S_reward)`` (:func:`evopolity.kernels.layout.regime_array`).
+    revenue : ndarray, optional
+        ``S_inst`` (k x k) of an institution the members fund, on the crossed strategies
+        (contributors first); required with ``funding="contributions"``, whose ``cost`` then
+        becomes the upkeep the funds are set against rather than a per-capita cost.
 
     Returns
     -------
@@ -262,9 +418,23 @@ def regime_parameters(
     """
     if not isinstance(regime, Regime):
         raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
+    funding = None
+    cost = regime.cost
+    if regime.funded:
+        if revenue is None:
+            raise ValueError("revenue (S_inst) is needed for funding='contributions'")
+        funding = (regime.cost, regime.levy,
+                   regime.second_order_detection * regime.second_order, revenue)
+        cost = 0.0
+    rule = None
+    if regime.chosen:
+        lo, hi = regime.fine_bounds
+        rule = (float(RULES.index(regime.rule_by)), regime.rule_rate, lo, hi, regime.fine,
+                regime.elite_share)
     return regime_array(
         cooperation, fine=regime.fine, detection=regime.detection, reward=regime.reward,
-        tax=regime.tax, cost=regime.cost, cost_by_contributors=regime.cost_by_contributors,
+        tax=regime.tax, cost=cost, cost_by_contributors=regime.cost_by_contributors,
         conformity=regime.conformity, feedback=regime.feedback, decay=regime.decay,
         captured=regime.captured, switch=regime.switch, sanctions=sanctions,
+        funding=funding, rule=rule,
     )  # fmt: skip

@@ -42,21 +42,72 @@ from evopolity.kernels.codes import (  # noqa: F401 - the model codes, where the
 )
 from evopolity.kernels.group import group_fitness
 from evopolity.kernels.layout import (
+    CONFORMITY,
+    FUNDED,
+    SWITCH,
+    TAX,
     regime_coevolves,
     regime_cooperation,
+    regime_funding,
     regime_group_game,
+    regime_revenue_matrix,
+    regime_rule,
     regime_sanction_count,
     regime_sanctions,
     regime_terms,
 )
 
+# a derivative of fitness with respect to the fine smaller than this is a tie (no preference)
+VOTE_TOL = 1e-12
+
 
 @jit()
 def strength(y, k, params):
-    """The institution's effective strength: ``m = y[k]`` when it co-evolves, else 1."""
+    """The institution's effective strength: what it can afford when the members fund it
+    (:func:`funded_strength`), ``m = y[k]`` when it co-evolves, else 1."""
+    if params[FUNDED] > 0.0:
+        return funded_strength(y, k, params)
     if regime_coevolves(params):
         return y[k]
     return 1.0
+
+
+@jit()
+def fine_scale(y, k, params):
+    """``F / F_played``: the fine level in force over the level the fine terms were built with;
+    1 unless the members choose the level, which then sits after the frequencies (and after
+    ``m`` when the institution co-evolves) as its position ``u`` in [lo, hi]."""
+    rule, _, lo, hi, played, _ = regime_rule(params)
+    if rule == 0:
+        return 1.0
+    u = y[k + 1] if regime_coevolves(params) else y[k]
+    return (lo + u * (hi - lo)) / played
+
+
+@jit()
+def funded_strength(y, k, params):
+    """What a funded institution can afford, ``s = min(1, funds / upkeep)``.
+
+    The first ``k / 2`` strategies contribute the levy, so funds per capita are ``levy p``
+    (``p`` their share) plus what the fines bring, ``s R`` with ``R = x^T S_inst x`` at full
+    strength (at the fine level in force). ``s = min(1, (levy p + s R) / upkeep)`` gives
+    ``s = 1`` when ``R >= upkeep`` and otherwise ``s = min(1, levy p / (upkeep - R))``.
+    """
+    _, upkeep, levy, _ = regime_funding(params)
+    p = 0.0
+    for i in range(k // 2):
+        p += y[i]
+    M = regime_revenue_matrix(params, k)
+    R = 0.0
+    for i in range(k):
+        b = 0.0
+        for j in range(k):
+            b += M[i, j] * y[j]
+        R += y[i] * b
+    R *= fine_scale(y, k, params)
+    if R >= upkeep:
+        return 1.0
+    return min(1.0, max(0.0, levy * p / (upkeep - R)))
 
 
 @jit()
@@ -163,7 +214,16 @@ def _regime_terms_and_support(y, k, params, out):
         sf = np.empty(k)
         sr = np.empty(k)
         sanction_rates(params, k, y, sf, sr)
-    institution_adjust(out[:k], c, y[:k], strength(y, k, params), params, out[:k], sf, sr)
+        scale = fine_scale(y, k, params)
+        if scale != 1.0:  # the members chose another fine level: S_fine is linear in it
+            for i in range(k):
+                sf[i] *= scale
+    s = strength(y, k, params)
+    funded, _, _, second = regime_funding(params)
+    if funded and second > 0.0:  # second-order sanctions: abstainers fined for not paying
+        for i in range(k // 2, k):
+            out[i] -= s * second
+    institution_adjust(out[:k], c, y[:k], s, params, out[:k], sf, sr)
     if out.size > k:
         out[k] = support
 
@@ -208,8 +268,116 @@ def macro_rate(support, m, params):
 
 
 @jit()
-def macro_velocity(y, A, params, fitness_out):
-    """``dm/dt`` for the infinite population, right after :func:`institution_fitness` filled
-    ``fitness_out``: the support ``sum_i x_i (C x)_i`` is in ``fitness_out[k]``."""
+def fine_vote(y, A, params):
+    """The members' vote on the fine level at state ``y``: ``(share_high, target)``.
+
+    Fitness is linear in the fine level ``F``: before the tax, ``d v_i / dF = g_i = s
+    (S_fine x)_i / F_played`` (the fine part of the sanctions, zero while a switch holds fines
+    off), and after it ``D_i = (1 - tau) g_i + tau sum_j x_j g_j``. A member's preferred level
+    in ``[lo, hi]`` is therefore ``hi`` when ``D_i > 0``, ``lo`` when ``D_i < 0`` and the
+    current level on a tie (``|D_i| <= VOTE_TOL``). ``share_high`` is the share of the
+    population preferring ``hi``. The rule (``majority``: the whole population; ``elite``: the
+    richest members, by payoff before conformity, down to ``elite_share`` of the population)
+    chooses the weighted median of its members' preferred levels: ``hi`` if more than half
+    of the weight prefers it, ``lo`` if more than half prefers that, else the current level
+    (which is then a median). ``target`` is the chosen level's position ``u`` in [0, 1].
+    """
     k = A.shape[0]
-    return macro_rate(fitness_out[k], y[k], params)
+    rule, _, _, _, played, elite = regime_rule(params)
+    co = 1 if regime_coevolves(params) else 0
+    u = y[k + co]
+    c = np.empty(k)
+    level = cooperation_rates(regime_cooperation(params, k), y, c)
+    sf = np.empty(k)
+    sr = np.empty(k)
+    sanction_rates(params, k, y, sf, sr)
+    s = strength(y, k, params)
+    on = 1.0
+    if params[SWITCH] > 0.0 and level < params[SWITCH]:
+        on = 0.0
+    tax = params[TAX]
+    mean_g = 0.0
+    for i in range(k):
+        sf[i] = s * on * sf[i] / played
+        mean_g += y[i] * sf[i]
+    high = 0.0
+    for i in range(k):
+        d = (1.0 - tax) * sf[i] + tax * mean_g
+        sf[i] = 1.0 if d > VOTE_TOL else (-1.0 if d < -VOTE_TOL else 0.0)
+        if sf[i] > 0.0:
+            high += y[i]
+    # the voters' weights
+    w = np.empty(k)
+    if rule == 1:
+        for i in range(k):
+            w[i] = y[i]
+    else:
+        pay = np.empty(k)
+        institution_fitness(y, A, params, pay)
+        for i in range(k):
+            pay[i] = -(pay[i] - params[CONFORMITY] * y[i])
+            w[i] = 0.0
+        order = np.argsort(pay, kind="mergesort")
+        left = elite
+        for r in range(k):
+            i = order[r]
+            if left <= 0.0:
+                break
+            w[i] = min(y[i], left)
+            left -= w[i]
+    total = 0.0
+    w_hi = 0.0
+    w_lo = 0.0
+    for i in range(k):
+        total += w[i]
+        if sf[i] > 0.0:
+            w_hi += w[i]
+        elif sf[i] < 0.0:
+            w_lo += w[i]
+    target = u
+    if w_hi > 0.5 * total:
+        target = 1.0
+    elif w_lo > 0.5 * total:
+        target = 0.0
+    return high, target
+
+
+@jit()
+def macro_velocity(y, A, params, fitness_out, out):
+    """The macro state's velocity into ``out[k:]`` for the infinite population, right after
+    :func:`institution_fitness` filled ``fitness_out`` (the support ``sum_i x_i (C x)_i`` is
+    in ``fitness_out[k]``): ``dm/dt`` when the institution co-evolves, then, when the members
+    choose the fine, ``du/dt = rate (target - u)`` (:func:`fine_vote`), held in [0, 1]."""
+    k = A.shape[0]
+    j = k
+    if regime_coevolves(params):
+        out[j] = macro_rate(fitness_out[k], y[j], params)
+        j += 1
+    rule, rate, _, _, _, _ = regime_rule(params)
+    if rule > 0:
+        _, target = fine_vote(y, A, params)
+        du = rate * (target - y[j])
+        if (y[j] <= 0.0 and du < 0.0) or (y[j] >= 1.0 and du > 0.0):
+            du = 0.0
+        out[j] = du
+
+
+@jit()
+def institution_macro(Y, A, params):
+    """Per row of states ``Y`` (T x n): the institution's strength ``s`` in force, the share of
+    the population preferring the high fine and the position of the chosen level (the last two
+    NaN unless the members choose the fine). Returns a T x 3 array."""
+    k = A.shape[0]
+    out = np.empty((Y.shape[0], 3))
+    rule = regime_rule(params)[0]
+    for t in range(Y.shape[0]):
+        y = Y[t]
+        out[t, 0] = strength(y, k, params)
+        if rule > 0:
+            high, target = fine_vote(y, A, params)
+            out[t, 1] = high
+            out[t, 2] = target
+        else:
+            out[t, 1] = np.nan
+            out[t, 2] = np.nan
+    return out

@@ -36,9 +36,12 @@ from evopolity.kernels._jit import jit
 
 __all__ = [
     "FINE", "DETECTION", "REWARD", "TAX", "COST", "COST_BY_CONTRIBUTORS", "CONFORMITY",
-    "FEEDBACK", "DECAY", "CAPTURED", "SWITCH", "SANCTIONS", "N_REGIME", "GROUP_HEADER",
+    "FEEDBACK", "DECAY", "CAPTURED", "SWITCH", "SANCTIONS", "FUNDED", "UPKEEP", "LEVY",
+    "SECOND_ORDER", "RULE", "RULE_RATE", "FINE_LO", "FINE_HI", "FINE_PLAYED", "ELITE_SHARE",
+    "N_REGIME", "GROUP_HEADER",
     "regime_array", "regime_terms", "regime_coevolves", "regime_cooperation",
-    "regime_sanction_count", "regime_sanctions",
+    "regime_sanction_count", "regime_sanctions", "regime_funding", "regime_revenue_matrix",
+    "regime_rule", "macro_count",
     "group_game_array", "group_game_tables",
     "group_regime_array", "regime_group_game",
     "integrated_state",
@@ -53,7 +56,21 @@ __all__ = [
 #      lets only one of them act at a time.
 FINE, DETECTION, REWARD, TAX, COST, COST_BY_CONTRIBUTORS = 0, 1, 2, 3, 4, 5
 CONFORMITY, FEEDBACK, DECAY, CAPTURED, SWITCH, SANCTIONS = 6, 7, 8, 9, 10, 11
-N_REGIME = 12
+# an institution the members fund (funding="contributions"; the strategies are crossed with
+# {contributes, abstains}, contributors first): FUNDED 1.0, its running cost at full strength
+# UPKEEP, the levy LEVY, the expected second-order fine on abstainers SECOND_ORDER; a funded
+# array carries one more k x k matrix after the sanction matrices, S_inst (what the fines bring
+# the institution per turn at full strength)
+FUNDED, UPKEEP, LEVY, SECOND_ORDER = 12, 13, 14, 15
+# a fine level the members choose (rule_by): RULE 0 fixed, 1 majority, 2 elite; RULE_RATE the
+# rate at which the level moves toward the chosen one; FINE_LO, FINE_HI its bounds; FINE_PLAYED
+# the level the fine matrix was built with (S_fine is linear in the fine); ELITE_SHARE the share
+# of the population, richest first, whose preference an elite rule follows
+RULE, RULE_RATE, FINE_LO, FINE_HI, FINE_PLAYED, ELITE_SHARE = 16, 17, 18, 19, 20, 21
+N_REGIME = 22
+
+#: codes of the rule that sets the fine level (Regime.rule_by)
+RULES = ("fixed", "majority", "elite")
 
 # a group-game array starts with k, m (co-players per group) and K (co-player compositions)
 GROUP_HEADER = 3
@@ -77,6 +94,8 @@ def regime_array(
     captured=False,
     switch=0.0,
     sanctions=(),
+    funding=None,
+    rule=None,
 ):
     """The flat array of a regime on ``k`` strategies with cooperation matrix ``cooperation``.
 
@@ -91,12 +110,20 @@ captured, switch
         No matrix (the fine and reward act on expected rates), one (``S``: the net sanction
         per turn played inside matches at full strength) or two (``S_fine``, ``S_reward``,
         apart for the switch); each k x k.
+    funding : tuple, optional
+        ``(upkeep, levy, second_order, S_inst)`` of an institution the members fund (the k
+        strategies are the crossed ones, contributors first; ``S_inst`` k x k).
+    rule : tuple, optional
+        ``(code, rate, lo, hi, fine_played, elite_share)`` of a fine level the members
+        choose (``code`` an index of :data:`RULES`).
 
     Returns
     -------
     numpy.ndarray
-        ``N_REGIME + (1 + len(sanctions)) k * k`` float64 values, read back by
-        :func:`regime_terms`, :func:`regime_cooperation` and :func:`regime_sanctions`.
+        ``N_REGIME + (1 + len(sanctions)) k * k`` float64 values (``k * k`` more when
+        funded), read back by :func:`regime_terms`, :func:`regime_cooperation`,
+        :func:`regime_sanctions`, :func:`regime_funding`, :func:`regime_revenue_matrix` and
+        :func:`regime_rule`.
 
     Raises
     ------
@@ -125,6 +152,19 @@ captured, switch
     head[CAPTURED] = 1.0 if captured else 0.0
     head[SWITCH] = switch
     head[SANCTIONS] = float(len(mats))
+    if funding is not None:
+        upkeep, levy, second, inst = funding
+        inst = np.ascontiguousarray(inst, dtype=np.float64)
+        if inst.shape != C.shape:
+            raise ValueError(f"funding's S_inst must be {C.shape}, got {inst.shape}")
+        head[FUNDED] = 1.0
+        head[UPKEEP] = upkeep
+        head[LEVY] = levy
+        head[SECOND_ORDER] = second
+        mats.append(inst)
+    if rule is not None:
+        head[RULE], head[RULE_RATE], head[FINE_LO], head[FINE_HI] = rule[:4]
+        head[FINE_PLAYED], head[ELITE_SHARE] = rule[4:]
     return np.concatenate([head, C.ravel(), *(m.ravel() for m in mats)])
 
 
@@ -150,6 +190,36 @@ def regime_coevolves(params):
     """Whether a regime array's institution co-evolves (its strength ``m`` has a law: feedback
     or decay above 0)."""
     return params[FEEDBACK] > 0.0 or params[DECAY] > 0.0
+
+
+@jit(inline="always")
+def regime_funding(params):
+    """``(funded, upkeep, levy, second_order)`` of a regime array (``funded`` a bool)."""
+    return params[FUNDED] > 0.0, params[UPKEEP], params[LEVY], params[SECOND_ORDER]
+
+
+@jit(inline="always")
+def regime_revenue_matrix(params, k):
+    """``S_inst`` of a funded regime array (a view; only when :func:`regime_funding` says
+    funded)."""
+    start = N_REGIME + (1 + regime_sanction_count(params)) * k * k
+    return params[start : start + k * k].reshape((k, k))
+
+
+@jit(inline="always")
+def regime_rule(params):
+    """``(code, rate, lo, hi, fine_played, elite_share)`` of a regime array's fine rule
+    (``code`` 0: fixed, 1: majority, 2: elite)."""
+    return (int(params[RULE]), params[RULE_RATE], params[FINE_LO], params[FINE_HI],
+            params[FINE_PLAYED], params[ELITE_SHARE])
+
+
+@jit(inline="always")
+def macro_count(params):
+    """How many macro variables follow the frequencies in the integrated state of a regime
+    array: the institution's strength ``m`` when it co-evolves, then the fine level (as its
+    position ``u`` in [lo, hi]) when the members choose it."""
+    return (1 if regime_coevolves(params) else 0) + (1 if params[RULE] > 0.0 else 0)
 
 
 @jit(inline="always")
@@ -228,16 +298,17 @@ def group_regime_array(regime_params, group_params):
 def regime_group_game(params, k):
     """The group-game array inside a ``GROUP_INSTITUTIONS`` array of ``k`` strategies (a
     view; the regime's part is read by :func:`regime_terms` and :func:`regime_cooperation`)."""
-    return params[N_REGIME + (1 + regime_sanction_count(params)) * k * k :]
+    funded = 1 if params[FUNDED] > 0.0 else 0
+    return params[N_REGIME + (1 + regime_sanction_count(params) + funded) * k * k :]
 
 
 # -- the replicator's integrated state ------------------------------------------------------
 
 
-def integrated_state(frequencies, strength=None):
+def integrated_state(frequencies, strength=None, fine_position=None):
     """The replicator's state: the frequencies, then the institution's strength ``m`` when it
-    co-evolves (``strength`` not None)."""
+    co-evolves (``strength`` not None), then the position ``u`` in [0, 1] of the fine level
+    in its bounds when the members choose it (``fine_position`` not None)."""
     x = np.asarray(frequencies, dtype=np.float64)
-    if strength is None:
-        return x.copy()
-    return np.append(x, float(strength))
+    extra = [float(v) for v in (strength, fine_position) if v is not None]
+    return np.append(x, extra) if extra else x.copy()

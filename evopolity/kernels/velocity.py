@@ -139,7 +139,7 @@ def rhs(problem, x, f, out):
         for i in range(k):
             out[i] = x[i] * (f[i] - phi)
     if x.size > k:  # the macro state (f is free again: it serves as scratch)
-        out[k] = macro_velocity(x, A, params, f)
+        macro_velocity(x, A, params, f, out)
 
 
 @jit()
