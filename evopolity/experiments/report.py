@@ -24,23 +24,27 @@ def summary_table(summary: pd.DataFrame) -> str:
     Returns
     -------
     str
-        The columns of :data:`evopolity.analysis.compare.HEADLINE_COLUMNS`, means over
-        seeds; ``recovered`` is yes / no, the share of seeds that recovered, or ``-`` for
-        runs without a shock. Numbers to three decimals.
+        The columns of :data:`evopolity.analysis.compare.HEADLINE_COLUMNS` present in
+        ``summary``, means over seeds; ``response`` (to the first shock, read up to the next
+        one) is its value when every seed agrees, else each value with its count, and ``-``
+        for runs without a shock. Numbers to three decimals.
     """
-    numeric = [c for c in HEADLINE_COLUMNS[2:] if c != "recovered"]
+    present = [c for c in HEADLINE_COLUMNS[2:] if c in summary.columns]
+    numeric = [c for c in present if c != "response"]
     grouped = summary.groupby(["regime", "scenario"], sort=False)
     table = grouped[numeric].mean()
 
-    def recovered(values: pd.Series) -> str:
+    def response(values: pd.Series) -> str:
         values = values.dropna()
         if values.empty:
             return "-"
-        share = float(values.astype(float).mean())
-        return {1.0: "yes", 0.0: "no"}.get(share, f"{share:.0%}")
+        counts = values.value_counts()
+        if len(counts) == 1:
+            return str(counts.index[0])
+        return ", ".join(f"{k} x{v}" for k, v in counts.items())
 
-    table.insert(table.columns.get_loc("min_cooperation") + 1, "recovered",
-                 grouped["recovered"].agg(recovered))
+    if "response" in present:
+        table.insert(present.index("response"), "response", grouped["response"].agg(response))
     return table.reset_index().to_string(index=False, float_format=lambda v: f"{v:.3f}",
                                          na_rep="-")
 
