@@ -451,8 +451,9 @@ def summary(trajectory: Trajectory, cooperation: Any = None,
         ``cooperation``, diversity (``entropy``, ``richness``, ``effective_number`` = exp H,
         ``inverse_simpson``), and when the trajectory carries its payoffs ``mean_payoff``
         (``x^T A x``, the game alone), ``welfare`` (when it carries its stage game:
-        :func:`welfare`, under the game of its last segment) and ``mean_fitness`` (after fines, rewards, taxes and
-        costs); with a regime, ``institution_strength`` (``m`` if it co-evolves, 1 for a
+        :func:`welfare`, under the game of its last segment) and ``mean_fitness`` (after
+        fines, rewards, taxes and costs); with a regime, ``institution_strength`` (``m`` if
+        it co-evolves, 1 for a
         fixed institution, 0 for none).
 
     Raises

@@ -26,7 +26,11 @@ from evopolity.dynamics.pipeline import _interactions
 from evopolity.experiments.spec import Spec
 from evopolity.institutions.regime import Regime
 
-__all__ = ["attribution_frame", "ensemble_frame", "event_rows", "hysteresis_frame",
+#: The columns of ``events.parquet`` after the run's labels (:func:`event_rows`).
+EVENT_COLUMNS = ["time", "kind", "variable", "value_before", "value_after", "change",
+                 "class_before", "class_after", "class_change"]
+
+__all__ = ["EVENT_COLUMNS", "attribution_frame", "ensemble_frame", "event_rows", "hysteresis_frame",
            "matched_frame", "MECHANISMS"]
 
 #: The mechanisms an attribution switches, as groups of Regime fields; a differing field in
