@@ -103,10 +103,23 @@ def test_default_experiment_runs_end_to_end_and_reads_back(tmp_path):
     assert row.richness == (x > 1e-3).sum()
     level = tr.macro["cooperation"].to_numpy()  # x C x under each segment's C
     after = tr.times >= 100.0
-    assert row.min_cooperation == pytest.approx(level[after].min(), abs=1e-12)
     pre = level[tr.times < 100.0][-1]
-    assert row.cooperation_drop == pytest.approx(pre - level[after].min(), abs=1e-12)
-    assert bool(row.recovered) == (abs(level[-1] - pre) <= 0.05)
+    # resilience to the first shock is read up to the second (t = 200, the state before it)
+    window = after & (np.arange(len(level)) <= np.flatnonzero(tr.times >= 200.0)[0])
+    assert row.min_cooperation == pytest.approx(level[window].min(), abs=1e-12)
+    assert bool(row.recovered) == (abs(level[window][-1] - pre) <= 0.05)
+    assert row.response == ("unaffected" if (abs(level[window] - pre) <= 0.05).all()
+                            else "recovered" if row.recovered else "fell"
+                            if level[window][-1] < pre else "rose")
+    # welfare: the mean payoff per turn over the social optimum of the final game (T = 7):
+    # max(R, (T + S) / 2, P) = 3.5
+    assert row.welfare == pytest.approx(row.mean_payoff / 3.5, rel=1e-12)
+    # the shocks' values and classes are recorded: T 5 -> 7 leaves the prisoner's dilemma
+    t_shock = events[events.kind == "temptation"].iloc[0]
+    assert (t_shock.value_before, t_shock.value_after) == (5.0, 7.0)
+    assert (t_shock.class_before, t_shock.class_after, bool(t_shock.class_change)) == (
+        "prisoners_dilemma", "alternating_dilemma", True)
+    assert not events[events.kind == "noise"].class_change.any()
     assert row.institution_strength == pytest.approx(
         tr.macro["institution_strength"].iloc[-1], abs=1e-12)
 
@@ -353,7 +366,8 @@ def _experiments_imports() -> dict[str, set[str]]:
 
 
 def test_each_module_of_the_wing_imports_only_those_before_it():
-    order = ["spec", "storage", "results", "tasks", "executors", "report", "figures", "runner"]
+    order = ["spec", "storage", "results", "tasks", "analyses", "executors", "report",
+             "figures", "runner"]
     graph = _experiments_imports()
     assert sorted(graph) == sorted(order)
     for i, module in enumerate(order):
@@ -462,6 +476,10 @@ def test_run_says_what_it_does_on_stderr(tmp_path, monkeypatch, capsys):
         "evolving under 2 regimes x 2 scenarios [2/4] laissez-faire, shocked",
         "evolving under 2 regimes x 2 scenarios [3/4] communitarian, baseline",
         "evolving under 2 regimes x 2 scenarios [4/4] communitarian, shocked",
+        "running 8 starts per regime to their attractors",
+        "every regime at mutation 0.001",
+        "attributing the difference between laissez-faire and communitarian to their "
+        "mechanisms",
         "writing figures",
         f"report: {tmp_path / 'report.md'}",
     ]
@@ -484,10 +502,10 @@ def test_cli_run_quiet_silences_the_progress_lines(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "evolving under 2 regimes x 2 scenarios [4/4] communitarian, shocked" in err
     assert f"report: {tmp_path / 'talk' / 'report.md'}" in err
-    assert out.splitlines()[0].split() == ["regime", "scenario", "cooperation",
+    assert out.splitlines()[0].split() == ["regime", "scenario", "cooperation", "welfare",
                                            "effective_number", "richness", "mean_fitness",
                                            "institution_strength", "min_cooperation",
-                                           "recovered", "recovery_time"]
+                                           "response", "recovery_time"]
     assert main(["run", str(path), "--out", str(tmp_path / "quiet"), "--no-figures",
                  "--quiet"]) == 0
     quiet_out, quiet_err = capsys.readouterr()

@@ -32,26 +32,29 @@ COLUMNS = [
     "effective_number",
     "inverse_simpson",
     "mean_payoff",
+    "welfare",
     "mean_fitness",
     "institution_strength",
     "min_cooperation",
     "cooperation_drop",
+    "response",
     "recovered",
     "recovery_time",
 ]
 #: The columns a printed comparison shows (the experiments' report and ``evopolity run``,
 #: ``scripts/compare_regimes.py``): the labels, the final state's headline measures and the
-#: resilience of cooperation after the first shock.
+#: resilience of cooperation to the first shock (read up to the next shock).
 HEADLINE_COLUMNS = [
     "regime",
     "scenario",
     "cooperation",
+    "welfare",
     "effective_number",
     "richness",
     "mean_fitness",
     "institution_strength",
     "min_cooperation",
-    "recovered",
+    "response",
     "recovery_time",
 ]
 
@@ -115,18 +118,19 @@ def compare_regimes(
         of threads. Every regime meets the same interactions (one seed for the whole
         comparison); with ``method="exact"`` play draws nothing and the seed is unused.
     tolerance : float
-        A shocked run has recovered when its cooperation ends within ``tolerance`` of the
-        level just before the first shock.
+        A shocked run has recovered when its cooperation, read up to the second shock (or the
+        end), ends within ``tolerance`` of the level just before the first shock.
 
     Returns
     -------
     DataFrame
         One row per (regime, scenario) with ``scenario`` in ``{"baseline", "shocked"}`` and
         columns ``cooperation, entropy, richness, effective_number, inverse_simpson,
-        mean_payoff, mean_fitness, institution_strength`` (final state, see
+        mean_payoff, welfare, mean_fitness, institution_strength`` (final state, see
         :func:`evopolity.analysis.metrics.summary`) and, for shocked runs, ``min_cooperation,
-        cooperation_drop, recovered, recovery_time`` after the first shock (NaN for baseline
-        rows).
+        cooperation_drop, response, recovered, recovery_time`` after the first shock, read up
+        to the next one (:func:`evopolity.analysis.metrics.resilience`; NaN for baseline
+        rows). :func:`evopolity.analysis.metrics.shock_responses` reads every shock.
 
     Raises
     ------
@@ -166,21 +170,31 @@ def compare_regimes(
         for scenario, scheduled in (("baseline", ()), ("shocked", shocks)):
             tr = evolve(strategies, regime, shocks=scheduled, **common)
             rows.append({"regime": regime.name, "scenario": scenario,
-                         **outcome(tr, first if scheduled else None, tolerance)})
+                         **outcome(tr, first if scheduled else None, tolerance,
+                                   _next_time(shocks, first) if scheduled else None)})
     return outcome_frame(rows)
 
 
-def outcome(trajectory: Any, shock_time: float | None, tolerance: float = 0.05) -> dict:
+def _next_time(shocks: Sequence[Shock], after: float) -> float | None:
+    """The time of the first shock after ``after`` (None if there is none)."""
+    return min((s.time for s in shocks if s.time > after), default=None)
+
+
+def outcome(trajectory: Any, shock_time: float | None, tolerance: float = 0.05,
+            until: float | None = None) -> dict:
     """The measures of one run: :func:`metrics.summary` and, when a shock happened at
-    ``shock_time``, the resilience of cooperation after it (NaN / NA otherwise)."""
+    ``shock_time``, the resilience of cooperation after it, read up to ``until`` (the next
+    shock; default the end), NaN / NA otherwise."""
     row: dict[str, Any] = dict(metrics.summary(trajectory))
     if shock_time is None:
-        row.update(min_cooperation=math.nan, cooperation_drop=math.nan, recovered=pd.NA,
-                   recovery_time=math.nan)
+        row.update(min_cooperation=math.nan, cooperation_drop=math.nan, response=None,
+                   recovered=pd.NA, recovery_time=math.nan)
     else:
-        res = metrics.resilience(metrics.cooperation(trajectory), shock_time, tolerance)
+        res = metrics.resilience(metrics.cooperation(trajectory), shock_time, tolerance,
+                                 end=until)
         row.update(min_cooperation=res["minimum"], cooperation_drop=res["drop"],
-                   recovered=res["recovered"], recovery_time=res["recovery_time"])
+                   response=res["response"], recovered=res["recovered"],
+                   recovery_time=res["recovery_time"])
     return row
 
 

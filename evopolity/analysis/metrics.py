@@ -6,9 +6,17 @@
   numbers of order 0, 1 and 2 (Hill 1973; Jost 2006): richness (strategies above a detection
   threshold), ``exp(H)`` and inverse Simpson ``1 / sum x_i^2``, each an "effective number of
   strategies";
-* resilience after a shock at ``t_s``: the lowest cooperation reached after it, whether
-  cooperation came back to within ``tolerance`` of its pre-shock level, and how long that took
-  (Holling's engineering resilience; cf. Scheffer et al. 2009 on recovery times).
+* welfare: the population's mean payoff per turn ``x^T A x`` (the game alone) relative to the
+  game's social optimum per turn, ``max(R, (T + S) / 2, P)``: the most a pair of players can
+  average per turn, by mutual cooperation or by taking turns exploiting each other (no pair
+  of moves gives a larger total, so welfare is at most 1);
+* the class of a 2x2 game (:func:`game_class`), so that a shock that turns a prisoner's
+  dilemma into something else is seen as such;
+* resilience after a shock at ``t_s``, measured up to the next shock (or the end): the lowest
+  cooperation reached, whether cooperation came back to within ``tolerance`` of its pre-shock
+  level, how long that took (Holling's engineering resilience; cf. Scheffer et al. 2009 on
+  recovery times), and the ``response``: ``"unaffected"`` (it never left the band),
+  ``"recovered"``, ``"fell"`` or ``"rose"`` (it ended below or above the band).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import pandas as pd
 
 from evopolity.dynamics.trajectory import Trajectory
 from evopolity.kernels.fitness import cooperation_levels
-from evopolity.validate import cooperation_matrix, nonnegative, probability
+from evopolity.validate import cooperation_matrix, nonnegative, probability, real
 
 __all__ = [
     "cooperation",
@@ -29,8 +37,16 @@ __all__ = [
     "hill_number",
     "diversity",
     "resilience",
+    "shock_responses",
+    "social_optimum",
+    "game_class",
+    "welfare",
     "summary",
 ]
+
+#: The classes :func:`game_class` names.
+GAME_CLASSES = ("prisoners_dilemma", "alternating_dilemma", "snowdrift", "stag_hunt",
+                "harmony", "deadlock", "other")
 
 
 def _frequencies(x: Any) -> np.ndarray:
@@ -175,7 +191,8 @@ def resilience(
     shock_time: float,
     tolerance: float = 0.05,
     baseline_window: float | None = None,
-) -> dict[str, float | bool]:
+    end: float | None = None,
+) -> dict[str, Any]:
     """Resilience of a time series (e.g. :func:`cooperation`) to a shock at ``shock_time``.
 
     Holling's engineering resilience: how far the series falls after the shock and how long
@@ -192,14 +209,21 @@ def resilience(
     baseline_window : float, optional
         Average the pre-shock level over this many time units before the shock (default:
         the value just before it).
+    end : float, optional
+        The end of the window read after the shock (e.g. the next shock's time; default: the
+        end of the series). A time that appears twice (a shock's before and after) counts
+        with its first row, the state before that shock.
 
     Returns
     -------
     dict
-        ``pre_shock``, ``minimum`` (lowest value from the shock on), ``drop`` (``pre_shock -
-        minimum``), ``recovered`` (the series ends within ``tolerance`` of the pre-shock
-        level) and ``recovery_time`` (time from the shock until it is within ``tolerance``
-        and stays there; NaN if never).
+        ``pre_shock``, ``minimum`` (lowest value in the window), ``drop`` (``pre_shock -
+        minimum``), ``final`` (the window's last value), ``recovered`` (the window ends
+        within ``tolerance`` of the pre-shock level), ``recovery_time`` (time from the shock
+        until it is within ``tolerance`` and stays there; NaN if never, and NaN for a series
+        the shock did not move) and ``response``: ``"unaffected"`` (never outside the band
+        in the window), ``"recovered"`` (left it and came back), ``"fell"`` or ``"rose"``
+        (ended below or above it).
 
     Raises
     ------
@@ -212,27 +236,199 @@ def resilience(
     before = t < shock_time
     if not before.any() or (t >= shock_time).sum() == 0:
         raise ValueError(f"shock_time {shock_time} must lie inside the series' times")
+    if end is not None:
+        end = real(end, "end")
+        if end <= shock_time:
+            raise ValueError(f"end must come after shock_time {shock_time}, got {end}")
     if baseline_window is None:
         pre = float(v[before][-1])
     else:
         window = before & (t >= shock_time - nonnegative(baseline_window, "baseline_window"))
         pre = float(v[window].mean())
     after_t, after_v = t[~before], v[~before]
+    if end is not None:
+        # up to and including the first row at ``end`` (the state before a shock there)
+        keep = int(np.searchsorted(after_t, end, side="left")) + 1
+        after_t, after_v = after_t[:keep], after_v[:keep]
     minimum = float(after_v.min())
+    final = float(after_v[-1])
     inside = np.abs(after_v - pre) <= tolerance
     recovered = bool(inside[-1])
     recovery_time = math.nan
-    if recovered:
+    if inside.all():
+        response = "unaffected"
+    elif recovered:
+        response = "recovered"
         outside = np.flatnonzero(~inside)
-        first = 0 if outside.size == 0 else outside[-1] + 1
-        recovery_time = float(after_t[first] - shock_time)
+        recovery_time = float(after_t[outside[-1] + 1] - shock_time)
+    else:
+        response = "fell" if final < pre else "rose"
     return {
         "pre_shock": pre,
         "minimum": minimum,
         "drop": pre - minimum,
+        "final": final,
         "recovered": recovered,
         "recovery_time": recovery_time,
+        "response": response,
     }
+
+
+def shock_responses(trajectory: Trajectory, tolerance: float = 0.05,
+                    cooperation: Any = None) -> pd.DataFrame:
+    """The resilience of cooperation to each of a trajectory's shocks, each read up to the
+    next shock (or the end of the run).
+
+    Parameters
+    ----------
+    trajectory : Trajectory
+        A run with events (:func:`evopolity.evolve` with ``shocks``).
+    tolerance : float
+        As in :func:`resilience`.
+    cooperation : array_like, DataFrame or Tournament, optional
+        As in :func:`cooperation`.
+
+    Returns
+    -------
+    DataFrame
+        One row per shock, in time order: ``shock`` (its number, from 1), ``time``, ``kind``,
+        ``until`` (the window's end) and the keys of :func:`resilience`. Empty (with these
+        columns) for a run without shocks. Shocks at the same time share one window.
+
+    Raises
+    ------
+    TypeError
+        If ``trajectory`` is not a ``Trajectory``.
+    """
+    if not isinstance(trajectory, Trajectory):
+        raise TypeError(f"trajectory must be a Trajectory, got {type(trajectory).__name__}")
+    level = _level(trajectory, cooperation)
+    times = sorted(float(e.time) for e in trajectory.events)
+    t_end = float(trajectory.times[-1])
+    rows = []
+    for i, event in enumerate(sorted(trajectory.events, key=lambda e: e.time)):
+        later = [t for t in times if t > event.time]
+        until = later[0] if later else t_end
+        res = resilience(level, float(event.time), tolerance,
+                         end=until if later else None)
+        rows.append({"shock": i + 1, "time": float(event.time), "kind": event.kind,
+                     "until": until, **res})
+    columns = ["shock", "time", "kind", "until", "pre_shock", "minimum", "drop", "final",
+               "recovered", "recovery_time", "response"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _rstp(game: Any) -> tuple[float, float, float, float]:
+    if hasattr(game, "rstp"):
+        return tuple(float(v) for v in game.rstp)
+    try:
+        R, S, T, P = (real(v, "game") for v in game)
+    except (TypeError, ValueError):
+        raise TypeError(f"game must be a Game or the payoffs (R, S, T, P), got {game!r}") \
+            from None
+    return R, S, T, P
+
+
+def social_optimum(game: Any) -> float:
+    """The social optimum per turn of a symmetric 2x2 game: ``max(R, (T + S) / 2, P)``.
+
+    The most a pair of players can average per turn: mutual cooperation (``R`` each),
+    taking turns exploiting each other (``(T + S) / 2`` each) or mutual defection. No
+    outcome has a larger total, so no population's mean payoff per turn exceeds it.
+
+    Parameters
+    ----------
+    game : Game or tuple
+        The stage game, or its payoffs ``(R, S, T, P)``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``game`` is neither.
+
+    Examples
+    --------
+    >>> social_optimum((3, 0, 5, 1)), social_optimum((3, 0, 7, 1))
+    (3.0, 3.5)
+    """
+    R, S, T, P = _rstp(game)
+    return max(R, (T + S) / 2.0, P)
+
+
+def game_class(game: Any) -> str:
+    """The class of a symmetric 2x2 game by the order of its payoffs.
+
+    ``"prisoners_dilemma"`` (``T > R > P > S`` and ``2R > T + S``), ``"alternating_dilemma"``
+    (``T > R > P > S`` but ``2R <= T + S``: in repeated play, taking turns exploiting each
+    other pays at least as much as mutual cooperation), ``"snowdrift"`` (``T > R > S > P``),
+    ``"stag_hunt"`` (``R > T > P > S``), ``"harmony"`` (``R >= T`` and ``S >= P``: nobody is
+    tempted), ``"deadlock"`` (``T > P > R``: mutual defection is preferred), else ``"other"``.
+
+    Parameters
+    ----------
+    game : Game or tuple
+        The stage game, or its payoffs ``(R, S, T, P)``.
+
+    Returns
+    -------
+    str
+        One of :data:`GAME_CLASSES`.
+
+    Raises
+    ------
+    TypeError
+        If ``game`` is neither.
+
+    Examples
+    --------
+    >>> game_class((3, 0, 5, 1)), game_class((3, 0, 7, 1)), game_class((3, 1, 5, 0))
+    ('prisoners_dilemma', 'alternating_dilemma', 'snowdrift')
+    """
+    R, S, T, P = _rstp(game)
+    if T > R > P > S:
+        return "prisoners_dilemma" if 2 * R > T + S else "alternating_dilemma"
+    if T > R > S > P:
+        return "snowdrift"
+    if R > T > P > S:
+        return "stag_hunt"
+    if R >= T and S >= P:
+        return "harmony"
+    if T > P > R:
+        return "deadlock"
+    return "other"
+
+
+def welfare(mean_payoff: float, game: Any) -> float:
+    """Mean payoff per turn relative to the game's social optimum (:func:`social_optimum`).
+
+    Parameters
+    ----------
+    mean_payoff : float
+        The population's mean payoff per turn, ``x^T A x``.
+    game : Game or tuple
+        The stage game, or its payoffs ``(R, S, T, P)``.
+
+    Returns
+    -------
+    float
+        ``mean_payoff / social_optimum(game)``; NaN when the optimum is not positive.
+
+    Raises
+    ------
+    TypeError
+        If ``game`` is neither a Game nor four payoffs.
+
+    Examples
+    --------
+    >>> welfare(3.0, (3, 0, 7, 1))
+    0.8571428571428571
+    """
+    best = social_optimum(game)
+    return float(mean_payoff) / best if best > 0 else math.nan
 
 
 def summary(trajectory: Trajectory, cooperation: Any = None,
@@ -254,8 +450,10 @@ def summary(trajectory: Trajectory, cooperation: Any = None,
     dict
         ``cooperation``, diversity (``entropy``, ``richness``, ``effective_number`` = exp H,
         ``inverse_simpson``), and when the trajectory carries its payoffs ``mean_payoff``
-        (``x^T A x``, the game alone) and ``mean_fitness`` (after fines, rewards, taxes and
-        costs); with a regime, ``institution_strength`` (``m`` if it co-evolves, 1 for a
+        (``x^T A x``, the game alone), ``welfare`` (when it carries its stage game:
+        :func:`welfare`, under the game of its last segment) and ``mean_fitness`` (after
+        fines, rewards, taxes and costs); with a regime, ``institution_strength`` (``m`` if
+        it co-evolves, 1 for a
         fixed institution, 0 for none).
 
     Raises
@@ -281,6 +479,9 @@ def summary(trajectory: Trajectory, cooperation: Any = None,
     if A is not None:
         A = np.asarray(A)
         row["mean_payoff"] = float(last @ A @ last)
+        game = trajectory.params.get("game")
+        if game is not None and hasattr(game, "rstp"):
+            row["welfare"] = welfare(row["mean_payoff"], game)
         if regime is not None:
             from evopolity.dynamics.fitness import fitness
 

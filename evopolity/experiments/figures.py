@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "frequencies",
+    "hysteresis_branches",
     "macro_timeline",
     "phase_diagram",
     "plot_directory",
@@ -194,8 +195,15 @@ def _shocks(shocks: Any) -> list[tuple[float, str]]:
     items: list[tuple[float, str]] = []
     if isinstance(shocks, pd.DataFrame):
         _need(shocks, ("time",), "shocks")
-        kinds = shocks["kind"] if "kind" in shocks.columns else ["shock"] * len(shocks)
-        items = [(float(t), str(k)) for t, k in zip(shocks["time"], kinds, strict=True)]
+        # events.parquet says what changed, from what to what (``change``), and whether the
+        # game left its class
+        kinds = (shocks["change"] if "change" in shocks.columns
+                 else shocks["kind"] if "kind" in shocks.columns else ["shock"] * len(shocks))
+        classes = (shocks["class_after"].where(shocks["class_change"].astype(bool), "")
+                   if {"class_change", "class_after"} <= set(shocks.columns)
+                   else [""] * len(shocks))
+        items = [(float(t), str(k) + (f" (now {c})" if c else ""))
+                 for t, k, c in zip(shocks["time"], kinds, classes, strict=True)]
     else:
         for s in shocks:
             if hasattr(s, "time"):
@@ -637,6 +645,10 @@ def regime_outcomes(
 
 
 def _recovery_text(g: pd.DataFrame) -> str | None:
+    if "response" in g.columns:
+        known = g["response"].dropna()
+        if len(known) and (known == "unaffected").all():
+            return "unaffected"
     if "recovered" not in g.columns:
         return None
     rec = g["recovered"].astype("boolean")
@@ -904,6 +916,68 @@ def _slug(*parts: Any) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("_") or "figure"
 
 
+def hysteresis_branches(
+    frame: pd.DataFrame,
+    value: str = "cooperation",
+    *,
+    parameter: str | None = None,
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Both branches of a continuation: ``value`` against the parameter, up and down.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``branch`` (``"up"``, ``"down"``), ``value`` (the parameter) and the
+        measure (:func:`evopolity.continuation`, ``hysteresis.parquet``); a ``regime`` and a
+        ``parameter`` column name the plot, ``institution_strength`` adds a second panel.
+    value : str
+        The measure plotted.
+    parameter : str, optional
+        The parameter's name on the axis (default: the frame's ``parameter`` column).
+    title : str, optional
+        The figure's title.
+    path : str or Path, optional
+        Where to save it (PNG).
+
+    Returns
+    -------
+    Figure
+
+    Raises
+    ------
+    ValueError
+        If the frame lacks ``branch``, ``value`` or the measure.
+    """
+    _need(frame, ("branch", "value", value), "frame")
+    name = parameter or (str(frame["parameter"].iloc[0]) if "parameter" in frame.columns
+                         else "parameter")
+    panels = [value] + (["institution_strength"]
+                        if "institution_strength" in frame.columns
+                        and frame["institution_strength"].notna().any() else [])
+    fig = _figure((4.6 * len(panels) + 0.6, 3.6))
+    axs = fig.subplots(1, len(panels), squeeze=False)[0]
+    style = {"up": ("tab:blue", "o", 3.0), "down": ("tab:red", "s", 1.4)}
+    for ax, measure in zip(axs, panels, strict=True):
+        for branch, g in frame.groupby("branch", sort=False):
+            color, marker, lw = style.get(str(branch), ("gray", ".", 1.5))
+            g = g.sort_values("value")
+            ax.plot(g["value"], g[measure], color=color, marker=marker, linewidth=lw,
+                    markersize=4, label=f"{branch} sweep")
+        if "differs" in frame.columns:
+            for v in frame.loc[frame["differs"].astype(bool), "value"].unique():
+                ax.axvspan(v - 1e-9, v + 1e-9, color="gray", alpha=0.3)
+        ax.set_xlabel(name)
+        ax.set_ylabel(measure.replace("_", " "))
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+    axs[0].legend(frameon=False)
+    regime = f" ({frame['regime'].iloc[0]})" if "regime" in frame.columns else ""
+    fig.suptitle(title or f"Continuation along {name}{regime}: up and down branches")
+    return _finish(fig, path)
+
+
 def _close(fig: Any) -> None:
     fig.clear()
 
@@ -984,6 +1058,12 @@ def _plot_run(root: Path, out: Path) -> list[Path]:
         p = out / "regime-outcomes.png"
         _close(regime_outcomes(summary, path=p))
         written.append(p)
+    if (root / "hysteresis.parquet").is_file():
+        frame = pd.read_parquet(root / "hysteresis.parquet")
+        if len(frame):
+            p = out / "hysteresis.png"
+            _close(hysteresis_branches(frame, path=p))
+            written.append(p)
     if not written:
         raise ValueError(f"{str(root)!r}: its run files hold no rows to plot")
     return written

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +11,7 @@ import pandas as pd
 from evopolity.analysis.compare import HEADLINE_COLUMNS
 from evopolity.experiments.spec import Spec
 from evopolity.experiments.storage import write_text
+from evopolity.institutions.regime import Regime
 
 __all__ = ["summary_table", "write_report"]
 
@@ -24,30 +27,111 @@ def summary_table(summary: pd.DataFrame) -> str:
     Returns
     -------
     str
-        The columns of :data:`evopolity.analysis.compare.HEADLINE_COLUMNS`, means over
-        seeds; ``recovered`` is yes / no, the share of seeds that recovered, or ``-`` for
-        runs without a shock. Numbers to three decimals.
+        The columns of :data:`evopolity.analysis.compare.HEADLINE_COLUMNS` present in
+        ``summary``, means over seeds; ``response`` (to the first shock, read up to the next
+        one) is its value when every seed agrees, else each value with its count, and ``-``
+        for runs without a shock. Numbers to three decimals.
     """
-    numeric = [c for c in HEADLINE_COLUMNS[2:] if c != "recovered"]
+    present = [c for c in HEADLINE_COLUMNS[2:] if c in summary.columns]
+    numeric = [c for c in present if c != "response"]
     grouped = summary.groupby(["regime", "scenario"], sort=False)
     table = grouped[numeric].mean()
 
-    def recovered(values: pd.Series) -> str:
+    def response(values: pd.Series) -> str:
         values = values.dropna()
         if values.empty:
             return "-"
-        share = float(values.astype(float).mean())
-        return {1.0: "yes", 0.0: "no"}.get(share, f"{share:.0%}")
+        counts = values.value_counts()
+        if len(counts) == 1:
+            return str(counts.index[0])
+        return ", ".join(f"{k} x{v}" for k, v in counts.items())
 
-    table.insert(table.columns.get_loc("min_cooperation") + 1, "recovered",
-                 grouped["recovered"].agg(recovered))
+    if "response" in present:
+        table.insert(present.index("response"), "response", grouped["response"].agg(response))
     return table.reset_index().to_string(index=False, float_format=lambda v: f"{v:.3f}",
                                          na_rep="-")
 
 
+def _f(v: float) -> str:
+    """A number as the report prints it (three decimals; ``-`` for NaN)."""
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"
+
+
+def _differences(a: Regime, b: Regime) -> str:
+    skip = {"name", "description"}
+    parts = [f"{f.name} {getattr(a, f.name)} vs {getattr(b, f.name)}"
+             for f in dataclasses.fields(Regime)
+             if f.name not in skip and getattr(a, f.name) != getattr(b, f.name)]
+    return "; ".join(parts) if parts else "none"
+
+
+def _ensemble_lines(ens: pd.DataFrame) -> list[str]:
+    lines = []
+    for regime, g in ens.groupby("regime", sort=False):
+        n = len(g)
+        kinds = ", ".join(f"{v} {k}" for k, v in g["kind"].value_counts().items())
+        counts = g["attractor"].value_counts()
+        top = counts.index[0]
+        desc = g.loc[g["attractor"] == top, "description"].iloc[0]
+        line = (f"- **{regime}**: {n} starts ({kinds}); {len(counts)} distinct final states; "
+                f"the most common, `{desc}`, reached from {counts.iloc[0]} of {n} starts; ")
+        line += "; ".join(
+            f"{m.replace('_', ' ')} mean {_f(g[m].mean())} (range {_f(g[m].min())} to "
+            f"{_f(g[m].max())})" for m in ("cooperation", "effective_number", "welfare"))
+        lines.append(line + ".")
+    return lines
+
+
+def _verdicts(ens: pd.DataFrame, matched: pd.DataFrame | None, tolerance: float) -> list[str]:
+    """The background essay's expectations, each checked against the numbers."""
+    coop = ens.groupby("regime", sort=False)["cooperation"].mean()
+    div = (matched.set_index("regime")["effective_number"] if matched is not None
+           else ens.groupby("regime", sort=False)["effective_number"].mean())
+    where = "at the common mutation rate" if matched is not None else "over the starts"
+    lines = []
+
+    def others(series: pd.Series, name: str) -> float:
+        return float(series.drop(name).mean())
+
+    if "communitarian" in coop.index and len(coop) > 1:
+        c, co = coop["communitarian"], others(coop, "communitarian")
+        d, do = div["communitarian"], others(div, "communitarian")
+        more, less = c > co + tolerance, d < do
+        verdict = ("holds" if more and less else
+                   "is contradicted: communitarian does not buy more cooperation"
+                   if not more and less else
+                   "is contradicted: communitarian loses no diversity" if more else
+                   "is contradicted on both counts")
+        lines.append(
+            f"- \"Communitarian regimes buy cooperation with lost diversity\" {verdict}: "
+            f"cooperation {_f(c)} against the other regimes' mean {_f(co)}; effective number "
+            f"{where} {_f(d)} against {_f(do)}.")
+    if "laissez-faire" in coop.index and len(coop) > 1:
+        c, co = coop["laissez-faire"], others(coop, "laissez-faire")
+        verdict = "holds" if c < co - tolerance else "is contradicted"
+        lines.append(
+            f"- \"Laissez-faire erodes cooperation\" {verdict}: laissez-faire cooperation "
+            f"{_f(c)} against the other regimes' mean {_f(co)} (a difference counts beyond "
+            f"{tolerance:g}).")
+    if "balanced" in coop.index and len(coop) > 1:
+        c, best = coop["balanced"], float(coop.max())
+        d, median = div["balanced"], float(div.median())
+        keeps_c, keeps_d = c >= best - tolerance, d >= median
+        verdict = ("holds" if keeps_c and keeps_d else
+                   "is contradicted: it loses cooperation" if keeps_d else
+                   "is contradicted: it loses diversity" if keeps_c else
+                   "is contradicted on both counts")
+        lines.append(
+            f"- \"Balanced keeps both\" {verdict}: balanced cooperation {_f(c)} against the "
+            f"best {_f(best)}; effective number {where} {_f(d)} against the median "
+            f"{_f(median)}.")
+    return lines
+
+
 def write_report(spec: Spec, summary: pd.DataFrame, out: Path, figures: list[Path],
-                 elapsed: float) -> Path:
-    """Write ``out/report.md``: what ran, the summary table, the files and the figures.
+                 elapsed: float, frames: dict[str, pd.DataFrame] | None = None,
+                 seeds: list[int] | None = None) -> Path:
+    """Write ``out/report.md``: what ran and what it measured, each finding with its number.
 
     Parameters
     ----------
@@ -61,36 +145,162 @@ def write_report(spec: Spec, summary: pd.DataFrame, out: Path, figures: list[Pat
         The figures written (linked relative to ``out/figures``).
     elapsed : float
         Seconds the runs took.
+    frames : dict of DataFrame, optional
+        The run's other frames by name (``events``, ``resilience``, ``ensemble``,
+        ``matched``, ``hysteresis``, ``attribution``); each present adds its section.
+    seeds : list of int, optional
+        The seeds that ran (default: the spec's).
 
     Returns
     -------
     Path
         The report's path.
     """
-    shocks = ", ".join(
-        f"{s.kind} at t = {s.time:g}" + (f" (to {s.value})" if s.kind in ("temptation", "noise")
-                                          else "")
-        for s in spec.shocks
-    )
+    frames = frames or {}
+    ran = list(spec.seeds) if seeds is None else list(seeds)
+    n_runs = int(summary["run"].nunique()) if "run" in summary.columns else len(summary)
+    seed_text = f"seeds {ran}"
+    if len(ran) < len(spec.seeds):
+        seed_text = (f"seeds {list(spec.seeds)} requested, but method {spec.method} with a "
+                     f"deterministic replicator makes every seed give the same run, so "
+                     f"seed {ran[0]} alone ran")
     lines = [
         f"# {spec.name}",
         "",
         f"Spec: `{spec.source}` (digest `{spec.digest}`). {len(spec.strategies)} strategies, "
         f"{spec.game.describe()}, {spec.turns} turns, noise {spec.noise:g}, "
-        f"method {spec.method}; replicator for t = 0..{spec.t_max:g}; seeds {spec.seeds}. "
-        f"Computed in {elapsed:.1f} s.",
+        f"method {spec.method}; replicator for t = 0..{spec.t_max:g}; {seed_text}: "
+        f"{n_runs} distinct runs. Computed in {elapsed:.1f} s.",
         "",
-        f"Shocks: {shocks or 'none'}.",
+    ]
+    events = frames.get("events")
+    if spec.shocks and events is not None and len(events):
+        lines += ["## Shocks", ""]
+        first = events.drop_duplicates("time").sort_values("time")
+        for _, e in first.iterrows():
+            line = f"- t = {e['time']:g}: {e['change']}; the stage game is {e['class_before']}"
+            if e["class_change"]:
+                line += (f" before and **{e['class_after']}** after: the shock changes the "
+                         "game's class")
+                if e["class_after"] == "alternating_dilemma":
+                    line += (" (2R <= T + S: taking turns exploiting each other pays at least "
+                             "as much as mutual cooperation, so less cooperation after it "
+                             "need not mean less welfare)")
+            else:
+                line += " before and after"
+            lines.append(line + ".")
+        lines.append("")
+    elif not spec.shocks:
+        lines += ["Shocks: none.", ""]
+    lines += [
+        f"## Outcome per regime (final state at t = {spec.t_max:g}; response to the first "
+        "shock, read up to the next one)",
         "",
-        "## Outcome per regime (final state; resilience after the first shock)",
+        "Welfare is the mean payoff per turn over the game's social optimum, "
+        "max(R, (T + S) / 2, P), under the game of the run's end.",
         "",
         "```",
         summary_table(summary),
         "```",
         "",
+    ]
+    if len(ran) > 1:
+        spread = summary.groupby(["regime", "scenario"], sort=False)[
+            ["cooperation", "welfare", "effective_number"]].agg(["min", "max", "std"])
+        spread.columns = [f"{a} {b}" for a, b in spread.columns]
+        lines += [f"Spread across the {len(ran)} seeds:", "", "```",
+                  spread.reset_index().to_string(index=False,
+                                                 float_format=lambda v: f"{v:.3f}"),
+                  "```", ""]
+    res = frames.get("resilience")
+    if res is not None and len(res):
+        lines += ["## Resilience per shock (each read up to the next shock or the end)", "",
+                  "```"]
+        cols = ["regime", "seed", "shock", "time", "kind", "until", "pre_shock", "minimum",
+                "drop", "final", "response", "recovery_time"]
+        if len(ran) == 1:
+            cols.remove("seed")
+        lines += [res[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}",
+                                      na_rep="-"), "```", ""]
+    ens = frames.get("ensemble")
+    if ens is not None and len(ens):
+        lines += [
+            "## Where each regime ends up, over random starts",
+            "",
+            f"Each regime runs from {ens.groupby('regime').size().iloc[0]} starts drawn "
+            "uniformly on the simplex (Dirichlet(1), seed "
+            f"{ran[0]}), each until it settles (rest point, cycle) or its time budget is "
+            "spent (`unsettled`: then its last state is measured, and the label says so). "
+            "No shocks.",
+            "",
+            *_ensemble_lines(ens),
+            "",
+        ]
+    matched = frames.get("matched")
+    if matched is not None and len(matched):
+        mu = matched["mutation"].iloc[0]
+        lines += [f"## Diversity at matched mutation (every regime at mutation {mu:g}, "
+                  "from the barycentre)", "", "```",
+                  matched[["regime", "own_mutation", "kind", "cooperation", "effective_number",
+                           "richness", "welfare"]].to_string(
+                      index=False, float_format=lambda v: f"{v:.3f}"),
+                  "```", ""]
+    if ens is not None and len(ens):
+        verdicts = _verdicts(ens, matched, spec.tolerance)
+        if verdicts:
+            lines += ["## The background essay's expectations, against these numbers", "",
+                      "Cooperation is the mean over the random starts; diversity the "
+                      "effective number (exp H).", "", *verdicts, ""]
+            names = {r.name: r for r in spec.regimes}
+            compared = [n for n in ("communitarian", "laissez-faire", "balanced")
+                        if n in names]
+            lines += ["Parameters that differ between the regimes compared:", ""]
+            for i, a in enumerate(compared):
+                for b in compared[i + 1:]:
+                    lines.append(f"- {a} vs {b}: {_differences(names[a], names[b])}.")
+            lines.append("")
+    hyst = frames.get("hysteresis")
+    if hyst is not None and len(hyst):
+        regime = hyst["regime"].iloc[0]
+        lo, hi = hyst["value"].min(), hyst["value"].max()
+        differ = sorted(hyst.loc[hyst["differs"], "value"].unique())
+        up = hyst[hyst.branch == "up"].set_index("value")
+        down = hyst[hyst.branch == "down"].set_index("value")
+        lines += [f"## Hysteresis: {regime} along its fine", "",
+                  f"The fine swept from {lo:g} to {hi:g} and back ({hyst['value'].nunique()} "
+                  "values), each run starting where the previous one ended (the "
+                  "institution's strength included). "]
+        if differ:
+            gaps = "; ".join(f"fine {v:g}: cooperation {_f(up.loc[v, 'cooperation'])} up, "
+                             f"{_f(down.loc[v, 'cooperation'])} down" for v in differ)
+            lines[-1] += f"The branches differ at {len(differ)} values: {gaps}."
+        else:
+            gap = float((up["cooperation"] - down["cooperation"]).abs().max())
+            lines[-1] += ("The branches agree at every value (largest difference in "
+                          f"cooperation {_f(gap)}): no hysteresis on this grid.")
+        lines.append("")
+    att = frames.get("attribution")
+    if att is not None and len(att):
+        a, b = att["regime_a"].iloc[0], att["regime_b"].iloc[0]
+        lines += [f"## Which mechanism: {a} -> {b}", "",
+                  "Shapley values over the mechanisms (groups of fields switched together), "
+                  "each hybrid run from the barycentre to its attractor; they add up to the "
+                  "whole difference.", ""]
+        for measure, g in att.groupby("measure", sort=False):
+            top = g.loc[g["shapley"].abs().idxmax()]
+            lines.append(
+                f"- {measure.replace('_', ' ')}: total difference {_f(g['total'].iloc[0])}; "
+                f"largest share {top['mechanism']} ({top['fields']}) with "
+                f"{_f(top['shapley'])}; "
+                + ", ".join(f"{r.mechanism} {_f(r.shapley)}" for r in g.itertuples()) + ".")
+        lines.append("")
+    lines += [
         "Files: `trajectories.parquet` (run, regime, scenario, seed, time, strategy, "
         "frequency), `macro.parquet` (cooperation level and institution strength over time), "
-        "`events.parquet` (shocks), `summary.parquet` (the table above, per run).",
+        "`events.parquet` (shocks: from what to what, the game's class), `summary.parquet` "
+        "(the table above, per run), `resilience.parquet`, `ensemble.parquet`, "
+        "`matched.parquet`, `hysteresis.parquet`, `attribution.parquet` (the sections "
+        "above).",
         "",
     ]
     if figures:

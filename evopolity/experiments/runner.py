@@ -25,7 +25,16 @@ from pathlib import Path
 import pandas as pd
 
 from evopolity.analysis.compare import outcome_frame
+from evopolity.analysis.metrics import shock_responses
 from evopolity.experiments import executors
+from evopolity.experiments.analyses import (
+    EVENT_COLUMNS,
+    attribution_frame,
+    ensemble_frame,
+    event_rows,
+    hysteresis_frame,
+    matched_frame,
+)
 from evopolity.experiments.figures import plot_directory
 from evopolity.experiments.report import write_report
 from evopolity.experiments.results import load
@@ -40,7 +49,7 @@ from evopolity.experiments.storage import (
 from evopolity.experiments.tasks import run_task, sweep_tasks
 from evopolity.kernels import _jit
 
-__all__ = ["run", "sweep"]
+__all__ = ["run", "sweep", "distinct_seeds"]
 
 #: The kernel modules a task compiles, by ``play.method`` (besides the replicator's own):
 #: their cache decides whether a job announces a first compilation.
@@ -80,8 +89,14 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
     """Run an experiment (default: the built-in regime comparison) and write its results.
 
     Every regime runs once undisturbed (``baseline``) and, if the spec has shocks, once with
-    them (``shocked``), for every seed, at the first sweep point (sweeps are for
-    :func:`sweep`).
+    them (``shocked``), for every seed that gives a distinct run (:func:`distinct_seeds`:
+    one with ``method = "exact"``), at the first sweep point (sweeps are for :func:`sweep`).
+    Then every regime runs from 8 random starts (Dirichlet(1)) to its attractor, and once at
+    a common mutation rate (1e-3) from the barycentre; the first co-evolving regime is
+    continued along its fine (0 to ``max(4, 2 * fine)`` and back, 9 values); the difference
+    between the first regime and the first co-evolving one (else the second) is attributed
+    to their mechanisms (Shapley values over groups of fields, each hybrid run to its
+    attractor from the barycentre).
 
     Parameters
     ----------
@@ -90,8 +105,15 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
     out : path
         Output directory (created): ``trajectories.parquet`` (run, regime, scenario, seed,
         time, strategy, frequency), ``macro.parquet`` (run, regime, scenario, seed, time,
-        variable, value), ``events.parquet``, ``summary.parquet`` (one row per run), the
-        figures (``figures/``) and ``report.md``.
+        variable, value), ``events.parquet`` (one row per shock of each run: ``time, kind,
+        variable, value_before, value_after, change, class_before, class_after,
+        class_change``), ``summary.parquet`` (one row per run), ``resilience.parquet`` (one
+        row per shock of each shocked run, read up to the next shock:
+        :func:`evopolity.analysis.metrics.shock_responses`), ``ensemble.parquet`` (one row
+        per start of each regime), ``matched.parquet`` (each regime at the common mutation
+        rate), ``hysteresis.parquet`` (the continuation's runs), ``attribution.parquet``
+        (each mechanism's Shapley value per measure), the figures (``figures/``) and
+        ``report.md``.
     figures : bool
         Draw the figures (matplotlib).
     progress : bool
@@ -124,17 +146,18 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
            else f"{_plural(spec.repetitions, 'simulated match')} per pair")
     say(f"playing {len(spec.strategies)} strategies ({how}, {spec.turns} turns, "
         f"noise {spec.noise:g})...")
+    seeds = distinct_seeds(spec)
     plan = [(r, scenario, seed) for r in range(len(spec.regimes)) for scenario in scenarios
-            for seed in spec.seeds]
+            for seed in seeds]
     scope = f"{_plural(len(spec.regimes), 'regime')} x {_plural(len(scenarios), 'scenario')}"
-    if len(spec.seeds) > 1:
-        scope += f" x {_plural(len(spec.seeds), 'seed')}"
-    rows, trajectories, macro, events = [], [], [], []
+    if len(seeds) > 1:
+        scope += f" x {_plural(len(seeds), 'seed')}"
+    rows, trajectories, macro, events, responses = [], [], [], [], []
     started = time.perf_counter()
     for run_id, (r, scenario, seed) in enumerate(plan):
         label = f"{spec.regimes[r].name}, {scenario}"
         say(f"evolving under {scope} [{run_id + 1}/{len(plan)}] {label}"
-            + (f", seed {seed}" if len(spec.seeds) > 1 else ""))
+            + (f", seed {seed}" if len(seeds) > 1 else ""))
         row, tr = run_task(spec, 0, r, seed, scenario, keep_trajectory=True)
         labels = {"run": run_id, "regime": row["regime"], "scenario": scenario, "seed": seed}
         rows.append({"run": run_id, **row})
@@ -143,23 +166,97 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
         for variable in states:
             macro.append(pd.DataFrame({"time": tr.times, "variable": variable,
                                        "value": states[variable].to_numpy()}).assign(**labels))
-        events.extend({**labels, "time": e.time, "kind": e.kind} for e in tr.events)
+        events.extend({**labels, **e} for e in event_rows(tr.events, spec.game, spec.noise))
+        if tr.events:
+            responses.append(shock_responses(tr, spec.tolerance).assign(**labels))
     summary = outcome_frame(rows)
     label_cols = ["run", "regime", "scenario", "seed"]
     frames = {
         "trajectories": pd.concat(trajectories, ignore_index=True)[
             [*label_cols, "time", "strategy", "frequency"]],
         "macro": pd.concat(macro, ignore_index=True)[[*label_cols, "time", "variable", "value"]],
-        "events": pd.DataFrame(events, columns=[*label_cols, "time", "kind"]),
+        "events": pd.DataFrame(events, columns=[*label_cols, *EVENT_COLUMNS]),
         "summary": summary,
+        "resilience": (pd.concat(responses, ignore_index=True) if responses
+                       else pd.DataFrame(columns=[*label_cols, "shock"])),
     }
+    if not responses:
+        frames.pop("resilience")
+    else:
+        frames["resilience"] = frames["resilience"][
+            [*label_cols, *[c for c in frames["resilience"].columns if c not in label_cols]]]
+    frames.update(_analyses(spec, seeds[0], say))
     for name, frame in frames.items():
         write_parquet(frame, out / f"{name}.parquet")
     elapsed = time.perf_counter() - started
     written = _figures(out, say) if figures else []
-    report = write_report(spec, summary, out, written, elapsed)
+    report = write_report(spec, summary, out, written, elapsed, frames=frames, seeds=seeds)
     say(f"report: {report}")
     return summary
+
+
+def distinct_seeds(spec: Spec) -> list[int]:
+    """The seeds that give distinct runs: all of them, or the first alone when play is exact
+    (``method = "exact"`` draws nothing and the replicator is deterministic), with a warning
+    when the spec lists several.
+
+    Parameters
+    ----------
+    spec : Spec
+        The experiment.
+
+    Returns
+    -------
+    list of int
+        The seeds to run.
+    """
+    seeds = list(spec.seeds)
+    if spec.method == "exact" and len(seeds) > 1:
+        warnings.warn(
+            f"seeds = {seeds}: with method = \"exact\" play draws nothing and the replicator "
+            f"is deterministic, so every seed gives the same run; running seed {seeds[0]} only",
+            stacklevel=3)
+        return seeds[:1]
+    return seeds
+
+
+#: How many starts each regime's ensemble runs (Dirichlet(1) on the simplex).
+ENSEMBLE_STARTS = 8
+#: The mutation rate at which diversity is compared across regimes.
+MATCHED_MUTATION = 1e-3
+
+
+def _analyses(spec: Spec, seed: int, say: Callable[[str], None]) -> dict[str, pd.DataFrame]:
+    """The ensembles, the matched-mutation runs, the continuation along the fine of the first
+    co-evolving regime and the attribution between the first regime and another one."""
+    import numpy as np
+
+    frames: dict[str, pd.DataFrame] = {}
+    say(f"running {ENSEMBLE_STARTS} starts per regime to their attractors")
+    frames["ensemble"] = pd.concat(
+        [ensemble_frame(spec, r, ENSEMBLE_STARTS, seed) for r in spec.regimes],
+        ignore_index=True)
+    say(f"every regime at mutation {MATCHED_MUTATION:g}")
+    frames["matched"] = matched_frame(spec, list(spec.regimes), MATCHED_MUTATION, seed)
+    coevolving = [r for r in spec.regimes if r.coevolves]
+    if coevolving:
+        r = coevolving[0]
+        top = max(4.0, 2.0 * r.fine)
+        say(f"continuation of {r.name} along its fine, 0 to {top:g} and back")
+        frame, _ = hysteresis_frame(spec, r, np.linspace(0.0, top, 9), seed)
+        frames["hysteresis"] = frame.assign(regime=r.name, parameter="fine")
+    if len(spec.regimes) > 1:
+        a = spec.regimes[0]
+        others = [r for r in spec.regimes[1:] if r.coevolves] or list(spec.regimes[1:])
+        b = others[0]
+        say(f"attributing the difference between {a.name} and {b.name} to their mechanisms")
+        try:
+            frame, _ = attribution_frame(spec, a, b, seed)
+        except ValueError as exc:  # e.g. more mechanisms than an attribution takes
+            say(f"no attribution: {exc}")
+        else:
+            frames["attribution"] = frame.assign(regime_a=a.name, regime_b=b.name)
+    return frames
 
 
 def _figures(out: Path, say: Callable[[str], None]) -> list[Path]:
@@ -236,6 +333,10 @@ def sweep(
                       f"process may use; running {cpus} (more only share the cores and run "
                       "slower)", stacklevel=2)
         workers = cpus
+    if spec.method == "exact" and len(spec.seeds) > 1:
+        warnings.warn(f"seeds = {list(spec.seeds)}: with method = \"exact\" every seed gives "
+                      "the same rows (play draws nothing, the replicator is deterministic)",
+                      stacklevel=2)
     out = Path(out)
     n_tasks = spec.n_tasks
     info = {"name": spec.name, "source": spec.source, "digest": spec.digest, "tasks": n_tasks,

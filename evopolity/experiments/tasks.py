@@ -133,8 +133,9 @@ def run_task(
         points_per_unit=spec.points_per_unit, shocks=shocks,
     )  # fmt: skip
     first = min((s.time for s in shocks), default=None)
+    until = min((s.time for s in shocks if s.time > first), default=None) if shocks else None
     row = {"regime": regime.name, "scenario": scenario, "seed": seed, **point,
-           **outcome(tr, first, spec.tolerance)}
+           **outcome(tr, first, spec.tolerance, until)}
     return row, (tr if keep_trajectory else None)
 
 
