@@ -10,6 +10,7 @@ used.
 from evopolity import experiments
 from evopolity.analysis import metrics
 from evopolity.analysis.compare import compare_regimes
+from evopolity.dynamics import environments
 from evopolity.dynamics.analytical import (
     fixation_matrix,
     fixation_probability,
@@ -18,6 +19,7 @@ from evopolity.dynamics.analytical import (
 )
 from evopolity.dynamics.finite import agent_moran, moran, pairwise_comparison
 from evopolity.dynamics.pipeline import evolve
+from evopolity.dynamics.polities import Collapse, PolityRun, multilevel_fixation, polities
 from evopolity.dynamics.replicator import discrete_replicator, replicator
 from evopolity.dynamics.trajectory import Event, Trajectory
 from evopolity.experiments import load
@@ -59,6 +61,12 @@ from evopolity.play.tournament import Tournament, tournament
 __version__ = "0.1.0"
 
 __all__ = [
+    # polities (issue 13)
+    "Collapse",
+    "PolityRun",
+    "environments",
+    "multilevel_fixation",
+    "polities",
     "DonationGame",
     "Event",
     "GroupGame",

@@ -634,7 +634,8 @@ def multilevel_fixation(
     n : int
         The most members of a polity (>= 3).
     m : int
-        The number of polities (>= 2).
+        The number of polities (>= 1; with ``m = 1``, ``split`` and ``migration`` are unused
+        and the process is :func:`moran`'s on ``n`` members).
     selection : float
         ``w >= 0`` of the fitness :math:`e^{w \pi}`.
     runs : int
@@ -642,9 +643,10 @@ def multilevel_fixation(
     seed : int, SeedSequence or None
         None (default) draws fresh entropy; an int reproduces the estimate.
     split : float
-        Probability in (0, 1] that a birth into a full polity splits it.
+        Probability that a birth into a full polity splits it (Traulsen & Nowak's ``q``).
     migration : float
-        Probability that an offspring joins another polity.
+        Probability that an offspring joins another polity (``split`` or ``migration`` must
+        be above 0 when ``m >= 2``).
     max_generations : int, optional
         The most steps of one run (default ``10^9``); runs not absorbed by then count as
         not fixed and are reported in ``unresolved``.
@@ -659,8 +661,8 @@ def multilevel_fixation(
     Raises
     ------
     ValueError
-        For a parameter out of range, fewer than 2 strategies, or ``split = 0`` (no polity
-        could ever take over another's slot).
+        For a parameter out of range, fewer than 2 strategies, or ``m >= 2`` with both
+        ``split`` and ``migration`` 0 (the mutant could never leave its polity).
     """
     if isinstance(payoffs, GroupGame):
         raise TypeError("payoffs must be a matrix game (k x k)")
@@ -668,11 +670,17 @@ def multilevel_fixation(
     if A.shape[0] < 2:
         raise ValueError("payoffs must hold at least 2 strategies (mutant and resident)")
     n = integer(n, "n", 3)
-    m = integer(m, "m", 2)
+    m = integer(m, "m", 1)
     w = nonnegative(selection, "selection")
     runs = integer(runs, "runs", 1)
-    q = probability(split, "split", zero=False)
+    q = probability(split, "split")
     lam = probability(migration, "migration")
+    if m == 1:
+        q, lam = 0.0, 0.0
+    elif q == 0.0 and lam == 0.0:
+        raise ValueError("split and migration are both 0: with m >= 2 polities no polity could "
+                         "ever reach another's members, so the mutant could not take over; "
+                         "give split > 0 or migration > 0")
     max_generations = 10**9 if max_generations is None else integer(
         max_generations, "max_generations")
     check_size(runs, 100_000_000, "runs", "runs")

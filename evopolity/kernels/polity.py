@@ -132,13 +132,13 @@ def _min_leaf(tree, P):
     return i - P
 
 
-@jit()
+@jit(refcount=False)
 def _build_sum(tree, P):
     for i in range(P - 1, 0, -1):
         tree[i] = tree[2 * i] + tree[2 * i + 1]
 
 
-@jit()
+@jit(refcount=False)
 def _build_min(tree, P):
     for i in range(P - 1, 0, -1):
         tree[i] = min(tree[2 * i], tree[2 * i + 1])
@@ -147,7 +147,7 @@ def _build_min(tree, P):
 # -- one polity ------------------------------------------------------------------------------
 
 
-@jit()
+@jit(refcount=False)
 def _payoff_sums(A, C, counts, p, S, SC):
     """``S[p, i] = sum_j A[i, j] n_j`` and ``SC[p, i] = sum_j C[i, j] n_j``."""
     k = counts.shape[1]
@@ -161,7 +161,7 @@ def _payoff_sums(A, C, counts, p, S, SC):
         SC[p, i] = b
 
 
-@jit()
+@jit(refcount=False)
 def _support(C, counts, size, SC, p):
     """The cooperation level of polity ``p``: ``sum_i x_i (SC_i - C_ii) / (N - 1)``."""
     N = size[p]
@@ -173,7 +173,7 @@ def _support(C, counts, size, SC, p):
     return s / (N * (N - 1.0))
 
 
-@jit()
+@jit(refcount=False)
 def strength_after(m, support, lam, decay, dt):
     """The institution's strength ``dt`` after ``m`` at constant ``support`` (exact)."""
     if dt <= 0.0:
@@ -186,7 +186,7 @@ def strength_after(m, support, lam, decay, dt):
     return min(1.0, max(0.0, m))
 
 
-@jit()
+@jit(refcount=False)
 def _catch_up(p, st, cfg, t):
     """Bring polity ``p``'s institution up to time ``t``."""
     counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
@@ -200,7 +200,7 @@ def _catch_up(p, st, cfg, t):
     last_t[p] = t
 
 
-@jit()
+@jit(refcount=False)
 def _refresh(p, st, cfg, game, ref, step):
     """Payoffs, fitness, mean payoff, tree leaves (and collapse deadline) of polity ``p``.
 
@@ -254,11 +254,11 @@ def _refresh(p, st, cfg, game, ref, step):
     return top
 
 
-@jit()
+@jit(refcount=False)
 def _rescale(st, cfg, fs, istate):
     """Recompute every polity with ``ref`` the largest payoff present (rare: at the start,
     when the game changes, or when exponentials would leave the safe range)."""
-    counts, pay = st[0], st[4]
+    counts = st[0]
     m = counts.shape[0]
     game = istate[I_GAME]
     step = istate[I_STEP]
@@ -272,7 +272,7 @@ def _rescale(st, cfg, fs, istate):
         _refresh(p, st, cfg, game, top, step)
 
 
-@jit()
+@jit(refcount=False)
 def _touch(p, st, cfg, fs, istate):
     """:func:`_refresh` polity ``p``, rescaling everything when its fitness leaves the range."""
     w = cfg[9]
@@ -282,7 +282,7 @@ def _touch(p, st, cfg, fs, istate):
         _rescale(st, cfg, fs, istate)
 
 
-@jit()
+@jit(refcount=False)
 def _log(ev, istate, kind, polity, other, regime):
     e = istate[I_EVENTS]
     ev[e, EV_STEP] = istate[I_STEP]
@@ -293,7 +293,7 @@ def _log(ev, istate, kind, polity, other, regime):
     istate[I_EVENTS] = e + 1
 
 
-@jit()
+@jit(refcount=False)
 def _record(st, cfg, fs, istate, rec):
     """Row ``istate[I_RECORD]`` of the records (institutions extrapolated, state untouched)."""
     counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
@@ -321,7 +321,7 @@ def _record(st, cfg, fs, istate, rec):
 # -- the events ------------------------------------------------------------------------------
 
 
-@jit()
+@jit(refcount=False)
 def _copy_polity(src, dst, st):
     counts, size, S, SC = st[0], st[1], st[2], st[3]
     reg, strength, last_t = st[7], st[8], st[9]
@@ -335,7 +335,7 @@ def _copy_polity(src, dst, st):
     last_t[dst] = last_t[src]
 
 
-@jit()
+@jit(refcount=False)
 def _collapse(p, counter, st, cfg, fs, istate, ev, log):
     """Polity ``p`` dies and is refounded as a copy of a uniformly chosen other polity."""
     counts, size, reg, ids, below, tot = st[0], st[1], st[7], st[10], st[11], st[18]
@@ -361,7 +361,7 @@ def _collapse(p, counter, st, cfg, fs, istate, ev, log):
     return counter
 
 
-@jit()
+@jit(refcount=False)
 def _imitate(counter, st, cfg, fs, istate, ev, log):
     """Institutional imitation: a polity may adopt the regime of a random other one."""
     counts, mean_pay, reg, strength, last_t, ids = st[0], st[6], st[7], st[8], st[9], st[10]
@@ -391,7 +391,7 @@ def _imitate(counter, st, cfg, fs, istate, ev, log):
     return counter
 
 
-@jit()
+@jit(refcount=False)
 def _birth(counter, st, cfg, fs, istate, ev, log):
     """A birth, its migration, and growth, replacement or splitting of its destination."""
     counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
@@ -488,7 +488,7 @@ def _birth(counter, st, cfg, fs, istate, ev, log):
     return counter
 
 
-@jit()
+@jit(refcount=False)
 def _change_game(g, st, cfg, fs, istate):
     """The environment switches every polity to game ``g``."""
     counts, S, SC = st[0], st[2], st[3]
@@ -499,22 +499,10 @@ def _change_game(g, st, cfg, fs, istate):
     _rescale(st, cfg, fs, istate)
 
 
-@jit()
-def advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game, ev,
+@jit(refcount=False)
+def _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game, ev,
             log, absorbing):  # fmt: skip
-    """Run steps until step ``until`` (the state is left at the start of that step).
-
-    ``st`` is the state tuple ``(counts, size, S, SC, pay, fit, mean_pay, reg, strength,
-    last_t, ids, below, tree, dtree, pi, c, x, out, tot)`` and ``cfg`` the configuration
-    ``(games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, w, migration, split, imitation,
-    beta, collapse_on, threshold, duration)`` (dynamics/polities.py builds both). ``fs``,
-    ``istate`` and ``ctr`` (the stream's counter) hold the scalars, so a call resumes where
-    the last stopped. At the start of each step: game changes due (``change_at``,
-    ``change_game``), collapses due, the record due (``record_at``, into ``rec``), then the
-    step's event. With ``log``, events go to ``ev``; the call returns ``EVENTS_FULL`` (before
-    a step's first change) when fewer than 4 rows are left. With ``absorbing``, it returns
-    ``ABSORBED`` once strategy 0 is lost or holds every member. Otherwise ``REACHED``.
-    """
+    """The loop of :func:`advance` (compiled without reference counting)."""
     dtree, tot = st[13], st[18]
     imitation, collapse_on = cfg[12], cfg[14]
     P = dtree.size // 2
@@ -566,6 +554,30 @@ def advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_g
         _record(st, cfg, fs, istate, rec)
     ctr[0] = counter
     return status
+
+
+@jit()
+def advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game, ev,
+            log, absorbing):  # fmt: skip
+    """Run steps until step ``until`` (the state is left at the start of that step).
+
+    ``st`` is the state tuple ``(counts, size, S, SC, pay, fit, mean_pay, reg, strength,
+    last_t, ids, below, tree, dtree, pi, c, x, out, tot)`` and ``cfg`` the configuration
+    ``(games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, w, migration, split, imitation,
+    beta, collapse_on, threshold, duration)`` (dynamics/polities.py builds both). ``fs``,
+    ``istate`` and ``ctr`` (the stream's counter) hold the scalars, so a call resumes where
+    the last stopped. At the start of each step: game changes due (``change_at``,
+    ``change_game``), collapses due, the record due (``record_at``, into ``rec``), then the
+    step's event. With ``log``, events go to ``ev``; the call returns ``EVENTS_FULL`` (before
+    a step's first change) when fewer than 4 rows are left. With ``absorbing``, it returns
+    ``ABSORBED`` once strategy 0 is lost or holds every member. Otherwise ``REACHED``.
+
+    The loop (:func:`_advance` and everything it calls) is compiled without reference
+    counting (``kernels._jit.jit``): it allocates nothing, and counting the ~30 arrays of
+    the state and configuration tuples at every call cost more than a step's arithmetic.
+    """
+    return _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game,
+                    ev, log, absorbing)
 
 
 # -- setting up a state, and the fixation probability -----------------------------------------
