@@ -33,6 +33,7 @@ NAMESPACES = [
     ("metrics", "evopolity.analysis.metrics"),
     ("experiments", "evopolity.experiments"),
     ("experiments.figures", "evopolity.experiments.figures"),
+    ("environments", "evopolity.dynamics.environments"),
     # modules the guides import from directly
     ("evopolity.play.group_games", "evopolity.play.group_games"),
     ("evopolity.dynamics.fitness", "evopolity.dynamics.fitness"),
@@ -56,6 +57,7 @@ MODULE_ORDER = [
     "evopolity.institutions.shocks", "evopolity.dynamics.trajectory",
     "evopolity.dynamics.replicator", "evopolity.dynamics.finite",
     "evopolity.dynamics.analytical", "evopolity.dynamics.pipeline",
+    "evopolity.dynamics.environments", "evopolity.dynamics.polities",
     "evopolity.analysis.metrics", "evopolity.analysis.compare", "evopolity.experiments.spec",
     "evopolity.experiments.tasks", "evopolity.experiments.runner",
     "evopolity.experiments.executors", "evopolity.experiments.storage",
