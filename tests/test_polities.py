@@ -254,13 +254,15 @@ def test_coevolving_institutions_follow_their_law_in_a_run():
 
 def test_same_seed_same_run():
     kw = dict(n=6, m=10, generations=3000, split=0.2, migration=0.1, imitation=0.1,
-              selection=0.5, mutation=0.01, record_every=100)
+              selection=0.5, mutation=0.01, record_every=100,
+              environment=ep.environments.Markov(0.002, [np.array([[5.0, 2.0], [1.0, 0.0]])]))
     regimes = [None, None]
     a = ep.polities(donation(3.0, 1.0), regimes, seed=9, **kw)
     b = ep.polities(donation(3.0, 1.0), regimes, seed=9, **kw)
     c = ep.polities(donation(3.0, 1.0), regimes, seed=10, **kw)
     pd.testing.assert_frame_equal(a.frame(), b.frame())
     pd.testing.assert_frame_equal(a.events, b.events)
+    assert (a.events["event"] == "environment").sum() > 0  # the switches come from the seed
     assert not a.frame().equals(c.frame())
 
 
