@@ -14,7 +14,7 @@ from evopolity.analysis.compare import compare_regimes
 from evopolity.analysis.continuation import continuation, hysteresis
 from evopolity.analysis.ensemble import basins, ensemble
 from evopolity.analysis.rest_points import rest_points
-from evopolity.dynamics import graphs
+from evopolity.dynamics import environments, graphs
 from evopolity.dynamics.analytical import (
     fixation_matrix,
     fixation_probability,
@@ -24,6 +24,7 @@ from evopolity.dynamics.analytical import (
 from evopolity.dynamics.attractors import Attractor, lyapunov_exponent, settle
 from evopolity.dynamics.finite import agent_moran, moran, pairwise_comparison
 from evopolity.dynamics.pipeline import evolve
+from evopolity.dynamics.polities import Collapse, PolityRun, multilevel_fixation, polities
 from evopolity.dynamics.replicator import discrete_replicator, replicator
 from evopolity.dynamics.structured import FixationEstimate, graph_fixation, structured
 from evopolity.dynamics.trajectory import Event, Trajectory
@@ -67,6 +68,12 @@ from evopolity.play.tournament import Tournament, tournament
 __version__ = "0.1.0"
 
 __all__ = [
+    # polities (issue 13)
+    "Collapse",
+    "PolityRun",
+    "environments",
+    "multilevel_fixation",
+    "polities",
     "DonationGame",
     "Event",
     "GroupGame",

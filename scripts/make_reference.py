@@ -34,6 +34,7 @@ NAMESPACES = [
     ("experiments", "evopolity.experiments"),
     ("experiments.figures", "evopolity.experiments.figures"),
     ("graphs", "evopolity.dynamics.graphs"),
+    ("environments", "evopolity.dynamics.environments"),
     # modules the guides import from directly
     ("evopolity.play.group_games", "evopolity.play.group_games"),
     ("evopolity.dynamics.fitness", "evopolity.dynamics.fitness"),
@@ -58,6 +59,7 @@ MODULE_ORDER = [
     "evopolity.dynamics.replicator", "evopolity.dynamics.finite",
     "evopolity.dynamics.analytical", "evopolity.dynamics.wright_fisher",
     "evopolity.dynamics.graphs", "evopolity.dynamics.structured", "evopolity.dynamics.pipeline",
+    "evopolity.dynamics.environments", "evopolity.dynamics.polities",
     "evopolity.analysis.metrics", "evopolity.analysis.compare", "evopolity.experiments.spec",
     "evopolity.experiments.tasks", "evopolity.experiments.runner",
     "evopolity.experiments.executors", "evopolity.experiments.storage",

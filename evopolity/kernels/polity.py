@@ -1,0 +1,674 @@
+"""Polities: a metapopulation of finite populations, each under its own regime.
+
+The model of Traulsen & Nowak (2006), "Evolution of cooperation by multilevel selection",
+PNAS 103: 10952, with migration (as in their extension), institutional imitation between
+polities and collapse added. ``m`` polities (slots ``0 .. m-1``) each hold at most ``n``
+members, counted per strategy (``counts[p]``, length ``k``). One elementary step is one event:
+
+1. **Institutional imitation** (probability ``imitation``): a uniformly chosen polity ``p``
+   looks at a uniformly chosen other polity ``q``; if their regimes differ, ``p`` adopts
+   ``q``'s with the Fermi probability ``1 / (1 + exp(-beta (P_q - P_p)))``, ``P`` a polity's
+   mean payoff (after its regime) and ``beta = imitation_selection``. Its institution starts at
+   the new regime's initial strength.
+2. Otherwise a **birth** (probability ``1 - imitation``): a parent is drawn from the whole
+   metapopulation with probability proportional to its fitness ``exp(w pi)``, ``pi`` its
+   payoff against the other members of its polity under its polity's regime and the current
+   game; the offspring takes the parent's strategy, or with probability ``mu`` (the parent's
+   regime's mutation) a uniformly chosen other one. With probability ``migration`` it joins a
+   uniformly chosen other polity, else its parent's. Into a destination ``d``:
+
+   * with fewer than ``n`` members, ``d`` grows by one;
+   * with ``n`` members, with probability ``split`` the ``n + 1`` (offspring included) are
+     divided at random (without replacement) into ``ceil((n + 1) / 2)`` who stay in ``d`` (the
+     polity keeps its identity) and ``floor((n + 1) / 2)`` who found a new polity with ``d``'s
+     regime and institution strength; the new polity takes the slot of a uniformly chosen
+     polity other than ``d``, which dies (so ``m`` is constant);
+   * otherwise the offspring replaces a uniformly chosen one of ``d``'s ``n`` members
+     (possibly its parent: the Moran process of :mod:`kernels.finite` when ``m = 1``).
+
+Before each step, the environment may change the game (a change point of the schedule), and
+every polity whose mean payoff has stayed below ``threshold`` for ``duration`` steps
+**collapses**: it dies and its slot is refounded as a copy (members, regime, institution) of a
+uniformly chosen other polity.
+
+A co-evolving institution's strength follows ``dm/dt = lambda (support - m) - decay`` (support:
+the polity's cooperation level) with time advancing ``1 / M`` per step (``M`` the members of
+the whole metapopulation). Between the events that touch a polity its composition is constant,
+so the law is integrated exactly there (``m* + (m - m*) exp(-lambda dt)``, ``m* = support -
+decay / lambda``, held in [0, 1]) when the polity is next touched; a polity's fitness uses the
+strength of its last event.
+
+Fitness sampling: a sum tree over the polities' total fitness ``sum_i n_i exp(w (pi_i -
+ref))`` (``ref`` a payoff the run rescales to whenever the exponentials would leave a safe
+range) picks the parent's polity in ``O(log m)``; a step costs ``O(k + log m)``.
+
+Randomness: one counter-based stream (:mod:`kernels.rng`) per run, keyed by the run's
+position; :func:`fixation_runs` keys run ``r`` by ``r``, so results do not depend on threads.
+"""
+
+import math
+
+import numpy as np
+from numba import prange
+
+from evopolity.kernels._jit import jit
+from evopolity.kernels.codes import INSTITUTIONS
+from evopolity.kernels.finite import _other, _pick_count, _pick_weighted
+from evopolity.kernels.fitness import institution_adjust
+from evopolity.kernels.layout import DECAY, FEEDBACK
+from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
+
+# kinds of events (column KIND of the event log)
+SPLIT, EXTINCTION, COLLAPSE, REFOUNDING, ADOPTION, ENVIRONMENT = 0, 1, 2, 3, 4, 5
+EVENT_KINDS = ("split", "extinction", "collapse", "refounding", "adoption", "environment")
+# columns of the event log: step, kind, polity id, other id (or game), regime index
+EV_STEP, EV_KIND, EV_POLITY, EV_OTHER, EV_REGIME = 0, 1, 2, 3, 4
+N_EVENT_COLS = 5
+# slots of the integer state
+I_STEP, I_GAME, I_NEXT_ID, I_MEMBERS, I_RECORD, I_CHANGE, I_EVENTS = 0, 1, 2, 3, 4, 5, 6
+N_ISTATE = 7
+# slots of the float state: time (in generations of M steps) and the fitness reference payoff
+F_TIME, F_REF = 0, 1
+N_FSTATE = 2
+# what advance() returns
+REACHED, EVENTS_FULL, ABSORBED = 0, 1, 2
+# the largest w (pi - ref) kept before rescaling to a new ref: exp(200) ~ 7e86
+RESCALE_AT = 200.0
+# a total fitness below this is rescaled too (every exponential underflowing)
+TINY_TOTAL = 1e-200
+
+
+# -- sum and min trees over the polities ---------------------------------------------------
+
+
+def tree_width(m):
+    """The number of leaves ``P`` (a power of two >= ``m``) of a tree over ``m`` polities."""
+    P = 1
+    while P < m:
+        P *= 2
+    return P
+
+
+@jit(inline="always")
+def _sum_set(tree, P, p, value):
+    i = P + p
+    tree[i] = value
+    i //= 2
+    while i >= 1:
+        tree[i] = tree[2 * i] + tree[2 * i + 1]
+        i //= 2
+
+
+@jit(inline="always")
+def _min_set(tree, P, p, value):
+    i = P + p
+    tree[i] = value
+    i //= 2
+    while i >= 1:
+        tree[i] = min(tree[2 * i], tree[2 * i + 1])
+        i //= 2
+
+
+@jit(inline="always")
+def _sum_pick(tree, P, u):
+    """The leaf drawn with probability proportional to its value (``u`` in [0, 1))."""
+    r = u * tree[1]
+    i = 1
+    while i < P:
+        left = tree[2 * i]
+        if r < left or tree[2 * i + 1] <= 0.0:
+            i = 2 * i
+        else:
+            r -= left
+            i = 2 * i + 1
+    return i - P
+
+
+@jit(inline="always")
+def _min_leaf(tree, P):
+    i = 1
+    while i < P:
+        i = 2 * i if tree[2 * i] <= tree[2 * i + 1] else 2 * i + 1
+    return i - P
+
+
+@jit(refcount=False)
+def _build_sum(tree, P):
+    for i in range(P - 1, 0, -1):
+        tree[i] = tree[2 * i] + tree[2 * i + 1]
+
+
+@jit(refcount=False)
+def _build_min(tree, P):
+    for i in range(P - 1, 0, -1):
+        tree[i] = min(tree[2 * i], tree[2 * i + 1])
+
+
+# -- one polity ------------------------------------------------------------------------------
+
+
+@jit(refcount=False)
+def _payoff_sums(A, C, counts, p, S, SC):
+    """``S[p, i] = sum_j A[i, j] n_j`` and ``SC[p, i] = sum_j C[i, j] n_j``."""
+    k = counts.shape[1]
+    for i in range(k):
+        a = 0.0
+        b = 0.0
+        for j in range(k):
+            a += A[i, j] * counts[p, j]
+            b += C[i, j] * counts[p, j]
+        S[p, i] = a
+        SC[p, i] = b
+
+
+@jit(refcount=False)
+def _support(C, counts, size, SC, p):
+    """The cooperation level of polity ``p``: ``sum_i x_i (SC_i - C_ii) / (N - 1)``."""
+    N = size[p]
+    if N < 2:
+        return 0.0
+    s = 0.0
+    for i in range(counts.shape[1]):
+        s += counts[p, i] * (SC[p, i] - C[i, i])
+    return s / (N * (N - 1.0))
+
+
+@jit(refcount=False)
+def strength_after(m, support, lam, decay, dt):
+    """The institution's strength ``dt`` after ``m`` at constant ``support`` (exact)."""
+    if dt <= 0.0:
+        return m
+    if lam > 0.0:
+        target = support - decay / lam
+        m = target + (m - target) * math.exp(-lam * dt)
+    else:
+        m = m - decay * dt
+    return min(1.0, max(0.0, m))
+
+
+@jit(refcount=False)
+def _catch_up(p, st, cfg, t):
+    """Bring polity ``p``'s institution up to time ``t``."""
+    counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
+    C, rparams, roff, rcoev = cfg[1], cfg[2], cfg[3], cfg[6]
+    r = reg[p]
+    if rcoev[r]:
+        lam = rparams[roff[r] + FEEDBACK]
+        decay = rparams[roff[r] + DECAY]
+        strength[p] = strength_after(strength[p], _support(C, counts, size, SC, p), lam, decay,
+                                     t - last_t[p])
+    last_t[p] = t
+
+
+@jit(refcount=False)
+def _refresh(p, st, cfg, game, ref, step):
+    """Payoffs, fitness, mean payoff, tree leaves (and collapse deadline) of polity ``p``.
+
+    Returns the largest payoff of a strategy present in ``p``.
+    """
+    counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
+    tree, dtree, pi, c, x, out = st[12:18]
+    games, C, rparams, roff, rmodel = cfg[0], cfg[1], cfg[2], cfg[3], cfg[4]
+    rcoev = cfg[6]
+    w = cfg[9]
+    collapse_on, threshold, duration = cfg[14], cfg[15], cfg[16]
+    k = counts.shape[1]
+    P = tree.size // 2
+    N = size[p]
+    inv = 1.0 / (N - 1.0) if N > 1 else 0.0
+    for i in range(k):
+        pi[i] = (S[p, i] - games[game, i, i]) * inv
+    r = reg[p]
+    if rmodel[r] == INSTITUTIONS:
+        params = rparams[roff[r]:roff[r + 1]]
+        for i in range(k):
+            x[i] = counts[p, i] / N
+            c[i] = (SC[p, i] - C[i, i]) * inv
+        s = strength[p] if rcoev[r] else 1.0
+        institution_adjust(pi, c, x, s, params, out)
+        for i in range(k):
+            pi[i] = out[i]
+    mean = 0.0
+    top = -np.inf
+    total = 0.0
+    for i in range(k):
+        pay[p, i] = pi[i]
+        e = w * (pi[i] - ref)
+        f = math.exp(e if e < 700.0 else 700.0)
+        fit[p, i] = f
+        if counts[p, i] > 0:
+            mean += counts[p, i] * pi[i]
+            total += counts[p, i] * f
+            if pi[i] > top:
+                top = pi[i]
+    mean_pay[p] = mean / N
+    _sum_set(tree, P, p, total)
+    if collapse_on:
+        if mean_pay[p] < threshold:
+            if below[p] < 0:
+                below[p] = step
+            _min_set(dtree, P, p, float(below[p] + duration))
+        else:
+            below[p] = -1
+            _min_set(dtree, P, p, np.inf)
+    return top
+
+
+@jit(refcount=False)
+def _rescale(st, cfg, fs, istate):
+    """Recompute every polity with ``ref`` the largest payoff present (rare: at the start,
+    when the game changes, or when exponentials would leave the safe range)."""
+    counts = st[0]
+    m = counts.shape[0]
+    game = istate[I_GAME]
+    step = istate[I_STEP]
+    top = -np.inf
+    for p in range(m):
+        t = _refresh(p, st, cfg, game, fs[F_REF], step)
+        if t > top:
+            top = t
+    fs[F_REF] = top
+    for p in range(m):
+        _refresh(p, st, cfg, game, top, step)
+
+
+@jit(refcount=False)
+def _touch(p, st, cfg, fs, istate):
+    """:func:`_refresh` polity ``p``, rescaling everything when its fitness leaves the range."""
+    w = cfg[9]
+    top = _refresh(p, st, cfg, istate[I_GAME], fs[F_REF], istate[I_STEP])
+    tree = st[12]
+    if w * (top - fs[F_REF]) > RESCALE_AT or tree[1] < TINY_TOTAL:
+        _rescale(st, cfg, fs, istate)
+
+
+@jit(refcount=False)
+def _log(ev, istate, kind, polity, other, regime):
+    e = istate[I_EVENTS]
+    ev[e, EV_STEP] = istate[I_STEP]
+    ev[e, EV_KIND] = kind
+    ev[e, EV_POLITY] = polity
+    ev[e, EV_OTHER] = other
+    ev[e, EV_REGIME] = regime
+    istate[I_EVENTS] = e + 1
+
+
+@jit(refcount=False)
+def _record(st, cfg, fs, istate, rec):
+    """Row ``istate[I_RECORD]`` of the records (institutions extrapolated, state untouched)."""
+    counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
+    C, rparams, roff, rcoev = cfg[1], cfg[2], cfg[3], cfg[6]
+    rec_counts, rec_ids, rec_reg, rec_strength, rec_mean = rec
+    row = istate[I_RECORD]
+    t = fs[F_TIME]
+    for p in range(counts.shape[0]):
+        for i in range(counts.shape[1]):
+            rec_counts[row, p, i] = counts[p, i]
+        rec_ids[row, p] = ids[p]
+        rec_reg[row, p] = reg[p]
+        rec_mean[row, p] = mean_pay[p]
+        r = reg[p]
+        if rcoev[r]:
+            rec_strength[row, p] = strength_after(
+                strength[p], _support(C, counts, size, SC, p), rparams[roff[r] + FEEDBACK],
+                rparams[roff[r] + DECAY], t - last_t[p],
+            )  # fmt: skip
+        else:
+            rec_strength[row, p] = strength[p]
+    istate[I_RECORD] = row + 1
+
+
+# -- the events ------------------------------------------------------------------------------
+
+
+@jit(refcount=False)
+def _copy_polity(src, dst, st):
+    counts, size, S, SC = st[0], st[1], st[2], st[3]
+    reg, strength, last_t = st[7], st[8], st[9]
+    for i in range(counts.shape[1]):
+        counts[dst, i] = counts[src, i]
+        S[dst, i] = S[src, i]
+        SC[dst, i] = SC[src, i]
+    size[dst] = size[src]
+    reg[dst] = reg[src]
+    strength[dst] = strength[src]
+    last_t[dst] = last_t[src]
+
+
+@jit(refcount=False)
+def _collapse(p, counter, st, cfg, fs, istate, ev, log):
+    """Polity ``p`` dies and is refounded as a copy of a uniformly chosen other polity."""
+    counts, size, reg, ids, below, tot = st[0], st[1], st[7], st[10], st[11], st[18]
+    m = counts.shape[0]
+    counter += GOLDEN
+    j = int(unit_float(counter) * (m - 1))
+    if j >= m - 1:
+        j = m - 2
+    q = j + 1 if j >= p else j
+    new = istate[I_NEXT_ID]
+    istate[I_NEXT_ID] = new + 1
+    if log:
+        _log(ev, istate, COLLAPSE, ids[p], new, reg[p])
+        _log(ev, istate, REFOUNDING, new, ids[q], reg[q])
+    _catch_up(q, st, cfg, fs[F_TIME])
+    for i in range(counts.shape[1]):
+        tot[i] += counts[q, i] - counts[p, i]
+    istate[I_MEMBERS] += size[q] - size[p]
+    _copy_polity(q, p, st)
+    ids[p] = new
+    below[p] = -1
+    _touch(p, st, cfg, fs, istate)
+    return counter
+
+
+@jit(refcount=False)
+def _imitate(counter, st, cfg, fs, istate, ev, log):
+    """Institutional imitation: a polity may adopt the regime of a random other one."""
+    counts, mean_pay, reg, strength, last_t, ids = st[0], st[6], st[7], st[8], st[9], st[10]
+    rm0 = cfg[7]
+    beta = cfg[13]
+    m = counts.shape[0]
+    counter += GOLDEN
+    p = int(unit_float(counter) * m)
+    if p >= m:
+        p = m - 1
+    counter += GOLDEN
+    j = int(unit_float(counter) * (m - 1))
+    if j >= m - 1:
+        j = m - 2
+    q = j + 1 if j >= p else j
+    if reg[q] != reg[p]:
+        prob = 1.0 / (1.0 + math.exp(-beta * (mean_pay[q] - mean_pay[p])))
+        counter += GOLDEN
+        if unit_float(counter) < prob:
+            _catch_up(p, st, cfg, fs[F_TIME])
+            reg[p] = reg[q]
+            strength[p] = rm0[reg[q]]
+            last_t[p] = fs[F_TIME]
+            if log:
+                _log(ev, istate, ADOPTION, ids[p], ids[q], reg[p])
+            _touch(p, st, cfg, fs, istate)
+    return counter
+
+
+@jit(refcount=False)
+def _birth(counter, st, cfg, fs, istate, ev, log):
+    """A birth, its migration, and growth, replacement or splitting of its destination."""
+    counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
+    tree, tot = st[12], st[18]
+    games, C = cfg[0], cfg[1]
+    rmu = cfg[5]
+    n, migration, split = cfg[8], cfg[10], cfg[11]
+    m, k = counts.shape
+    P = tree.size // 2
+    A = games[istate[I_GAME]]
+    counter += GOLDEN
+    p = _sum_pick(tree, P, unit_float(counter))
+    counter += GOLDEN
+    born = _pick_weighted(fit[p], counts[p], tree[P + p], unit_float(counter))
+    mu = rmu[reg[p]]
+    if mu > 0.0 and k > 1:
+        counter += GOLDEN
+        if unit_float(counter) < mu:
+            counter += GOLDEN
+            born = _other(born, k, unit_float(counter))
+    d = p
+    if migration > 0.0 and m > 1:
+        counter += GOLDEN
+        if unit_float(counter) < migration:
+            counter += GOLDEN
+            j = int(unit_float(counter) * (m - 1))
+            if j >= m - 1:
+                j = m - 2
+            d = j + 1 if j >= p else j
+    _catch_up(d, st, cfg, fs[F_TIME])
+    if size[d] < n:
+        counts[d, born] += 1
+        size[d] += 1
+        tot[born] += 1
+        istate[I_MEMBERS] += 1
+        for i in range(k):
+            S[d, i] += A[i, born]
+            SC[d, i] += C[i, born]
+        _touch(d, st, cfg, fs, istate)
+        return counter
+    splits = False
+    if split > 0.0 and m > 1:
+        counter += GOLDEN
+        splits = unit_float(counter) < split
+    if not splits:
+        counter += GOLDEN
+        dead = _pick_count(counts[d], float(n), -1, unit_float(counter))
+        if dead != born:
+            counts[d, born] += 1
+            counts[d, dead] -= 1
+            tot[born] += 1
+            tot[dead] -= 1
+            for i in range(k):
+                S[d, i] += A[i, born] - A[i, dead]
+                SC[d, i] += C[i, born] - C[i, dead]
+        _touch(d, st, cfg, fs, istate)
+        return counter
+    # the split: the victim v dies, the daughter takes its slot
+    counter += GOLDEN
+    j = int(unit_float(counter) * (m - 1))
+    if j >= m - 1:
+        j = m - 2
+    v = j + 1 if j >= d else j
+    new = istate[I_NEXT_ID]
+    istate[I_NEXT_ID] = new + 1
+    if log:
+        _log(ev, istate, SPLIT, ids[d], new, reg[d])
+        _log(ev, istate, EXTINCTION, ids[v], new, reg[v])
+    for i in range(k):
+        tot[i] -= counts[v, i]
+        counts[v, i] = 0
+    istate[I_MEMBERS] += 1 - size[v]
+    tot[born] += 1
+    counts[d, born] += 1
+    remaining = n + 1
+    half = (n + 1) // 2
+    for _ in range(half):
+        counter += GOLDEN
+        i = _pick_count(counts[d], float(remaining), -1, unit_float(counter))
+        counts[d, i] -= 1
+        counts[v, i] += 1
+        remaining -= 1
+    size[v] = half
+    size[d] = n + 1 - half
+    reg[v] = reg[d]
+    strength[v] = strength[d]
+    last_t[v] = fs[F_TIME]
+    ids[v] = new
+    below[v] = -1
+    _payoff_sums(A, C, counts, d, S, SC)
+    _payoff_sums(A, C, counts, v, S, SC)
+    _touch(v, st, cfg, fs, istate)
+    _touch(d, st, cfg, fs, istate)
+    return counter
+
+
+@jit(refcount=False)
+def _change_game(g, st, cfg, fs, istate):
+    """The environment switches every polity to game ``g``."""
+    counts, S, SC = st[0], st[2], st[3]
+    games, C = cfg[0], cfg[1]
+    istate[I_GAME] = g
+    for p in range(counts.shape[0]):
+        _payoff_sums(games[g], C, counts, p, S, SC)
+    _rescale(st, cfg, fs, istate)
+
+
+@jit(refcount=False)
+def _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game, ev,
+            log, absorbing):  # fmt: skip
+    """The loop of :func:`advance` (compiled without reference counting)."""
+    dtree, tot = st[13], st[18]
+    imitation, collapse_on = cfg[12], cfg[14]
+    P = dtree.size // 2
+    counter = ctr[0]
+    status = REACHED
+    while istate[I_STEP] < until:
+        step = istate[I_STEP]
+        if absorbing and (tot[0] == 0 or tot[0] == istate[I_MEMBERS]):
+            status = ABSORBED
+            break
+        if log and istate[I_EVENTS] + 4 > ev.shape[0]:
+            status = EVENTS_FULL
+            break
+        while istate[I_CHANGE] < change_at.size and change_at[istate[I_CHANGE]] <= step:
+            g = change_game[istate[I_CHANGE]]
+            istate[I_CHANGE] += 1
+            if g != istate[I_GAME]:
+                if log:
+                    _log(ev, istate, ENVIRONMENT, -1, g, -1)
+                _change_game(g, st, cfg, fs, istate)
+            if log and istate[I_EVENTS] + 4 > ev.shape[0]:
+                break
+        if log and istate[I_EVENTS] + 4 > ev.shape[0]:
+            status = EVENTS_FULL
+            break
+        full = False
+        while collapse_on and dtree[1] <= step:
+            if log and istate[I_EVENTS] + 4 > ev.shape[0]:
+                full = True
+                break
+            counter = _collapse(_min_leaf(dtree, P), counter, st, cfg, fs, istate, ev, log)
+        if full:
+            status = EVENTS_FULL
+            break
+        if istate[I_RECORD] < record_at.size and record_at[istate[I_RECORD]] == step:
+            _record(st, cfg, fs, istate, rec)
+        if imitation > 0.0:
+            counter += GOLDEN
+            if unit_float(counter) < imitation:
+                counter = _imitate(counter, st, cfg, fs, istate, ev, log)
+            else:
+                counter = _birth(counter, st, cfg, fs, istate, ev, log)
+        else:
+            counter = _birth(counter, st, cfg, fs, istate, ev, log)
+        fs[F_TIME] += 1.0 / istate[I_MEMBERS]
+        istate[I_STEP] = step + 1
+    if (status == REACHED and istate[I_RECORD] < record_at.size
+            and record_at[istate[I_RECORD]] == istate[I_STEP]):
+        _record(st, cfg, fs, istate, rec)
+    ctr[0] = counter
+    return status
+
+
+@jit()
+def advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game, ev,
+            log, absorbing):  # fmt: skip
+    """Run steps until step ``until`` (the state is left at the start of that step).
+
+    ``st`` is the state tuple ``(counts, size, S, SC, pay, fit, mean_pay, reg, strength,
+    last_t, ids, below, tree, dtree, pi, c, x, out, tot)`` and ``cfg`` the configuration
+    ``(games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, w, migration, split, imitation,
+    beta, collapse_on, threshold, duration)`` (dynamics/polities.py builds both). ``fs``,
+    ``istate`` and ``ctr`` (the stream's counter) hold the scalars, so a call resumes where
+    the last stopped. At the start of each step: game changes due (``change_at``,
+    ``change_game``), collapses due, the record due (``record_at``, into ``rec``), then the
+    step's event. With ``log``, events go to ``ev``; the call returns ``EVENTS_FULL`` (before
+    a step's first change) when fewer than 4 rows are left. With ``absorbing``, it returns
+    ``ABSORBED`` once strategy 0 is lost or holds every member. Otherwise ``REACHED``.
+
+    The loop (:func:`_advance` and everything it calls) is compiled without reference
+    counting (``kernels._jit.jit``): it allocates nothing, and counting the ~30 arrays of
+    the state and configuration tuples at every call cost more than a step's arithmetic.
+    """
+    return _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game,
+                    ev, log, absorbing)
+
+
+# -- setting up a state, and the fixation probability -----------------------------------------
+
+
+@jit()
+def new_state(counts0, reg0, strength0, k, P):
+    """The state tuple of :func:`advance` for initial ``counts0`` (m x k), regimes and
+    strengths (payoff sums and fitness still to be filled by :func:`start`)."""
+    m = counts0.shape[0]
+    counts = counts0.copy()
+    size = np.zeros(m, np.int64)
+    tot = np.zeros(k, np.int64)
+    for p in range(m):
+        for i in range(k):
+            size[p] += counts[p, i]
+            tot[i] += counts[p, i]
+    ids = np.arange(m).astype(np.int64)
+    below = np.full(m, -1, np.int64)
+    tree = np.zeros(2 * P)
+    dtree = np.full(2 * P, np.inf)
+    return (counts, size, np.zeros((m, k)), np.zeros((m, k)), np.zeros((m, k)),
+            np.zeros((m, k)), np.zeros(m), reg0.copy(), strength0.copy(), np.zeros(m), ids,
+            below, tree, dtree, np.empty(k), np.empty(k), np.empty(k), np.empty(k),
+            tot)  # fmt: skip
+
+
+@jit()
+def start(st, cfg, fs, istate):
+    """Fill the payoff sums, fitness and trees of a new state (game ``istate[I_GAME]``)."""
+    counts, size = st[0], st[1]
+    games, C = cfg[0], cfg[1]
+    S, SC = st[2], st[3]
+    members = 0
+    for p in range(counts.shape[0]):
+        _payoff_sums(games[istate[I_GAME]], C, counts, p, S, SC)
+        members += size[p]
+    istate[I_MEMBERS] = members
+    istate[I_NEXT_ID] = counts.shape[0]
+    fs[F_REF] = 0.0
+    _rescale(st, cfg, fs, istate)
+
+
+@jit(parallel=True)
+def fixation_runs(A, n, m, selection, split, migration, key, max_steps, runs, outcome, steps):
+    """``runs`` runs of the metapopulation from one mutant (strategy 0) in polity 0 among
+    residents (strategy 1), every polity full (``n`` members), no regime.
+
+    Run ``r`` draws from ``stream_key(key, r, 0)``, so the result does not depend on the
+    number of threads. ``outcome[r]``: 1 if strategy 0 took every member, 0 if it was lost,
+    -1 if neither within ``max_steps``; ``steps[r]``: the steps run.
+    """
+    k = A.shape[0]
+    games = np.empty((1, k, k))
+    for i in range(k):
+        for j in range(k):
+            games[0, i, j] = A[i, j]
+    C = np.zeros((k, k))
+    rparams = np.zeros(0)
+    roff = np.zeros(2, np.int64)
+    rmodel = np.zeros(1, np.int64)
+    rmu = np.zeros(1)
+    rcoev = np.zeros(1, np.bool_)
+    rm0 = np.ones(1)
+    cfg = (games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, selection, migration, split,
+           0.0, 0.0, False, 0.0, 0)  # fmt: skip
+    P = 1
+    while P < m:
+        P *= 2
+    for r in prange(runs):
+        counts0 = np.zeros((m, k), np.int64)
+        for p in range(m):
+            counts0[p, 1] = n
+        counts0[0, 1] = n - 1
+        counts0[0, 0] = 1
+        st = new_state(counts0, np.zeros(m, np.int64), np.ones(m), k, P)
+        fs = np.zeros(N_FSTATE)
+        istate = np.zeros(N_ISTATE, np.int64)
+        ctr = np.zeros(1, np.uint64)
+        ctr[0] = stream_key(key, r, 0)
+        start(st, cfg, fs, istate)
+        ev = np.zeros((0, N_EVENT_COLS), np.int64)
+        rec = (np.zeros((0, m, k), np.int64), np.zeros((0, m), np.int64),
+               np.zeros((0, m), np.int64), np.zeros((0, m)), np.zeros((0, m)))
+        advance(st, cfg, fs, istate, ctr, max_steps, np.zeros(0, np.int64), rec,
+                np.zeros(0, np.int64), np.zeros(0, np.int64), ev, False, True)
+        tot = st[18]
+        if tot[0] == istate[I_MEMBERS]:
+            outcome[r] = 1
+        elif tot[0] == 0:
+            outcome[r] = 0
+        else:
+            outcome[r] = -1
+        steps[r] = istate[I_STEP]
