@@ -346,10 +346,19 @@ def _packed_regimes(
     for i, r in enumerate(regimes):
         if r is not None and not isinstance(r, Regime):
             raise TypeError(f"regimes[{i}] must be a Regime or None, got {type(r).__name__}")
-        model, p, mu, _ = regime_setup(
+        setup = regime_setup(
             r, mutation if r is None else 0.0, payoffs, cooperation if r is not None else None,
             names,
         )  # fmt: skip
+        model, p, mu = setup.model, setup.params, setup.mutation
+        if setup.sanctions is not None:
+            # the kernel reads one payoff matrix for every polity: sanctions played inside
+            # the matches of one regime cannot stand for the others' regimes
+            raise ValueError(
+                "payoffs: polities take interactions played without a regime (each polity's "
+                "regime then acts through its expected terms); this tournament was played "
+                "under one"
+            )
         if model not in (codes.LINEAR, codes.INSTITUTIONS):
             raise ValueError(f"regimes[{i}]: polities take matrix games only")
         params.append(np.asarray(p, dtype=np.float64))

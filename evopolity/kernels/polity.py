@@ -225,7 +225,9 @@ def _refresh(p, st, cfg, game, ref, step):
             x[i] = counts[p, i] / N
             c[i] = (SC[p, i] - C[i, i]) * inv
         s = strength[p] if rcoev[r] else 1.0
-        institution_adjust(pi, c, x, s, params, out)
+        # the played-sanction inputs are never read: the regime arrays of polities carry no
+        # sanction matrices (dynamics/polities.py refuses a tournament played under a regime)
+        institution_adjust(pi, c, x, s, params, out, c, c)
         for i in range(k):
             pi[i] = out[i]
     mean = 0.0
