@@ -71,13 +71,14 @@ def test_incremental_payoffs_equal_payoffs_from_scratch():
         tree = np.zeros(2 * size) if rule == gk.BD else np.zeros(0)
         counts = np.zeros(3, np.int64)
         args = (rule, MORAN_EXP, mode, A, G.indptr, G.indices)
-        gk.init_state(*args, s, 0.3, 20.0, P, F, tree, size, counts)
+        gx = gk.extension(*gk.plain_model(), G.n, 3)
+        gk.init_state(*args, s, 0.3, 20.0, P, F, tree, size, counts, gx)
         counter = np.uint64(7)
         for _ in range(5000):
             counter = np.uint64(gk.event(*args, G.indptr, G.indices, s, 0.3, 0.1, 20.0, P, F,
-                                         tree, size, counts, counter))  # fmt: skip
+                                         tree, size, counts, counter, gx))  # fmt: skip
         P2, F2, tree2, counts2 = np.empty(G.n), np.empty(G.n), tree.copy(), counts.copy()
-        gk.init_state(*args, s, 0.3, 20.0, P2, F2, tree2, size, counts2)
+        gk.init_state(*args, s, 0.3, 20.0, P2, F2, tree2, size, counts2, gx)
         np.testing.assert_allclose(P, P2, atol=1e-9)
         np.testing.assert_allclose(F, F2, rtol=1e-9)
         np.testing.assert_allclose(tree, tree2, rtol=1e-9)
