@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
 from evopolity.dynamics.finite import _record_points, population_counts
 from evopolity.dynamics.fitness import moran_rule, regime_setup
@@ -41,7 +42,7 @@ from evopolity.validate import (
     seed_sequence,
 )
 
-__all__ = ["FixationEstimate", "graph_fixation", "structured"]
+__all__ = ["FixationEstimate", "graph_fixation", "node_payoffs", "peer_punished", "structured"]
 
 UPDATES = {"bd": _gk.BD, "db": _gk.DB, "imitation": _gk.IMITATION, "fermi": _gk.FERMI,
            "best": _gk.BEST}
@@ -312,8 +313,12 @@ def structured(
 
     Parameters
     ----------
-    payoffs : array_like, DataFrame or object with ``.payoffs``
-        The k x k game (a ``Tournament``'s interactions play on the graph as they are).
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The k x k game (a ``Tournament``'s interactions play on the graph as they are), or an
+        n-player game played on overlapping groups: each node and its neighbours form a group
+        (``group_size`` must be every degree + 1), and a node plays in the groups centred on
+        itself and on each neighbour (Szabó & Hauert 2002; Santos, Santos & Pacheco 2008),
+        its payoffs summed (or averaged over its groups).
     graph : Graph, networkx graph or adjacency matrix
         The interaction graph (``ep.graphs``); with no ``replacement_graph``, also the
         replacement graph.
@@ -356,6 +361,27 @@ def structured(
     self_interaction : bool
         Every node also plays against itself, ``A[s_i, s_i]`` joining its sum (and its count,
         when averaged), as on Nowak & May's (1992) lattice.
+    regime : Regime, optional
+        A fixed institution acting on every node's payoff (docs/structure.md): node ``i``
+        cooperates at the rate ``c_i``, the mean of ``C[s_i, s_j]`` over its partners, and
+        :func:`~evopolity.kernels.fitness.institution_adjust` applies the regime's terms to
+        its base payoff: fine ``- q F (1 - c_i)``, reward ``+ q B c_i``, cost, tax and
+        conformity. Its ``mutation`` replaces ``mutation``. A co-evolving institution is
+        refused.
+    cooperation : array_like, DataFrame or Tournament, optional
+        The k x k cooperation matrix the regime and ``peer_punishment`` read (for a group
+        game a vector of each strategy's contribution may do).
+    institution_scope : {"global", "local"}
+        Where the regime's means are taken (the tax's mean payoff, a cost shared by
+        contributors, the switch's cooperation level, the conformity's share of one's
+        strategy): over all nodes (a central institution) or over each node's neighbourhood
+        ``{i} + I(i)`` (one institution per neighbourhood).
+    peer_punishment : (float, float), optional
+        ``(fine, cost)`` of peer punishment between neighbours: a punisher pays ``cost`` per
+        defection of a neighbour against it and fines that neighbour ``fine``
+        (:func:`peer_punished`; Brandt, Hauert & Sigmund 2003; Helbing et al. 2010).
+    punishers : str, int or sequence, optional
+        The strategies that punish (with ``peer_punishment``).
 
     Returns
     -------
@@ -369,9 +395,11 @@ def structured(
     ValueError
         For an unknown ``update``, ``payoff`` or ``fitness_map``, a parameter out of range, a
         graph with isolated nodes, graphs on different nodes, an initial state that does not
-        fit the nodes, or a ``selection`` so strong that fitnesses overflow.
+        fit the nodes, a ``selection`` so strong that fitnesses overflow, a group game whose
+        ``group_size`` is not every degree + 1, a co-evolving regime, or a regime or peer
+        punishment without what it needs (cooperation, punishers).
     TypeError
-        For a ``graph`` that is no graph.
+        For a ``graph`` that is no graph, or a ``regime`` that is no ``Regime``.
     """
     g, r = _graphs(graph, replacement_graph)
     st, names = _prepare(payoffs, g, update, payoff, fitness_map, selection, self_interaction,
@@ -391,12 +419,7 @@ def structured(
     if states is not None:
         if x0 is not None:
             raise ValueError("give x0 or states, not both")
-        s = np.asarray(states)
-        if s.shape != (g.n,) or s.dtype.kind not in "iu":
-            raise ValueError(f"states must be {g.n} integer strategy indices, got {s.shape}")
-        if ((s < 0) | (s >= k)).any():
-            raise ValueError(f"states must lie in 0 .. {k - 1}")
-        s = s.astype(np.int64)
+        s = _states(states, g.n, k)
     elif x0 is None:
         s = rng.integers(k, size=g.n).astype(np.int64)
     else:
@@ -566,8 +589,8 @@ def graph_fixation(
 
     Parameters
     ----------
-    payoffs : array_like, DataFrame or object with ``.payoffs``
-        The k x k game.
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The k x k game, or a group game on overlapping groups (:func:`structured`).
     graph : Graph, networkx graph or adjacency matrix
         The interaction graph (and the replacement graph unless ``replacement_graph``).
     update : {"bd", "db", "imitation", "fermi"}
@@ -594,6 +617,8 @@ def graph_fixation(
         not fixed, with a ``RuntimeWarning``.
     self_interaction : bool
         Every node also plays against itself (:func:`structured`).
+    regime, cooperation, institution_scope, peer_punishment, punishers
+        As in :func:`structured` (the regime without mutation).
 
     Returns
     -------
@@ -606,10 +631,11 @@ def graph_fixation(
     ValueError
         For an unknown ``update`` (``"best"`` is deterministic: no fixation probability to
         estimate), ``payoff`` or ``fitness_map``, ``mutant == resident``, a graph with
-        isolated nodes, a disconnected replacement graph (fixation is impossible), or a
-        parameter out of range.
+        isolated nodes, a disconnected replacement graph (fixation is impossible), a
+        parameter out of range, or a regime as :func:`structured` refuses it (or with
+        mutation).
     TypeError
-        For a ``graph`` that is no graph.
+        For a ``graph`` that is no graph, or a ``regime`` that is no ``Regime``.
     """
     _, names, game = _interactions(payoffs)
     m = strategy_index(mutant, names, "mutant")
@@ -660,3 +686,67 @@ def graph_fixation(
                  st.w, st.ref, runs, node, packed_seed(ss), cap, fixed, times,
                  *st.model)  # fmt: skip
     return _estimate(fixed, times, 1.0 / g.n)
+
+
+def node_payoffs(
+    payoffs: Any,
+    graph: Any,
+    states: Any,
+    *,
+    payoff: Literal["accumulated", "averaged"] = "accumulated",
+    self_interaction: bool = False,
+    regime: Regime | None = None,
+    cooperation: Any = None,
+    institution_scope: Literal["global", "local"] = "global",
+    peer_punishment: tuple[float, float] | None = None,
+    punishers: Any = None,
+) -> pd.Series:
+    """Every node's payoff in the state ``states``: what the update rules of
+    :func:`structured` read (fitness is a map of it).
+
+    Parameters
+    ----------
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The game (:func:`structured`).
+    graph : Graph, networkx graph or adjacency matrix
+        The interaction graph.
+    states : array_like of int
+        The strategy index of every node.
+    payoff, self_interaction, regime, cooperation, institution_scope, peer_punishment, punishers
+        As in :func:`structured`.
+
+    Returns
+    -------
+    Series
+        The payoff of each node, indexed by node, named ``payoff``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`structured` does, or for ``states`` that do not fit the nodes.
+    TypeError
+        For a ``graph`` that is no graph, or a ``regime`` that is no ``Regime``.
+    """
+    g, _ = _graphs(graph, None)
+    st, names = _prepare(payoffs, g, "fermi", payoff, "exponential", 1.0, self_interaction,
+                         regime, cooperation, institution_scope, peer_punishment, punishers,
+                         0.0)  # fmt: skip
+    s = _states(states, g.n, len(names))
+    P, F = np.empty(g.n), np.empty(g.n)
+    counts = np.zeros(len(names), np.int64)
+    gx = _gk.extension(*st.model, g.n, len(names))
+    _gk.init_state(_gk.FERMI, st.fmap, st.mode, st.A, g.indptr, g.indices, s, 0.0, 0.0, P, F,
+                   np.zeros(0), 1, counts, gx)  # fmt: skip
+    fl = st.model[3]
+    if not (fl[_gk.GAME] or fl[_gk.REGIME]) and st.mode & _gk.AVERAGED:
+        P = P / (g.degrees + (1 if st.mode & _gk.SELF else 0))  # the plain path keeps sums
+    return pd.Series(P, index=pd.RangeIndex(g.n, name="node"), name="payoff")
+
+
+def _states(states: Any, n: int, k: int) -> np.ndarray:
+    s = np.asarray(states)
+    if s.shape != (n,) or s.dtype.kind not in "iu":
+        raise ValueError(f"states must be {n} integer strategy indices, got {s.shape}")
+    if ((s < 0) | (s >= k)).any():
+        raise ValueError(f"states must lie in 0 .. {k - 1}")
+    return s.astype(np.int64)
