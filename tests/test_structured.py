@@ -351,3 +351,18 @@ def test_nowak_may_regimes_in_b():
     assert abs(mean - (12 * math.log(2) - 8)) < 0.04 and sd > 0.01, (mean, sd)
     assert chaos.info["generations"] == 250  # never still
     assert high.frequencies[-1, 0] < 0.1 and high.info["generations"] < 50  # frozen early
+
+
+def test_lattice_snapshots_figure_writes_a_png(tmp_path):
+    from evopolity.experiments.figures_graphs import lattice_snapshots
+
+    game = [[1.0, 0.0], [1.9, 0.0]]
+    run = ep.structured(game, graphs.lattice(20, "moore"), "best", 20, snapshots=True,
+                        self_interaction=True, states=np.r_[np.zeros(399, int), 1],
+                        stop_on_fixation=False)  # fmt: skip
+    path = tmp_path / "lattice.png"
+    fig = lattice_snapshots(run, 3, path=path, title="b = 1.9")
+    assert len(fig.axes) == 3
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="snapshots"):
+        lattice_snapshots(ep.structured(game, graphs.lattice(4), "db", 10, seed=1))
