@@ -26,7 +26,12 @@ from evopolity.dynamics.finite import agent_moran, moran, pairwise_comparison
 from evopolity.dynamics.pipeline import evolve
 from evopolity.dynamics.polities import Collapse, PolityRun, multilevel_fixation, polities
 from evopolity.dynamics.replicator import discrete_replicator, replicator
-from evopolity.dynamics.structured import FixationEstimate, graph_fixation, structured
+from evopolity.dynamics.structured import (
+    FixationEstimate,
+    graph_fixation,
+    node_payoffs,
+    structured,
+)
 from evopolity.dynamics.trajectory import Event, Trajectory
 from evopolity.dynamics.wright_fisher import wright_fisher, wright_fisher_fixation
 from evopolity.experiments import load
@@ -89,6 +94,7 @@ __all__ = [
     "experiments",
     "graphs",
     "graph_fixation",
+    "node_payoffs",
     "structured",
     "wright_fisher",
     "wright_fisher_fixation",

@@ -123,3 +123,40 @@ def test_axelrod_ecology_agrees_with_axelrod_ecosystem():
     # "Harrington")
     raider = eco["ours"][:, names.index("Raider")]
     assert raider.max() > raider[0] and raider[-1] < 1e-6
+
+
+# -- games on graphs: Ohtsuki et al. 2006, Nowak & May 1992, Lieberman et al. 2005 ------------
+
+
+def test_ohtsuki2006_quick_run_follows_the_b_over_c_rule(tmp_path):
+    ohtsuki = load("reproduce_ohtsuki2006")
+    frame = ohtsuki.main(["--quick", "--out", str(tmp_path)])["fixation"]
+    assert (tmp_path / "ohtsuki2006.png").stat().st_size > 0
+    # Ohtsuki et al. 2006: death-birth favours one cooperator (N rho > 1) for b/c above the
+    # finite threshold (N - 2)/(N/k - 2) (2.25 on the cycle of 20, 5.4 on the 5 x 5 torus)
+    # and opposes it below; birth-death never favours it
+    db = frame[frame.rule == "db"]
+    assert (db.favoured == (db.b_over_c > db.threshold)).all()
+    assert (db.opposed == (db.b_over_c < db.threshold)).all()
+    assert not frame[frame.rule == "bd"].favoured.any()
+
+
+def test_nowak_may1992_quick_run_shows_the_three_regimes(tmp_path):
+    nowak = load("reproduce_nowak_may1992")
+    frame = nowak.main(["--quick", "--out", str(tmp_path)])["regimes"].set_index("b")
+    assert (tmp_path / "nowak_may1992_lattice.png").stat().st_size > 0
+    # Nowak & May 1992: cooperators dominate below 1.8, fluctuate around 12 ln 2 - 8 between
+    # 1.8 and 2, and almost vanish above 2 in a frozen pattern
+    assert frame.loc[1.5, "cooperators"] > 0.6
+    assert abs(frame.loc[1.9, "cooperators"] - nowak.CHAOS) < 0.1
+    assert frame.loc[2.2, "cooperators"] < 0.1 and frame.loc[2.2, "frozen"]
+
+
+def test_lieberman2005_quick_run_isothermal_and_star(tmp_path):
+    lieberman = load("reproduce_lieberman2005")
+    frame = lieberman.main(["--quick", "--out", str(tmp_path)])["fixation"].set_index("graph")
+    # Lieberman, Hauert & Nowak 2005: regular graphs fix with the Moran probability (within
+    # 4 standard errors); the star amplifies selection, well above it
+    for name in ("cycle", "torus 5x5", "random 4-regular"):
+        assert abs(frame.loc[name, "z"]) < 4
+    assert frame.loc["star", "rho"] - 4 * frame.loc["star", "se"] > frame.loc["star", "moran"]

@@ -71,13 +71,14 @@ def test_incremental_payoffs_equal_payoffs_from_scratch():
         tree = np.zeros(2 * size) if rule == gk.BD else np.zeros(0)
         counts = np.zeros(3, np.int64)
         args = (rule, MORAN_EXP, mode, A, G.indptr, G.indices)
-        gk.init_state(*args, s, 0.3, 20.0, P, F, tree, size, counts)
+        gx = gk.extension(*gk.plain_model(), G.n, 3)
+        gk.init_state(*args, s, 0.3, 20.0, P, F, tree, size, counts, gx)
         counter = np.uint64(7)
         for _ in range(5000):
             counter = np.uint64(gk.event(*args, G.indptr, G.indices, s, 0.3, 0.1, 20.0, P, F,
-                                         tree, size, counts, counter))  # fmt: skip
+                                         tree, size, counts, counter, gx))  # fmt: skip
         P2, F2, tree2, counts2 = np.empty(G.n), np.empty(G.n), tree.copy(), counts.copy()
-        gk.init_state(*args, s, 0.3, 20.0, P2, F2, tree2, size, counts2)
+        gk.init_state(*args, s, 0.3, 20.0, P2, F2, tree2, size, counts2, gx)
         np.testing.assert_allclose(P, P2, atol=1e-9)
         np.testing.assert_allclose(F, F2, rtol=1e-9)
         np.testing.assert_allclose(tree, tree2, rtol=1e-9)
@@ -350,3 +351,18 @@ def test_nowak_may_regimes_in_b():
     assert abs(mean - (12 * math.log(2) - 8)) < 0.04 and sd > 0.01, (mean, sd)
     assert chaos.info["generations"] == 250  # never still
     assert high.frequencies[-1, 0] < 0.1 and high.info["generations"] < 50  # frozen early
+
+
+def test_lattice_snapshots_figure_writes_a_png(tmp_path):
+    from evopolity.experiments.figures_graphs import lattice_snapshots
+
+    game = [[1.0, 0.0], [1.9, 0.0]]
+    run = ep.structured(game, graphs.lattice(20, "moore"), "best", 20, snapshots=True,
+                        self_interaction=True, states=np.r_[np.zeros(399, int), 1],
+                        stop_on_fixation=False)  # fmt: skip
+    path = tmp_path / "lattice.png"
+    fig = lattice_snapshots(run, 3, path=path, title="b = 1.9")
+    assert len(fig.axes) == 3
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="snapshots"):
+        lattice_snapshots(ep.structured(game, graphs.lattice(4), "db", 10, seed=1))

@@ -17,26 +17,32 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
 from evopolity.dynamics.finite import _record_points, population_counts
-from evopolity.dynamics.fitness import moran_rule
+from evopolity.dynamics.fitness import moran_rule, regime_setup
 from evopolity.dynamics.graphs import Graph, as_graph
 from evopolity.dynamics.trajectory import Trajectory
+from evopolity.institutions.regime import Regime
 from evopolity.kernels import codes
 from evopolity.kernels import graph as _gk
+from evopolity.kernels.analytical import binomials
+from evopolity.kernels.layout import SANCTIONS
 from evopolity.kernels.rng import packed_seed, stream_key
+from evopolity.play.group_games import GroupGame
 from evopolity.validate import (
     MAX_ROWS,
     as_payoff_matrix,
     boolean,
     check_size,
+    cooperation_matrix,
     integer,
     nonnegative,
     probability,
     seed_sequence,
 )
 
-__all__ = ["FixationEstimate", "graph_fixation", "structured"]
+__all__ = ["FixationEstimate", "graph_fixation", "node_payoffs", "peer_punished", "structured"]
 
 UPDATES = {"bd": _gk.BD, "db": _gk.DB, "imitation": _gk.IMITATION, "fermi": _gk.FERMI,
            "best": _gk.BEST}
@@ -51,8 +57,12 @@ class _Setup:
     mode: int
     w: float
     ref: float
-    interaction: Graph
-    replacement: Graph
+    A: np.ndarray
+    model: tuple  # (G, R, Cb, fl, D): the kernel's general path (kernels.graph.extension)
+    mutation: float | None  # the regime's, when a regime is given
+
+
+SCOPES = ("global", "local")
 
 
 def _graphs(graph: Any, replacement_graph: Any) -> tuple[Graph, Graph]:
@@ -72,22 +82,165 @@ def _graphs(graph: Any, replacement_graph: Any) -> tuple[Graph, Graph]:
     return g, r
 
 
-def _setup(update: Any, payoff: Any, fitness_map: Any, selection: Any, A: np.ndarray,
-           g: Graph, r: Graph, self_interaction: Any) -> _Setup:  # fmt: skip
+def _interactions(payoffs: Any) -> tuple[np.ndarray, tuple[str, ...], GroupGame | None]:
+    """The k x k matrix and names of a pairwise game, or a placeholder matrix and the
+    ``GroupGame``."""
+    if isinstance(payoffs, GroupGame):
+        k = payoffs.k
+        return np.zeros((k, k)), payoffs.strategies, payoffs
+    A, names = as_payoff_matrix(payoffs)
+    return A, names, None
+
+
+def peer_punished(A: np.ndarray, C: np.ndarray, punishers: np.ndarray, fine: float,
+                  cost: float) -> np.ndarray:  # fmt: skip
+    r"""The pairwise game with peer punishment between neighbours folded in.
+
+    A punisher ``a`` pays ``cost`` for every defection of its partner ``b`` against it and
+    fines the partner ``fine`` for it: :math:`A'_{ab} = A_{ab} - \gamma\,[a \in
+    \mathcal{P}]\,(1 - C_{ba}) - \beta\,[b \in \mathcal{P}]\,(1 - C_{ab})`, with
+    :math:`1 - C_{ba}` how often ``b`` defects against ``a``. Summed over a node's neighbours
+    this is peer punishment among neighbours (Brandt, Hauert & Sigmund 2003; Helbing,
+    Szolnoki, Perc & Szabó 2010).
+
+    Parameters
+    ----------
+    A : ndarray
+        The k x k game.
+    C : ndarray
+        The k x k cooperation matrix.
+    punishers : ndarray of bool
+        Which strategies punish.
+    fine, cost : float
+        The fine a punisher imposes and the cost it pays, per defection.
+
+    Returns
+    -------
+    ndarray
+        The k x k game with the sanctions.
+    """
+    p = punishers.astype(np.float64)
+    return A - cost * p[:, None] * (1.0 - C.T) - fine * p[None, :] * (1.0 - C)
+
+
+def _peer(peer_punishment: Any, punishers: Any, C: np.ndarray | None, A: np.ndarray,
+          names: tuple[str, ...], group: bool) -> np.ndarray:  # fmt: skip
+    if peer_punishment is None:
+        if punishers is not None:
+            raise ValueError("punishers is only used with peer_punishment=(fine, cost)")
+        return A
+    if group:
+        raise ValueError(
+            "peer_punishment is for pairwise games; a group game has its peer punishers in "
+            "its table (ep.punishment_game)"
+        )
+    try:
+        fine, cost = peer_punishment
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"peer_punishment must be a pair (fine, cost), got {peer_punishment!r}"
+        ) from None
+    fine = nonnegative(fine, "peer_punishment fine")
+    cost = nonnegative(cost, "peer_punishment cost")
+    if punishers is None:
+        raise ValueError("peer_punishment needs punishers= (the strategies that punish)")
+    if C is None:
+        raise ValueError("peer_punishment needs cooperation= (who defects against whom)")
+    if isinstance(punishers, (str, int, np.integer)):
+        punishers = [punishers]
+    mask = np.zeros(len(names), bool)
+    for p in punishers:
+        mask[strategy_index(p, names, "punishers")] = True
+    return peer_punished(A, C, mask, fine, cost)
+
+
+def _bounds(A: np.ndarray, game: GroupGame | None, g: Graph, mode: int) -> tuple[float, float]:
+    """Bounds of a node's base payoff."""
+    if game is None:
+        top, bottom = float(A.max()), float(A.min())
+        d = g.degrees + (1 if mode & _gk.SELF else 0)
+    else:
+        bottom, top = game.payoff_range()
+        d = g.degrees + 1  # the groups a node plays in
+    if mode & _gk.AVERAGED:
+        return bottom, top
+    return (min(bottom * d.max(), bottom * d.min()), max(top * d.max(), top * d.min()))
+
+
+def _prepare(payoffs: Any, g: Graph, update: Any, payoff: Any, fitness_map: Any,
+             selection: Any, self_interaction: Any, regime: Any, cooperation: Any,
+             institution_scope: Any, peer_punishment: Any, punishers: Any,
+             mutation: Any) -> tuple[_Setup, tuple[str, ...]]:  # fmt: skip
+    """Validate the game, the regime and the update; the kernel's arrays."""
+    A, names, game = _interactions(payoffs)
+    k = len(names)
     if not isinstance(update, str) or update not in UPDATES:
         raise ValueError(f"update must be one of {', '.join(map(repr, UPDATES))}, got {update!r}")
     if payoff not in PAYOFFS:
         raise ValueError(f"payoff must be 'accumulated' or 'averaged', got {payoff!r}")
-    averaged = payoff == "averaged"
     own = boolean(self_interaction, "self_interaction")
-    mode = (_gk.AVERAGED if averaged else 0) | (_gk.SELF if own else 0)
-    d = g.degrees + (1 if own else 0)
-    top, bottom = float(A.max()), float(A.min())
-    if averaged:
-        hi, lo = top, bottom
-    else:
-        hi = max(top * d.max(), top * d.min())
-        lo = min(bottom * d.max(), bottom * d.min())
+    mode = (_gk.AVERAGED if payoff == "averaged" else 0) | (_gk.SELF if own else 0)
+    if institution_scope not in SCOPES:
+        raise ValueError(
+            f"institution_scope must be 'global' or 'local', got {institution_scope!r}"
+        )
+    fl = np.zeros(_gk.N_FLAGS, np.int64)
+    G = np.zeros(0)
+    Cb = np.zeros((1, 1))
+    if game is not None:
+        if own:
+            raise ValueError("self_interaction is for pairwise games (a node is already in "
+                             "its own group)")
+        sizes = np.unique(g.degrees + 1)
+        if sizes.size != 1 or sizes[0] != game.group_size:
+            raise ValueError(
+                f"group_size of the game ({game.group_size}) must be every node's degree + 1 "
+                f"(each node and its neighbours form a group); the graph's groups have sizes "
+                f"{sizes.tolist()}"
+            )
+        fl[_gk.GAME] = 1
+        G = game.kernel_params()
+        Cb = binomials(game.group_size - 1 + k - 1, k - 1)
+    C = None
+    if cooperation is not None and not (game is not None and np.ndim(cooperation) == 1):
+        C = cooperation_matrix(cooperation, names, "cooperation")
+    A = _peer(peer_punishment, punishers, C, A, names, game is not None)
+    lo, hi = _bounds(A, game, g, mode)
+    R = np.zeros(0)
+    D = np.zeros(1)
+    mu = None
+    if regime is not None:
+        if not isinstance(regime, Regime):
+            raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
+        if regime.coevolves:
+            raise ValueError(
+                f"regime {regime.name!r} co-evolves (feedback or decay above 0); on a graph "
+                "only a fixed institution acts on the nodes for now"
+            )
+        setup = regime_setup(regime.replace(conformity=0.0), mutation, A if game is None
+                             else game, cooperation, names)  # fmt: skip
+        if int(setup.params[SANCTIONS]) > 0:
+            raise ValueError(
+                f"regime {regime.name!r} on a tournament played under it with a switch: its "
+                "played sanctions are not applied per node on a graph; give the bare payoffs "
+                "and the cooperation matrix"
+            )
+        A = np.ascontiguousarray(setup.A)
+        R = np.ascontiguousarray(setup.params)
+        D[0] = regime.conformity
+        mu = float(setup.mutation)
+        fl[_gk.REGIME] = 1
+        fl[_gk.GLOBAL] = institution_scope == "global"
+        shared = regime.cost > 0.0 and regime.cost_by_contributors
+        fl[_gk.GROUPED] = regime.tax > 0 or shared or regime.switch > 0 or regime.conformity > 0
+        q = regime.detection
+        if game is None:
+            lo, hi = _bounds(A, None, g, mode)
+        span = g.n if institution_scope == "global" else int(g.degrees.max()) + 1
+        hi += q * regime.reward + regime.conformity
+        lo -= q * regime.fine + regime.cost * (span if shared else 1.0)
+    elif cooperation is not None and peer_punishment is None:
+        raise ValueError("cooperation is only used with a regime or peer_punishment")
     rule = UPDATES[update]
     if rule in (_gk.BD, _gk.DB, _gk.IMITATION):
         fmap, w = moran_rule(fitness_map, selection, lo)
@@ -104,7 +257,9 @@ def _setup(update: Any, payoff: Any, fitness_map: Any, selection: Any, A: np.nda
             )
         fmap = codes.MORAN_EXP
         w = nonnegative(selection, "selection")
-    return _Setup(rule, fmap, mode, w, hi, g, r)
+    st = _Setup(rule, fmap, mode, w, hi, np.ascontiguousarray(A, dtype=np.float64),
+                (G, R, Cb, fl, D), mu)
+    return st, names
 
 
 def structured(
@@ -125,6 +280,11 @@ def structured(
     states: Any = None,
     snapshots: bool = False,
     self_interaction: bool = False,
+    regime: Regime | None = None,
+    cooperation: Any = None,
+    institution_scope: Literal["global", "local"] = "global",
+    peer_punishment: tuple[float, float] | None = None,
+    punishers: Any = None,
 ) -> Trajectory:
     r"""Simulate a game on a graph: one strategy per node, local play, local replacement.
 
@@ -153,8 +313,12 @@ def structured(
 
     Parameters
     ----------
-    payoffs : array_like, DataFrame or object with ``.payoffs``
-        The k x k game (a ``Tournament``'s interactions play on the graph as they are).
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The k x k game (a ``Tournament``'s interactions play on the graph as they are), or an
+        n-player game played on overlapping groups: each node and its neighbours form a group
+        (``group_size`` must be every degree + 1), and a node plays in the groups centred on
+        itself and on each neighbour (Szabó & Hauert 2002; Santos, Santos & Pacheco 2008),
+        its payoffs summed (or averaged over its groups).
     graph : Graph, networkx graph or adjacency matrix
         The interaction graph (``ep.graphs``); with no ``replacement_graph``, also the
         replacement graph.
@@ -197,6 +361,27 @@ def structured(
     self_interaction : bool
         Every node also plays against itself, ``A[s_i, s_i]`` joining its sum (and its count,
         when averaged), as on Nowak & May's (1992) lattice.
+    regime : Regime, optional
+        A fixed institution acting on every node's payoff (docs/structure.md): node ``i``
+        cooperates at the rate ``c_i``, the mean of ``C[s_i, s_j]`` over its partners, and
+        :func:`~evopolity.kernels.fitness.institution_adjust` applies the regime's terms to
+        its base payoff: fine ``- q F (1 - c_i)``, reward ``+ q B c_i``, cost, tax and
+        conformity. Its ``mutation`` replaces ``mutation``. A co-evolving institution is
+        refused.
+    cooperation : array_like, DataFrame or Tournament, optional
+        The k x k cooperation matrix the regime and ``peer_punishment`` read (for a group
+        game a vector of each strategy's contribution may do).
+    institution_scope : {"global", "local"}
+        Where the regime's means are taken (the tax's mean payoff, a cost shared by
+        contributors, the switch's cooperation level, the conformity's share of one's
+        strategy): over all nodes (a central institution) or over each node's neighbourhood
+        ``{i} + I(i)`` (one institution per neighbourhood).
+    peer_punishment : (float, float), optional
+        ``(fine, cost)`` of peer punishment between neighbours: a punisher pays ``cost`` per
+        defection of a neighbour against it and fines that neighbour ``fine``
+        (:func:`peer_punished`; Brandt, Hauert & Sigmund 2003; Helbing et al. 2010).
+    punishers : str, int or sequence, optional
+        The strategies that punish (with ``peer_punishment``).
 
     Returns
     -------
@@ -210,16 +395,20 @@ def structured(
     ValueError
         For an unknown ``update``, ``payoff`` or ``fitness_map``, a parameter out of range, a
         graph with isolated nodes, graphs on different nodes, an initial state that does not
-        fit the nodes, or a ``selection`` so strong that fitnesses overflow.
+        fit the nodes, a ``selection`` so strong that fitnesses overflow, a group game whose
+        ``group_size`` is not every degree + 1, a co-evolving regime, or a regime or peer
+        punishment without what it needs (cooperation, punishers).
     TypeError
-        For a ``graph`` that is no graph.
+        For a ``graph`` that is no graph, or a ``regime`` that is no ``Regime``.
     """
-    A, names = as_payoff_matrix(payoffs)
-    k = A.shape[0]
     g, r = _graphs(graph, replacement_graph)
-    st = _setup(update, payoff, fitness_map, selection, A, g, r, self_interaction)
+    st, names = _prepare(payoffs, g, update, payoff, fitness_map, selection, self_interaction,
+                         regime, cooperation, institution_scope, peer_punishment, punishers,
+                         mutation)  # fmt: skip
+    A = st.A
+    k = len(names)
     generations = integer(generations, "generations", 0)
-    mu = probability(mutation, "mutation")
+    mu = probability(mutation if st.mutation is None else st.mutation, "mutation")
     if mu > 0 and k < 2:
         raise ValueError("mutation needs at least 2 strategies")
     if stop_on_fixation is None:
@@ -230,12 +419,7 @@ def structured(
     if states is not None:
         if x0 is not None:
             raise ValueError("give x0 or states, not both")
-        s = np.asarray(states)
-        if s.shape != (g.n,) or s.dtype.kind not in "iu":
-            raise ValueError(f"states must be {g.n} integer strategy indices, got {s.shape}")
-        if ((s < 0) | (s >= k)).any():
-            raise ValueError(f"states must lie in 0 .. {k - 1}")
-        s = s.astype(np.int64)
+        s = _states(states, g.n, k)
     elif x0 is None:
         s = rng.integers(k, size=g.n).astype(np.int64)
     else:
@@ -254,7 +438,7 @@ def structured(
     t, winner = _gk.simulate(
         st.rule, st.fmap, st.mode, A, g.indptr, g.indices, r.indptr, r.indices, s,
         st.w, mu, st.ref, pts, bool(stop_on_fixation), np.uint64(stream_key(packed_seed(ss), 0, 0)),
-        out, snaps,
+        out, snaps, *st.model,
     )  # fmt: skip
     s.setflags(write=False)
     snaps.setflags(write=False)
@@ -273,7 +457,10 @@ def structured(
             "payoff": payoff,
             "self_interaction": bool(self_interaction),
             "fitness_map": fitness_map if st.rule in (_gk.BD, _gk.DB, _gk.IMITATION) else None,
-            "payoffs": A,
+            "payoffs": payoffs if isinstance(payoffs, GroupGame) else A,
+            "regime": regime,
+            "institution_scope": institution_scope if regime is not None else None,
+            "peer_punishment": peer_punishment,
             "states": initial,
             "seed": ss.entropy,
             "generations": generations,
@@ -386,6 +573,11 @@ def graph_fixation(
     replacement_graph: Any = None,
     max_generations: int | None = None,
     self_interaction: bool = False,
+    regime: Regime | None = None,
+    cooperation: Any = None,
+    institution_scope: Literal["global", "local"] = "global",
+    peer_punishment: tuple[float, float] | None = None,
+    punishers: Any = None,
 ) -> FixationEstimate:
     r"""Estimate the probability that one ``mutant`` takes over a graph of ``resident``.
 
@@ -397,8 +589,8 @@ def graph_fixation(
 
     Parameters
     ----------
-    payoffs : array_like, DataFrame or object with ``.payoffs``
-        The k x k game.
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The k x k game, or a group game on overlapping groups (:func:`structured`).
     graph : Graph, networkx graph or adjacency matrix
         The interaction graph (and the replacement graph unless ``replacement_graph``).
     update : {"bd", "db", "imitation", "fermi"}
@@ -425,6 +617,8 @@ def graph_fixation(
         not fixed, with a ``RuntimeWarning``.
     self_interaction : bool
         Every node also plays against itself (:func:`structured`).
+    regime, cooperation, institution_scope, peer_punishment, punishers
+        As in :func:`structured` (the regime without mutation).
 
     Returns
     -------
@@ -437,12 +631,13 @@ def graph_fixation(
     ValueError
         For an unknown ``update`` (``"best"`` is deterministic: no fixation probability to
         estimate), ``payoff`` or ``fitness_map``, ``mutant == resident``, a graph with
-        isolated nodes, a disconnected replacement graph (fixation is impossible), or a
-        parameter out of range.
+        isolated nodes, a disconnected replacement graph (fixation is impossible), a
+        parameter out of range, or a regime as :func:`structured` refuses it (or with
+        mutation).
     TypeError
-        For a ``graph`` that is no graph.
+        For a ``graph`` that is no graph, or a ``regime`` that is no ``Regime``.
     """
-    A, names = as_payoff_matrix(payoffs)
+    _, names, game = _interactions(payoffs)
     m = strategy_index(mutant, names, "mutant")
     res = strategy_index(resident, names, "resident")
     if m == res:
@@ -457,8 +652,30 @@ def graph_fixation(
             f"{label} must be connected: with {r.components()} components the mutant can "
             "never reach the others, and fixation is impossible"
         )
-    A2 = np.ascontiguousarray(A[np.ix_([m, res], [m, res])])
-    st = _setup(update, payoff, fitness_map, selection, A2, g, r, self_interaction)
+    pair = [m, res]
+    if punishers is not None and peer_punishment is not None:
+        if isinstance(punishers, (str, int, np.integer)):
+            punishers = [punishers]
+        punishers = [strategy_index(p, names, "punishers") for p in punishers]
+        punishers = [pair.index(p) for p in punishers if p in pair] or None
+        if punishers is None:
+            peer_punishment = None
+    if cooperation is not None and not (game is not None and np.ndim(cooperation) == 1):
+        cooperation = cooperation_matrix(cooperation, names, "cooperation")[np.ix_(pair, pair)]
+    elif cooperation is not None:
+        cooperation = np.asarray(cooperation, dtype=np.float64)[pair]
+    if game is not None:
+        sub = game.subgame([names[m], names[res]])
+    else:
+        A, _ = as_payoff_matrix(payoffs)
+        sub = np.ascontiguousarray(A[np.ix_(pair, pair)])
+    st, _ = _prepare(sub, g, update, payoff, fitness_map, selection, self_interaction, regime,
+                     cooperation, institution_scope, peer_punishment, punishers, 0.0)
+    if regime is not None and st.mutation:
+        raise ValueError(
+            f"regime {regime.name!r} has mutation {st.mutation:g}: fixation needs none"
+        )
+    A2 = st.A
     runs = integer(runs, "runs", 1, 10**10)
     node = -1 if start_node is None else integer(start_node, "start_node", 0, g.n - 1)
     cap = 2**62 if max_generations is None else integer(max_generations, "max_generations")
@@ -466,5 +683,70 @@ def graph_fixation(
     fixed = np.empty(runs, np.int8)
     times = np.empty(runs, np.int64)
     _gk.fixation(st.rule, st.fmap, st.mode, A2, g.indptr, g.indices, r.indptr, r.indices,
-                 st.w, st.ref, runs, node, packed_seed(ss), cap, fixed, times)  # fmt: skip
+                 st.w, st.ref, runs, node, packed_seed(ss), cap, fixed, times,
+                 *st.model)  # fmt: skip
     return _estimate(fixed, times, 1.0 / g.n)
+
+
+def node_payoffs(
+    payoffs: Any,
+    graph: Any,
+    states: Any,
+    *,
+    payoff: Literal["accumulated", "averaged"] = "accumulated",
+    self_interaction: bool = False,
+    regime: Regime | None = None,
+    cooperation: Any = None,
+    institution_scope: Literal["global", "local"] = "global",
+    peer_punishment: tuple[float, float] | None = None,
+    punishers: Any = None,
+) -> pd.Series:
+    """Every node's payoff in the state ``states``: what the update rules of
+    :func:`structured` read (fitness is a map of it).
+
+    Parameters
+    ----------
+    payoffs : array_like, DataFrame, object with ``.payoffs``, or GroupGame
+        The game (:func:`structured`).
+    graph : Graph, networkx graph or adjacency matrix
+        The interaction graph.
+    states : array_like of int
+        The strategy index of every node.
+    payoff, self_interaction, regime, cooperation, institution_scope, peer_punishment, punishers
+        As in :func:`structured`.
+
+    Returns
+    -------
+    Series
+        The payoff of each node, indexed by node, named ``payoff``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`structured` does, or for ``states`` that do not fit the nodes.
+    TypeError
+        For a ``graph`` that is no graph, or a ``regime`` that is no ``Regime``.
+    """
+    g, _ = _graphs(graph, None)
+    st, names = _prepare(payoffs, g, "fermi", payoff, "exponential", 1.0, self_interaction,
+                         regime, cooperation, institution_scope, peer_punishment, punishers,
+                         0.0)  # fmt: skip
+    s = _states(states, g.n, len(names))
+    P, F = np.empty(g.n), np.empty(g.n)
+    counts = np.zeros(len(names), np.int64)
+    gx = _gk.extension(*st.model, g.n, len(names))
+    _gk.init_state(_gk.FERMI, st.fmap, st.mode, st.A, g.indptr, g.indices, s, 0.0, 0.0, P, F,
+                   np.zeros(0), 1, counts, gx)  # fmt: skip
+    fl = st.model[3]
+    if not (fl[_gk.GAME] or fl[_gk.REGIME]) and st.mode & _gk.AVERAGED:
+        P = P / (g.degrees + (1 if st.mode & _gk.SELF else 0))  # the plain path keeps sums
+    return pd.Series(P, index=pd.RangeIndex(g.n, name="node"), name="payoff")
+
+
+def _states(states: Any, n: int, k: int) -> np.ndarray:
+    s = np.asarray(states)
+    if s.shape != (n,) or s.dtype.kind not in "iu":
+        raise ValueError(f"states must be {n} integer strategy indices, got {s.shape}")
+    if ((s < 0) | (s >= k)).any():
+        raise ValueError(f"states must lie in 0 .. {k - 1}")
+    return s.astype(np.int64)

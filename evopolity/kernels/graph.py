@@ -42,7 +42,10 @@ import numpy as np
 from numba import prange
 
 from evopolity.kernels._jit import jit
+from evopolity.kernels.analytical import rank
 from evopolity.kernels.codes import MORAN
+from evopolity.kernels.fitness import institution_adjust
+from evopolity.kernels.layout import group_game_tables, regime_cooperation
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 
 BD = 0
@@ -55,6 +58,15 @@ AVERAGED = 1  # bits of ``mode``: payoffs averaged over the partners (else summe
 SELF = 2  # every node also plays against itself
 
 RUNS_PER_CHUNK = 64  # fixation runs that share one set of state arrays
+
+# the model flags ``fl`` of the general path (all 0: the pairwise game without a regime, whose
+# payoff sums are updated incrementally)
+GAME = 0  # fl[GAME]: 0 a matrix game between neighbours, 1 a group game on overlapping groups
+REGIME = 1  # fl[REGIME]: 1 when a regime acts on every node's payoff
+GLOBAL = 2  # fl[GLOBAL]: 1 when the regime's means (tax, shared cost, switch) are global
+GROUPED = 3  # fl[GROUPED]: 1 when a regime term reads a mean (tax, shared cost, switch,
+# conformity); else each node's regime terms read only its own payoff and cooperation
+N_FLAGS = 4
 
 
 @jit(inline="always")
@@ -126,9 +138,13 @@ def tree_size(n):
 
 
 @jit(refcount=False)
-def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts):
+def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """Payoff sums ``P``, fitnesses ``F``, the sum tree (when ``tree`` has nodes) and
-    ``counts`` of the strategies ``s``, from scratch (``O(edges)``)."""
+    ``counts`` of the strategies ``s``, from scratch (``O(edges)``); the general path's
+    (:func:`init_general`) when ``gx`` asks for it."""
+    if _general(gx):
+        init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
+        return
     n = s.size
     for q in range(counts.size):
         counts[q] = 0
@@ -148,9 +164,228 @@ def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
             tree[p] = tree[2 * p] + tree[2 * p + 1]
 
 
+# -- the general path: group games on overlapping groups, regimes per node -----------------
+#
+# ``gx = (G, R, Cb, fl, D, B, Cr, mark, buf, wk, cnt)``: the group-game array ``G``
+# (:func:`kernels.layout.group_game_array`; empty for a matrix game), the regime array ``R``
+# (empty for none), the binomial table ``Cb`` that ranks co-player compositions, the flags
+# ``fl``, the conformity ``D`` (``D[0]``), and scratch: base payoffs ``B``, cooperation rates
+# ``Cr``, a stamp array ``mark`` (n + 1) and a node list ``buf`` for neighbourhoods, a float
+# work array ``wk`` (4 x (n + 1)) and the composition counts ``cnt`` (k). Here ``P[i]`` holds
+# the node's final payoff (base payoff with the regime's terms), from which ``F`` follows.
+
+
+def plain_model():
+    """``(G, R, Cb, fl, D)`` of a matrix game without a regime (the incremental path)."""
+    return (np.zeros(0), np.zeros(0), np.zeros((1, 1)), np.zeros(N_FLAGS, np.int64),
+            np.zeros(1))
+
+
+@jit()
+def extension(G, R, Cb, fl, D, n, k):
+    """The tuple ``gx`` of the general path: the model arrays and fresh scratch for ``n``
+    nodes and ``k`` strategies."""
+    return (G, R, Cb, fl, D, np.zeros(n), np.zeros(n), np.zeros(n + 1, np.int64),
+            np.zeros(n, np.int64), np.zeros((4, n + 1)), np.zeros(k, np.int64))
+
+
 @jit(inline="always")
-def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts):
-    """Node ``x`` takes strategy ``b``: its payoff sum and its neighbours' are updated."""
+def _general(gx):
+    fl = gx[3]
+    return fl[GAME] != 0 or fl[REGIME] != 0
+
+
+@jit()
+def ball(x, radius, ip, ii, mark, buf):
+    """The nodes within ``radius`` steps of ``x`` into ``buf`` (``x`` first); returns how
+    many. ``mark`` (n + 1 entries) holds the stamps, its last entry the current one."""
+    n = ip.size - 1
+    stamp = mark[n] + 1
+    mark[n] = stamp
+    buf[0] = x
+    mark[x] = stamp
+    count = 1
+    start = 0
+    for _ in range(radius):
+        end = count
+        for t in range(start, end):
+            y = buf[t]
+            for e in range(ip[y], ip[y + 1]):
+                z = ii[e]
+                if mark[z] != stamp:
+                    mark[z] = stamp
+                    buf[count] = z
+                    count += 1
+        start = end
+    return count
+
+
+@jit()
+def base_payoff(i, mode, A, ip, ii, s, gx):
+    """Node ``i``'s payoff before any regime: against each neighbour (matrix game), or in the
+    groups centred on itself and on each neighbour (group game), summed or averaged."""
+    G = gx[0]
+    a = s[i]
+    d = ip[i + 1] - ip[i]
+    if gx[3][GAME] == 0:
+        tot = A[a, a] if mode & SELF else 0.0
+        for e in range(ip[i], ip[i + 1]):
+            tot += A[a, s[ii[e]]]
+        if mode & AVERAGED:
+            return tot / (d + (1 if mode & SELF else 0))
+        return tot
+    m, _, _, pf = group_game_tables(G)
+    cnt = gx[10]
+    Cb = gx[2]
+    tot = 0.0
+    for q in range(d + 1):
+        c = i if q == d else ii[ip[i] + q]
+        for j in range(cnt.size):
+            cnt[j] = 0
+        cnt[s[c]] += 1
+        for e in range(ip[c], ip[c + 1]):
+            cnt[s[ii[e]]] += 1
+        cnt[a] -= 1  # the co-players of i in the group centred on c
+        tot += pf[rank(cnt, m, Cb), a]
+    if mode & AVERAGED:
+        return tot / (d + 1)
+    return tot
+
+
+@jit()
+def cooperation_rate(i, mode, ip, ii, s, C):
+    """How often node ``i`` cooperates with its partners: the mean of ``C[s_i, s_j]`` over its
+    neighbours (and itself with self-interaction)."""
+    a = s[i]
+    tot = C[a, a] if mode & SELF else 0.0
+    for e in range(ip[i], ip[i + 1]):
+        tot += C[a, s[ii[e]]]
+    return tot / (ip[i + 1] - ip[i] + (1 if mode & SELF else 0))
+
+
+@jit()
+def local_payoff(z, ip, ii, s, gx):
+    """Node ``z``'s payoff under the regime, its means (tax, shared cost, switch, conformity)
+    taken over its neighbourhood ``{z} + I(z)`` (or over ``z`` alone when no term reads a
+    mean): :func:`kernels.fitness.institution_adjust` on the group's base payoffs and
+    cooperation rates, equal weights."""
+    R = gx[1]
+    B = gx[5]
+    Cr = gx[6]
+    wk = gx[9]
+    grouped = gx[3][GROUPED] != 0
+    m = 1
+    same = 1
+    wk[0, 0] = B[z]
+    wk[1, 0] = Cr[z]
+    if grouped:
+        for e in range(ip[z], ip[z + 1]):
+            y = ii[e]
+            wk[0, m] = B[y]
+            wk[1, m] = Cr[y]
+            if s[y] == s[z]:
+                same += 1
+            m += 1
+    for t in range(m):
+        wk[2, t] = 1.0 / m
+    institution_adjust(wk[0, :m], wk[1, :m], wk[2, :m], 1.0, R, wk[3, :m], wk[1, :m],
+                       wk[1, :m])  # fmt: skip
+    return wk[3, 0] + gx[4][0] * same / m
+
+
+@jit()
+def global_payoffs(s, counts, P, gx):
+    """Every node's payoff under the regime with global means (over all ``n`` nodes, equal
+    weights) into ``P``."""
+    n = s.size
+    wk = gx[9]
+    for t in range(n):
+        wk[2, t] = 1.0 / n
+    institution_adjust(gx[5], gx[6], wk[2, :n], 1.0, gx[1], P, gx[6], gx[6])
+    D = gx[4][0]
+    if D != 0.0:
+        for i in range(n):
+            P[i] += D * counts[s[i]] / n
+
+
+@jit()
+def init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
+    """:func:`init_state` of the general path (``O(n)`` neighbourhood sums)."""
+    n = s.size
+    fl = gx[3]
+    B = gx[5]
+    Cr = gx[6]
+    k = counts.size
+    for q in range(k):
+        counts[q] = 0
+    for i in range(n):
+        counts[s[i]] += 1
+        B[i] = base_payoff(i, mode, A, ip, ii, s, gx)
+        if fl[REGIME]:
+            Cr[i] = cooperation_rate(i, mode, ip, ii, s, regime_cooperation(gx[1], k))
+    if fl[REGIME] and fl[GLOBAL] and fl[GROUPED]:
+        global_payoffs(s, counts, P, gx)
+    else:
+        for i in range(n):
+            P[i] = local_payoff(i, ip, ii, s, gx) if fl[REGIME] else B[i]
+    for i in range(n):
+        F[i] = _fitness(P[i], rule, fmap, w, ref)
+    if tree.size > 0:
+        for p in range(tree.size):
+            tree[p] = 0.0
+        for i in range(n):
+            tree[size + i] = F[i]
+        for p in range(size - 1, 0, -1):
+            tree[p] = tree[2 * p] + tree[2 * p + 1]
+
+
+@jit()
+def change_general(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
+                   gx):  # fmt: skip
+    """Node ``x`` takes strategy ``b`` on the general path: the base payoffs within one step
+    (matrix game) or two (group game: the groups centred on ``x`` and its neighbours) are
+    recomputed, then the regime's terms one step further (local means), or everywhere
+    (global means)."""
+    a = s[x]
+    if a == b:
+        return
+    s[x] = b
+    counts[a] -= 1
+    counts[b] += 1
+    fl = gx[3]
+    B = gx[5]
+    Cr = gx[6]
+    mark = gx[7]
+    buf = gx[8]
+    k = counts.size
+    radius = 1 if fl[GAME] == 0 else 2
+    nb = ball(x, radius, ip, ii, mark, buf)
+    for t in range(nb):
+        y = buf[t]
+        B[y] = base_payoff(y, mode, A, ip, ii, s, gx)
+        if fl[REGIME]:
+            Cr[y] = cooperation_rate(y, mode, ip, ii, s, regime_cooperation(gx[1], k))
+    if fl[REGIME] and fl[GROUPED]:
+        if fl[GLOBAL]:
+            global_payoffs(s, counts, P, gx)
+            for i in range(s.size):
+                _set(i, _fitness(P[i], rule, fmap, w, ref), F, tree, size)
+            return
+        nb = ball(x, radius + 1, ip, ii, mark, buf)
+    for t in range(nb):
+        y = buf[t]
+        P[y] = local_payoff(y, ip, ii, s, gx) if fl[REGIME] else B[y]
+        _set(y, _fitness(P[y], rule, fmap, w, ref), F, tree, size)
+
+
+@jit(inline="always")
+def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
+    """Node ``x`` takes strategy ``b``: its payoff sum and its neighbours' are updated
+    (:func:`change_general` on the general path)."""
+    if _general(gx):
+        change_general(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
+                       gx)  # fmt: skip
+        return
     a = s[x]
     if a == b:
         return
@@ -182,7 +417,7 @@ def _offspring(b, k, mu, counter):
 
 @jit(refcount=False)
 def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
-          counter):  # fmt: skip
+          counter, gx):  # fmt: skip
     """One asynchronous event of ``rule`` (BD, DB, IMITATION or FERMI). Returns the counter."""
     n = s.size
     k = counts.size
@@ -193,7 +428,7 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
         counter += GOLDEN
         j = ri[rp[i] + _uniform(d, unit_float(counter))]
         b, counter = _offspring(s[i], k, mu, counter)
-        _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+        _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
     elif rule == DB or rule == IMITATION:
         counter += GOLDEN
         j = _uniform(n, unit_float(counter))
@@ -213,7 +448,7 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
                 if r < acc:
                     break
         b, counter = _offspring(s[pick], k, mu, counter)
-        _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+        _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
     else:  # FERMI
         counter += GOLDEN
         i = _uniform(n, unit_float(counter))
@@ -224,7 +459,7 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
                 counter += GOLDEN
                 b = _other(s[i], k, unit_float(counter))
                 _change(i, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
-                        counts)  # fmt: skip
+                        counts, gx)  # fmt: skip
                 mutated = True
         if not mutated:
             d = rp[i + 1] - rp[i]
@@ -235,12 +470,12 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
                 counter += GOLDEN
                 if unit_float(counter) < p:
                     _change(i, s[j], rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree,
-                            size, counts)  # fmt: skip
+                            size, counts, gx)  # fmt: skip
     return counter
 
 
 @jit()
-def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter):
+def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter, gx):
     """One synchronous round of imitating the best (Nowak & May 1992), then mutation; the
     state recomputed from scratch. Returns ``(changed, counter)``."""
     n = s.size
@@ -266,7 +501,7 @@ def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter):
             changed = True
             s[i] = new[i]
     if changed:
-        init_state(BEST, 0, mode, A, ip, ii, s, 0.0, 0.0, P, F, np.empty(0), 1, counts)
+        init_state(BEST, 0, mode, A, ip, ii, s, 0.0, 0.0, P, F, np.empty(0), 1, counts, gx)
     return changed, counter
 
 
@@ -286,7 +521,7 @@ def _record(record_at, r, t, counts, out, s, snapshots):
 
 @jit()
 def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
-             stop_on_fixation, counter, out, snapshots):  # fmt: skip
+             stop_on_fixation, counter, out, snapshots, G, R, Cb, fl, D):  # fmt: skip
     """Run ``record_at[-1]`` generations (events, or synchronous rounds under ``BEST``) from
     the strategies ``s`` (changed in place: the final state), recording the counts of each
     strategy at ``record_at`` into ``out`` (len(record_at), k), and every node's strategy into
@@ -295,6 +530,9 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     Returns ``(generations, winner)``: generations run (fewer when the population fixed and
     ``stop_on_fixation``, or, under ``BEST`` without mutation, reached a state that no longer
     changes) and the strategy holding every node (-1 if none).
+
+    ``G, R, Cb, fl, D`` are the general path's model (:func:`extension`; empty arrays and
+    zero flags for a matrix game without a regime).
     """
     n = s.size
     k = out.shape[1]
@@ -305,7 +543,8 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     tree = np.zeros(2 * size) if rule == BD else np.zeros(0)
     counts = np.zeros(k, np.int64)
     new = np.empty(n, np.int64)
-    init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+    gx = extension(G, R, Cb, fl, D, n, k)
+    init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
     total = record_at[record_at.size - 1]
     r = _record(record_at, 0, 0, counts, out, s, snapshots)
     t = 0
@@ -319,14 +558,14 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
             break
         if rule == BEST:
             changed, counter = best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new,
-                                          counter)  # fmt: skip
+                                          counter, gx)  # fmt: skip
             if not changed and mu == 0.0:
                 t += 1
                 r = _record(record_at, r, t, counts, out, s, snapshots)
                 break
         else:
             counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
-                            size, counts, counter)  # fmt: skip
+                            size, counts, counter, gx)  # fmt: skip
         t += 1
         r = _record(record_at, r, t, counts, out, s, snapshots)
     _record(record_at, r, -1, counts, out, s, snapshots)
@@ -339,14 +578,15 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
 
 @jit(parallel=True)
 def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
-             max_events, fixed, times):  # fmt: skip
+             max_events, fixed, times, G, R, Cb, fl, D):  # fmt: skip
     """Fixation runs of one mutant (strategy 0 of the 2 x 2 ``A``) among residents (1).
 
     Run ``r`` draws from the stream ``stream_key(key, r, 0)``: the mutant starts at
     ``start_node`` (a uniformly chosen node when negative) and events run until it holds every
     node (``fixed[r] = 1``), is lost (``0``) or ``max_events`` pass (``-1``); ``times[r]`` is
     the number of events. Runs go in chunks of :data:`RUNS_PER_CHUNK` over the threads, each
-    chunk with its own state arrays.
+    chunk with its own state arrays. ``G, R, Cb, fl, D``: the general path's model
+    (:func:`simulate`).
     """
     n = ip.size - 1
     size = tree_size(n)
@@ -356,7 +596,8 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
     F0 = np.empty(n)
     tree0 = np.zeros(2 * size) if use_tree else np.zeros(0)
     counts0 = np.zeros(2, np.int64)
-    init_state(rule, fmap, mode, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0)
+    gx0 = extension(G, R, Cb, fl, D, n, 2)
+    init_state(rule, fmap, mode, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0, gx0)
     chunks = (runs + RUNS_PER_CHUNK - 1) // RUNS_PER_CHUNK
     for c in prange(chunks):
         s = np.empty(n, np.int64)
@@ -364,23 +605,26 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
         F = np.empty(n)
         tree = np.empty(tree0.size)
         counts = np.empty(2, np.int64)
+        gx = extension(G, R, Cb, fl, D, n, 2)
         for run in range(c * RUNS_PER_CHUNK, min(runs, (c + 1) * RUNS_PER_CHUNK)):
             s[:] = s0
             P[:] = P0
             F[:] = F0
             tree[:] = tree0
             counts[:] = counts0
+            gx[5][:] = gx0[5]
+            gx[6][:] = gx0[6]
             counter = stream_key(key, run, 0)
             node = start_node
             if node < 0:
                 counter += GOLDEN
                 node = _uniform(n, unit_float(counter))
             _change(node, 0, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
-                    counts)  # fmt: skip
+                    counts, gx)  # fmt: skip
             t = 0
             while counts[0] > 0 and counts[0] < n and t < max_events:
                 counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
-                                tree, size, counts, counter)  # fmt: skip
+                                tree, size, counts, counter, gx)  # fmt: skip
                 t += 1
             fixed[run] = 1 if counts[0] == n else (0 if counts[0] == 0 else -1)
             times[run] = t
