@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import evopolity as ep
+from evopolity.kernels import codes
 from evopolity.kernels import graph as gk
 from evopolity.kernels.codes import MORAN_EXP
 
@@ -63,12 +64,14 @@ def test_incremental_payoffs_equal_payoffs_from_scratch():
     G = graphs.lattice(6, "moore")
     A = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0], [0.0, 2.0, 1.5]])
     rng = np.random.default_rng(0)
-    for rule, mode in ((gk.BD, 0), (gk.DB, gk.SELF), (gk.IMITATION, gk.AVERAGED | gk.SELF),
-                       (gk.FERMI, gk.AVERAGED)):
+    cases = ((codes.GRAPH_BD, 0), (codes.GRAPH_DB, codes.GRAPH_SELF),
+             (codes.GRAPH_IMITATION, codes.GRAPH_AVERAGED | codes.GRAPH_SELF),
+             (codes.GRAPH_FERMI, codes.GRAPH_AVERAGED))
+    for rule, mode in cases:
         s = rng.integers(3, size=G.n).astype(np.int64)
         P, F = np.empty(G.n), np.empty(G.n)
         size = gk.tree_size(G.n)
-        tree = np.zeros(2 * size) if rule == gk.BD else np.zeros(0)
+        tree = np.zeros(2 * size) if rule == codes.GRAPH_BD else np.zeros(0)
         counts = np.zeros(3, np.int64)
         args = (rule, MORAN_EXP, mode, A, G.indptr, G.indices)
         gx = gk.extension(*gk.plain_model(), G.n, 3)

@@ -7,6 +7,7 @@ import pytest
 
 import evopolity as ep
 from evopolity import graphs
+from evopolity.kernels import codes
 from evopolity.kernels import graph as gk
 from evopolity.kernels.codes import MORAN_EXP
 
@@ -175,7 +176,7 @@ def test_incremental_updates_equal_a_recomputation_on_the_general_path():
             tree = np.zeros(2 * size)
             counts = np.zeros(k, np.int64)
             gx = gk.extension(*st.model, G.n, k)
-            args = (gk.BD, MORAN_EXP, st.mode, st.A, G.indptr, G.indices)
+            args = (codes.GRAPH_BD, MORAN_EXP, st.mode, st.A, G.indptr, G.indices)
             gk.init_state(*args, s, 0.3, st.ref, P, F, tree, size, counts, gx)
             counter = np.uint64(5)
             for _ in range(3000):

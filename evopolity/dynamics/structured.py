@@ -44,8 +44,9 @@ from evopolity.validate import (
 
 __all__ = ["FixationEstimate", "graph_fixation", "node_payoffs", "peer_punished", "structured"]
 
-UPDATES = {"bd": _gk.BD, "db": _gk.DB, "imitation": _gk.IMITATION, "fermi": _gk.FERMI,
-           "best": _gk.BEST}
+UPDATES = {"bd": codes.GRAPH_BD, "db": codes.GRAPH_DB, "imitation": codes.GRAPH_IMITATION,
+           "fermi": codes.GRAPH_FERMI,
+           "best": codes.GRAPH_BEST}
 PAYOFFS = ("accumulated", "averaged")
 _EXP_SPAN = 700.0  # exp(w (pi - ref)) of the lowest payoff stays above ~1e-304
 
@@ -158,11 +159,11 @@ def _bounds(A: np.ndarray, game: GroupGame | None, g: Graph, mode: int) -> tuple
     """Bounds of a node's base payoff."""
     if game is None:
         top, bottom = float(A.max()), float(A.min())
-        d = g.degrees + (1 if mode & _gk.SELF else 0)
+        d = g.degrees + (1 if mode & codes.GRAPH_SELF else 0)
     else:
         bottom, top = game.payoff_range()
         d = g.degrees + 1  # the groups a node plays in
-    if mode & _gk.AVERAGED:
+    if mode & codes.GRAPH_AVERAGED:
         return bottom, top
     return (min(bottom * d.max(), bottom * d.min()), max(top * d.max(), top * d.min()))
 
@@ -179,7 +180,7 @@ def _prepare(payoffs: Any, g: Graph, update: Any, payoff: Any, fitness_map: Any,
     if payoff not in PAYOFFS:
         raise ValueError(f"payoff must be 'accumulated' or 'averaged', got {payoff!r}")
     own = boolean(self_interaction, "self_interaction")
-    mode = (_gk.AVERAGED if payoff == "averaged" else 0) | (_gk.SELF if own else 0)
+    mode = (codes.GRAPH_AVERAGED if payoff == "averaged" else 0) | (codes.GRAPH_SELF if own else 0)
     if institution_scope not in SCOPES:
         raise ValueError(
             f"institution_scope must be 'global' or 'local', got {institution_scope!r}"
@@ -242,7 +243,7 @@ def _prepare(payoffs: Any, g: Graph, update: Any, payoff: Any, fitness_map: Any,
     elif cooperation is not None and peer_punishment is None:
         raise ValueError("cooperation is only used with a regime or peer_punishment")
     rule = UPDATES[update]
-    if rule in (_gk.BD, _gk.DB, _gk.IMITATION):
+    if rule in (codes.GRAPH_BD, codes.GRAPH_DB, codes.GRAPH_IMITATION):
         fmap, w = moran_rule(fitness_map, selection, lo)
         if fmap == codes.MORAN_EXP and w * (hi - lo) > _EXP_SPAN:
             raise ValueError(
@@ -456,7 +457,8 @@ def structured(
             "mutation": mu,
             "payoff": payoff,
             "self_interaction": bool(self_interaction),
-            "fitness_map": fitness_map if st.rule in (_gk.BD, _gk.DB, _gk.IMITATION) else None,
+            "fitness_map": fitness_map if st.rule in (codes.GRAPH_BD, codes.GRAPH_DB,
+                                                      codes.GRAPH_IMITATION) else None,
             "payoffs": payoffs if isinstance(payoffs, GroupGame) else A,
             "regime": regime,
             "institution_scope": institution_scope if regime is not None else None,
@@ -735,11 +737,11 @@ def node_payoffs(
     P, F = np.empty(g.n), np.empty(g.n)
     counts = np.zeros(len(names), np.int64)
     gx = _gk.extension(*st.model, g.n, len(names))
-    _gk.init_state(_gk.FERMI, st.fmap, st.mode, st.A, g.indptr, g.indices, s, 0.0, 0.0, P, F,
-                   np.zeros(0), 1, counts, gx)  # fmt: skip
+    _gk.init_state(codes.GRAPH_FERMI, st.fmap, st.mode, st.A, g.indptr, g.indices, s, 0.0,
+                   0.0, P, F, np.zeros(0), 1, counts, gx)  # fmt: skip
     fl = st.model[3]
-    if not (fl[_gk.GAME] or fl[_gk.REGIME]) and st.mode & _gk.AVERAGED:
-        P = P / (g.degrees + (1 if st.mode & _gk.SELF else 0))  # the plain path keeps sums
+    if not (fl[_gk.GAME] or fl[_gk.REGIME]) and st.mode & codes.GRAPH_AVERAGED:
+        P = P / (g.degrees + (1 if st.mode & codes.GRAPH_SELF else 0))  # the plain path keeps sums
     return pd.Series(P, index=pd.RangeIndex(g.n, name="node"), name="payoff")
 
 

@@ -18,6 +18,8 @@ __all__ = [
     "NORM_ANY", "NORM_UNJUSTIFIED", "NORMS",
     "FINE_BURNED", "FINE_TO_VICTIM", "FINE_TO_GROUP", "FINE_TO_INSTITUTION", "FINE_DESTINATIONS",
     "FIRST_ROUND", "N_CONTEXTS",
+    "GRAPH_BD", "GRAPH_DB", "GRAPH_IMITATION", "GRAPH_FERMI", "GRAPH_BEST", "GRAPH_AVERAGED",
+    "GRAPH_SELF",
 ]  # fmt: skip
 
 # -- finite populations: the update rule (``rule``) -----------------------------------------
@@ -78,3 +80,13 @@ FIRST_ROUND = 4
 N_CONTEXTS = 5
 
 LIMIT_OF_MEANS = -1  # the ``turns`` of kernels.markov.exact_pair that asks for the limit of means
+
+# update rules on graphs (kernels.graph; docs/structure.md)
+GRAPH_BD = 0  # birth-death: a node reproduces in proportion to fitness, a neighbour dies
+GRAPH_DB = 1  # death-birth: a node dies, its neighbours compete for the place
+GRAPH_IMITATION = 2  # a node keeps its strategy or copies a neighbour, by fitness
+GRAPH_FERMI = 3  # pairwise comparison with one neighbour
+GRAPH_BEST = 4  # synchronous imitation of the best neighbour (Nowak & May 1992)
+# bits of a graph kernel's payoff mode
+GRAPH_AVERAGED = 1  # payoffs averaged over the partners (else summed)
+GRAPH_SELF = 2  # every node also plays against itself

@@ -43,19 +43,19 @@ from numba import prange
 
 from evopolity.kernels._jit import jit
 from evopolity.kernels.analytical import rank
-from evopolity.kernels.codes import MORAN
+from evopolity.kernels.codes import (
+    GRAPH_AVERAGED,
+    GRAPH_BD,
+    GRAPH_BEST,
+    GRAPH_DB,
+    GRAPH_FERMI,
+    GRAPH_IMITATION,
+    GRAPH_SELF,
+    MORAN,
+)
 from evopolity.kernels.fitness import institution_adjust
 from evopolity.kernels.layout import group_game_tables, regime_cooperation
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
-
-BD = 0
-DB = 1
-IMITATION = 2
-FERMI = 3
-BEST = 4
-
-AVERAGED = 1  # bits of ``mode``: payoffs averaged over the partners (else summed)
-SELF = 2  # every node also plays against itself
 
 RUNS_PER_CHUNK = 64  # fixation runs that share one set of state arrays
 
@@ -85,15 +85,15 @@ def _other(a, k, u):
 
 @jit(inline="always")
 def _payoff(i, P, ip, mode):
-    if mode & AVERAGED:
-        return P[i] / (ip[i + 1] - ip[i] + (1 if mode & SELF else 0))
+    if mode & GRAPH_AVERAGED:
+        return P[i] / (ip[i + 1] - ip[i] + (1 if mode & GRAPH_SELF else 0))
     return P[i]
 
 
 @jit(inline="always")
 def _fitness(payoff, rule, fmap, w, ref):
-    """Fitness of ``payoff`` (BD, DB, imitation) or the payoff itself (Fermi, best)."""
-    if rule == FERMI or rule == BEST:
+    """Fitness of ``payoff`` (GRAPH_BD, GRAPH_DB, imitation) or the payoff itself (Fermi, best)."""
+    if rule == GRAPH_FERMI or rule == GRAPH_BEST:
         return payoff
     if fmap == MORAN:
         return 1.0 - w + w * payoff
@@ -150,7 +150,7 @@ def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
         counts[q] = 0
     for i in range(n):
         counts[s[i]] += 1
-        tot = A[s[i], s[i]] if mode & SELF else 0.0
+        tot = A[s[i], s[i]] if mode & GRAPH_SELF else 0.0
         for e in range(ip[i], ip[i + 1]):
             tot += A[s[i], s[ii[e]]]
         P[i] = tot
@@ -228,11 +228,11 @@ def base_payoff(i, mode, A, ip, ii, s, gx):
     a = s[i]
     d = ip[i + 1] - ip[i]
     if gx[3][GAME] == 0:
-        tot = A[a, a] if mode & SELF else 0.0
+        tot = A[a, a] if mode & GRAPH_SELF else 0.0
         for e in range(ip[i], ip[i + 1]):
             tot += A[a, s[ii[e]]]
-        if mode & AVERAGED:
-            return tot / (d + (1 if mode & SELF else 0))
+        if mode & GRAPH_AVERAGED:
+            return tot / (d + (1 if mode & GRAPH_SELF else 0))
         return tot
     m, _, _, pf = group_game_tables(G)
     cnt = gx[10]
@@ -247,7 +247,7 @@ def base_payoff(i, mode, A, ip, ii, s, gx):
             cnt[s[ii[e]]] += 1
         cnt[a] -= 1  # the co-players of i in the group centred on c
         tot += pf[rank(cnt, m, Cb), a]
-    if mode & AVERAGED:
+    if mode & GRAPH_AVERAGED:
         return tot / (d + 1)
     return tot
 
@@ -257,10 +257,10 @@ def cooperation_rate(i, mode, ip, ii, s, C):
     """How often node ``i`` cooperates with its partners: the mean of ``C[s_i, s_j]`` over its
     neighbours (and itself with self-interaction)."""
     a = s[i]
-    tot = C[a, a] if mode & SELF else 0.0
+    tot = C[a, a] if mode & GRAPH_SELF else 0.0
     for e in range(ip[i], ip[i + 1]):
         tot += C[a, s[ii[e]]]
-    return tot / (ip[i + 1] - ip[i] + (1 if mode & SELF else 0))
+    return tot / (ip[i + 1] - ip[i] + (1 if mode & GRAPH_SELF else 0))
 
 
 @jit()
@@ -392,7 +392,7 @@ def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, coun
     s[x] = b
     counts[a] -= 1
     counts[b] += 1
-    tot = A[b, b] if mode & SELF else 0.0
+    tot = A[b, b] if mode & GRAPH_SELF else 0.0
     for e in range(ip[x], ip[x + 1]):
         y = ii[e]
         sy = s[y]
@@ -421,7 +421,7 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
     """One asynchronous event of ``rule`` (BD, DB, IMITATION or FERMI). Returns the counter."""
     n = s.size
     k = counts.size
-    if rule == BD:
+    if rule == GRAPH_BD:
         counter += GOLDEN
         i = _draw(tree, size, unit_float(counter))
         d = rp[i + 1] - rp[i]
@@ -429,19 +429,19 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
         j = ri[rp[i] + _uniform(d, unit_float(counter))]
         b, counter = _offspring(s[i], k, mu, counter)
         _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
-    elif rule == DB or rule == IMITATION:
+    elif rule == GRAPH_DB or rule == GRAPH_IMITATION:
         counter += GOLDEN
         j = _uniform(n, unit_float(counter))
-        total = F[j] if rule == IMITATION else 0.0
+        total = F[j] if rule == GRAPH_IMITATION else 0.0
         for e in range(rp[j], rp[j + 1]):
             total += F[ri[e]]
         counter += GOLDEN
         r = unit_float(counter) * total
         pick = j
         acc = 0.0
-        if rule == IMITATION:
+        if rule == GRAPH_IMITATION:
             acc = F[j]
-        if rule == DB or r >= acc:
+        if rule == GRAPH_DB or r >= acc:
             for e in range(rp[j], rp[j + 1]):
                 pick = ri[e]
                 acc += F[pick]
@@ -449,7 +449,7 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
                     break
         b, counter = _offspring(s[pick], k, mu, counter)
         _change(j, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
-    else:  # FERMI
+    else:  # GRAPH_FERMI
         counter += GOLDEN
         i = _uniform(n, unit_float(counter))
         mutated = False
@@ -501,7 +501,7 @@ def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter, gx):
             changed = True
             s[i] = new[i]
     if changed:
-        init_state(BEST, 0, mode, A, ip, ii, s, 0.0, 0.0, P, F, np.empty(0), 1, counts, gx)
+        init_state(GRAPH_BEST, 0, mode, A, ip, ii, s, 0.0, 0.0, P, F, np.empty(0), 1, counts, gx)
     return changed, counter
 
 
@@ -522,13 +522,13 @@ def _record(record_at, r, t, counts, out, s, snapshots):
 @jit()
 def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
              stop_on_fixation, counter, out, snapshots, G, R, Cb, fl, D):  # fmt: skip
-    """Run ``record_at[-1]`` generations (events, or synchronous rounds under ``BEST``) from
+    """Run ``record_at[-1]`` generations (events, or synchronous rounds under ``GRAPH_BEST``) from
     the strategies ``s`` (changed in place: the final state), recording the counts of each
     strategy at ``record_at`` into ``out`` (len(record_at), k), and every node's strategy into
     ``snapshots`` (len(record_at), n) when it has rows (int8; ``(0, n)``: none kept).
 
     Returns ``(generations, winner)``: generations run (fewer when the population fixed and
-    ``stop_on_fixation``, or, under ``BEST`` without mutation, reached a state that no longer
+    ``stop_on_fixation``, or, under ``GRAPH_BEST`` without mutation, reached a state that no longer
     changes) and the strategy holding every node (-1 if none).
 
     ``G, R, Cb, fl, D`` are the general path's model (:func:`extension`; empty arrays and
@@ -540,7 +540,7 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     P = np.empty(n)
     F = np.empty(n)
     size = tree_size(n)
-    tree = np.zeros(2 * size) if rule == BD else np.zeros(0)
+    tree = np.zeros(2 * size) if rule == GRAPH_BD else np.zeros(0)
     counts = np.zeros(k, np.int64)
     new = np.empty(n, np.int64)
     gx = extension(G, R, Cb, fl, D, n, k)
@@ -556,7 +556,7 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
                 winner = q
         if winner >= 0 and stop_on_fixation:
             break
-        if rule == BEST:
+        if rule == GRAPH_BEST:
             changed, counter = best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new,
                                           counter, gx)  # fmt: skip
             if not changed and mu == 0.0:
@@ -590,7 +590,7 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
     """
     n = ip.size - 1
     size = tree_size(n)
-    use_tree = rule == BD
+    use_tree = rule == GRAPH_BD
     s0 = np.ones(n, np.int64)
     P0 = np.empty(n)
     F0 = np.empty(n)
