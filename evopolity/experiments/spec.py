@@ -114,6 +114,8 @@ class Spec:
     tolerance: float
     sweep: dict[str, list] = field(default_factory=dict)
     raw: dict = field(default_factory=dict, repr=False)
+    polities: PolitiesSpec | None = None
+    structure: StructureSpec | None = None
 
     @property
     def digest(self) -> str:
@@ -143,8 +145,15 @@ class Spec:
 
     @property
     def n_tasks(self) -> int:
-        """The number of a sweep's tasks: points x regimes x seeds."""
-        return self.n_points * len(self.regimes) * len(self.seeds)
+        """The number of a sweep's tasks: points x regimes x seeds (points x seeds for
+        polities, whose regimes share each run)."""
+        return self.n_points * self.n_regime_tasks * len(self.seeds)
+
+    @property
+    def n_regime_tasks(self) -> int:
+        """Tasks per point and seed: one per regime, or one for polities (all regimes at
+        once)."""
+        return 1 if self.polities is not None else len(self.regimes)
 
 
 def default_spec_path() -> Path:
@@ -210,7 +219,9 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
     """
     c = _Checker(where)
     c.keys(raw, "", {"experiment", "strategies", "game", "play", "dynamics", "regimes",
-                     "shocks", "sweep"})
+                     "shocks", "sweep", "polities", "structure"})
+    if "polities" in raw and "structure" in raw:
+        raise c.fail("structure", "a spec has [polities] or [structure], not both")
     exp = c.table(raw, "experiment")
     c.keys(exp, "experiment", {"name", "seeds", "tolerance"})
     name = c.string(exp, "experiment.name", default="experiment")
@@ -229,16 +240,32 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
     c.keys(dyn, "dynamics", {"t_max", "points_per_unit"})
     t_max = c.number(dyn, "dynamics.t_max", 300.0, low=0.0, strict=True)
     density = c.number(dyn, "dynamics.points_per_unit", 2.0, low=0.0, strict=True)
-    regime_list = _regimes(c, raw.get("regimes"))
+    pol = struct = None
+    if "polities" in raw:
+        pol = _polities(c, c.table(raw, "polities"), game_kind(game))
+    if "structure" in raw:
+        struct = _structure(c, c.table(raw, "structure"))
+    if (pol or struct) and "shocks" in raw:
+        section = "polities" if pol else "structure"
+        raise c.fail("shocks", f"a [{section}] spec takes no [[shocks]]"
+                     + ("; a changing world is polities.environment" if pol else ""))
+    if struct is not None and "regimes" not in raw:
+        regime_list = [Regime(name="none")]
+    else:
+        regime_list = _regimes(c, raw.get("regimes"))
     shock_list = _shocks(c, raw.get("shocks"), t_max, regime_list)
-    sweep = _sweep(c, c.table(raw, "sweep"))
-    _check_size(c, sweep, len(regime_list), len(seeds))
+    sweep = _sweep(c, c.table(raw, "sweep"), pol, struct)
+    _check_size(c, sweep, 1 if pol else len(regime_list), len(seeds))
     _check_points(c, sweep, game, regime_list, shock_list, strategies + invaders)
+    if pol is not None:
+        _check_polities_points(c, sweep, pol, regime_list)
+    if struct is not None:
+        _check_structure_points(c, sweep, struct, regime_list)
     return Spec(
         name=name, source=where, strategies=strategies, invaders=invaders, game=game,
         turns=turns, noise=noise, repetitions=repetitions, method=method, t_max=t_max,
         points_per_unit=density, regimes=regime_list, shocks=shock_list, seeds=seeds,
-        tolerance=tolerance, sweep=sweep, raw=raw,
+        tolerance=tolerance, sweep=sweep, raw=raw, polities=pol, structure=struct,
     )  # fmt: skip
 
 
@@ -554,15 +581,18 @@ def _count(n: int, word: str) -> str:
 INTEGER_TARGETS = ("play.turns",)
 
 
-def _sweep(c: _Checker, table: dict) -> dict[str, list]:
+def _sweep(c: _Checker, table: dict, pol: PolitiesSpec | None = None,
+           struct: StructureSpec | None = None) -> dict[str, list]:
     """The sweep's axes, each of one type decided here: bool (a boolean Regime field), int
     (an integer parameter: ``play.turns``), or float (every other number: a real parameter's
     integers are converted, so that its column is float whatever the values written)."""
     out: dict[str, list] = {}
     for key, value in table.items():
         path = _axis_path(key)
-        if key not in SWEEP_TARGETS:
-            raise c.fail(path, f"cannot sweep {key!r}; sweepable: {', '.join(SWEEP_TARGETS)}")
+        targets = (*SWEEP_TARGETS, *(POLITIES_TARGETS if pol else ()),
+                   *(STRUCTURE_TARGETS if struct else ()))
+        if key not in targets:
+            raise c.fail(path, f"cannot sweep {key!r}; sweepable: {', '.join(targets)}")
         boolean = key.split(".", 1)[1] in BOOL_FIELDS
         if key.split(".", 1)[1] in STRING_FIELDS:
             out[key] = _string_axis(c, key, value)
@@ -593,13 +623,16 @@ def _sweep(c: _Checker, table: dict) -> dict[str, list]:
             # exactly the values written, of one type per axis (so that every part of a
             # sweep has the same column types): a real parameter's integers become floats,
             # and an integer parameter keeps its integers (a float among them is refused)
-            real = not boolean and (key not in INTEGER_TARGETS
+            real = not boolean and (key not in _integer_targets()
                                     or any(isinstance(v, float) for v in value))
             values = [float(v) for v in value] if real else list(value)
         else:
             raise c.fail(path, "must be a non-empty list of numbers or {start, stop, num}")
         for i, v in enumerate(values):
             try:
+                if key in _integer_targets():
+                    if not isinstance(v, int):
+                        raise TypeError(f"{key.rsplit('.', 1)[1]} must be an integer, got {v!r}")
                 if key == "play.turns":
                     if not isinstance(v, int):
                         raise TypeError(f"turns must be an integer >= 1, got {v!r}")
@@ -690,3 +723,424 @@ def _game_at(game: games.Game, changes: dict[str, Any]) -> games.Game:
     if isinstance(game, games.DonationGame) and set(changes) <= {"b", "c"}:
         return games.DonationGame(changes.get("b", game.b), changes.get("c", game.c))
     return game.with_payoffs(**changes)
+
+
+# -- polities and structured populations ----------------------------------------------------------
+
+
+ENVIRONMENTS = ("constant", "scheduled", "periodic", "markov")
+
+
+@dataclass(frozen=True)
+class PolitiesSpec:
+    """The ``[polities]`` table: a metapopulation of polities (:func:`evopolity.polities`).
+
+    Every regime of the spec is present at once, assigned round-robin to the ``m`` polities;
+    ``environment`` says how the game changes (``games`` are :class:`~evopolity.play.games.
+    Game` objects, played by the spec's strategies as game 0 is).
+    """
+
+    n: int = 10
+    m: int = 20
+    generations: int = 20_000
+    selection: float = 1.0
+    split: float = 0.05
+    migration: float = 0.0
+    imitation: float = 0.0
+    imitation_selection: float = 1.0
+    collapse: tuple[float, int] | None = None
+    environment: str = "constant"
+    rate: float = 0.0
+    period: int = 1
+    times: tuple[int, ...] = ()
+    games: tuple = ()
+    record_every: int | None = None
+
+    def replace(self, **changes: Any) -> PolitiesSpec:
+        """A copy with some fields changed (``collapse.threshold``, ``environment.rate``...
+        written as ``collapse_threshold``, ``rate``).
+
+        Parameters
+        ----------
+        **changes
+            Field values; ``collapse_threshold`` and ``collapse_duration`` change one half
+            of ``collapse``.
+
+        Returns
+        -------
+        PolitiesSpec
+        """
+        from dataclasses import replace as _replace
+
+        if "collapse_threshold" in changes or "collapse_duration" in changes:
+            t, d = self.collapse if self.collapse is not None else (0.0, 1)
+            changes["collapse"] = (changes.pop("collapse_threshold", t),
+                                   changes.pop("collapse_duration", d))
+        return _replace(self, **changes)
+
+
+#: The sweepable keys of ``[polities]``: the spec's key path -> (field, integer?).
+POLITIES_TARGETS = {
+    "polities.n": ("n", True), "polities.m": ("m", True),
+    "polities.generations": ("generations", True),
+    "polities.selection": ("selection", False), "polities.split": ("split", False),
+    "polities.migration": ("migration", False), "polities.imitation": ("imitation", False),
+    "polities.imitation_selection": ("imitation_selection", False),
+    "polities.collapse.threshold": ("collapse_threshold", False),
+    "polities.collapse.duration": ("collapse_duration", True),
+    "polities.environment.rate": ("rate", False),
+    "polities.environment.period": ("period", True),
+}  # fmt: skip
+
+GRAPHS = {
+    "lattice": ("side", "neighbourhood", "periodic"),
+    "ring": ("n", "k"),
+    "complete": ("n",),
+    "star": ("n",),
+    "random_regular": ("n", "d"),
+    "erdos_renyi": ("n", "p"),
+    "barabasi_albert": ("n", "m"),
+    "watts_strogatz": ("n", "k", "p"),
+}
+UPDATES = ("bd", "db", "imitation", "fermi", "best")
+
+
+@dataclass(frozen=True)
+class StructureSpec:
+    """The ``[structure]`` table: the spec's interactions played on a graph
+    (:func:`evopolity.structured`), one run per regime and seed."""
+
+    graph: str = "lattice"
+    graph_args: tuple[tuple[str, Any], ...] = (("side", 10),)
+    update: str = "db"
+    generations: int = 10_000
+    selection: float = 1.0
+    mutation: float = 0.0
+    payoff: str = "accumulated"
+    record_every: int | None = None
+
+    def build_graph(self, seed: int | None = 0):
+        """The graph (random graphs drawn from ``seed``).
+
+        Parameters
+        ----------
+        seed : int, optional
+            The seed of a random graph (the task's seed).
+
+        Returns
+        -------
+        Graph
+        """
+        from evopolity.dynamics import graphs as g
+
+        args = dict(self.graph_args)
+        if self.graph in ("random_regular", "erdos_renyi", "barabasi_albert",
+                          "watts_strogatz"):
+            args["seed"] = seed
+        return getattr(g, self.graph)(**args)
+
+    def replace(self, **changes: Any) -> StructureSpec:
+        """A copy with some fields (or graph parameters) changed.
+
+        Parameters
+        ----------
+        **changes
+            Field values or graph parameters (``side``, ``k``, ``p``...).
+
+        Returns
+        -------
+        StructureSpec
+        """
+        from dataclasses import replace as _replace
+
+        own = {f.name for f in fields(self)}
+        args = dict(self.graph_args)
+        for key in [k for k in changes if k not in own]:
+            args[key] = changes.pop(key)
+        return _replace(self, graph_args=tuple(args.items()), **changes)
+
+
+#: The sweepable keys of ``[structure]``: the spec's key path -> (field, integer?).
+STRUCTURE_TARGETS = {
+    "structure.selection": ("selection", False), "structure.mutation": ("mutation", False),
+    "structure.generations": ("generations", True), "structure.side": ("side", True),
+    "structure.n": ("n", True), "structure.k": ("k", True), "structure.d": ("d", True),
+    "structure.m": ("m", True), "structure.p": ("p", False),
+}  # fmt: skip
+
+
+def _check_polities(p: PolitiesSpec) -> None:
+    """What :func:`evopolity.polities` would refuse, checked without running it."""
+    integer(p.n, "n", 3)
+    integer(p.m, "m", 1)
+    integer(p.generations, "generations", 1)
+    for name in ("selection", "imitation_selection"):
+        if getattr(p, name) < 0:
+            raise ValueError(f"{name} must be >= 0, got {getattr(p, name):g}")
+    for name in ("split", "migration", "imitation"):
+        probability(getattr(p, name), name)
+    if p.m == 1:
+        for name in ("split", "migration", "imitation"):
+            if getattr(p, name) > 0:
+                raise ValueError(f"{name} needs m >= 2 polities, got m = 1")
+        if p.collapse is not None:
+            raise ValueError("collapse needs m >= 2 polities")
+    if p.collapse is not None:
+        from evopolity.dynamics.polities import Collapse
+
+        Collapse(float(p.collapse[0]), p.collapse[1])
+    if p.environment == "markov":
+        probability(p.rate, "rate")
+    if p.environment == "periodic":
+        integer(p.period, "period", 1)
+
+
+def _polities(c: _Checker, table: dict, default_kind: str) -> PolitiesSpec:
+    path = "polities"
+    c.keys(table, path, {"n", "m", "generations", "selection", "split", "migration",
+                         "imitation", "imitation_selection", "collapse", "environment",
+                         "record_every"})
+    d = PolitiesSpec()
+    values: dict[str, Any] = {
+        "n": c.integer(table, "polities.n", d.n, low=3),
+        "m": c.integer(table, "polities.m", d.m, low=1),
+        "generations": c.integer(table, "polities.generations", d.generations, low=1),
+        "selection": c.number(table, "polities.selection", d.selection, low=0.0),
+        "split": c.number(table, "polities.split", d.split, low=0.0, high=1.0),
+        "migration": c.number(table, "polities.migration", d.migration, low=0.0, high=1.0),
+        "imitation": c.number(table, "polities.imitation", d.imitation, low=0.0, high=1.0),
+        "imitation_selection": c.number(table, "polities.imitation_selection",
+                                        d.imitation_selection, low=0.0),
+    }
+    if "record_every" in table:
+        values["record_every"] = c.integer(table, "polities.record_every", None, low=1)
+    if "collapse" in table:
+        col = c.table(table, "collapse") if isinstance(table["collapse"], dict) else None
+        if col is None:
+            raise c.fail("polities.collapse", "must be a table {threshold, duration}")
+        c.keys(col, "polities.collapse", {"threshold", "duration"})
+        values["collapse"] = (c.number(col, "polities.collapse.threshold", REQUIRED),
+                              c.integer(col, "polities.collapse.duration", REQUIRED, low=1))
+    env = table.get("environment", {"kind": "constant"})
+    if not isinstance(env, dict):
+        raise c.fail("polities.environment", f"must be a table, got {type(env).__name__}")
+    epath = "polities.environment"
+    kind = c.choice(env, f"{epath}.kind", ENVIRONMENTS, "constant")
+    allowed = {"constant": {"kind"}, "scheduled": {"kind", "times", "games"},
+               "periodic": {"kind", "period", "games"}, "markov": {"kind", "rate", "games"}}
+    c.keys(env, epath, allowed[kind])
+    values["environment"] = kind
+    if kind != "constant":
+        games_raw = env.get("games")
+        if not isinstance(games_raw, list) or not games_raw or not all(
+                isinstance(g, dict) for g in games_raw):
+            raise c.fail(f"{epath}.games", "required: a non-empty array of game tables "
+                         "({kind, R, S, T, P} or {kind = \"donation\", b, c})")
+        built = []
+        for i, g in enumerate(games_raw):
+            sub = _Checker(c.where)
+            gpath = f"{epath}.games[{i}]"
+            sub.fail = lambda p, msg, gpath=gpath: SpecError(  # type: ignore[method-assign]
+                f"{c.where}: {gpath}{p[4:] if p.startswith('game') else '.' + p}: {msg}")
+            built.append(_game(sub, {"kind": default_kind, **g}))
+        values["games"] = tuple(built)
+    if kind == "scheduled":
+        times = env.get("times")
+        if (not isinstance(times, list) or not all(isinstance(t, int) and not isinstance(t, bool)
+                                                   and t >= 1 for t in times)
+                or sorted(set(times)) != times):
+            raise c.fail(f"{epath}.times", f"must be increasing integers >= 1, got {times!r}")
+        if len(times) != len(values["games"]):
+            raise c.fail(f"{epath}.times", f"one time per game: {len(times)} times, "
+                         f"{len(values['games'])} games")
+        values["times"] = tuple(times)
+    elif kind == "periodic":
+        values["period"] = c.integer(env, f"{epath}.period", REQUIRED, low=1)
+    elif kind == "markov":
+        values["rate"] = c.number(env, f"{epath}.rate", REQUIRED, low=0.0, high=1.0)
+    spec = PolitiesSpec(**values)
+    try:
+        _check_polities(spec)
+    except (TypeError, ValueError) as exc:
+        raise c.fail("polities", str(exc)) from None
+    return spec
+
+
+def _structure(c: _Checker, table: dict) -> StructureSpec:
+    path = "structure"
+    graph = c.choice(table, "structure.graph", tuple(GRAPHS), "lattice")
+    own = {"graph", "update", "generations", "selection", "mutation", "payoff",
+           "record_every"}
+    c.keys(table, path, own | set(GRAPHS[graph]))
+    args: dict[str, Any] = {}
+    for key in GRAPHS[graph]:
+        kpath = f"structure.{key}"
+        if key == "neighbourhood":
+            if key in table:
+                args[key] = c.choice(table, kpath, ("von_neumann", "moore"), REQUIRED)
+        elif key == "periodic":
+            if key in table:
+                if not isinstance(table[key], bool):
+                    raise c.fail(kpath, f"must be true or false, got {table[key]!r}")
+                args[key] = table[key]
+        elif key == "p":
+            args[key] = c.number(table, kpath, REQUIRED, low=0.0, high=1.0)
+        elif key == "k" and graph == "ring" and key not in table:
+            continue
+        else:
+            args[key] = c.integer(table, kpath, REQUIRED, low=1)
+    values: dict[str, Any] = {
+        "graph": graph, "graph_args": tuple(args.items()),
+        "update": c.choice(table, "structure.update", UPDATES, "db"),
+        "generations": c.integer(table, "structure.generations", 10_000, low=1),
+        "selection": c.number(table, "structure.selection", 1.0, low=0.0),
+        "mutation": c.number(table, "structure.mutation", 0.0, low=0.0, high=1.0),
+        "payoff": c.choice(table, "structure.payoff", ("accumulated", "averaged"),
+                           "accumulated"),
+    }
+    if "record_every" in table:
+        values["record_every"] = c.integer(table, "structure.record_every", None, low=1)
+    spec = StructureSpec(**values)
+    try:
+        _check_graph(spec)
+    except (TypeError, ValueError) as exc:
+        raise c.fail("structure", str(exc)) from None
+    return spec
+
+
+#: The most nodes a ``[structure]`` graph may have (the graph is built when the spec is read).
+MAX_NODES = 10_000_000
+
+
+def _check_graph(s: StructureSpec) -> None:
+    args = dict(s.graph_args)
+    nodes = args["side"] ** 2 if "side" in args else args.get("n", 0)
+    if nodes > MAX_NODES:
+        raise ValueError(f"a graph of {nodes:,} nodes is more than {MAX_NODES:,}")
+    g = s.build_graph(0)
+    if (g.degrees == 0).any():
+        raise ValueError("the graph has a node without neighbours (nobody to play with)")
+
+
+def _integer_targets() -> tuple[str, ...]:
+    return (*INTEGER_TARGETS, *(k for k, (_, i) in POLITIES_TARGETS.items() if i),
+            *(k for k, (_, i) in STRUCTURE_TARGETS.items() if i))
+
+
+def game_kind(game: games.Game) -> str:
+    """The ``[game]`` kind of a game object (the default kind of an environment's games).
+
+    Parameters
+    ----------
+    game : Game
+        The spec's game.
+
+    Returns
+    -------
+    str
+        A key of ``GAMES``.
+    """
+    for kind, (cls, _) in GAMES.items():
+        if type(game) is cls:
+            return kind
+    return "matrix"
+
+
+def polities_at(pol: PolitiesSpec, point: dict[str, Any]) -> PolitiesSpec:
+    """The ``[polities]`` settings at a sweep point (its ``polities.*`` axes applied).
+
+    Parameters
+    ----------
+    pol : PolitiesSpec
+        The spec's settings.
+    point : dict
+        A sweep point (:meth:`Spec.sweep_point`).
+
+    Returns
+    -------
+    PolitiesSpec
+    """
+    changes = {POLITIES_TARGETS[k][0]: v for k, v in point.items() if k in POLITIES_TARGETS}
+    return pol.replace(**changes) if changes else pol
+
+
+def structure_at(struct: StructureSpec, point: dict[str, Any]) -> StructureSpec:
+    """The ``[structure]`` settings at a sweep point (its ``structure.*`` axes applied).
+
+    Parameters
+    ----------
+    struct : StructureSpec
+        The spec's settings.
+    point : dict
+        A sweep point (:meth:`Spec.sweep_point`).
+
+    Returns
+    -------
+    StructureSpec
+    """
+    changes = {STRUCTURE_TARGETS[k][0]: v for k, v in point.items() if k in STRUCTURE_TARGETS}
+    return struct.replace(**changes) if changes else struct
+
+
+def _check_polities_points(c: _Checker, sweep: dict[str, list], pol: PolitiesSpec,
+                           regime_list: list[Regime]) -> None:
+    """Every ``polities.*`` axis value, each with the others at the spec's values; and the
+    regimes as polities take them (a 2 x 2 stand-in game: what is refused does not depend on
+    the payoffs)."""
+    for key, values in sweep.items():
+        if key not in POLITIES_TARGETS:
+            continue
+        name = POLITIES_TARGETS[key][0]
+        if name == "rate" and pol.environment != "markov" or (
+                name == "period" and pol.environment != "periodic"):
+            raise c.fail(_axis_path(key), f"the environment is {pol.environment!r}; "
+                         f"{key} applies to a {'markov' if name == 'rate' else 'periodic'} one")
+        if name.startswith("collapse") and pol.collapse is None:
+            raise c.fail(_axis_path(key), "no polities.collapse table to sweep")
+        for j, v in enumerate(values):
+            try:
+                _check_polities(pol.replace(**{name: v}))
+            except (TypeError, ValueError) as exc:
+                raise c.fail(_axis_path(key, j), str(exc)) from None
+    import numpy as np
+
+    from evopolity.dynamics.polities import _packed_regimes
+
+    A = np.array([[3.0, 0.0], [5.0, 1.0]])
+    C = np.array([[1.0, 1.0], [0.0, 0.0]])
+    for i, r in enumerate(regime_list):
+        try:
+            _packed_regimes([r], 0.0, A, C, ("C", "D"))
+        except (TypeError, ValueError) as exc:
+            raise c.fail(f"regimes[{i}]", f"as a polity's regime: {exc}") from None
+
+
+def _check_structure_points(c: _Checker, sweep: dict[str, list], struct: StructureSpec,
+                            regime_list: list[Regime]) -> None:
+    """Every ``structure.*`` axis value (its graph built), and the regimes: a graph takes no
+    co-evolving institution."""
+    for key, values in sweep.items():
+        if key not in STRUCTURE_TARGETS:
+            continue
+        name = STRUCTURE_TARGETS[key][0]
+        if name not in {f.name for f in fields(StructureSpec)} and \
+                name not in GRAPHS[struct.graph]:
+            raise c.fail(_axis_path(key), f"a {struct.graph} graph has no parameter {name!r}; "
+                         f"it takes {', '.join(GRAPHS[struct.graph])}")
+        for j, v in enumerate(values):
+            try:
+                s = struct.replace(**{name: v})
+                if name == "mutation":
+                    probability(v, "mutation")
+                if name == "p":
+                    probability(v, "p")
+                if name in GRAPHS[struct.graph]:
+                    _check_graph(s)
+            except (TypeError, ValueError) as exc:
+                raise c.fail(_axis_path(key, j), str(exc)) from None
+    for i, r in enumerate(regime_list):
+        for fb in sweep.get("regime.feedback", [r.feedback]):
+            for dc in sweep.get("regime.decay", [r.decay]):
+                if fb > 0 or dc > 0:
+                    raise c.fail(f"regimes[{i}]", f"regime {r.name!r} co-evolves (feedback or "
+                                 "decay > 0); on a graph a regime is fixed (docs/structure.md)")
