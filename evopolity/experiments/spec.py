@@ -249,6 +249,10 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
         section = "polities" if pol else "structure"
         raise c.fail("shocks", f"a [{section}] spec takes no [[shocks]]"
                      + ("; a changing world is polities.environment" if pol else ""))
+    if (pol or struct) and invaders:
+        raise c.fail("strategies.invaders", "invaders enter by a shock; a "
+                     f"[{'polities' if pol else 'structure'}] spec has none (list them in "
+                     "strategies.names)")
     if struct is not None and "regimes" not in raw:
         regime_list = [Regime(name="none")]
     else:
