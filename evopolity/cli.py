@@ -3,6 +3,8 @@
 * ``evopolity run [SPEC.toml] [--out DIR] [--quiet]``: the main job (default: the built-in
   regime comparison with shocks, into ``evopolity-out/``);
 * ``evopolity sweep SPEC.toml --out DIR [--workers N] [--scheduler ADDRESS | --dask-local]``;
+* ``evopolity polities SPEC.toml --out DIR [--quiet]``: polities under their regimes in a
+  changing world (a spec's ``[polities]`` table), their survival per regime;
 * ``evopolity plot DIR``: figures of a run or a sweep;
 * ``evopolity tournament``: a round robin and its ranking;
 * ``evopolity --version``.
@@ -156,6 +158,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_polities(args: argparse.Namespace) -> int:
+    from evopolity.experiments.runner import run_polities
+    from evopolity.experiments.spec import SpecError, load_spec
+
+    spec = load_spec(args.spec)
+    if spec.polities is None:
+        raise SpecError(f"{args.spec}: polities: required, missing (a [polities] table; "
+                        "docs/polities.md)")
+    summary = run_polities(spec, args.out, figures=not args.no_figures,
+                           progress=not args.quiet)
+    with pd.option_context("display.width", 120):
+        print(summary.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
+    print(f"wrote {args.out}/ (report.md, frame.parquet, regimes.parquet, events.parquet, "
+          "survival.parquet)")
+    return 0
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from evopolity.experiments import executors, sweep
 
@@ -235,6 +254,21 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true",
                    help="no progress lines on stderr (the table still goes to stdout)")
     r.set_defaults(run=_cmd_run)
+
+    po = sub.add_parser(
+        "polities",
+        help="run polities under their regimes in a changing world, and their survival",
+        description="Run a spec's [polities] table: every regime among m polities of at most "
+        "n members, splitting, migrating, imitating institutions and collapsing in a changing "
+        "environment (docs/polities.md). Writes frame.parquet, regimes.parquet, "
+        "events.parquet, survival.parquet, figures and report.md.",
+    )
+    po.add_argument("spec", help="experiment TOML file with a [polities] table")
+    po.add_argument("--out", default="evopolity-polities", metavar="DIR", type=_directory,
+                    help="output directory, created if needed (default: evopolity-polities)")
+    po.add_argument("--no-figures", action="store_true", help="skip the figures")
+    po.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    po.set_defaults(run=_cmd_polities)
 
     w = sub.add_parser(
         "sweep",

@@ -308,3 +308,99 @@ def write_report(spec: Spec, summary: pd.DataFrame, out: Path, figures: list[Pat
         lines += [f"![{p.stem}](figures/{p.name})" for p in figures]
         lines.append("")
     return write_text(Path(out) / "report.md", "\n".join(lines))
+
+
+def write_polities_report(spec: Spec, out: Path, survival_rows: pd.DataFrame,
+                          figures: list[Path], elapsed: float) -> Path:
+    """``report.md`` of a polities run: survival per regime, as measured.
+
+    Parameters
+    ----------
+    spec : Spec
+        The experiment (with ``[polities]``).
+    out : Path
+        The run directory.
+    survival_rows : DataFrame
+        One row per seed and regime: ``seed``, ``regime``, ``median_lifetime`` (NaN: survival
+        stayed above 1/2), ``spells``, ``ended``, ``final_share``.
+    figures : list of Path
+        The figures written.
+    elapsed : float
+        Seconds the runs took.
+
+    Returns
+    -------
+    Path
+        The report.
+    """
+    p = spec.polities
+    env = p.environment + (f", rate {p.rate:g}" if p.environment == "markov" else
+                           f", period {p.period}" if p.environment == "periodic" else
+                           f", at {list(p.times)}" if p.environment == "scheduled" else "")
+    lines = [
+        f"# {spec.name}: polities", "",
+        f"{p.m} polities of at most {p.n} members, {p.generations:,} generations (elementary "
+        f"steps), selection {p.selection:g}, split {p.split:g}, migration {p.migration:g}, "
+        f"imitation {p.imitation:g} (selection {p.imitation_selection:g}), collapse "
+        + ("none" if p.collapse is None else
+           f"below {p.collapse[0]:g} for {p.collapse[1]} steps")
+        + f"; environment {env}; {len(spec.strategies)} strategies; seeds "
+        f"{', '.join(map(str, spec.seeds))}. The runs took {elapsed:.1f} s.", "",
+        "## Survival per regime", "",
+        "Median lifetime: the first time the Kaplan–Meier survival of the regime's spells is "
+        "at most 1/2 (`-`: it stayed above); spells: how many were counted, ended: how many "
+        "ended in extinction or collapse (the others censored); final share: of the polities "
+        "holding the regime at the end.", "",
+        "| seed | regime | median lifetime | spells | ended | final share |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in survival_rows.itertuples(index=False):
+        median = "-" if pd.isna(row.median_lifetime) else f"{row.median_lifetime:g}"
+        lines.append(f"| {row.seed} | {row.regime} | {median} | {row.spells} | {row.ended} | "
+                     f"{row.final_share:.3f} |")
+    if figures:
+        lines += ["", "## Figures", ""]
+        lines += [f"![{f.stem}](figures/{f.name})" for f in figures]
+    path = out / "report.md"
+    write_text(path, "\n".join(lines) + "\n")
+    return path
+
+
+def write_structure_report(spec: Spec, out: Path, summary: pd.DataFrame,
+                           elapsed: float) -> Path:
+    """``report.md`` of a run on a graph: the final state per regime and seed.
+
+    Parameters
+    ----------
+    spec : Spec
+        The experiment (with ``[structure]``).
+    out : Path
+        The run directory.
+    summary : DataFrame
+        One row per run (``summary.parquet``).
+    elapsed : float
+        Seconds the runs took.
+
+    Returns
+    -------
+    Path
+        The report.
+    """
+    s = spec.structure
+    args = ", ".join(f"{k} {v}" for k, v in s.graph_args)
+    lines = [
+        f"# {spec.name}: on a graph", "",
+        f"Graph {s.graph} ({args}), update {s.update}, {s.generations:,} generations, "
+        f"selection {s.selection:g}, payoffs {s.payoff}; {len(spec.strategies)} strategies. "
+        f"The runs took {elapsed:.1f} s.", "",
+        "Cooperation: the mean over nodes of how often a node cooperates with its neighbours "
+        "at the end; assortment: the share of edges whose ends hold the same strategy.", "",
+        "| regime | seed | cooperation | assortment | fixated | winner |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in summary.itertuples(index=False):
+        lines.append(f"| {row.regime} | {row.seed} | {row.cooperation:.3f} | "
+                     f"{row.assortment:.3f} | {row.fixated} | {row.winner or '-'} |")
+    path = out / "report.md"
+    write_text(path, "\n".join(lines) + "\n")
+    return path

@@ -49,7 +49,7 @@ from evopolity.experiments.storage import (
 from evopolity.experiments.tasks import run_task, sweep_tasks
 from evopolity.kernels import _jit
 
-__all__ = ["run", "sweep", "distinct_seeds"]
+__all__ = ["run", "run_polities", "sweep", "distinct_seeds"]
 
 #: The kernel modules a task compiles, by ``play.method`` (besides the replicator's own):
 #: their cache decides whether a job announces a first compilation.
@@ -66,7 +66,12 @@ def _messages(enabled: bool) -> Callable[[str], None]:
 
 def _compile_notice(spec: Spec, where: str = "") -> str | None:
     """The line that announces a first compilation, or ``None`` when the cache is warm."""
-    if _jit.cache_is_warm(*_KERNELS[spec.method]):
+    kernels = _KERNELS[spec.method]
+    if spec.polities is not None:
+        kernels = (kernels[0], "polity")
+    elif spec.structure is not None:
+        kernels = (kernels[0], "graph")
+    if _jit.cache_is_warm(*kernels):
         return None
     directory = _jit.cache_directory()
     if directory is None:
@@ -120,6 +125,11 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
         Say on stderr what is happening: a first compilation of the kernels (and where they
         are cached), the play, each run as it starts, the figures, the report.
 
+    A spec with ``[polities]`` runs :func:`run_polities`; one with ``[structure]`` plays on
+    its graph instead (every regime, every seed: :func:`~evopolity.experiments.tasks.
+    run_structure_task`) and writes ``trajectories.parquet`` (frequencies over generations),
+    ``summary.parquet`` (final frequencies, cooperation, assortment) and ``report.md``.
+
     Returns
     -------
     DataFrame
@@ -135,8 +145,12 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
     """
     say = _messages(progress)
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    if spec.polities is not None:
+        return run_polities(spec, out, figures, progress)
     out = Path(out)
     check_directory(out, "run")  # before anything is computed or written
+    if spec.structure is not None:
+        return _run_structure(spec, out, say)
     make_directory(out)
     scenarios = ["baseline", "shocked"] if spec.shocks else ["baseline"]
     notice = _compile_notice(spec)
@@ -268,6 +282,113 @@ def _figures(out: Path, say: Callable[[str], None]) -> list[Path]:
         return []
 
 
+def _run_structure(spec: Spec, out: Path, say: Callable[[str], None]) -> pd.DataFrame:
+    """The runs of a ``[structure]`` spec: every regime x seed on the graph."""
+    from evopolity.experiments.report import write_structure_report
+
+    make_directory(out)
+    s = spec.structure
+    plan = [(r, seed) for r in range(len(spec.regimes)) for seed in spec.seeds]
+    rows, trajectories = [], []
+    started = time.perf_counter()
+    for run_id, (r, seed) in enumerate(plan):
+        say(f"on a {s.graph} graph, update {s.update} [{run_id + 1}/{len(plan)}] "
+            f"{spec.regimes[r].name}, seed {seed}")
+        row, tr = run_task(spec, 0, r, seed, keep_trajectory=True)
+        rows.append({"run": run_id, **row})
+        trajectories.append(tr.frame().assign(run=run_id, regime=row["regime"],
+                                              scenario="structure", seed=seed))
+    label_cols = ["run", "regime", "scenario", "seed"]
+    summary = pd.DataFrame(rows).drop(columns=["recovered"])
+    traj = pd.concat(trajectories, ignore_index=True)
+    traj = traj[[*label_cols, *[c for c in traj.columns if c not in label_cols]]]
+    write_parquet(traj, out / "trajectories.parquet")
+    write_parquet(summary, out / "summary.parquet")
+    report = write_structure_report(spec, out, summary, time.perf_counter() - started)
+    say(f"report: {report}")
+    return summary
+
+
+def run_polities(spec: Spec | str | Path, out: str | Path = "evopolity-out",
+                 figures: bool = True, progress: bool = True) -> pd.DataFrame:
+    """Run a ``[polities]`` spec: every regime at once among the polities, once per seed.
+
+    Parameters
+    ----------
+    spec : Spec or path
+        An experiment with a ``[polities]`` table (its first sweep point; sweeps are for
+        :func:`sweep`).
+    out : path
+        Output directory (created): ``frame.parquet`` (every polity at every record,
+        :meth:`~evopolity.dynamics.polities.PolityRun.frame`), ``regimes.parquet`` (per regime
+        and record), ``events.parquet``, ``survival.parquet`` (Kaplan–Meier per regime), each
+        with a ``seed`` column first; ``figures/`` (regime shares over time, survival
+        curves) and ``report.md``.
+    figures : bool
+        Draw the figures (matplotlib).
+    progress : bool
+        Say on stderr what is happening.
+
+    Returns
+    -------
+    DataFrame
+        One row per seed and regime: ``seed``, ``regime``, ``median_lifetime``, ``spells``,
+        ``ended``, ``final_share``.
+
+    Raises
+    ------
+    SpecError
+        If the spec is invalid or has no ``[polities]`` table.
+    ExperimentError
+        If ``out`` cannot be a run directory, before anything runs.
+    """
+    from evopolity.experiments.report import write_polities_report
+    from evopolity.experiments.spec import SpecError
+
+    say = _messages(progress)
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    if spec.polities is None:
+        raise SpecError(f"{spec.source}: polities: required, missing (a [polities] table)")
+    out = Path(out)
+    check_directory(out, "run")
+    make_directory(out)
+    p = spec.polities
+    frames: dict[str, list[pd.DataFrame]] = {"frame": [], "regimes": [], "events": [],
+                                             "survival": []}
+    rows = []
+    started = time.perf_counter()
+    for i, seed in enumerate(spec.seeds):
+        say(f"{p.m} polities x {p.generations:,} generations, "
+            f"{_plural(len(spec.regimes), 'regime')} [{i + 1}/{len(spec.seeds)}] seed {seed}")
+        row, polity_run = run_task(spec, 0, 0, seed, keep_trajectory=True)
+        for name, frame in (("frame", polity_run.frame()), ("regimes", polity_run.regimes()),
+                            ("events", polity_run.events), ("survival", polity_run.survival())):
+            frame = frame.copy()
+            frame.insert(0, "seed", seed)
+            frames[name].append(frame)
+        for name in polity_run.regime_names:
+            rows.append({"seed": seed, "regime": name,
+                         "median_lifetime": row[f"median_lifetime[{name}]"],
+                         "spells": row[f"spells[{name}]"], "ended": row[f"ended[{name}]"],
+                         "final_share": row[f"final_share[{name}]"]})
+    elapsed = time.perf_counter() - started
+    for name, parts in frames.items():
+        write_parquet(pd.concat(parts, ignore_index=True), out / f"{name}.parquet")
+    summary = pd.DataFrame(rows)
+    written: list[Path] = []
+    if figures:
+        say("writing figures")
+        try:
+            from evopolity.experiments.figures_polities import plot_polities_directory
+
+            written = plot_polities_directory(out)
+        except ImportError as exc:
+            say(f"no figures: {exc}")
+    report = write_polities_report(spec, out, summary, written, elapsed)
+    say(f"report: {report}")
+    return summary
+
+
 # -- sweeps --------------------------------------------------------------------------------------
 
 
@@ -333,7 +454,8 @@ def sweep(
                       f"process may use; running {cpus} (more only share the cores and run "
                       "slower)", stacklevel=2)
         workers = cpus
-    if spec.method == "exact" and len(spec.seeds) > 1:
+    if spec.method == "exact" and len(spec.seeds) > 1 and spec.polities is None \
+            and spec.structure is None:
         warnings.warn(f"seeds = {list(spec.seeds)}: with method = \"exact\" every seed gives "
                       "the same rows (play draws nothing, the replicator is deterministic)",
                       stacklevel=2)
@@ -371,8 +493,10 @@ def _sweep(spec: Spec, parts: SweepDirectory, workers: int, scheduler: str | Non
              else f"on a local Dask cluster of {_plural(workers, 'worker')}" if dask_local
              else f"on {_plural(workers, 'worker process')}" if workers > 1
              else "in this process")
+    regimes = ("" if spec.polities is not None
+               else f"{_plural(len(spec.regimes), 'regime')} x ")
     say(f"sweep: {_plural(n_tasks, 'task')} ({_plural(spec.n_points, 'point')} x "
-        f"{_plural(len(spec.regimes), 'regime')} x {_plural(len(spec.seeds), 'seed')}), "
+        f"{regimes}{_plural(len(spec.seeds), 'seed')}), "
         f"{len(done)} done, {len(todo)} to run {where}")
 
     def finish(rows: list[tuple[int, dict]]) -> None:
