@@ -1136,6 +1136,10 @@ def _check_structure_points(c: _Checker, sweep: dict[str, list], struct: Structu
                 s = struct.replace(**{name: v})
                 if name == "mutation":
                     probability(v, "mutation")
+                if name == "selection" and v < 0:
+                    raise ValueError(f"selection must be >= 0, got {v:g}")
+                if name == "generations":
+                    integer(v, "generations", 1)
                 if name == "p":
                     probability(v, "p")
                 if name in GRAPHS[struct.graph]:

@@ -1,0 +1,118 @@
+"""``evopolity polities``: a [polities] spec through the command line, its report against the
+frames it wrote, a bad table refused in one line before anything is written, and a polities
+sweep that resumes after a part is lost with the very same rows."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evopolity.cli import main
+from evopolity.experiments import sweep
+from evopolity.experiments.spec import load_spec
+
+SPEC = """
+[experiment]
+name = "small polities"
+seeds = [1]
+
+[strategies]
+names = ["Tit For Tat", "Defector", "Cooperator"]
+
+[play]
+turns = 20
+
+[[regimes]]
+preset = "laissez_faire"
+
+[[regimes]]
+preset = "communitarian"
+
+[polities]
+n = 6
+m = 8
+generations = 3000
+imitation = 0.01
+collapse = { threshold = 1.5, duration = 300 }
+environment = { kind = "periodic", period = 1000, games = [{ kind = "matrix", R = 5, S = 2, T = 1, P = 0 }] }
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_a_polities_spec_runs_and_its_report_says_what_the_frames_hold(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["polities", str(write(tmp_path, SPEC)), "--out", str(out), "--quiet"]) == 0
+    for name in ("frame", "regimes", "events", "survival"):
+        assert (out / f"{name}.parquet").is_file()
+    assert (out / "figures" / "survival.png").is_file()
+    assert (out / "figures" / "regime-shares.png").is_file()
+    survival = pd.read_parquet(out / "survival.parquet")
+    regimes = pd.read_parquet(out / "regimes.parquet")
+    frame = pd.read_parquet(out / "frame.parquet")
+    report = (out / "report.md").read_text()
+    last = regimes[regimes.generation == regimes.generation.max()].set_index("regime")
+    end = frame[frame.generation == frame.generation.max()]
+    for name in ("laissez-faire", "communitarian"):
+        km = survival[survival.regime == name]
+        below = km[km.survival <= 0.5]
+        median = f"{below.time.iloc[0]:g}" if len(below) else "-"
+        # the at-risk count at time 0 is every spell of the regime
+        spells = int(km.at_risk.iloc[0])
+        ended = int(km.ended.sum())
+        share = float(last.loc[name, "share"])
+        assert share == pytest.approx((end.regime == name).mean())
+        assert f"| 1 | {name} | {median} | {spells} | {ended} | {share:.3f} |" in report
+    printed = capsys.readouterr().out
+    assert "laissez-faire" in printed and "survival.parquet" in printed
+
+
+@pytest.mark.parametrize("change, path", [
+    ("n = 6", "polities.nn"),
+    ("imitation = 0.01", "polities.imitation"),
+    ("environment = { kind = \"periodic\"", "polities.environment.kind"),
+])
+def test_a_bad_polities_table_exits_2_naming_file_and_key_and_writes_nothing(
+        tmp_path, capsys, change, path):
+    bad = {"n = 6": "nn = 6", "imitation = 0.01": "imitation = 1.5",
+           "environment = { kind = \"periodic\"": "environment = { kind = \"sometimes\""}[change]
+    spec = write(tmp_path, SPEC.replace(change, bad))
+    out = tmp_path / "out"
+    assert main(["polities", str(spec), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert err.startswith("evopolity polities: error: ")
+    assert f"{spec}: {path}" in err
+    assert not out.exists()
+
+
+def test_a_spec_without_polities_is_refused(tmp_path, capsys):
+    spec = write(tmp_path, SPEC.split("[polities]")[0])
+    assert main(["polities", str(spec), "--out", str(tmp_path / "out")]) == 2
+    assert "polities: required" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_polities_sweep_resumes_with_the_same_rows(tmp_path):
+    text = SPEC.replace("seeds = [1]", "seeds = 2").replace("generations = 3000",
+                                                            "generations = 1500")
+    text += '\n[sweep]\n"polities.migration" = [0.0, 0.2]\n'
+    spec = load_spec(write(tmp_path, text))
+    assert spec.n_tasks == 4  # 2 points x 2 seeds: the regimes share each run
+    out = tmp_path / "sweep"
+    first = sweep(spec, out, progress=False)
+    assert len(first) == 4
+    assert sorted(first["polities.migration"].unique()) == [0.0, 0.2]
+    assert {"median_lifetime[communitarian]", "final_share[laissez-faire]",
+            "splits"} <= set(first.columns)
+    # every task's shares sum to 1
+    shares = first[["final_share[laissez-faire]", "final_share[communitarian]"]].sum(axis=1)
+    assert np.allclose(shares, 1.0)
+    (out / "parts" / "part-000002.parquet").unlink()
+    again = sweep(spec, out, progress=False)
+    pd.testing.assert_frame_equal(first, again)
