@@ -35,7 +35,11 @@ m = 8
 generations = 3000
 imitation = 0.01
 collapse = { threshold = 1.5, duration = 300 }
-environment = { kind = "periodic", period = 1000, games = [{ kind = "matrix", R = 5, S = 2, T = 1, P = 0 }] }
+
+[polities.environment]
+kind = "periodic"
+period = 1000
+games = [{ kind = "matrix", R = 5, S = 2, T = 1, P = 0 }]
 """
 
 
@@ -75,12 +79,12 @@ def test_a_polities_spec_runs_and_its_report_says_what_the_frames_hold(tmp_path,
 @pytest.mark.parametrize("change, path", [
     ("n = 6", "polities.nn"),
     ("imitation = 0.01", "polities.imitation"),
-    ("environment = { kind = \"periodic\"", "polities.environment.kind"),
+    ('kind = "periodic"', "polities.environment.kind"),
 ])
 def test_a_bad_polities_table_exits_2_naming_file_and_key_and_writes_nothing(
         tmp_path, capsys, change, path):
     bad = {"n = 6": "nn = 6", "imitation = 0.01": "imitation = 1.5",
-           "environment = { kind = \"periodic\"": "environment = { kind = \"sometimes\""}[change]
+           'kind = "periodic"': 'kind = "sometimes"'}[change]
     spec = write(tmp_path, SPEC.replace(change, bad))
     out = tmp_path / "out"
     assert main(["polities", str(spec), "--out", str(out)]) == 2
@@ -101,7 +105,7 @@ def test_a_spec_without_polities_is_refused(tmp_path, capsys):
 def test_a_polities_sweep_resumes_with_the_same_rows(tmp_path):
     text = SPEC.replace("seeds = [1]", "seeds = 2").replace("generations = 3000",
                                                             "generations = 1500")
-    text += '\n[sweep]\n"polities.migration" = [0.0, 0.2]\n'
+    text = text.replace("[polities]", '[sweep]\n"polities.migration" = [0.0, 0.2]\n\n[polities]')
     spec = load_spec(write(tmp_path, text))
     assert spec.n_tasks == 4  # 2 points x 2 seeds: the regimes share each run
     out = tmp_path / "sweep"
