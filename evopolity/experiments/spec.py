@@ -634,7 +634,7 @@ def _sweep(c: _Checker, table: dict, pol: PolitiesSpec | None = None,
             raise c.fail(path, "must be a non-empty list of numbers or {start, stop, num}")
         for i, v in enumerate(values):
             try:
-                if key in _integer_targets():
+                if key in _integer_targets() and key != "play.turns":
                     if not isinstance(v, int):
                         raise TypeError(f"{key.rsplit('.', 1)[1]} must be an integer, got {v!r}")
                 if key == "play.turns":
