@@ -100,7 +100,7 @@ def ensemble(
     --------
     >>> runs = ensemble([[2.0, 0.0], [0.0, 1.0]], n=20, seed=1, lyapunov=False)
     >>> sorted(basins(runs).index)
-    ['rest: 0=0 1=1', 'rest: 0=1 1=0']
+    ['rest: 0=1', 'rest: 1=1']
     """
     if isinstance(payoffs, GroupGame):
         names = payoffs.strategies
