@@ -160,3 +160,28 @@ def test_lieberman2005_quick_run_isothermal_and_star(tmp_path):
     for name in ("cycle", "torus 5x5", "random 4-regular"):
         assert abs(frame.loc[name, "z"]) < 4
     assert frame.loc["star", "rho"] - 4 * frame.loc["star", "se"] > frame.loc["star", "moran"]
+
+
+# -- multilevel selection: Traulsen & Nowak 2006 ------------------------------------------------
+
+
+def test_traulsen_nowak2006_quick_run_follows_the_multilevel_condition(tmp_path):
+    traulsen = load("reproduce_traulsen_nowak2006")
+    frame = traulsen.main(["--quick", "--out", str(tmp_path)])["fixation"].set_index("b_over_c")
+    assert (tmp_path / "traulsen_nowak2006.png").stat().st_size > 0
+    # Traulsen & Nowak 2006: with n = 3, m = 8 one cooperator is favoured (n m rho > 1) iff
+    # b/c > 1 + n/(m - 2) = 1.5; 1.1 lies below it, 6 above
+    assert traulsen.threshold(3, 8) == 1.5
+    assert list(frame.paper) == [False, True]
+    # docs/polities.md's rare-splitting formula, by hand at b/c = 6, w = 0.1: inside the group
+    # r = exp(-0.1 (1 + 6/2)), rho_3 = 0.2120; between groups r = exp(0.5), rho_8 = 0.4008;
+    # n m rho = 24 * 0.2120 * 0.4008 = 2.039, far above neutral; at b/c = 1.1, 0.880
+    assert frame.loc[6.0, "formula"] == pytest.approx(2.039, abs=2e-3)
+    assert frame.loc[1.1, "formula"] == pytest.approx(0.880, abs=2e-3)
+    high, low = frame.loc[6.0], frame.loc[1.1]
+    # well above the threshold the estimate exceeds neutral by more than 4 standard errors
+    # (a neutral process would give 1 +- 0.06); well below it it lies under neutral
+    assert high.nm_rho - 4 * high.se > 1.0
+    assert low.nm_rho < 1.0 and low.nm_rho - 2 * low.se < 1.0
+    # and both agree with the formula within 4 standard errors
+    assert abs(frame.z).max() < 4
