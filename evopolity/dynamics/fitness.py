@@ -17,6 +17,11 @@ Two paths lead a regime's fine and reward into fitness, and a run takes exactly 
   ``f_i = (A x)_i + s (S x)_i`` (``s = m`` when the institution co-evolves); with a switch the
   fine part ``S_fine`` and the reward part ``S_reward`` act apart. The regime's in-play fields
   must be those the tournament was played with, or the sanctions would be applied twice.
+
+A group game played under a regime (``GroupGame.under``) takes the played path too: its table
+is net of the expected sanctions at full strength, so the regime's fine and reward are not
+applied again (only its population-level terms are), a regime with other in-play fields is
+refused, and so is a co-evolving strength or a switch (the table cannot scale its fines).
 """
 
 from __future__ import annotations
@@ -170,21 +175,55 @@ def _as_sanctions(sanctions: Any, k: int) -> PlayedSanctions:
     return PlayedSanctions(**arrays)
 
 
-def _check_played(regime: Regime, played: Regime) -> None:
-    """Refuse a regime whose in-play fields differ from those the tournament was played
-    with: its sanctions would be applied twice, or not as the regime says."""
-    if regime.in_play() == played.in_play():
+def _in_play_fields(regime: Any) -> dict[str, Any] | None:
+    """A regime's in-play fields, or None when nothing acts in play (as ``Regime.in_play``)."""
+    if regime.detection == 0.0 or (regime.fine == 0.0 and regime.reward == 0.0):
+        return None
+    return {f: getattr(regime, f) for f in IN_PLAY_FIELDS}
+
+
+def _check_played(regime: Regime, played: Any, what: str = "tournament") -> None:
+    """Refuse a regime whose in-play fields differ from those the tournament (or group game)
+    was played with: its sanctions would be applied twice, or not as the regime says."""
+    if _in_play_fields(regime) == _in_play_fields(played):
         return
     ours = {f: getattr(regime, f) for f in IN_PLAY_FIELDS}
     theirs = {f: getattr(played, f) for f in IN_PLAY_FIELDS}
     differ = {f: (theirs[f], ours[f]) for f in IN_PLAY_FIELDS if ours[f] != theirs[f]}
+    fix = ("Play the tournament with regime=r (evolve does)" if what == "tournament" else
+           "Play the bare game with game.under(r, contributes=...)")
     raise ValueError(
-        f"regime {regime.name!r} does not match the regime the tournament was played under "
-        f"({played.name!r}); in-play fields (played, given): {differ}. The tournament's "
-        "payoffs already hold its sanctions; applying another regime's fine or reward on top "
-        "would count them twice. Play the tournament with regime=r (evolve does), or give a "
-        "regime with the same fine, detection, reward, captured, norm and fine_to"
+        f"regime {regime.name!r} does not match the regime the {what} was played under "
+        f"({getattr(played, 'name', played)!r}); in-play fields (played, given): {differ}. "
+        f"The {what}'s payoffs already hold its sanctions; applying another regime's fine or "
+        f"reward on top would count them twice. {fix}, or give a regime with the same fine, "
+        "detection, reward, captured, norm and fine_to"
     )
+
+
+def _group_played_setup(regime: Regime, game: GroupGame, C: np.ndarray) -> Setup:
+    """The setup of a group game played under a regime (``GroupGame.under``): its table holds
+    the fines and rewards at full strength, so the kernel applies only the population-level
+    terms (cost, tax, conformity) and the regime's mutation."""
+    _check_played(regime, game.played_under, "group game")
+    if regime.coevolves or regime.switch > 0.0:
+        raise ValueError(
+            f"regime {regime.name!r} has a co-evolving strength or a switch, which scale or "
+            "switch the fines over time; a group game played under a regime holds them at "
+            "full strength: use a fixed institution (feedback = decay = 0, switch = 0), or "
+            "the bare game with cooperation= (the expected path, fines burned)"
+        )
+    given = C[:, 0]
+    wanted = np.array([v is True for v in game.contributes], dtype=np.float64)
+    if not np.array_equal(given, wanted):
+        raise ValueError(
+            f"cooperation must be the contributions the game was played with ({wanted}), got "
+            f"{given}; leave cooperation out to use them"
+        )
+    params = regime_parameters(regime.replace(fine=0.0, reward=0.0), C)
+    k = game.k
+    return Setup(codes.GROUP_INSTITUTIONS, group_regime_array(params, game.kernel_params()),
+                 regime.mutation, C, np.zeros((k, k)), np.zeros((k, k)), None, None)
 
 
 def _check_expected(regime: Regime, group: bool) -> None:
@@ -194,7 +233,9 @@ def _check_expected(regime: Regime, group: bool) -> None:
         return
     if regime.norm == "any" and regime.fine_to == "burned":
         return
-    what = ("a group game has no rounds to judge, and its fines are burned" if group else
+    what = ("play the group game under the regime (game.under(r, contributes=[...]), which "
+            "takes fine_to; a one-shot group has no rounds for norm='unjustified') and pass "
+            "that game" if group else
             "play the tournament with regime=r (ep.tournament(strategies, ..., regime=r), or "
             "ep.evolve, which does) and pass that Tournament")
     raise ValueError(
@@ -333,7 +374,8 @@ def regime_setup(
         The interactions.
     cooperation : array_like, DataFrame or Tournament, optional
         The cooperation matrix; for a group game a vector may say how much each strategy
-        contributes (``c_i`` whatever the population).
+        contributes (``c_i`` whatever the population); a group game played under a regime
+        brings its own (``contributes``).
     names : tuple of str
         The strategies' names, in order.
     sanctions : mapping or PlayedSanctions, optional
@@ -362,7 +404,9 @@ def regime_setup(
         given without a regime, a tournament played under other in-play fields than
         ``regime``'s, (on payoffs played without the regime) a norm other than ``"any"``
         or a ``fine_to`` other than ``"burned"`` where a fine acts, or an institution the
-        members fund or rules they choose where ``members`` is False or on a group game.
+        members fund or rules they choose where ``members`` is False or on a group game; for a
+        group game played under a regime (``GroupGame.under``): other in-play fields, a
+        co-evolving strength or a switch, or a ``cooperation`` other than its contributions.
     TypeError
         For a regime that is not a ``Regime`` or malformed ``sanctions``.
     """
@@ -391,6 +435,10 @@ def regime_setup(
         C = cooperation_matrix(cooperation, names, "cooperation")
     elif hasattr(payoffs, "cooperation"):
         C = cooperation_matrix(payoffs, names, "payoffs.cooperation")
+    elif group and payoffs.played_under is not None and regime is not None:
+        # a group game played under a regime knows who contributes (None: not judged, 0)
+        vector = np.array([v is True for v in payoffs.contributes], dtype=np.float64)
+        C = np.repeat(vector[:, None], len(names), axis=1)
     if regime is None:
         if sanctions is not None:
             raise ValueError("sanctions= needs a regime (the dynamics scale them by its strength)")
@@ -416,6 +464,8 @@ def regime_setup(
                 "the fine level is a macro variable); not here"
             )
         return _member_setup(regime, A, C, played, played_under, names)
+    if group and payoffs.played_under is not None:
+        return _group_played_setup(regime, payoffs, C)
     if played is None:
         _check_expected(regime, group)
         params = regime_parameters(regime, C)

@@ -67,6 +67,12 @@ Share = Literal["all", "others"]
 
 PUNISHMENT_STRATEGIES = ("cooperator", "defector", "loner", "peer_punisher", "pool_punisher")
 
+# the fields of a regime that act inside a group (as in play.tournament; the rest act on the
+# population), and where a fine goes
+_IN_PLAY = ("fine", "detection", "reward", "captured", "switch", "norm", "fine_to")
+FINE_DESTINATIONS = ("burned", "victim", "group", "institution")
+_STATUS = {1: True, 0: False, -1: None}
+
 
 #: The most group compositions a group game tabulates (each is one call of its payoff rule).
 MAX_COMPOSITIONS = 10_000_000
@@ -100,11 +106,14 @@ class GroupGame:
 
     Most users build games with :meth:`from_function`, :meth:`from_matrix` or the named
     constructors (:func:`public_goods`, :func:`punishment_game`, :func:`snowdrift`,
-    :func:`stag_hunt`).
+    :func:`stag_hunt`). :meth:`under` plays a game under a regime's sanctions; the game it
+    returns records them in ``played_under`` (the regime), ``contributes`` (who contributes)
+    and ``to_institution`` (the expected fines an institution collects per group
+    composition); all three are None for a game played without sanctions.
     """
 
     __slots__ = ("strategies", "group_size", "compositions", "table", "params", "_others",
-                 "_coef", "_pf")
+                 "_coef", "_pf", "played_under", "contributes", "to_institution")
 
     def __init__(
         self,
@@ -151,6 +160,9 @@ class GroupGame:
         self._others = others
         self._coef = coef
         self._pf = pf
+        self.played_under: Any = None
+        self.contributes: tuple[bool | None, ...] | None = None
+        self.to_institution: np.ndarray | None = None
 
     # -- construction ------------------------------------------------------------------
 
@@ -249,11 +261,15 @@ class GroupGame:
         -------
         DataFrame
             One row per group composition: one count column per strategy, then one payoff
-            column per strategy (``payoff_<name>``; NaN where the strategy is absent).
+            column per strategy (``payoff_<name>``; NaN where the strategy is absent); for a
+            game played under a regime (:meth:`under`), last the column ``to_institution``
+            (the expected fines the institution collects from one group).
         """
         frame = pd.DataFrame(self.compositions, columns=list(self.strategies))
         for i, name in enumerate(self.strategies):
             frame[f"payoff_{name}"] = self.table[:, i]
+        if self.to_institution is not None:
+            frame["to_institution"] = self.to_institution
         return frame
 
     def subgame(self, strategies: Sequence[str]) -> GroupGame:
@@ -282,13 +298,178 @@ class GroupGame:
         comps = _compositions(self.group_size, len(keep))
         Cb = _ak.binomials(self.group_size + self.k - 1, self.k - 1)
         table = np.empty(comps.shape)
+        rows = np.empty(comps.shape[0], np.int64)
         full = np.zeros(self.k, np.int64)
         for s, c in enumerate(comps):
             full[:] = 0
             full[keep] = c
-            table[s] = self.table[_ak.rank(full, self.group_size, Cb), keep]
-        return GroupGame([self.strategies[i] for i in keep], self.group_size, table,
+            rows[s] = _ak.rank(full, self.group_size, Cb)
+            table[s] = self.table[rows[s], keep]
+        game = GroupGame([self.strategies[i] for i in keep], self.group_size, table,
                          {**self.params, "subgame": tuple(self.strategies[i] for i in keep)})
+        if self.played_under is not None:  # the sanctions of each group stay in its payoffs
+            game.played_under = self.played_under
+            game.contributes = tuple(self.contributes[i] for i in keep)
+            game.to_institution = self.to_institution[rows]
+        return game
+
+    # -- sanctions ---------------------------------------------------------------------
+
+    def under(self, regime: Any, contributes: Sequence[bool | None]) -> GroupGame:
+        r"""The game played under a regime's sanctions: a new table, net of fines and rewards.
+
+        Every member whose strategy does not contribute is seen with probability ``q``
+        (``regime.detection``) and then fined ``F`` (``regime.fine``); a ``captured``
+        institution fines the contributors instead. Every contributor seen gets the reward
+        ``B`` (``regime.reward``, paid by the institution). The table holds the expected
+        payoffs, in a group of ``n`` with ``T`` members fined (non-contributors, or
+        contributors when captured) and ``K`` contributors:
+
+        .. math::
+
+            P^{net}_i = P_i - q F\,[i\ \text{fined}] + q B\,[i\ \text{contributes}]
+            + \text{what } i \text{ receives of the fines},
+
+        by the fines' destination (``regime.fine_to``):
+
+        * ``"burned"``: nothing; the fines vanish.
+        * ``"victim"``: a fine is shared equally by the group's contributors other than the
+          fined (those a non-contribution harmed): each contributor receives ``q F T / K``;
+          under a captured institution each receives ``q F`` (the ``K - 1`` other
+          contributors' fines, each shared by ``K - 1``). With nobody to receive it
+          (``K = 0``; captured: ``K = 1``) the fine is burned.
+        * ``"group"``: shared equally by all ``n`` members, the fined included: each receives
+          ``q F T / n``.
+        * ``"institution"``: collected; the expected amount per group, ``q F T``, is in
+          :attr:`to_institution` (one value per composition, the ``to_institution`` column
+          of :meth:`frame`).
+
+        In the linear public goods game (``c``, ``r``, groups of ``n``) contributing is
+        dominant when ``q F > c (1 - r/n)`` (burned, victim, institution) or
+        ``q F (1 - 1/n) > c (1 - r/n)`` (shared in the group), with ``q B`` added to the left
+        with rewards (docs/group_games.md derives them).
+
+        The dynamics take the returned game with the population-level part of the same
+        regime (tax, cost, conformity, mutation): ``replicator(game, regime=regime)``
+        applies no fine or reward again, and refuses a regime whose in-play fields differ.
+
+        Parameters
+        ----------
+        regime : Regime
+            The regime; only its in-play fields are read (``fine``, ``detection``,
+            ``reward``, ``captured``, ``switch``, ``norm``, ``fine_to``).
+        contributes : sequence of bool or None
+            One entry per strategy: True if it contributes, False if not (it is fined), None
+            if it is not judged and neither fined nor a victim (e.g. loners who stay out).
+
+        Returns
+        -------
+        GroupGame
+            The same strategies and group size, payoffs net of the expected sanctions, with
+            ``played_under`` (the regime), ``contributes`` and ``to_institution`` set.
+
+        Raises
+        ------
+        TypeError
+            For a regime without the in-play fields, or ``contributes`` that is not a
+            sequence.
+        ValueError
+            For ``contributes`` of the wrong length or with other values; a game already
+            played under a regime (its sanctions would count twice); ``regime.switch > 0``
+            (it acts on the population's cooperation level, which a group does not have);
+            ``norm="unjustified"`` (it excuses a defection answering the opponent's defection
+            in the previous round, and a one-shot group game has no previous round); an
+            unknown ``fine_to``.
+        """
+        missing = [name for name in _IN_PLAY if not hasattr(regime, name)]
+        if missing:
+            raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
+        if self.played_under is not None:
+            raise ValueError(
+                "this game was already played under a regime (played_under = "
+                f"{getattr(self.played_under, 'name', self.played_under)!r}); its payoffs hold "
+                "those sanctions, and playing it again would count them twice: call under() "
+                "on the bare game"
+            )
+        status = self._contributes(contributes)
+        if regime.switch > 0.0:
+            raise ValueError(
+                f"regime.switch = {regime.switch} acts on the population's cooperation level, "
+                "which a group does not have: play the regime with switch=0"
+            )
+        if regime.norm == "unjustified":
+            raise ValueError(
+                "regime.norm = 'unjustified' excuses a defection that answers the opponent's "
+                "defection in the previous round; a one-shot group game has no previous round "
+                "to judge, so only norm='any' applies to group games"
+            )
+        if regime.norm != "any":
+            raise ValueError(f"regime.norm must be 'any' for a group game, got {regime.norm!r}")
+        if regime.fine_to not in FINE_DESTINATIONS:
+            raise ValueError(
+                f"regime.fine_to must be one of {FINE_DESTINATIONS}, got {regime.fine_to!r}"
+            )
+        q = float(regime.detection)
+        fine = q * float(regime.fine)  # expected fine on a member fined when seen
+        reward = q * float(regime.reward)
+        captured = bool(regime.captured)
+        n = self.group_size
+        contrib = status == 1
+        fined = contrib if captured else status == 0
+        table = self.table.copy()
+        collected = np.zeros(self.compositions.shape[0])
+        for s, g in enumerate(self.compositions):
+            T = float(g[fined].sum())  # members fined
+            K = float(g[contrib].sum())  # contributors
+            delta = np.where(contrib, reward, 0.0) - np.where(fined, fine, 0.0)
+            if regime.fine_to == "group":
+                delta += fine * T / n
+            elif regime.fine_to == "institution":
+                collected[s] = fine * T
+            elif regime.fine_to == "victim":
+                # a fine on j goes to the contributors other than j; every fined member is of
+                # one kind (a contributor when captured), so each fine has the same recipients
+                recipients = K - (1.0 if captured else 0.0)
+                if recipients > 0:
+                    fines_of_others = np.where(fined, T - 1.0, T)
+                    delta += np.where(contrib, fine * fines_of_others / recipients, 0.0)
+            table[s] += delta
+        game = GroupGame(self.strategies, n, table, {
+            **self.params,
+            "regime": {name: getattr(regime, name) for name in _IN_PLAY},
+            "contributes": tuple(_STATUS[v] for v in status),
+        })
+        game.played_under = regime
+        game.contributes = tuple(_STATUS[v] for v in status)
+        game.to_institution = collected
+        return game
+
+    def _contributes(self, contributes: Any) -> np.ndarray:
+        """``contributes`` as k codes: 1 contributes, 0 does not, -1 not judged."""
+        if isinstance(contributes, str | bytes) or not isinstance(contributes, Iterable):
+            raise TypeError(
+                f"contributes must be a sequence of {self.k} values (True, False or None), "
+                f"got {contributes!r}"
+            )
+        values = list(contributes)
+        if len(values) != self.k:
+            raise ValueError(
+                f"contributes must give one value per strategy ({self.k}: "
+                f"{list(self.strategies)}), got {len(values)}"
+            )
+        out = np.empty(self.k, np.int64)
+        for i, v in enumerate(values):
+            if v is None:
+                out[i] = -1
+            elif isinstance(v, bool | np.bool_) or (isinstance(v, int | float | np.number)
+                                                   and v in (0, 1)):
+                out[i] = int(bool(v))
+            else:
+                raise ValueError(
+                    f"contributes must hold True, False (or 1, 0) or None, got {v!r} for "
+                    f"{self.strategies[i]!r}"
+                )
+        return out
 
     def _index(self, which: Any) -> int:
         if isinstance(which, str):
