@@ -183,9 +183,31 @@ def test_presets_are_distinct_and_documented():
     assert [r.name for r in presets] == ["laissez-faire", "communitarian", "balanced",
                                          "carrot-then-stick", "captured"]
     assert all(r.description for r in presets)
-    assert regimes.communitarian().conformity > regimes.balanced().conformity
     assert regimes.laissez_faire().fine == 0 and regimes.laissez_faire().detection == 0
-    assert regimes.captured().captured and not regimes.balanced().captured
+    assert not regimes.laissez_faire().has_institution
+    # the same mutation rate everywhere, and the same detection, played fine level and bounds
+    # wherever an institution has them: the presets differ in how the institution is made
+    assert {r.mutation for r in presets} == {regimes.MUTATION}
+    institutions = presets[1:]
+    assert {r.detection for r in institutions} == {regimes.DETECTION}
+    assert {r.cost for r in institutions} == {regimes.COST}
+    assert all(r.mutation_model == "independent" for r in presets)
+    assert {r.fine_bounds for r in institutions if r.chosen} == {regimes.FINE_BOUNDS}
+    c, b, s, k = (regimes.communitarian(), regimes.balanced(), regimes.carrot_then_stick(),
+                  regimes.captured())
+    # who funds it
+    assert (c.funding_mode, b.funding_mode, s.funding_mode, k.funding_mode) == (
+        "fixed", "contributions", "support", "fixed")
+    assert b.levy > 0 and b.second_order > 0
+    # who chooses the fine (communitarian: a constitution, at the top of the bounds)
+    assert (c.rule_by, b.rule_by, s.rule_by, k.rule_by) == ("fixed", "majority", "fixed", "elite")
+    assert c.fine == regimes.FINE_BOUNDS[1]
+    # what the norm punishes, where the fines go
+    assert (c.norm, b.norm) == ("any", "unjustified")
+    assert (c.fine_to, b.fine_to, k.fine_to) == ("burned", "victim", "victim")
+    assert k.captured and not any(r.captured for r in (c, b, s))
+    # conformity is the communitarian preset's explicit modelling choice, nobody else's
+    assert c.conformity > 0 and all(r.conformity == 0 for r in presets if r.name != c.name)
 
 
 def test_tournament_feeds_a_regime_directly():
