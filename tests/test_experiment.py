@@ -43,7 +43,7 @@ t_max = {t_max}
 points_per_unit = 0.5
 
 [[regimes]]
-preset = "balanced"
+preset = "carrot_then_stick"
 
 [[shocks]]
 time = 10
@@ -326,7 +326,7 @@ def test_sweep_axes_are_stored_as_written_so_frames_filter_on_them(tmp_path):
         "strategies": {"names": ["Tit For Tat", "Defector"]},
         "play": {"turns": 20},
         "dynamics": {"t_max": 10},
-        "regimes": [{"preset": "balanced"}],
+        "regimes": [{"preset": "carrot_then_stick"}],  # its fine is fixed, so it can be 0
         "sweep": {"regime.tax": {"start": 0.0, "stop": 0.8, "num": 5}, "regime.fine": [0, 1.5]},
     })
     # the int 0 beside 1.5 becomes 0.0, so the axis has one type in every part
@@ -577,7 +577,7 @@ def test_the_spec_of_docs_experiments_md_loads_and_runs(tmp_path):
                           "regime.tax": [0.0, 0.2, 0.4]}
     summary = experiment.run(spec, tmp_path / "out", figures=False, progress=False)
     assert list(zip(summary.regime, summary.scenario, strict=True)) == [
-        ("balanced", "baseline"), ("balanced", "shocked")]
+        ("carrot-then-stick", "baseline"), ("carrot-then-stick", "shocked")]
     traj = pd.read_parquet(tmp_path / "out" / "trajectories.parquet")
     invader = traj[traj.strategy == "Hard Tit For Tat"]
     assert invader[invader.time == 0].frequency.tolist() == [0.0, 0.0]  # absent at first
