@@ -69,15 +69,25 @@ def test_default_experiment_runs_end_to_end_and_reads_back(tmp_path):
     traj = pd.read_parquet(tmp_path / "trajectories.parquet")
     assert list(traj.columns) == ["run", "regime", "scenario", "seed", "time", "strategy",
                                   "frequency"]
-    # every state is a point of the simplex over the 64 strategies (a shock's time holds
-    # two states, before and after it)
+    # every state is a point of the simplex over the 64 strategies, or over the 128 of the
+    # balanced regime, whose members fund it (each strategy crossed with {contributes,
+    # abstains}); a shock's time holds two states, before and after it
+    k = traj.groupby("run").strategy.nunique()
+    presets = {r.name: r for r in ep.regimes.all_presets()}
+    assert k.to_dict() == {run: 128 if presets[name].funded else 64
+                           for run, name in zip(summary.run, summary.regime, strict=True)}
     grouped = traj.groupby(["run", "time"]).frequency
-    states = grouped.size() / 64
+    sizes = grouped.size()
+    states = sizes / k.loc[sizes.index.get_level_values("run")].to_numpy()
     assert ((grouped.sum() - states).abs() < 1e-9).all()
     assert set(states.unique()) == {1.0, 2.0}
-    assert traj.strategy.nunique() == 64
+    assert traj.strategy.nunique() == 128  # the 64, and their contributing versions
     macro = pd.read_parquet(tmp_path / "macro.parquet")
-    assert set(macro.variable) == {"cooperation", "institution_strength"}
+    # the vote of the regimes whose members choose the fine (balanced, captured) is recorded
+    assert set(macro.variable) == {"cooperation", "institution_strength", "fine_level",
+                                   "prefer_high", "chosen_fine"}
+    voted = set(macro[macro.variable == "fine_level"].regime)
+    assert voted == {r.name for r in ep.regimes.all_presets() if r.chosen}
     events = pd.read_parquet(tmp_path / "events.parquet")
     assert set(events.kind) == {"temptation", "noise"} and set(events.time) == {100.0, 200.0}
     stored = pd.read_parquet(tmp_path / "summary.parquet")
