@@ -38,7 +38,11 @@ def spec_for(n: int):
         "strategies": {"names": STRATEGIES},
         "play": {"turns": 200, "noise": 0.01, "method": "exact"},
         "dynamics": {"t_max": 100.0, "points_per_unit": 0.2},
-        "regimes": [{"preset": "balanced"}],
+        # a co-evolving regime with a fixed fine (the balanced preset before its fine was
+        # voted), so the fine can be swept from 0
+        "regimes": [{"preset": "none", "name": "balanced", "fine": 2.0, "detection": 0.6,
+                     "tax": 0.2, "cost": 0.15, "conformity": 0.1, "mutation": 0.01,
+                     "feedback": 1.0, "decay": 0.01, "initial_strength": 0.5}],
         "shocks": [{"time": 40.0, "kind": "temptation", "value": 7.0}],
         "sweep": {"regime.fine": {"start": 0.0, "stop": 4.0, "num": n},
                   "regime.tax": {"start": 0.0, "stop": 0.9, "num": n}},

@@ -43,7 +43,7 @@ t_max = {t_max}
 points_per_unit = 0.5
 
 [[regimes]]
-preset = "balanced"
+preset = "carrot_then_stick"
 
 [[shocks]]
 time = 10
@@ -69,15 +69,25 @@ def test_default_experiment_runs_end_to_end_and_reads_back(tmp_path):
     traj = pd.read_parquet(tmp_path / "trajectories.parquet")
     assert list(traj.columns) == ["run", "regime", "scenario", "seed", "time", "strategy",
                                   "frequency"]
-    # every state is a point of the simplex over the 64 strategies (a shock's time holds
-    # two states, before and after it)
+    # every state is a point of the simplex over the 64 strategies, or over the 128 of the
+    # balanced regime, whose members fund it (each strategy crossed with {contributes,
+    # abstains}); a shock's time holds two states, before and after it
+    k = traj.groupby("run").strategy.nunique()
+    presets = {r.name: r for r in ep.regimes.all_presets()}
+    assert k.to_dict() == {run: 128 if presets[name].funded else 64
+                           for run, name in zip(summary.run, summary.regime, strict=True)}
     grouped = traj.groupby(["run", "time"]).frequency
-    states = grouped.size() / 64
+    sizes = grouped.size()
+    states = sizes / k.loc[sizes.index.get_level_values("run")].to_numpy()
     assert ((grouped.sum() - states).abs() < 1e-9).all()
     assert set(states.unique()) == {1.0, 2.0}
-    assert traj.strategy.nunique() == 64
+    assert traj.strategy.nunique() == 128  # the 64, and their contributing versions
     macro = pd.read_parquet(tmp_path / "macro.parquet")
-    assert set(macro.variable) == {"cooperation", "institution_strength"}
+    # the vote of the regimes whose members choose the fine (balanced, captured) is recorded
+    assert set(macro.variable) == {"cooperation", "institution_strength", "fine_level",
+                                   "prefer_high", "chosen_fine"}
+    voted = set(macro[macro.variable == "fine_level"].regime)
+    assert voted == {r.name for r in ep.regimes.all_presets() if r.chosen}
     events = pd.read_parquet(tmp_path / "events.parquet")
     assert set(events.kind) == {"temptation", "noise"} and set(events.time) == {100.0, 200.0}
     stored = pd.read_parquet(tmp_path / "summary.parquet")
@@ -326,7 +336,7 @@ def test_sweep_axes_are_stored_as_written_so_frames_filter_on_them(tmp_path):
         "strategies": {"names": ["Tit For Tat", "Defector"]},
         "play": {"turns": 20},
         "dynamics": {"t_max": 10},
-        "regimes": [{"preset": "balanced"}],
+        "regimes": [{"preset": "carrot_then_stick"}],  # its fine is fixed, so it can be 0
         "sweep": {"regime.tax": {"start": 0.0, "stop": 0.8, "num": 5}, "regime.fine": [0, 1.5]},
     })
     # the int 0 beside 1.5 becomes 0.0, so the axis has one type in every part
@@ -577,7 +587,7 @@ def test_the_spec_of_docs_experiments_md_loads_and_runs(tmp_path):
                           "regime.tax": [0.0, 0.2, 0.4]}
     summary = experiment.run(spec, tmp_path / "out", figures=False, progress=False)
     assert list(zip(summary.regime, summary.scenario, strict=True)) == [
-        ("balanced", "baseline"), ("balanced", "shocked")]
+        ("carrot-then-stick", "baseline"), ("carrot-then-stick", "shocked")]
     traj = pd.read_parquet(tmp_path / "out" / "trajectories.parquet")
     invader = traj[traj.strategy == "Hard Tit For Tat"]
     assert invader[invader.time == 0].frequency.tolist() == [0.0, 0.0]  # absent at first

@@ -183,9 +183,31 @@ def test_presets_are_distinct_and_documented():
     assert [r.name for r in presets] == ["laissez-faire", "communitarian", "balanced",
                                          "carrot-then-stick", "captured"]
     assert all(r.description for r in presets)
-    assert regimes.communitarian().conformity > regimes.balanced().conformity
     assert regimes.laissez_faire().fine == 0 and regimes.laissez_faire().detection == 0
-    assert regimes.captured().captured and not regimes.balanced().captured
+    assert not regimes.laissez_faire().has_institution
+    # the same mutation rate everywhere, and the same detection, played fine level and bounds
+    # wherever an institution has them: the presets differ in how the institution is made
+    assert {r.mutation for r in presets} == {regimes.MUTATION}
+    institutions = presets[1:]
+    assert {r.detection for r in institutions} == {regimes.DETECTION}
+    assert {r.cost for r in institutions} == {regimes.COST}
+    assert all(r.mutation_model == "independent" for r in presets)
+    assert {r.fine_bounds for r in institutions if r.chosen} == {regimes.FINE_BOUNDS}
+    c, b, s, k = (regimes.communitarian(), regimes.balanced(), regimes.carrot_then_stick(),
+                  regimes.captured())
+    # who funds it
+    assert (c.funding_mode, b.funding_mode, s.funding_mode, k.funding_mode) == (
+        "fixed", "contributions", "support", "fixed")
+    assert b.levy > 0 and b.second_order > 0
+    # who chooses the fine (communitarian: a constitution, at the top of the bounds)
+    assert (c.rule_by, b.rule_by, s.rule_by, k.rule_by) == ("fixed", "majority", "fixed", "elite")
+    assert c.fine == regimes.FINE_BOUNDS[1]
+    # what the norm punishes, where the fines go
+    assert (c.norm, b.norm) == ("any", "unjustified")
+    assert (c.fine_to, b.fine_to, k.fine_to) == ("burned", "victim", "victim")
+    assert k.captured and not any(r.captured for r in (c, b, s))
+    # conformity is the communitarian preset's explicit modelling choice, nobody else's
+    assert c.conformity > 0 and all(r.conformity == 0 for r in presets if r.name != c.name)
 
 
 def test_tournament_feeds_a_regime_directly():
@@ -300,3 +322,33 @@ def test_a_fine_above_the_free_riding_gain_ends_the_public_goods_cycles():
         ep.replicator(game, regime=Regime(fine=1.0))
     with pytest.raises(ValueError, match="one rate per strategy of the group game"):
         ep.replicator(game, regime=Regime(fine=1.0), cooperation=[1, 0])
+
+
+def test_the_regime_comparison_shows_an_outcome_no_preset_encodes():
+    # The balanced preset sets neither its institution's strength nor its fine: the members'
+    # levies fund it and a majority votes the fine. With levy L = cost K = 0.3 the
+    # institution affords s = min(1, L p / K) = p (p the share of contributors), and
+    # abstainers pay the second-order fine s q2 F2 = 1.2 p, so (paying changes nothing in
+    # play) f(X+levy) - f(X) = -L + 1.2 p for every strategy X: contributors grow where
+    # p > p* = K / (q2 F2) = 0.25 and decline below it (mutation 0.001 moves the threshold
+    # by little). The same preset, the same game and strategies, started with 35% or with 15%
+    # of each strategy contributing, ends with a funded institution or with none.
+    assert regimes.COST / (regimes.DETECTION * regimes.FINE) == pytest.approx(0.25)
+    b = regimes.balanced()
+    above = b.replace(name="balanced, 35% contribute", initial_contributors=0.35)
+    below = b.replace(name="balanced, 15% contribute", initial_contributors=0.15)
+    frame = ep.compare_regimes(["Tit For Tat", "Defector", "Cooperator"], [above, below],
+                               turns=10, t_max=200)
+    base = frame[frame.scenario == "baseline"].set_index("regime")
+    assert base.institution_strength[above.name] > 0.95
+    assert base.institution_strength[below.name] < 0.05
+    # and the vote decides the fine: from the level play starts at (2), the majority (who
+    # receive the fines paid for unprovoked defection against them) raises it to the top
+    tr = ep.evolve(["Tit For Tat", "Defector", "Cooperator"], b, turns=10, t_max=200)
+    assert tr.macro["fine_level"].iloc[0] == pytest.approx(regimes.FINE)
+    assert tr.macro["fine_level"].iloc[-1] == pytest.approx(regimes.FINE_BOUNDS[1], abs=1e-3)
+    # fixing the fine by hand at the level play starts at leaves another population: the
+    # shares of Tit For Tat and Always Cooperate differ by more than 0.05
+    fixed = ep.evolve(["Tit For Tat", "Defector", "Cooperator"],
+                      b.replace(rule_by="fixed", fine_bounds=None), turns=10, t_max=200)
+    assert abs(fixed.final()["Tit For Tat+levy"] - tr.final()["Tit For Tat+levy"]) > 0.05

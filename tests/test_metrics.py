@@ -51,7 +51,9 @@ def test_resilience_of_a_constructed_series():
 
 def test_summary_of_a_regime_run():
     t = ep.tournament(["Tit For Tat", "Defector", "Cooperator"], turns=50, seed=1)
-    tr = ep.replicator(t, t_max=50, regime=ep.regimes.balanced())
+    # carrot-then-stick: a co-evolving institution (institution_strength in the macro frame)
+    # whose fines (norm "any", burned) act on the expected payoffs of a bare tournament
+    tr = ep.replicator(t, t_max=50, regime=ep.regimes.carrot_then_stick())
     row = metrics.summary(tr)
     x = tr.frequencies[-1]
     C = t.cooperation.to_numpy()

@@ -56,14 +56,21 @@ def test_unjustified_to_victim_fitness_by_hand():
     np.testing.assert_allclose((tr.frequencies[1] - x) / h, x * (f - x @ f), atol=1e-5)
 
 
+# a co-evolving institution with a per-capita cost, a tax and conformity (the balanced preset
+# before it was funded by its members and its fine voted): these tests read the pipeline's
+# mechanics, which a funded institution's crossed strategies would only obscure
+COEVOLVING = ep.Regime(name="co-evolving", fine=2.0, detection=0.6, tax=0.2, cost=0.15,
+                       conformity=0.1, mutation=0.01, feedback=1.0, decay=0.01,
+                       initial_strength=0.5)
+
+
 def test_played_any_burned_equals_the_expected_path():
     # the expected fine per turn of i against j is q F d_ij, which is what exact play under
     # norm "any" with burned fines gives: the two paths agree, for a fixed institution (S
     # folded into A), a co-evolving one (S scaled by m) and the carrot-then-stick switch
     # (S_fine and S_reward apart)
     x0 = [0.3, 0.2, 0.5]
-    for preset in (ep.regimes.communitarian(), ep.regimes.balanced(),
-                   ep.regimes.carrot_then_stick()):
+    for preset in (ep.regimes.communitarian(), COEVOLVING, ep.regimes.carrot_then_stick()):
         bare = _trio(turns=20, noise=0.02)
         played = _trio(preset.in_play(), turns=20, noise=0.02)
         a = ep.replicator(bare, x0=x0, t_max=40, n_points=41, regime=preset)
@@ -105,7 +112,7 @@ def test_the_expected_path_refuses_what_it_does_not_model():
 def test_evolve_plays_the_regime_once():
     # evolve = the tournament under the regime's in-play part + the replicator with the
     # whole regime; the trajectory's mean fitness counts the sanctions once
-    r = ep.regimes.balanced().replace(norm="unjustified", fine_to="group")
+    r = COEVOLVING.replace(norm="unjustified", fine_to="group")
     tr = ep.evolve(TRIO, r, turns=20, noise=0.01, t_max=30)
     t = _trio(r.in_play(), turns=20, noise=0.01)
     direct = ep.replicator(t, times=tr.times, regime=r)

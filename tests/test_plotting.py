@@ -464,8 +464,10 @@ def test_plot_directory_refuses_an_empty_or_missing_directory(tmp_path):
 def test_a_real_shocked_run_draws_on_the_simplex_and_stacks_to_one():
     import evopolity as ep
 
-    tr = ep.evolve(["Tit For Tat", "Defector", "Cooperator"], ep.regimes.balanced(), turns=20,
-                   t_max=30, shocks=[ep.Shock(10.0, "temptation", 7.0)])
+    # carrot-then-stick: three strategies stay three (balanced's members fund their
+    # institution, which crosses each strategy with {contributes, abstains})
+    tr = ep.evolve(["Tit For Tat", "Defector", "Cooperator"], ep.regimes.carrot_then_stick(),
+                   turns=20, t_max=30, shocks=[ep.Shock(10.0, "temptation", 7.0)])
     ax = plotting.simplex(tr).axes[0]
     (path,) = [ln for ln in ax.lines if ln.get_gid() == "trajectory"]
     x = tr.frequencies / tr.frequencies.sum(axis=1, keepdims=True)

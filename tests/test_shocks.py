@@ -17,14 +17,21 @@ RESIDENTS = ["Tit For Tat", "Defector", "Cooperator"]
 
 
 def test_without_shocks_evolve_is_the_replicator_on_the_tournament():
-    t = ep.tournament(RESIDENTS, turns=50, method="exact")
-    tr = evolve(RESIDENTS, ep.regimes.balanced(), turns=50, t_max=40, points_per_unit=1)
-    direct = ep.replicator(t, times=np.linspace(0, 40, 41), regime=ep.regimes.balanced())
+    # evolve plays the regime's in-play part inside the matches (balanced: fines on
+    # unjustified defection paid to the victim), so the same tournament is the one played
+    # with regime=r.in_play(); balanced is funded, so the state is over the strategies
+    # crossed with {contributes, abstains}, contributors first, and paying changes nothing in
+    # play: the crossed cooperation matrix is [[C, C], [C, C]]
+    r = ep.regimes.balanced()
+    t = ep.tournament(RESIDENTS, turns=50, method="exact", regime=r.in_play())
+    tr = evolve(RESIDENTS, r, turns=50, t_max=40, points_per_unit=1)
+    direct = ep.replicator(t, times=np.linspace(0, 40, 41), regime=r)
     np.testing.assert_allclose(tr.frequencies, direct.frequencies, atol=1e-12)
     np.testing.assert_allclose(tr.macro["institution_strength"],
                                direct.macro["institution_strength"], atol=1e-12)
+    np.testing.assert_allclose(tr.macro["fine_level"], direct.macro["fine_level"], atol=1e-12)
     x = tr.frequencies
-    C = t.cooperation.to_numpy()
+    C = np.tile(t.cooperation.to_numpy(), (2, 2))
     np.testing.assert_allclose(tr.macro["cooperation"], np.einsum("ti,ij,tj->t", x, C, x),
                                atol=1e-12)
 
@@ -63,7 +70,7 @@ def test_invasion_sets_the_invader_and_scales_the_others():
 
 
 def test_collapse_sets_a_coevolving_institution_to_zero():
-    r = ep.regimes.balanced()
+    r = ep.regimes.carrot_then_stick()  # the preset whose strength follows its support
     tr = evolve(RESIDENTS, r, turns=50, t_max=20, points_per_unit=1,
                 shocks=[Shock(10.0, "collapse")])
     strength = tr.macro["institution_strength"].to_numpy()

@@ -8,11 +8,16 @@ import pytest
 import evopolity as ep
 from evopolity.experiments.spec import SpecError, load_spec, parse_spec
 
+# a co-evolving regime with a fixed fine (the balanced preset before it was funded and voted):
+# its fine, feedback and decay can be swept freely, which is what these checks exercise
+CO_EVOLVING = {"preset": "none", "name": "balanced", "fine": 2.0, "detection": 0.6, "tax": 0.2,
+               "cost": 0.15, "conformity": 0.1, "mutation": 0.01, "feedback": 1.0,
+               "decay": 0.01, "initial_strength": 0.5}
 BASE = {
     "strategies": {"names": ["Tit For Tat", "Defector", "Cooperator"]},
     "play": {"turns": 20},
     "dynamics": {"t_max": 20, "points_per_unit": 0.5},
-    "regimes": [{"preset": "balanced"}],
+    "regimes": [dict(CO_EVOLVING)],
 }
 
 
@@ -59,13 +64,13 @@ BAD = [
                   "sweep": {"game.R": [3, 4.5]}},
                  'shocks[0].value: temptation T=4 (at sweep."game.R"[1]): not a prisoner\'s '
                  "dilemma", id="shock-T-with-R"),
-    pytest.param({"regimes": [{"preset": "balanced", "decay": 0.0}],
+    pytest.param({"regimes": [{**CO_EVOLVING, "decay": 0.0}],
                   "shocks": [{"time": 5, "kind": "collapse"}],
                   "sweep": {"regime.feedback": [0.5, 0.0]}},
                  "shocks[0]: a collapse needs every regime to co-evolve (feedback > 0 or "
                  "decay > 0); regime 'balanced' does not at sweep.\"regime.feedback\" = 0, 0",
                  id="collapse"),
-    pytest.param({"regimes": [{"preset": "balanced", "feedback": 0.5}],
+    pytest.param({"regimes": [{**CO_EVOLVING, "feedback": 0.5}],
                   "shocks": [{"time": 5, "kind": "regime", "value": "laissez_faire"},
                              {"time": 8, "kind": "collapse"}]},
                  "shocks[1]: a collapse needs the regime in force to co-evolve",
@@ -116,7 +121,7 @@ def test_each_axis_has_one_type_decided_at_parse_time():
 
 def test_good_points_and_shocks_still_parse():
     spec = parse_spec(spec_with(
-        regimes=[{"preset": "balanced", "feedback": 0.5}],
+        regimes=[{**CO_EVOLVING, "feedback": 0.5}],
         strategies={"names": ["Tit For Tat", "Defector"], "invaders": ["Grudger"]},
         shocks=[{"time": 5, "kind": "invasion", "value": "Grudger"},
                 {"time": 6, "kind": "temptation", "value": 6},

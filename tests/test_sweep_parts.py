@@ -37,7 +37,7 @@ t_max = 10
 points_per_unit = 0.5
 
 [[regimes]]
-preset = "balanced"
+preset = "carrot_then_stick"  # a fixed fine on an institution that follows its support
 
 [sweep]
 "regime.fine" = [0.0, 2.0]

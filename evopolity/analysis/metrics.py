@@ -488,8 +488,20 @@ def summary(trajectory: Trajectory, cooperation: Any = None,
             # material fitness: payoffs after fines, rewards, taxes and costs; conformity is
             # a bias of transmission, not a payoff, and is left out
             material = regime.replace(conformity=0.0)
-            f = fitness(material, A, level_source(trajectory, cooperation), last, m,
-                        sanctions=trajectory.params.get("sanctions"))
+            source = level_source(trajectory, cooperation)
+            sanctions = trajectory.params.get("sanctions")
+            if regime.funded and A.shape[0] == last.size:
+                # a funded run is over the strategies crossed with {contributes, abstains}
+                # (contributors first, every matrix [[M, M], [M, M]]); fitness crosses the
+                # bare block itself and reads the state over the crossed strategies
+                k = last.size // 2
+                A = A[:k, :k]
+                C = np.asarray(getattr(source, "cooperation", source), dtype=np.float64)
+                source = C[:k, :k] if C.shape[0] == last.size else C
+                if sanctions is not None:
+                    sanctions = {n: (np.asarray(v)[:k, :k] if np.shape(v)[0] == last.size
+                                     else v) for n, v in sanctions.items()}
+            f = fitness(material, A, source, last, m, sanctions=sanctions)
             row["mean_fitness"] = float(last @ f.to_numpy())
         else:
             row["mean_fitness"] = row["mean_payoff"]

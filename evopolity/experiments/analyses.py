@@ -107,6 +107,8 @@ def _measures(tour: Any, x: np.ndarray, game: Any) -> dict[str, float]:
     _, played = played_sanctions(tour)
     if played is not None:
         A = A - played.total  # the game alone, as in metrics.summary
+    if x.size == 2 * C.shape[0]:  # a funded institution: the strategies crossed with
+        C, A = np.tile(C, (2, 2)), np.tile(A, (2, 2))  # {contributes, abstains}
     payoff = float(x @ A @ x)
     return {"cooperation": float(x @ C @ x),
             "effective_number": float(metrics.hill_number(x, 1)),
@@ -164,6 +166,7 @@ def ensemble_frame(spec: Spec, regime: Regime, n: int, seed: int, t_max: float =
     for i, x0 in enumerate(starts):
         tr, att = settle(tour, x0, t_max=t_max, budget=budget, regime=regime, lyapunov=False)
         x = _final(tr, att)
+        names = list(tr.strategies)  # crossed with {contributes, abstains} when funded
         label = None
         for q, name in points:
             if np.abs(x - q).max() < 1e-3:

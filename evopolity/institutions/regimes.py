@@ -1,32 +1,57 @@
-"""Named regimes: presets of :class:`evopolity.Regime`, each with the argument behind it.
+"""Named regimes: presets of :class:`evopolity.Regime` that differ in how the institution is
+made and paid for.
 
 The presets make the micro-macro argument of the project's background essay testable. A
 society's institutions are pushed by its members (upward causation) and push back on them
-(downward causation). A regime that lets the whole override the parts buys compliance with
-conformity and loses the variety it needs to adapt. A regime that leaves the parts alone
-lets the shared fabric that makes cooperation pay wear away. A regime that keeps both levels
-in play tries to keep cooperation and diversity together. The numbers are
-modelling choices, documented here and meant to be changed (``preset.replace(fine=2.0)``);
-the model, not the labels, decides which regime does best.
+(downward causation). The presets differ in *who chooses the rules* (nobody, a fixed
+constitution, the majority, the richest), *who pays for them* (nobody, everyone by
+imposition, the members who choose to contribute, the population's support), *what the norm
+punishes* (every defection, or only unprovoked ones) and *where fines go* (burned, to the
+victim). They share every strength a mechanism has in common, so that a difference in
+outcome comes from the institutional design rather than from a hand-picked number:
+
+- the same mutation rate, :data:`MUTATION` (independent of fitness; mutation does not set
+  diversity);
+- the same detection :data:`DETECTION` and fine scale: fines are played at :data:`FINE` and,
+  where the members choose them, chosen inside :data:`FINE_BOUNDS`; a fixed high fine is the
+  top of those bounds;
+- the same running cost of an institution at full strength, :data:`COST` (a per-capita
+  cost every member pays equally leaves the dynamics unchanged: it shows in welfare only);
+- the same levy :data:`LEVY` and second-order sanction where the members fund the institution.
 
 All strengths are in units of the stage game's payoffs (with the default prisoner's dilemma,
-the temptation gain ``T - R`` is 2).
+the temptation gain ``T - R`` is 2). Every value is a modelling choice, documented in each
+preset and meant to be changed (``preset.replace(fine=3.0)``); the model, not the labels,
+decides which regime does best.
 """
 
 from __future__ import annotations
 
 from evopolity.institutions.regime import Regime
 
-__all__ = ["laissez_faire", "communitarian", "balanced", "captured", "carrot_then_stick",
-           "all_presets"]
+__all__ = ["COST", "DETECTION", "FINE", "FINE_BOUNDS", "LEVY", "MUTATION", "all_presets",
+           "balanced", "captured", "carrot_then_stick", "communitarian", "laissez_faire"]
+
+#: The mutation rate of every preset (independent of fitness: ``mu (q_i - x_i)``).
+MUTATION = 0.001
+#: The probability that the institution sees a move, shared by every institution.
+DETECTION = 0.6
+#: The fine level play starts at (the temptation gain ``T - R`` of the default game).
+FINE = 2.0
+#: The range the members choose the fine in; a fixed high fine is its top.
+FINE_BOUNDS = (0.0, 4.0)
+#: An institution's running cost at full strength (per capita, or set against its funds).
+COST = 0.3
+#: What a contributor pays a funded institution per unit time.
+LEVY = 0.3
 
 
 def laissez_faire() -> Regime:
     """No institution: the micro level alone.
 
-    No fines, rewards, taxes or conformity pressure; strategies enter freely at a small
-    mutation rate (0.001). Whatever cooperation survives is sustained by the strategies
-    themselves (reciprocity), as in Axelrod's tournaments.
+    No fines, rewards, taxes or conformity pressure; strategies enter freely at the common
+    mutation rate (:data:`MUTATION`). Whatever cooperation survives is sustained by the
+    strategies themselves (reciprocity), as in Axelrod's tournaments (Axelrod 1984).
 
     Returns
     -------
@@ -34,18 +59,30 @@ def laissez_faire() -> Regime:
     """
     return Regime(
         name="laissez-faire",
-        mutation=0.001,
+        mutation=MUTATION,
         description="no institution: payoffs of the game alone, free entry of strategies",
     )
 
 
 def communitarian() -> Regime:
-    """The whole over the parts: strong, well-detected sanctions and strong conformity.
+    """The whole over the parts: an imposed institution that fines every defection, and
+    conformity.
 
-    A heavy fine (``F = 4``, twice the temptation gain) seen 90% of the time makes defection
-    a losing move; strong conformist transmission (``D = 2``) rewards doing what most do;
-    dissent barely enters (``mu = 1e-4``). The institution is imposed from the top at full
-    strength (it does not depend on support) and costs 0.3 per capita to run.
+    How it is made: imposed (``funding="fixed"``, full strength whatever its support), paid
+    for by everyone (the running cost :data:`COST` per capita), its fine fixed by a
+    constitution at the top of the shared bounds (``F = 4``, twice the temptation gain; the
+    members do not choose it). What it punishes: every detected defection (``norm="any"``),
+    retaliation included, the expected-fine institution of Sigmund et al.'s pool punishment
+    (Sigmund, De Silva, Traulsen & Hauert 2010, Nature 466: 861) and of Ostrom's graduated,
+    monitored sanctions without their gradation. Where fines go: burned (nobody profits from
+    a fine).
+
+    Modelling choices: the fixed high fine, and conformist transmission ``D = 1``
+    (Boyd & Richerson 1985, Culture and the Evolutionary Process): the communitarian argument
+    is that the whole also acts through the pressure to do what most do, so conformity is
+    part of this preset by choice, not an outcome of the model, and the diversity it costs
+    should be read as such (``communitarian().replace(conformity=0.0)`` removes it).
+    Detection, cost and mutation are the shared values.
 
     Returns
     -------
@@ -53,24 +90,44 @@ def communitarian() -> Regime:
     """
     return Regime(
         name="communitarian",
-        fine=4.0,
-        detection=0.9,
-        cost=0.3,
-        conformity=2.0,
-        mutation=1e-4,
-        description="strong, well-detected sanctions, strong conformity, little dissent, "
-        "a fixed top-down institution",
+        fine=FINE_BOUNDS[1],
+        detection=DETECTION,
+        cost=COST,
+        conformity=1.0,
+        mutation=MUTATION,
+        funding="fixed",
+        norm="any",
+        fine_to="burned",
+        description="an imposed institution with a fixed high fine on every defection "
+        "(retaliation included), fines burned, conformist transmission",
     )
 
 
 def balanced() -> Regime:
-    """The interplay: moderate sanctions, redistribution, tolerance, an institution that
-    lives on its support.
+    """The interplay: an institution the members fund, that punishes unprovoked defection,
+    pays the victim, and whose fine the majority votes.
 
-    A moderate fine (``F = 2``) seen 60% of the time, a 20% tax returned equally
-    (redistribution), weak conformity (``D = 0.1``), dissent tolerated (``mu = 0.01``). The
-    institution's strength follows the population's cooperation (``lambda = 1``) and erodes
-    slowly (``decay = 0.01``) when nobody sustains it: upward and downward causation both act.
+    How it is made and paid for: every strategy comes as a contributor (pays the levy
+    :data:`LEVY` per unit time) and an abstainer (``funding="contributions"``); the
+    institution's strength is what the levies afford against its running cost
+    :data:`COST`, ``s = min(1, LEVY p / COST)`` with ``p`` the share of contributors. Abstainers
+    are fined for not paying (second-order sanctions, ``F2 = FINE`` seen with probability
+    :data:`DETECTION`), as in pool punishment with second-order punishment (Sigmund et al.
+    2010): contributors then grow wherever ``s q2 F2 > LEVY``, i.e. above ``p* = COST / (q2
+    F2) = 0.25``, and the institution holds; below it they decline and the institution
+    erodes. Half of each strategy starts as contributors.
+
+    What it punishes: a defection that follows a cooperation of the opponent
+    (``norm="unjustified"``): retaliation is not fined (justified defection, Sugden 1986;
+    Ohtsuki & Iwasa 2004). Where fines go: to the victim (restitution), which gives those
+    exploited an interest in a high fine. Who chooses it: the majority
+    (``rule_by="majority"``, the median member's preferred level in :data:`FINE_BOUNDS`,
+    played at and starting from :data:`FINE`); the level follows the vote at rate 1.
+
+    Modelling choices: the levy and the second-order fine (what makes the institution
+    affordable and its free-riding costly), and that half the members start contributing.
+    Nothing sets the fine level or the institution's strength directly: the vote and the
+    funding do. Detection, cost, fine scale and mutation are the shared values.
 
     Returns
     -------
@@ -78,48 +135,75 @@ def balanced() -> Regime:
     """
     return Regime(
         name="balanced",
-        fine=2.0,
-        detection=0.6,
-        tax=0.2,
-        cost=0.15,
-        conformity=0.1,
-        mutation=0.01,
-        feedback=1.0,
-        decay=0.01,
-        initial_strength=0.5,
-        description="moderate sanctions and redistribution, tolerance of dissent, an "
-        "institution that co-evolves with its support",
+        fine=FINE,
+        detection=DETECTION,
+        cost=COST,
+        mutation=MUTATION,
+        funding="contributions",
+        levy=LEVY,
+        second_order=FINE,
+        second_order_detection=DETECTION,
+        initial_contributors=0.5,
+        norm="unjustified",
+        fine_to="victim",
+        rule_by="majority",
+        fine_bounds=FINE_BOUNDS,
+        description="funded by its members' levies with second-order sanctions, fines on "
+        "unprovoked defection paid to the victim, the fine voted by the majority",
     )
 
 
 def captured() -> Regime:
-    """A captured institution: its sanctions fall on cooperators.
+    """A captured institution: ruled by the richest, its sanctions fall on cooperators.
 
-    The enforcement apparatus of ``balanced`` turned against those who contribute (the
-    "critics"), as in models of institutional corruption (e.g. Lee, Iwasa, Dieckmann &
-    Sigmund 2019, PNAS 116: 13276). It still costs its subjects and still feeds on their
-    cooperation.
+    How it is made: imposed (``funding="fixed"``, paid for per capita by everyone, the
+    shared :data:`COST`). What it punishes: every detected cooperation (``captured=True``:
+    the enforcement apparatus turned against those who contribute, the "critics", as in
+    models of institutional corruption, e.g. Lee, Iwasa, Dieckmann & Sigmund 2019, PNAS 116:
+    13276). Where fines go: to the opponent of the fined cooperator, so those who deal with
+    cooperators (and exploit them) profit. Who chooses the fine: the richest tenth
+    (``rule_by="elite"``, a captured constitution), in :data:`FINE_BOUNDS` from :data:`FINE`.
+
+    Modelling choices: the elite's share (0.1) and that the fines are paid over to the
+    opponent. Detection, cost, fine scale and mutation are the shared values; whether the
+    elite raises or lowers the fine is decided by who is richest.
 
     Returns
     -------
     Regime
     """
-    return balanced().replace(
+    return Regime(
         name="captured",
+        fine=FINE,
+        detection=DETECTION,
+        cost=COST,
+        mutation=MUTATION,
+        funding="fixed",
         captured=True,
-        description="the balanced regime's sanctions turned on cooperators",
+        fine_to="victim",
+        rule_by="elite",
+        elite_share=0.1,
+        fine_bounds=FINE_BOUNDS,
+        description="an imposed institution ruled by the richest tenth, fining cooperation "
+        "and paying the fines to the cooperator's opponent",
     )
 
 
 def carrot_then_stick() -> Regime:
-    """First carrot, then stick (Chen, Sasaki, Brännström & Dieckmann 2015, J. R. Soc.
-    Interface 12: 20140935).
+    """First carrot, then stick, living on its support (Chen, Sasaki, Brännström & Dieckmann
+    2015, J. R. Soc. Interface 12: 20140935).
 
-    The institution rewards cooperation (``B = 2``) while cooperators are a minority and
-    switches to fining defection (``F = 2``) once cooperation exceeds half the moves
-    (``switch = 0.5``), detection 0.6. Chen et al. show this adaptive hybrid establishes
-    cooperation at lower cost than rewards or fines alone. The institution's strength follows
-    its support, as in ``balanced``.
+    What it does: rewards detected cooperation (``B = FINE``) while the population's
+    cooperation level is below one half and fines detected defection (``F = FINE``,
+    ``norm="any"``, burned) once it is above (``switch = 0.5``); Chen et al. show this
+    adaptive hybrid establishes cooperation at lower cost than rewards or fines alone. How it
+    is made and paid for: its strength follows its support (``funding="support"``, ``dm/dt =
+    lambda (c - m) - decay`` with ``lambda = 1``, ``decay = 0.01``, ``m(0) = 0.5``; Weitz et
+    al. 2016 for games with environmental feedback), its running cost :data:`COST` paid per
+    capita at that strength. (Member funding is not modelled together with a switch.)
+
+    Modelling choices: the switch point, the reward equal to the fine, and the law of
+    support. Detection, the fine, cost and mutation are the shared values.
 
     Returns
     -------
@@ -127,18 +211,18 @@ def carrot_then_stick() -> Regime:
     """
     return Regime(
         name="carrot-then-stick",
-        fine=2.0,
-        reward=2.0,
+        fine=FINE,
+        reward=FINE,
         switch=0.5,
-        detection=0.6,
-        cost=0.15,
-        conformity=0.1,
-        mutation=0.01,
+        detection=DETECTION,
+        cost=COST,
+        mutation=MUTATION,
+        funding="support",
         feedback=1.0,
         decay=0.01,
         initial_strength=0.5,
         description="rewards while cooperation is rare, fines once it is common, an "
-        "institution that co-evolves",
+        "institution whose strength follows its support",
     )
 
 
