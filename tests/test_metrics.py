@@ -67,3 +67,19 @@ def test_summary_of_a_regime_run():
     assert row["entropy"] == pytest.approx(-(present * np.log(present)).sum())
     assert row["effective_number"] == pytest.approx(np.exp(-(present * np.log(present)).sum()))
     assert row["inverse_simpson"] == pytest.approx(1.0 / (x * x).sum())
+
+
+def test_a_strategy_and_its_levy_paying_version_count_as_one_way_of_playing():
+    # a funded institution crosses the strategies with {pays, abstains}: diversity is over
+    # ways of playing, so splitting TFT between payers and abstainers adds nothing
+    names = ["TFT+levy", "ALLD+levy", "TFT", "ALLD"]
+    x = np.array([[0.3, 0.0, 0.7, 0.0], [0.25, 0.25, 0.25, 0.25]])
+    folded = ep.metrics.behaviours(x, names)
+    np.testing.assert_allclose(folded, [[1.0, 0.0], [0.5, 0.5]])
+    tr = ep.Trajectory([0.0, 1.0], x, names)
+    d = ep.metrics.diversity(tr, threshold=1e-6)
+    assert list(d["richness"]) == [1.0, 2.0]
+    assert d["effective_number"].iloc[1] == pytest.approx(2.0)
+    # names that are not a crossing are left alone
+    plain = ["A+levy", "B", "A", "C"]
+    np.testing.assert_array_equal(ep.metrics.behaviours(x, plain), x)

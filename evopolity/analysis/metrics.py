@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -158,6 +159,37 @@ def hill_number(x: Any, order: float, threshold: float = 1e-6) -> np.ndarray | f
     return float(d) if np.ndim(d) == 0 else d
 
 
+def behaviours(x: np.ndarray, strategies: Sequence[str]) -> np.ndarray:
+    """Frequencies of ways of playing: a strategy and its levy-paying version as one.
+
+    An institution its members fund crosses every strategy with {pays the levy, abstains}
+    (``"<name>+levy"`` first, then the bare names:
+    :func:`evopolity.dynamics.fitness.crossed_names`).
+    Paying is a choice about the institution, not a way of playing, so diversity counts the
+    pair once; otherwise the crossing alone would double a funded regime's richness.
+
+    Parameters
+    ----------
+    x : ndarray
+        Frequencies, one row per time or a single state (last axis: strategies).
+    strategies : sequence of str
+        The names of the columns of ``x``.
+
+    Returns
+    -------
+    ndarray
+        ``x`` with each ``"<name>+levy"`` column added to ``<name>``'s and dropped; ``x``
+        itself when the strategies are not crossed.
+    """
+    names = list(strategies)
+    k = len(names) // 2
+    crossed = (len(names) == 2 * k and k > 0
+               and names[:k] == [f"{n}+levy" for n in names[k:]])
+    if not crossed:
+        return x
+    return x[..., :k] + x[..., k:]
+
+
 def diversity(trajectory: Trajectory, threshold: float = 1e-6) -> pd.DataFrame:
     """Diversity over time: entropy and the Hill numbers of order 0, 1 and 2.
 
@@ -172,9 +204,10 @@ def diversity(trajectory: Trajectory, threshold: float = 1e-6) -> pd.DataFrame:
     -------
     DataFrame
         Indexed by ``time``, columns ``entropy`` (:func:`shannon_entropy`), ``richness``
-        (``D_0``), ``effective_number`` (``exp H``) and ``inverse_simpson`` (``D_2``).
+        (``D_0``), ``effective_number`` (``exp H``) and ``inverse_simpson`` (``D_2``), over
+        ways of playing (:func:`behaviours`).
     """
-    x = trajectory.frequencies
+    x = behaviours(trajectory.frequencies, trajectory.strategies)
     return pd.DataFrame(
         {
             "entropy": shannon_entropy(x),
@@ -463,12 +496,13 @@ def summary(trajectory: Trajectory, cooperation: Any = None,
     """
     level = _level(trajectory, cooperation)
     last = trajectory.frequencies[-1]
+    ways = behaviours(last, trajectory.strategies)  # diversity of ways of playing
     row: dict[str, float] = {
         "cooperation": float(level.iloc[-1]),
-        "entropy": float(shannon_entropy(last)),
-        "richness": float(hill_number(last, 0, threshold)),
-        "effective_number": float(hill_number(last, 1)),
-        "inverse_simpson": float(hill_number(last, 2)),
+        "entropy": float(shannon_entropy(ways)),
+        "richness": float(hill_number(ways, 0, threshold)),
+        "effective_number": float(hill_number(ways, 1)),
+        "inverse_simpson": float(hill_number(ways, 2)),
     }
     A = trajectory.params.get("payoffs")
     regime = trajectory.params.get("regime")

@@ -110,9 +110,11 @@ def _measures(tour: Any, x: np.ndarray, game: Any) -> dict[str, float]:
     if x.size == 2 * C.shape[0]:  # a funded institution: the strategies crossed with
         C, A = np.tile(C, (2, 2)), np.tile(A, (2, 2))  # {contributes, abstains}
     payoff = float(x @ A @ x)
+    # a strategy and its levy-paying version are one way of playing (metrics.behaviours)
+    ways = x[: x.size // 2] + x[x.size // 2:] if x.size == 2 * tour.cooperation.shape[0] else x
     return {"cooperation": float(x @ C @ x),
-            "effective_number": float(metrics.hill_number(x, 1)),
-            "richness": float(metrics.hill_number(x, 0, 1e-3)),
+            "effective_number": float(metrics.hill_number(ways, 1)),
+            "richness": float(metrics.hill_number(ways, 0, 1e-3)),
             "mean_payoff": payoff,
             "welfare": metrics.welfare(payoff, game)}
 
