@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from reproduction_tools import markdown
 
 import evopolity as ep
 
@@ -265,32 +266,6 @@ def figure(names, eco: dict, path: Path, generations: int):
     return fig
 
 
-def markdown(frame: pd.DataFrame, digits: int = 6) -> str:
-    """A DataFrame as a Markdown table (no ``tabulate`` needed).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The table.
-    digits : int
-        Significant digits of floats.
-
-    Returns
-    -------
-    str
-    """
-    def cell(v):
-        if isinstance(v, float | np.floating):
-            return f"{v:.{digits}g}"
-        return str(v)
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
-             "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
-
-
 def main(argv=None) -> dict[str, pd.DataFrame]:
     """Run the reproduction, write the figure and the tables, print the tables.
 
@@ -316,7 +291,8 @@ def main(argv=None) -> dict[str, pd.DataFrame]:
     eco = ecologies(ours, results, args.generations)
     result = tables(ours, eco, args.generations)
     figure(list(ours.index), eco, out / "axelrod_ecology.png", args.generations)
-    text = [f"## {name}\n\n{markdown(frame)}\n" for name, frame in result.items()]
+    text = [f"## {name}\n\n{markdown(frame, 6, significant=True)}\n"
+            for name, frame in result.items()]
     (out / "axelrod_ecology.md").write_text("\n".join(text))
     result["shares"].to_csv(out / "axelrod_ecology.csv", index=False)
     print("\n".join(text))

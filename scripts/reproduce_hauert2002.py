@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from reproduction_tools import markdown
 from scipy import integrate, optimize
 
 import evopolity as ep
@@ -361,32 +362,6 @@ def figure(orbits: dict, homoclinic: list, Q: np.ndarray, path: Path):
     return fig
 
 
-def markdown(frame: pd.DataFrame, digits: int = 6) -> str:
-    """A DataFrame as a Markdown table (no ``tabulate`` needed).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The table.
-    digits : int
-        Significant digits of floats.
-
-    Returns
-    -------
-    str
-    """
-    def cell(v):
-        if isinstance(v, float | np.floating):
-            return f"{v:.{digits}g}"
-        return str(v)
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
-             "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
-
-
 def main(argv=None) -> dict[str, pd.DataFrame]:
     """Run the reproduction, write the figure and the tables, print the tables.
 
@@ -442,7 +417,8 @@ def main(argv=None) -> dict[str, pd.DataFrame]:
     ])
     figure(orbits, homoclinic, Qp, out / "hauert2002.png")
     tables = {"summary": summary, "orbits": orbits_frame}
-    text = [f"## {name}\n\n{markdown(frame)}\n" for name, frame in tables.items()]
+    text = [f"## {name}\n\n{markdown(frame, 6, significant=True)}\n"
+            for name, frame in tables.items()]
     (out / "hauert2002.md").write_text("\n".join(text))
     orbits_frame.to_csv(out / "hauert2002.csv", index=False)
     print("\n".join(text))

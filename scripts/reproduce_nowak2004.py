@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from reproduction_tools import markdown
 
 import evopolity as ep
 
@@ -242,32 +243,6 @@ def figure(A: pd.DataFrame, path: Path, sizes=range(2, 101)):
     return fig
 
 
-def markdown(frame: pd.DataFrame, digits: int = 6) -> str:
-    """A DataFrame as a Markdown table (no ``tabulate`` needed).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The table.
-    digits : int
-        Significant digits of floats.
-
-    Returns
-    -------
-    str
-    """
-    def cell(v):
-        if isinstance(v, float | np.floating):
-            return f"{v:.{digits}g}"
-        return str(v)
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
-             "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
-
-
 def main(argv=None) -> dict[str, pd.DataFrame]:
     """Run the reproduction, write the figure and the tables, print the tables.
 
@@ -305,7 +280,7 @@ def main(argv=None) -> dict[str, pd.DataFrame]:
     tables = {"summary": summary, "fixation": fix, "rounds": rounds, "simulation": sim}
     text = []
     for name, frame in tables.items():
-        text.append(f"## {name}\n\n" + markdown(frame) + "\n")
+        text.append(f"## {name}\n\n" + markdown(frame, 6, significant=True) + "\n")
     (out / "nowak2004.md").write_text("\n".join(text))
     fix.to_csv(out / "nowak2004.csv", index=False)
     print("\n".join(text))

@@ -22,55 +22,13 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+from reproduction_tools import donation, markdown
 
 import evopolity as ep
 
 SELECTION = 0.1
 RATIOS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
-
-
-def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as a Markdown table (no ``tabulate`` needed).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The table.
-    digits : int
-        Decimals of floats.
-
-    Returns
-    -------
-    str
-    """
-    def cell(v):
-        if isinstance(v, float | np.floating):
-            return "–" if np.isnan(v) else f"{v:.{digits}f}"
-        return str(v)
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
-             "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def donation(b: float, c: float = 1.0) -> np.ndarray:
-    """The donation game: strategy 0 cooperates, 1 defects.
-
-    Parameters
-    ----------
-    b, c : float
-        Benefit and cost.
-
-    Returns
-    -------
-    ndarray
-        ``[[b - c, -c], [b, 0]]``.
-    """
-    return np.array([[b - c, -c], [b, 0.0]])
 
 
 def graphs_studied() -> dict[str, tuple[ep.graphs.Graph, int]]:
@@ -110,8 +68,8 @@ def fixation_table(ratios=RATIOS, runs: int = 4000, seed: int = 1) -> pd.DataFra
         threshold = (n - 2) / (n / k - 2)
         for rule in ("db", "bd"):
             for r in ratios:
-                est = ep.graph_fixation(donation(r), g, rule, selection=SELECTION, runs=runs,
-                                        seed=seed)
+                est = ep.graph_fixation(donation(r), g, rule,
+                                        selection=SELECTION, runs=runs, seed=seed)
                 lo, hi = est.interval(3.0)
                 rows.append({"graph": name, "k": k, "rule": rule, "b_over_c": r,
                              "threshold": threshold, "N_rho": n * est.probability,

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from reproduction_tools import markdown
 
 import evopolity as ep
 
@@ -147,32 +148,6 @@ def figure(frame: pd.DataFrame, path: Path):
     fig.tight_layout()
     fig.savefig(path, dpi=150, facecolor="white")
     return fig
-
-
-def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as a Markdown table (no ``tabulate`` needed).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The table.
-    digits : int
-        Decimals of floats.
-
-    Returns
-    -------
-    str
-    """
-    def cell(v):
-        if isinstance(v, float | np.floating):
-            return "–" if np.isnan(v) else f"{v:.{digits}f}"
-        return str(v)
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
-             "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
 
 
 def main(argv=None) -> dict[str, pd.DataFrame]:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from reproduction_tools import donation, markdown
 
 import evopolity as ep
 
@@ -41,48 +42,6 @@ SPLIT = 0.01
 PAIRS = ((3, 8), (6, 8), (4, 5))
 RATIOS = (1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0)
 Z95 = 1.959963984540054
-
-
-def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as a Markdown table (no ``tabulate`` needed).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The table.
-    digits : int
-        Decimals of floats.
-
-    Returns
-    -------
-    str
-    """
-    def cell(v):
-        if isinstance(v, float | np.floating):
-            return "–" if np.isnan(v) else f"{v:.{digits}f}"
-        return str(v)
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
-             "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def donation(b: float, c: float = 1.0) -> np.ndarray:
-    """The donation game: strategy 0 cooperates, 1 defects.
-
-    Parameters
-    ----------
-    b, c : float
-        Benefit and cost.
-
-    Returns
-    -------
-    ndarray
-        ``[[b - c, -c], [b, 0]]``.
-    """
-    return np.array([[b - c, -c], [b, 0.0]])
 
 
 def threshold(n: int, m: int) -> float:
@@ -219,7 +178,8 @@ def fixation_table(pairs=PAIRS, ratios=RATIOS, runs: int = 30_000, seed: int = 1
     for n, m in pairs:
         nm = n * m
         for r in ratios:
-            est = ep.multilevel_fixation(donation(r), n, m, w, runs, seed=seed, split=split)
+            est = ep.multilevel_fixation(donation(r), n, m, w, runs,
+                                         seed=seed, split=split)
             p, se = nm * est["fixation"], nm * est["se"]
             formula = rare_split(r, n, m, w)
             rows.append({"n": n, "m": m, "b_over_c": r, "threshold": threshold(n, m),

@@ -6,6 +6,7 @@ stated where it is used.
 """
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 
 def load(name):
+    if str(SCRIPTS) not in sys.path:  # as `python scripts/x.py` does: siblings import
+        sys.path.insert(0, str(SCRIPTS))
     spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
