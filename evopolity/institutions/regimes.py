@@ -65,8 +65,7 @@ def laissez_faire() -> Regime:
 
 
 def communitarian() -> Regime:
-    """The whole over the parts: an imposed institution that fines every defection, and
-    conformity.
+    """The whole over the parts: an imposed institution that fines every defection.
 
     How it is made: imposed (``funding="fixed"``, full strength whatever its support), paid
     for by everyone (the running cost :data:`COST` per capita), its fine fixed by a
@@ -77,12 +76,13 @@ def communitarian() -> Regime:
     monitored sanctions without their gradation. Where fines go: burned (nobody profits from
     a fine).
 
-    Modelling choices: the fixed high fine, and conformist transmission ``D = 1``
-    (Boyd & Richerson 1985, Culture and the Evolutionary Process): the communitarian argument
-    is that the whole also acts through the pressure to do what most do, so conformity is
-    part of this preset by choice, not an outcome of the model, and the diversity it costs
-    should be read as such (``communitarian().replace(conformity=0.0)`` removes it).
-    Detection, cost and mutation are the shared values.
+    Modelling choices: the fixed high fine, imposed. No conformist transmission: pressure to
+    do what most do would force one strategy by construction, and a comparison of diversity
+    would then restate the preset; whatever diversity this regime loses here comes from how
+    its institution is made. ``communitarian().replace(conformity=1.0)`` adds conformist
+    transmission (Boyd & Richerson 1985, Culture and the Evolutionary Process) for a user
+    who wants to study it, and ``ep.attribute`` then shows its share. Detection, cost and
+    mutation are the shared values.
 
     Returns
     -------
@@ -93,13 +93,12 @@ def communitarian() -> Regime:
         fine=FINE_BOUNDS[1],
         detection=DETECTION,
         cost=COST,
-        conformity=1.0,
         mutation=MUTATION,
         funding="fixed",
         norm="any",
         fine_to="burned",
         description="an imposed institution with a fixed high fine on every defection "
-        "(retaliation included), fines burned, conformist transmission",
+        "(retaliation included), fines burned",
     )
 
 
