@@ -187,12 +187,12 @@ def test_presets_are_distinct_and_documented():
     assert not regimes.laissez_faire().has_institution
     # the same mutation rate everywhere, and the same detection, played fine level and bounds
     # wherever an institution has them: the presets differ in how the institution is made
-    assert {r.mutation for r in presets} == {regimes.MUTATION}
+    assert {r.mutation for r in presets} == {regimes.SHARED_MUTATION}
     institutions = presets[1:]
-    assert {r.detection for r in institutions} == {regimes.DETECTION}
-    assert {r.cost for r in institutions} == {regimes.COST}
+    assert {r.detection for r in institutions} == {regimes.SHARED_DETECTION}
+    assert {r.cost for r in institutions} == {regimes.SHARED_COST}
     assert all(r.mutation_model == "independent" for r in presets)
-    assert {r.fine_bounds for r in institutions if r.chosen} == {regimes.FINE_BOUNDS}
+    assert {r.fine_bounds for r in institutions if r.chosen} == {regimes.SHARED_FINE_BOUNDS}
     c, b, s, k = (regimes.communitarian(), regimes.balanced(), regimes.carrot_then_stick(),
                   regimes.captured())
     # who funds it
@@ -201,7 +201,7 @@ def test_presets_are_distinct_and_documented():
     assert b.levy > 0 and b.second_order > 0
     # who chooses the fine (communitarian: a constitution, at the top of the bounds)
     assert (c.rule_by, b.rule_by, s.rule_by, k.rule_by) == ("fixed", "majority", "fixed", "elite")
-    assert c.fine == regimes.FINE_BOUNDS[1]
+    assert c.fine == regimes.SHARED_FINE_BOUNDS[1]
     # what the norm punishes, where the fines go
     assert (c.norm, b.norm) == ("any", "unjustified")
     assert (c.fine_to, b.fine_to, k.fine_to) == ("burned", "victim", "victim")
@@ -334,7 +334,8 @@ def test_the_regime_comparison_shows_an_outcome_no_preset_encodes():
     # p > p* = K / (q2 F2) = 0.25 and decline below it (mutation 0.001 moves the threshold
     # by little). The same preset, the same game and strategies, started with 35% or with 15%
     # of each strategy contributing, ends with a funded institution or with none.
-    assert regimes.COST / (regimes.DETECTION * regimes.FINE) == pytest.approx(0.25)
+    shared = regimes.SHARED_COST / (regimes.SHARED_DETECTION * regimes.SHARED_FINE)
+    assert shared == pytest.approx(0.25)
     b = regimes.balanced()
     above = b.replace(name="balanced, 35% contribute", initial_contributors=0.35)
     below = b.replace(name="balanced, 15% contribute", initial_contributors=0.15)
@@ -346,8 +347,8 @@ def test_the_regime_comparison_shows_an_outcome_no_preset_encodes():
     # and the vote decides the fine: from the level play starts at (2), the majority (who
     # receive the fines paid for unprovoked defection against them) raises it to the top
     tr = ep.evolve(["Tit For Tat", "Defector", "Cooperator"], b, turns=10, t_max=200)
-    assert tr.macro["fine_level"].iloc[0] == pytest.approx(regimes.FINE)
-    assert tr.macro["fine_level"].iloc[-1] == pytest.approx(regimes.FINE_BOUNDS[1], abs=1e-3)
+    assert tr.macro["fine_level"].iloc[0] == pytest.approx(regimes.SHARED_FINE)
+    assert tr.macro["fine_level"].iloc[-1] == pytest.approx(regimes.SHARED_FINE_BOUNDS[1], abs=1e-3)
     # fixing the fine by hand at the level play starts at leaves another population: the
     # shares of Tit For Tat and Always Cooperate differ by more than 0.05
     fixed = ep.evolve(["Tit For Tat", "Defector", "Cooperator"],

@@ -1147,6 +1147,9 @@ def _check_structure_points(c: _Checker, sweep: dict[str, list], struct: Structu
             except (TypeError, ValueError) as exc:
                 raise c.fail(_axis_path(key, j), str(exc)) from None
     for i, r in enumerate(regime_list):
+        if r.funding_mode == "contributions" or r.rule_by != "fixed":
+            raise c.fail(f"regimes[{i}]", f"regime {r.name!r} is funded by its members or "
+                         "votes its fine; on a graph a regime is fixed (docs/structure.md)")
         for fb in sweep.get("regime.feedback", [r.feedback]):
             for dc in sweep.get("regime.decay", [r.decay]):
                 if fb > 0 or dc > 0:

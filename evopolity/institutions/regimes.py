@@ -10,14 +10,16 @@ punishes* (every defection, or only unprovoked ones) and *where fines go* (burne
 victim). They share every strength a mechanism has in common, so that a difference in
 outcome comes from the institutional design rather than from a hand-picked number:
 
-- the same mutation rate, :data:`MUTATION` (independent of fitness; mutation does not set
+- the same mutation rate, :data:`SHARED_MUTATION` (independent of fitness; mutation does not set
   diversity);
-- the same detection :data:`DETECTION` and fine scale: fines are played at :data:`FINE` and,
-  where the members choose them, chosen inside :data:`FINE_BOUNDS`; a fixed high fine is the
+- the same detection :data:`SHARED_DETECTION` and fine scale: fines are played at
+  :data:`SHARED_FINE` and,
+  where the members choose them, chosen inside :data:`SHARED_FINE_BOUNDS`; a fixed high fine is the
   top of those bounds;
-- the same running cost of an institution at full strength, :data:`COST` (a per-capita
+- the same running cost of an institution at full strength, :data:`SHARED_COST` (a per-capita
   cost every member pays equally leaves the dynamics unchanged: it shows in welfare only);
-- the same levy :data:`LEVY` and second-order sanction where the members fund the institution.
+- the same levy :data:`SHARED_LEVY` and second-order sanction where the members fund the
+  institution.
 
 All strengths are in units of the stage game's payoffs (with the default prisoner's dilemma,
 the temptation gain ``T - R`` is 2). Every value is a modelling choice, documented in each
@@ -29,28 +31,29 @@ from __future__ import annotations
 
 from evopolity.institutions.regime import Regime
 
-__all__ = ["COST", "DETECTION", "FINE", "FINE_BOUNDS", "LEVY", "MUTATION", "all_presets",
+__all__ = ["SHARED_COST", "SHARED_DETECTION", "SHARED_FINE", "SHARED_FINE_BOUNDS",
+           "SHARED_LEVY", "SHARED_MUTATION", "all_presets",
            "balanced", "captured", "carrot_then_stick", "communitarian", "laissez_faire"]
 
 #: The mutation rate of every preset (independent of fitness: ``mu (q_i - x_i)``).
-MUTATION = 0.001
+SHARED_MUTATION = 0.001
 #: The probability that the institution sees a move, shared by every institution.
-DETECTION = 0.6
+SHARED_DETECTION = 0.6
 #: The fine level play starts at (the temptation gain ``T - R`` of the default game).
-FINE = 2.0
+SHARED_FINE = 2.0
 #: The range the members choose the fine in; a fixed high fine is its top.
-FINE_BOUNDS = (0.0, 4.0)
+SHARED_FINE_BOUNDS = (0.0, 4.0)
 #: An institution's running cost at full strength (per capita, or set against its funds).
-COST = 0.3
+SHARED_COST = 0.3
 #: What a contributor pays a funded institution per unit time.
-LEVY = 0.3
+SHARED_LEVY = 0.3
 
 
 def laissez_faire() -> Regime:
     """No institution: the micro level alone.
 
     No fines, rewards, taxes or conformity pressure; strategies enter freely at the common
-    mutation rate (:data:`MUTATION`). Whatever cooperation survives is sustained by the
+    mutation rate (:data:`SHARED_MUTATION`). Whatever cooperation survives is sustained by the
     strategies themselves (reciprocity), as in Axelrod's tournaments (Axelrod 1984).
 
     Returns
@@ -59,7 +62,7 @@ def laissez_faire() -> Regime:
     """
     return Regime(
         name="laissez-faire",
-        mutation=MUTATION,
+        mutation=SHARED_MUTATION,
         description="no institution: payoffs of the game alone, free entry of strategies",
     )
 
@@ -68,7 +71,7 @@ def communitarian() -> Regime:
     """The whole over the parts: an imposed institution that fines every defection.
 
     How it is made: imposed (``funding="fixed"``, full strength whatever its support), paid
-    for by everyone (the running cost :data:`COST` per capita), its fine fixed by a
+    for by everyone (the running cost :data:`SHARED_COST` per capita), its fine fixed by a
     constitution at the top of the shared bounds (``F = 4``, twice the temptation gain; the
     members do not choose it). What it punishes: every detected defection (``norm="any"``),
     retaliation included, the expected-fine institution of Sigmund et al.'s pool punishment
@@ -90,10 +93,10 @@ def communitarian() -> Regime:
     """
     return Regime(
         name="communitarian",
-        fine=FINE_BOUNDS[1],
-        detection=DETECTION,
-        cost=COST,
-        mutation=MUTATION,
+        fine=SHARED_FINE_BOUNDS[1],
+        detection=SHARED_DETECTION,
+        cost=SHARED_COST,
+        mutation=SHARED_MUTATION,
         funding="fixed",
         norm="any",
         fine_to="burned",
@@ -107,12 +110,12 @@ def balanced() -> Regime:
     pays the victim, and whose fine the majority votes.
 
     How it is made and paid for: every strategy comes as a contributor (pays the levy
-    :data:`LEVY` per unit time) and an abstainer (``funding="contributions"``); the
+    :data:`SHARED_LEVY` per unit time) and an abstainer (``funding="contributions"``); the
     institution's strength is what the levies afford against its running cost
-    :data:`COST`, ``s = min(1, LEVY p / COST)`` with ``p`` the share of contributors. Abstainers
-    are fined for not paying (second-order sanctions, ``F2 = FINE`` seen with probability
-    :data:`DETECTION`), as in pool punishment with second-order punishment (Sigmund et al.
-    2010): contributors then grow wherever ``s q2 F2 > LEVY``, i.e. above ``p* = COST / (q2
+    :data:`SHARED_COST`, ``s = min(1, L p / K)`` with ``p`` the share of contributors. Abstainers
+    are fined for not paying (second-order sanctions, ``F2 = SHARED_FINE`` seen with probability
+    :data:`SHARED_DETECTION`), as in pool punishment with second-order punishment (Sigmund et al.
+    2010): contributors then grow wherever ``s q2 F2 > SHARED_LEVY``, i.e. above ``p* = K / (q2
     F2) = 0.25``, and the institution holds; below it they decline and the institution
     erodes. Half of each strategy starts as contributors.
 
@@ -120,8 +123,8 @@ def balanced() -> Regime:
     (``norm="unjustified"``): retaliation is not fined (justified defection, Sugden 1986;
     Ohtsuki & Iwasa 2004). Where fines go: to the victim (restitution), which gives those
     exploited an interest in a high fine. Who chooses it: the majority
-    (``rule_by="majority"``, the median member's preferred level in :data:`FINE_BOUNDS`,
-    played at and starting from :data:`FINE`); the level follows the vote at rate 1.
+    (``rule_by="majority"``, the median member's preferred level in :data:`SHARED_FINE_BOUNDS`,
+    played at and starting from :data:`SHARED_FINE`); the level follows the vote at rate 1.
 
     Modelling choices: the levy and the second-order fine (what makes the institution
     affordable and its free-riding costly), and that half the members start contributing.
@@ -134,19 +137,19 @@ def balanced() -> Regime:
     """
     return Regime(
         name="balanced",
-        fine=FINE,
-        detection=DETECTION,
-        cost=COST,
-        mutation=MUTATION,
+        fine=SHARED_FINE,
+        detection=SHARED_DETECTION,
+        cost=SHARED_COST,
+        mutation=SHARED_MUTATION,
         funding="contributions",
-        levy=LEVY,
-        second_order=FINE,
-        second_order_detection=DETECTION,
+        levy=SHARED_LEVY,
+        second_order=SHARED_FINE,
+        second_order_detection=SHARED_DETECTION,
         initial_contributors=0.5,
         norm="unjustified",
         fine_to="victim",
         rule_by="majority",
-        fine_bounds=FINE_BOUNDS,
+        fine_bounds=SHARED_FINE_BOUNDS,
         description="funded by its members' levies with second-order sanctions, fines on "
         "unprovoked defection paid to the victim, the fine voted by the majority",
     )
@@ -156,12 +159,13 @@ def captured() -> Regime:
     """A captured institution: ruled by the richest, its sanctions fall on cooperators.
 
     How it is made: imposed (``funding="fixed"``, paid for per capita by everyone, the
-    shared :data:`COST`). What it punishes: every detected cooperation (``captured=True``:
+    shared :data:`SHARED_COST`). What it punishes: every detected cooperation (``captured=True``:
     the enforcement apparatus turned against those who contribute, the "critics", as in
     models of institutional corruption, e.g. Lee, Iwasa, Dieckmann & Sigmund 2019, PNAS 116:
     13276). Where fines go: to the opponent of the fined cooperator, so those who deal with
     cooperators (and exploit them) profit. Who chooses the fine: the richest tenth
-    (``rule_by="elite"``, a captured constitution), in :data:`FINE_BOUNDS` from :data:`FINE`.
+    (``rule_by="elite"``, a captured constitution), in :data:`SHARED_FINE_BOUNDS` from
+    :data:`SHARED_FINE`.
 
     Modelling choices: the elite's share (0.1) and that the fines are paid over to the
     opponent. Detection, cost, fine scale and mutation are the shared values; whether the
@@ -173,16 +177,16 @@ def captured() -> Regime:
     """
     return Regime(
         name="captured",
-        fine=FINE,
-        detection=DETECTION,
-        cost=COST,
-        mutation=MUTATION,
+        fine=SHARED_FINE,
+        detection=SHARED_DETECTION,
+        cost=SHARED_COST,
+        mutation=SHARED_MUTATION,
         funding="fixed",
         captured=True,
         fine_to="victim",
         rule_by="elite",
         elite_share=0.1,
-        fine_bounds=FINE_BOUNDS,
+        fine_bounds=SHARED_FINE_BOUNDS,
         description="an imposed institution ruled by the richest tenth, fining cooperation "
         "and paying the fines to the cooperator's opponent",
     )
@@ -192,13 +196,13 @@ def carrot_then_stick() -> Regime:
     """First carrot, then stick, living on its support (Chen, Sasaki, Brännström & Dieckmann
     2015, J. R. Soc. Interface 12: 20140935).
 
-    What it does: rewards detected cooperation (``B = FINE``) while the population's
-    cooperation level is below one half and fines detected defection (``F = FINE``,
+    What it does: rewards detected cooperation (``B = SHARED_FINE``) while the population's
+    cooperation level is below one half and fines detected defection (``F = SHARED_FINE``,
     ``norm="any"``, burned) once it is above (``switch = 0.5``); Chen et al. show this
     adaptive hybrid establishes cooperation at lower cost than rewards or fines alone. How it
     is made and paid for: its strength follows its support (``funding="support"``, ``dm/dt =
     lambda (c - m) - decay`` with ``lambda = 1``, ``decay = 0.01``, ``m(0) = 0.5``; Weitz et
-    al. 2016 for games with environmental feedback), its running cost :data:`COST` paid per
+    al. 2016 for games with environmental feedback), its running cost :data:`SHARED_COST` paid per
     capita at that strength. (Member funding is not modelled together with a switch.)
 
     Modelling choices: the switch point, the reward equal to the fine, and the law of
@@ -210,12 +214,12 @@ def carrot_then_stick() -> Regime:
     """
     return Regime(
         name="carrot-then-stick",
-        fine=FINE,
-        reward=FINE,
+        fine=SHARED_FINE,
+        reward=SHARED_FINE,
         switch=0.5,
-        detection=DETECTION,
-        cost=COST,
-        mutation=MUTATION,
+        detection=SHARED_DETECTION,
+        cost=SHARED_COST,
+        mutation=SHARED_MUTATION,
         funding="support",
         feedback=1.0,
         decay=0.01,

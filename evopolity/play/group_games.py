@@ -43,6 +43,7 @@ import pandas as pd
 
 from evopolity.kernels import analytical as _ak
 from evopolity.kernels import group as _gk
+from evopolity.kernels.codes import FINE_DESTINATIONS
 from evopolity.kernels.layout import group_game_array
 from evopolity.validate import (
     as_payoff_matrix,
@@ -70,7 +71,6 @@ PUNISHMENT_STRATEGIES = ("cooperator", "defector", "loner", "peer_punisher", "po
 # the fields of a regime that act inside a group (as in play.tournament; the rest act on the
 # population), and where a fine goes
 _IN_PLAY = ("fine", "detection", "reward", "captured", "switch", "norm", "fine_to")
-FINE_DESTINATIONS = ("burned", "victim", "group", "institution")
 _STATUS = {1: True, 0: False, -1: None}
 
 
