@@ -21,7 +21,7 @@ from evopolity.analysis import metrics
 from evopolity.analysis.attribution import attribute
 from evopolity.analysis.continuation import hysteresis
 from evopolity.dynamics.attractors import settle
-from evopolity.dynamics.fitness import played_sanctions
+from evopolity.dynamics.fitness import crossed_names, played_sanctions
 from evopolity.dynamics.pipeline import _interactions
 from evopolity.experiments.spec import Spec
 from evopolity.institutions.regime import Regime
@@ -110,8 +110,10 @@ def _measures(tour: Any, x: np.ndarray, game: Any) -> dict[str, float]:
     if x.size == 2 * C.shape[0]:  # a funded institution: the strategies crossed with
         C, A = np.tile(C, (2, 2)), np.tile(A, (2, 2))  # {contributes, abstains}
     payoff = float(x @ A @ x)
-    # a strategy and its levy-paying version are one way of playing (metrics.behaviours)
-    ways = x[: x.size // 2] + x[x.size // 2:] if x.size == 2 * tour.cooperation.shape[0] else x
+    names = tuple(tour.cooperation.index)
+    if x.size == 2 * len(names):
+        names = crossed_names(names)
+    ways = metrics.behaviours(x, names)  # a strategy and its levy-paying version are one
     return {"cooperation": float(x @ C @ x),
             "effective_number": float(metrics.hill_number(ways, 1)),
             "richness": float(metrics.hill_number(ways, 0, 1e-3)),
