@@ -54,3 +54,56 @@ def spread(values: list[float]) -> tuple[float, float, float]:
     n = len(ordered)
     return (statistics.median(ordered), ordered[int(0.1 * (n - 1))],
             ordered[int(round(0.9 * (n - 1)))])
+
+
+# Figures a script records for `benchmarks/run_all.py`, which regenerates docs/benchmarks.md
+# from them (each script still prints its own tables for a reader at the terminal).
+RESULTS: list[dict] = []
+
+
+def record(
+    section: str,
+    work: str,
+    ratio: float | None = None,
+    *,
+    ours: str = "",
+    reference: str = "",
+    spread: str = "",
+    goal: str = "",
+    met: bool | None = None,
+) -> None:
+    """Keep one figure for the generated benchmark page.
+
+    Parameters
+    ----------
+    section : str
+        The table the figure belongs to (e.g. ``"Tournaments"``).
+    work : str
+        What was timed, a row label unique within the section; the key under which the
+        previous run's figure is found and printed beside this one.
+    ratio : float, optional
+        The headline number: ours against the peer or the ceiling, measured in the same run
+        (a median of interleaved rounds), larger is better.
+    ours, reference, spread, goal : str
+        Our time or rate, the peer's or the ceiling's, the spread of the ratio over rounds
+        (e.g. ``"[10%..90%] 0.41..0.47"``) and the issue's goal, as printed.
+    met : bool, optional
+        Whether the goal is met (``None``: the row has no goal).
+    """
+    RESULTS.append(dict(section=section, work=work, ratio=ratio, ours=ours,
+                        reference=reference, spread=spread, goal=goal, met=met))  # fmt: skip
+
+
+def save_results(script: str) -> None:
+    """Write the recorded figures to ``$EVOPOLITY_BENCH_JSON/<script>.json`` when that
+    variable names a directory (``run_all.py`` sets it); otherwise do nothing."""
+    import json
+    import os
+
+    directory = os.environ.get("EVOPOLITY_BENCH_JSON")
+    if not directory:
+        return
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, f"{script}.json"), "w") as fh:
+        json.dump({"script": script, "load_average": os.getloadavg(), "results": RESULTS}, fh,
+                  indent=1)  # fmt: skip
