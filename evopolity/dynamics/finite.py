@@ -159,6 +159,7 @@ def _simulate(
         params,
         m0,
         macro,
+        False,
     )
     if not ok:
         raise ValueError(

@@ -15,6 +15,7 @@ from evopolity.kernels.codes import (  # noqa: F401 - FERMI: the callers' code
     FERMI,
     INSTITUTIONS,
     MORAN,
+    MORAN_EXP,
     N_MATCH_OUT,
     PAYOFF_I,
     PAYOFF_J,
@@ -93,6 +94,21 @@ def _other(i, k, u):
     return j + 1 if j >= i else j
 
 
+# the smallest normal double: an exponential fitness below it is flushed to 0, since arithmetic
+# on subnormal numbers is ~60x slower (docs/performance.md); its share of a total that holds
+# exp(0) = 1 for the fittest type present is below 1e-308, so no birth probability changes
+TINY = 2.2250738585072014e-308
+
+
+@jit(inline="always")
+def _birth(rule, selection, payoff, top):
+    """:func:`kernels.rules.birth_fitness`, an exponential one below ``TINY`` flushed to 0."""
+    f = birth_fitness(rule, selection, payoff, top)
+    if rule == MORAN_EXP and f < TINY:
+        return 0.0
+    return f
+
+
 @jit(inline="always")
 def _fitness(rule, model, A, C, params, N, n, S, SC, SS, selection, m, pi, c, x, f, sf, sr):
     """Fitness (Moran: :func:`kernels.rules.birth_fitness`, the exponential relative to the
@@ -132,13 +148,13 @@ def _fitness(rule, model, A, C, params, N, n, S, SC, SS, selection, m, pi, c, x,
         if n[i] > 0 and pi[i] > top:
             top = pi[i]
     for i in range(k):
-        f[i] = birth_fitness(rule, selection, pi[i], top)
+        f[i] = _birth(rule, selection, pi[i], top)
     return support
 
 
 @jit()
 def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixation, counter, out,
-             model, params, m0, macro_out):  # fmt: skip
+             model, params, m0, macro_out, general):  # fmt: skip
     """Run one population for ``record_at[-1]`` events, recording counts at ``record_at``.
 
     ``rule``: ``MORAN_EXP`` or ``MORAN`` (birth proportional to fitness ``exp(w pi)`` or ``1 - w + w
@@ -158,10 +174,27 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
     ``stop_on_fixation``), the type that fixed (-1 if none), and ``False`` if a linear Moran
     fitness became negative (the run stops there; the caller reports it; an exponential one
     never does).
+
+    Without a regime the events run in :func:`_events_bare`, which draws the same numbers and
+    gives the same results bit for bit as the general loop :func:`_events` (``general=True``
+    runs that one instead: the reference the fast loop is tested and benchmarked against).
     """
     k = counts0.size
     n = counts0.copy()
     regime = model == INSTITUTIONS
+    if not (regime or general):
+        S = np.zeros(k)
+        for i in range(k):
+            for j in range(k):
+                S[i] += A[i, j] * n[j]
+        # A's columns as rows: an event adds column ``born`` and subtracts column ``dead``
+        AT = np.ascontiguousarray(A.T)
+        diag = np.empty(k)
+        for i in range(k):
+            diag[i] = A[i, i]
+        return _events_bare(rule, AT, diag, N, n, S, np.empty(k), np.empty(k), selection,
+                            mutation, record_at, stop_on_fixation, np.uint64(counter), out, m0,
+                            macro_out)  # fmt: skip
     C = regime_cooperation(params, k) if regime else np.zeros((k, k))
     S = np.zeros(k)
     SC = np.zeros(k)
@@ -268,6 +301,106 @@ def _events(rule, A, C, N, n, S, SC, SS, scratch, selection, mutation, record_at
                 winner = -1
         r = _record(record_at, r, event, n, out, macro_out, m)
     _record(record_at, r, -1, n, out, macro_out, m)  # stopped early: the state stays
+    return event, winner, True
+
+
+@jit(refcount=False)
+def _events_bare(rule, AT, diag, N, n, S, f, cum, selection, mutation, record_at,
+                 stop_on_fixation, counter, out, m0, macro_out):  # fmt: skip
+    """The event loop of :func:`simulate` without a regime: the draws and arithmetic of
+    :func:`_events`, minus the work an event without a regime does not need.
+
+    ``AT`` is the payoff matrix transposed (``AT[j, i] = A[i, j]``, so that a change of
+    counts updates the payoff sums ``S`` reading two contiguous rows) and ``diag`` its
+    diagonal. A Fermi event reads only the payoffs of the focal individual and the model,
+    ``pi_i = (S_i - A_ii) / (N - 1)``, instead of all k. A Moran event keeps the fitnesses
+    ``f`` and their running sums ``cum`` (over the types present, the sums
+    :func:`_pick_weighted` forms) until the counts change: an event in which the offspring
+    replaces its own type changes nothing and costs no exponential. Events run in stretches
+    up to the next recorded one, so the recording is checked once per row.
+    """
+    k = n.size
+    inv = 1.0 / (N - 1)
+    fN = float(N)
+    n_rec = record_at.size
+    r = _record(record_at, 0, 0, n, out, macro_out, m0)
+    winner = _fixed(n, N)
+    event = 0
+    stale = True  # the Moran fitnesses need computing for the current counts
+    total = 0.0
+    stopped = False
+    while r < n_rec and not stopped:
+        target = record_at[r]
+        while event < target:
+            if winner >= 0 and stop_on_fixation:
+                stopped = True
+                break
+            if rule != FERMI:
+                if stale:
+                    top = -np.inf
+                    for i in range(k):
+                        f[i] = (S[i] - diag[i]) * inv
+                        if n[i] > 0 and f[i] > top:
+                            top = f[i]
+                    total = 0.0
+                    for i in range(k):
+                        f[i] = _birth(rule, selection, f[i], top)
+                        if n[i] > 0:
+                            if f[i] < 0.0:
+                                return event, winner, False
+                            total += n[i] * f[i]
+                        cum[i] = total
+                    stale = False
+                counter += GOLDEN
+                x = unit_float(counter) * total
+                born = -1
+                for i in range(k):  # _pick_weighted over the running sums
+                    if n[i] > 0:
+                        born = i
+                        if x < cum[i]:
+                            break
+                if mutation > 0.0:
+                    counter += GOLDEN
+                    if unit_float(counter) < mutation:
+                        counter += GOLDEN
+                        born = _other(born, k, unit_float(counter))
+                counter += GOLDEN
+                dead = _pick_count(n, fN, -1, unit_float(counter))
+            else:
+                counter += GOLDEN
+                dead = _pick_count(n, fN, -1, unit_float(counter))
+                born = dead
+                mutated = False
+                if mutation > 0.0:
+                    counter += GOLDEN
+                    if unit_float(counter) < mutation:
+                        counter += GOLDEN
+                        born = _other(dead, k, unit_float(counter))
+                        mutated = True
+                if not mutated:
+                    counter += GOLDEN
+                    model_ind = _pick_count(n, fN - 1.0, dead, unit_float(counter))
+                    if model_ind != dead:
+                        gain = ((S[model_ind] - diag[model_ind]) * inv
+                                - (S[dead] - diag[dead]) * inv)  # fmt: skip
+                        p = imitation(1.0, selection, gain)
+                        counter += GOLDEN
+                        if unit_float(counter) < p:
+                            born = model_ind
+            event += 1
+            if born != dead:
+                n[born] += 1
+                n[dead] -= 1
+                for i in range(k):
+                    S[i] += AT[born, i] - AT[dead, i]
+                stale = True
+                if n[born] == N:
+                    winner = born
+                elif winner >= 0:
+                    winner = -1
+        if not stopped:
+            r = _record(record_at, r, event, n, out, macro_out, m0)
+    _record(record_at, r, -1, n, out, macro_out, m0)  # stopped early: the state stays
     return event, winner, True
 
 
