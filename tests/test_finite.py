@@ -137,3 +137,29 @@ def test_moran_refuses_nonpositive_linear_fitness_and_takes_any_payoff_exponenti
     # exp(w pi) sees payoff differences only: the same run with every payoff shifted
     shifted = moran([[98.0, 100.0], [101.0, 100.0]], 10, [5, 5], 10, selection=1.0, seed=1)
     np.testing.assert_array_equal(tr.frequencies, shifted.frequencies)
+
+
+@pytest.mark.parametrize("rule", ["moran", "linear", "fermi"])
+def test_fast_event_loop_matches_the_general_one_bit_for_bit(rule):
+    # without a regime the kernel runs its own loop (payoffs of two types per Fermi event,
+    # Moran fitnesses kept until the counts change); the general loop, which a regime uses,
+    # must give the same trajectory from the same draws
+    from evopolity.kernels import codes
+    from evopolity.kernels import finite as fk
+
+    code = {"moran": codes.MORAN_EXP, "linear": codes.MORAN, "fermi": codes.FERMI}[rule]
+    A = np.array([[1.0, 0.2, 1.4], [1.3, 0.7, 0.4], [0.6, 1.1, 0.9]])
+    # payoffs far apart under exp(w pi): fitnesses below the smallest normal double, flushed
+    A_far = A * (800.0 if rule == "moran" else 1.0)
+    for M, mu, stop in ((A, 0.05, False), (A_far, 0.0, True)):
+        pts = np.r_[np.arange(0, 3000, 7), 3000].astype(np.int64)
+        runs = []
+        for general in (False, True):
+            out, macro = np.empty((pts.size, 3)), np.empty(pts.size)
+            ret = fk.simulate(code, M, 30, np.array([10, 10, 10]), 0.5, mu, pts, stop,
+                              np.uint64(99), out, codes.LINEAR, np.zeros(0), 1.0, macro,
+                              general)  # fmt: skip
+            runs.append((ret, out))
+        assert runs[0][0] == runs[1][0]
+        np.testing.assert_array_equal(runs[0][1], runs[1][1])
+        assert len(set(np.rint(runs[0][1][:, 0]))) > 3  # the counts moved

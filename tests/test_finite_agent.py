@@ -211,12 +211,14 @@ def test_fixation_and_transitions_agree_with_the_exact_chain_and_axelrod(axl):
 
 
 def test_same_seed_same_result_whatever_the_thread_count(two_thread_pool):
-    # 30 agents x 500 turns: 217,500 turns a generation, above the threshold for playing the
-    # pairs on threads; a pool of two threads in a child interpreter, whatever the cores here
+    # 30 agents x 500 turns, every pair played on threads (the threshold lowered: at its
+    # value the test would play a million turns a generation); a pool of two threads in a
+    # child interpreter, whatever the cores here
     runs = two_thread_pool("""
-        from evopolity.dynamics.finite import PARALLEL_TURNS, agent_moran
+        from evopolity.dynamics import finite
+        from evopolity.dynamics.finite import agent_moran
         from evopolity.play.strategies.automaton import memory_one, memory_zero
-        assert 30 * 29 // 2 * 500 >= PARALLEL_TURNS
+        finite.PARALLEL_TURNS = 1
         players = ([memory_one((1, 0, 1, 0), "C", name="Tit For Tat")] * 10
                    + [memory_zero(0.0, name="Defector")] * 10
                    + [memory_one((0.9, 0.1, 0.8, 0.2), name="M1")] * 10)
@@ -224,8 +226,12 @@ def test_same_seed_same_result_whatever_the_thread_count(two_thread_pool):
             numba.set_num_threads(threads)
             tr = agent_moran(players, turns=500, noise=0.01, seed=seed, generations=6)
             results[f"threads_{threads}_seed_{seed}"] = tr.frequencies
+        finite.PARALLEL_TURNS = 10**18  # the serial loop
+        tr = agent_moran(players, turns=500, noise=0.01, seed=5, generations=6)
+        results["serial_seed_5"] = tr.frequencies
     """)
     np.testing.assert_array_equal(runs["threads_1_seed_5"], runs["threads_2_seed_5"])
+    np.testing.assert_array_equal(runs["serial_seed_5"], runs["threads_2_seed_5"])
     # births and deaths draw from the seed: another seed takes another path
     assert not np.array_equal(runs["threads_2_seed_6"], runs["threads_2_seed_5"])
 

@@ -40,9 +40,12 @@ __all__ = ["moran", "pairwise_comparison", "agent_moran"]
 
 MAX_RECORDS = 10_000
 _LARGEST = 1e307  # below the largest double, leaving room for the kernels' few extra terms
-# turns per generation from which matches are played on threads: on an idle 2-core machine,
-# 10 agents x 200 noisy turns (9000 turns) run in 48 us on threads against 77 us serially
-PARALLEL_TURNS = 5_000
+# turns really played in a generation (cached pairs not counted) from which its matches are
+# played on threads: ~10 ms of one thread's work. Waking a parallel region costs milliseconds
+# on a busy machine: measured under a load of 8 on 2 cores, 9,000 turns a generation took 13x
+# longer on two threads than on one, 632,000 1.3x longer, 2.5 M as long (benchmarks/
+# bench_finite.py, agent Moran); on an idle machine two threads nearly halve it
+PARALLEL_TURNS = 1_000_000
 
 
 def population_counts(x0: Any, N: int, names: Sequence[str], name: str = "x0") -> np.ndarray:
@@ -472,7 +475,7 @@ def agent_moran(
         bool(stop_on_fixation),
         packed_seed(ss),
         pts,
-        len(players) * (len(players) - 1) // 2 * turns >= PARALLEL_TURNS,
+        float(PARALLEL_TURNS),
         out,
     )
     names = tuple(types)

@@ -407,7 +407,7 @@ def _events_bare(rule, AT, diag, N, n, S, f, cum, selection, mutation, record_at
 # -- agent-based Moran process: every generation the agents play their matches -------------
 
 
-@jit()
+@jit(refcount=False)
 def _score_pair(q, play, gkey, scores):
     """Generation ``gkey``'s match of pair ``q`` (per-turn scores into ``scores[q]``).
 
@@ -431,7 +431,7 @@ def _score_pair(q, play, gkey, scores):
         )  # fmt: skip
 
 
-@jit()
+@jit(refcount=False)
 def _score_pairs(play, gkey, scores):
     """Play generation ``gkey``'s match of every pair of agents, one after the other."""
     for q in range(scores.shape[0]):
@@ -440,8 +440,7 @@ def _score_pairs(play, gkey, scores):
 
 @jit(parallel=True)
 def _score_pairs_parallel(play, gkey, scores):
-    """:func:`_score_pairs` on threads (``PARALLEL_TURNS`` in dynamics/finite.py says from
-    when)."""
+    """:func:`_score_pairs` on threads (:func:`agent_moran` says from when)."""
     for q in prange(scores.shape[0]):
         _score_pair(q, play, gkey, scores)
 
@@ -462,7 +461,7 @@ def agent_moran(
     stop_on_fixation,
     key,
     record_at,
-    parallel,
+    parallel_turns,
     out,
 ):
     """Birth--death Moran process of agents whose fitness is really played each generation.
@@ -477,7 +476,10 @@ def agent_moran(
 
     Match ``(a, b)`` of generation ``g`` uses the stream ``stream_key(stream_key(key, g, 1),
     a, b)``; births and deaths use ``stream_key(key, g, 0)``: results do not depend on the
-    number of threads (``parallel`` only chooses whether pairs are played on threads).
+    number of threads. A generation plays its pairs on threads when the turns it really plays
+    reach ``parallel_turns`` (pairs read from the cache do not count; a match ending with
+    ``prob_end`` counts its mean length ``1 / prob_end``, at most ``turns``): waking the
+    threads costs milliseconds on a busy machine (docs/performance.md).
     ``out`` (len(record_at), n_types) receives type counts. Returns
     ``(generations, winner)`` (winner -1 if the population has not fixed).
     """
@@ -512,6 +514,15 @@ def agent_moran(
     # agents is updated in place: the tuple holds the array, not a copy
     play = (p_coop, next_state, offsets, deterministic, agents, pair_a, pair_b, payoff, turns,
             prob_end, noise, fixed, cache)  # fmt: skip
+    # turns a played match lasts on average, and the agents of deterministic types, whose
+    # pairs among themselves are read from the cache when ``fixed``
+    match_turns = float(turns)
+    if prob_end > 0.0 and (turns <= 0 or 1.0 / prob_end < turns):
+        match_turns = 1.0 / prob_end
+    n_det = 0
+    for a in range(N):
+        if deterministic[agents[a]]:
+            n_det += 1
     fit = np.zeros(N)
     n_rec = record_at.size
     total_gens = record_at[n_rec - 1]
@@ -523,7 +534,8 @@ def agent_moran(
         if winner >= 0 and stop_on_fixation:
             break
         gkey = stream_key(key, g, 1)
-        if parallel:
+        played = n_pairs - (n_det * (n_det - 1) // 2 if fixed else 0)
+        if played * match_turns >= parallel_turns:
             _score_pairs_parallel(play, gkey, scores)
         else:
             _score_pairs(play, gkey, scores)
@@ -558,6 +570,7 @@ def agent_moran(
         old = agents[dead]
         if old != child:
             agents[dead] = child
+            n_det += (1 if deterministic[child] else 0) - (1 if deterministic[old] else 0)
             counts[old] -= 1
             counts[child] += 1
             if counts[child] == N:
