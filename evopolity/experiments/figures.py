@@ -1041,8 +1041,9 @@ def basin_shares(
     left.set_xlabel("share of starts")
     left.set_title("Basins: where the starts went", fontsize=11)
     left.invert_yaxis()
-    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False,
-                ncols=2)
+    handles, names = left.get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=min(3, len(names)),
+               fontsize=7, frameon=False)
     rng = np.random.default_rng(0)  # a fixed jitter: the same figure every time
     for i, r in enumerate(regimes):
         g = df[df["regime"] == r]

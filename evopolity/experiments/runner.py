@@ -149,6 +149,10 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     if spec.polities is not None:
         return run_polities(spec, out, figures, progress)
+    for section in ("continuation", "ensemble"):
+        if getattr(spec, section) is not None:
+            say(f"the spec's [{section}] runs with `evopolity {section}` "
+                f"(experiments.runner.run_{section}), not in the main job")
     out = Path(out)
     check_directory(out, "run")  # before anything is computed or written
     if spec.structure is not None:
@@ -539,8 +543,9 @@ def _analysis_spec(spec: Spec | str | Path, section: str) -> Spec:
 
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     if getattr(spec, section) is None:
-        raise SpecError(f"{spec.source}: {section}: required, missing (a [{section}] table; "
-                        "docs/experiments.md)")
+        article = "an" if section[0] in "aeiou" else "a"
+        raise SpecError(f"{spec.source}: {section}: required, missing ({article} [{section}] "
+                        "table; docs/experiments.md)")
     return spec
 
 

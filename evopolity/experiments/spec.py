@@ -229,6 +229,7 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
                      "ensemble"})
     if "polities" in raw and "structure" in raw:
         raise c.fail("structure", "a spec has [polities] or [structure], not both")
+    _analysis_alone(c, raw)
     exp = c.table(raw, "experiment")
     c.keys(exp, "experiment", {"name", "seeds", "tolerance"})
     name = c.string(exp, "experiment.name", default="experiment")
@@ -1248,17 +1249,20 @@ class EnsembleSpec:
 def _analysis_sections(c: _Checker, raw: dict, game: games.Game, regime_list: list[Regime],
                        n_strategies: int, seed: int) -> tuple[Any, Any]:
     """The ``[continuation]`` and ``[ensemble]`` tables, or None for each absent one."""
-    present = [k for k in ("continuation", "ensemble") if k in raw]
-    for key in present:
-        for other in ("polities", "structure", "sweep"):
-            if other in raw:
-                raise c.fail(key, f"a [{key}] runs the replicator on the spec's play; a spec "
-                             f"with [{other}] takes none (write it in a spec of its own)")
     cont = _continuation(c, c.table(raw, "continuation"), game, regime_list, n_strategies) \
         if "continuation" in raw else None
     ens = _ensemble(c, c.table(raw, "ensemble"), n_strategies, seed) \
         if "ensemble" in raw else None
     return cont, ens
+
+
+def _analysis_alone(c: _Checker, raw: dict) -> None:
+    """Refuse ``[continuation]`` or ``[ensemble]`` beside a table that runs something else."""
+    for key in ("continuation", "ensemble"):
+        for other in ("polities", "structure", "sweep"):
+            if key in raw and other in raw:
+                raise c.fail(key, f"a [{key}] runs the replicator on the spec's play; a spec "
+                             f"with [{other}] takes none (write it in a spec of its own)")
 
 
 def _run_times(c: _Checker, table: dict, path: str, t_max: float,
@@ -1324,7 +1328,8 @@ def _continuation(c: _Checker, table: dict, game: games.Game, regime_list: list[
     # game's inequalities and a regime's checks are checked at every value, cheaply)
     target, name = parameter.split(".", 1)
     for i, v in enumerate(values):
-        where = f"{vpath}" if vpath != "continuation.values" else f"{vpath}[{i}]"
+        where = f"{vpath}[{i}]" if vpath == "continuation.values" else \
+            "continuation." + ("start" if i == 0 else "stop" if i == len(values) - 1 else "steps")
         try:
             if target == "regime":
                 for r in regime_list:
