@@ -160,3 +160,13 @@ def test_a_spec_without_the_section_is_refused(tmp_path, capsys):
     assert main(["ensemble", str(spec), "--out", str(tmp_path / "o")]) == 2
     assert "ensemble: required, missing (an [ensemble] table" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_tables_shown_in_docs_experiments_md_read():
+    text = (ROOT / "docs" / "experiments.md").read_text()
+    block = next(b.split("```", 1)[0] for b in text.split("```toml\n")[1:]
+                 if "[continuation]" in b)
+    spec = spec_with(regimes=[{"name": "r"}], **tomllib.loads(block))
+    assert spec.continuation.values[0] == 0.25 and len(spec.continuation.values) == 12
+    assert spec.ensemble.starts == "dirichlet" and spec.ensemble.alpha == (0.5,)
+    assert spec.ensemble.count == 24 and spec.ensemble.seed == 1
