@@ -716,8 +716,10 @@ def continuation_results(frame: pd.DataFrame, spec: Spec | None = None,
     state = [c for c in frame.columns if c.startswith("x_")] + ["institution_strength"]
     frame["differs"] = False
     for _, g in frame.groupby("regime", sort=False):
-        if set(g.branch) == {"up", "down"} and len(g) % 2 == 0:
+        try:
             frame.loc[g.index, "differs"] = branches_differ(g, state, tol)
+        except ValueError:  # an unfinished continuation: a value without its down run
+            pass
     return frame
 
 
@@ -786,7 +788,8 @@ def run_ensemble(spec: Spec | str | Path, out: str | Path, workers: int = 1, fig
     out : path
         Output directory (a sweep directory), then ``figures/basins.png``.
     workers : int
-        Local worker processes (1: in this process), at most the CPUs this process may use.
+        Local worker processes (1: in this process), at most the CPUs this process may use
+        (more are cut to that number, with a warning).
     figures : bool
         Draw the figures.
     progress : bool
@@ -812,7 +815,11 @@ def run_ensemble(spec: Spec | str | Path, out: str | Path, workers: int = 1, fig
 
     say = _messages(progress)
     spec = _analysis_spec(spec, "ensemble")
-    workers = min(integer(workers, "workers", 1), executors.cpus())
+    workers = integer(workers, "workers", 1)
+    if workers > (cpus := executors.cpus()):
+        warnings.warn(f"workers = {workers} is more than the {_plural(cpus, 'CPU')} this "
+                      f"process may use; running {cpus}", stacklevel=2)
+        workers = cpus
     ens = spec.ensemble
     out = Path(out)
     info = _analysis_info(spec, "ensemble", len(spec.regimes) * ens.count)
