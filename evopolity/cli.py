@@ -5,6 +5,10 @@
 * ``evopolity sweep SPEC.toml --out DIR [--workers N] [--scheduler ADDRESS | --dask-local]``;
 * ``evopolity polities SPEC.toml --out DIR [--quiet]``: polities under their regimes in a
   changing world (a spec's ``[polities]`` table), their survival per regime;
+* ``evopolity continuation SPEC.toml --out DIR [--quiet]``: a spec's ``[continuation]``, up
+  and down with the state carried (hysteresis), resumable;
+* ``evopolity ensemble SPEC.toml --out DIR [--workers N] [--quiet]``: a spec's ``[ensemble]``
+  of starts run to their attractors (basins), resumable;
 * ``evopolity plot DIR``: figures of a run or a sweep;
 * ``evopolity tournament``: a round robin and its ranking;
 * ``evopolity --version``.
@@ -192,6 +196,40 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_continuation(args: argparse.Namespace) -> int:
+    from evopolity.analysis.continuation import hysteresis
+    from evopolity.experiments.runner import run_continuation
+
+    frame = run_continuation(args.spec, args.out, figures=not args.no_figures,
+                             progress=not args.quiet)
+    state = ["cooperation", *(c for c in frame.columns if c.startswith("x_"))]
+    for regime, g in frame.groupby("regime", sort=False):
+        print(f"{regime}: {g['parameter'].iloc[0]} up then down")
+        wide = g.pivot(index="value", columns="branch", values=state[0])
+        ranges = hysteresis(g)
+        with pd.option_context("display.width", 120):
+            print(wide[["up", "down"]].to_string(float_format=lambda v: f"{v:.4f}"))
+        print("  branches differ on: " + (", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in
+                                                   zip(ranges.low, ranges.high, strict=True))
+                                          or "nowhere"))
+    print(f"{len(frame)} runs in {args.out}/parts (evopolity.load({args.out!r}))")
+    return 0
+
+
+def _cmd_ensemble(args: argparse.Namespace) -> int:
+    from evopolity.experiments.runner import run_ensemble
+
+    frame = run_ensemble(args.spec, args.out, workers=args.workers,
+                         figures=not args.no_figures, progress=not args.quiet)
+    shares = (frame.groupby(["regime", "attractor"], sort=False).size()
+              .rename("starts").reset_index())
+    shares["share"] = shares["starts"] / shares.groupby("regime")["starts"].transform("sum")
+    with pd.option_context("display.width", 120, "display.max_colwidth", 60):
+        print(shares.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"{len(frame)} runs in {args.out}/parts (evopolity.load({args.out!r}))")
+    return 0
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     from evopolity.experiments.figures import plot_directory
 
@@ -290,6 +328,36 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--quiet", action="store_true",
                    help="no progress bar and no progress lines on stderr")
     w.set_defaults(run=_cmd_sweep)
+
+    co = sub.add_parser(
+        "continuation",
+        help="sweep a parameter up and down with the state carried (hysteresis), resumable",
+        description="Run a spec's [continuation] for every regime: its parameter swept up "
+        "and then down, each run starting where the previous one ended (docs/analysis.md). "
+        "Prints both branches and where they differ; writes one part per run (re-running on "
+        "the same --out resumes) and figures/continuation-REGIME.png.",
+    )
+    co.add_argument("spec", help="experiment TOML file with a [continuation] table")
+    co.add_argument("--out", required=True, type=_directory, help="output directory")
+    co.add_argument("--no-figures", action="store_true", help="skip the figures")
+    co.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    co.set_defaults(run=_cmd_continuation)
+
+    en = sub.add_parser(
+        "ensemble",
+        help="run many starts to their attractors (basins), resumable",
+        description="Run a spec's [ensemble]: each start (uniform, Dirichlet or given) under "
+        "every regime, to its attractor (docs/analysis.md). Prints the share of starts per "
+        "attractor; writes one part per start (re-running on the same --out resumes) and "
+        "figures/basins.png. The rows are the same for any number of --workers.",
+    )
+    en.add_argument("spec", help="experiment TOML file with an [ensemble] table")
+    en.add_argument("--out", required=True, type=_directory, help="output directory")
+    en.add_argument("--workers", type=_positive_int, default=1,
+                    help="worker processes, at most the CPUs of this machine")
+    en.add_argument("--no-figures", action="store_true", help="skip the figures")
+    en.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    en.set_defaults(run=_cmd_ensemble)
 
     pl = sub.add_parser(
         "plot",

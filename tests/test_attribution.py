@@ -69,7 +69,11 @@ def test_attribution_refusals():
     many = ep.Regime(fine=1, detection=0.5, reward=1, tax=0.1, cost=1, conformity=1,
                      mutation=0.01, feedback=1, decay=0.1)
     with pytest.raises(ValueError, match="at most 8"):
-        ep.attribute(ep.Regime(), many, lambda r: 0.0)
+        ep.attribute(ep.Regime(), many, lambda r: 0.0, method="exact")
+    with pytest.raises(ValueError, match="method"):
+        ep.attribute(A, B, lambda r: 0.0, method="monte carlo")
+    with pytest.raises(ValueError, match="samples"):
+        ep.attribute(A, B, lambda r: 0.0, method="sampled", samples=1)
     with pytest.raises(ValueError, match="fields"):
         ep.attribute(A, B, lambda r: 0.0, fields=["fines"])
     with pytest.raises(TypeError, match="regime_b"):

@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evopolity as ep
+from evopolity.analysis.ensemble import same_attractors
 from evopolity.cli import main
 
 PD = [[3.0, 0.0], [5.0, 1.0]]
@@ -155,8 +156,14 @@ CASES: list[Case] = [
     *cases("ensemble", ep.ensemble, {"payoffs": PD, "n": 3, "seed": 1, "t_max": 5.0,
                                      "budget": 10.0, "lyapunov": False},
            {"starts": "choice", "n": "count", "seed": "seed", "t_max": "positive",
-            "budget": "positive", "lyapunov": "flag", "same": "positive"},
+            "budget": "positive", "lyapunov": "flag", "same": "positive", "workers": "count"},
            optional=("seed",)),
+    *cases("same_attractors", same_attractors, {"states": [[1.0, 0.0]], "kinds": ["rest"],
+                                                "labels": ["a"]}, {"same": "positive"}),
+    *cases("attribute", ep.attribute, {"regime_a": ep.Regime(), "regime_b": ep.Regime(fine=1.0),
+                                       "outcome": lambda r: r.fine, "method": "sampled",
+                                       "samples": 4, "seed": 1},
+           {"method": "choice", "samples": "count", "seed": "seed"}, optional=("seed",)),
     *cases("settle", ep.settle, {"payoffs": PD, "x0": [0.5, 0.5], "t_max": 5.0, "budget": 10.0,
                                  "lyapunov": False},
            {"t_max": "positive", "budget": "positive", "points_per_unit": "positive",
@@ -262,6 +269,9 @@ def _cli_cases(out: str) -> list[tuple[list[str], str]]:
         (t + ["--out", out + "/under/a/file.csv"], "out"),
         (["sweep", out + "/missing.toml", "--out", out + "/sweep"], "missing.toml"),
         (["run", out + "/missing.toml", "--out", out + "/run"], "missing.toml"),
+        (["ensemble", out + "/missing.toml", "--out", out + "/e"], "missing.toml"),
+        (["ensemble", out + "/missing.toml", "--out", out + "/e", "--workers", "0"], "workers"),
+        (["continuation", out + "/missing.toml", "--out", out + "/c"], "missing.toml"),
         (["plot", out + "/nothing-here"], "nothing-here"),
     ]
 

@@ -21,7 +21,7 @@ from evopolity.dynamics.attractors import settle
 from evopolity.institutions.regime import Regime
 from evopolity.validate import nonnegative
 
-__all__ = ["continuation", "hysteresis"]
+__all__ = ["continuation", "hysteresis", "branches_differ"]
 
 
 def continuation(
@@ -144,11 +144,44 @@ def continuation(
     if not coevolves:
         frame = frame.drop(columns="institution_strength")
     state_cols = [*names_out] + (["institution_strength"] if coevolves else [])
-    up = frame[frame.branch == "up"].set_index("value")[state_cols]
-    down = frame[frame.branch == "down"].set_index("value")[state_cols]
-    gap = (up - down.loc[up.index]).abs().max(axis=1) > tol
-    frame["differs"] = frame["value"].map(gap).astype(bool)
+    frame["differs"] = branches_differ(frame, state_cols, tol)
     return frame
+
+
+def branches_differ(frame: pd.DataFrame, columns: Sequence[str], tol: float) -> pd.Series:
+    """Whether the up and down branches of a continuation differ at each row's value.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per run: ``branch`` (``"up"``, ``"down"``), ``value`` and the ``columns``
+        (each value once per branch).
+    columns : sequence of str
+        The state read (frequencies, the institution's strength; NaN on both branches
+        counts as equal).
+    tol : float
+        The branches differ where some column differs by more.
+
+    Returns
+    -------
+    Series of bool
+        Aligned with ``frame``'s rows (both runs at a value carry the same mark).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing or a value lacks one of its two runs.
+    """
+    missing = [c for c in ("branch", "value", *columns) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"frame lacks the columns {missing}")
+    tol = nonnegative(tol, "tol", allow_zero=False)
+    up = frame[frame.branch == "up"].set_index("value")[list(columns)]
+    down = frame[frame.branch == "down"].set_index("value")[list(columns)]
+    if not (up.index.is_unique and down.index.is_unique and set(up.index) == set(down.index)):
+        raise ValueError("each value must be run once up and once down")
+    gap = (up - down.loc[up.index]).abs().fillna(0.0).max(axis=1) > tol
+    return frame["value"].map(gap).astype(bool)
 
 
 def hysteresis(frame: pd.DataFrame) -> pd.DataFrame:

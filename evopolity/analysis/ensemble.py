@@ -9,6 +9,8 @@ on the simplex, Dirichlet, or given), runs each to its attractor
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,7 +28,7 @@ from evopolity.validate import (
     simplex_point,
 )
 
-__all__ = ["ensemble", "basins", "MAX_STARTS"]
+__all__ = ["ensemble", "basins", "same_attractors", "MAX_STARTS"]
 
 #: The most starts one ensemble runs.
 MAX_STARTS = 100_000
@@ -46,6 +48,7 @@ def ensemble(
     budget: float = 2000.0,
     lyapunov: bool = True,
     same: float = 1e-3,
+    workers: int = 1,
     **classify_options: Any,
 ) -> pd.DataFrame:
     """Run the replicator from many starts, each to its attractor.
@@ -76,7 +79,13 @@ def ensemble(
     lyapunov : bool
         Estimate the Lyapunov exponent of runs neither at rest nor on a cycle.
     same : float
-        Rest points closer than this (largest coordinate difference) are one attractor.
+        Rest points closer than this (largest coordinate difference) are one attractor
+        (:func:`same_attractors`).
+    workers : int
+        Processes that run the starts (1: one after another, here). The starts are drawn
+        here and every run is deterministic, so the frame is the same for any number of
+        workers; each worker process imports the package and loads the compiled kernels
+        (about a second), which pays from a few dozen starts on.
     **classify_options
         Passed to the classification (``rest_tol``, ``cycle_tol``, ``tail``, ...).
 
@@ -108,30 +117,97 @@ def ensemble(
         names = as_payoff_matrix(payoffs)[1]
     same = nonnegative(same, "same", allow_zero=False)
     X0 = _starts(starts, n, seed, alpha, names)
-    rows = []
-    points: list[tuple[np.ndarray, str]] = []
-    for i, x in enumerate(X0):
-        tr, att = settle(payoffs, x, t_max=t_max, budget=budget, regime=regime,
-                         cooperation=cooperation, mutation=mutation, lyapunov=lyapunov,
-                         **classify_options)
-        final = tr.frequencies[np.isfinite(tr.frequencies).all(axis=1)][-1]
-        label = att.label()
-        if att.kind == "rest":
-            p = att.point.to_numpy()
-            for q, name in points:
-                if np.abs(p - q).max() < same:
-                    label = name
-                    break
-            else:
-                points.append((p, label))
-        rows.append([i, *x, *final, att.kind, label, att.period, att.lyapunov,
-                     tr.info["t_total"]])
+    workers = integer(workers, "workers")
+    options = dict(t_max=t_max, budget=budget, regime=regime, cooperation=cooperation,
+                   mutation=mutation, lyapunov=lyapunov, **classify_options)
+    one = functools.partial(_run_start, payoffs, options)
+    if workers == 1 or len(X0) == 1:
+        results = [one(x) for x in X0]
+    else:
+        results = _in_pool(one, X0, workers)
+    rows = [[i, *x, *final, kind, label, period, lam, t_total]
+            for i, (x, (final, kind, label, period, lam, t_total)) in
+            enumerate(zip(X0, results, strict=True))]
     cols = ["start", *(f"x0_{s}" for s in names), *(f"final_{s}" for s in names), "kind",
             "attractor", "period", "lyapunov", "t_total"]
     frame = pd.DataFrame(rows, columns=cols)
+    finals = frame[[f"final_{s}" for s in names]].to_numpy()
+    frame["attractor"] = same_attractors(finals, frame["kind"], frame["attractor"], same)
     frame["period"] = frame["period"].astype(float)
     frame["lyapunov"] = frame["lyapunov"].astype(float)
     return frame
+
+
+def _run_start(payoffs: Any, options: dict, x: np.ndarray) -> tuple:
+    """One start run to its attractor: the final state, kind, label, period, exponent and
+    time integrated (what a worker sends back)."""
+    tr, att = settle(payoffs, x, **options)
+    final = tr.frequencies[np.isfinite(tr.frequencies).all(axis=1)][-1]
+    return (final, att.kind, att.label(), att.period, att.lyapunov, tr.info["t_total"])
+
+
+def _in_pool(one: Callable[[np.ndarray], tuple], X0: np.ndarray, workers: int) -> list:
+    """``one`` of every start on ``workers`` spawned processes, in the starts' order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from evopolity.kernels._jit import one_thread
+
+    # spawn, not fork: numba's threading layer must not be forked; one numba thread per
+    # worker, as the workers share the cores
+    context = multiprocessing.get_context("spawn")
+    chunk = max(1, len(X0) // (4 * workers))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=one_thread) as pool:
+        return list(pool.map(one, X0, chunksize=chunk))
+
+
+def same_attractors(states: Any, kinds: Sequence[str], labels: Sequence[str],
+                    same: float = 1e-3) -> list[str]:
+    """Give the runs that reached one attractor one label.
+
+    A run whose state (a rest point, or the mean over a cycle or chaotic attractor) lies
+    within ``same`` (largest coordinate difference) of an earlier run's state of the same
+    kind takes that run's label; ``"unsettled"`` runs keep their own.
+
+    Parameters
+    ----------
+    states : array_like
+        One row per run (``m x k``).
+    kinds : sequence of str
+        Each run's attractor kind.
+    labels : sequence of str
+        Each run's own label (e.g. :meth:`~evopolity.dynamics.attractors.Attractor.label`).
+    same : float
+        The distance under which two states are one attractor.
+
+    Returns
+    -------
+    list of str
+        The labels, the first run of each attractor naming it.
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ or ``same`` is not positive.
+    """
+    X = np.asarray(states, dtype=float)
+    kinds, labels = list(kinds), list(labels)
+    if X.ndim != 2 or not len(X) == len(kinds) == len(labels):
+        raise ValueError("states, kinds and labels must describe the same runs (one row each)")
+    same = nonnegative(same, "same", allow_zero=False)
+    out: list[str] = []
+    seen: list[tuple[str, np.ndarray, str]] = []
+    for x, kind, label in zip(X, kinds, labels, strict=True):
+        if kind != "unsettled":
+            match = next((name for k, q, name in seen
+                          if k == kind and np.abs(x - q).max() < same), None)
+            if match is None:
+                seen.append((kind, x, label))
+            else:
+                label = match
+        out.append(label)
+    return out
 
 
 def _starts(starts: Any, n: Any, seed: Any, alpha: Any, names: tuple[str, ...]) -> np.ndarray:

@@ -6,12 +6,17 @@ runs extended until they settle.
 
 - ``"rest"``: the state no longer moves (the integrator stopped at a rest point, or over the
   last tenth of the span no coordinate moved more than ``rest_tol``);
+- ``"quasiperiodic"``: motion on a torus, two or more incommensurate frequencies
+  (:func:`quasi_periodic`): the tail's spectrum is a few sharp lines, not all harmonics of
+  one frequency, and its amplitude does not drift. Checked before a cycle, so that a chance
+  near-return of such an orbit is not taken for a period;
 - ``"cycle"``: the final state recurs: the trajectory came back to within ``cycle_tol`` (times
   the orbit's size) of it at least twice, at whole multiples of one period;
-- ``"chaos"``: neither, and the largest Lyapunov exponent, estimated from the final state by
-  two nearby trajectories (:func:`lyapunov_exponent`), is positive (above ``chaos_min``);
+- ``"chaos"``: none of these, and the largest Lyapunov exponent, estimated from the final
+  state by two nearby trajectories (:func:`lyapunov_exponent`), is positive (above
+  ``chaos_min``);
 - ``"unsettled"``: none of these by the horizon (still approaching something, or bounded and
-  aperiodic without a positive exponent, such as a quasi-periodic orbit).
+  aperiodic without a positive exponent).
 
 :func:`settle` runs the replicator, and runs it on from where it stopped, until the
 classification is no longer ``"unsettled"`` or a budget of time is spent.
@@ -45,10 +50,11 @@ from evopolity.validate import (
     simplex_point,
 )
 
-__all__ = ["Attractor", "ATTRACTOR_KINDS", "classify", "lyapunov_exponent", "settle"]
+__all__ = ["Attractor", "ATTRACTOR_KINDS", "classify", "lyapunov_exponent", "quasi_periodic",
+           "settle"]
 
 #: The kinds of attractor :func:`classify` tells apart.
-ATTRACTOR_KINDS = ("rest", "cycle", "chaos", "unsettled")
+ATTRACTOR_KINDS = ("rest", "cycle", "quasiperiodic", "chaos", "unsettled")
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class Attractor:
 
     Parameters
     ----------
-    kind : {"rest", "cycle", "chaos", "unsettled"}
+    kind : {"rest", "cycle", "quasiperiodic", "chaos", "unsettled"}
         The classification (see :mod:`evopolity.dynamics.attractors`).
     point : Series or None
         The rest point (kind ``"rest"``), indexed by strategy; None otherwise.
@@ -180,6 +186,8 @@ def classify(
     final = pd.Series(X[-1], index=names, name=t_end)
     if trajectory.info.get("status") == "rest point" or _at_rest(t, X, rest_tol):
         return done("rest", point=final)
+    if quasi_periodic(tt, XX):
+        return done("quasiperiodic")
     if tt.size >= 5:
         period = _period(tt, XX, cycle_tol)
         if period is not None:  # the mean over whole periods
@@ -209,6 +217,90 @@ def _time_mean(t: np.ndarray, X: np.ndarray) -> np.ndarray:
         return X[-1].copy()
     dt = np.diff(t)
     return ((X[1:] + X[:-1]) * dt[:, None]).sum(axis=0) / (2.0 * (t[-1] - t[0]))
+
+
+#: A quasi-periodic tail: its spectrum's lines (local maxima above this share of the largest)
+#: and their widths (bins either side counted to a line), the most its amplitude may drift
+#: between its halves, and the fewest samples and periods of its slowest line it must hold.
+QP_LINE = 1e-2
+QP_WIDTH = 5
+QP_DRIFT = 0.02
+QP_SAMPLES = 128
+QP_PERIODS = 4
+
+
+def quasi_periodic(t: np.ndarray, X: np.ndarray) -> bool:
+    """Whether the rows ``X`` at times ``t`` move on a torus: quasi-periodically, with two or
+    more incommensurate frequencies.
+
+    The power spectrum (Hann window, summed over the coordinates; rows resampled on an even
+    grid if they are not on one) of a quasi-periodic motion is a set of sharp lines at the
+    combinations of its base frequencies; that of a cycle is lines at the harmonics of one
+    frequency, and chaos spreads over a band. So the tail is quasi-periodic when
+
+    - 99% of its power lies in at most ``QP_WIDTH`` bins per line (a line is a local maximum
+      above ``QP_LINE`` times the largest, lines closer than 4 bins counted once);
+    - some line is not a harmonic ``m f0`` of the lowest line ``f0`` (within a bin, plus a
+      fifth of a bin per harmonic for the peak's interpolated position);
+    - the amplitude (each coordinate's standard deviation) of its two halves differs by at
+      most ``QP_DRIFT`` of the largest, so that a spiral or an orbit slowing near a
+      heteroclinic cycle, whose frequencies drift, is not one;
+    - it holds ``QP_SAMPLES`` rows and ``QP_PERIODS`` periods of its lowest line.
+
+    Near-rational frequency ratios cannot be told from rational ones within the resolution
+    (``1 / span``): such a tail is not called quasi-periodic.
+
+    Parameters
+    ----------
+    t : ndarray
+        Increasing times.
+    X : ndarray
+        One row per time.
+
+    Returns
+    -------
+    bool
+    """
+    n = t.size
+    if n < QP_SAMPLES or t[-1] <= t[0]:
+        return False
+    grid = np.linspace(t[0], t[-1], n)
+    if not np.allclose(t, grid, rtol=0.0, atol=1e-9 * max(1.0, abs(t[-1]))):
+        X = np.column_stack([np.interp(grid, t, X[:, j]) for j in range(X.shape[1])])
+    Y = X - X.mean(axis=0)
+    half1, half2 = Y[: n // 2].std(axis=0), Y[n // 2:].std(axis=0)
+    scale = max(half1.max(), half2.max())
+    if scale <= 0.0 or np.abs(half1 - half2).max() > QP_DRIFT * scale:
+        return False
+    power = (np.abs(np.fft.rfft(Y * np.hanning(n)[:, None], axis=0)) ** 2).sum(axis=1)
+    power[0] = 0.0
+    inner = power[1:-1]
+    peaks = np.flatnonzero((inner > power[:-2]) & (inner >= power[2:])) + 1
+    peaks = peaks[power[peaks] >= QP_LINE * power.max()]
+    lines: list[int] = []
+    for i in peaks[np.argsort(-power[peaks])]:  # strongest first; its shoulders are not lines
+        if all(abs(i - j) > 3 for j in lines):
+            lines.append(int(i))
+    if len(lines) < 2:
+        return False
+    held = np.cumsum(np.sort(power)[::-1])
+    if int(np.searchsorted(held, 0.99 * held[-1])) + 1 > QP_WIDTH * len(lines):
+        return False
+    # each line's position refined by a parabola through the log-power at three bins
+    # (in bins; a Hann window's main lobe is close to a Gaussian, whose log is a parabola)
+    where = []
+    for i in lines:
+        a, b, c = np.log(np.maximum(power[i - 1:i + 2], 1e-300))
+        curve = a - 2.0 * b + c
+        where.append(i + (0.5 * (a - c) / curve if curve < 0.0 else 0.0))
+    f0 = min(where)
+    if f0 < QP_PERIODS:
+        return False
+    for f in where:
+        m = round(f / f0)
+        if abs(f - m * f0) > 1.0 + 0.2 * m:
+            return True
+    return False
 
 
 def _at_rest(t: np.ndarray, X: np.ndarray, tol: float) -> bool:

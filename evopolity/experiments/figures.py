@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from evopolity.dynamics.trajectory import Trajectory
 
 __all__ = [
+    "basin_shares",
     "frequencies",
     "hysteresis_branches",
     "macro_timeline",
@@ -978,6 +979,87 @@ def hysteresis_branches(
     return _finish(fig, path)
 
 
+def basin_shares(
+    frame: pd.DataFrame,
+    value: str = "cooperation",
+    *,
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Where an ensemble's starts went: the share of each attractor per regime, and the
+    distribution of ``value`` at the attractors.
+
+    Left, one stacked bar per regime: the share of its starts that reached each attractor
+    (a colour per attractor, its label in the legend, largest first). Right, ``value`` at
+    the attractor of every start (a dot each, jittered across), per regime.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per start: ``regime``, ``attractor`` (a label shared by the starts that
+        reached one attractor, :func:`evopolity.ensemble` or the ``evopolity ensemble``
+        directory) and ``value``.
+    value : str
+        The measure of the right panel.
+    title, path
+        As in :func:`frequencies`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If the frame lacks a column or has no row.
+    """
+    _need(frame, ("regime", "attractor", value), "frame")
+    if frame.empty:
+        raise ValueError("frame is empty")
+    df = frame.assign(regime=frame["regime"].astype(str))
+    regimes = [str(r) for r in pd.unique(df["regime"])]
+    fig = _figure((11.0, 0.9 + 0.55 * max(3, len(regimes))))
+    left, right = fig.subplots(1, 2, width_ratios=[1.4, 1.0])
+    y = np.arange(len(regimes), dtype=float)
+    labels = df["attractor"].value_counts().index.tolist()
+    colors = dict(zip(labels, _colors(len(labels)), strict=True))
+    shown: set[str] = set()
+    for i, r in enumerate(regimes):
+        shares = df.loc[df["regime"] == r, "attractor"].value_counts(normalize=True)
+        start = 0.0
+        for label, share in shares.items():
+            name = label if label not in shown and len(shown) < 12 else None
+            shown.add(label)
+            left.barh(y[i], share, left=start, color=colors[label], edgecolor="white",
+                      height=0.7, label=name)
+            if share >= 0.08:
+                left.text(start + share / 2, y[i], f"{share:.0%}", ha="center", va="center",
+                          fontsize=8, color="white")
+            start += share
+    left.set_yticks(y, regimes)
+    left.set_xlim(0.0, 1.0)
+    left.set_xlabel("share of starts")
+    left.set_title("Basins: where the starts went", fontsize=11)
+    left.invert_yaxis()
+    handles, names = left.get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=min(3, len(names)),
+               fontsize=7, frameon=False)
+    rng = np.random.default_rng(0)  # a fixed jitter: the same figure every time
+    for i, r in enumerate(regimes):
+        g = df[df["regime"] == r]
+        right.scatter(g[value], y[i] + rng.uniform(-0.25, 0.25, len(g)), s=12, alpha=0.6,
+                      color=[colors[a] for a in g["attractor"]])
+    right.set_yticks(y, [""] * len(regimes))
+    right.set_ylim(left.get_ylim())
+    right.set_xlabel(_label(value))
+    if value in UNIT_INTERVAL:
+        right.set_xlim(-0.02, 1.02)
+    right.grid(axis="x", alpha=0.3)
+    right.set_title(f"{value.replace('_', ' ').capitalize()} at the attractor", fontsize=11)
+    fig.suptitle(title or f"Ensemble of {len(df) // max(1, len(regimes))} starts per regime")
+    return _finish(fig, path)
+
+
 def _close(fig: Any) -> None:
     fig.clear()
 
@@ -992,6 +1074,10 @@ def plot_directory(path: str | Path) -> list[Path]:
       seed) of each regime and scenario, its events marked;
     - ``cooperation.png``: :func:`macro_timeline` of cooperation, one panel per regime;
     - ``regime-outcomes.png``: :func:`regime_outcomes` of the summary.
+
+    A continuation directory (``evopolity continuation``) gives
+    ``continuation-{regime}.png`` (:func:`hysteresis_branches`: both branches); an ensemble
+    directory (``evopolity ensemble``) gives ``basins.png`` (:func:`basin_shares`).
 
     A *sweep directory* (``evopolity sweep``: ``parts/part-*.parquet``, ``sweep.json``) gives,
     over its first two axes, ``phase-cooperation[-{regime}].png`` and
@@ -1020,6 +1106,11 @@ def plot_directory(path: str | Path) -> list[Path]:
     out = root / "figures"
     kind = results.directory_kind(root)
     if kind == "sweep":
+        analysis = _analysis_of(root)
+        if analysis == "continuation":
+            return _plot_continuation(root, out)
+        if analysis == "ensemble":
+            return _plot_ensemble(root, out)
         return _plot_sweep(root, out)
     if kind == "run":
         return _plot_run(root, out)
@@ -1067,6 +1158,38 @@ def _plot_run(root: Path, out: Path) -> list[Path]:
     if not written:
         raise ValueError(f"{str(root)!r}: its run files hold no rows to plot")
     return written
+
+
+def _analysis_of(root: Path) -> str | None:
+    """What a sweep directory holds: ``"continuation"``, ``"ensemble"`` (``evopolity
+    continuation``, ``evopolity ensemble``) or None (a sweep)."""
+    import json
+
+    try:
+        info = json.loads((root / "sweep.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return info.get("analysis") if isinstance(info, dict) else None
+
+
+def _plot_continuation(root: Path, out: Path) -> list[Path]:
+    from evopolity.experiments.runner import continuation_results
+
+    frame = continuation_results(results.read_sweep(root))
+    written = []
+    for regime, g in frame.groupby("regime", sort=False):
+        p = out / f"{_slug('continuation', regime)}.png"
+        _close(hysteresis_branches(g, parameter=str(g["parameter"].iloc[0]), path=p))
+        written.append(p)
+    return written
+
+
+def _plot_ensemble(root: Path, out: Path) -> list[Path]:
+    from evopolity.experiments.runner import ensemble_results
+
+    p = out / "basins.png"
+    _close(basin_shares(ensemble_results(results.read_sweep(root)), path=p))
+    return [p]
 
 
 def _plot_sweep(root: Path, out: Path) -> list[Path]:

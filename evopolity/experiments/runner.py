@@ -21,6 +21,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -49,7 +50,8 @@ from evopolity.experiments.storage import (
 from evopolity.experiments.tasks import run_task, sweep_tasks
 from evopolity.kernels import _jit
 
-__all__ = ["run", "run_polities", "sweep", "distinct_seeds"]
+__all__ = ["run", "run_polities", "sweep", "distinct_seeds", "run_continuation",
+           "run_ensemble", "continuation_results", "ensemble_results", "ensemble_tasks"]
 
 #: The kernel modules a task compiles, by ``play.method`` (besides the replicator's own):
 #: their cache decides whether a job announces a first compilation.
@@ -147,6 +149,10 @@ def run(spec: Spec | str | Path | None = None, out: str | Path = "evopolity-out"
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     if spec.polities is not None:
         return run_polities(spec, out, figures, progress)
+    for section in ("continuation", "ensemble"):
+        if getattr(spec, section) is not None:
+            say(f"the spec's [{section}] runs with `evopolity {section}` "
+                f"(experiments.runner.run_{section}), not in the main job")
     out = Path(out)
     check_directory(out, "run")  # before anything is computed or written
     if spec.structure is not None:
@@ -499,43 +505,7 @@ def _sweep(spec: Spec, parts: SweepDirectory, workers: int, scheduler: str | Non
         f"{regimes}{_plural(len(spec.seeds), 'seed')}), "
         f"{len(done)} done, {len(todo)} to run {where}")
 
-    def finish(rows: list[tuple[int, dict]]) -> None:
-        for task, row in rows:
-            parts.write(task, row)
-            parts.append_manifest(task)
-
-    if todo and not scheduler:
-        notice = _compile_notice(spec, "" if workers == 1 and not dask_local
-                                 else " in this process first, then the workers load them")
-        if notice:
-            say(notice)
-            if (workers > 1 or dask_local) and _jit.cache_directory() is not None:
-                # one compilation here fills the cache; otherwise each worker would compile
-                # the same kernels at once, on the same cores, and the first tasks would
-                # seem to take a minute each
-                finish(work(todo[:1]))
-                done.add(todo.pop(0))
-    elif todo:
-        say("each Dask worker compiles the kernels on its first task unless its cache is warm")
-    # a few dozen chunks per worker: little transport per task, work still spread evenly,
-    # and a killed sweep loses at most the chunks in flight
-    size = max(1, min(50, -(-len(todo) // (workers * 20))))
-    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    bar = _progress(n_tasks, len(done), progress)
-    try:
-        if scheduler or dask_local:
-            results = executors.dask(work, chunks, workers, scheduler,
-                                     local_setup=_one_numba_thread)
-        elif workers > 1:
-            results = executors.process_pool(work, chunks, workers,
-                                             initializer=_one_numba_thread)
-        else:
-            results = executors.in_process(work, chunks)
-        for rows in results:
-            finish(rows)
-            bar(len(rows))
-    finally:
-        bar(0, close=True)
+    _run_chunks(parts, work, todo, workers, say, progress, spec, scheduler, dask_local)
     return load(out)
 
 
@@ -562,3 +532,383 @@ def _one_numba_thread() -> None:
     from evopolity.kernels._jit import one_thread
 
     one_thread()
+
+
+# -- continuation and ensembles of a spec ---------------------------------------------------------
+
+
+def _analysis_spec(spec: Spec | str | Path, section: str) -> Spec:
+    """The spec, read if need be, refused without its ``[section]`` table."""
+    from evopolity.experiments.spec import SpecError
+
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    if getattr(spec, section) is None:
+        article = "an" if section[0] in "aeiou" else "a"
+        raise SpecError(f"{spec.source}: {section}: required, missing ({article} [{section}] "
+                        "table; docs/experiments.md)")
+    return spec
+
+
+def _analysis_info(spec: Spec, section: str, n_tasks: int) -> dict:
+    # the section is part of the digest: one spec's continuation and ensemble never share a
+    # directory (their parts are different tasks)
+    return {"name": spec.name, "source": spec.source, "digest": f"{spec.digest}-{section}",
+            "tasks": n_tasks, "axes": [], "analysis": section, "spec": spec.raw}
+
+
+def _play(spec: Spec, regime: Any, game: Any, seed: int) -> Any:
+    """The spec's strategies played under ``game`` and ``regime``'s in-play part (cached)."""
+    from evopolity.dynamics.pipeline import _interactions
+
+    return _interactions(spec.strategies, game, spec.turns, spec.repetitions, spec.noise,
+                         spec.method, seed, regime)
+
+
+def _folded(x: Any, k: int) -> Any:
+    """A state over the spec's ``k`` strategies (a funded regime's levy-paying and bare
+    versions of a strategy added up)."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    return x[:k] + x[k:] if x.size == 2 * k else x
+
+
+def _continuation_step(spec: Spec, r: int, step: int, x: Any, m: Any, seed: int
+                       ) -> tuple[dict, list[float], float | None]:
+    """One run of a regime's continuation: its row, and the state it hands on."""
+    import math
+
+    import numpy as np
+
+    from evopolity.dynamics.attractors import settle
+    from evopolity.experiments.analyses import _final, _measures
+    from evopolity.experiments.spec import _game_at
+
+    cont = spec.continuation
+    branch, _, value = cont.path[step]
+    target, name = cont.parameter.split(".", 1)
+    regime, game = spec.regimes[r], spec.game
+    if target == "regime":
+        regime = regime.replace(**{name: value})
+    else:
+        game = _game_at(game, {name: value})
+    tour = _play(spec, regime, game, seed)
+    tr, att = settle(tour, None if x is None else np.asarray(x, dtype=float), t_max=cont.t_max,
+                     budget=cont.budget, regime=regime, strength=m, lyapunov=False)
+    state = _final(tr, att)
+    k = len(spec.strategies)
+    strength = math.nan
+    if tr.macro is not None and "institution_strength" in tr.macro:
+        strength = float(tr.macro["institution_strength"].iloc[-1])
+        m = min(1.0, max(0.0, strength))
+    carry = [float(v) for v in tr.frequencies[-1]]
+    row = {"task": r * len(cont.path) + step, "regime": spec.regimes[r].name,
+           "scenario": "continuation", "seed": seed, "recovered": pd.NA, "branch": branch,
+           "step": step, "parameter": cont.parameter, "value": float(value), "kind": att.kind,
+           **{f"x_{s.name}": float(v) for s, v in zip(spec.strategies, _folded(state, k),
+                                                      strict=True)},
+           **_measures(tour, state, game), "institution_strength": strength,
+           "t_total": float(tr.info["t_total"]),
+           # the state handed to the next run, exactly (a resumed chain goes on from it)
+           "carry": json.dumps(carry), "carry_strength": math.nan if m is None else float(m)}
+    return row, carry, m
+
+
+def run_continuation(spec: Spec | str | Path, out: str | Path, figures: bool = True,
+                 progress: bool = True) -> pd.DataFrame:
+    """Run a spec's ``[continuation]`` for every regime, resumably.
+
+    Each regime's parameter goes up through ``values`` and back down, each run starting
+    from where the previous one ended (its frequencies and a co-evolving institution's
+    strength; :func:`evopolity.continuation`), on the spec's play: every value replays the
+    matches, since a regime's fine or a payoff acts inside them. Every run is written as it
+    finishes (a part, as in :func:`sweep`) with the state it hands on, so a killed
+    continuation resumes from its last finished run and ends with exactly the rows of an
+    uninterrupted one.
+
+    Parameters
+    ----------
+    spec : Spec or path
+        An experiment with a ``[continuation]`` table (the play's seed: its first seed).
+    out : path
+        Output directory (a sweep directory: ``sweep.json``, ``manifest.txt``,
+        ``parts/``), then ``figures/continuation-*.png`` (both branches, per regime).
+    figures : bool
+        Draw the figures.
+    progress : bool
+        Say on stderr what is happening.
+
+    Returns
+    -------
+    DataFrame
+        One row per run: ``task, regime, scenario, seed, recovered, branch, step,
+        parameter, value, kind``, ``x_<strategy>`` (the attractor's state: the rest point
+        or the mean over a cycle), ``cooperation, effective_number, richness, mean_payoff,
+        welfare, institution_strength, t_total``, the state handed on (``carry``,
+        ``carry_strength``) and ``differs`` (the branches differ there by more than
+        ``tol``; :func:`evopolity.hysteresis` reads the ranges).
+
+    Raises
+    ------
+    SpecError
+        If the spec is invalid or has no ``[continuation]`` table.
+    ExperimentError
+        If ``out`` cannot be a sweep directory, holds another spec's results or is in use.
+    """
+    say = _messages(progress)
+    spec = _analysis_spec(spec, "continuation")
+    cont = spec.continuation
+    out = Path(out)
+    runs = len(cont.path)
+    info = _analysis_info(spec, "continuation", len(spec.regimes) * runs)
+    check_directory(out, "sweep", info["digest"])
+    seed = spec.seeds[0]
+    with SweepDirectory(out, info) as parts:
+        parts.clean()
+        done = parts.done()
+        parts.write_manifest(done)
+        for r, regime in enumerate(spec.regimes):
+            base = r * runs
+            first = next((j for j in range(runs) if base + j not in done), None)
+            if first is None:
+                continue
+            x, m = cont.x0, None
+            if first > 0:  # go on from the state the last finished run handed on
+                last = pd.read_parquet(parts.path(base + first - 1)).iloc[0]
+                x = json.loads(last["carry"])
+                m = None if pd.isna(last["carry_strength"]) else float(last["carry_strength"])
+            say(f"continuation of {regime.name} along {cont.parameter}: "
+                f"{cont.values[0]:g} to {cont.values[-1]:g} and back, {runs} runs"
+                + (f", from run {first}" if first else ""))
+            for step in range(first, runs):
+                row, x, m = _continuation_step(spec, r, step, x, m, seed)
+                parts.write(base + step, row)
+                parts.append_manifest(base + step)
+    frame = continuation_results(load(out), spec)
+    if figures:
+        _figures(out, say)
+    return frame
+
+
+def continuation_results(frame: pd.DataFrame, spec: Spec | None = None,
+                       tol: float | None = None) -> pd.DataFrame:
+    """A continuation directory's rows, with ``differs`` marked per regime.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The parts (:func:`evopolity.load` of the directory).
+    spec : Spec, optional
+        The spec (its ``tol``).
+    tol : float, optional
+        The tolerance (default: the spec's, else 0.02).
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` with ``differs``, by task.
+    """
+    from evopolity.analysis.continuation import branches_differ
+
+    if tol is None:
+        tol = spec.continuation.tol if spec is not None else 0.02
+    frame = frame.sort_values("task").reset_index(drop=True)
+    state = [c for c in frame.columns if c.startswith("x_")] + ["institution_strength"]
+    frame["differs"] = False
+    for _, g in frame.groupby("regime", sort=False):
+        try:
+            frame.loc[g.index, "differs"] = branches_differ(g, state, tol)
+        except ValueError:  # an unfinished continuation: a value without its down run
+            pass
+    return frame
+
+
+def ensemble_tasks(spec_json: str, where: str, tasks: list[int]) -> list[tuple[int, dict]]:
+    """Rows of some starts of a spec's ``[ensemble]``: what a worker process runs.
+
+    Parameters
+    ----------
+    spec_json : str
+        The spec's raw table as JSON.
+    where : str
+        The spec's source, for error messages.
+    tasks : list of int
+        Task numbers: regime ``task // count``, start ``task % count``.
+
+    Returns
+    -------
+    list of tuple
+        ``(task, row)`` per task.
+    """
+    from evopolity.dynamics.attractors import settle
+    from evopolity.experiments.analyses import _describe, _final, _measures
+    from evopolity.experiments.tasks import _spec_from_json
+
+    spec = _spec_from_json(spec_json, where)
+    ens = spec.ensemble
+    names = [s.name for s in spec.strategies]
+    k = len(names)
+    starts = ens.points(k)
+    seed = spec.seeds[0]
+    out = []
+    for task in tasks:
+        r, i = divmod(task, ens.count)
+        regime = spec.regimes[r]
+        tour = _play(spec, regime, spec.game, seed)
+        tr, att = settle(tour, starts[i], t_max=ens.t_max, budget=ens.budget, regime=regime,
+                         lyapunov=ens.lyapunov)
+        state = _final(tr, att)
+        folded = _folded(state, k)
+        out.append((task, {
+            "task": task, "regime": regime.name, "scenario": "ensemble", "seed": seed,
+            "recovered": pd.NA, "start": i,
+            **{f"x0_{s}": float(v) for s, v in zip(names, starts[i], strict=True)},
+            **{f"final_{s}": float(v) for s, v in zip(names, folded, strict=True)},
+            "kind": att.kind, "description": _describe(folded, names, att.kind),
+            "period": float("nan") if att.period is None else float(att.period),
+            "lyapunov": float("nan") if att.lyapunov is None else float(att.lyapunov),
+            "t_total": float(tr.info["t_total"]), **_measures(tour, state, spec.game)}))
+    return out
+
+
+def run_ensemble(spec: Spec | str | Path, out: str | Path, workers: int = 1, figures: bool = True,
+             progress: bool = True) -> pd.DataFrame:
+    """Run a spec's ``[ensemble]``: every start under every regime, to its attractor,
+    resumably and on several processes.
+
+    Every (regime, start) is a task written as its own part when it finishes
+    (:func:`sweep`'s layout and resumption). The starts are drawn from the ensemble's seed
+    before anything runs and every run is deterministic, so the rows are the same for any
+    number of workers.
+
+    Parameters
+    ----------
+    spec : Spec or path
+        An experiment with an ``[ensemble]`` table.
+    out : path
+        Output directory (a sweep directory), then ``figures/basins.png``.
+    workers : int
+        Local worker processes (1: in this process), at most the CPUs this process may use
+        (more are cut to that number, with a warning).
+    figures : bool
+        Draw the figures.
+    progress : bool
+        Say on stderr what is happening.
+
+    Returns
+    -------
+    DataFrame
+        One row per regime and start: ``task, regime, scenario, seed, recovered, start``,
+        ``x0_<strategy>``, ``final_<strategy>`` (the attractor's state), ``kind,
+        description, period, lyapunov, t_total``, the measures of the state and
+        ``attractor`` (a label shared, within a regime, by the starts that reached one
+        attractor: :func:`evopolity.analysis.ensemble.same_attractors`).
+
+    Raises
+    ------
+    SpecError
+        If the spec is invalid or has no ``[ensemble]`` table.
+    ExperimentError
+        If ``out`` cannot be a sweep directory, holds another spec's results or is in use.
+    """
+    from evopolity.validate import integer
+
+    say = _messages(progress)
+    spec = _analysis_spec(spec, "ensemble")
+    workers = integer(workers, "workers", 1)
+    if workers > (cpus := executors.cpus()):
+        warnings.warn(f"workers = {workers} is more than the {_plural(cpus, 'CPU')} this "
+                      f"process may use; running {cpus}", stacklevel=2)
+        workers = cpus
+    ens = spec.ensemble
+    out = Path(out)
+    info = _analysis_info(spec, "ensemble", len(spec.regimes) * ens.count)
+    check_directory(out, "sweep", info["digest"])
+    with SweepDirectory(out, info) as parts:
+        parts.clean()
+        done = parts.done()
+        parts.write_manifest(done)
+        todo = [t for t in range(parts.n_tasks) if t not in done]
+        say(f"ensemble: {_plural(ens.count, 'start')} ({ens.starts}) x "
+            f"{_plural(len(spec.regimes), 'regime')}, {len(done)} done, {len(todo)} to run"
+            + (f" on {_plural(workers, 'worker process')}" if workers > 1 else ""))
+        work = functools.partial(ensemble_tasks, json.dumps(spec.raw, default=str),
+                                 spec.source)
+        _run_chunks(parts, work, todo, workers, say, progress, spec)
+    frame = ensemble_results(load(out))
+    if figures:
+        _figures(out, say)
+    return frame
+
+
+def ensemble_results(frame: pd.DataFrame, same: float = 1e-3) -> pd.DataFrame:
+    """An ensemble directory's rows, with ``attractor`` labels shared within each regime.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The parts (:func:`evopolity.load` of the directory).
+    same : float
+        States closer than this are one attractor.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` by task, with ``attractor``.
+    """
+    from evopolity.analysis.ensemble import same_attractors
+
+    frame = frame.sort_values("task").reset_index(drop=True)
+    finals = [c for c in frame.columns if c.startswith("final_")]
+    frame["attractor"] = ""
+    for _, g in frame.groupby("regime", sort=False):
+        frame.loc[g.index, "attractor"] = same_attractors(
+            g[finals].to_numpy(), g["kind"], g["description"], same)
+    return frame
+
+
+def _run_chunks(parts: SweepDirectory, work: Callable, todo: list[int], workers: int,
+                say: Callable[[str], None], progress: bool, spec: Spec,
+                scheduler: str | None = None, dask_local: bool = False) -> None:
+    """Run ``work`` over chunks of the tasks ``todo``, here, on a process pool or on Dask,
+    writing each finished task's part and manifest line as its chunk comes back."""
+
+    def finish(rows: list[tuple[int, dict]]) -> None:
+        for task, row in rows:
+            parts.write(task, row)
+            parts.append_manifest(task)
+
+    n_done = parts.n_tasks - len(todo)
+    if todo and not scheduler:
+        notice = _compile_notice(spec, "" if workers == 1 and not dask_local
+                                 else " in this process first, then the workers load them")
+        if notice:
+            say(notice)
+            if (workers > 1 or dask_local) and _jit.cache_directory() is not None:
+                # one compilation here fills the cache; otherwise each worker would compile
+                # the same kernels at once, on the same cores, and the first tasks would
+                # seem to take a minute each
+                finish(work(todo[:1]))
+                todo = todo[1:]
+                n_done += 1
+    elif todo:
+        say("each Dask worker compiles the kernels on its first task unless its cache is warm")
+    # a few dozen chunks per worker: little transport per task, work still spread evenly,
+    # and a killed run loses at most the chunks in flight
+    size = max(1, min(50, -(-len(todo) // (workers * 20))))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    bar = _progress(parts.n_tasks, n_done, progress)
+    try:
+        if scheduler or dask_local:
+            results = executors.dask(work, chunks, workers, scheduler,
+                                     local_setup=_one_numba_thread)
+        elif workers > 1:
+            results = executors.process_pool(work, chunks, workers,
+                                             initializer=_one_numba_thread)
+        else:
+            results = executors.in_process(work, chunks)
+        for rows in results:
+            finish(rows)
+            bar(len(rows))
+    finally:
+        bar(0, close=True)

@@ -21,6 +21,10 @@ Layout (every table optional except where noted; see docs/experiments.md)::
     [[shocks]]    time, kind, value, frequency
     [sweep]       "regime.<field>" | "game.<R|S|T|P|b|c>" | "play.<noise|turns>" =
                   a list, or {start, stop, num}
+    [continuation] parameter ("regime.<field>" | "game.<R|S|T|P|b|c>"), values or
+                  {start, stop, steps}, x0, t_max, budget, tol
+    [ensemble]    starts (uniform | dirichlet | given), count, alpha, given, seed, t_max,
+                  budget, lyapunov
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from evopolity.play.tournament import resolve_strategies
 from evopolity.validate import integer, probability
 
 __all__ = ["SpecError", "Spec", "load_spec", "parse_spec", "default_spec_path", "grid",
-           "SWEEP_TARGETS"]
+           "SWEEP_TARGETS", "ContinuationSpec", "EnsembleSpec", "CONTINUATION_TARGETS"]
 
 
 class SpecError(ValueError):
@@ -116,6 +120,8 @@ class Spec:
     raw: dict = field(default_factory=dict, repr=False)
     polities: PolitiesSpec | None = None
     structure: StructureSpec | None = None
+    continuation: ContinuationSpec | None = None
+    ensemble: EnsembleSpec | None = None
 
     @property
     def digest(self) -> str:
@@ -219,9 +225,11 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
     """
     c = _Checker(where)
     c.keys(raw, "", {"experiment", "strategies", "game", "play", "dynamics", "regimes",
-                     "shocks", "sweep", "polities", "structure"})
+                     "shocks", "sweep", "polities", "structure", "continuation",
+                     "ensemble"})
     if "polities" in raw and "structure" in raw:
         raise c.fail("structure", "a spec has [polities] or [structure], not both")
+    _analysis_alone(c, raw)
     exp = c.table(raw, "experiment")
     c.keys(exp, "experiment", {"name", "seeds", "tolerance"})
     name = c.string(exp, "experiment.name", default="experiment")
@@ -265,11 +273,13 @@ def parse_spec(raw: dict, where: str = "<spec>") -> Spec:
         _check_polities_points(c, sweep, pol, regime_list)
     if struct is not None:
         _check_structure_points(c, sweep, struct, regime_list)
+    cont, ens = _analysis_sections(c, raw, game, regime_list, len(strategies), seeds[0])
     return Spec(
         name=name, source=where, strategies=strategies, invaders=invaders, game=game,
         turns=turns, noise=noise, repetitions=repetitions, method=method, t_max=t_max,
         points_per_unit=density, regimes=regime_list, shocks=shock_list, seeds=seeds,
         tolerance=tolerance, sweep=sweep, raw=raw, polities=pol, structure=struct,
+        continuation=cont, ensemble=ens,
     )  # fmt: skip
 
 
@@ -1155,3 +1165,233 @@ def _check_structure_points(c: _Checker, sweep: dict[str, list], struct: Structu
                 if fb > 0 or dc > 0:
                     raise c.fail(f"regimes[{i}]", f"regime {r.name!r} co-evolves (feedback or "
                                  "decay > 0); on a graph a regime is fixed (docs/structure.md)")
+
+
+# -- continuation and ensembles -------------------------------------------------------------------
+
+
+#: What a ``[continuation]`` may move: a number of every regime, or a payoff of the game.
+CONTINUATION_TARGETS = (
+    *(f"regime.{f.name}" for f in fields(Regime) if f.type in (float, "float")),
+    "game.R", "game.S", "game.T", "game.P", "game.b", "game.c",
+)  # fmt: skip
+#: How an ``[ensemble]`` draws its starts.
+ENSEMBLE_STARTS = ("uniform", "dirichlet", "given")
+#: The most values a continuation sweeps (each one way) and the most starts of an ensemble.
+MAX_CONTINUATION_VALUES = 10_000
+MAX_ENSEMBLE_STARTS = 100_000
+
+
+@dataclass(frozen=True)
+class ContinuationSpec:
+    """The ``[continuation]`` table: one parameter swept up and then down, every run starting
+    where the previous one ended (:func:`evopolity.continuation`, run on the spec's play).
+
+    ``values`` are strictly increasing; ``x0`` the first run's state (None: the barycentre).
+    ``t_max`` and ``budget`` are each run's first segment and total time
+    (:func:`evopolity.settle`); the two branches differ at a value when a strategy's
+    frequency or the institution's strength differs by more than ``tol``.
+    """
+
+    parameter: str
+    values: tuple[float, ...]
+    x0: tuple[float, ...] | None = None
+    t_max: float = 100.0
+    budget: float = 2000.0
+    tol: float = 0.02
+
+    @property
+    def path(self) -> list[tuple[str, int, float]]:
+        """``(branch, step, value)`` of every run, up then down (``2 * len(values)``)."""
+        up = [("up", v) for v in self.values]
+        down = [("down", v) for v in reversed(self.values)]
+        return [(b, i, v) for i, (b, v) in enumerate(up + down)]
+
+
+@dataclass(frozen=True)
+class EnsembleSpec:
+    """The ``[ensemble]`` table: ``count`` starts (``"uniform"`` on the simplex,
+    ``"dirichlet"`` with concentration ``alpha``, or the ``given`` states), each run to its
+    attractor under every regime of the spec (:func:`evopolity.ensemble`, run on the spec's
+    play). ``seed`` draws the starts; ``lyapunov`` estimates the exponent of runs neither at
+    rest nor on a cycle (so that chaos is told from an unsettled run)."""
+
+    starts: str = "uniform"
+    count: int = 20
+    alpha: tuple[float, ...] = (1.0,)
+    given: tuple[tuple[float, ...], ...] = ()
+    seed: int = 0
+    t_max: float = 100.0
+    budget: float = 3000.0
+    lyapunov: bool = False
+
+    def points(self, k: int) -> Any:
+        """The starting states, one row each (``count x k``), drawn from ``seed``.
+
+        Parameters
+        ----------
+        k : int
+            The number of strategies.
+
+        Returns
+        -------
+        ndarray
+        """
+        import numpy as np
+
+        if self.starts == "given":
+            return np.array(self.given, dtype=float)
+        a = np.ones(k) if self.starts == "uniform" else \
+            np.broadcast_to(np.array(self.alpha, dtype=float), (k,))
+        return np.random.default_rng(self.seed).dirichlet(a, size=self.count)
+
+
+def _analysis_sections(c: _Checker, raw: dict, game: games.Game, regime_list: list[Regime],
+                       n_strategies: int, seed: int) -> tuple[Any, Any]:
+    """The ``[continuation]`` and ``[ensemble]`` tables, or None for each absent one."""
+    cont = _continuation(c, c.table(raw, "continuation"), game, regime_list, n_strategies) \
+        if "continuation" in raw else None
+    ens = _ensemble(c, c.table(raw, "ensemble"), n_strategies, seed) \
+        if "ensemble" in raw else None
+    return cont, ens
+
+
+def _analysis_alone(c: _Checker, raw: dict) -> None:
+    """Refuse ``[continuation]`` or ``[ensemble]`` beside a table that runs something else."""
+    for key in ("continuation", "ensemble"):
+        for other in ("polities", "structure", "sweep"):
+            if key in raw and other in raw:
+                raise c.fail(key, f"a [{key}] runs the replicator on the spec's play; a spec "
+                             f"with [{other}] takes none (write it in a spec of its own)")
+
+
+def _run_times(c: _Checker, table: dict, path: str, t_max: float,
+               budget: float) -> tuple[float, float]:
+    t = c.number(table, f"{path}.t_max", t_max, low=0.0, strict=True)
+    b = c.number(table, f"{path}.budget", budget, low=0.0, strict=True)
+    if b < t:
+        raise c.fail(f"{path}.budget", f"must be at least {path}.t_max = {t:g}, got {b:g}")
+    return t, b
+
+
+def _state(c: _Checker, value: Any, path: str, k: int) -> tuple[float, ...]:
+    from evopolity.validate import simplex_point
+
+    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int | float)
+                                          for v in value):
+        raise c.fail(path, f"must be a list of {k} frequencies (one per strategy), got "
+                     f"{value!r}")
+    try:
+        return tuple(float(v) for v in simplex_point(value, [str(i) for i in range(k)], path))
+    except (TypeError, ValueError) as exc:
+        raise c.fail(path, str(exc).removeprefix(f"{path} ")) from None
+
+
+def _continuation(c: _Checker, table: dict, game: games.Game, regime_list: list[Regime],
+                  k: int) -> ContinuationSpec:
+    path = "continuation"
+    c.keys(table, path, {"parameter", "values", "start", "stop", "steps", "x0", "t_max",
+                         "budget", "tol"})
+    parameter = c.string(table, "continuation.parameter")
+    if parameter not in CONTINUATION_TARGETS:
+        raise c.fail("continuation.parameter", f"cannot continue along {parameter!r}; one "
+                     f"of {', '.join(CONTINUATION_TARGETS)}")
+    if "values" in table:
+        if any(key in table for key in ("start", "stop", "steps")):
+            raise c.fail("continuation.values", "give values or start, stop and steps, not "
+                         "both")
+        values = table["values"]
+        if not isinstance(values, list) or any(
+                isinstance(v, bool) or not isinstance(v, int | float) for v in values):
+            raise c.fail("continuation.values", f"must be a list of numbers, got {values!r}")
+        values = [float(v) for v in values]
+        vpath = "continuation.values"
+    else:
+        start = c.number(table, "continuation.start", REQUIRED)
+        stop = c.number(table, "continuation.stop", REQUIRED)
+        steps = c.integer(table, "continuation.steps", REQUIRED, low=2)
+        if steps > MAX_CONTINUATION_VALUES:
+            raise c.fail("continuation.steps", f"{steps:,} values are more than "
+                         f"{MAX_CONTINUATION_VALUES:,}")
+        if stop <= start:
+            raise c.fail("continuation.stop", f"must be > continuation.start = {start:g} (the "
+                         f"sweep goes up from start to stop, then back), got {stop:g}")
+        values = grid(start, stop, steps)
+        vpath = "continuation.start"
+    if len(values) < 2 or len(values) > MAX_CONTINUATION_VALUES:
+        raise c.fail(vpath, f"must give 2 to {MAX_CONTINUATION_VALUES:,} values, got "
+                     f"{len(values)}")
+    if not all(math.isfinite(v) for v in values) or any(
+            b <= a for a, b in itertools.pairwise(values)):
+        raise c.fail(vpath, f"the values must be finite and strictly increasing, got {values}")
+    # every value as each run will meet it (the ends suffice for an interval's limits, but a
+    # game's inequalities and a regime's checks are checked at every value, cheaply)
+    target, name = parameter.split(".", 1)
+    for i, v in enumerate(values):
+        where = f"{vpath}[{i}]" if vpath == "continuation.values" else \
+            "continuation." + ("start" if i == 0 else "stop" if i == len(values) - 1 else "steps")
+        try:
+            if target == "regime":
+                for r in regime_list:
+                    r.replace(**{name: v})
+            else:
+                if name not in GAMES[game_kind(game)][1]:
+                    raise ValueError(f"a {game_kind(game)} game has no payoff {name!r}; it "
+                                     f"takes {', '.join(GAMES[game_kind(game)][1])}")
+                _game_at(game, {name: v})
+        except (TypeError, ValueError) as exc:
+            raise c.fail(where, f"{parameter} = {v:g}: {exc}") from None
+    x0 = _state(c, table["x0"], "continuation.x0", k) if "x0" in table else None
+    t_max, budget = _run_times(c, table, path, 100.0, 2000.0)
+    tol = c.number(table, "continuation.tol", 0.02, low=0.0, strict=True)
+    return ContinuationSpec(parameter, tuple(values), x0, t_max, budget, tol)
+
+
+def _ensemble(c: _Checker, table: dict, k: int, seed: int) -> EnsembleSpec:
+    path = "ensemble"
+    c.keys(table, path, {"starts", "count", "alpha", "given", "seed", "t_max", "budget",
+                         "lyapunov"})
+    starts = c.choice(table, "ensemble.starts", ENSEMBLE_STARTS, "uniform")
+    values: dict[str, Any] = {"starts": starts}
+    if starts == "given":
+        for key in ("count", "alpha"):
+            if key in table:
+                raise c.fail(f"ensemble.{key}", "given starts are counted by ensemble.given; "
+                             f"{key} applies to drawn ones")
+        given = table.get("given")
+        if not isinstance(given, list) or not given:
+            raise c.fail("ensemble.given", "required with starts = \"given\": a non-empty list "
+                         "of states, each a list of frequencies (one per strategy)")
+        if len(given) > MAX_ENSEMBLE_STARTS:
+            raise c.fail("ensemble.given", f"{len(given):,} starts are more than "
+                         f"{MAX_ENSEMBLE_STARTS:,}")
+        values["given"] = tuple(_state(c, g, f"ensemble.given[{i}]", k)
+                                for i, g in enumerate(given))
+        values["count"] = len(given)
+    else:
+        if "given" in table:
+            raise c.fail("ensemble.given", f"applies to starts = \"given\", not {starts!r}")
+        count = c.integer(table, "ensemble.count", 20, low=1)
+        if count > MAX_ENSEMBLE_STARTS:
+            raise c.fail("ensemble.count", f"{count:,} starts are more than "
+                         f"{MAX_ENSEMBLE_STARTS:,}")
+        values["count"] = count
+        if "alpha" in table:
+            if starts != "dirichlet":
+                raise c.fail("ensemble.alpha", "applies to starts = \"dirichlet\" (uniform is "
+                             "Dirichlet(1, ..., 1))")
+            alpha = table["alpha"]
+            items = alpha if isinstance(alpha, list) else [alpha]
+            if len(items) not in (1, k) or any(
+                    isinstance(a, bool) or not isinstance(a, int | float)
+                    or not math.isfinite(a) or a <= 0 for a in items):
+                raise c.fail("ensemble.alpha", f"must be a positive number or a list of {k} "
+                             f"(one per strategy), got {alpha!r}")
+            values["alpha"] = tuple(float(a) for a in items)
+    values["seed"] = c.integer(table, "ensemble.seed", seed, low=0)
+    values["t_max"], values["budget"] = _run_times(c, table, path, 100.0, 3000.0)
+    lyap = table.get("lyapunov", False)
+    if not isinstance(lyap, bool):
+        raise c.fail("ensemble.lyapunov", f"must be true or false, got {lyap!r}")
+    values["lyapunov"] = lyap
+    return EnsembleSpec(**values)
