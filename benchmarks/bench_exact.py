@@ -7,7 +7,8 @@ finite-state-machine pairs against product-chain size, and the cold compile.
 (a) Limit-of-means payoffs of all pairs of 200 random memory-one strategies (noise 0.01), one
     thread: ``kernels.markov.exact_pairs`` against a throwaway tight loop that writes the 4 x 4
     outcome chain of each pair and solves it by a hand-unrolled GTH (the ceiling: nothing but
-    the arithmetic). Both are checked against the general solver (``fast=False``) first.
+    the arithmetic). Both are checked first against the general solvers (no automaton
+    marked memory-one).
 (b) Pairs of random deterministic finite-state machines with noise 0.01 (limit of means): the
     time per pair against the number of product states, beside the dense GTH the solver used
     before (``kernels.gth.gth_banded`` with the band as wide as the matrix), with the fitted
@@ -108,9 +109,11 @@ def memory_one_pairs(k: int, quick: bool) -> None:
     with _jit.numba_threads(1):
         run_ours()
         run_ceiling()
+        shaped, cap = markov.pair_setup(packed.next_state, packed.offsets, packed.sizes, pair_i,
+                                        pair_j, False)  # fmt: skip
         markov.solve_pairs(packed.p_coop, packed.next_state, packed.offsets, packed.sizes,
                            pair_i, pair_j, payoff, -1, 0.0, NOISE, NO_TABLE, NO_TABLE, 0.0, 0.0,
-                           0.0, general, False)  # fmt: skip
+                           0.0, general, shaped, cap, 0, pair_i.size)  # fmt: skip
         fast_err = np.abs(ours[:, :4] - general[:, :4]).max()
         ceiling_err = np.abs(ceiling - general[:, :4]).max()
         assert fast_err < 1e-12 and ceiling_err < 1e-12, (fast_err, ceiling_err)

@@ -139,7 +139,7 @@ def test_exact_cooperation_rates_are_probabilities_even_after_rounding():
 
 def _solve(strategies, turns, prob_end, noise, sanctioned, fast, threads=None):
     """Every pair (i <= j) through ``kernels.markov.solve_pairs``, with or without the
-    memory-one path."""
+    memory-one path, or through ``exact_pairs`` on ``threads`` threads."""
     from evopolity.kernels import _jit, codes, markov, sanctions
     from evopolity.play.strategies.automaton import PackedStrategies
 
@@ -152,10 +152,15 @@ def _solve(strategies, turns, prob_end, noise, sanctioned, fast, threads=None):
     else:
         inst = (np.zeros((0, 2)), np.zeros((0, 2)), 0.0, 0.0, 0.0)
     out = np.zeros((pair_i.size, codes.N_MATCH_OUT))
-    with _jit.numba_threads(threads):
-        markov.solve_pairs(packed.p_coop, packed.next_state, packed.offsets, packed.sizes,
-                           pair_i, pair_j, ep.PrisonersDilemma().matrix, turns, prob_end, noise,
-                           *inst, out, fast)  # fmt: skip
+    args = (packed.p_coop, packed.next_state, packed.offsets, packed.sizes, pair_i, pair_j,
+            ep.PrisonersDilemma().matrix, turns, prob_end, noise, *inst, out)
+    if threads is not None:  # the parallel kernel a tournament calls
+        with _jit.numba_threads(threads):
+            markov.exact_pairs(*args)
+    else:  # all pairs in one chunk, with or without the memory-one path
+        shaped, cap = markov.pair_setup(packed.next_state, packed.offsets, packed.sizes,
+                                        pair_i, pair_j, fast)  # fmt: skip
+        markov.solve_pairs(*args, shaped, cap, 0, pair_i.size)
     return out[:, : codes.N_SANCTIONED_EXACT_OUT]
 
 

@@ -24,11 +24,10 @@ nonzeros and their fill-in are visited.
 memory-one strategy: state 0 for the first round, then one state per outcome), the product
 state after round 0 is a function of the last outcome ``o = 2a + b`` alone. The chain is then
 built directly over five states, the start and the four outcomes, without the search for
-reachable states, and with noise (every outcome possible) its limit of means is the
-stationary distribution of the 4 x 4 outcome chain, and its geometric length the 5-state
-restart chain, both by dense GTH on a few numbers (:func:`memory_one_chain`,
-:func:`gth_dense`). Without noise, or over a fixed number of turns, the five states go to the
-general solvers.
+reachable states (:func:`memory_one_chain`), and with noise (every outcome possible) its limit
+of means is the stationary distribution of the 4 x 4 outcome chain, eliminated by hand
+(:func:`memory_one_limit`). Under sanctions, without noise, or with another length, the five
+states go to the general solvers.
 
 **Work arrays.** :func:`exact_pairs` splits the pairs into a fixed number of chunks (the
 results do not depend on the number of threads), and each chunk allocates its work arrays once
@@ -85,9 +84,8 @@ N_IW = 14
 # distribution, the absorption masses of the closed classes
 F_DIST, F_NEW, F_MU, F_MASS = range(4)
 N_FW = 4
-# ``small``: round 0's next-round values (sanctions) from 0, the series' sums from 4, a 5 x 5
-# dense matrix for the memory-one solves from 16
-N_SMALL = 16 + 25
+# ``small``: round 0's next-round values (sanctions) from 0, the series' sums from 4
+N_SMALL = 12
 N_CHUNKS = 64  # chunks of pairs in exact_pairs: enough for any thread count to share evenly
 MEMORY_ONE_STATES = 5  # the start and one state per outcome
 
@@ -253,81 +251,10 @@ def memory_one_chain(p_coop, next_state, off_i, off_j, payoff, noise, succ, prob
 
 
 @jit(refcount=False)
-def gth_dense(W, m, out):
-    """GTH (:mod:`kernels.gth`) on the ``m x m`` chain ``W[:m, :m]`` (overwritten; diagonal
-    never read), for the few states of a memory-one pair. Returns False if a state cannot be
-    left towards a lower-numbered one."""
-    for kk in range(m - 1, 0, -1):
-        scale = 0.0
-        for j in range(kk):
-            scale += W[kk, j]
-        if not scale > 0.0:
-            return False
-        for i in range(kk):
-            g = W[i, kk] / scale
-            W[i, kk] = g
-            for j in range(kk):
-                W[i, j] += g * W[kk, j]
-    out[0] = 1.0
-    total = 1.0
-    for kk in range(1, m):
-        s = 0.0
-        for i in range(kk):
-            s += out[i] * W[i, kk]
-        out[kk] = s
-        total += s
-    for kk in range(m):
-        out[kk] /= total
-    return True
-
-
-@jit(refcount=False)
-def memory_one_solve(prob, values, prob_end, out, first, small):
-    """The limit of means (``prob_end = 0``) or the geometric length of the 5-state chain of
-    :func:`memory_one_chain` by dense GTH into ``out``; False, leaving ``out`` alone, for a
-    limit of means whose outcome chain has a zero transition (it may then be reducible or
-    periodic: the general solver takes it).
-
-    Limit of means: the outcome chain (states 1..4) has every transition positive, so it is
-    one aperiodic closed class and the start (state 0) is transient. Geometric length: the
-    restart chain ``delta P + prob_end 1 e_0`` as in :func:`discounted_into`, on five states.
-    """
-    n_col = values.shape[1]
-    W = small[16:].reshape((5, 5))
-    mu = small[4:9]
-    if prob_end == 0.0:
-        for s in range(4):
-            for o in range(4):
-                if not prob[1 + s, o] > 0.0:
-                    return False
-                W[s, o] = prob[1 + s, o]
-        gth_dense(W, 4, mu)
-        for c in range(n_col):
-            acc = 0.0
-            for s in range(4):
-                acc += mu[s] * values[1 + s, c]
-            out[c] = acc
-        return True
-    delta = 1.0 - prob_end
-    for s in range(5):
-        W[s, 0] = prob_end if s > 0 else 0.0
-        for o in range(4):
-            W[s, 1 + o] = delta * prob[s, o]
-    gth_dense(W, 5, mu)  # cannot fail: every state returns to 0 at prob_end
-    for c in range(n_col):
-        acc = 0.0
-        for s in range(5):
-            acc += mu[s] * values[s, c]
-        out[c] = acc
-    for c in range(N_EXACT_OUT, n_col):
-        out[c] = prob_end * first[c - N_EXACT_OUT] + delta * out[c]
-    return True
-
-
-@jit(refcount=False)
 def memory_one_limit(p_coop, next_state, off_i, off_j, payoff, noise, out, row):
     """The limit of means of two memory-one-shaped automata without sanctions, straight from
-    their tables: the 4 x 4 outcome chain of :func:`memory_one_solve` eliminated by hand
+    their tables: the 4 x 4 outcome chain (states 1..4 of :func:`memory_one_chain`; with
+    every transition positive it is one aperiodic closed class) eliminated by hand
     (GTH, the states 3, 2 then 1) into ``out[row, :N_EXACT_OUT]`` (the row by its number: a
     view of it would cost two atomic reference counts a pair). In the stationary regime the
     outcome distribution ``w`` gives the round's payoffs and cooperation directly. Returns
@@ -714,10 +641,10 @@ def limit_of_means_into(n, succ, prob, values, out, iw, fw, val, rows, cols, len
 @jit(refcount=False)
 def solve_chain(
     n, succ, prob, values, defect, turns, prob_end, fines, rewards, detection, own_share,
-    other_share, out, memory_one, iw, fw, small, val, rows, cols, lens,
+    other_share, out, iw, fw, small, val, rows, cols, lens,
 ):
-    """Exact per-turn values of the chain built in the work arrays (by :func:`build_chain`,
-    or by :func:`memory_one_chain` when ``memory_one``) into ``out``: see :func:`exact_pair`.
+    """Exact per-turn values of the chain built in the work arrays (by :func:`build_chain`
+    or :func:`memory_one_chain`) into ``out``: see :func:`exact_pairs`.
     The sparse matrix ``val, rows, cols, lens`` must hold ``n`` states."""
     sanctioned = fines.shape[0] > 0
     first = small[0:4]
@@ -726,12 +653,11 @@ def solve_chain(
     if turns > 0:
         finite_horizon_into(n, succ, prob, values, turns, 1.0 - prob_end, out, first,
                             fw[F_DIST], fw[F_NEW], small[4:12])  # fmt: skip
-    elif not (memory_one and memory_one_solve(prob, values, prob_end, out, first, small)):
-        if prob_end > 0.0:
-            discounted_into(n, succ, prob, values, prob_end, out, first, fw, small, val, rows,
-                            cols, lens)  # fmt: skip
-        else:
-            limit_of_means_into(n, succ, prob, values, out, iw, fw, val, rows, cols, lens)
+    elif prob_end > 0.0:
+        discounted_into(n, succ, prob, values, prob_end, out, first, fw, small, val, rows, cols,
+                        lens)  # fmt: skip
+    else:
+        limit_of_means_into(n, succ, prob, values, out, iw, fw, val, rows, cols, lens)
     if sanctioned:
         keep = own_share - 1.0
         f_i = out[FINE_I]
@@ -743,61 +669,65 @@ def solve_chain(
         out[c] = min(1.0, max(0.0, out[c]))
 
 
-@jit(parallel=True)
-def solve_pairs(
-    p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end, noise, fines,
-    rewards, detection, own_share, other_share, out, fast,
-):
-    """:func:`exact_pairs`, with the memory-one chains (:func:`memory_one_chain`) only when
-    ``fast`` (without: every pair through the search for reachable states and the general
-    solvers, the reference the fast path is tested against)."""
-    n_pairs = pair_i.size
-    k = sizes.size
-    shaped = np.zeros(k, np.bool_)
+@jit()
+def pair_setup(next_state, offsets, sizes, pair_i, pair_j, fast):
+    """What :func:`solve_pairs` needs beside the pairs: ``(shaped, cap)``, whether each
+    automaton is memory-one shaped (:func:`memory_one_shaped`; all False unless ``fast``)
+    and the largest product of two paired automata's sizes (at least 5), the work arrays'
+    length."""
+    shaped = np.zeros(sizes.size, np.bool_)
     if fast:
-        for s in range(k):
+        for s in range(sizes.size):
             shaped[s] = memory_one_shaped(next_state, offsets[s], sizes[s])
     cap = MEMORY_ONE_STATES
-    for q in range(n_pairs):
+    for q in range(pair_i.size):
         cap = max(cap, sizes[pair_i[q]] * sizes[pair_j[q]])
-    n_col = N_SANCTIONED_EXACT_OUT if fines.shape[0] > 0 else N_EXACT_OUT
-    plain_limit = turns < 0 and prob_end == 0.0 and fines.shape[0] == 0
-    n_chunks = min(n_pairs, N_CHUNKS)
-    for chunk in prange(n_chunks):
-        iw, fw, succ, prob, values, defect, small = work_arrays(cap, n_col)
-        held = 0  # the sparse matrix, allocated at the first pair that needs it
-        val = prob[:0].reshape((0, 0))
-        rows = succ[:0].reshape((0, 0))
-        cols = rows
-        lens = rows
-        for q in range(chunk * n_pairs // n_chunks, (chunk + 1) * n_pairs // n_chunks):
-            i = pair_i[q]
-            j = pair_j[q]
-            memory_one = shaped[i] and shaped[j]
-            if memory_one and plain_limit and memory_one_limit(
-                p_coop, next_state, offsets[i], offsets[j], payoff, noise, out, q
-            ):
-                continue
-            if memory_one:
-                n = memory_one_chain(p_coop, next_state, offsets[i], offsets[j], payoff, noise,
-                                     succ, prob, values, defect)  # fmt: skip
-            else:
-                n = build_chain(
-                    p_coop, next_state, offsets[i], offsets[j], sizes[i], sizes[j], payoff,
-                    noise, iw[I_INDEX], iw[I_STATE_I], iw[I_STATE_J], succ, prob, values,
-                    defect,
-                )  # fmt: skip
-            if n > held:  # a larger chain than any before in this chunk: grow (or first use)
-                held = max(n, 2 * held)
-                val, rows, cols, lens = sparse_arrays(held)
-            solve_chain(
-                n, succ, prob, values, defect, turns, prob_end, fines, rewards,
-                detection, own_share, other_share, out[q], memory_one, iw, fw, small, val,
-                rows, cols, lens,
-            )
+    return shaped, cap
 
 
 @jit()
+def solve_pairs(
+    p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end, noise, fines,
+    rewards, detection, own_share, other_share, out, shaped, cap, lo, hi,
+):
+    """The pairs ``lo..hi-1`` of :func:`exact_pairs` (one chunk), with work arrays of their
+    own, allocated once. Pairs of two automata marked ``shaped`` (:func:`pair_setup`) take
+    the memory-one path; with none marked, every pair goes through the search for reachable
+    states and the general solvers (the reference the fast path is tested against)."""
+    n_col = N_SANCTIONED_EXACT_OUT if fines.shape[0] > 0 else N_EXACT_OUT
+    plain_limit = turns < 0 and prob_end == 0.0 and fines.shape[0] == 0
+    iw, fw, succ, prob, values, defect, small = work_arrays(cap, n_col)
+    held = 0  # the sparse matrix, allocated at the first pair that needs it
+    val = prob[:0].reshape((0, 0))
+    rows = succ[:0].reshape((0, 0))
+    cols = rows
+    lens = rows
+    for q in range(lo, hi):
+        i = pair_i[q]
+        j = pair_j[q]
+        memory_one = shaped[i] and shaped[j]
+        if memory_one and plain_limit and memory_one_limit(
+            p_coop, next_state, offsets[i], offsets[j], payoff, noise, out, q
+        ):
+            continue
+        if memory_one:
+            n = memory_one_chain(p_coop, next_state, offsets[i], offsets[j], payoff, noise,
+                                 succ, prob, values, defect)  # fmt: skip
+        else:
+            n = build_chain(
+                p_coop, next_state, offsets[i], offsets[j], sizes[i], sizes[j], payoff,
+                noise, iw[I_INDEX], iw[I_STATE_I], iw[I_STATE_J], succ, prob, values, defect,
+            )  # fmt: skip
+        if n > held:  # a larger chain than any before in this chunk: grow (or first use)
+            held = max(n, 2 * held)
+            val, rows, cols, lens = sparse_arrays(held)
+        solve_chain(
+            n, succ, prob, values, defect, turns, prob_end, fines, rewards, detection,
+            own_share, other_share, out[q], iw, fw, small, val, rows, cols, lens,
+        )
+
+
+@jit(parallel=True)
 def exact_pairs(
     p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end, noise, fines,
     rewards, detection, own_share, other_share, out,
@@ -809,11 +739,18 @@ def exact_pairs(
 
     ``turns > 0``: that many rounds, or with ``prob_end > 0`` a geometric length capped at
     ``turns``. ``turns = LIMIT_OF_MEANS`` (-1): the limit of means, or with ``prob_end > 0`` an
-    uncapped geometric length. The same numbers for any number of threads: each pair is
-    solved on its own, from work arrays it fully writes before reading.
+    uncapped geometric length. The same numbers for any number of threads: the chunks depend
+    on the number of pairs alone, and each pair is solved on its own from work arrays it
+    writes before reading. The parallel loop only calls :func:`solve_pairs`: a parallel loop
+    whose body holds the whole solver takes numba several times longer to compile.
     """
-    solve_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end,
-                noise, fines, rewards, detection, own_share, other_share, out, True)  # fmt: skip
+    shaped, cap = pair_setup(next_state, offsets, sizes, pair_i, pair_j, True)
+    n_pairs = pair_i.size
+    n_chunks = min(n_pairs, N_CHUNKS)
+    for chunk in prange(n_chunks):
+        solve_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns,
+                    prob_end, noise, fines, rewards, detection, own_share, other_share, out,
+                    shaped, cap, chunk * n_pairs // n_chunks, (chunk + 1) * n_pairs // n_chunks)
 
 
 @jit()
@@ -829,4 +766,4 @@ def exact_pair(
                     iw[I_STATE_I], iw[I_STATE_J], succ, prob, values, defect)  # fmt: skip
     val, rows, cols, lens = sparse_arrays(n)
     solve_chain(n, succ, prob, values, defect, turns, prob_end, fines, rewards, detection,
-                own_share, other_share, out, False, iw, fw, small, val, rows, cols, lens)
+                own_share, other_share, out, iw, fw, small, val, rows, cols, lens)
