@@ -158,9 +158,9 @@ def _solve(strategies, turns, prob_end, noise, sanctioned, fast, threads=None):
         with _jit.numba_threads(threads):
             markov.exact_pairs(*args)
     else:  # all pairs in one chunk, with or without the memory-one path
-        shaped, cap = markov.pair_setup(packed.next_state, packed.offsets, packed.sizes,
-                                        pair_i, pair_j, fast)  # fmt: skip
-        markov.solve_pairs(*args, shaped, cap, 0, pair_i.size)
+        setup = markov.pair_setup(packed.p_coop, packed.next_state, packed.offsets,
+                                  packed.sizes, pair_i, pair_j, noise, fast)
+        markov.solve_pairs(*args, *setup, 0, pair_i.size)
     return out[:, : codes.N_SANCTIONED_EXACT_OUT]
 
 

@@ -251,29 +251,20 @@ def memory_one_chain(p_coop, next_state, off_i, off_j, payoff, noise, succ, prob
 
 
 @jit(refcount=False)
-def memory_one_limit(p_coop, next_state, off_i, off_j, payoff, noise, out, row):
-    """The limit of means of two memory-one-shaped automata without sanctions, straight from
-    their tables: the 4 x 4 outcome chain (states 1..4 of :func:`memory_one_chain`; with
-    every transition positive it is one aperiodic closed class) eliminated by hand
-    (GTH, the states 3, 2 then 1) into ``out[row, :N_EXACT_OUT]`` (the row by its number: a
-    view of it would cost two atomic reference counts a pair). In the stationary regime the
-    outcome distribution ``w`` gives the round's payoffs and cooperation directly. Returns
+def memory_one_limit(after, i, j, payoff, out, row):
+    """The limit of means of two memory-one-shaped automata ``i``, ``j`` without sanctions:
+    the 4 x 4 outcome chain (states 1..4 of :func:`memory_one_chain`; with every transition
+    positive it is one aperiodic closed class) eliminated by hand (GTH, the states 3, 2 then
+    1) into ``out[row, :N_EXACT_OUT]`` (the row by its number: a view of it would cost two
+    atomic reference counts a pair). ``after`` holds each automaton's cooperation and
+    defection probabilities after each outcome (:func:`pair_setup`). In the stationary regime
+    the outcome distribution ``w`` gives the round's payoffs and cooperation directly. Returns
     False, leaving ``out`` alone, if a transition is zero (the general solvers take it)."""
-    flip = 1.0 - 2.0 * noise
-    # i's cooperation after outcome o = (a, b) and j's, who sees it as (b, a); the defection
-    # probabilities from p too (1 - q would lose the rare outcomes' digits)
-    r0, r1, r2, r3 = (next_state[off_i, 0, 0], next_state[off_i, 0, 1], next_state[off_i, 1, 0],
-                      next_state[off_i, 1, 1])  # fmt: skip
-    t0, t1, t2, t3 = (next_state[off_j, 0, 0], next_state[off_j, 1, 0], next_state[off_j, 0, 1],
-                      next_state[off_j, 1, 1])  # fmt: skip
-    i0, i1, i2, i3 = (p_coop[r0] * flip + noise, p_coop[r1] * flip + noise,
-                      p_coop[r2] * flip + noise, p_coop[r3] * flip + noise)  # fmt: skip
-    e0, e1, e2, e3 = ((1.0 - p_coop[r0]) * flip + noise, (1.0 - p_coop[r1]) * flip + noise,
-                      (1.0 - p_coop[r2]) * flip + noise, (1.0 - p_coop[r3]) * flip + noise)
-    j0, j1, j2, j3 = (p_coop[t0] * flip + noise, p_coop[t1] * flip + noise,
-                      p_coop[t2] * flip + noise, p_coop[t3] * flip + noise)  # fmt: skip
-    f0, f1, f2, f3 = ((1.0 - p_coop[t0]) * flip + noise, (1.0 - p_coop[t1]) * flip + noise,
-                      (1.0 - p_coop[t2]) * flip + noise, (1.0 - p_coop[t3]) * flip + noise)
+    # i after outcome o = (a, b); j sees it as (b, a)
+    i0, i1, i2, i3 = after[i, 0], after[i, 1], after[i, 2], after[i, 3]
+    e0, e1, e2, e3 = after[i, 4], after[i, 5], after[i, 6], after[i, 7]
+    j0, j1, j2, j3 = after[j, 0], after[j, 2], after[j, 1], after[j, 3]
+    f0, f1, f2, f3 = after[j, 4], after[j, 6], after[j, 5], after[j, 7]
     q01, q02, q03 = i0 * f0, e0 * j0, e0 * f0
     q10, q12, q13 = i1 * j1, e1 * j1, e1 * f1
     q20, q21, q23 = i2 * j2, i2 * f2, e2 * f2
@@ -670,25 +661,35 @@ def solve_chain(
 
 
 @jit()
-def pair_setup(next_state, offsets, sizes, pair_i, pair_j, fast):
-    """What :func:`solve_pairs` needs beside the pairs: ``(shaped, cap)``, whether each
-    automaton is memory-one shaped (:func:`memory_one_shaped`; all False unless ``fast``)
-    and the largest product of two paired automata's sizes (at least 5), the work arrays'
-    length."""
+def pair_setup(p_coop, next_state, offsets, sizes, pair_i, pair_j, noise, fast):
+    """What :func:`solve_pairs` needs beside the pairs: ``(shaped, after, cap)``, whether
+    each automaton is memory-one shaped (:func:`memory_one_shaped`; all False unless
+    ``fast``), for those its probabilities of cooperating (columns 0-3) and defecting (4-7)
+    after each outcome ``2 own + other``, noise included, computed once rather than for each
+    of its pairs, and the largest product of two paired automata's sizes (at least 5), the
+    work arrays' length."""
     shaped = np.zeros(sizes.size, np.bool_)
+    after = np.zeros((sizes.size, 8))
+    flip = 1.0 - 2.0 * noise
     if fast:
         for s in range(sizes.size):
             shaped[s] = memory_one_shaped(next_state, offsets[s], sizes[s])
+            if shaped[s]:
+                for o in range(4):
+                    # the defection from p too: 1 - q would lose the rare outcomes' digits
+                    p = p_coop[next_state[offsets[s], o // 2, o % 2]]
+                    after[s, o] = p * flip + noise
+                    after[s, 4 + o] = (1.0 - p) * flip + noise
     cap = MEMORY_ONE_STATES
     for q in range(pair_i.size):
         cap = max(cap, sizes[pair_i[q]] * sizes[pair_j[q]])
-    return shaped, cap
+    return shaped, after, cap
 
 
 @jit()
 def solve_pairs(
     p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end, noise, fines,
-    rewards, detection, own_share, other_share, out, shaped, cap, lo, hi,
+    rewards, detection, own_share, other_share, out, shaped, after, cap, lo, hi,
 ):
     """The pairs ``lo..hi-1`` of :func:`exact_pairs` (one chunk), with work arrays of their
     own, allocated once. Pairs of two automata marked ``shaped`` (:func:`pair_setup`) take
@@ -706,9 +707,7 @@ def solve_pairs(
         i = pair_i[q]
         j = pair_j[q]
         memory_one = shaped[i] and shaped[j]
-        if memory_one and plain_limit and memory_one_limit(
-            p_coop, next_state, offsets[i], offsets[j], payoff, noise, out, q
-        ):
+        if memory_one and plain_limit and memory_one_limit(after, i, j, payoff, out, q):
             continue
         if memory_one:
             n = memory_one_chain(p_coop, next_state, offsets[i], offsets[j], payoff, noise,
@@ -744,13 +743,15 @@ def exact_pairs(
     writes before reading. The parallel loop only calls :func:`solve_pairs`: a parallel loop
     whose body holds the whole solver takes numba several times longer to compile.
     """
-    shaped, cap = pair_setup(next_state, offsets, sizes, pair_i, pair_j, True)
+    shaped, after, cap = pair_setup(p_coop, next_state, offsets, sizes, pair_i, pair_j, noise,
+                                    True)  # fmt: skip
     n_pairs = pair_i.size
     n_chunks = min(n_pairs, N_CHUNKS)
     for chunk in prange(n_chunks):
         solve_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns,
                     prob_end, noise, fines, rewards, detection, own_share, other_share, out,
-                    shaped, cap, chunk * n_pairs // n_chunks, (chunk + 1) * n_pairs // n_chunks)
+                    shaped, after, cap, chunk * n_pairs // n_chunks,
+                    (chunk + 1) * n_pairs // n_chunks)  # fmt: skip
 
 
 @jit()
