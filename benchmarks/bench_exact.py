@@ -133,10 +133,10 @@ def memory_one_pairs(k: int, quick: bool) -> None:
     print(f"    exact_pairs reaches {med:.0%} of the ceiling  [10%..90%] {lo:.0%}..{hi:.0%}"
           f"  (goal >= 50%; before: 8-10%)")
     record("Exact payoffs", f"memory-one pairs, limit of means ({k} strategies, 1 thread)",
-           med, ours=f"{n / t_ours / 1e6:.2f} M pairs/s",
+           float(med), ours=f"{n / t_ours / 1e6:.2f} M pairs/s",
            reference=f"closed-form 4-state loop {n / t_ceiling / 1e6:.2f} M pairs/s",
            spread=f"[10%..90%] {lo:.2f}..{hi:.2f}", goal=">= 0.5 of the ceiling",
-           met=med >= 0.5)  # fmt: skip
+           met=bool(med >= 0.5))  # fmt: skip
 
 
 def random_fsm(m: int, rng: np.random.Generator, name: str) -> ep.Strategy:
@@ -209,7 +209,7 @@ def fsm_scaling(quick: bool) -> None:
         print(f"    {m:14d}  {n_chain:14d}   {fmt(t_sparse)}      {fmt(t_dense)}      "
               f"{t_dense / t_sparse:6.1f}x")
         record("Exact payoffs", f"FSM pair, {n_chain} product states (limit of means)",
-               t_dense / t_sparse, ours=fmt(t_sparse).strip(),
+               float(t_dense / t_sparse), ours=fmt(t_sparse).strip(),
                reference=f"dense GTH {fmt(t_dense).strip()}", goal="sparse solve")  # fmt: skip
     big = [(n, ts, td) for n, ts, td in rows if n >= 50]
     if len(big) >= 2:
@@ -220,7 +220,7 @@ def fsm_scaling(quick: bool) -> None:
               f"(fitted over chains >= 50 states; before: ^2.7)")
         record("Exact payoffs", "FSM pairs: exponent of time vs product states", None,
                ours=f"^{sparse_exp:.2f}", reference=f"dense ^{dense_exp:.2f}",
-               goal="below the dense ^2.7", met=sparse_exp < 2.7)  # fmt: skip
+               goal="below the dense ^2.7", met=bool(sparse_exp < 2.7))  # fmt: skip
 
 
 COLD = """
