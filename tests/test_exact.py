@@ -132,3 +132,111 @@ def test_exact_cooperation_rates_are_probabilities_even_after_rounding():
     c = t.cooperation.to_numpy()
     assert ((c >= 0.0) & (c <= 1.0)).all()
     assert t.cooperation.loc["Cooperator", "ZD-Extort-2: 0.1111111111111111, 0.5"] == 1.0
+
+
+# ------------------------------------------------ the fast paths against the general solvers
+
+
+def _solve(strategies, turns, prob_end, noise, sanctioned, fast, threads=None):
+    """Every pair (i <= j) through ``kernels.markov.solve_pairs``, with or without the
+    memory-one path, or through ``exact_pairs`` on ``threads`` threads."""
+    from evopolity.kernels import _jit, codes, markov, sanctions
+    from evopolity.play.strategies.automaton import PackedStrategies
+
+    packed = PackedStrategies(strategies)
+    pair_i, pair_j = (a.astype(np.int64) for a in np.triu_indices(len(strategies)))
+    if sanctioned:
+        fines, rewards = sanctions.sanction_tables(codes.NORM_UNJUSTIFIED, False, 0.7, 0.2)
+        own, other = sanctions.destination_shares(codes.FINE_TO_VICTIM)
+        inst = (fines, rewards, 0.8, own, other)
+    else:
+        inst = (np.zeros((0, 2)), np.zeros((0, 2)), 0.0, 0.0, 0.0)
+    out = np.zeros((pair_i.size, codes.N_MATCH_OUT))
+    args = (packed.p_coop, packed.next_state, packed.offsets, packed.sizes, pair_i, pair_j,
+            ep.PrisonersDilemma().matrix, turns, prob_end, noise, *inst, out)
+    if threads is not None:  # the parallel kernel a tournament calls
+        with _jit.numba_threads(threads):
+            markov.exact_pairs(*args)
+    else:  # all pairs in one chunk, with or without the memory-one path
+        setup = markov.pair_setup(packed.p_coop, packed.next_state, packed.offsets,
+                                  packed.sizes, pair_i, pair_j, noise, fast)
+        markov.solve_pairs(*args, *setup, 0, pair_i.size)
+    return out[:, : codes.N_SANCTIONED_EXACT_OUT]
+
+
+@pytest.mark.parametrize("sanctioned", [False, True])
+def test_memory_one_fast_path_gives_the_general_solvers_numbers(sanctioned):
+    # random memory-one strategies (some minimised: TFT, WSLS, ALLD have fewer states), noise
+    # in (0, 0.5) and every length: limit of means, geometric (tiny, middling, 0.5), fixed,
+    # capped. The fast path lumps the product chain by the last outcome and solves 4 or 5
+    # states by hand; the general one searches the reachable states and solves sparsely.
+    rng = np.random.default_rng(21)
+    strategies = [ep.memory_one(rng.random(4), rng.random(), name=f"m{k}") for k in range(7)]
+    strategies += [ep.library.get(n) for n in ("Tit For Tat", "Win-Stay Lose-Shift",
+                                                "Defector")]  # fmt: skip
+    for noise in (1e-7, 0.013, 0.31, 0.4999):
+        for turns, prob_end in ((-1, 0.0), (-1, 1e-12), (-1, 1e-3), (-1, 0.5), (17, 0.0),
+                                (17, 0.2)):  # fmt: skip
+            fast = _solve(strategies, turns, prob_end, noise, sanctioned, True)
+            general = _solve(strategies, turns, prob_end, noise, sanctioned, False)
+            np.testing.assert_allclose(fast, general, rtol=1e-11, atol=1e-13,
+                                       err_msg=f"noise {noise}, turns {turns}, p {prob_end}")
+
+
+def _stationary_reference(a, b, noise):
+    """The limit of means of a pair by numpy, independently of the kernels: the full product
+    chain over all (s_a, s_b), its stationary distribution from a dense least-squares solve
+    of pi (P - I) = 0, sum pi = 1 (one closed class: noise > 0 and ``a``, ``b`` strongly
+    connected under every input)."""
+    na, nb = a.n_states, b.n_states
+    qa = a.p_coop * (1 - 2 * noise) + noise
+    qb = b.p_coop * (1 - 2 * noise) + noise
+    M = np.zeros((na * nb, na * nb))
+    reward = np.zeros(na * nb)
+    pay = np.array([[R, S], [T, P]])
+    for sa in range(na):
+        for sb in range(nb):
+            for x in range(2):
+                for y in range(2):
+                    p = (qa[sa] if x == 0 else 1 - qa[sa]) * (qb[sb] if y == 0 else 1 - qb[sb])
+                    t = a.next_state[sa, x, y] * nb + b.next_state[sb, y, x]
+                    M[sa * nb + sb, t] += p
+                    reward[sa * nb + sb] += p * pay[x, y]
+    n = na * nb
+    A = np.vstack([(M - np.eye(n)).T, np.ones(n)])
+    rhs = np.zeros(n + 1)
+    rhs[-1] = 1.0
+    pi = np.linalg.lstsq(A, rhs, rcond=None)[0]
+    return pi @ reward
+
+
+
+def _strongly_connected_fsm(m, rng, name):
+    """A random deterministic machine of ``m`` states whose transitions on every input form a
+    cycle through all states (so the product chain with noise has one closed class)."""
+    nxt = rng.integers(0, m, (m, 2, 2))
+    nxt[:, 0, 0] = (np.arange(m) + 1) % m  # a cycle on mutual cooperation
+    moves = rng.integers(0, 2, m).astype(float)
+    return ep.Strategy(moves, nxt, 0, name=name)
+
+
+def test_sparse_solver_agrees_with_numpy_on_random_fsm_pairs():
+    rng = np.random.default_rng(8)
+    machines = [_strongly_connected_fsm(m, rng, f"f{m}{k}") for m in (3, 5, 7) for k in range(2)]
+    for noise in (0.02, 0.3):
+        got = _solve(machines, -1, 0.0, noise, False, True)
+        pair_i, pair_j = np.triu_indices(len(machines))
+        for q, (i, j) in enumerate(zip(pair_i, pair_j, strict=True)):
+            expect = _stationary_reference(machines[i], machines[j], noise)
+            assert got[q, 0] == pytest.approx(expect, rel=1e-9), (i, j, noise)
+
+
+def test_exact_pairs_are_the_same_for_any_thread_count():
+    rng = np.random.default_rng(4)
+    strategies = [ep.memory_one(rng.random(4), name=f"m{k}") for k in range(6)]
+    strategies += [ep.library.get(n) for n in ("Evolved FSM 16", "Predator", "Cycler CCD")]
+    strategies += [_strongly_connected_fsm(6, rng, "f6")]
+    for turns, prob_end in ((-1, 0.0), (-1, 0.01), (25, 0.0)):
+        one = _solve(strategies, turns, prob_end, 0.05, True, True, threads=1)
+        two = _solve(strategies, turns, prob_end, 0.05, True, True, threads=2)
+        assert np.array_equal(one, two)

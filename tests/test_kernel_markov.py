@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evopolity.kernels.gth import gth_banded, log_gth_stationary
+from evopolity.kernels.gth import gth_banded, gth_sparse, log_gth_stationary, sparse_add
 from evopolity.kernels.markov import strongly_connected
 
 
@@ -70,6 +70,40 @@ def test_banded_gth_is_the_eigenvector(n, band, seed):
     np.testing.assert_allclose(out, eigen_stationary(P), rtol=1e-9, atol=1e-13)
 
 
+def sparse_storage(P, S):
+    """``P`` as kernels.gth.gth_sparse takes it, in arrays for ``S >= n`` states."""
+    val = np.zeros((S, S))
+    rows = np.zeros((S, S), np.int64)
+    cols = np.zeros((S, S), np.int64)
+    row_len = np.zeros(S, np.int64)
+    col_len = np.zeros(S, np.int64)
+    n = P.shape[0]
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                sparse_add(val, rows, row_len, cols, col_len, i, j, P[i, j])
+    return val, rows, row_len, cols, col_len
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), seed=st.integers(0, 2**32 - 1),
+       zeros=st.sampled_from([0.0, 0.8, 0.95]))
+def test_sparse_gth_is_the_eigenvector_and_leaves_its_arrays_clean(n, seed, zeros):
+    # sparse chains stay sparse (list updates) or fill in and finish as a dense block; the
+    # arrays (larger than the chain, as a chunk's work arrays are) come back empty
+    P = random_stochastic(n, seed, zeros=zeros)
+    val, rows, row_len, cols, col_len = sparse_storage(P, n + 3)
+    out = np.empty(n + 3)
+    assert gth_sparse(n, val, rows, row_len, cols, col_len, out)
+    np.testing.assert_allclose(out[:n], eigen_stationary(P), rtol=1e-10, atol=1e-13)
+    assert not val.any() and not row_len.any() and not col_len.any()
+
+
+def test_sparse_gth_reports_a_state_that_cannot_be_left():
+    P = np.array([[0.5, 0.5, 0.0], [0.3, 0.4, 0.3], [0.0, 0.0, 1.0]])
+    assert not gth_sparse(3, *sparse_storage(P, 3), np.empty(3))
+
+
 def test_gth_keeps_tiny_probabilities_that_a_solve_loses():
     # a birth-death chain with up-moves of 1e-12 relative to the down-moves: detailed balance
     # gives pi_i = r^i / sum_j r^j with r = 1e-12 exactly (to rounding); the last state's
@@ -83,6 +117,8 @@ def test_gth_keeps_tiny_probabilities_that_a_solve_loses():
     out = np.empty(n)
     assert gth_banded(band_storage(P, 1), 1, out)
     expected = r ** np.arange(n) / np.sum(r ** np.arange(n))
+    np.testing.assert_allclose(out, expected, rtol=1e-13)
+    assert gth_sparse(n, *sparse_storage(P, n), out)
     np.testing.assert_allclose(out, expected, rtol=1e-13)
 
 

@@ -6,9 +6,7 @@ loops numba vectorises) instead of along strided columns or through dot-product 
 whose additions wait on one another. At k = 50 that makes a solve about 3x faster than the
 textbook row-oriented loops.
 
-Used by the Rosenbrock integrator (:mod:`kernels.replicator`: factor once, solve six stages)
-and by :func:`kernels.markov.solve_left` (``x M = b`` is ``M^T x = b``, whose transpose is
-``M`` itself).
+Used by the Rosenbrock integrator (:mod:`kernels.replicator`: factor once, solve six stages).
 """
 
 from evopolity.kernels._jit import jit
