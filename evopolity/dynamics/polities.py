@@ -41,6 +41,8 @@ __all__ = ["Collapse", "PolityRun", "multilevel_fixation", "polities"]
 # the most (recorded rows x polities) one run keeps
 MAX_RECORDED = 20_000_000
 _LARGEST = 1e300
+# multilevel_fixation runs on numba's threads from this many runs x n x m members
+PARALLEL_WORK = 200_000
 
 
 @dataclass(frozen=True)
@@ -699,8 +701,10 @@ def multilevel_fixation(
     ss = seed_sequence(seed)
     outcome = np.zeros(runs, np.int64)
     steps = np.zeros(runs, np.int64)
-    _pk.fixation_runs(np.ascontiguousarray(A), np.int64(n), m, w, q, lam, packed_seed(ss),
-                      np.int64(max_generations), runs, outcome, steps)
+    # threads only for enough work: an idle parallel region costs ms on a busy machine
+    kernel = _pk.fixation_runs if runs * n * m >= PARALLEL_WORK else _pk.fixation_runs_serial
+    kernel(np.ascontiguousarray(A), np.int64(n), m, w, q, lam, packed_seed(ss),
+           np.int64(max_generations), runs, outcome, steps)
     fixed = int((outcome == 1).sum())
     p = fixed / runs
     return pd.Series({
