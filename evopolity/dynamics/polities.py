@@ -544,7 +544,7 @@ def polities(
             raise ValueError(f"assignment must give one regime per polity ({m}), got "
                              f"{reg0.size}")
     counts0 = _initial_counts(x0, n, m, k)
-    games = np.stack([A, *env.matrices(names)])
+    games = np.stack([A, *env.matrices(names, A)])
     largest = float(np.abs(games).max())
     for r in regimes:
         if r is not None:
@@ -563,7 +563,7 @@ def polities(
         pts = np.append(pts, generations)
     ss = seed_sequence(seed)
     env_seed = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1))
-    change_at, change_game = env.schedule(generations, env_seed)
+    change_at, change_game = env.schedule(generations, env_seed, A)
     threshold = collapse.threshold if collapse is not None else 0.0
     duration = collapse.duration if collapse is not None else 0
     Ck = np.zeros((k, k)) if C is None else np.ascontiguousarray(C)

@@ -608,6 +608,20 @@ def advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_g
                     ev, log, absorbing)
 
 
+@jit()
+def bounded_walk(moves, low, high):
+    """The levels of a walk from 0 after each of ``moves`` (+1 or -1), a move that would
+    leave ``[low, high]`` not being taken (:class:`dynamics.environments.TemptationWalk`)."""
+    out = np.empty(moves.size, np.int64)
+    j = 0
+    for i in range(moves.size):
+        nj = j + moves[i]
+        if low <= nj <= high:
+            j = nj
+        out[i] = j
+    return out
+
+
 # -- setting up a state, and the fixation probability -----------------------------------------
 
 
