@@ -186,6 +186,11 @@ def test_splitting_keeps_m_and_sizes_within_bounds():
     # the daughter of each split is the polity that took the dead one's slot
     np.testing.assert_array_equal(splits["other"].to_numpy(), ext["other"].to_numpy())
     assert set(f["polity"]) <= set(range(12)) | set(splits["other"])
+    # diversity: the effective number of strategies, exp of the Shannon entropy by hand
+    x = f[["0", "1"]].to_numpy()
+    h = -(np.where(x > 0, x, 1.0) * np.log(np.where(x > 0, x, 1.0))).sum(axis=1)
+    np.testing.assert_allclose(f["diversity"], np.exp(h), rtol=1e-12)
+    assert f["diversity"].between(1.0, 2.0).all() and (f["diversity"] == 1.0).any()
 
 
 # -- environments ---------------------------------------------------------------------------

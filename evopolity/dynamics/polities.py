@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evopolity.analysis.metrics import hill_number
 from evopolity.dynamics.environments import Constant, Environment
 from evopolity.dynamics.fitness import regime_setup
 from evopolity.institutions.regime import Regime
@@ -168,8 +169,12 @@ class PolityRun:
         -------
         DataFrame
             One row per (generation, slot): ``generation``, ``slot``, ``polity`` (its id),
-            ``regime``, ``size``, one frequency column per strategy, ``mean_payoff`` (after
-            the regime), ``institution_strength`` and, when a cooperation matrix is known,
+            ``regime``, ``size``, one frequency column per strategy, ``diversity`` (the
+            effective number of strategies among its members, the Hill number of order 1
+            ``exp(-sum_i x_i ln x_i)``: 1 when one strategy holds every member, ``k`` when
+            all are equally common; :func:`evopolity.analysis.metrics.hill_number`),
+            ``mean_payoff`` (after the regime), ``institution_strength`` and, when a
+            cooperation matrix is known,
             ``cooperation`` (``sum_i x_i (C n - C_ii)_i / (N - 1)``, against the other members).
         """
         rows, m, k = self.counts.shape
@@ -185,6 +190,7 @@ class PolityRun:
         freq = self.counts / size[:, :, None]
         for i, s in enumerate(self.strategies):
             data[s] = freq[:, :, i].ravel()
+        data["diversity"] = hill_number(freq.reshape(rows * m, k), 1)
         data["mean_payoff"] = self.mean_payoff.ravel()
         data["institution_strength"] = self.strength.ravel()
         if self.cooperation is not None:
@@ -204,12 +210,14 @@ class PolityRun:
         DataFrame
             One row per (generation, regime): ``generation``, ``regime``, ``polities``,
             ``share`` (of the ``m`` polities), ``members``, and the means over its polities
-            of ``mean_payoff`` and (when known) ``cooperation`` (NaN when none holds it).
+            of ``mean_payoff``, ``diversity`` and (when known) ``cooperation`` (NaN when none
+            holds it).
         """
         f = self.frame()
         m = self.counts.shape[1]
         agg: dict[str, Any] = {"polities": ("slot", "size"), "members": ("size", "sum"),
-                               "mean_payoff": ("mean_payoff", "mean")}
+                               "mean_payoff": ("mean_payoff", "mean"),
+                               "diversity": ("diversity", "mean")}
         if "cooperation" in f:
             agg["cooperation"] = ("cooperation", "mean")
         out = f.groupby(["generation", "regime"], observed=False).agg(**agg).reset_index()
