@@ -282,23 +282,17 @@ class PolityRun:
         frames = []
         for name in self.regime_names:
             sub = life[life["regime"] == name]
-            rows = [(name, 0, len(sub), 0, 0, 1.0)]
-            s = 1.0
-            if len(sub):
-                times = np.sort(sub["lifetime"].unique())
-                for t in times:
-                    at = sub["lifetime"] >= t
-                    d = int(((sub["lifetime"] == t) & sub["ended"]).sum())
-                    c = int(((sub["lifetime"] == t) & ~sub["ended"]).sum())
-                    r = int(at.sum())
-                    if d:
-                        s *= 1.0 - d / r
-                    if t == 0:
-                        rows[0] = (name, 0, r, d, c, s)
-                    else:
-                        rows.append((name, int(t), r, d, c, s))
-            frames.append(pd.DataFrame(
-                rows, columns=["regime", "time", "at_risk", "ended", "censored", "survival"]))
+            t_all = sub["lifetime"].to_numpy(np.int64)
+            ended = sub["ended"].to_numpy(bool)
+            times = np.union1d([0], t_all)
+            # spells lasting at least t: those not yet ended or censored before t
+            at_risk = t_all.size - np.searchsorted(np.sort(t_all), times, side="left")
+            d = np.bincount(np.searchsorted(times, t_all[ended]), minlength=times.size)
+            c = np.bincount(np.searchsorted(times, t_all[~ended]), minlength=times.size)
+            factor = np.where(d > 0, 1.0 - d / np.maximum(at_risk, 1), 1.0)
+            frames.append(pd.DataFrame({"regime": name, "time": times, "at_risk": at_risk,
+                                        "ended": d, "censored": c,
+                                        "survival": np.cumprod(factor)}))
         out = pd.concat(frames, ignore_index=True)
         out["regime"] = pd.Categorical(out["regime"], categories=list(self.regime_names))
         return out

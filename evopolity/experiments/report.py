@@ -128,6 +128,70 @@ def _verdicts(ens: pd.DataFrame, matched: pd.DataFrame | None, tolerance: float)
     return lines
 
 
+def _polity_lines(pol: pd.DataFrame) -> list[str]:
+    """The main job's polities section: per rate and regime the median over seeds (and range)
+    of the median lifetime and the final share, and what that says of the essay's claim."""
+    from evopolity.experiments.analyses import POLITY_COLLAPSE, POLITY_SETUP
+
+    seeds = pol["seed"].nunique()
+    s = POLITY_SETUP
+    lines = [
+        "## The regimes as polities in a changing world",
+        "",
+        f"{s['m']} polities of at most {s['n']} members, the regimes assigned round-robin, "
+        f"{s['generations']:,} elementary steps (selection {s['selection']:g}, split "
+        f"{s['split']:g}, migration {s['migration']:g}, institutional imitation "
+        f"{s['imitation']:g}); a polity whose mean payoff stays below "
+        f"{POLITY_COLLAPSE[0]:g} P for {POLITY_COLLAPSE[1]:,} steps collapses. The world "
+        "switches at random between the game and the game with the shocked temptation; "
+        f"{seeds} seeds per rate. Median over seeds [min .. max] of each regime's "
+        "Kaplan–Meier median lifetime (steps; `>` when survival stayed above 1/2) and of its "
+        "share of the polities at the end (`polities.parquet`, curves in "
+        "`polity_survival.parquet`).",
+        "",
+    ]
+    skipped = pol["skipped"].iloc[0] if "skipped" in pol else ""
+    if skipped:
+        lines += [f"Not run as polities: {skipped}.", ""]
+
+    def cell(v: pd.Series, fmt: str) -> str:
+        v = v.dropna()
+        if not len(v):
+            return "-"
+        return f"{v.median():{fmt}} [{v.min():{fmt}} .. {v.max():{fmt}}]"
+
+    lines += ["| rate | regime | median lifetime | final share | diversity | cooperation |",
+              "|---|---|---|---|---|---|"]
+    for (rate, regime), g in pol.groupby(["rate", "regime"], sort=False):
+        life = cell(g["median_lifetime"], ".0f")
+        if g["median_lifetime"].isna().any():
+            life += f" ({int(g['median_lifetime'].isna().sum())} above 1/2)"
+        lines.append(f"| {rate:g} | {regime} | {life} | {cell(g['final_share'], '.2f')} | "
+                     f"{cell(g['diversity'], '.2f')} | {cell(g['cooperation'], '.2f')} |")
+    lines.append("")
+    # the essay: prioritising the whole loses the variety needed to navigate change, so the
+    # communitarian regime should fare worse, relative to the others, as change quickens
+    rates = sorted(pol["rate"].unique())
+    if "communitarian" in set(pol["regime"]) and len(rates) > 1 and pol["regime"].nunique() > 1:
+        share = pol.groupby(["rate", "regime"])["final_share"].median().unstack()
+        lo, hi = share.loc[rates[0]], share.loc[rates[-1]]
+        c_lo, c_hi = lo["communitarian"], hi["communitarian"]
+        best_hi = hi.drop("communitarian").max()
+        div = pol.groupby("regime")["diversity"].median()
+        verdict = ("is contradicted here" if c_hi >= c_lo and c_hi >= best_hi else
+                   "is not contradicted here")
+        lines += [
+            "- \"A regime that prioritises the whole loses the variety it needs to navigate "
+            f"major change\" {verdict}: the communitarian share of polities at the end is "
+            f"{c_lo:.2f} at rate {rates[0]:g} and {c_hi:.2f} at rate {rates[-1]:g} "
+            f"(the best other regime's {best_hi:.2f}); its polities' mean diversity "
+            f"(effective number of strategies) is {div['communitarian']:.2f} against "
+            + ", ".join(f"{k} {v:.2f}" for k, v in div.drop("communitarian").items()) + ".",
+            "",
+        ]
+    return lines
+
+
 def write_report(spec: Spec, summary: pd.DataFrame, out: Path, figures: list[Path],
                  elapsed: float, frames: dict[str, pd.DataFrame] | None = None,
                  seeds: list[int] | None = None) -> Path:
@@ -294,13 +358,16 @@ def write_report(spec: Spec, summary: pd.DataFrame, out: Path, figures: list[Pat
                 f"{_f(top['shapley'])}; "
                 + ", ".join(f"{r.mechanism} {_f(r.shapley)}" for r in g.itertuples()) + ".")
         lines.append("")
+    pol = frames.get("polities")
+    if pol is not None and len(pol):
+        lines += _polity_lines(pol)
     lines += [
         "Files: `trajectories.parquet` (run, regime, scenario, seed, time, strategy, "
         "frequency), `macro.parquet` (cooperation level and institution strength over time), "
         "`events.parquet` (shocks: from what to what, the game's class), `summary.parquet` "
         "(the table above, per run), `resilience.parquet`, `ensemble.parquet`, "
-        "`matched.parquet`, `hysteresis.parquet`, `attribution.parquet` (the sections "
-        "above).",
+        "`matched.parquet`, `hysteresis.parquet`, `attribution.parquet`, `polities.parquet`, "
+        "`polity_survival.parquet` (the sections above).",
         "",
     ]
     if figures:
