@@ -177,12 +177,17 @@ def test_the_polities_section_states_the_frame_s_medians_and_ranges(run_dir):
             curve = km[(km.rate == rate) & (km.seed == seed) & (km.regime == regime)]
             below = curve[curve.survival <= 0.5]
             assert (value == below.time.iloc[0]) if len(below) else math.isnan(value)
+    div = pol.groupby("regime").diversity.median()
     line = next(x for x in report.splitlines() if x.startswith('- "A regime that prioritises'))
+    assert ("is contradicted" in line) == (div["communitarian"] >= div.max())
+    assert f"{div['communitarian']:.2f}, against laissez-faire {div['laissez-faire']:.2f}" in line
+    line = next(x for x in report.splitlines() if x.startswith('- "... and so fails'))
     share = pol.groupby(["rate", "regime"]).final_share.median().unstack()
     lo, hi = share.index.min(), share.index.max()
     c_lo, c_hi = share.loc[lo, "communitarian"], share.loc[hi, "communitarian"]
     other = share.loc[hi].drop("communitarian").max()
     assert ("is contradicted" in line) == (c_hi >= c_lo and c_hi >= other)
+    assert ("holds" in line) == (c_hi < c_lo)
     assert f"{c_lo:.2f} at rate {lo:g} and {c_hi:.2f} at rate {hi:g}" in line
 
 

@@ -145,9 +145,10 @@ def _polity_lines(pol: pd.DataFrame) -> list[str]:
         f"{POLITY_COLLAPSE[0]:g} P for {POLITY_COLLAPSE[1]:,} steps collapses. The world "
         "switches at random between the game and the game with the shocked temptation; "
         f"{seeds} seeds per rate. Median over seeds [min .. max] of each regime's "
-        "Kaplan–Meier median lifetime (steps; `>` when survival stayed above 1/2) and of its "
-        "share of the polities at the end (`polities.parquet`, curves in "
-        "`polity_survival.parquet`).",
+        "Kaplan–Meier median lifetime (steps; runs whose survival stayed above 1/2 are "
+        "counted in parentheses), of its share of the polities at the end, and of its "
+        "polities' mean diversity (effective number of strategies) and cooperation over the "
+        "run (`polities.parquet`, curves in `polity_survival.parquet`).",
         "",
     ]
     skipped = pol["skipped"].iloc[0] if "skipped" in pol else ""
@@ -178,15 +179,24 @@ def _polity_lines(pol: pd.DataFrame) -> list[str]:
         c_lo, c_hi = lo["communitarian"], hi["communitarian"]
         best_hi = hi.drop("communitarian").max()
         div = pol.groupby("regime")["diversity"].median()
-        verdict = ("is contradicted here" if c_hi >= c_lo and c_hi >= best_hi else
-                   "is not contradicted here")
+        navigates = c_hi >= c_lo and c_hi >= best_hi
+        diverse = div["communitarian"] >= div.drop("communitarian").max()
         lines += [
-            "- \"A regime that prioritises the whole loses the variety it needs to navigate "
-            f"major change\" {verdict}: the communitarian share of polities at the end is "
-            f"{c_lo:.2f} at rate {rates[0]:g} and {c_hi:.2f} at rate {rates[-1]:g} "
-            f"(the best other regime's {best_hi:.2f}); its polities' mean diversity "
-            f"(effective number of strategies) is {div['communitarian']:.2f} against "
-            + ", ".join(f"{k} {v:.2f}" for k, v in div.drop("communitarian").items()) + ".",
+            "- \"A regime that prioritises the whole loses variety\" "
+            + ("is contradicted here: communitarian polities are the most diverse"
+               if diverse else "holds here: communitarian polities are not the most diverse")
+            + f" (mean effective number of strategies {div['communitarian']:.2f}, against "
+            + ", ".join(f"{k} {v:.2f}" for k, v in div.drop("communitarian").items()) + ").",
+            "- \"... and so fails to navigate major change\" "
+            + ("is contradicted here" if navigates else
+               "holds here: its share falls as the world changes faster" if c_hi < c_lo else
+               "is not borne out here: it does no better in the slowest world")
+            + f": the communitarian share of polities at the end is {c_lo:.2f} at rate "
+            f"{rates[0]:g} and {c_hi:.2f} at rate {rates[-1]:g} (the best other regime's "
+            f"{best_hi:.2f})"
+            + ("" if navigates or not diverse else
+               "; where it fails, it fails while keeping the most variety")
+            + ".",
             "",
         ]
     return lines
