@@ -231,9 +231,15 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from evopolity.experiments.figures import plot_directory
+    from pathlib import Path
 
-    for path in plot_directory(args.directory):
+    from evopolity.experiments.figures import plot_directory
+    from evopolity.experiments.figures_polities import plot_polities_directory
+
+    # a polities run directory (evopolity polities) has its own frames and figures
+    polities = (Path(args.directory) / "survival.parquet").is_file()
+    draw = plot_polities_directory if polities else plot_directory
+    for path in draw(args.directory):
         print(path)
     return 0
 
@@ -368,7 +374,8 @@ def _parser() -> argparse.ArgumentParser:
         "cooperation over time (cooperation.png) and the outcomes per regime "
         "(regime-outcomes.png); a sweep directory gives phase diagrams of cooperation and "
         "diversity over its first two axes (phase-*.png), or lines for a single axis "
-        "(sweep-*.png).",
+        "(sweep-*.png); a polities directory (evopolity polities) gives its regime shares "
+        "over time (regime-shares.png) and survival curves (survival.png).",
     )
     pl.add_argument("directory", metavar="DIRECTORY",
                     help="a directory written by 'evopolity run' (trajectories.parquet, "

@@ -74,6 +74,13 @@ def test_a_polities_spec_runs_and_its_report_says_what_the_frames_hold(tmp_path,
         assert f"| 1 | {name} | {median} | {spells} | {ended} | {share:.3f} |" in report
     printed = capsys.readouterr().out
     assert "laissez-faire" in printed and "survival.parquet" in printed
+    # `evopolity plot` redraws a polities directory's own figures
+    for png in (out / "figures").glob("*.png"):
+        png.unlink()
+    assert main(["plot", str(out)]) == 0
+    printed = capsys.readouterr().out.split()
+    assert sorted(Path(p).name for p in printed) == ["regime-shares.png", "survival.png"]
+    assert (out / "figures" / "survival.png").is_file()
 
 
 @pytest.mark.parametrize("change, path", [

@@ -186,6 +186,11 @@ def test_splitting_keeps_m_and_sizes_within_bounds():
     # the daughter of each split is the polity that took the dead one's slot
     np.testing.assert_array_equal(splits["other"].to_numpy(), ext["other"].to_numpy())
     assert set(f["polity"]) <= set(range(12)) | set(splits["other"])
+    # diversity: the effective number of strategies, exp of the Shannon entropy by hand
+    x = f[["0", "1"]].to_numpy()
+    h = -(np.where(x > 0, x, 1.0) * np.log(np.where(x > 0, x, 1.0))).sum(axis=1)
+    np.testing.assert_allclose(f["diversity"], np.exp(h), rtol=1e-12)
+    assert f["diversity"].between(1.0, 2.0).all() and (f["diversity"] == 1.0).any()
 
 
 # -- environments ---------------------------------------------------------------------------
@@ -225,6 +230,57 @@ def test_environment_schedules():
         ep.environments.Scheduled([5, 5], [h, h])
     with pytest.raises(ValueError, match="rate"):
         ep.environments.Markov(0.0, [h])
+
+
+def test_temptation_walk_statistics():
+    A = donation(3.0, 1.0)  # T = b = 3
+    # wide bounds (500 levels each way, about 32 steps of spread): every change is one level,
+    # the steps come at rate 0.02 (binomial count, 3 SE) and go up or down with probability 1/2
+    wide = ep.environments.TemptationWalk(0.02, 0.01, -2.0, 8.0)
+    T = wide.temptations(A)
+    at, game = wide.schedule(100_000, np.random.SeedSequence(3), A)
+    count, sd = 99_999 * 0.02, math.sqrt(99_999 * 0.02 * 0.98)
+    assert abs(at.size - count) < 3 * sd and (np.diff(at) > 0).all()
+    path = np.concatenate(([T[0]], T[game]))
+    step = np.diff(path)
+    np.testing.assert_allclose(np.abs(step), 0.01, rtol=1e-9)
+    assert abs((step > 0).mean() - 0.5) < 3 * 0.5 / math.sqrt(step.size)
+    games = wide.matrices(("0", "1"), A)
+    assert len(games) == T.size - 1 and games[0][1, 0] == pytest.approx(-2.0)
+    np.testing.assert_array_equal(np.delete(games[7].ravel(), 2), np.delete(A.ravel(), 2))
+    # three levels held at their bounds: the transition matrix is doubly stochastic, so the
+    # time spent at each level tends to 1/3 (steps at rate 1/2: correlation time ~ 4, so
+    # 60,000 generations give an SE ~ 0.01)
+    tight = ep.environments.TemptationWalk(0.5, 0.5, 2.5, 3.5)
+    at, game = tight.schedule(60_000, np.random.SeedSequence(4), A)
+    spans = np.diff(np.concatenate(([0], at, [60_000])))
+    occupancy = np.bincount(np.concatenate(([0], game)), weights=spans) / 60_000
+    np.testing.assert_allclose(occupancy, 1 / 3, atol=0.04)
+    with pytest.raises(ValueError, match="must lie in"):
+        ep.environments.TemptationWalk(0.1, 0.5, 4.0, 5.0).schedule(10, None, A)
+    with pytest.raises(ValueError, match="low must be below high"):
+        ep.environments.TemptationWalk(0.1, 0.5, 4.0, 4.0)
+
+
+def test_temptation_walk_moves_the_game_of_a_run():
+    # each recorded polity's mean payoff, recomputed by hand from its members and the
+    # temptation the logged walk had reached: sum_i x_i (sum_j A_ij n_j - A_ii) / (N - 1)
+    A = donation(3.0, 1.0)
+    env = ep.environments.TemptationWalk(0.01, 1.0, 1.0, 5.0)
+    run = ep.polities(A, [None], n=5, m=3, generations=2000, split=0.1, selection=0.1,
+                      environment=env, x0=[3, 2], seed=5, record_every=50)
+    T = env.temptations(A)
+    changes = run.events.query("event == 'environment'")
+    assert len(changes) > 5
+    f = run.frame()
+    for g, at, x, N, pay in zip(f["generation"], f.index, f["0"], f["size"], f["mean_payoff"],
+                                strict=True):  # fmt: skip
+        game = changes.loc[changes["generation"] <= g, "other"]
+        B = A.copy()
+        B[1, 0] = T[game.iloc[-1]] if len(game) else T[0]
+        n = np.array([x, 1.0 - x]) * N
+        expected = n @ ((B @ n - np.diag(B)) / (N - 1)) / N
+        assert pay == pytest.approx(expected, abs=1e-9), at
 
 
 # -- institutions, reproducibility, refusals -------------------------------------------------

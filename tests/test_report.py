@@ -154,6 +154,43 @@ def test_attribution_adds_up_and_the_report_states_its_total(run_dir):
         assert total == pytest.approx(g.total.iloc[0], abs=5e-4)
 
 
+def test_the_polities_section_states_the_frame_s_medians_and_ranges(run_dir):
+    out, _ = run_dir
+    report = (out / "report.md").read_text()
+    pol = pd.read_parquet(out / "polities.parquet")
+    km = pd.read_parquet(out / "polity_survival.parquet")
+    assert "## The regimes as polities in a changing world" in report
+    # balanced funds its institution: polities cannot hold it, and the report says so
+    assert set(pol.regime) == {"laissez-faire", "communitarian"}
+    assert "Not run as polities: balanced" in report
+    for (rate, regime), g in pol.groupby(["rate", "regime"]):
+        line = next(x for x in report.splitlines() if x.startswith(f"| {rate:g} | {regime} |"))
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        share = g.final_share
+        assert cells[3] == f"{share.median():.2f} [{share.min():.2f} .. {share.max():.2f}]"
+        life = g.median_lifetime.dropna()
+        if len(life):
+            assert cells[2].startswith(f"{life.median():.0f} [{life.min():.0f} .. "
+                                       f"{life.max():.0f}]")
+        # each run's median lifetime is its Kaplan-Meier curve's first time at or below 1/2
+        for seed, value in zip(g.seed, g.median_lifetime, strict=True):
+            curve = km[(km.rate == rate) & (km.seed == seed) & (km.regime == regime)]
+            below = curve[curve.survival <= 0.5]
+            assert (value == below.time.iloc[0]) if len(below) else math.isnan(value)
+    div = pol.groupby("regime").diversity.median()
+    line = next(x for x in report.splitlines() if x.startswith('- "A regime that prioritises'))
+    assert ("is contradicted" in line) == (div["communitarian"] >= div.max())
+    assert f"{div['communitarian']:.2f}, against laissez-faire {div['laissez-faire']:.2f}" in line
+    line = next(x for x in report.splitlines() if x.startswith('- "... and so fails'))
+    share = pol.groupby(["rate", "regime"]).final_share.median().unstack()
+    lo, hi = share.index.min(), share.index.max()
+    c_lo, c_hi = share.loc[lo, "communitarian"], share.loc[hi, "communitarian"]
+    other = share.loc[hi].drop("communitarian").max()
+    assert ("is contradicted" in line) == (c_hi >= c_lo and c_hi >= other)
+    assert ("holds" in line) == (c_hi < c_lo)
+    assert f"{c_lo:.2f} at rate {lo:g} and {c_hi:.2f} at rate {hi:g}" in line
+
+
 # -- hand-worked measures ----------------------------------------------------------------------
 
 

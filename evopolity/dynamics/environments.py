@@ -14,6 +14,9 @@ a pure function of its arrays.
   round and round.
 * :class:`Markov`: each generation, with probability ``rate``, a switch to a uniformly chosen
   other game (the waiting times are geometric with mean ``1 / rate``).
+* :class:`TemptationWalk`: the temptation (one payoff entry of the run's game) follows a
+  bounded random walk: each generation, with probability ``rate``, it steps up or down by
+  ``step``, a step past ``low`` or ``high`` not being taken.
 
 A switch between games whose best replies differ (a prisoner's dilemma, where defection is
 best, and a harmony game, where cooperation is) is the case in which standing variation
@@ -27,9 +30,16 @@ from typing import Any
 
 import numpy as np
 
-from evopolity.validate import as_payoff_matrix, check_size, integer, probability
+from evopolity.validate import (
+    as_payoff_matrix,
+    check_size,
+    integer,
+    nonnegative,
+    probability,
+    real,
+)
 
-__all__ = ["Constant", "Environment", "Markov", "Periodic", "Scheduled"]
+__all__ = ["Constant", "Environment", "Markov", "Periodic", "Scheduled", "TemptationWalk"]
 
 # the most change points a schedule may hold
 MAX_CHANGES = 10_000_000
@@ -55,13 +65,15 @@ class Environment:
             raise TypeError(f"games must be a list of payoff matrices, got {type(games).__name__}")
         self.games = tuple(games)
 
-    def matrices(self, names: tuple[str, ...]) -> list[np.ndarray]:
+    def matrices(self, names: tuple[str, ...], base: np.ndarray | None = None) -> list[np.ndarray]:
         """The games as k x k float arrays aligned to ``names``.
 
         Parameters
         ----------
         names : tuple of str
             The run's strategies.
+        base : ndarray, optional
+            The run's payoffs (game 0), for environments that derive their games from it.
 
         Returns
         -------
@@ -87,7 +99,7 @@ class Environment:
         return out
 
     def schedule(
-        self, generations: int, seed: np.random.SeedSequence
+        self, generations: int, seed: np.random.SeedSequence, base: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The change points of a run of ``generations`` steps.
 
@@ -97,6 +109,8 @@ class Environment:
             The run's length.
         seed : SeedSequence
             The stream of a random environment (unused by deterministic ones).
+        base : ndarray, optional
+            The run's payoffs (game 0), for environments that derive their games from it.
 
         Returns
         -------
@@ -154,7 +168,7 @@ class Scheduled(Environment):
         self.times = tuple(t)
 
     def schedule(
-        self, generations: int, seed: np.random.SeedSequence
+        self, generations: int, seed: np.random.SeedSequence, base: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The switches at ``times`` (see :meth:`Environment.schedule`).
 
@@ -163,6 +177,8 @@ class Scheduled(Environment):
         generations : int
             The run's length.
         seed : SeedSequence
+            Unused.
+        base : ndarray, optional
             Unused.
 
         Returns
@@ -200,7 +216,7 @@ class Periodic(Environment):
             raise ValueError("games must hold at least one payoff matrix")
 
     def schedule(
-        self, generations: int, seed: np.random.SeedSequence
+        self, generations: int, seed: np.random.SeedSequence, base: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """A switch every ``period`` generations (see :meth:`Environment.schedule`).
 
@@ -209,6 +225,8 @@ class Periodic(Environment):
         generations : int
             The run's length.
         seed : SeedSequence
+            Unused.
+        base : ndarray, optional
             Unused.
 
         Returns
@@ -258,7 +276,7 @@ class Markov(Environment):
             raise ValueError("games must hold at least one payoff matrix")
 
     def schedule(
-        self, generations: int, seed: np.random.SeedSequence
+        self, generations: int, seed: np.random.SeedSequence, base: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Geometric waiting times drawn from ``seed`` (see :meth:`Environment.schedule`).
 
@@ -268,6 +286,8 @@ class Markov(Environment):
             The run's length.
         seed : SeedSequence
             The environment's stream.
+        base : ndarray, optional
+            Unused.
 
         Returns
         -------
@@ -296,3 +316,177 @@ class Markov(Environment):
 
     def __repr__(self) -> str:
         return f"Markov(rate={self.rate:g}, {len(self.games)} games)"
+
+
+def _attempts(generations: int, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """The generations ``1 .. generations - 1`` at which an event of probability ``rate`` per
+    generation happens (geometric gaps, as :class:`Markov` draws them), increasing."""
+    if generations < 2:
+        return np.zeros(0, np.int64)
+    mean = (generations - 1) * rate
+    chunk = int(mean + 10.0 * np.sqrt(mean) + 16)
+    parts = [np.cumsum(rng.geometric(rate, chunk))]
+    while parts[-1][-1] < generations:
+        parts.append(parts[-1][-1] + np.cumsum(rng.geometric(rate, chunk)))
+    at = np.concatenate(parts)
+    return at[at < generations].astype(np.int64)
+
+
+class TemptationWalk(Environment):
+    r"""The temptation follows a bounded random walk: a world that changes by degrees.
+
+    The temptation ``T`` is the entry ``payoffs[entry]`` of the run's game (default ``(1, 0)``:
+    the second strategy's payoff against the first, the defector's against a cooperator in
+    ``[[R, S], [T, P]]``). Each generation, with probability ``rate``, ``T`` steps by
+    ``+step`` or ``-step`` with probability 1/2 each; a step that would leave ``[low, high]``
+    is not taken (the walk holds). ``T`` lives on the levels ``T_0 + j step`` inside the
+    bounds, ``T_0`` the run's own; every other entry of the game stays. Held at its bounds,
+    the walk's transition matrix is doubly stochastic, so in the long run every level is
+    equally likely; between the bounds the displacement after ``t`` generations has variance
+    ``rate t step^2``.
+
+    The games are the levels other than ``T_0``, in increasing order (game 0 is the run's
+    payoffs, the walk's start); :meth:`temptations` gives each game's ``T``.
+
+    Parameters
+    ----------
+    rate : float
+        Probability in (0, 1] of a step per generation (elementary step).
+    step : float
+        The size of a step (> 0).
+    low, high : float
+        The bounds of ``T`` (``low <= T_0 <= high``, checked when the run's game is known).
+    entry : tuple of int
+        The (row, column) of the temptation in the payoff matrix.
+
+    Raises
+    ------
+    ValueError
+        For a rate outside (0, 1], a step that is not positive, ``low >= high``, or an entry
+        with a negative index.
+    """
+
+    def __init__(self, rate: float, step: float, low: float, high: float,
+                 entry: tuple[int, int] = (1, 0)) -> None:  # fmt: skip
+        super().__init__(())
+        self.rate = probability(rate, "rate", zero=False)
+        self.step = nonnegative(step, "step", allow_zero=False)
+        self.low = real(low, "low")
+        self.high = real(high, "high")
+        if not self.low < self.high:
+            raise ValueError(f"low must be below high, got low = {low}, high = {high}")
+        if len(entry) != 2:
+            raise ValueError(f"entry must be (row, column), got {entry!r}")
+        self.entry = (integer(entry[0], "entry[0]", 0), integer(entry[1], "entry[1]", 0))
+
+    def _span(self, base: np.ndarray | None) -> tuple[float, int, int]:
+        """``(T_0, below, above)``: the walk's start and its levels below and above it."""
+        if base is None:
+            raise ValueError("TemptationWalk derives its games from the run's payoffs (base)")
+        i, j = self.entry
+        if i >= base.shape[0] or j >= base.shape[1]:
+            raise ValueError(f"entry {self.entry} is outside the {base.shape[0]} x "
+                             f"{base.shape[1]} game")
+        t0 = float(base[i, j])
+        slack = 1e-9 * self.step
+        if not self.low - slack <= t0 <= self.high + slack:
+            raise ValueError(f"the run's temptation payoffs{list(self.entry)} = {t0:g} must lie "
+                             f"in [low, high] = [{self.low:g}, {self.high:g}]")
+        below = int(np.floor((t0 - self.low) / self.step + 1e-9))
+        above = int(np.floor((self.high - t0) / self.step + 1e-9))
+        if below + above == 0:
+            raise ValueError(f"[low, high] = [{self.low:g}, {self.high:g}] leaves no level "
+                             f"{self.step:g} away from the run's temptation {t0:g}")
+        check_size(below + above, 100_000, "temptation levels", "(high - low) / step")
+        return t0, below, above
+
+    def temptations(self, base: np.ndarray) -> np.ndarray:
+        """Each game's temptation: ``T_0`` (game 0) and the other levels in increasing order.
+
+        Parameters
+        ----------
+        base : ndarray
+            The run's payoffs.
+
+        Returns
+        -------
+        ndarray
+            ``T`` of games ``0 .. below + above``.
+        """
+        t0, below, above = self._span(np.asarray(base, np.float64))
+        levels = [t0 + j * self.step for j in range(-below, above + 1) if j != 0]
+        return np.array([t0, *levels])
+
+    def matrices(self, names: tuple[str, ...], base: np.ndarray | None = None) -> list[np.ndarray]:
+        """The run's payoffs with the temptation at each level but ``T_0`` (see
+        :meth:`Environment.matrices`).
+
+        Parameters
+        ----------
+        names : tuple of str
+            The run's strategies.
+        base : ndarray
+            The run's payoffs.
+
+        Returns
+        -------
+        list of ndarray
+            One matrix per level other than ``T_0``, in increasing order of ``T``.
+
+        Raises
+        ------
+        ValueError
+            Without ``base``, or when ``T_0`` lies outside ``[low, high]``.
+        """
+        temptations = self.temptations(base)
+        out = []
+        for t in temptations[1:]:
+            A = np.array(base, dtype=np.float64)
+            A[self.entry] = t
+            out.append(A)
+        return out
+
+    def schedule(
+        self, generations: int, seed: np.random.SeedSequence, base: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The walk's moves drawn from ``seed`` (see :meth:`Environment.schedule`); a held
+        step is no change.
+
+        Parameters
+        ----------
+        generations : int
+            The run's length.
+        seed : SeedSequence
+            The environment's stream.
+        base : ndarray
+            The run's payoffs.
+
+        Returns
+        -------
+        tuple of ndarray
+            ``(at, game)``.
+
+        Raises
+        ------
+        ValueError
+            When the run would expect more than 10^7 steps, or as :meth:`matrices`.
+        """
+        from evopolity.kernels.polity import bounded_walk
+
+        _, below, above = self._span(base)
+        check_size(generations * self.rate, MAX_CHANGES, "environment changes",
+                   "generations * rate")
+        rng = np.random.default_rng(seed)
+        at = _attempts(generations, self.rate, rng)
+        moves = rng.integers(0, 2, at.size).astype(np.int64) * 2 - 1
+        level = bounded_walk(moves, -below, above)
+        moved = level != np.concatenate(([0], level[:-1]))
+        j = level[moved]
+        # game of level j: 0 for j = 0, else its rank among the other levels
+        game = np.where(j < 0, j + below + 1, j + below)
+        game[j == 0] = 0
+        return at[moved], game.astype(np.int64)
+
+    def __repr__(self) -> str:
+        return (f"TemptationWalk(rate={self.rate:g}, step={self.step:g}, low={self.low:g}, "
+                f"high={self.high:g}, entry={self.entry})")

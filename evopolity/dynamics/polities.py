@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evopolity.analysis.metrics import hill_number
 from evopolity.dynamics.environments import Constant, Environment
 from evopolity.dynamics.fitness import regime_setup
 from evopolity.institutions.regime import Regime
@@ -41,6 +42,8 @@ __all__ = ["Collapse", "PolityRun", "multilevel_fixation", "polities"]
 # the most (recorded rows x polities) one run keeps
 MAX_RECORDED = 20_000_000
 _LARGEST = 1e300
+# multilevel_fixation runs on numba's threads from this many runs x n x m members
+PARALLEL_WORK = 200_000
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,12 @@ class PolityRun:
         -------
         DataFrame
             One row per (generation, slot): ``generation``, ``slot``, ``polity`` (its id),
-            ``regime``, ``size``, one frequency column per strategy, ``mean_payoff`` (after
-            the regime), ``institution_strength`` and, when a cooperation matrix is known,
+            ``regime``, ``size``, one frequency column per strategy, ``diversity`` (the
+            effective number of strategies among its members, the Hill number of order 1
+            ``exp(-sum_i x_i ln x_i)``: 1 when one strategy holds every member, ``k`` when
+            all are equally common; :func:`evopolity.analysis.metrics.hill_number`),
+            ``mean_payoff`` (after the regime), ``institution_strength`` and, when a
+            cooperation matrix is known,
             ``cooperation`` (``sum_i x_i (C n - C_ii)_i / (N - 1)``, against the other members).
         """
         rows, m, k = self.counts.shape
@@ -183,6 +190,7 @@ class PolityRun:
         freq = self.counts / size[:, :, None]
         for i, s in enumerate(self.strategies):
             data[s] = freq[:, :, i].ravel()
+        data["diversity"] = hill_number(freq.reshape(rows * m, k), 1)
         data["mean_payoff"] = self.mean_payoff.ravel()
         data["institution_strength"] = self.strength.ravel()
         if self.cooperation is not None:
@@ -202,12 +210,14 @@ class PolityRun:
         DataFrame
             One row per (generation, regime): ``generation``, ``regime``, ``polities``,
             ``share`` (of the ``m`` polities), ``members``, and the means over its polities
-            of ``mean_payoff`` and (when known) ``cooperation`` (NaN when none holds it).
+            of ``mean_payoff``, ``diversity`` and (when known) ``cooperation`` (NaN when none
+            holds it).
         """
         f = self.frame()
         m = self.counts.shape[1]
         agg: dict[str, Any] = {"polities": ("slot", "size"), "members": ("size", "sum"),
-                               "mean_payoff": ("mean_payoff", "mean")}
+                               "mean_payoff": ("mean_payoff", "mean"),
+                               "diversity": ("diversity", "mean")}
         if "cooperation" in f:
             agg["cooperation"] = ("cooperation", "mean")
         out = f.groupby(["generation", "regime"], observed=False).agg(**agg).reset_index()
@@ -272,23 +282,17 @@ class PolityRun:
         frames = []
         for name in self.regime_names:
             sub = life[life["regime"] == name]
-            rows = [(name, 0, len(sub), 0, 0, 1.0)]
-            s = 1.0
-            if len(sub):
-                times = np.sort(sub["lifetime"].unique())
-                for t in times:
-                    at = sub["lifetime"] >= t
-                    d = int(((sub["lifetime"] == t) & sub["ended"]).sum())
-                    c = int(((sub["lifetime"] == t) & ~sub["ended"]).sum())
-                    r = int(at.sum())
-                    if d:
-                        s *= 1.0 - d / r
-                    if t == 0:
-                        rows[0] = (name, 0, r, d, c, s)
-                    else:
-                        rows.append((name, int(t), r, d, c, s))
-            frames.append(pd.DataFrame(
-                rows, columns=["regime", "time", "at_risk", "ended", "censored", "survival"]))
+            t_all = sub["lifetime"].to_numpy(np.int64)
+            ended = sub["ended"].to_numpy(bool)
+            times = np.union1d([0], t_all)
+            # spells lasting at least t: those not yet ended or censored before t
+            at_risk = t_all.size - np.searchsorted(np.sort(t_all), times, side="left")
+            d = np.bincount(np.searchsorted(times, t_all[ended]), minlength=times.size)
+            c = np.bincount(np.searchsorted(times, t_all[~ended]), minlength=times.size)
+            factor = np.where(d > 0, 1.0 - d / np.maximum(at_risk, 1), 1.0)
+            frames.append(pd.DataFrame({"regime": name, "time": times, "at_risk": at_risk,
+                                        "ended": d, "censored": c,
+                                        "survival": np.cumprod(factor)}))
         out = pd.concat(frames, ignore_index=True)
         out["regime"] = pd.Categorical(out["regime"], categories=list(self.regime_names))
         return out
@@ -542,7 +546,7 @@ def polities(
             raise ValueError(f"assignment must give one regime per polity ({m}), got "
                              f"{reg0.size}")
     counts0 = _initial_counts(x0, n, m, k)
-    games = np.stack([A, *env.matrices(names)])
+    games = np.stack([A, *env.matrices(names, A)])
     largest = float(np.abs(games).max())
     for r in regimes:
         if r is not None:
@@ -561,7 +565,7 @@ def polities(
         pts = np.append(pts, generations)
     ss = seed_sequence(seed)
     env_seed = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1))
-    change_at, change_game = env.schedule(generations, env_seed)
+    change_at, change_game = env.schedule(generations, env_seed, A)
     threshold = collapse.threshold if collapse is not None else 0.0
     duration = collapse.duration if collapse is not None else 0
     Ck = np.zeros((k, k)) if C is None else np.ascontiguousarray(C)
@@ -699,8 +703,10 @@ def multilevel_fixation(
     ss = seed_sequence(seed)
     outcome = np.zeros(runs, np.int64)
     steps = np.zeros(runs, np.int64)
-    _pk.fixation_runs(np.ascontiguousarray(A), np.int64(n), m, w, q, lam, packed_seed(ss),
-                      np.int64(max_generations), runs, outcome, steps)
+    # threads only for enough work: an idle parallel region costs ms on a busy machine
+    kernel = _pk.fixation_runs if runs * n * m >= PARALLEL_WORK else _pk.fixation_runs_serial
+    kernel(np.ascontiguousarray(A), np.int64(n), m, w, q, lam, packed_seed(ss),
+           np.int64(max_generations), runs, outcome, steps)
     fixed = int((outcome == 1).sum())
     p = fixed / runs
     return pd.Series({

@@ -31,7 +31,7 @@ EVENT_COLUMNS = ["time", "kind", "variable", "value_before", "value_after", "cha
                  "class_before", "class_after", "class_change"]
 
 __all__ = ["EVENT_COLUMNS", "attribution_frame", "ensemble_frame", "event_rows", "hysteresis_frame",
-           "matched_frame", "MECHANISMS"]
+           "matched_frame", "MECHANISMS", "POLITY_RATES", "polities_frames"]
 
 #: The mechanisms an attribution switches, as groups of Regime fields; a differing field in
 #: no group is a mechanism of its own.
@@ -340,3 +340,99 @@ def attribution_frame(spec: Spec, regime_a: Regime, regime_b: Regime, seed: int,
                          "fields": ", ".join(groups[mech]), "shapley": row["shapley"],
                          "share": row["share"], "alone": row["alone"], "total": at.total})
     return pd.DataFrame(rows), groups
+
+
+#: The rates of environmental change (switches per elementary step) of the main job's polities.
+POLITY_RATES = (1e-4, 1e-3, 1e-2)
+#: Its polities: m polities of at most n members, run this many steps, per seed.
+POLITY_SETUP = {"n": 10, "m": 30, "generations": 30_000, "selection": 1.0, "split": 0.05,
+                "migration": 0.01, "imitation": 0.01, "imitation_selection": 1.0}
+#: A polity whose mean payoff per turn stays below this many times P (mutual defection's) for
+#: this many steps collapses.
+POLITY_COLLAPSE = (1.5, 1_000)
+
+
+def polities_frames(spec: Spec, seed: int, seeds: int = 3,
+                    rates: tuple[float, ...] = POLITY_RATES) -> dict[str, Any]:
+    """The spec's regimes as polities in a changing world, at several rates of change.
+
+    Every regime that polities can hold (a matrix-game regime: not a funded or voted one) is
+    present at once, assigned round-robin to ``POLITY_SETUP["m"]`` polities of at most ``n``
+    (:func:`evopolity.polities`), the strategies playing the spec's round robin without a
+    regime (each polity's regime acts through its expected terms). The world switches at
+    random (``Markov``) between the spec's game and the same game with the temptation of the
+    spec's first temptation shock (``T + (T - R)`` without one), at each of ``rates``;
+    ``seeds`` runs per rate (seeds ``seed, seed + 1, ...``).
+
+    Parameters
+    ----------
+    spec : Spec
+        The experiment (its strategies, game, play and regimes).
+    seed : int
+        The first seed.
+    seeds : int
+        Runs per rate.
+    rates : tuple of float
+        Probabilities of a switch per elementary step.
+
+    Returns
+    -------
+    dict
+        ``"rows"``: one row per (rate, seed, regime) with ``median_lifetime`` (Kaplan–Meier;
+        NaN when survival stays above 1/2), ``spells``, ``ended``, ``final_share``,
+        ``diversity`` and ``cooperation`` (means over the regime's polities over every
+        record), ``splits``, ``collapses``, ``environment_changes``; ``"survival"``: the
+        Kaplan–Meier curves (rate, seed, regime, time, at_risk, ended, censored, survival);
+        ``"skipped"``: the regimes polities cannot hold, with why; ``"setup"``: the settings.
+        Empty frames when no regime can be held or the game has no temptation.
+    """
+    from evopolity.dynamics.environments import Markov
+    from evopolity.dynamics.polities import Collapse, polities
+    from evopolity.experiments.tasks import polity_measures
+
+    game = spec.game
+    empty = {"rows": pd.DataFrame(), "survival": pd.DataFrame(), "skipped": {}, "setup": {}}
+    if not all(hasattr(game, f) for f in ("R", "T", "P")):
+        return empty
+    temptation = next((s.value for s in spec.shocks if s.kind == "temptation"),
+                      game.T + (game.T - game.R))
+    changed = dataclasses.replace(game, T=float(temptation))
+    play = (spec.strategies, spec.turns, spec.repetitions, spec.noise, spec.method)
+    base = _interactions(play[0], game, *play[1:], seed, None)
+    other = _interactions(play[0], changed, *play[1:], seed, None)
+    held, skipped = [], {}
+    for r in spec.regimes:
+        try:  # what polities refuses (funded, voted regimes), asked of a tiny run
+            polities(base, [r], n=3, m=1, generations=0, split=0.0, seed=0)
+        except ValueError as exc:
+            skipped[r.name] = str(exc).split(";")[0]
+        else:
+            held.append(r)
+    if not held:
+        return {**empty, "skipped": skipped}
+    threshold = POLITY_COLLAPSE[0] * float(game.P)
+    rows, curves = [], []
+    for rate in rates:
+        for s in range(seed, seed + seeds):
+            run = polities(base, held, **POLITY_SETUP,
+                           collapse=Collapse(threshold, POLITY_COLLAPSE[1]),
+                           environment=Markov(rate, [other.payoffs]), seed=s)
+            measures = polity_measures(run)
+            f = run.frame().groupby("regime", observed=False)[["diversity", "cooperation"]].mean()
+            for name in run.regime_names:
+                rows.append({"rate": rate, "seed": s, "regime": name,
+                             "median_lifetime": measures[f"median_lifetime[{name}]"],
+                             "spells": measures[f"spells[{name}]"],
+                             "ended": measures[f"ended[{name}]"],
+                             "final_share": measures[f"final_share[{name}]"],
+                             "diversity": float(f.loc[name, "diversity"]),
+                             "cooperation": float(f.loc[name, "cooperation"]),
+                             "splits": measures["splits"], "collapses": measures["collapses"],
+                             "environment_changes": measures["environment_changes"]})
+            curves.append(run.survival().assign(rate=rate, seed=s))
+    survival = pd.concat(curves, ignore_index=True)
+    survival = survival[["rate", "seed", *[c for c in survival.columns
+                                           if c not in ("rate", "seed")]]]
+    return {"rows": pd.DataFrame(rows), "survival": survival, "skipped": skipped,
+            "setup": {**POLITY_SETUP, "collapse": (threshold, POLITY_COLLAPSE[1]),
+                      "temptation": (float(game.T), float(temptation)), "seeds": seeds}}

@@ -128,6 +128,80 @@ def _verdicts(ens: pd.DataFrame, matched: pd.DataFrame | None, tolerance: float)
     return lines
 
 
+def _polity_lines(pol: pd.DataFrame) -> list[str]:
+    """The main job's polities section: per rate and regime the median over seeds (and range)
+    of the median lifetime and the final share, and what that says of the essay's claim."""
+    from evopolity.experiments.analyses import POLITY_COLLAPSE, POLITY_SETUP
+
+    seeds = pol["seed"].nunique()
+    s = POLITY_SETUP
+    lines = [
+        "## The regimes as polities in a changing world",
+        "",
+        f"{s['m']} polities of at most {s['n']} members, the regimes assigned round-robin, "
+        f"{s['generations']:,} elementary steps (selection {s['selection']:g}, split "
+        f"{s['split']:g}, migration {s['migration']:g}, institutional imitation "
+        f"{s['imitation']:g}); a polity whose mean payoff stays below "
+        f"{POLITY_COLLAPSE[0]:g} P for {POLITY_COLLAPSE[1]:,} steps collapses. The world "
+        "switches at random between the game and the game with the shocked temptation; "
+        f"{seeds} seeds per rate. Median over seeds [min .. max] of each regime's "
+        "Kaplan–Meier median lifetime (steps; runs whose survival stayed above 1/2 are "
+        "counted in parentheses), of its share of the polities at the end, and of its "
+        "polities' mean diversity (effective number of strategies) and cooperation over the "
+        "run (`polities.parquet`, curves in `polity_survival.parquet`).",
+        "",
+    ]
+    skipped = pol["skipped"].iloc[0] if "skipped" in pol else ""
+    if skipped:
+        lines += [f"Not run as polities: {skipped}.", ""]
+
+    def cell(v: pd.Series, fmt: str) -> str:
+        v = v.dropna()
+        if not len(v):
+            return "-"
+        return f"{v.median():{fmt}} [{v.min():{fmt}} .. {v.max():{fmt}}]"
+
+    lines += ["| rate | regime | median lifetime | final share | diversity | cooperation |",
+              "|---|---|---|---|---|---|"]
+    for (rate, regime), g in pol.groupby(["rate", "regime"], sort=False):
+        life = cell(g["median_lifetime"], ".0f")
+        if g["median_lifetime"].isna().any():
+            life += f" ({int(g['median_lifetime'].isna().sum())} above 1/2)"
+        lines.append(f"| {rate:g} | {regime} | {life} | {cell(g['final_share'], '.2f')} | "
+                     f"{cell(g['diversity'], '.2f')} | {cell(g['cooperation'], '.2f')} |")
+    lines.append("")
+    # the essay: prioritising the whole loses the variety needed to navigate change, so the
+    # communitarian regime should fare worse, relative to the others, as change quickens
+    rates = sorted(pol["rate"].unique())
+    if "communitarian" in set(pol["regime"]) and len(rates) > 1 and pol["regime"].nunique() > 1:
+        share = pol.groupby(["rate", "regime"])["final_share"].median().unstack()
+        lo, hi = share.loc[rates[0]], share.loc[rates[-1]]
+        c_lo, c_hi = lo["communitarian"], hi["communitarian"]
+        best_hi = hi.drop("communitarian").max()
+        div = pol.groupby("regime")["diversity"].median()
+        navigates = c_hi >= c_lo and c_hi >= best_hi
+        diverse = div["communitarian"] >= div.drop("communitarian").max()
+        lines += [
+            "- \"A regime that prioritises the whole loses variety\" "
+            + ("is contradicted here: communitarian polities are the most diverse"
+               if diverse else "holds here: communitarian polities are not the most diverse")
+            + f" (mean effective number of strategies {div['communitarian']:.2f}, against "
+            + ", ".join(f"{k} {v:.2f}" for k, v in div.drop("communitarian").items()) + ").",
+            "- \"... and so fails to navigate major change\" "
+            + ("is contradicted here" if navigates else
+               "holds here: its share falls as the world changes faster" if c_hi < c_lo else
+               "is not borne out here: it does no better in the slowest world")
+            + f": the communitarian share of polities at the end is {c_lo:.2f} at rate "
+            f"{rates[0]:g} and {c_hi:.2f} at rate {rates[-1]:g} (the best other regime's "
+            f"{best_hi:.2f})"
+            + ("" if navigates or not diverse else
+               "; where it fails, it fails while keeping the most variety")
+            + ".",
+            "",
+        ]
+    return lines
+
+
 def write_report(spec: Spec, summary: pd.DataFrame, out: Path, figures: list[Path],
                  elapsed: float, frames: dict[str, pd.DataFrame] | None = None,
                  seeds: list[int] | None = None) -> Path:
@@ -294,13 +368,16 @@ def write_report(spec: Spec, summary: pd.DataFrame, out: Path, figures: list[Pat
                 f"{_f(top['shapley'])}; "
                 + ", ".join(f"{r.mechanism} {_f(r.shapley)}" for r in g.itertuples()) + ".")
         lines.append("")
+    pol = frames.get("polities")
+    if pol is not None and len(pol):
+        lines += _polity_lines(pol)
     lines += [
         "Files: `trajectories.parquet` (run, regime, scenario, seed, time, strategy, "
         "frequency), `macro.parquet` (cooperation level and institution strength over time), "
         "`events.parquet` (shocks: from what to what, the game's class), `summary.parquet` "
         "(the table above, per run), `resilience.parquet`, `ensemble.parquet`, "
-        "`matched.parquet`, `hysteresis.parquet`, `attribution.parquet` (the sections "
-        "above).",
+        "`matched.parquet`, `hysteresis.parquet`, `attribution.parquet`, `polities.parquet`, "
+        "`polity_survival.parquet` (the sections above).",
         "",
     ]
     if figures:

@@ -35,6 +35,7 @@ from evopolity.experiments.analyses import (
     event_rows,
     hysteresis_frame,
     matched_frame,
+    polities_frames,
 )
 from evopolity.experiments.figures import plot_directory
 from evopolity.experiments.report import write_report
@@ -276,6 +277,12 @@ def _analyses(spec: Spec, seed: int, say: Callable[[str], None]) -> dict[str, pd
             say(f"no attribution: {exc}")
         else:
             frames["attribution"] = frame.assign(regime_a=a.name, regime_b=b.name)
+    say("the regimes as polities in a changing world")
+    pol = polities_frames(spec, seed)
+    if len(pol["rows"]):
+        frames["polities"] = pol["rows"].assign(skipped="; ".join(
+            f"{k}: {v}" for k, v in pol["skipped"].items()))
+        frames["polity_survival"] = pol["survival"]
     return frames
 
 

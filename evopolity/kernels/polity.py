@@ -186,7 +186,7 @@ def strength_after(m, support, lam, decay, dt):
     return min(1.0, max(0.0, m))
 
 
-@jit(refcount=False)
+@jit(refcount=False, inline="always")
 def _catch_up(p, st, cfg, t):
     """Bring polity ``p``'s institution up to time ``t``."""
     counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
@@ -200,8 +200,8 @@ def _catch_up(p, st, cfg, t):
     last_t[p] = t
 
 
-@jit(refcount=False)
-def _refresh(p, st, cfg, game, ref, step):
+@jit(refcount=False, inline="always")
+def _refresh_inline(p, st, cfg, game, ref, step):
     """Payoffs, fitness, mean payoff, tree leaves (and collapse deadline) of polity ``p``.
 
     Returns the largest payoff of a strategy present in ``p``.
@@ -257,6 +257,12 @@ def _refresh(p, st, cfg, game, ref, step):
 
 
 @jit(refcount=False)
+def _refresh(p, st, cfg, game, ref, step):
+    """:func:`_refresh_inline` out of line, for the rare callers."""
+    return _refresh_inline(p, st, cfg, game, ref, step)
+
+
+@jit(refcount=False)
 def _rescale(st, cfg, fs, istate):
     """Recompute every polity with ``ref`` the largest payoff present (rare: at the start,
     when the game changes, or when exponentials would leave the safe range)."""
@@ -274,14 +280,20 @@ def _rescale(st, cfg, fs, istate):
         _refresh(p, st, cfg, game, top, step)
 
 
-@jit(refcount=False)
-def _touch(p, st, cfg, fs, istate):
+@jit(refcount=False, inline="always")
+def _touch_inline(p, st, cfg, fs, istate):
     """:func:`_refresh` polity ``p``, rescaling everything when its fitness leaves the range."""
     w = cfg[9]
-    top = _refresh(p, st, cfg, istate[I_GAME], fs[F_REF], istate[I_STEP])
+    top = _refresh_inline(p, st, cfg, istate[I_GAME], fs[F_REF], istate[I_STEP])
     tree = st[12]
     if w * (top - fs[F_REF]) > RESCALE_AT or tree[1] < TINY_TOTAL:
         _rescale(st, cfg, fs, istate)
+
+
+@jit(refcount=False)
+def _touch(p, st, cfg, fs, istate):
+    """:func:`_touch_inline` out of line, for the rare callers."""
+    _touch_inline(p, st, cfg, fs, istate)
 
 
 @jit(refcount=False)
@@ -393,7 +405,7 @@ def _imitate(counter, st, cfg, fs, istate, ev, log):
     return counter
 
 
-@jit(refcount=False)
+@jit(refcount=False, inline="always")
 def _birth(counter, st, cfg, fs, istate, ev, log):
     """A birth, its migration, and growth, replacement or splitting of its destination."""
     counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
@@ -432,26 +444,40 @@ def _birth(counter, st, cfg, fs, istate, ev, log):
         for i in range(k):
             S[d, i] += A[i, born]
             SC[d, i] += C[i, born]
-        _touch(d, st, cfg, fs, istate)
-        return counter
-    splits = False
-    if split > 0.0 and m > 1:
-        counter += GOLDEN
-        splits = unit_float(counter) < split
-    if not splits:
-        counter += GOLDEN
-        dead = _pick_count(counts[d], float(n), -1, unit_float(counter))
-        if dead != born:
-            counts[d, born] += 1
-            counts[d, dead] -= 1
-            tot[born] += 1
-            tot[dead] -= 1
-            for i in range(k):
-                S[d, i] += A[i, born] - A[i, dead]
-                SC[d, i] += C[i, born] - C[i, dead]
-        _touch(d, st, cfg, fs, istate)
-        return counter
-    # the split: the victim v dies, the daughter takes its slot
+    else:
+        splits = False
+        if split > 0.0 and m > 1:
+            counter += GOLDEN
+            splits = unit_float(counter) < split
+        if not splits:
+            counter += GOLDEN
+            dead = _pick_count(counts[d], float(n), -1, unit_float(counter))
+            if dead != born:
+                counts[d, born] += 1
+                counts[d, dead] -= 1
+                tot[born] += 1
+                tot[dead] -= 1
+                for i in range(k):
+                    S[d, i] += A[i, born] - A[i, dead]
+                    SC[d, i] += C[i, born] - C[i, dead]
+        else:
+            counter = _split(d, born, counter, st, cfg, fs, istate, ev, log)
+    # one inlined refresh of the destination for every case (a split refreshed its daughter)
+    _touch_inline(d, st, cfg, fs, istate)
+    return counter
+
+
+@jit(refcount=False)
+def _split(d, born, counter, st, cfg, fs, istate, ev, log):
+    """Full polity ``d`` and its newborn ``born`` split; the victim ``v`` (a uniformly chosen
+    other polity) dies and the daughter takes its slot. Refreshes the daughter, not ``d``."""
+    counts, size, S, SC, reg, strength, last_t, ids, below = (
+        st[0], st[1], st[2], st[3], st[7], st[8], st[9], st[10], st[11])
+    tot = st[18]
+    games, C = cfg[0], cfg[1]
+    n = cfg[8]
+    m, k = counts.shape
+    A = games[istate[I_GAME]]
     counter += GOLDEN
     j = int(unit_float(counter) * (m - 1))
     if j >= m - 1:
@@ -486,7 +512,6 @@ def _birth(counter, st, cfg, fs, istate, ev, log):
     _payoff_sums(A, C, counts, d, S, SC)
     _payoff_sums(A, C, counts, v, S, SC)
     _touch(v, st, cfg, fs, istate)
-    _touch(d, st, cfg, fs, istate)
     return counter
 
 
@@ -541,13 +566,14 @@ def _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_
             break
         if istate[I_RECORD] < record_at.size and record_at[istate[I_RECORD]] == step:
             _record(st, cfg, fs, istate, rec)
+        imitates = False
         if imitation > 0.0:
             counter += GOLDEN
-            if unit_float(counter) < imitation:
-                counter = _imitate(counter, st, cfg, fs, istate, ev, log)
-            else:
-                counter = _birth(counter, st, cfg, fs, istate, ev, log)
+            imitates = unit_float(counter) < imitation
+        if imitates:
+            counter = _imitate(counter, st, cfg, fs, istate, ev, log)
         else:
+            # one call site: _birth and the refresh inside it are inlined here
             counter = _birth(counter, st, cfg, fs, istate, ev, log)
         fs[F_TIME] += 1.0 / istate[I_MEMBERS]
         istate[I_STEP] = step + 1
@@ -580,6 +606,20 @@ def advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_g
     """
     return _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game,
                     ev, log, absorbing)
+
+
+@jit()
+def bounded_walk(moves, low, high):
+    """The levels of a walk from 0 after each of ``moves`` (+1 or -1), a move that would
+    leave ``[low, high]`` not being taken (:class:`dynamics.environments.TemptationWalk`)."""
+    out = np.empty(moves.size, np.int64)
+    j = 0
+    for i in range(moves.size):
+        nj = j + moves[i]
+        if low <= nj <= high:
+            j = nj
+        out[i] = j
+    return out
 
 
 # -- setting up a state, and the fixation probability -----------------------------------------
@@ -623,15 +663,9 @@ def start(st, cfg, fs, istate):
     _rescale(st, cfg, fs, istate)
 
 
-@jit(parallel=True)
-def fixation_runs(A, n, m, selection, split, migration, key, max_steps, runs, outcome, steps):
-    """``runs`` runs of the metapopulation from one mutant (strategy 0) in polity 0 among
-    residents (strategy 1), every polity full (``n`` members), no regime.
-
-    Run ``r`` draws from ``stream_key(key, r, 0)``, so the result does not depend on the
-    number of threads. ``outcome[r]``: 1 if strategy 0 took every member, 0 if it was lost,
-    -1 if neither within ``max_steps``; ``steps[r]``: the steps run.
-    """
+@jit()
+def _fixation_cfg(A, n, selection, split, migration, max_steps):
+    """The configuration of :func:`advance` for a fixation run: game ``A``, no regime."""
     k = A.shape[0]
     games = np.empty((1, k, k))
     for i in range(k):
@@ -644,33 +678,65 @@ def fixation_runs(A, n, m, selection, split, migration, key, max_steps, runs, ou
     rmu = np.zeros(1)
     rcoev = np.zeros(1, np.bool_)
     rm0 = np.ones(1)
-    cfg = (games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, selection, migration, split,
-           0.0, 0.0, False, 0.0, 0)  # fmt: skip
+    # runtime values, not literals: a literal False or 0 would type advance() (and
+    # everything below it) a second time instead of reusing the compiled ep.polities one
+    no = max_steps < 0
+    return (games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, selection, migration, split,
+            0.0, 0.0, no, 0.0, n - n)  # fmt: skip
+
+
+@jit()
+def _fixation_run(cfg, n, m, key, r, max_steps):
+    """Run ``r`` of :func:`fixation_runs`: its outcome (1, 0 or -1) and its steps."""
+    k = cfg[0].shape[1]
     P = 1
     while P < m:
         P *= 2
+    counts0 = np.zeros((m, k), np.int64)
+    for p in range(m):
+        counts0[p, 1] = n
+    counts0[0, 1] = n - 1
+    counts0[0, 0] = 1
+    st = new_state(counts0, np.zeros(m, np.int64), np.ones(m), k, P)
+    fs = np.zeros(N_FSTATE)
+    istate = np.zeros(N_ISTATE, np.int64)
+    ctr = np.zeros(1, np.uint64)
+    ctr[0] = stream_key(key, r, 0)
+    start(st, cfg, fs, istate)
+    ev = np.zeros((0, N_EVENT_COLS), np.int64)
+    rec = (np.zeros((0, m, k), np.int64), np.zeros((0, m), np.int64),
+           np.zeros((0, m), np.int64), np.zeros((0, m)), np.zeros((0, m)))
+    no = cfg[14]
+    advance(st, cfg, fs, istate, ctr, max_steps, np.zeros(0, np.int64), rec,
+            np.zeros(0, np.int64), np.zeros(0, np.int64), ev, no, not no)
+    tot = st[18]
+    if tot[0] == istate[I_MEMBERS]:
+        return 1, istate[I_STEP]
+    if tot[0] == 0:
+        return 0, istate[I_STEP]
+    return -1, istate[I_STEP]
+
+
+@jit(parallel=True)
+def fixation_runs(A, n, m, selection, split, migration, key, max_steps, runs, outcome, steps):
+    """``runs`` runs of the metapopulation from one mutant (strategy 0) in polity 0 among
+    residents (strategy 1), every polity full (``n`` members), no regime.
+
+    Run ``r`` draws from ``stream_key(key, r, 0)``, so the result does not depend on the
+    number of threads. ``outcome[r]``: 1 if strategy 0 took every member, 0 if it was lost,
+    -1 if neither within ``max_steps``; ``steps[r]``: the steps run.
+    :func:`fixation_runs_serial` is the same on one thread, for little work (a parallel
+    region costs milliseconds to start on a busy machine).
+    """
+    cfg = _fixation_cfg(A, n, selection, split, migration, max_steps)
     for r in prange(runs):
-        counts0 = np.zeros((m, k), np.int64)
-        for p in range(m):
-            counts0[p, 1] = n
-        counts0[0, 1] = n - 1
-        counts0[0, 0] = 1
-        st = new_state(counts0, np.zeros(m, np.int64), np.ones(m), k, P)
-        fs = np.zeros(N_FSTATE)
-        istate = np.zeros(N_ISTATE, np.int64)
-        ctr = np.zeros(1, np.uint64)
-        ctr[0] = stream_key(key, r, 0)
-        start(st, cfg, fs, istate)
-        ev = np.zeros((0, N_EVENT_COLS), np.int64)
-        rec = (np.zeros((0, m, k), np.int64), np.zeros((0, m), np.int64),
-               np.zeros((0, m), np.int64), np.zeros((0, m)), np.zeros((0, m)))
-        advance(st, cfg, fs, istate, ctr, max_steps, np.zeros(0, np.int64), rec,
-                np.zeros(0, np.int64), np.zeros(0, np.int64), ev, False, True)
-        tot = st[18]
-        if tot[0] == istate[I_MEMBERS]:
-            outcome[r] = 1
-        elif tot[0] == 0:
-            outcome[r] = 0
-        else:
-            outcome[r] = -1
-        steps[r] = istate[I_STEP]
+        outcome[r], steps[r] = _fixation_run(cfg, n, m, key, r, max_steps)
+
+
+@jit()
+def fixation_runs_serial(A, n, m, selection, split, migration, key, max_steps, runs, outcome,
+                         steps):  # fmt: skip
+    """:func:`fixation_runs` on the calling thread (the same results)."""
+    cfg = _fixation_cfg(A, n, selection, split, migration, max_steps)
+    for r in range(runs):
+        outcome[r], steps[r] = _fixation_run(cfg, n, m, key, r, max_steps)
