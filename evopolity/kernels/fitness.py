@@ -172,7 +172,7 @@ def _matrix_times(params, start, y, k, out, add):
         i += 1
 
 
-@jit()
+@jit(refcount=False)
 def strength(y, k, params):
     """The institution's effective strength: what it can afford when the members fund it
     (:func:`funded_strength`), ``m = y[k]`` when it co-evolves, else 1."""
@@ -183,7 +183,7 @@ def strength(y, k, params):
     return 1.0
 
 
-@jit()
+@jit(refcount=False)
 def fine_scale(y, k, params):
     """``F / F_played``: the fine level in force over the level the fine terms were built with;
     1 unless the members choose the level, which then sits after the frequencies (and after
@@ -218,7 +218,7 @@ def funded_strength(y, k, params):
     return min(1.0, max(0.0, levy * p / (upkeep - R)))
 
 
-@jit()
+@jit(refcount=False)
 def institution_adjust(pi, c, x, s, params, out, sf, sr):
     """Apply the regime to base payoffs ``pi`` given cooperation rates ``c``, frequencies
     ``x`` and institution strength ``s`` (all length ``k``; writes ``out``).
@@ -574,7 +574,7 @@ def fine_vote(y, A, params):
     return high, target
 
 
-@jit()
+@jit(refcount=False)
 def macro_velocity(y, A, params, fitness_out, out):
     """The macro state's velocity into ``out[k:]`` for the infinite population, right after
     :func:`institution_fitness` filled ``fitness_out`` (the support ``sum_i x_i (C x)_i`` is
