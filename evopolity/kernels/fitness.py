@@ -384,14 +384,16 @@ def _regime_row(a, e, played, fine, reward, cost, s, captured):
 @jit(refcount=False)
 def plain_institution_fitness(y, A, params, out):
     """:func:`institution_fitness` of a regime :func:`plain_regime` accepts, without scratch
-    arrays or k x k views: ``out[:k]`` first holds ``C x`` (or the played sanctions ``S x``),
-    then each block of four rows of ``A x`` is combined with it as soon as it is known
-    (:func:`_regime_row`), then the tax and conformity. ``C x`` is skipped when nothing reads
-    it (no fine or reward on expected rates, no macro state to support).
+    arrays or k x k views. Fines and rewards on expected rates: four rows of ``A x`` and of
+    ``C x`` at a time in one pass over ``x`` (:func:`eight_rows`), each row combined as soon
+    as it is known (:func:`_regime_row`). Played sanctions: ``out[:k]`` first holds ``S x``
+    (plus ``S_reward x``), then the blocks of ``A x`` are combined with it. Then the tax and
+    conformity. ``C x`` is skipped when nothing reads it (no fine or reward on expected rates,
+    no macro state to support).
 
-    The regime's fitness then costs about 1.5x the bare game's ``A x`` where the general path
-    costs 3-7x (docs/performance.md): its three scratch arrays, its views of the matrices (a
-    call into numba's ``reshape`` each) and its second pass were most of the difference.
+    In the replicator (k = 30) this costs 1.2-1.6x the bare game where the general path costs
+    3-8x (docs/performance.md): its three scratch arrays, its views of the matrices (a call
+    into numba's ``reshape`` each) and its second pass were most of the difference.
     """
     k = A.shape[0]
     fine, detection, reward, tax, cost, _, conformity, _, _, captured, _ = regime_terms(params)
