@@ -70,7 +70,7 @@ VOTE_TOL = 1e-12
 # independent accumulators keep the adder busy: at k = 30 that is faster than ``A x`` along
 # the columns (:func:`kernels.velocity.linear_fitness`), where one row at a time is 1.1x it
 # and the textbook running sum 2-3x. The fast and the general path of
-# :func:`institution_fitness` both go through these two functions, so they agree to the bit.
+# :func:`institution_fitness` sum in the same way; they agree to rounding (1e-15 at k = 30).
 
 
 @jit(refcount=False, fastmath={"reassoc", "contract"})
@@ -339,8 +339,8 @@ def institution_fitness(y, A, params, out):
     ``out[k]`` for :func:`macro_velocity`, which then need not compute ``C x`` again.
 
     A regime that :func:`plain_regime` accepts takes :func:`plain_institution_fitness`, one
-    pass without scratch arrays; any other :func:`general_institution_fitness`. Both give the
-    same bits.
+    pass without scratch arrays; any other :func:`general_institution_fitness`. They agree to
+    rounding (tests/test_institutions.py, benchmarks/bench_institutions.py check it).
     """
     if plain_regime(params):
         plain_institution_fitness(y, A, params, out)
@@ -373,7 +373,7 @@ def plain_regime(params):
 def _regime_row(a, e, played, fine, reward, cost, s, captured):
     """Strategy ``i``'s payoff under a plain regime before the tax: ``a = (A x)_i`` and
     ``e = (C x)_i`` (``played == 0``) or the played sanctions ``(S x)_i``; the terms and the
-    order of operations of :func:`institution_adjust`, so that both paths give the same bits."""
+    order of operations of :func:`institution_adjust`."""
     if played == 0:
         v = a - fine * (e if captured else 1.0 - e) + reward * e
     else:
