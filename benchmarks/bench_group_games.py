@@ -13,8 +13,10 @@
   ours against numpy/scipy (``scipy.stats.hypergeom`` payoffs, the fixation sums with numpy,
   the embedded chain's left eigenvector).
 
-Compilation is excluded (every function runs once before timing); each figure is the best
-of a few repetitions (``timing.best``). scipy is imported here only.
+Compilation is excluded (every function runs once before timing). Ours and the peer are timed
+in interleaved rounds (``timing.interleaved``): times are medians over the rounds, the ratio the
+median of the per-round ratios with its 10th-90th percentile spread. scipy is imported here
+only.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import math
 
 import numpy as np
 from scipy import integrate, stats
-from timing import best, fmt
+from timing import fmt, interleaved, paired_ratio, record, save_results, spread
 
 import evopolity.dynamics.analytical as an
 from evopolity.dynamics.replicator import replicator
@@ -33,8 +35,20 @@ from evopolity.kernels.layout import group_game_tables
 from evopolity.play.group_games import GroupGame, public_goods, punishment_game
 
 
-def row(label: str, ours: float, peer: float, peer_name: str) -> None:
-    print(f"  {label:<52} ours {fmt(ours)}   {peer_name} {fmt(peer)}   ratio {peer / ours:7.1f}x")
+def row(section: str, label: str, ours, peer, peer_name: str, rounds: int,
+        ours_calls: int = 1, peer_calls: int = 1, note: str = "") -> None:
+    """Time ``ours()`` and ``peer()`` (``*_calls`` evaluations each) in ``rounds`` interleaved
+    rounds; print and record the medians per evaluation and the ratio peer / ours (``label``
+    is the figure's key on the page, ``note`` printed after it)."""
+    times = interleaved({"ours": ours, "peer": peer}, rounds, 1)
+    t_ours = [t / ours_calls for t in times["ours"]]
+    t_peer = [t / peer_calls for t in times["peer"]]
+    mid_ours, mid_peer = spread(t_ours)[0], spread(t_peer)[0]
+    ratio, low, high = paired_ratio(t_peer, t_ours)
+    print(f"  {label + note:<52} ours {fmt(mid_ours)}   {peer_name} {fmt(mid_peer)}   ratio "
+          f"{ratio:7.1f}x [{low:.1f} .. {high:.1f}]")
+    record(section, label, ratio, ours=fmt(mid_ours).strip(),
+           reference=f"{peer_name} {fmt(mid_peer).strip()}", low=low, high=high)
 
 
 def numpy_payoffs(game: GroupGame):
@@ -95,8 +109,8 @@ def payoff_row(label: str, game: GroupGame, x: np.ndarray, inner: int, repeat: i
         for _ in range(inner // 10):
             peer(x)
 
-    row(label, best(ours_loop, repeat) / inner, best(peer_loop, repeat) / (inner // 10),
-        "numpy")
+    row("Group games: expected payoffs", label, ours_loop, peer_loop, "numpy", repeat,
+        inner, inner // 10)
 
 
 def main() -> None:
@@ -131,10 +145,11 @@ def main() -> None:
     ours_tr = replicator(game, x0, times=times, rtol=1e-8, atol=1e-10)
     sol = integrate.solve_ivp(rhs, (0.0, t_end), x0, t_eval=times, rtol=1e-8, atol=1e-10)
     gap = np.abs(ours_tr.frequencies - sol.y.T).max()
-    ours = best(lambda: replicator(game, x0, times=times, rtol=1e-8, atol=1e-10), repeat)
-    peer = best(lambda: integrate.solve_ivp(rhs, (0.0, t_end), x0, t_eval=times, rtol=1e-8,
-                                            atol=1e-10), max(1, repeat // 3))
-    row(f"trajectory (max difference {gap:.1e})", ours, peer, "solve_ivp")
+    row("Group games: replicator", f"optional public goods, t = 0..{t_end:g}",
+        lambda: replicator(game, x0, times=times, rtol=1e-8, atol=1e-10),
+        lambda: integrate.solve_ivp(rhs, (0.0, t_end), x0, t_eval=times, rtol=1e-8,
+                                    atol=1e-10), "solve_ivp", max(2, repeat // 2),
+        note=f" (max difference {gap:.1e})")
 
     print("\nsmall-mutation stationary distribution, punishment game (k = 5), N = 100, Fermi")
     for s in (0.5, 10.0):
@@ -142,9 +157,12 @@ def main() -> None:
         ours_pi = an.stationary_distribution(sg, 100, "fermi", s).to_numpy()
         peer_pi = numpy_stationary(sg, 100, s)
         gap = np.abs(ours_pi - peer_pi).max()
-        ours = best(lambda sg=sg, s=s: an.stationary_distribution(sg, 100, "fermi", s), repeat)
-        peer = best(lambda sg=sg, s=s: numpy_stationary(sg, 100, s), max(1, repeat // 3))
-        row(f"s = {s:g} (max difference {gap:.1e})", ours, peer, "numpy/scipy")
+        row("Group games: small-mutation stationary distribution",
+            f"punishment game, N = 100, s = {s:g}",
+            lambda sg=sg, s=s: an.stationary_distribution(sg, 100, "fermi", s),
+            lambda sg=sg, s=s: numpy_stationary(sg, 100, s), "numpy/scipy", max(2, repeat // 2),
+            note=f" (max difference {gap:.1e})")
+    save_results("bench_group_games")
 
 
 if __name__ == "__main__":

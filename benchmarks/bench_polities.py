@@ -19,11 +19,10 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import time
 
 import numba
 import numpy as np
-from timing import fmt, spread
+from timing import fmt, interleaved, paired_ratio, record, save_results, spread
 
 import evopolity as ep
 from evopolity.kernels.rng import GOLDEN, unit_float
@@ -110,20 +109,19 @@ def main() -> None:
 
     ep.polities(A, [None], n=n, m=m, generations=10, selection=w, split=0.01, seed=1)
     ceiling(m, n, w, 10, np.uint64(1))  # compile both outside the clock
-    times: dict[str, list[float]] = {"polities": [], "ceiling": []}
-    for _ in range(rounds):
-        for name, fn in (("polities", ours), ("ceiling", tight)):
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+    times = interleaved({"polities": ours, "ceiling": tight}, rounds, 1)
     for name, values in times.items():
         mid, low, high = spread(values)
         print(f"  {name:9s} {fmt(mid)}  [{fmt(low).strip()} .. {fmt(high).strip()}]  "
               f"{steps / mid / 1e6:7.2f} M member updates/s")
-    ratio, r_low, r_high = spread([c / o for o, c in zip(times["polities"], times["ceiling"],
-                                                          strict=True)])
+    ratio, r_low, r_high = paired_ratio(times["ceiling"], times["polities"])
     print(f"  polities / ceiling (speed): {ratio:.2f}  [{r_low:.2f} .. {r_high:.2f}]  "
           "(goal >= 0.5)")
+    record("Polities", f"m = {m} polities of n = {n}, {steps:,} member updates: share of the "
+           "ceiling", ratio, ours=f"{steps / spread(times['polities'])[0] / 1e6:.2f} M/s",
+           reference=f"ceiling {steps / spread(times['ceiling'])[0] / 1e6:.2f} M/s",
+           low=r_low, high=r_high, goal=">= 0.5", met=ratio >= 0.5)
+    save_results("bench_polities")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import argparse
 import os
 
 import numba
-from timing import fmt, interleaved, spread
+from timing import fmt, interleaved, paired_ratio, record, save_results, spread
 
 import evopolity as ep
 
@@ -68,9 +68,14 @@ def main() -> None:
             mid, low, high = spread(values)
             line = f"  {name:12s} {fmt(mid)}  [{fmt(low).strip()} .. {fmt(high).strip()}]"
             if name != "bare":
-                ratio, r_low, r_high = spread([v / b for v, b in zip(values, bare, strict=True)])
+                ratio, r_low, r_high = paired_ratio(values, bare)
                 line += f"   ratio {ratio:5.2f}x  [{r_low:.2f} .. {r_high:.2f}]"
+                record("Sanctions inside matches", f"{case}, {len(strategies)} strategies, "
+                       f"norm {name!r}", ratio, ours=fmt(mid).strip(),
+                       reference=f"bare {fmt(spread(bare)[0]).strip()}", low=r_low,
+                       high=r_high, better="lower", goal="<= 1.5x", met=ratio <= 1.5)
             print(line)
+    save_results("bench_sanctions")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@
   (one birth and one death);
 * 10^5 fixation runs of one mutant on a 100-node random 4-regular graph (10^4 with --quick).
 
-Compilation is excluded (every call runs once before timing); each figure is the best of a
-few repetitions. axelrod is imported here only, when it is installed.
+Compilation is excluded (every call runs once before timing). The calls compared are timed in
+interleaved rounds (``timing.interleaved``): each figure is the median over the rounds, each
+ratio the median of the per-round ratios with its 10th-90th percentile spread. axelrod is
+imported here only, when it is installed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import importlib
 
 import numba
 import numpy as np
-from timing import best, fmt
+from timing import fmt, interleaved, paired_ratio, record, save_results, spread
 
 import evopolity as ep
 from evopolity.kernels.rng import GOLDEN, unit_float
@@ -61,18 +63,28 @@ def bench_lattice(quick: bool) -> None:
     s = rng.integers(2, size=G.n).astype(np.int64)
     P = np.zeros(G.n)
     ceiling(G.indptr, G.indices, s.copy(), P, PD, 10, 1)
-    t_ceiling = best(lambda: ceiling(G.indptr, G.indices, s.copy(), P, PD, events, 1),
-                     2 if quick else 5)  # fmt: skip
-    print(f"  {'ceiling (tight loop, no rule)':<40} {events / t_ceiling / 1e6:8.1f} M/s")
+    calls = {"ceiling": lambda: ceiling(G.indptr, G.indices, s.copy(), P, PD, events, 1)}
     for update in ("fermi", "db", "bd"):
         def ours(update=update, n=events):
             return ep.structured(PD, G, update, n, 0.1, 1e-3, x0=[0.5, 0.5], seed=1,
                                  record_every=n)  # fmt: skip
 
         ours(n=10)
-        t = best(ours, 2 if quick else 5)
+        calls[update] = ours
+    rounds = 2 if quick else 5
+    times = interleaved(calls, rounds, 1)
+    t_ceiling = spread(times["ceiling"])[0]
+    print(f"  {'ceiling (tight loop, no rule)':<40} {events / t_ceiling / 1e6:8.1f} M/s")
+    for update in ("fermi", "db", "bd"):
+        t = spread(times[update])[0]
+        ratio, low, high = paired_ratio(times["ceiling"], times[update])
         print(f"  {'ours, update=' + repr(update):<40} {events / t / 1e6:8.1f} M/s"
-              f"   {t_ceiling / t:5.2f} of the ceiling")  # fmt: skip
+              f"   {ratio:5.2f} of the ceiling [{low:.2f} .. {high:.2f}]")  # fmt: skip
+        record("Games on graphs", f"100 x 100 torus, update={update!r}, {events:,} events: "
+               "share of the ceiling", ratio, ours=f"{events / t / 1e6:.1f} M events/s",
+               reference=f"ceiling {events / t_ceiling / 1e6:.1f} M/s", low=low, high=high,
+               goal=">= 0.5" if update == "fermi" else "",
+               met=(ratio >= 0.5) if update == "fermi" else None)
 
 
 def bench_axelrod(quick: bool) -> None:
@@ -86,10 +98,10 @@ def bench_axelrod(quick: bool) -> None:
                              record_every=gens)  # fmt: skip
 
     ours()
-    t_ours = best(ours, 3) / gens
     try:
         axl = importlib.import_module("axelrod")
     except Exception as exc:  # noqa: BLE001 - any failure to import means: not measured
+        t_ours = spread(interleaved({"ours": ours}, 3, 1)["ours"])[0] / gens
         print(f"  ours {fmt(t_ours)}   axelrod: not available ({type(exc).__name__})")
         return
     edges = [(i, (i + 1) % n) for i in range(n)]
@@ -104,8 +116,17 @@ def bench_axelrod(quick: bool) -> None:
         for _ in range(peer_gens):
             next(mp)
 
-    t_peer = best(peer, 2) / peer_gens
-    print(f"  ours {fmt(t_ours)}   axelrod {fmt(t_peer)}   ratio {t_peer / t_ours:,.0f}x")
+    times = interleaved({"ours": ours, "axelrod": peer}, 2 if quick else 3, 1)
+    t_ours = spread(times["ours"])[0] / gens
+    t_peer = spread(times["axelrod"])[0] / peer_gens
+    ratio, low, high = paired_ratio([t / peer_gens for t in times["axelrod"]],
+                                    [t / gens for t in times["ours"]])
+    print(f"  ours {fmt(t_ours)}   axelrod {fmt(t_peer)}   ratio {ratio:,.0f}x "
+          f"[{low:,.0f} .. {high:,.0f}]")
+    record("Games on graphs", f"birth-death on a cycle of {n}, per generation, vs "
+           "axelrod.MoranProcess on the graph", ratio, ours=fmt(t_ours).strip(),
+           reference=f"axelrod {fmt(t_peer).strip()}", low=low, high=high, goal=">= 1000x",
+           met=ratio >= 1000)
 
 
 def bench_fixation(quick: bool) -> None:
@@ -117,10 +138,12 @@ def bench_fixation(quick: bool) -> None:
             return ep.graph_fixation(PD, G, update, 0.01, runs, seed=1)
 
         ours(runs=10)
-        t = best(ours, 1 if quick else 3)
+        t = spread(interleaved({"ours": ours}, 1 if quick else 3, 1)["ours"])[0]
         est = ours()
         print(f"  update={update!r:<6} {fmt(t)}   rho = {est.probability:.4f} +- "
               f"{est.stderr:.4f} (neutral 0.01)")  # fmt: skip
+        record("Games on graphs", f"{runs:,} fixation runs, random 4-regular graph of 100, "
+               f"update={update!r}", None, ours=fmt(t).strip(), goal="seconds")
 
 
 def main() -> None:
@@ -131,6 +154,7 @@ def main() -> None:
     bench_lattice(args.quick)
     bench_axelrod(args.quick)
     bench_fixation(args.quick)
+    save_results("bench_structured")
 
 
 if __name__ == "__main__":

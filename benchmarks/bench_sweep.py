@@ -7,7 +7,9 @@ The spec: 20 strategies of the library, exact payoffs (200 turns, noise 0.01), t
 regime with its fine (0..4) and tax (0..0.9) swept on a grid, replicator for t = 0..100 with a
 temptation shock at t = 40; one task per grid point. The same sweep runs on the local process
 pool (2 workers) and on a Dask LocalCluster (2 worker processes); the frames must be equal.
-Wall times include writing every part and the workers' start-up.
+Wall times include writing every part and the workers' start-up. With ``--rounds R`` the two
+executors run in turns R times (fresh directories each time) and the medians are printed with
+the per-round ratio Dask / pool; one round by default (a full sweep takes tens of seconds).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from timing import paired_ratio, record, save_results, spread
 
 from evopolity import experiments
 from evopolity.experiments.spec import parse_spec
@@ -58,30 +61,49 @@ def timed(fn) -> tuple[float, pd.DataFrame]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a 30 x 30 grid")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds")
     args = parser.parse_args()
     n = 30 if args.quick else 100
     spec = spec_for(n)
     tasks = n * n
     experiments.run_task(spec, 0, 0, 0)  # compile in this process
     root = Path(tempfile.mkdtemp(prefix="evopolity-bench-"))
+    pools, dasks, resumes = [], [], []
     try:
-        t_pool, pool = timed(lambda: experiments.sweep(spec, root / "pool", workers=2,
-                                                      progress=False))
-        t_dask, dask = timed(lambda: experiments.sweep(spec, root / "dask", workers=2,
-                                                      dask_local=True, progress=False))
-        t_resume, _ = timed(lambda: experiments.sweep(spec, root / "pool", workers=2,
-                                                     progress=False))
+        for r in range(args.rounds):
+            t_pool, pool = timed(lambda r=r: experiments.sweep(spec, root / f"pool{r}",
+                                                              workers=2, progress=False))
+            t_dask, dask = timed(lambda r=r: experiments.sweep(spec, root / f"dask{r}",
+                                                              workers=2, dask_local=True,
+                                                              progress=False))
+            t_resume, _ = timed(lambda r=r: experiments.sweep(spec, root / f"pool{r}",
+                                                             workers=2, progress=False))
+            pd.testing.assert_frame_equal(pool, dask, check_exact=True)
+            pools.append(t_pool)
+            dasks.append(t_dask)
+            resumes.append(t_resume)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    pd.testing.assert_frame_equal(pool, dask, check_exact=True)
+    t_pool, t_dask, t_resume = (spread(v)[0] for v in (pools, dasks, resumes))
+    ratio, low, high = paired_ratio(dasks, pools)
     print(f"{tasks} replicator runs ({len(STRATEGIES)} strategies, {n} x {n} grid of fine x "
-          "tax, a temptation shock each), 2 workers; frames equal on both executors")
+          f"tax, a temptation shock each), 2 workers, {args.rounds} round(s); frames equal on "
+          "both executors")
     print(f"  local process pool   {t_pool:7.1f} s   {tasks / t_pool:7.0f} runs/s")
     print(f"  Dask LocalCluster    {t_dask:7.1f} s   {tasks / t_dask:7.0f} runs/s   "
           f"overhead {(t_dask - t_pool) / tasks * 1e3:+.2f} ms per task "
-          f"({t_dask / t_pool:.2f}x the pool)")
+          f"({ratio:.2f}x the pool [{low:.2f} .. {high:.2f}])")
     print(f"  re-run on the finished directory (all {tasks} parts found, nothing to do): "
           f"{t_resume:.2f} s")
+    work = f"{tasks:,} replicator runs, 2 workers"
+    record("Sweeps", f"{work}: local process pool", None, ours=f"{tasks / t_pool:,.0f} runs/s",
+           reference=f"wall {t_pool:.1f} s")
+    record("Sweeps", f"{work}: Dask LocalCluster against the pool", ratio,
+           ours=f"{tasks / t_dask:,.0f} runs/s", reference=f"pool {tasks / t_pool:,.0f} runs/s",
+           low=low, high=high, better="lower")
+    record("Sweeps", f"{work}: re-run on the finished directory", None,
+           ours=f"{t_resume:.2f} s")
+    save_results("bench_sweep")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,13 @@ def spread(values: list[float]) -> tuple[float, float, float]:
             ordered[int(round(0.9 * (n - 1)))])
 
 
+def paired_ratio(numerator: list[float], denominator: list[float]) -> tuple[float, float, float]:
+    """The median and 10th-90th percentiles of the per-round ratios ``numerator[r] /
+    denominator[r]`` of two calls timed by :func:`interleaved` (each round's pair was taken
+    moments apart, so their ratio is fair on a shared machine)."""
+    return spread([a / b for a, b in zip(numerator, denominator, strict=True)])
+
+
 # Figures a script records for `benchmarks/run_all.py`, which regenerates docs/benchmarks.md
 # from them (each script still prints its own tables for a reader at the terminal).
 RESULTS: list[dict] = []
@@ -71,6 +78,9 @@ def record(
     spread: str = "",
     goal: str = "",
     met: bool | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    better: str = "higher",
 ) -> None:
     """Keep one figure for the generated benchmark page.
 
@@ -89,9 +99,21 @@ def record(
         (e.g. ``"[10%..90%] 0.41..0.47"``) and the issue's goal, as printed.
     met : bool, optional
         Whether the goal is met (``None``: the row has no goal).
+    low, high : float, optional
+        The ratio's 10th and 90th percentiles over the interleaved rounds (:func:`spread`):
+        the page generator marks a figure that got worse than the previous run's by more than
+        these spreads, and prints ``spread`` from them when it is not given.
+    better : {"higher", "lower"}
+        Which way the ratio improves: ``"lower"`` for a cost ratio (a regime's time over the
+        bare game's, at most 1.5x).
     """
+    if better not in ("higher", "lower"):
+        raise ValueError(f"better must be 'higher' or 'lower', got {better!r}")
+    if not spread and low is not None and high is not None:
+        spread = f"{low:.3g}..{high:.3g}"
     RESULTS.append(dict(section=section, work=work, ratio=ratio, ours=ours,
-                        reference=reference, spread=spread, goal=goal, met=met))  # fmt: skip
+                        reference=reference, spread=spread, goal=goal, met=met, low=low,
+                        high=high, better=better))  # fmt: skip
 
 
 def save_results(script: str) -> None:

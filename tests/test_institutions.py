@@ -354,3 +354,43 @@ def test_the_regime_comparison_shows_an_outcome_no_preset_encodes():
     fixed = ep.evolve(["Tit For Tat", "Defector", "Cooperator"],
                       b.replace(rule_by="fixed", fine_bounds=None), turns=10, t_max=200)
     assert abs(fixed.final()["Tit For Tat+levy"] - tr.final()["Tit For Tat+levy"]) > 0.05
+
+
+@pytest.mark.parametrize("k", [3, 6])
+@pytest.mark.parametrize("played", [0, 1, 2])
+def test_plain_regime_fitness_is_the_formula_and_the_general_path(k, played):
+    # the one-pass fast path (kernels.fitness.plain_institution_fitness) against the
+    # module's formula in numpy and against the general path with its scratch arrays; k = 6
+    # takes a block of four rows and two left over, k = 3 only the rows left over
+    from evopolity.kernels.fitness import (
+        general_institution_fitness,
+        institution_fitness,
+        plain_regime,
+    )
+    from evopolity.kernels.layout import regime_array
+
+    rng = np.random.default_rng(10 * k + played)
+    Ak, Ck = rng.normal(size=(k, k)), rng.random((k, k))
+    S = [rng.normal(size=(k, k)) for _ in range(played)]
+    x = rng.dirichlet(np.ones(k))
+    for captured, m in ((False, None), (True, 0.4)):
+        F, q, B, tau, kappa, D = 2.0, 0.6, 0.5, 0.3, 0.2, 0.1
+        params = regime_array(Ck, fine=F, detection=q, reward=B, tax=tau, cost=kappa,
+                              conformity=D, captured=captured, sanctions=S,
+                              feedback=0.0 if m is None else 1.0)  # fmt: skip
+        assert plain_regime(params)
+        s = 1.0 if m is None else m
+        pi, c = Ak @ x, Ck @ x
+        if played == 0:
+            v = pi - s * q * F * (c if captured else 1 - c) + s * q * B * c - s * kappa
+        else:
+            v = pi + s * sum(M @ x for M in S) - s * kappa
+        expected = (1 - tau) * v + tau * (x @ v) + D * x
+        y = x if m is None else np.append(x, m)
+        fast, general = np.empty(y.size), np.empty(y.size)
+        institution_fitness(y, Ak, params, fast)
+        general_institution_fitness(y, Ak, params, general)
+        np.testing.assert_allclose(fast[:k], expected, rtol=0, atol=1e-13)
+        np.testing.assert_allclose(fast, general, rtol=0, atol=1e-14)
+        if m is not None:  # the support left for the macro velocity
+            assert fast[k] == pytest.approx(x @ c, abs=1e-14)

@@ -21,7 +21,8 @@ model                      array
 =========================  ========================================================================
 
 Readers: :func:`regime_terms`, :func:`regime_coevolves`, :func:`regime_cooperation`,
-:func:`regime_sanction_count` and :func:`regime_sanctions` (a regime array),
+:func:`regime_sanction_count` and :func:`regime_sanctions` (a regime array; their matrices'
+rows without a view, :func:`regime_matrix_start`),
 :func:`group_game_tables` (a group-game array), :func:`regime_group_game` (the group-game array
 inside a ``GROUP_INSTITUTIONS`` one). They return views, never copies.
 
@@ -39,7 +40,7 @@ __all__ = [
     "FEEDBACK", "DECAY", "CAPTURED", "SWITCH", "SANCTIONS", "FUNDED", "UPKEEP", "LEVY",
     "SECOND_ORDER", "RULE", "RULE_RATE", "FINE_LO", "FINE_HI", "FINE_PLAYED", "ELITE_SHARE",
     "N_REGIME", "GROUP_HEADER",
-    "regime_array", "regime_terms", "regime_coevolves", "regime_cooperation",
+    "regime_array", "regime_terms", "regime_coevolves", "regime_cooperation", "regime_matrix_start",
     "regime_sanction_count", "regime_sanctions", "regime_funding", "regime_revenue_matrix",
     "regime_rule", "macro_count",
     "group_game_array", "group_game_tables",
@@ -223,9 +224,23 @@ def macro_count(params):
 
 
 @jit(inline="always")
+def regime_matrix_start(k, which):
+    """Where matrix ``which`` of a regime array on ``k`` strategies starts: 0 the cooperation
+    matrix ``C``, ``1 + w`` sanction matrix ``w`` (:func:`regime_sanctions`).
+
+    Row ``i`` of it is ``params[start + i * k : start + (i + 1) * k]``. A loop that runs often
+    reads rows so: each k x k view of :func:`regime_cooperation` or :func:`regime_sanctions`
+    is a call into numba's ``reshape`` (about 40 ns, as much as the arithmetic of a regime's
+    fitness at k = 3).
+    """
+    return N_REGIME + which * k * k
+
+
+@jit(inline="always")
 def regime_cooperation(params, k):
     """The k x k cooperation matrix of a regime array (a view)."""
-    return params[N_REGIME : N_REGIME + k * k].reshape((k, k))
+    start = regime_matrix_start(k, 0)
+    return params[start : start + k * k].reshape((k, k))
 
 
 @jit(inline="always")
@@ -239,7 +254,7 @@ def regime_sanction_count(params):
 def regime_sanctions(params, k, which):
     """Sanction matrix ``which`` (0: ``S`` or ``S_fine``; 1: ``S_reward``) of a regime array
     on ``k`` strategies (a view; only those :func:`regime_sanction_count` says are there)."""
-    start = N_REGIME + (1 + which) * k * k
+    start = regime_matrix_start(k, 1 + which)
     return params[start : start + k * k].reshape((k, k))
 
 
