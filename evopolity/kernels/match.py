@@ -170,8 +170,8 @@ def _rep_start(key, rep, turns, prob_end):
 
 @jit()
 def _play_one(thr, nxt, pay, si, sj, counter, n, rep_i, rep_j):
-    """``n`` rounds of one repetition from states ``si``, ``sj``, its payoffs added in turn
-    order to ``rep_i`` and ``rep_j``; returns them and each player's defections.
+    """``n`` rounds of one match from states ``si``, ``sj``, its payoffs added in turn order
+    to ``rep_i`` and ``rep_j``; returns them and each player's defections.
 
     ``nxt[4 s + 2 own + other]`` is the next row of state ``s``; ``pay[2 own + other]`` the
     stage payoff (the flattened ``next_state`` and payoff matrix).
@@ -195,22 +195,21 @@ def _play_one(thr, nxt, pay, si, sj, counter, n, rep_i, rep_j):
 
 
 @jit()
-def _play_two(thr, nxt, pay, off_i, off_j, ca, cb, n):
-    """The first ``n`` rounds of two repetitions at once (counters ``ca`` and ``cb``), in one
-    loop: their dependency chains (state, threshold, draw, move, next state) interleave, which
-    keeps the core busy while one of them waits. Each repetition's sums are taken in its own
-    turn order: the results are those of :func:`_play_one` run twice.
+def _play_two(thr, nxt, pay, ai, aj, bi, bj, ca, cb, n):
+    """The first ``n`` rounds of two matches at once: ``a`` from states ``ai``, ``aj`` with
+    counter ``ca``, ``b`` likewise (two repetitions of a pair, or two pairs). Their dependency
+    chains (state, threshold, draw, move, next state) interleave in one loop, which keeps the
+    core busy while one of them waits; each match's sums are taken in its own turn order.
+    Returns both matches' payoff sums and defections, counters and states.
     """
-    ai = off_i
-    aj = off_j
-    bi = off_i
-    bj = off_j
     ra_i = 0.0
     ra_j = 0.0
     rb_i = 0.0
     rb_j = 0.0
-    d_i = 0
-    d_j = 0
+    da_i = 0
+    da_j = 0
+    db_i = 0
+    db_j = 0
     for _ in range(n):
         ca += GOLDEN
         mai = 0 if (mix64(ca) >> SHIFT11) < thr[ai] else 1
@@ -220,21 +219,44 @@ def _play_two(thr, nxt, pay, off_i, off_j, ca, cb, n):
         mbi = 0 if (mix64(cb) >> SHIFT11) < thr[bi] else 1
         cb += GOLDEN
         mbj = 0 if (mix64(cb) >> SHIFT11) < thr[bj] else 1
-        ca_i = 2 * mai + maj
-        ca_j = 2 * maj + mai
-        cb_i = 2 * mbi + mbj
-        cb_j = 2 * mbj + mbi
-        ra_i += pay[ca_i]
-        ra_j += pay[ca_j]
-        rb_i += pay[cb_i]
-        rb_j += pay[cb_j]
-        d_i += mai + mbi
-        d_j += maj + mbj
-        ai = nxt[4 * ai + ca_i]
-        aj = nxt[4 * aj + ca_j]
-        bi = nxt[4 * bi + cb_i]
-        bj = nxt[4 * bj + cb_j]
-    return ra_i, ra_j, rb_i, rb_j, d_i, d_j, ca, cb, ai, aj, bi, bj
+        xa_i = 2 * mai + maj
+        xa_j = 2 * maj + mai
+        xb_i = 2 * mbi + mbj
+        xb_j = 2 * mbj + mbi
+        ra_i += pay[xa_i]
+        ra_j += pay[xa_j]
+        rb_i += pay[xb_i]
+        rb_j += pay[xb_j]
+        da_i += mai
+        da_j += maj
+        db_i += mbi
+        db_j += mbj
+        ai = nxt[4 * ai + xa_i]
+        aj = nxt[4 * aj + xa_j]
+        bi = nxt[4 * bi + xb_i]
+        bj = nxt[4 * bj + xb_j]
+    return ra_i, ra_j, rb_i, rb_j, da_i, da_j, db_i, db_j, ca, cb, ai, aj, bi, bj
+
+
+@jit()
+def _play_both(thr, nxt, pay, ai, aj, bi, bj, ca, la, cb, lb):
+    """Two whole matches, ``a`` of ``la`` rounds and ``b`` of ``lb`` (0: no ``b``), from
+    their start states and counters: together while both last, then the longer one alone,
+    its sums carried on. Returns ``(payoff_i, payoff_j, defections_i, defections_j)`` of
+    ``a`` and of ``b``."""
+    n = min(la, lb)
+    ra_i, ra_j, rb_i, rb_j, da_i, da_j, db_i, db_j, ca, cb, ai, aj, bi, bj = _play_two(
+        thr, nxt, pay, ai, aj, bi, bj, ca, cb, n
+    )
+    a_longer = la >= lb
+    if a_longer:
+        si, sj, c, x_i, x_j = ai, aj, ca, ra_i, ra_j
+    else:
+        si, sj, c, x_i, x_j = bi, bj, cb, rb_i, rb_j
+    x_i, x_j, e_i, e_j = _play_one(thr, nxt, pay, si, sj, c, abs(la - lb), x_i, x_j)
+    if a_longer:
+        return x_i, x_j, da_i + e_i, da_j + e_j, rb_i, rb_j, db_i, db_j
+    return ra_i, ra_j, da_i, da_j, x_i, x_j, db_i + e_i, db_j + e_j
 
 
 @jit(inline="always")
@@ -254,9 +276,25 @@ def _fold(rep, rep_i, rep_j, length, stats):
     return total_i + rep_i, total_j + rep_j, mean_i, mean_j, m2_i, m2_j
 
 
+@jit(inline="always")
+def _write_row(out, k, stats, n_turns, d_i, d_j, repetitions, counted):
+    """Row ``k`` of :func:`play_pair`'s output from a pair's folded ``stats``, turns and
+    defections; the turns count ``counted`` repetitions for the ``repetitions`` played."""
+    total_i, total_j, _, _, m2_i, m2_j = stats
+    out[k, PAYOFF_I] = total_i / n_turns
+    out[k, PAYOFF_J] = total_j / n_turns
+    out[k, COOP_I] = (n_turns - d_i) / n_turns
+    out[k, COOP_J] = (n_turns - d_j) / n_turns
+    out[k, STD_I] = math.sqrt(m2_i / (repetitions - 1)) if repetitions > 1 else 0.0
+    out[k, STD_J] = math.sqrt(m2_j / (repetitions - 1)) if repetitions > 1 else 0.0
+    out[k, TURNS] = n_turns * (counted // repetitions)
+
+
 @jit()
-def play_pair_fast(thr, nxt, pay, off_i, off_j, turns, prob_end, repetitions, key, out, k):
-    """:func:`play_pair` on prepared tables, two repetitions at a time; writes ``out[k]``.
+def play_pair_fast(thr, nxt, pay, off_i, off_j, turns, prob_end, repetitions, key, out, k,
+                   counted):
+    """:func:`play_pair` on prepared tables, two repetitions at a time; writes ``out[k]``
+    (its turns counted as ``counted`` repetitions: a pair played once for all).
 
     ``thr`` holds :func:`move_thresholds`, ``nxt`` the flattened packed ``next_state`` and
     ``pay`` the flattened payoff matrix. The draws, the moves and every sum (each taken in
@@ -268,38 +306,22 @@ def play_pair_fast(thr, nxt, pay, off_i, off_j, turns, prob_end, repetitions, ke
     d_j = 0
     for rep in range(0, repetitions, 2):
         ca, la = _rep_start(key, rep, turns, prob_end)
-        if rep + 1 < repetitions:
+        two = rep + 1 < repetitions
+        cb = ca
+        lb = 0  # a last repetition of its own
+        if two:
             cb, lb = _rep_start(key, rep + 1, turns, prob_end)
-            n = min(la, lb)
-            ra_i, ra_j, rb_i, rb_j, e_i, e_j, ca, cb, ai, aj, bi, bj = _play_two(
-                thr, nxt, pay, off_i, off_j, ca, cb, n
-            )
-            # with geometric lengths the longer one finishes alone, its sums carried on
-            f_i = 0
-            f_j = 0
-            if la > n:
-                ra_i, ra_j, f_i, f_j = _play_one(thr, nxt, pay, ai, aj, ca, la - n, ra_i, ra_j)
-            elif lb > n:
-                rb_i, rb_j, f_i, f_j = _play_one(thr, nxt, pay, bi, bj, cb, lb - n, rb_i, rb_j)
-            d_i += e_i + f_i
-            d_j += e_j + f_j
-            stats = _fold(rep, ra_i, ra_j, la, stats)
+        ra_i, ra_j, ea_i, ea_j, rb_i, rb_j, eb_i, eb_j = _play_both(
+            thr, nxt, pay, off_i, off_j, off_i, off_j, ca, la, cb, lb
+        )
+        d_i += ea_i + eb_i
+        d_j += ea_j + eb_j
+        stats = _fold(rep, ra_i, ra_j, la, stats)
+        n_turns += la
+        if two:
             stats = _fold(rep + 1, rb_i, rb_j, lb, stats)
-            n_turns += la + lb
-        else:
-            ra_i, ra_j, e_i, e_j = _play_one(thr, nxt, pay, off_i, off_j, ca, la, 0.0, 0.0)
-            d_i += e_i
-            d_j += e_j
-            stats = _fold(rep, ra_i, ra_j, la, stats)
-            n_turns += la
-    total_i, total_j, _, _, m2_i, m2_j = stats
-    out[k, PAYOFF_I] = total_i / n_turns
-    out[k, PAYOFF_J] = total_j / n_turns
-    out[k, COOP_I] = (n_turns - d_i) / n_turns
-    out[k, COOP_J] = (n_turns - d_j) / n_turns
-    out[k, STD_I] = math.sqrt(m2_i / (repetitions - 1)) if repetitions > 1 else 0.0
-    out[k, STD_J] = math.sqrt(m2_j / (repetitions - 1)) if repetitions > 1 else 0.0
-    out[k, TURNS] = n_turns
+            n_turns += lb
+    _write_row(out, k, stats, n_turns, d_i, d_j, repetitions, counted)
 
 
 @jit(inline="always")
@@ -340,6 +362,62 @@ def pair_tables(p_coop, next_state, payoff, noise):
 
 
 @jit()
+def _work_items(deterministic, pair_i, pair_j, prob_end, noise, repetitions):
+    """The pairs grouped into work items: ``first[q]`` alone (``second[q] = -1``), or with
+    ``second[q]`` when both play a single repetition (then the two are played together, as
+    two repetitions of one pair are). Returns ``(first, second, n_items)``."""
+    first = np.empty(pair_i.size, np.int64)
+    second = np.empty(pair_i.size, np.int64)
+    n = 0
+    pending = -1
+    for k in range(pair_i.size):
+        if _reps_played(pair_i[k], pair_j[k], deterministic, noise, prob_end, True,
+                        repetitions) > 1:
+            first[n] = k
+            second[n] = -1
+            n += 1
+        elif pending < 0:
+            pending = k
+        else:
+            first[n] = pending
+            second[n] = k
+            n += 1
+            pending = -1
+    if pending >= 0:
+        first[n] = pending
+        second[n] = -1
+        n += 1
+    return first, second, n
+
+
+@jit()
+def _play_item(q, first, second, tables, offsets, deterministic, pair_i, pair_j, turns,
+               prob_end, noise, repetitions, seed, out):
+    """Work item ``q`` of :func:`_work_items` into the rows of its pairs."""
+    thr, nxt, pay = tables
+    k = first[q]
+    i = pair_i[k]
+    j = pair_j[k]
+    reps = _reps_played(i, j, deterministic, noise, prob_end, True, repetitions)
+    if second[q] < 0:
+        play_pair_fast(thr, nxt, pay, offsets[i], offsets[j], turns, prob_end, reps,
+                       stream_key(seed, i, j), out, k, repetitions)
+        return
+    h = second[q]
+    u = pair_i[h]
+    v = pair_j[h]
+    # two pairs of one repetition each: repetition 0 of each pair's own stream
+    ca, la = _rep_start(stream_key(seed, i, j), 0, turns, prob_end)
+    cb, lb = _rep_start(stream_key(seed, u, v), 0, turns, prob_end)
+    ra_i, ra_j, ea_i, ea_j, rb_i, rb_j, eb_i, eb_j = _play_both(
+        thr, nxt, pay, offsets[i], offsets[j], offsets[u], offsets[v], ca, la, cb, lb
+    )
+    zero = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    _write_row(out, k, _fold(0, ra_i, ra_j, la, zero), la, ea_i, ea_j, 1, repetitions)
+    _write_row(out, h, _fold(0, rb_i, rb_j, lb, zero), lb, eb_i, eb_j, 1, repetitions)
+
+
+@jit()
 def play_pairs(
     p_coop,
     next_state,
@@ -359,19 +437,16 @@ def play_pairs(
 
     A pair of deterministic automata without noise and with a fixed length is played once:
     every repetition would repeat it move for move. Pairs are played by
-    :func:`play_pair_fast`, one after the other; :func:`play_pairs_parallel` plays them on
-    threads (worth it from :data:`PARALLEL_TURNS` turns, :func:`played_turns`). Each pair
-    draws from its own stream: the results are the same either way.
+    :func:`play_pair_fast`, one after the other, and pairs of a single repetition two at a
+    time; :func:`play_pairs_parallel` plays them on threads (worth it from
+    :data:`PARALLEL_TURNS` turns, :func:`played_turns`). Each pair draws from its own
+    stream: the results are the same either way.
     """
-    thr, nxt, pay = pair_tables(p_coop, next_state, payoff, noise)
-    for k in range(pair_i.size):
-        i = pair_i[k]
-        j = pair_j[k]
-        reps = _reps_played(i, j, deterministic, noise, prob_end, True, repetitions)
-        play_pair_fast(thr, nxt, pay, offsets[i], offsets[j], turns, prob_end, reps,
-                       stream_key(seed, i, j), out, k)
-        if reps < repetitions:
-            out[k, TURNS] *= repetitions
+    tables = pair_tables(p_coop, next_state, payoff, noise)
+    first, second, n = _work_items(deterministic, pair_i, pair_j, prob_end, noise, repetitions)
+    for q in range(n):
+        _play_item(q, first, second, tables, offsets, deterministic, pair_i, pair_j, turns,
+                   prob_end, noise, repetitions, seed, out)
 
 
 @jit(parallel=True)
@@ -379,17 +454,13 @@ def play_pairs_parallel(
     p_coop, next_state, offsets, deterministic, pair_i, pair_j, payoff, turns, prob_end, noise,
     repetitions, seed, out,
 ):
-    """:func:`play_pairs` with the pairs shared among numba's threads."""
-    thr, nxt, pay = pair_tables(p_coop, next_state, payoff, noise)
-    for q in prange(pair_i.size):
-        k = np.int64(q)  # prange counts in uint64: the serial loop's specialisation
-        i = pair_i[k]
-        j = pair_j[k]
-        reps = _reps_played(i, j, deterministic, noise, prob_end, True, repetitions)
-        play_pair_fast(thr, nxt, pay, offsets[i], offsets[j], turns, prob_end, reps,
-                       stream_key(seed, i, j), out, k)
-        if reps < repetitions:
-            out[k, TURNS] *= repetitions
+    """:func:`play_pairs` with the work shared among numba's threads."""
+    tables = pair_tables(p_coop, next_state, payoff, noise)
+    first, second, n = _work_items(deterministic, pair_i, pair_j, prob_end, noise, repetitions)
+    for q in prange(n):
+        # prange counts in uint64: as int64, the item is the serial loop's specialisation
+        _play_item(np.int64(q), first, second, tables, offsets, deterministic, pair_i, pair_j,
+                   turns, prob_end, noise, repetitions, seed, out)
 
 
 @jit()
