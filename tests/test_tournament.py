@@ -32,8 +32,11 @@ def test_frames_have_named_axes_and_tidy_columns():
 def test_same_seed_same_result_whatever_the_thread_count(two_thread_pool):
     # a pool of two threads in a child interpreter, whatever the cores here (see conftest)
     runs = two_thread_pool("""
+        from evopolity.kernels import match
         strategies = ep.library.all_strategies()
         for threads in (1, 2):
+            if threads == 2:
+                match.PARALLEL_TURNS = 0  # this small call on threads too
             t = ep.tournament(strategies, turns=50, repetitions=3, noise=0.05, seed=42,
                               threads=threads)
             results[f"threads_{threads}"] = t.payoffs.to_numpy()
@@ -44,6 +47,93 @@ def test_same_seed_same_result_whatever_the_thread_count(two_thread_pool):
     # noisy pairs draw from the seed: another seed changes them
     assert not np.array_equal(runs["seed_43"], runs["threads_1"])
 
+
+
+@pytest.mark.parametrize(
+    ("turns", "prob_end", "noise", "repetitions"),
+    [(60, 0.0, 0.05, 5), (40, 0.0, 0.0, 4), (25, 0.1, 0.02, 7), (-1, 0.2, 0.0, 6)],
+)
+def test_fast_pairs_are_the_general_kernel_bit_for_bit(turns, prob_end, noise, repetitions):
+    # play_pairs (thresholds, flat tables, two repetitions per iteration; geometric lengths
+    # that differ between the two) against play_pair, the general kernel, pair by pair
+    from evopolity.kernels import codes, match
+    from evopolity.kernels.rng import stream_key
+    from evopolity.play.strategies.automaton import PackedStrategies
+
+    rng = np.random.default_rng(5)
+    strategies = [ep.memory_one(rng.random(4), rng.random(), name=f"m{k}") for k in range(3)]
+    strategies += [ep.library.get(n) for n in ("Evolved FSM 4", "Tit For Tat", "Alternator")]
+    packed = PackedStrategies(strategies)
+    pair_i, pair_j = (a.astype(np.int64) for a in np.triu_indices(len(strategies)))
+    game, seed = ep.Snowdrift().matrix, np.uint64(2**63 + 11)
+    args = (packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
+            pair_j, game, turns, prob_end, noise, repetitions, seed)
+    fast = np.zeros((pair_i.size, codes.N_MATCH_OUT))
+    match.play_pairs(*args, fast)
+    threaded = np.zeros_like(fast)
+    match.play_pairs_parallel(*args, threaded)
+    general = np.zeros_like(fast)
+    for k, (i, j) in enumerate(zip(pair_i, pair_j, strict=True)):
+        once = noise == 0.0 and prob_end == 0.0 and not (strategies[i].stochastic
+                                                          or strategies[j].stochastic)
+        match.play_pair(packed.p_coop, packed.next_state, packed.offsets[i], packed.offsets[j],
+                        game, turns, prob_end, noise, 1 if once else repetitions,
+                        np.uint64(stream_key(seed, i, j)), general[k])
+        general[k, codes.TURNS] *= repetitions if once else 1
+    np.testing.assert_array_equal(fast, general)
+    np.testing.assert_array_equal(threaded, general)
+
+
+def test_move_thresholds_decide_as_the_draws_do():
+    # u = m 2^-53 cooperates when u < q; the kernel compares m with ceil(q 2^53) instead
+    from evopolity.kernels.match import move_thresholds
+
+    m = np.array([0, 1, 2**20 + 3, 2**52, 2**53 - 1], dtype=np.float64)
+    at = m * 2.0**-53
+    q = np.concatenate([at, np.nextafter(at, 1.0), np.nextafter(at, -1.0), [0.0, 1.0, 5e-324]])
+    q = np.clip(q, 0.0, 1.0)
+    for noise in (0.0, 0.25):
+        # p chosen so that p (1 - 2e) + e lands near q; the threshold is read off the same q
+        p = (q - noise) / (1 - 2 * noise)
+        ok = (p >= 0) & (p <= 1)
+        p = p[ok]
+        thresholds = move_thresholds(p, noise).astype(np.float64)  # integers below 2^54
+        q_used = p * (1 - 2 * noise) + noise
+        for draw in m:
+            np.testing.assert_array_equal(draw < thresholds, draw * 2.0**-53 < q_used)
+
+
+def test_played_turns_counts_pairs_played_once_once():
+    from evopolity.kernels.match import played_turns
+
+    # 3 pairs, 1 of two deterministic automata: played once without noise, else every time
+    assert played_turns(3, 1, 10, 0.0, 0.0, 5) == (1 + 2 * 5) * 10
+    assert played_turns(3, 1, 10, 0.0, 0.1, 5) == 3 * 5 * 10
+    assert played_turns(3, 1, 10, 0.0, 0.0, 5, certain=False) == 3 * 5 * 10
+    # geometric lengths: mean 1/prob_end, capped by turns
+    assert played_turns(2, 0, 10, 0.5, 0.0, 3) == 2 * 3 * 2.0
+    assert played_turns(2, 0, -1, 0.01, 0.0, 3) == pytest.approx(2 * 3 * 100.0)
+    assert played_turns(2, 0, 10, 0.01, 0.0, 3) == 2 * 3 * 10
+
+
+def test_the_strategy_list_cache_follows_the_list(axl):
+    # a list changed in place, an axelrod player in a list, a frame's axis renamed
+    strategies = ["Tit For Tat", "Defector"]
+    first = ep.tournament(strategies, turns=10, seed=0)
+    strategies[1] = "Cooperator"
+    second = ep.tournament(strategies, turns=10, seed=0)
+    assert list(second.payoffs.index) == ["Tit For Tat", "Cooperator"]
+    assert second.payoffs.loc["Tit For Tat", "Cooperator"] == 3.0
+    players = [axl.TitForTat(), axl.Cycler("CCD")]
+    a = ep.tournament(players, turns=12, seed=0)
+    players[1] = axl.Cycler("DDC")
+    b = ep.tournament(players, turns=12, seed=0)
+    assert list(b.payoffs.index) == ["Tit For Tat", "Cycler: DDC"]
+    assert a.payoffs.iat[1, 0] != b.payoffs.iat[1, 0]
+    first.payoffs.index.name = "renamed"
+    again = ep.tournament(["Tit For Tat", "Defector"], turns=10, seed=0)
+    assert again.payoffs.index.name == "player" and again.cooperation.index.name == "player"
+    assert first.cooperation.index.name == "player"
 
 def test_pair_streams_do_not_depend_on_the_other_strategies():
     # a pair's random stream is keyed by its positions, not by what else is in the tournament

@@ -128,7 +128,296 @@ def play_pair(
     out[TURNS] = n_turns
 
 
-@jit(parallel=True)
+#: The work, in turns actually played (:func:`played_turns`), from which pairs are worth
+#: playing on threads (:func:`play_pairs_parallel`). On a shared machine starting a parallel
+#: region can stall for milliseconds (docs/performance.md); below this a call plays on the
+#: calling thread (a few ms at most). Results do not depend on the choice.
+PARALLEL_TURNS = 1 << 20
+
+SHIFT11 = np.uint64(11)
+TWO53 = 9007199254740992.0  # 2**53
+
+
+@jit()
+def move_thresholds(p_coop, noise):
+    """Per state, the 53-bit threshold of a cooperation under ``noise``: ``ceil(q 2^53)`` with
+    ``q = p (1 - 2e) + e``.
+
+    A draw cooperates when ``unit_float(c) < q``, i.e. ``(mix64(c) >> 11) 2^-53 < q``; both
+    sides times ``2^53`` are exact, and an integer is below a real ``x`` exactly when it is
+    below ``ceil(x)``: comparing ``mix64(c) >> 11`` with the threshold takes the same moves
+    as :func:`play_pair` draws, without converting each draw to a double.
+    """
+    flip = 1.0 - 2.0 * noise
+    out = np.empty(p_coop.size, np.uint64)
+    for s in range(p_coop.size):
+        t = math.ceil((p_coop[s] * flip + noise) * TWO53)
+        out[s] = np.uint64(t) if t > 0.0 else np.uint64(0)
+    return out
+
+
+@jit(inline="always")
+def _rep_start(key, rep, turns, prob_end):
+    """The counter and the length of repetition ``rep`` (as :func:`play_pair` draws them)."""
+    counter = stream_key(key, rep, 0)
+    length = turns
+    if prob_end > 0.0:
+        length, counter = match_length(counter, prob_end)
+        if 0 < turns < length:
+            length = turns
+    return counter, length
+
+
+@jit()
+def _play_one(thr, nxt, pay, si, sj, counter, n, rep_i, rep_j):
+    """``n`` rounds of one match from states ``si``, ``sj``, its payoffs added in turn order
+    to ``rep_i`` and ``rep_j``; returns them and each player's defections.
+
+    ``nxt[4 s + 2 own + other]`` is the next row of state ``s``; ``pay[2 own + other]`` the
+    stage payoff (the flattened ``next_state`` and payoff matrix).
+    """
+    d_i = 0
+    d_j = 0
+    for _ in range(n):
+        counter += GOLDEN
+        mi = 0 if (mix64(counter) >> SHIFT11) < thr[si] else 1
+        counter += GOLDEN
+        mj = 0 if (mix64(counter) >> SHIFT11) < thr[sj] else 1
+        c_i = 2 * mi + mj
+        c_j = 2 * mj + mi
+        rep_i += pay[c_i]
+        rep_j += pay[c_j]
+        d_i += mi
+        d_j += mj
+        si = nxt[4 * si + c_i]
+        sj = nxt[4 * sj + c_j]
+    return rep_i, rep_j, d_i, d_j
+
+
+@jit()
+def _play_two(thr, nxt, pay, ai, aj, bi, bj, ca, cb, n):
+    """The first ``n`` rounds of two matches at once: ``a`` from states ``ai``, ``aj`` with
+    counter ``ca``, ``b`` likewise (two repetitions of a pair, or two pairs). Their dependency
+    chains (state, threshold, draw, move, next state) interleave in one loop, which keeps the
+    core busy while one of them waits; each match's sums are taken in its own turn order.
+    Returns both matches' payoff sums and defections, counters and states.
+    """
+    ra_i = 0.0
+    ra_j = 0.0
+    rb_i = 0.0
+    rb_j = 0.0
+    da_i = 0
+    da_j = 0
+    db_i = 0
+    db_j = 0
+    for _ in range(n):
+        ca += GOLDEN
+        mai = 0 if (mix64(ca) >> SHIFT11) < thr[ai] else 1
+        ca += GOLDEN
+        maj = 0 if (mix64(ca) >> SHIFT11) < thr[aj] else 1
+        cb += GOLDEN
+        mbi = 0 if (mix64(cb) >> SHIFT11) < thr[bi] else 1
+        cb += GOLDEN
+        mbj = 0 if (mix64(cb) >> SHIFT11) < thr[bj] else 1
+        xa_i = 2 * mai + maj
+        xa_j = 2 * maj + mai
+        xb_i = 2 * mbi + mbj
+        xb_j = 2 * mbj + mbi
+        ra_i += pay[xa_i]
+        ra_j += pay[xa_j]
+        rb_i += pay[xb_i]
+        rb_j += pay[xb_j]
+        da_i += mai
+        da_j += maj
+        db_i += mbi
+        db_j += mbj
+        ai = nxt[4 * ai + xa_i]
+        aj = nxt[4 * aj + xa_j]
+        bi = nxt[4 * bi + xb_i]
+        bj = nxt[4 * bj + xb_j]
+    return ra_i, ra_j, rb_i, rb_j, da_i, da_j, db_i, db_j, ca, cb, ai, aj, bi, bj
+
+
+@jit()
+def _play_both(thr, nxt, pay, ai, aj, bi, bj, ca, la, cb, lb):
+    """Two whole matches, ``a`` of ``la`` rounds and ``b`` of ``lb`` (0: no ``b``), from
+    their start states and counters: together while both last, then the longer one alone,
+    its sums carried on. Returns ``(payoff_i, payoff_j, defections_i, defections_j)`` of
+    ``a`` and of ``b``."""
+    n = min(la, lb)
+    ra_i, ra_j, rb_i, rb_j, da_i, da_j, db_i, db_j, ca, cb, ai, aj, bi, bj = _play_two(
+        thr, nxt, pay, ai, aj, bi, bj, ca, cb, n
+    )
+    a_longer = la >= lb
+    if a_longer:
+        si, sj, c, x_i, x_j = ai, aj, ca, ra_i, ra_j
+    else:
+        si, sj, c, x_i, x_j = bi, bj, cb, rb_i, rb_j
+    x_i, x_j, e_i, e_j = _play_one(thr, nxt, pay, si, sj, c, abs(la - lb), x_i, x_j)
+    if a_longer:
+        return x_i, x_j, da_i + e_i, da_j + e_j, rb_i, rb_j, db_i, db_j
+    return ra_i, ra_j, da_i, da_j, x_i, x_j, db_i + e_i, db_j + e_j
+
+
+@jit(inline="always")
+def _fold(rep, rep_i, rep_j, length, stats):
+    """Fold repetition ``rep``'s payoff sums over ``length`` turns into ``stats = (total_i,
+    total_j, mean_i, mean_j, m2_i, m2_j)``: pooled totals and Welford's running mean and M2
+    of the per-turn payoffs, in the order :func:`play_pair` takes them."""
+    total_i, total_j, mean_i, mean_j, m2_i, m2_j = stats
+    x_i = rep_i / length
+    x_j = rep_j / length
+    dx_i = x_i - mean_i
+    dx_j = x_j - mean_j
+    mean_i += dx_i / (rep + 1)
+    mean_j += dx_j / (rep + 1)
+    m2_i += dx_i * (x_i - mean_i)
+    m2_j += dx_j * (x_j - mean_j)
+    return total_i + rep_i, total_j + rep_j, mean_i, mean_j, m2_i, m2_j
+
+
+@jit(inline="always")
+def _write_row(out, k, stats, n_turns, d_i, d_j, repetitions, counted):
+    """Row ``k`` of :func:`play_pair`'s output from a pair's folded ``stats``, turns and
+    defections; the turns count ``counted`` repetitions for the ``repetitions`` played."""
+    total_i, total_j, _, _, m2_i, m2_j = stats
+    out[k, PAYOFF_I] = total_i / n_turns
+    out[k, PAYOFF_J] = total_j / n_turns
+    out[k, COOP_I] = (n_turns - d_i) / n_turns
+    out[k, COOP_J] = (n_turns - d_j) / n_turns
+    out[k, STD_I] = math.sqrt(m2_i / (repetitions - 1)) if repetitions > 1 else 0.0
+    out[k, STD_J] = math.sqrt(m2_j / (repetitions - 1)) if repetitions > 1 else 0.0
+    out[k, TURNS] = n_turns * (counted // repetitions)
+
+
+@jit()
+def play_pair_fast(thr, nxt, pay, off_i, off_j, turns, prob_end, repetitions, key, out, k,
+                   counted):
+    """:func:`play_pair` on prepared tables, two repetitions at a time; writes ``out[k]``
+    (its turns counted as ``counted`` repetitions: a pair played once for all).
+
+    ``thr`` holds :func:`move_thresholds`, ``nxt`` the flattened packed ``next_state`` and
+    ``pay`` the flattened payoff matrix. The draws, the moves and every sum (each taken in
+    the order :func:`play_pair` takes it) are the same: so are the results, bit for bit.
+    """
+    stats = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    n_turns = 0
+    d_i = 0
+    d_j = 0
+    for rep in range(0, repetitions, 2):
+        ca, la = _rep_start(key, rep, turns, prob_end)
+        two = rep + 1 < repetitions
+        cb = ca
+        lb = 0  # a last repetition of its own
+        if two:
+            cb, lb = _rep_start(key, rep + 1, turns, prob_end)
+        ra_i, ra_j, ea_i, ea_j, rb_i, rb_j, eb_i, eb_j = _play_both(
+            thr, nxt, pay, off_i, off_j, off_i, off_j, ca, la, cb, lb
+        )
+        d_i += ea_i + eb_i
+        d_j += ea_j + eb_j
+        stats = _fold(rep, ra_i, ra_j, la, stats)
+        n_turns += la
+        if two:
+            stats = _fold(rep + 1, rb_i, rb_j, lb, stats)
+            n_turns += lb
+    _write_row(out, k, stats, n_turns, d_i, d_j, repetitions, counted)
+
+
+@jit(inline="always")
+def _reps_played(i, j, deterministic, noise, prob_end, certain, repetitions):
+    """Repetitions pair ``(i, j)`` plays: one when both automata are deterministic and neither
+    noise, a geometric length nor an uncertain detection can change a match (every repetition
+    would repeat it move for move); its turns are then counted ``repetitions`` times."""
+    if noise == 0.0 and prob_end == 0.0 and certain and deterministic[i] and deterministic[j]:
+        return 1
+    return repetitions
+
+
+def played_turns(n_pairs: int, n_fixed: int, turns: int, prob_end: float, noise: float,
+                 repetitions: int, certain: bool = True) -> float:
+    """The turns a call of :func:`play_pairs` plays (expected, with geometric lengths): the
+    work :data:`PARALLEL_TURNS` is counted in.
+
+    ``n_fixed`` of the ``n_pairs`` pairs are of two deterministic automata: they play once
+    when nothing random can change a match (noise 0, a fixed length, a ``certain``
+    detection). Plain Python: it runs before the kernel is chosen.
+    """
+    length = float(turns)
+    if prob_end > 0.0:
+        length = 1.0 / prob_end if turns <= 0 else min(float(turns), 1.0 / prob_end)
+    once = n_fixed if noise == 0.0 and prob_end == 0.0 and certain else 0
+    return (once + (n_pairs - once) * repetitions) * length
+
+
+@jit(inline="always")
+def pair_tables(p_coop, next_state, payoff, noise):
+    """The tables :func:`play_pair_fast` reads: ``(move_thresholds, next_state flattened,
+    payoff flattened)``; ``next_state`` is C-contiguous (``PackedStrategies``)."""
+    pay = np.empty(4)
+    for a in range(2):
+        for b in range(2):
+            pay[2 * a + b] = payoff[a, b]
+    return move_thresholds(p_coop, noise), next_state.reshape(next_state.size), pay
+
+
+@jit()
+def _work_items(deterministic, pair_i, pair_j, prob_end, noise, repetitions):
+    """The pairs grouped into work items: ``first[q]`` alone (``second[q] = -1``), or with
+    ``second[q]`` when both play a single repetition (then the two are played together, as
+    two repetitions of one pair are). Returns ``(first, second, n_items)``."""
+    first = np.empty(pair_i.size, np.int64)
+    second = np.empty(pair_i.size, np.int64)
+    n = 0
+    pending = -1
+    for k in range(pair_i.size):
+        if _reps_played(pair_i[k], pair_j[k], deterministic, noise, prob_end, True,
+                        repetitions) > 1:
+            first[n] = k
+            second[n] = -1
+            n += 1
+        elif pending < 0:
+            pending = k
+        else:
+            first[n] = pending
+            second[n] = k
+            n += 1
+            pending = -1
+    if pending >= 0:
+        first[n] = pending
+        second[n] = -1
+        n += 1
+    return first, second, n
+
+
+@jit()
+def _play_item(q, first, second, tables, offsets, deterministic, pair_i, pair_j, turns,
+               prob_end, noise, repetitions, seed, out):
+    """Work item ``q`` of :func:`_work_items` into the rows of its pairs."""
+    thr, nxt, pay = tables
+    k = first[q]
+    i = pair_i[k]
+    j = pair_j[k]
+    reps = _reps_played(i, j, deterministic, noise, prob_end, True, repetitions)
+    if second[q] < 0:
+        play_pair_fast(thr, nxt, pay, offsets[i], offsets[j], turns, prob_end, reps,
+                       stream_key(seed, i, j), out, k, repetitions)
+        return
+    h = second[q]
+    u = pair_i[h]
+    v = pair_j[h]
+    # two pairs of one repetition each: repetition 0 of each pair's own stream
+    ca, la = _rep_start(stream_key(seed, i, j), 0, turns, prob_end)
+    cb, lb = _rep_start(stream_key(seed, u, v), 0, turns, prob_end)
+    ra_i, ra_j, ea_i, ea_j, rb_i, rb_j, eb_i, eb_j = _play_both(
+        thr, nxt, pay, offsets[i], offsets[j], offsets[u], offsets[v], ca, la, cb, lb
+    )
+    zero = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    _write_row(out, k, _fold(0, ra_i, ra_j, la, zero), la, ea_i, ea_j, 1, repetitions)
+    _write_row(out, h, _fold(0, rb_i, rb_j, lb, zero), lb, eb_i, eb_j, 1, repetitions)
+
+
+@jit()
 def play_pairs(
     p_coop,
     next_state,
@@ -147,30 +436,50 @@ def play_pairs(
     """Play every pair ``(pair_i[k], pair_j[k])``; results in ``out[k, :N_MATCH_OUT]``.
 
     A pair of deterministic automata without noise and with a fixed length is played once:
-    every repetition would repeat it move for move.
+    every repetition would repeat it move for move. Pairs are played by
+    :func:`play_pair_fast`, one after the other, and pairs of a single repetition two at a
+    time; :func:`play_pairs_parallel` plays them on threads (worth it from
+    :data:`PARALLEL_TURNS` turns, :func:`played_turns`). Each pair draws from its own
+    stream: the results are the same either way.
     """
-    for k in prange(pair_i.size):
-        i = pair_i[k]
-        j = pair_j[k]
-        reps = repetitions
-        if noise == 0.0 and prob_end == 0.0 and deterministic[i] and deterministic[j]:
-            reps = 1
-        play_pair(
-            p_coop,
-            next_state,
-            offsets[i],
-            offsets[j],
-            payoff,
-            turns,
-            prob_end,
-            noise,
-            reps,
-            stream_key(seed, i, j),
-            out[k],
-        )
-        if reps < repetitions:
-            out[k, TURNS] *= repetitions
+    tables = pair_tables(p_coop, next_state, payoff, noise)
+    first, second, n = _work_items(deterministic, pair_i, pair_j, prob_end, noise, repetitions)
+    for q in range(n):
+        _play_item(q, first, second, tables, offsets, deterministic, pair_i, pair_j, turns,
+                   prob_end, noise, repetitions, seed, out)
 
+
+@jit(parallel=True)
+def play_pairs_parallel(
+    p_coop, next_state, offsets, deterministic, pair_i, pair_j, payoff, turns, prob_end, noise,
+    repetitions, seed, out,
+):
+    """:func:`play_pairs` with the work shared among numba's threads."""
+    tables = pair_tables(p_coop, next_state, payoff, noise)
+    first, second, n = _work_items(deterministic, pair_i, pair_j, prob_end, noise, repetitions)
+    for q in prange(n):
+        # prange counts in uint64: as int64, the item is the serial loop's specialisation
+        _play_item(np.int64(q), first, second, tables, offsets, deterministic, pair_i, pair_j,
+                   turns, prob_end, noise, repetitions, seed, out)
+
+
+@jit()
+def pair_matrices(rows, pair_i, pair_j, columns_i, columns_j, dest):
+    """Write pair rows into k x k matrices: for pair ``q = (i, j)`` and target ``t``,
+    ``dest[t, i, j] = rows[q, columns_i[t]]`` and ``dest[t, j, i] = rows[q, columns_j[t]]``.
+    A self-play pair (``i == j``) gets the mean of its two copies, halves first (the sum of
+    two values near the largest double would overflow)."""
+    for q in range(pair_i.size):
+        i = pair_i[q]
+        j = pair_j[q]
+        for t in range(columns_i.size):
+            a = rows[q, columns_i[t]]
+            b = rows[q, columns_j[t]]
+            if i == j:
+                dest[t, i, i] = 0.5 * a + 0.5 * b
+            else:
+                dest[t, i, j] = a
+                dest[t, j, i] = b
 
 
 @jit()
@@ -293,25 +602,50 @@ def play_pair_sanctioned(
     out[TURNS] = n_turns
 
 
-@jit(parallel=True)
+@jit()
+def _sanctioned_row(k, args, offsets, deterministic, pair_i, pair_j, repetitions, seed,
+                    certain, out):
+    """Pair ``k`` of :func:`play_pairs_sanctioned` into ``out[k]``; ``args`` the settings
+    ``(p_coop, next_state, payoff, turns, prob_end, noise, fines, rewards, detection,
+    own_share, other_share)``."""
+    (p_coop, next_state, payoff, turns, prob_end, noise, fines, rewards, detection, own_share,
+     other_share) = args  # fmt: skip
+    i = pair_i[k]
+    j = pair_j[k]
+    reps = _reps_played(i, j, deterministic, noise, prob_end, certain, repetitions)
+    play_pair_sanctioned(
+        p_coop, next_state, offsets[i], offsets[j], payoff, turns, prob_end, noise, reps,
+        stream_key(seed, i, j), fines, rewards, detection, own_share, other_share, out[k],
+    )
+    if reps < repetitions:
+        out[k, TURNS] *= repetitions
+
+
+@jit()
 def play_pairs_sanctioned(
     p_coop, next_state, offsets, deterministic, pair_i, pair_j, payoff, turns, prob_end, noise,
     repetitions, seed, fines, rewards, detection, own_share, other_share, out,
 ):
     """:func:`play_pairs` under an institution acting on every round
-    (:func:`play_pair_sanctioned`). A deterministic pair is played once only when detection
-    is certain too (0 or 1)."""
+    (:func:`play_pair_sanctioned`), one pair after the other. A deterministic pair is played
+    once only when detection is certain too (0 or 1)."""
     certain = detection <= 0.0 or detection >= 1.0
+    args = (p_coop, next_state, payoff, turns, prob_end, noise, fines, rewards, detection,
+            own_share, other_share)  # fmt: skip
+    for k in range(pair_i.size):
+        _sanctioned_row(k, args, offsets, deterministic, pair_i, pair_j, repetitions, seed,
+                        certain, out)
+
+
+@jit(parallel=True)
+def play_pairs_sanctioned_parallel(
+    p_coop, next_state, offsets, deterministic, pair_i, pair_j, payoff, turns, prob_end, noise,
+    repetitions, seed, fines, rewards, detection, own_share, other_share, out,
+):
+    """:func:`play_pairs_sanctioned` with the pairs shared among numba's threads."""
+    certain = detection <= 0.0 or detection >= 1.0
+    args = (p_coop, next_state, payoff, turns, prob_end, noise, fines, rewards, detection,
+            own_share, other_share)  # fmt: skip
     for k in prange(pair_i.size):
-        i = pair_i[k]
-        j = pair_j[k]
-        reps = repetitions
-        if (noise == 0.0 and prob_end == 0.0 and certain and deterministic[i]
-                and deterministic[j]):
-            reps = 1
-        play_pair_sanctioned(
-            p_coop, next_state, offsets[i], offsets[j], payoff, turns, prob_end, noise, reps,
-            stream_key(seed, i, j), fines, rewards, detection, own_share, other_share, out[k],
-        )
-        if reps < repetitions:
-            out[k, TURNS] *= repetitions
+        _sanctioned_row(np.int64(k), args, offsets, deterministic, pair_i, pair_j,
+                        repetitions, seed, certain, out)

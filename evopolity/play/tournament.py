@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -215,6 +216,7 @@ class Tournament:
     ) -> None:
         self.strategies = list(strategies)
         self.settings = settings
+        self._names: tuple[str, ...] | None = None  # tournament() sets them, known already
         # DataFrames are built on first use: a sweep that only needs arrays never pays for them
         self._arrays = {
             "payoffs": payoffs,
@@ -222,14 +224,23 @@ class Tournament:
             "cooperation": cooperation,
             "turns_played": turns_played,
         }
-        for name in SANCTION_COLUMNS:
-            self._arrays[name] = (np.zeros_like(payoffs) if sanctions is None
-                                  else sanctions[name])
+        if sanctions is not None:  # else all zero, made when asked for
+            for name in SANCTION_COLUMNS:
+                self._arrays[name] = sanctions[name]
+
+    def _labels(self, name: str) -> pd.Index:
+        """The strategies' names as an index called ``name``: a fresh view of a cached index
+        (building an index of strings costs more than a small tournament's matches; each
+        frame gets its own view, so renaming one frame's axis leaves the others alone)."""
+        if self._names is None:
+            self._names = tuple(str(s) for s in self.strategies)
+        labels = _names_index(self._names).view()
+        labels.name = name
+        return labels
 
     def _frame(self, key: str) -> pd.DataFrame:
-        names = pd.Index([str(s) for s in self.strategies], name="player")
-        return pd.DataFrame(self._arrays[key], index=names,
-                            columns=pd.Index(names, name="opponent"))
+        return pd.DataFrame(self._arrays[key], index=self._labels("player"),
+                            columns=self._labels("opponent"))
 
     @functools.cached_property
     def payoffs(self) -> pd.DataFrame:
@@ -270,10 +281,10 @@ class Tournament:
         All zero for a tournament without a regime. Self-play rows are the mean of the two
         copies, as for ``payoffs``.
         """
-        names = pd.Index([str(s) for s in self.strategies], name="player")
-        index = pd.MultiIndex.from_product([names, names.rename("opponent")])
-        return pd.DataFrame({name: self._arrays[name].ravel() for name in SANCTION_COLUMNS},
-                            index=index)
+        index = pd.MultiIndex.from_product([self._labels("player"), self._labels("opponent")])
+        zero = np.zeros(len(index))
+        return pd.DataFrame({name: self._arrays[name].ravel() if name in self._arrays else zero
+                             for name in SANCTION_COLUMNS}, index=index)
 
     @property
     def names(self) -> list[str]:
@@ -335,6 +346,14 @@ class Tournament:
             f"turns={s['turns']}, prob_end={s['prob_end']}, noise={s['noise']}, "
             f"repetitions={s['repetitions']}, method={s['method']!r}{played}>"
         )
+
+
+
+@functools.lru_cache(maxsize=64)
+def _names_index(names: tuple[str, ...]) -> pd.Index:
+    """An index of strategy names, built once per list of names (:meth:`Tournament._labels`
+    hands out views of it)."""
+    return pd.Index(names)
 
 
 def tournament(
@@ -422,13 +441,16 @@ def tournament(
     _check_settings(turns, repetitions, noise, prob_end, method, threads)
     sanctions = _sanction_inputs(regime)
     game = as_game(game)
-    players = resolve_strategies(strategies)
-    seed_seq = seed_sequence(seed)
+    prepared = _prepare(strategies)
+    players, foreign = prepared.players, prepared.foreign
+    if type(seed) is int and seed >= 0:  # the common case, without building a SeedSequence
+        seed_seq, key = _int_seed(seed)
+    else:
+        seed_seq = seed_sequence(seed)
+        key = packed_seed(seed_seq)
     noise = float(noise)
     pe = 0.0 if prob_end is None else float(prob_end)
     k = len(players)
-    native = [i for i, p in enumerate(players) if isinstance(p, Strategy)]
-    foreign = [i for i, p in enumerate(players) if not isinstance(p, Strategy)]
     if method == "exact" and foreign:
         names = [str(players[i]) for i in foreign]
         raise ValueError(
@@ -443,37 +465,28 @@ def tournament(
             f"not: {names}"
         )
 
-    payoffs = np.zeros((k, k))
-    std = np.zeros((k, k))
-    coop = np.zeros((k, k))
-    turns_played = np.zeros((k, k))
-    fines = np.zeros((k, k))
-    rewards = np.zeros((k, k))
-    key = packed_seed(seed_seq)
-
-    # pairs (i, j >= i) of automata, flattened so that threads share the work evenly
-    nat = np.array(native, dtype=np.int64)
-    iu, ju = np.triu_indices(len(nat))
-    pair_i, pair_j = nat[iu], nat[ju]
+    # payoffs, std, cooperation, turns, fines, rewards: one k x k matrix each
+    matrices = np.zeros((len(_COLUMNS_I), k, k))
+    pair_i, pair_j = prepared.pair_i, prepared.pair_j
     if pair_i.size:
-        packed = _pack_positions(players, native)
-        out = _run_kernel(packed, pair_i, pair_j, game, turns, pe, noise, repetitions, key,
-                          method, threads, sanctions)
-        _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out, fines, rewards)
+        out = _run_kernel(prepared.packed, pair_i, pair_j, prepared.n_fixed, game, turns, pe,
+                          noise, repetitions, key, method, threads, sanctions)
+        match.pair_matrices(out, pair_i, pair_j, _COLUMNS_I, _COLUMNS_J, matrices)
     if foreign:
         from evopolity.play.axelrod_bridge import play_with_axelrod
 
+        foreign_set = set(foreign)
         for i in range(k):
             for j in range(i, k):
-                if i in foreign or j in foreign:
+                if i in foreign_set or j in foreign_set:
                     pair_seq = np.random.SeedSequence(
                         seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, i, j)
                     )
                     pair_seed = int(pair_seq.generate_state(1)[0])
                     row = play_with_axelrod(players[i], players[j], game, turns, prob_end,
                                             noise, repetitions, pair_seed)
-                    _fill(payoffs, std, coop, turns_played, np.array([i]), np.array([j]),
-                          _bridge_row(row)[None, :])
+                    match.pair_matrices(_bridge_row(row), np.array([i]), np.array([j]),
+                                        _COLUMNS_I, _COLUMNS_J, matrices)
     settings = {
         "game": game,
         "turns": turns,
@@ -484,10 +497,94 @@ def tournament(
         "method": method,
         "regime": regime,
     }
+    payoffs, std, coop, turns_played, fines, rewards = matrices
     frames = None
     if regime is not None:
         frames = _sanction_frames(fines, rewards, regime.fine_to)
-    return Tournament(players, payoffs, std, coop, turns_played, settings, frames)
+    result = Tournament(players, payoffs, std, coop, turns_played, settings, frames)
+    result._names = prepared.names
+    return result
+
+
+# the kernel columns each k x k matrix of a tournament reads, for the row player (i) and the
+# column player (j): payoffs, payoff_std, cooperation, turns_played, fines, rewards
+_COLUMNS_I = np.array([codes.PAYOFF_I, codes.STD_I, codes.COOP_I, codes.TURNS, codes.FINE_I,
+                       codes.REWARD_I], dtype=np.int64)
+_COLUMNS_J = np.array([codes.PAYOFF_J, codes.STD_J, codes.COOP_J, codes.TURNS, codes.FINE_J,
+                       codes.REWARD_J], dtype=np.int64)
+
+
+class _Prepared:
+    """What a tournament needs that depends only on its strategy list (:func:`_prepare`)."""
+
+    __slots__ = ("items", "players", "names", "native", "foreign", "packed", "pair_i",
+                 "pair_j", "n_fixed")
+
+    def __init__(self, items: tuple, players: list[Any]) -> None:
+        self.items = items  # the caller's objects, held so that their ids stay theirs
+        self.players = players
+        self.names = tuple(str(p) for p in players)
+        self.native = [i for i, p in enumerate(players) if isinstance(p, Strategy)]
+        self.foreign = [i for i, p in enumerate(players) if not isinstance(p, Strategy)]
+        # pairs (i, j >= i) of automata, flattened so that threads share the work evenly
+        nat = np.array(self.native, dtype=np.int64)
+        iu, ju = np.triu_indices(len(nat))
+        self.pair_i, self.pair_j = nat[iu], nat[ju]
+        self.packed = _pack_positions(players, self.native) if self.native else None
+        if self.packed is not None:
+            det = self.packed.deterministic
+            self.n_fixed = int(np.count_nonzero(det[self.pair_i] & det[self.pair_j]))
+        else:
+            self.n_fixed = 0
+
+
+_PREPARED: OrderedDict[tuple, _Prepared] = OrderedDict()
+_PREPARED_SIZE = 32
+
+
+def _prepare(strategies: Any) -> _Prepared:
+    """The resolved players of ``strategies`` and their packed tables, pairs and names,
+    cached for the last few strategy lists (a sweep or a benchmark calls ``tournament`` with
+    the same list many times; resolving, converting axelrod players and packing cost more
+    than a small tournament's matches).
+
+    Collection names and lists or tuples of strategies, names and axelrod players are
+    cached; an axelrod player by its identity (the entry holds it, so the id stays its own):
+    its conversion depends on its class and its parameters, which axelrod sets when it is
+    made. Anything else is resolved afresh each call.
+    """
+    key = _list_key(strategies)
+    if key is not None:
+        hit = _PREPARED.get(key)
+        if hit is not None:
+            _PREPARED.move_to_end(key)
+            return hit
+    prepared = _Prepared(tuple(strategies) if key else (), resolve_strategies(strategies))
+    if key is not None:
+        _PREPARED[key] = prepared
+        if len(_PREPARED) > _PREPARED_SIZE:
+            _PREPARED.popitem(last=False)
+    return prepared
+
+
+def _list_key(strategies: Any) -> tuple | None:
+    """The cache key of a strategy list for :func:`_prepare`, or None (not cached)."""
+    if isinstance(strategies, str):
+        return ("collection", strategies)
+    if type(strategies) not in (list, tuple):  # an iterator would be consumed
+        return None
+    # a Strategy is immutable and hashed by its name and tables, a name by itself; anything
+    # else by its id (an int: it cannot equal either)
+    return tuple(item if type(item) is Strategy or type(item) is str else id(item)
+                 for item in strategies)
+
+
+@functools.lru_cache(maxsize=64)
+def _int_seed(seed: int) -> tuple[np.random.SeedSequence, np.uint64]:
+    """``SeedSequence(seed)`` and its kernel key (only ``entropy`` and ``spawn_key`` of the
+    sequence are read, so one object serves every call)."""
+    seed_seq = np.random.SeedSequence(seed)
+    return seed_seq, packed_seed(seed_seq)
 
 
 def _sanction_inputs(regime: Any) -> tuple | None:
@@ -531,10 +628,10 @@ def _sanction_frames(fines: np.ndarray, rewards: np.ndarray, fine_to: str) -> di
 
 def _bridge_row(row: np.ndarray) -> np.ndarray:
     """axelrod's pair row ``[payoff_i, payoff_j, coop_i, coop_j, std_i, std_j, turns]`` at
-    the columns of :mod:`kernels.codes` (no sanctions)."""
-    out = np.zeros(codes.N_MATCH_OUT)
-    out[[codes.PAYOFF_I, codes.PAYOFF_J, codes.COOP_I, codes.COOP_J, codes.STD_I, codes.STD_J,
-         codes.TURNS]] = row
+    the columns of :mod:`kernels.codes` (no sanctions), as a one-row 2-d array."""
+    out = np.zeros((1, codes.N_MATCH_OUT))
+    out[0, [codes.PAYOFF_I, codes.PAYOFF_J, codes.COOP_I, codes.COOP_J, codes.STD_I,
+            codes.STD_J, codes.TURNS]] = row
     return out
 
 
@@ -548,8 +645,8 @@ def _pack_positions(players: Sequence[Any], native: Sequence[int]) -> PackedStra
     return PackedStrategies([p if i in native else placeholder for i, p in enumerate(players)])
 
 
-def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetitions, key, method,
-                threads, sanctions=None) -> np.ndarray:
+def _run_kernel(packed, pair_i, pair_j, n_fixed, game, turns, prob_end, noise, repetitions, key,
+                method, threads, sanctions=None) -> np.ndarray:
     # per-turn payoffs, sanctions, their spread and their totals are linear in the stage
     # payoffs and sanctions: play large ones scaled by a power of two (exact) so that totals
     # and squares cannot overflow a double, and scale the results back
@@ -562,36 +659,50 @@ def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetition
         e = math.frexp(largest)[1]
         scaled = None if sanctions is None else (
             np.ldexp(sanctions[0], -e), np.ldexp(sanctions[1], -e), *sanctions[2:])
-        out = _run_kernel(packed, pair_i, pair_j, _Scaled(np.ldexp(payoff, -e)), turns,
+        out = _run_kernel(packed, pair_i, pair_j, n_fixed, _Scaled(np.ldexp(payoff, -e)), turns,
                           prob_end, noise, repetitions, key, method, threads, scaled)
         for col in (codes.PAYOFF_I, codes.PAYOFF_J, codes.STD_I, codes.STD_J, codes.FINE_I,
                     codes.FINE_J, codes.REWARD_I, codes.REWARD_J):
             out[:, col] = np.ldexp(out[:, col], e)
         return out
-    with _jit.numba_threads(threads):  # None: numba's count, and no cost of changing it
-        out = np.zeros((pair_i.size, codes.N_MATCH_OUT))
-        if method == "exact":
-            if sanctions is None:
-                sanctions = (_NO_TABLE, _NO_TABLE, 0.0, 0.0, 0.0)
+    out = np.zeros((pair_i.size, codes.N_MATCH_OUT))
+    if method == "exact":
+        if sanctions is None:
+            sanctions = (_NO_TABLE, _NO_TABLE, 0.0, 0.0, 0.0)
+        with _jit.numba_threads(threads):  # None: numba's count, and no cost of changing it
             markov.exact_pairs(
                 packed.p_coop, packed.next_state, packed.offsets, packed.sizes, pair_i, pair_j,
                 payoff, codes.LIMIT_OF_MEANS if turns is None else int(turns), prob_end,
                 noise, *sanctions, out,
             )
-            out[:, codes.TURNS] = _expected_turns(turns, prob_end)
-            return out
-        length = -1 if turns is None else int(turns)
-        if sanctions is None:
-            match.play_pairs(
-                packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
-                pair_j, payoff, length, prob_end, noise, repetitions, key, out,
-            )
-        else:
-            match.play_pairs_sanctioned(
-                packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
-                pair_j, payoff, length, prob_end, noise, repetitions, key, *sanctions, out,
-            )
+        out[:, codes.TURNS] = _expected_turns(turns, prob_end)
         return out
+    length = -1 if turns is None else int(turns)
+    certain = sanctions is None or not 0.0 < sanctions[2] < 1.0
+    work = match.played_turns(pair_i.size, n_fixed, length, prob_end, noise, repetitions,
+                              certain)
+    # below the threshold the pairs are played on this thread, whatever ``threads`` says
+    # (the results are the same; a parallel region can stall for milliseconds)
+    if work < match.PARALLEL_TURNS:
+        if sanctions is None:
+            match.play_pairs(packed.p_coop, packed.next_state, packed.offsets,
+                             packed.deterministic, pair_i, pair_j, payoff, length, prob_end,
+                             noise, repetitions, key, out)
+        else:
+            match.play_pairs_sanctioned(packed.p_coop, packed.next_state, packed.offsets,
+                                        packed.deterministic, pair_i, pair_j, payoff, length,
+                                        prob_end, noise, repetitions, key, *sanctions, out)
+        return out
+    with _jit.numba_threads(threads):
+        if sanctions is None:
+            match.play_pairs_parallel(packed.p_coop, packed.next_state, packed.offsets,
+                                      packed.deterministic, pair_i, pair_j, payoff, length,
+                                      prob_end, noise, repetitions, key, out)
+        else:
+            match.play_pairs_sanctioned_parallel(
+                packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
+                pair_j, payoff, length, prob_end, noise, repetitions, key, *sanctions, out)
+    return out
 
 
 class _Scaled:
@@ -610,25 +721,3 @@ def _expected_turns(turns: int | None, prob_end: float) -> float:
             return 1.0 / prob_end
         return (1.0 - (1.0 - prob_end) ** turns) / prob_end
     return math.inf if turns is None else float(turns)
-
-
-def _fill(payoffs, std, coop, turns_played, pair_i, pair_j, out, fines=None,
-          rewards=None) -> None:
-    """Write kernel rows into the k x k matrices; self-play averages the two copies."""
-    c = codes
-    targets = [
-        (payoffs, c.PAYOFF_I, c.PAYOFF_J),
-        (coop, c.COOP_I, c.COOP_J),
-        (std, c.STD_I, c.STD_J),
-        (turns_played, c.TURNS, c.TURNS),
-    ]
-    if fines is not None:
-        targets += [(fines, c.FINE_I, c.FINE_J), (rewards, c.REWARD_I, c.REWARD_J)]
-    for matrix, col_i, col_j in targets:
-        matrix[pair_i, pair_j] = out[:, col_i]
-        matrix[pair_j, pair_i] = out[:, col_j]
-        self_play = pair_i == pair_j
-        # halves first: the sum of two payoffs near the largest double would overflow
-        matrix[pair_i[self_play], pair_i[self_play]] = (
-            0.5 * out[self_play, col_i] + 0.5 * out[self_play, col_j]
-        )
