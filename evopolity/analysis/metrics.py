@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evopolity.dynamics.trajectory import Trajectory
+from evopolity.dynamics.trajectory import Trajectory, entropies, hill_numbers
 from evopolity.kernels.fitness import cooperation_levels
 from evopolity.validate import cooperation_matrix, nonnegative, probability, real
 
@@ -113,10 +113,7 @@ def shannon_entropy(x: Any) -> np.ndarray | float:
     float or ndarray
         ``H`` of the state, or one ``H`` per row.
     """
-    f = _frequencies(x)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(f > 0, -f * np.log(np.where(f > 0, f, 1.0)), 0.0)
-    h = terms.sum(axis=-1)
+    h = entropies(_frequencies(x))
     return float(h) if np.ndim(h) == 0 else h
 
 
@@ -147,15 +144,7 @@ def hill_number(x: Any, order: float, threshold: float = 1e-6) -> np.ndarray | f
     """
     q = nonnegative(order, "order")
     threshold = probability(threshold, "threshold")
-    f = _frequencies(x)
-    if q == 0.0:
-        d = (f > threshold).sum(axis=-1).astype(float)
-    elif q == 1.0:
-        d = np.exp(shannon_entropy(f))
-    else:
-        with np.errstate(divide="ignore"):
-            s = np.where(f > 0, f, 0.0) ** q
-        d = s.sum(axis=-1) ** (1.0 / (1.0 - q))
+    d = hill_numbers(_frequencies(x), q, threshold)
     return float(d) if np.ndim(d) == 0 else d
 
 

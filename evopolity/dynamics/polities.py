@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evopolity.analysis.metrics import hill_number
 from evopolity.dynamics.environments import Constant, Environment
 from evopolity.dynamics.fitness import regime_setup
+from evopolity.dynamics.trajectory import hill_numbers
 from evopolity.institutions.regime import Regime
 from evopolity.kernels import codes
 from evopolity.kernels import polity as _pk
@@ -190,7 +190,7 @@ class PolityRun:
         freq = self.counts / size[:, :, None]
         for i, s in enumerate(self.strategies):
             data[s] = freq[:, :, i].ravel()
-        data["diversity"] = hill_number(freq.reshape(rows * m, k), 1)
+        data["diversity"] = hill_numbers(freq.reshape(rows * m, k), 1.0)
         data["mean_payoff"] = self.mean_payoff.ravel()
         data["institution_strength"] = self.strength.ravel()
         if self.cooperation is not None:

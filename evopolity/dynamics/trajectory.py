@@ -16,7 +16,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Trajectory", "Event"]
+__all__ = ["Trajectory", "Event", "entropies", "hill_numbers"]
+
+
+def entropies(f: np.ndarray) -> np.ndarray:
+    """Shannon entropy ``H = -sum_i f_i ln f_i`` along the last axis of ``f``; ``0 ln 0 = 0``.
+
+    The arithmetic of :func:`evopolity.analysis.metrics.shannon_entropy`, on arrays its
+    callers have checked (dynamics that report diversity use it without the analysis layer).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(f > 0, -f * np.log(np.where(f > 0, f, 1.0)), 0.0)
+    return terms.sum(axis=-1)
+
+
+def hill_numbers(f: np.ndarray, order: float, threshold: float = 1e-6) -> np.ndarray:
+    """Hill numbers ``D_q = (sum_i f_i^q)^(1 / (1 - q))`` along the last axis of ``f``.
+
+    The arithmetic of :func:`evopolity.analysis.metrics.hill_number` (Hill 1973; Jost 2006),
+    on arrays its callers have checked: ``q = 0`` counts entries above ``threshold``,
+    ``q = 1`` is ``exp(H)`` (:func:`entropies`).
+    """
+    if order == 0.0:
+        return (f > threshold).sum(axis=-1).astype(float)
+    if order == 1.0:
+        return np.exp(entropies(f))
+    with np.errstate(divide="ignore"):
+        s = np.where(f > 0, f, 0.0) ** order
+    return s.sum(axis=-1) ** (1.0 / (1.0 - order))
 
 
 @dataclass(frozen=True)
