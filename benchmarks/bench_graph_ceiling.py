@@ -79,8 +79,9 @@ def check_against_the_general_path() -> None:
                                         False)  # fmt: skip
             else:
                 for _ in range(20_000):
-                    counter = gk.event(*args, G.indptr, G.indices, s, 0.1, 1e-3, 20.0, P, F,
-                                       np.zeros(0), size, counts, counter, gx)  # fmt: skip
+                    counter = np.uint64(gk.event(*args, G.indptr, G.indices, s, 0.1, 1e-3,
+                                                 20.0, P, F, np.zeros(0), size, counts,
+                                                 counter, gx))  # fmt: skip
             states.append((s, P, int(counter)))
         (s1, P1, c1), (s2, P2, c2) = states
         assert np.array_equal(s1, s2) and np.array_equal(P1, P2) and c1 == c2, rule
