@@ -89,6 +89,86 @@ def test_incremental_payoffs_equal_payoffs_from_scratch():
         assert counts.sum() == G.n and np.array_equal(counts, np.bincount(s, minlength=3))
 
 
+def _fast_and_slow(rule, mode, A, G, s0, w, mu, events, ref=20.0):
+    """The state after ``events`` events run by the fast loop (``gk.advance``) and one at a
+    time by ``gk.event``, from the same start and counter."""
+    k = A.shape[0]
+    out = []
+    for fast in (True, False):
+        s = s0.copy()
+        P, F = np.empty(G.n), np.empty(G.n)
+        size = gk.tree_size(G.n)
+        tree = np.zeros(2 * size) if rule == codes.GRAPH_BD else np.zeros(0)
+        counts = np.zeros(k, np.int64)
+        gx = gk.extension(*gk.plain_model(), G.n, k)
+        gk.init_state(rule, MORAN_EXP, mode, A, G.indptr, G.indices, s, w, ref, P, F, tree,
+                      size, counts, gx)  # fmt: skip
+        counter = np.uint64(11)
+        px = gk.plain_scratch(rule, G.n, gk.reverse_edges(G.indptr, G.indices))
+        if fast:
+            gk.fill_scratch(rule, s, F, G.indices, px)
+            t, counter = gk.advance(rule, MORAN_EXP, mode, A, G.indptr, G.indices, G.indptr,
+                                    G.indices, s, w, mu, ref, P, F, tree, size, counts, px,
+                                    counter, 0, events, False)  # fmt: skip
+            assert t == events
+        else:
+            for _ in range(events):
+                counter = np.uint64(gk.event(rule, MORAN_EXP, mode, A, G.indptr, G.indices,
+                                             G.indptr, G.indices, s, w, mu, ref, P, F, tree,
+                                             size, counts, counter, gx))  # fmt: skip
+        out.append((s, P, F, tree, counts, np.uint64(counter), px))
+    return out
+
+
+def test_the_fast_loop_makes_the_same_events_as_one_event_at_a_time():
+    # the fused loop of the plain path (no regime, a matrix game) must draw, choose and change
+    # exactly as the general event function, bit for bit: death-birth, imitation and Fermi
+    # always; birth-death while it draws from the sum tree (fitnesses too uneven for
+    # rejection: one strategy-0 node earning 5 from each of its 8 neighbours, w = 0.5)
+    G = graphs.lattice(10, "moore")
+    A = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0], [0.0, 2.0, 1.5]])
+    rng = np.random.default_rng(1)
+    s0 = rng.integers(3, size=G.n).astype(np.int64)
+    for rule, mode in ((codes.GRAPH_DB, 0), (codes.GRAPH_DB, codes.GRAPH_AVERAGED),
+                       (codes.GRAPH_IMITATION, codes.GRAPH_SELF),
+                       (codes.GRAPH_FERMI, codes.GRAPH_AVERAGED | codes.GRAPH_SELF)):
+        fast, slow = _fast_and_slow(rule, mode, A, G, s0, 0.4, 0.05, 4000)
+        for q, (a, b) in enumerate(zip(fast[:6], slow[:6], strict=True)):
+            if q != 2 or rule != codes.GRAPH_FERMI:  # the Fermi loop reads payoffs, not F
+                np.testing.assert_array_equal(a, b)
+        # and the contiguous copies of the neighbours' strategies and fitnesses are current
+        FE, SE = fast[6][0], fast[6][1]
+        np.testing.assert_array_equal(SE, fast[0][G.indices])
+        if rule != codes.GRAPH_FERMI:
+            np.testing.assert_array_equal(FE, fast[2][G.indices])
+    lone = np.ones(G.n, np.int64)
+    lone[0] = 0
+    A2 = np.array([[0.0, 5.0], [0.0, 0.0]])
+    fast, slow = _fast_and_slow(codes.GRAPH_BD, 0, A2, G, lone, 0.5, 0.0, G.n, ref=40.0)
+    assert fast[6][5][1] == 1.0  # the tree was in use
+    for a, b in zip(fast[:6], slow[:6], strict=True):
+        np.testing.assert_array_equal(a, b)
+    # the tree updated over the changed leaves equals one built from scratch
+    tree2 = np.zeros_like(fast[3])
+    size = gk.tree_size(G.n)
+    tree2[size:size + G.n] = fast[2]
+    for p in range(size - 1, 0, -1):
+        tree2[p] = tree2[2 * p] + tree2[2 * p + 1]
+    np.testing.assert_array_equal(fast[3], tree2)
+
+
+def test_a_run_does_not_depend_on_where_it_is_recorded():
+    # birth-death keeps its sampler's state between the stretches of events that recording
+    # cuts a run into: any record_every gives the same run
+    A = np.array([[3.0, 0.5], [5.0, 1.0]])
+    runs = [ep.structured(A, graphs.lattice(8), update, 3000, 0.3, 0.01, seed=2,
+                          record_every=every)
+            for update in ("bd", "db") for every in (3000, 7)]  # fmt: skip
+    for one, other in ((runs[0], runs[1]), (runs[2], runs[3])):
+        np.testing.assert_array_equal(one.info["states"], other.info["states"])
+        np.testing.assert_array_equal(one.frequencies[-1], other.frequencies[-1])
+
+
 def test_trajectory_rows_and_seed():
     A = [[3.0, 0.0], [5.0, 1.0]]
     tr = ep.structured(A, graphs.lattice(10), "db", 5000, 0.1, 0.01, x0=[50, 50], seed=3,

@@ -58,6 +58,8 @@ from evopolity.kernels.layout import group_game_tables, regime_cooperation
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 
 RUNS_PER_CHUNK = 64  # fixation runs that share one set of state arrays
+MAX_FAST_K = 32767  # strategies the plain path's int16 copies (plain_scratch) can hold
+REJECT = 0.125  # birth--death draws parents by rejection while at least this share succeeds
 
 # the model flags ``fl`` of the general path (all 0: the pairwise game without a regime, whose
 # payoff sums are updated incrementally)
@@ -100,6 +102,28 @@ def _fitness(payoff, rule, fmap, w, ref):
     return math.exp(w * (payoff - ref))
 
 
+MEMO = 1024  # entries of the fitness memo (a power of two)
+
+
+@jit(inline="always")
+def _memo_fitness(payoff, fmap, w, ref, memo):
+    """``exp(w (payoff - ref))`` (or the linear map) through a direct-mapped memo keyed by the
+    payoff: on a lattice a node's payoff takes few values, and a look-up costs less than the
+    exponential. The value stored is the one computed, so the result is bit for bit
+    :func:`_fitness`'s."""
+    if fmap == MORAN:
+        return 1.0 - w + w * payoff
+    if not abs(payoff) < 1e15:  # too large (or NaN) to hash: compute
+        return math.exp(w * (payoff - ref))
+    h = int(payoff * 1021.0) & (MEMO - 1)
+    if memo[0, h] == payoff:
+        return memo[1, h]
+    value = math.exp(w * (payoff - ref))
+    memo[0, h] = payoff
+    memo[1, h] = value
+    return value
+
+
 @jit(inline="always")
 def _set(i, value, F, tree, size):
     """``F[i] = value``, and the sum tree (when it has nodes) updated along the path."""
@@ -126,6 +150,17 @@ def _draw(tree, size, u):
             r -= left
             p = 2 * p + 1
     return p - size
+
+
+@jit(inline="always")
+def _fill_tree(F, tree, size):
+    """The sum tree over ``F`` from scratch."""
+    for p in range(tree.size):
+        tree[p] = 0.0
+    for i in range(F.size):
+        tree[size + i] = F[i]
+    for p in range(size - 1, 0, -1):
+        tree[p] = tree[2 * p] + tree[2 * p + 1]
 
 
 @jit()
@@ -156,12 +191,7 @@ def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
         P[i] = tot
         F[i] = _fitness(_payoff(i, P, ip, mode), rule, fmap, w, ref)
     if tree.size > 0:
-        for p in range(tree.size):
-            tree[p] = 0.0
-        for i in range(n):
-            tree[size + i] = F[i]
-        for p in range(size - 1, 0, -1):
-            tree[p] = tree[2 * p] + tree[2 * p + 1]
+        _fill_tree(F, tree, size)
 
 
 # -- the general path: group games on overlapping groups, regimes per node -----------------
@@ -331,12 +361,7 @@ def init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, count
     for i in range(n):
         F[i] = _fitness(P[i], rule, fmap, w, ref)
     if tree.size > 0:
-        for p in range(tree.size):
-            tree[p] = 0.0
-        for i in range(n):
-            tree[size + i] = F[i]
-        for p in range(size - 1, 0, -1):
-            tree[p] = tree[2 * p] + tree[2 * p + 1]
+        _fill_tree(F, tree, size)
 
 
 @jit()
@@ -474,6 +499,269 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
     return counter
 
 
+@jit(inline="always")
+def _draw_branchless(tree, size, u):
+    """:func:`_draw` without a branch per level (the same comparisons and subtractions, so the
+    same node): a mispredicted branch on a tree level costs more than the level."""
+    r = u * tree[1]
+    p = 1
+    while p < size:
+        left = tree[2 * p]
+        right = (r >= left) & (tree[2 * p + 1] > 0.0)
+        r = r - left if right else r
+        p = 2 * p + (1 if right else 0)
+    return p - size
+
+
+@jit()
+def reverse_edges(rp, ri):
+    """For every edge ``e`` of the (symmetric, rows sorted) CSR graph ``(rp, ri)`` from ``z`` to
+    ``y = ri[e]``: the position of ``z`` in the row of ``y`` (binary search)."""
+    n = rp.size - 1
+    rev = np.empty(ri.size, np.int64)
+    for z in range(n):
+        for e in range(rp[z], rp[z + 1]):
+            y = ri[e]
+            lo = rp[y]
+            hi = rp[y + 1]
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if ri[mid] < z:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            rev[e] = lo
+    return rev
+
+
+@jit()
+def plain_scratch(rule, n, rev):
+    """The scratch ``px`` of :func:`advance` for ``n`` nodes and the replacement graph's
+    reverse edges ``rev`` (:func:`reverse_edges`): ``(FE, SE, rev, buf, memo, bd)``, where
+    ``FE[e]`` and ``SE[e]`` copy the fitness and the strategy of the target of replacement
+    edge ``e`` (filled by :func:`fill_scratch`; ``FE`` only for death--birth and imitation),
+    so that a node reads its neighbours from one contiguous row; ``buf`` is a node list, ``memo``
+    the fitness memo (:func:`_memo_fitness`) and ``bd`` birth--death's sampler state: its bound
+    ``M`` and ``1.0`` while it draws from the sum tree."""
+    scan = rule == GRAPH_DB or rule == GRAPH_IMITATION
+    memo = np.zeros((2, MEMO))
+    memo[0, :] = np.nan
+    return (np.zeros(rev.size if scan else 0), np.zeros(rev.size, np.int16), rev,
+            np.zeros(n + 1, np.int64), memo, np.array([0.0, 1.0 if rule == GRAPH_BD else 0.0]))
+
+
+@jit(refcount=False)
+def fill_scratch(rule, s, F, ri, px):
+    """``FE`` and ``SE`` of ``px`` from the strategies ``s`` and fitnesses ``F``, and
+    birth--death's sampler reset (the tree, chosen again at the first event)."""
+    FE, SE, _, _, _, bd = px
+    for e in range(SE.size):
+        SE[e] = s[ri[e]]
+    for e in range(FE.size):
+        FE[e] = F[ri[e]]
+    bd[0] = 0.0
+    bd[1] = 1.0 if rule == GRAPH_BD else 0.0
+
+
+@jit(inline="always")
+def _change_plain(x, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size, counts,
+                  px, use_tree):  # fmt: skip
+    """:func:`_change` of the plain path inside :func:`advance`, with the copies in ``px``
+    kept. Under the Fermi rule the fitness is the payoff, read from ``P`` when needed, so ``F``
+    is not kept. The sum tree of birth--death is updated, when ``use_tree``, level by level
+    over the changed leaves, each ancestor once: the same sums as one leaf at a time, every
+    node being the sum of its two final children. Returns the largest fitness set (0 under
+    the Fermi rule)."""
+    FE, SE, rev, buf, memo, _ = px
+    a = s[x]
+    s[x] = b
+    counts[a] -= 1
+    counts[b] += 1
+    for e in range(rp[x], rp[x + 1]):
+        SE[rev[e]] = b
+    tot = A[b, b] if mode & GRAPH_SELF else 0.0
+    m = 0
+    placed = False
+    top = 0.0
+    for e in range(ip[x], ip[x + 1]):
+        y = ii[e]
+        sy = s[y]
+        P[y] += A[sy, b] - A[sy, a]
+        tot += A[b, sy]
+        if rule != GRAPH_FERMI:
+            f = _memo_fitness(_payoff(y, P, ip, mode), fmap, w, ref, memo)
+            F[y] = f
+            for q in range(rp[y], rp[y + 1] if FE.size > 0 else rp[y]):
+                FE[rev[q]] = f
+            top = max(top, f)
+            if use_tree:  # the changed leaves in increasing order (rows are sorted)
+                if not placed and y > x:
+                    buf[m] = size + x
+                    m += 1
+                    placed = True
+                buf[m] = size + y
+                m += 1
+    P[x] = tot
+    if rule != GRAPH_FERMI:
+        f = _memo_fitness(_payoff(x, P, ip, mode), fmap, w, ref, memo)
+        F[x] = f
+        for q in range(rp[x], rp[x + 1] if FE.size > 0 else rp[x]):
+            FE[rev[q]] = f
+        top = max(top, f)
+    if use_tree:
+        if not placed:
+            buf[m] = size + x
+            m += 1
+        for t in range(m):
+            tree[buf[t]] = F[buf[t] - size]
+        while buf[0] > 1:
+            m2 = 0
+            prev = -1
+            for t in range(m):
+                p = buf[t] >> 1
+                if p != prev:
+                    tree[p] = tree[2 * p] + tree[2 * p + 1]
+                    buf[m2] = p
+                    m2 += 1
+                    prev = p
+            m = m2
+    return top
+
+
+@jit(refcount=False)
+def advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts, px,
+            counter, t, stop_at, stop_on_fixation):  # fmt: skip
+    """Events of ``rule`` (BD, DB, IMITATION or FERMI) on the plain path (a matrix game
+    without a regime) from event ``t`` until ``stop_at``, or until one strategy holds every
+    node when ``stop_on_fixation``, in one loop without calls or a fixation scan per event;
+    ``px`` is the scratch of :func:`plain_scratch`, filled (:func:`fill_scratch`). Returns
+    ``(t, counter)``.
+
+    Death--birth, imitation and the Fermi rule make the same draws, choices and changes as
+    :func:`event` once per event (bit for bit); death--birth and imitation read the
+    neighbours' fitnesses from ``FE`` and choose without a branch per neighbour. Birth--death
+    draws its parent by rejection (:data:`REJECT`), so its runs differ from :func:`event`'s
+    (the same process: every draw exactly proportional to fitness).
+    """
+    FE, SE, _, _, _, bd = px
+    n = s.size
+    k = counts.size
+    if stop_on_fixation:
+        for q in range(k):
+            if counts[q] == n:
+                return t, counter
+    if rule == GRAPH_FERMI:
+        while t < stop_at:
+            t += 1
+            counter += GOLDEN
+            i = _uniform(n, unit_float(counter))
+            a = s[i]
+            b = a
+            if mu > 0.0:
+                counter += GOLDEN
+                if unit_float(counter) < mu:
+                    counter += GOLDEN
+                    b = _other(a, k, unit_float(counter))
+            if b == a:
+                lo = rp[i]
+                counter += GOLDEN
+                e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
+                if SE[e] == a:
+                    continue
+                j = ri[e]
+                p = 1.0 / (1.0 + math.exp(-w * (_payoff(j, P, ip, mode)
+                                                - _payoff(i, P, ip, mode))))
+                counter += GOLDEN
+                if unit_float(counter) >= p:
+                    continue
+                b = SE[e]
+            _change_plain(i, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
+                          counts, px, False)  # fmt: skip
+            if stop_on_fixation and counts[b] == n:
+                break
+    elif rule == GRAPH_BD:
+        # The parent is drawn by rejection: a uniform node, kept with probability F / M for
+        # an upper bound M of the fitnesses (exactly proportional to fitness, and no sum tree
+        # to keep up to date), unless the fitnesses are so uneven that fewer than REJECT of
+        # the tries would succeed; then from the sum tree. At every multiple of n events M
+        # is set to the largest fitness and the sampler chosen again (so a run does not
+        # depend on where it is cut into calls); in between M only grows with new fitnesses.
+        M = bd[0]
+        use_tree = bd[1] != 0.0
+        check = (t // n) * n
+        if check < t:
+            check += n
+        while t < stop_at:
+            if t == check:
+                check += n
+                total = 0.0
+                M = 0.0
+                for y in range(n):
+                    total += F[y]
+                    M = max(M, F[y])
+                want = total < REJECT * n * M
+                if want and not use_tree:
+                    _fill_tree(F, tree, size)
+                use_tree = want
+            t += 1
+            if use_tree:
+                counter += GOLDEN
+                i = _draw_branchless(tree, size, unit_float(counter))
+            else:
+                while True:
+                    counter += GOLDEN
+                    i = _uniform(n, unit_float(counter))
+                    counter += GOLDEN
+                    if unit_float(counter) * M < F[i]:
+                        break
+            lo = rp[i]
+            counter += GOLDEN
+            e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
+            b, counter = _offspring(s[i], k, mu, counter)
+            if b == SE[e]:
+                continue
+            top = _change_plain(ri[e], b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F,
+                                tree, size, counts, px, use_tree)  # fmt: skip
+            M = max(M, top)
+            if stop_on_fixation and counts[b] == n:
+                break
+        bd[0] = M
+        bd[1] = 1.0 if use_tree else 0.0
+    else:  # GRAPH_DB, GRAPH_IMITATION
+        imitation = rule == GRAPH_IMITATION
+        while t < stop_at:
+            t += 1
+            counter += GOLDEN
+            j = _uniform(n, unit_float(counter))
+            lo = rp[j]
+            hi = rp[j + 1]
+            own = F[j] if imitation else 0.0
+            total = own
+            for e in range(lo, hi):
+                total += FE[e]
+            counter += GOLDEN
+            r = unit_float(counter) * total
+            # :func:`event`'s scan picks the first candidate whose running sum exceeds r (the
+            # last when rounding leaves none): after as many as have running sums <= r
+            a = s[j]
+            c = a
+            if not imitation or r >= own:
+                acc = own
+                at = lo
+                for e in range(lo, hi - 1):
+                    acc += FE[e]
+                    at += 1 if acc <= r else 0
+                c = SE[at]
+            b, counter = _offspring(c, k, mu, counter)
+            if b == a:
+                continue
+            _change_plain(j, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
+                          counts, px, False)  # fmt: skip
+            if stop_on_fixation and counts[b] == n:
+                break
+    return t, counter
+
+
 @jit()
 def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter, gx):
     """One synchronous round of imitating the best (Nowak & May 1992), then mutation; the
@@ -549,7 +837,20 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     r = _record(record_at, 0, 0, counts, out, s, snapshots)
     t = 0
     winner = -1
+    plain = rule != GRAPH_BEST and not _general(gx) and k <= MAX_FAST_K
+    px = plain_scratch(rule if plain else GRAPH_BEST, n,
+                       reverse_edges(rp, ri) if plain else np.zeros(0, np.int64))
+    fill_scratch(rule, s, F, ri, px)
     while t < total:
+        if plain:
+            target = record_at[r]
+            t, counter = advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F,
+                                 tree, size, counts, px, counter, t, target,
+                                 stop_on_fixation)  # fmt: skip
+            r = _record(record_at, r, t, counts, out, s, snapshots)
+            if t < target:  # the population fixed
+                break
+            continue
         winner = -1
         for q in range(k):
             if counts[q] == n:
@@ -598,6 +899,8 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
     counts0 = np.zeros(2, np.int64)
     gx0 = extension(G, R, Cb, fl, D, n, 2)
     init_state(rule, fmap, mode, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0, gx0)
+    plain = not _general(gx0)
+    rev = reverse_edges(rp, ri) if plain else np.zeros(0, np.int64)
     chunks = (runs + RUNS_PER_CHUNK - 1) // RUNS_PER_CHUNK
     for c in prange(chunks):
         s = np.empty(n, np.int64)
@@ -606,6 +909,7 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
         tree = np.empty(tree0.size)
         counts = np.empty(2, np.int64)
         gx = extension(G, R, Cb, fl, D, n, 2)
+        px = plain_scratch(rule if plain else GRAPH_BEST, n, rev)
         for run in range(c * RUNS_PER_CHUNK, min(runs, (c + 1) * RUNS_PER_CHUNK)):
             s[:] = s0
             P[:] = P0
@@ -619,9 +923,17 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
             if node < 0:
                 counter += GOLDEN
                 node = _uniform(n, unit_float(counter))
-            _change(node, 0, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
-                    counts, gx)  # fmt: skip
             t = 0
+            if plain:
+                fill_scratch(rule, s, F, ri, px)
+                _change_plain(node, 0, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree,
+                              size, counts, px, use_tree)  # fmt: skip
+                t, counter = advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P,
+                                     F, tree, size, counts, px, counter, 0, max_events,
+                                     True)  # fmt: skip
+            else:
+                _change(node, 0, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
+                        counts, gx)  # fmt: skip
             while counts[0] > 0 and counts[0] < n and t < max_events:
                 counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
                                 tree, size, counts, counter, gx)  # fmt: skip
