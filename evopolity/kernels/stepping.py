@@ -58,7 +58,7 @@ def rms_error(y0, y1, err, h, rtol, atol):
     return math.sqrt(s / y0.size)
 
 
-@jit(inline="always")
+@jit(refcount=False)
 def initial_step(problem, y, dy, dy1, ys, f, rtol, atol):
     """The first step from ``y`` where the velocity is ``dy`` (``dy1``, ``ys``, ``f``
     scratch), as in Hairer, Norsett & Wanner (1993), II.4."""

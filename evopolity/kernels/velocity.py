@@ -9,7 +9,11 @@ every integrator serves every model unchanged. ``At`` is ``A`` transposed (C ord
 the textbook ``sum_j A[i, j] x[j]`` waits on each addition in turn (2x slower at k = 50).
 
 The integrators carry the problem as one tuple, ``problem = (model, A, At, params, Q,
-mutate)`` (:func:`rhs`).
+mutate)`` (:func:`rhs`). They make ``model`` a compile-time constant (one compiled entry per
+model, :mod:`kernels.replicator`), which numba types as a literal: :func:`model_fitness` and
+:func:`model_macro` then compile that model's code alone, rather than every model at every
+stage (docs/performance.md, on compile time). With a model known only at run time they
+dispatch on it.
 
 The integrated state ``y`` holds the ``k = A.shape[0]`` strategy frequencies and, after them,
 any macro state (the institution's strength ``m``; :func:`kernels.layout.integrated_state`):
@@ -23,6 +27,9 @@ and would make the implicit stages' matrix singular at ``h = -1 / (gamma phi)``.
 """
 
 import math
+
+from numba import types
+from numba.extending import overload
 
 from evopolity.kernels._jit import jit
 from evopolity.kernels.codes import (
@@ -49,7 +56,7 @@ UROUND = 1e-16
 JAC_FLOOR = 1e-5
 
 
-@jit(fastmath={"contract"})
+@jit(refcount=False, fastmath={"contract"})
 def linear_fitness(At, x, out):
     """``out[:k] = A x`` from ``At = A.T`` (C order), ``k = At.shape[0]``: along the rows of
     ``At``, four at a time (a quarter of the loads and stores of ``out``), with fused
@@ -78,28 +85,78 @@ def linear_fitness(At, x, out):
         j += 1
 
 
-@jit(inline="always")
+def _literal_model(model):
+    """The model code when numba knows it at compile time (a literal), else ``None``."""
+    return model.literal_value if isinstance(model, types.IntegerLiteral) else None
+
+
+def model_fitness(model, x, A, At, params, out):
+    """:func:`fitness` inside compiled code: a ``model`` that numba knows at compile time
+    (a literal, see the module) compiles that model's fitness alone."""
+    raise NotImplementedError("model_fitness is called from compiled code only; use fitness")
+
+
+@overload(model_fitness, prefer_literal=True, inline="always")
+def _model_fitness(model, x, A, At, params, out):
+    code = _literal_model(model)
+    if code == LINEAR:
+        return lambda model, x, A, At, params, out: linear_fitness(At, x, out)
+    if code == INSTITUTIONS:
+        return lambda model, x, A, At, params, out: institution_fitness(x, A, params, out)
+    if code == GROUP:
+        return lambda model, x, A, At, params, out: group_fitness(x, params, out)
+    if code == GROUP_INSTITUTIONS:
+        return lambda model, x, A, At, params, out: group_institution_fitness(x, A, params,
+                                                                               out)  # fmt: skip
+
+    def dispatch(model, x, A, At, params, out):
+        if model == INSTITUTIONS:
+            institution_fitness(x, A, params, out)
+        elif model == GROUP:
+            group_fitness(x, params, out)
+        elif model == GROUP_INSTITUTIONS:
+            group_institution_fitness(x, A, params, out)
+        else:
+            linear_fitness(At, x, out)
+
+    return dispatch
+
+
+def model_macro(model, x, A, params, f, out):
+    """The macro state's velocity into ``out[k:]`` when ``x`` has one
+    (:func:`kernels.fitness.macro_velocity`; ``f`` holds the fitness just computed). Only a
+    regime has a macro state: for a literal ``LINEAR`` or ``GROUP`` model this compiles to
+    nothing."""
+    raise NotImplementedError("model_macro is called from compiled code only")
+
+
+@overload(model_macro, prefer_literal=True, inline="always")
+def _model_macro(model, x, A, params, f, out):
+    if _literal_model(model) in (LINEAR, GROUP):
+        return lambda model, x, A, params, f, out: None
+
+    def macro(model, x, A, params, f, out):
+        if x.size > A.shape[0]:
+            macro_velocity(x, A, params, f, out)
+
+    return macro
+
+
+@jit()
 def fitness(model, x, A, At, params, out):
     """Fitness of the ``k = A.shape[0]`` strategies at state ``x`` (writes ``out[:k]``).
 
     ``model == LINEAR``: ``out = A x``, read from ``At = A.T`` (C order; ``params`` unused);
     ``INSTITUTIONS``: the regime in ``params`` (:func:`kernels.fitness.institution_fitness`);
     ``GROUP``: the expected payoffs of a group game packed in ``params``
-    (:func:`kernels.group.group_fitness`; ``A`` is a k x k placeholder that only gives ``k``).
+    (:func:`kernels.group.group_fitness`; ``A`` is a k x k placeholder that only gives ``k``);
+    ``GROUP_INSTITUTIONS``: a regime on a group game. For callers from Python: it compiles
+    every model (the integrators compile one, :mod:`kernels.replicator`).
     """
-    if model == INSTITUTIONS:
-        institution_fitness(x, A, params, out)
-        return
-    if model == GROUP:
-        group_fitness(x, params, out)
-        return
-    if model == GROUP_INSTITUTIONS:
-        group_institution_fitness(x, A, params, out)
-        return
-    linear_fitness(At, x, out)
+    model_fitness(model, x, A, At, params, out)
 
 
-@jit(inline="always")
+@jit(refcount=False)
 def rhs(problem, x, f, out):
     """Replicator(-mutator) velocity at ``x`` into ``out``; ``f`` is scratch for the fitness.
 
@@ -112,7 +169,7 @@ def rhs(problem, x, f, out):
     ``phi = sum_j x_j f_j / sum_j x_j`` (see the module on the denominator).
     """
     model, A, At, params, Q, mutate = problem
-    fitness(model, x, A, At, params, f)
+    model_fitness(model, x, A, At, params, f)
     k = A.shape[0]
     total = 0.0
     size = 0.0
@@ -138,8 +195,7 @@ def rhs(problem, x, f, out):
     else:
         for i in range(k):
             out[i] = x[i] * (f[i] - phi)
-    if x.size > k:  # the macro state (f is free again: it serves as scratch)
-        macro_velocity(x, A, params, f, out)
+    model_macro(model, x, A, params, f, out)  # f is free again: it serves as scratch
 
 
 @jit()
@@ -165,7 +221,7 @@ def jacobian_transposed(problem, y, fy, f, g, Jt):
     n = y.size
     k = A.shape[0]
     if analytic_jacobian(problem, n):
-        fitness(model, y, A, At, params, f)
+        model_fitness(model, y, A, At, params, f)
         for i in range(k):
             g[i] = f[i]
         size = 0.0
