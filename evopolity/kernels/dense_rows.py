@@ -18,7 +18,7 @@ integrator doubles it with :func:`grow_log` between calls of the step loop when 
 import numpy as np
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.velocity import project
+from evopolity.kernels.velocity import EXTINCT, project
 
 # the record's first size: most runs with few output rows fit without growing it
 INITIAL_STEPS = 16
@@ -84,7 +84,8 @@ def write_rows(times, row_step, log, k, out):
     that step's polynomial, ``y + s (c0 + s (c1 + s (c2 + s c3)))`` at
     ``s = (times[q] - t_j) / h_j``, kept on the simplex like the state.
 
-    A frequency near zero can overshoot below it: it is clipped at zero as it is written.
+    A frequency near zero can overshoot below it: it is clipped at zero as it is written, as is
+    one below ``EXTINCT`` (:func:`kernels.velocity.project`).
     ``top >= 0`` says the step's increments sum to zero to round-off (Dormand--Prince,
     whose velocities do, and RODAS4 with the analytic Jacobian, whose columns do), so that the
     polynomial sums to one: then the mass the clipping adds is taken off strategy ``top``,
@@ -119,7 +120,7 @@ def write_rows(times, row_step, log, k, out):
         for i in range(k):  # out[q, i], not a view of the row: a view per row costs 25%
             v = step[LOG_Y + i] + s * (step[c0 + i] + s * (step[c1 + i] + s * (
                 step[c2 + i] + s * step[c3 + i])))  # fmt: skip
-            w = max(v, 0.0)
+            w = v if v >= EXTINCT else 0.0
             below += v - w
             out[q, i] = w
         if top >= 0 and out[q, top] + below >= 0.0:
