@@ -287,6 +287,12 @@ def _linear_rhs(A, At, params, Q, mutate, x, f, out):
     rhs((LINEAR, A, At, params, Q, mutate), x, f, out)
 
 
+@numba.njit
+def _dispatched_rhs(model, A, At, params, Q, mutate, x, f, out):
+    # the model an argument: known only at run time, dispatched on
+    rhs((model, A, At, params, Q, mutate), x, f, out)
+
+
 @pytest.mark.parametrize("mutate", [NO_MUTATION, FITNESS_WEIGHTED, INDEPENDENT])
 def test_the_right_hand_side_compiled_for_a_model_equals_the_run_time_dispatch(mutate):
     rng = np.random.default_rng(8)
@@ -296,7 +302,7 @@ def test_the_right_hand_side_compiled_for_a_model_equals_the_run_time_dispatch(m
     problem = (A, np.ascontiguousarray(A.T), np.zeros(0), Q, mutate)
     special, generic = np.empty(5), np.empty(5)
     _linear_rhs(*problem, x, np.empty(5), special)
-    rhs((LINEAR, *problem), x, np.empty(5), generic)  # a Python int: dispatched at run time
+    _dispatched_rhs(LINEAR, *problem, x, np.empty(5), generic)
     np.testing.assert_array_equal(special, generic)
     f = A @ x
     expected = {NO_MUTATION: x * (f - x @ f), FITNESS_WEIGHTED: (x * f) @ Q - x * (x @ f),

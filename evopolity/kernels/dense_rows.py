@@ -4,9 +4,9 @@ While integrating, :func:`kernels.replicator.integrate` only records the accepte
 have output times in them (:func:`record_step`: the step's start, ``1 / h``, state and the
 coefficients of its continuous extension) and which step each output row falls in
 (``row_step``). After the integration :func:`write` evaluates every row from its step's
-polynomial, in the calling thread: ~1 ns a value, a fraction of the integration's time, where
-a parallel region costs milliseconds to start on a busy machine and seconds to compile
-(docs/performance.md).
+polynomial, in the calling thread: a few multiply-adds a value, a small part of the
+integration's time, where a parallel region costs milliseconds to start on a busy machine and
+seconds to compile (docs/performance.md).
 
 The record is one array ``log`` with a row per recorded step: its start ``t``, ``1 / h``,
 ``top`` (see :func:`write_rows`), the state ``y`` and the four coefficient vectors of its
@@ -18,7 +18,7 @@ integrator doubles it with :func:`grow_log` between calls of the step loop when 
 import numpy as np
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.velocity import EXTINCT, project
+from evopolity.kernels.velocity import EXTINCT, INTERNAL, project
 
 # the record's first size: most runs with few output rows fit without growing it
 INITIAL_STEPS = 16
@@ -63,7 +63,7 @@ def capacity(log):
     return log.shape[0]
 
 
-@jit(refcount=False)
+@jit(refcount=False, **INTERNAL)
 def record_step(log, recorded, t, h, y, coef, top):
     """Record step number ``recorded`` (``< capacity(log)``): start ``t``, size ``h``, state
     ``y``, continuous extension ``coef``, and ``top`` (see :func:`write_rows`)."""
@@ -78,7 +78,7 @@ def record_step(log, recorded, t, h, y, coef, top):
             log[recorded, LOG_Y + (p + 1) * n + i] = coef[p, i]
 
 
-@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"})
+@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"}, **INTERNAL)
 def write_rows(times, row_step, log, k, out):
     """Write the rows that lie inside a recorded step (``j = row_step[q] >= 0``) from
     that step's polynomial, ``y + s (c0 + s (c1 + s (c2 + s c3)))`` at

@@ -54,6 +54,11 @@ REST_GROWTH = 1e-6
 # choice of Hairer's codes (RODAS, RADAU5: DELT = SQRT(UROUND * MAX(1.D-5, ABS(YSAFE))))
 UROUND = 1e-16
 JAC_FLOOR = 1e-5
+# options of the kernels called from compiled code only: numba then generates neither the
+# wrapper that makes a function callable from Python nor the one that makes it a first-class
+# function (~15% of the replicator's cold compile). Tests call them through compiled copies
+# (tests/test_kernel_steps.py).
+INTERNAL = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 # a frequency below this is extinct: set to 0 on projection, before it decays into subnormal
 # numbers, whose arithmetic is ~60x slower (one right-hand side at k = 50 took 18 us instead
 # of 0.3 us; docs/performance.md). Far below anything a population holds, and far enough
@@ -61,7 +66,7 @@ JAC_FLOOR = 1e-5
 EXTINCT = 1e-300
 
 
-@jit(refcount=False, fastmath={"contract"})
+@jit(refcount=False, fastmath={"contract"}, **INTERNAL)
 def linear_fitness(At, x, out):
     """``out[:k] = A x`` from ``At = A.T`` (C order), ``k = At.shape[0]``: along the rows of
     ``At``, four at a time (a quarter of the loads and stores of ``out``), with fused
@@ -161,7 +166,7 @@ def fitness(model, x, A, At, params, out):
     model_fitness(model, x, A, At, params, out)
 
 
-@jit(refcount=False)
+@jit(refcount=False, **INTERNAL)
 def rhs(problem, x, f, out):
     """Replicator(-mutator) velocity at ``x`` into ``out``; ``f`` is scratch for the fitness.
 
@@ -203,7 +208,7 @@ def rhs(problem, x, f, out):
     model_macro(model, x, A, params, f, out)  # f is free again: it serves as scratch
 
 
-@jit()
+@jit(**INTERNAL)
 def analytic_jacobian(problem, n):
     """Whether :func:`jacobian_transposed` is analytic for this problem with ``n`` state
     variables (``LINEAR``, no mutation, no macro state): then its columns, like the
@@ -212,7 +217,7 @@ def analytic_jacobian(problem, n):
     return model == LINEAR and not mutate and n == A.shape[0]
 
 
-@jit()
+@jit(**INTERNAL)
 def jacobian_transposed(problem, y, fy, f, g, Jt):
     """``Jt[j, i] = d rhs_i / d y_j`` at ``y``, where ``fy = rhs(y)``; ``f``, ``g`` scratch.
 
@@ -257,7 +262,7 @@ def jacobian_transposed(problem, y, fy, f, g, Jt):
             Jt[j, i] = (g[i] - fy[i]) / d
 
 
-@jit(fastmath={"reassoc"})
+@jit(fastmath={"reassoc"}, **INTERNAL)
 def project(x, k):
     """Frequencies ``x[:k]``: clip round-off negatives, set those below ``EXTINCT`` to zero and
     renormalise onto the simplex; a macro state after them is clipped to [0, 1]. (The sum may
@@ -277,7 +282,7 @@ def project(x, k):
         x[i] = min(1.0, max(0.0, x[i]))
 
 
-@jit()
+@jit(**INTERNAL)
 def at_rest(x, dx, rest_tol):
     """Whether ``x`` is (numerically) a rest point that no present strategy is leaving.
 
