@@ -1,45 +1,45 @@
-"""Dynamics side by side with their peers, measured in one run; prints ratios.
+"""The replicator side by side with its peers and a plain right-hand side, measured in one run.
 
-    python benchmarks/bench_dynamics.py [--quick] [--egt-full-chain]
+    python benchmarks/bench_dynamics.py [--quick]
 
-* replicator trajectories (3x3 and 50x50 random games, t = 0..1000, 10^4 output points)
-  against nashpy's ``replicator_dynamics`` (scipy ``odeint``) at its tolerances and scipy
-  ``solve_ivp`` (RK45 and LSODA) at rtol 1e-8, each with its error against a reference;
-* the agent-based Moran process against ``axelrod.MoranProcess`` (axelrod's 10 basic
-  strategies, 200 turns), time per generation;
-* pairwise-comparison (Fermi) simulations and small-mutation stationary distributions against
-  EGTtools (C++), when ``egttools`` is installed;
-* the full-chain stationary distribution for k = 3, N = 100 (5151 states), and EGTtools' on a
-  smaller chain (its dense eigen-solver takes minutes at N = 100; ``--egt-full-chain`` runs
-  it anyway).
+* replicator trajectories, t = 0..1000, 10^4 output points, on a random 3x3 game and on
+  several random 50x50 games: ours (``integrator='auto'``, and each of its two methods alone)
+  against nashpy's ``replicator_dynamics`` (scipy ``odeint``) at nashpy's tolerances, and scipy
+  ``solve_ivp`` (RK45 and LSODA) at rtol 1e-8 on the 3x3 game, each with its largest error
+  against a reference (scipy DOP853 at rtol 1e-13). The worst ratio over the 50x50 games is
+  the figure of record, not the best. ``auto`` against the better of its two methods shows
+  what its switching costs or saves;
+* the cost of one right-hand side at k = 3: the integrators' (fitness model known at compile
+  time), the same function dispatching on a model known only at run time, and a plain one.
 
-Compilation is excluded (every function runs once before timing); each figure is the best of
-a few repetitions. axelrod, nashpy, scipy and egttools are imported here only.
+Before timing, every result is checked against the reference (fast paths against the general
+one). Times are medians of interleaved rounds (``timing.interleaved``), with the 10th-90th
+percentile spread of the per-round ratios. Compilation is excluded (every function runs once
+first). nashpy and scipy are imported here only. The finite-population comparisons are in
+``bench_finite.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import math
-import time
 import warnings
 
+import numba
 import numpy as np
-from timing import best, fmt
+from timing import fmt, interleaved, record, save_results, spread
 
-import evopolity.dynamics.analytical as an
-import evopolity.dynamics.finite as fin
 import evopolity.dynamics.replicator as dyn
+from evopolity.kernels.codes import LINEAR, NO_MUTATION
+from evopolity.kernels.velocity import rhs
 
-
-def row(label: str, ours: float, peer: float | None, peer_name: str) -> None:
-    if peer is None:
-        print(f"  {label:<46} ours {fmt(ours)}   {peer_name}: not measured")
-    else:
-        print(
-            f"  {label:<46} ours {fmt(ours)}   {peer_name} {fmt(peer)}   ratio {peer / ours:8.1f}x"
-        )
+# nashpy's replicator_dynamics calls scipy's odeint with its default tolerances
+ODEINT_TOL = 1.49012e-8
+T_END = 1000.0
+TIMES = np.linspace(0.0, T_END, 10_000)
+GOAL_NASHPY = 10.0  # ours at least 10x nashpy, on every game
+GOAL_AUTO = 1.2  # auto at most 20% slower than the better of its two methods
+N_LARGE = 5  # random 50x50 games
 
 
 def optional(name: str):
@@ -50,220 +50,216 @@ def optional(name: str):
         return None
 
 
-# nashpy's replicator_dynamics calls scipy's odeint with its default tolerances
-ODEINT_TOL = 1.49012e-8
+def ratio_text(values: list[float]) -> tuple[float, str]:
+    med, lo, hi = spread(values)
+    return med, f"[10%..90%] {lo:.2f}..{hi:.2f}"
+
+
+def reference(integrate, A: np.ndarray, x0: np.ndarray, rtol: float = 1e-13) -> np.ndarray:
+    def f(t, x):
+        g = A @ x
+        return x * (g - x @ g)
+
+    return integrate.solve_ivp(f, (0.0, T_END), x0, t_eval=TIMES, rtol=rtol, atol=rtol * 1e-3,
+                               method="DOP853").y.T  # fmt: skip
 
 
 def bench_replicator(quick: bool) -> None:
     """Replicator trajectories against nashpy (odeint, LSODA) and scipy ``solve_ivp``.
 
-    Each solver runs at the same requested tolerances as its peer: ours at odeint's defaults
+    Each solver runs at its peer's requested tolerances: ours at odeint's defaults
     (``rtol = atol = 1.49012e-8``, which nashpy does not let one change) against nashpy, and
-    at ``rtol 1e-8, atol 1e-10`` against ``solve_ivp``. Each result's largest error against a
-    reference (scipy DOP853 at ``rtol 1e-13``) is printed beside its time, so a faster solver
-    cannot be a sloppier one unnoticed.
+    at ``rtol 1e-8, atol 1e-10`` against ``solve_ivp``. Each result's largest error against the
+    reference is printed beside its time, so a faster solver cannot be a sloppier one
+    unnoticed.
     """
-    print("replicator: t = 0..1000, 10^4 output points (integrator='auto' unless named)")
+    print(f"replicator: t = 0..{T_END:g}, {TIMES.size} output points, interleaved medians")
     nashpy = optional("nashpy")
     integrate = optional("scipy.integrate")
-    rng = np.random.default_rng(0)
-    times = np.linspace(0.0, 1000.0, 10_000)
-    # best of many: a run's time here moves by 10-20% with the machine's other work
-    repeat = 5 if quick else 50
-    for k in (3, 50):
+    if integrate is None:
+        print("  (scipy is needed for the reference; replicator comparison skipped)")
+        return
+    rounds, per_round = (3, 1) if quick else (9, 3)
+    games = [("3x3", np.random.default_rng(0), 3)]
+    games += [(f"50x50 #{i + 1}", np.random.default_rng(100 + i), 50) for i in range(N_LARGE)]
+    worst = None
+    worst_auto = None
+    for label, rng, k in games:
         A = rng.uniform(-1, 1, (k, k))
         x0 = rng.dirichlet(np.ones(k))
+        ref = reference(integrate, A, x0)
+        # how well the game's trajectory is determined: random games are often sensitive (a
+        # near-heteroclinic switching amplifies every error), and then any solver's error at
+        # a loose tolerance is of order one late in the run; the reference at two tolerances
+        # shows it
+        conditioning = np.abs(ref - reference(integrate, A, x0, 1e-12)).max()
 
-        def ours(rtol, atol, integrator="auto", A=A, x0=x0):
-            return dyn.replicator(
-                A, x0, times=times, rtol=rtol, atol=atol, integrator=integrator, stop_at_rest=False
-            )
+        def ours(integrator: str, tol: float = ODEINT_TOL, A=A, x0=x0):
+            return dyn.replicator(A, x0, times=TIMES, rtol=tol, atol=tol, integrator=integrator,
+                                  stop_at_rest=False).frequencies  # fmt: skip
 
-        ours(1e-8, 1e-10)
-        reference = None
-        if integrate is not None:
-
-            def rhs(t, x, A=A):
-                f = A @ x
-                return x * (f - x @ f)
-
-            reference = integrate.solve_ivp(
-                rhs, (0.0, 1000.0), x0, t_eval=times, rtol=1e-13, atol=1e-16, method="DOP853"
-            ).y.T
-
-        def error(frequencies, reference=reference):
-            if reference is None:
-                return ""
-            return f"   max error {np.abs(np.asarray(frequencies) - reference).max():.1e}"
-
-        def measure(label, fn, peer, peer_name):
-            t_ours = best(fn, repeat)
-            t_peer = best(peer, 2 if quick else 10)
-            row(label, t_ours, t_peer, peer_name)
-            print(f"  {'':<46} ours{error(fn().frequencies)}, {peer_name}{error(peer())}")
-
+        calls = {name: (lambda name=name: ours(name)) for name in ("auto", "dopri5", "rodas4")}
+        errors = {name: np.abs(fn() - ref).max() for name, fn in calls.items()}
+        # before timing: every method at a tight tolerance on the reference while the
+        # trajectory is well determined (the first tenth of the run)
+        early = TIMES <= 0.1 * T_END
+        for name in calls:
+            err = np.abs(ours(name, 1e-11)[early] - ref[early]).max()
+            assert err < 1e-6, f"{label} {name}: error {err:.1e} at rtol 1e-11, t <= 100"
         if nashpy is not None:
             game = nashpy.Game(A)
 
             def peer(game=game, x0=x0):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    return game.replicator_dynamics(y0=x0, timepoints=times)
+                    return game.replicator_dynamics(y0=x0, timepoints=TIMES)
 
-            measure(
-                f"{k}x{k} vs nashpy (odeint), tol 1.5e-8",
-                lambda: ours(ODEINT_TOL, ODEINT_TOL), peer, "nashpy",
-            )  # fmt: skip
-        if integrate is not None:
-            for method in ("RK45", "LSODA"):
-
-                def peer2(x0=x0, rhs=rhs, method=method):
-                    sol = integrate.solve_ivp(
-                        rhs, (0.0, 1000.0), x0, t_eval=times, rtol=1e-8, atol=1e-10,
-                        method=method,
-                    )  # fmt: skip
-                    return type("Result", (), {"frequencies": sol.y.T})
-
-                def peer_frequencies(peer2=peer2):
-                    return peer2().frequencies
-
-                measure(
-                    f"{k}x{k} vs solve_ivp {method}, rtol 1e-8",
-                    lambda: ours(1e-8, 1e-10), peer_frequencies, f"scipy {method}",
-                )  # fmt: skip
-        t_explicit = best(lambda: ours(1e-8, 1e-10, "dopri5"), repeat)
-        tr = ours(1e-8, 1e-10)
-        print(
-            f"  {k}x{k} integrator='dopri5' alone (rtol 1e-8): {fmt(t_explicit)}; 'auto' took "
-            f"{tr.info['steps']} steps, {tr.info['implicit_steps']} of them RODAS4"
-        )
-
-
-def bench_agent_moran(quick: bool) -> None:
-    print("agent-based Moran: axelrod's 10 basic strategies, 200 turns, time per generation")
-    from evopolity.play.strategies import library
-
-    players = library.basic_strategies()
-    n_gens = 2000 if quick else 10_000
-
-    def ours(noise):
-        return fin.agent_moran(
-            players, turns=200, noise=noise, seed=1, generations=n_gens,
-            stop_on_fixation=False,
-        )  # fmt: skip
-
-    axl = optional("axelrod")
-    for noise in (0.0, 0.05):
-        ours(noise)
-        t_ours = best(lambda noise=noise: ours(noise), 3) / n_gens
-        t_peer = None
-        if axl is not None:
-            gens = 10 if quick else 30
-            mp = axl.MoranProcess(
-                [s() for s in axl.basic_strategies], turns=200, noise=noise, seed=1,
-                stop_on_fixation=False,
-            )  # fmt: skip
-            next(mp)  # build the deterministic cache as it would be in a long run
-            t = time.perf_counter()
-            for _ in range(gens):
-                next(mp)
-            t_peer = (time.perf_counter() - t) / gens
-        row(f"per generation, noise {noise}", t_ours, t_peer, "axelrod")
+            calls["nashpy"] = peer
+            errors["nashpy"] = np.abs(peer() - ref).max()
+        t = interleaved(calls, rounds, per_round)
+        info = dyn.replicator(A, x0, times=TIMES, rtol=ODEINT_TOL, atol=ODEINT_TOL,
+                              stop_at_rest=False).info  # fmt: skip
+        print(f"  {label}: auto took {info['steps']} steps, {info['implicit_steps']} of them "
+              f"RODAS4 (tolerance {ODEINT_TOL:g}); the reference at rtol 1e-12 and 1e-13 "
+              f"differs by {conditioning:.1e}")
+        for name in calls:
+            print(f"    {name:<8} {fmt(spread(t[name])[0])}   max error {errors[name]:.1e}")
+        best_method = [min(a, b) for a, b in zip(t["dopri5"], t["rodas4"], strict=True)]
+        auto, auto_text = ratio_text([a / b for a, b in zip(t["auto"], best_method,
+                                                              strict=True)])  # fmt: skip
+        print(f"    auto / the better of dopri5 and rodas4: {auto:.2f} {auto_text}")
+        record("Replicator", f"{label} auto vs the better of its methods", 1.0 / auto,
+               ours=fmt(spread(t["auto"])[0]).strip(),
+               reference=fmt(spread(best_method)[0]).strip(), spread=auto_text,
+               goal=f"auto <= {GOAL_AUTO:g}x the better", met=auto <= GOAL_AUTO)
+        worst_auto = auto if worst_auto is None else max(worst_auto, auto)
+        if "nashpy" in calls:
+            r, r_text = ratio_text([b / a for a, b in zip(t["auto"], t["nashpy"], strict=True)])
+            print(f"    nashpy / auto: {r:.1f}x {r_text}   (errors: ours {errors['auto']:.1e},"
+                  f" nashpy {errors['nashpy']:.1e})")
+            record("Replicator", f"{label} vs nashpy (odeint), tol 1.5e-8", r,
+                   ours=f"{fmt(spread(t['auto'])[0]).strip()} (error {errors['auto']:.1e})",
+                   reference=f"{fmt(spread(t['nashpy'])[0]).strip()} "
+                             f"(error {errors['nashpy']:.1e})",
+                   spread=r_text, goal=f">= {GOAL_NASHPY:g}x", met=r >= GOAL_NASHPY)
+            if k > 3:
+                worst = r if worst is None else min(worst, r)
+        if k == 3:
+            bench_solve_ivp(integrate, A, x0, ref, rounds, per_round)
+    if worst is not None:
+        print(f"  worst of the {N_LARGE} 50x50 games against nashpy: {worst:.1f}x "
+              f"(goal >= {GOAL_NASHPY:g}x)")
+        record("Replicator", f"worst of {N_LARGE} random 50x50 games vs nashpy", worst,
+               goal=f">= {GOAL_NASHPY:g}x", met=worst >= GOAL_NASHPY)
+    print(f"  worst auto / better method over the games: {worst_auto:.2f} "
+          f"(goal <= {GOAL_AUTO:g})")
 
 
-def bench_egttools(quick: bool, full_chain: bool) -> None:
-    print("finite populations: Fermi simulations and stationary distributions")
-    egt = optional("egttools")
-    rng = np.random.default_rng(1)
-    gens = 10**5
-    for k, N in ((3, 1000), (10, 1000)):
-        A = rng.uniform(0, 1, (k, k))
-        init = np.full(k, N // k, dtype=np.int64)
-        init[0] += N - init.sum()
+def bench_solve_ivp(integrate, A, x0, ref, rounds: int, per_round: int) -> None:
+    """Ours against scipy ``solve_ivp`` RK45 and LSODA at rtol 1e-8, atol 1e-10."""
 
-        def ours(A=A, init=init, N=N):
-            return fin.pairwise_comparison(
-                A, N, init, gens, selection=1.0, mutation=1e-3, seed=1, record_every=1
-            )
+    def f(t, x):
+        g = A @ x
+        return x * (g - x @ g)
 
-        ours()
-        t_ours = best(ours, 5)
-        t_peer = None
-        if egt is not None:
-            from egttools.numerical import PairwiseComparisonNumerical
+    calls = {"ours": lambda: dyn.replicator(A, x0, times=TIMES, rtol=1e-8, atol=1e-10,
+                                            stop_at_rest=False).frequencies}  # fmt: skip
+    for method in ("RK45", "LSODA"):
+        calls[method] = (lambda method=method: integrate.solve_ivp(
+            f, (0.0, T_END), x0, t_eval=TIMES, rtol=1e-8, atol=1e-10, method=method).y.T)
+    errors = {name: np.abs(fn() - ref).max() for name, fn in calls.items()}
+    t = interleaved(calls, rounds, per_round)
+    for method in ("RK45", "LSODA"):
+        r, r_text = ratio_text([b / a for a, b in zip(t["ours"], t[method], strict=True)])
+        print(f"    scipy {method} / ours at rtol 1e-8: {r:.1f}x {r_text}   (errors: ours "
+              f"{errors['ours']:.1e}, scipy {errors[method]:.1e})")
+        record("Replicator", f"3x3 vs solve_ivp {method}, rtol 1e-8", r,
+               ours=fmt(spread(t["ours"])[0]).strip(),
+               reference=fmt(spread(t[method])[0]).strip(), spread=r_text)
 
-            game = egt.games.Matrix2PlayerGameHolder(k, A)
-            pc = PairwiseComparisonNumerical(N, game, 10**6)
-            state = init.astype(np.uint64)
 
-            def peer(pc=pc, state=state):
-                return pc.run_with_mutation(gens, 1.0, 1e-3, state)
+# --- the right-hand side alone ----------------------------------------------------------------
 
-            peer()
-            t_peer = best(peer, 5)
-        row(f"Fermi k={k} N={N}, 10^5 events (all recorded)", t_ours, t_peer, "egttools")
 
-    for k, N in ((5, 100), (20, 100)):
-        A = rng.uniform(0, 1, (k, k))
+@numba.njit
+def _rhs_specialised(A, At, params, Q, x, f, out, calls):
+    # LINEAR is a global here: numba types it as a constant, as the integrators' entries do
+    problem = (LINEAR, A, At, params, Q, NO_MUTATION)
+    for _ in range(calls):
+        rhs(problem, x, f, out)
+        x[0] += out[0] * 1e-300  # a dependence, so that the calls are not hoisted
+    return out[0]
 
-        def ours(A=A, N=N):
-            return an.stationary_distribution(A, N, "fermi", 1.0)
 
-        ours()
-        t_ours = best(ours, 7)
-        t_peer = None
-        if egt is not None:
-            from egttools.analytical import PairwiseComparison
+@numba.njit
+def _rhs_generic(model, A, At, params, Q, x, f, out, calls):
+    problem = (model, A, At, params, Q, NO_MUTATION)
+    for _ in range(calls):
+        rhs(problem, x, f, out)
+        x[0] += out[0] * 1e-300
+    return out[0]
 
-            game = egt.games.Matrix2PlayerGameHolder(k, A)
 
-            def peer(game=game, N=N):
-                pc = PairwiseComparison(N, game)
-                transitions, _ = pc.calculate_transition_and_fixation_matrix_sml(1.0)
-                return egt.utils.calculate_stationary_distribution(transitions.transpose())
+@numba.njit
+def _rhs_plain(A, x, f, out, calls):
+    k = x.size
+    for _ in range(calls):
+        phi = 0.0
+        for i in range(k):
+            s = 0.0
+            for j in range(k):
+                s += A[i, j] * x[j]
+            f[i] = s
+            phi += x[i] * s
+        for i in range(k):
+            out[i] = x[i] * (f[i] - phi)
+        x[0] += out[0] * 1e-300
+    return out[0]
 
-            t_peer = best(peer, 3)
-            err = np.abs(peer() - ours().to_numpy()).max()
-        row(f"small-mutation stationary, k={k} N={N}", t_ours, t_peer, "egttools")
-        if egt is not None:
-            print(f"  {'':<46} max |difference| {err:.1e}")
 
-    A = np.array([[1.0, 0.2, 1.4], [1.3, 0.7, 0.4], [0.6, 1.1, 0.9]])
-    for N in ((30,) if quick else (30, 60)) + ((100,) if full_chain else ()):
-        t_ours = best(lambda N=N: an.stationary_distribution(A, N, "fermi", 1.0, mutation=1e-3), 3)
-        t_peer = None
-        if egt is not None:
-            from egttools.analytical import PairwiseComparison
+def bench_rhs(quick: bool) -> None:
+    """ns per right-hand side at k = 3: the integrators' specialised one, the run-time
+    dispatch, a plain loop (the ceiling)."""
+    rng = np.random.default_rng(5)
+    A = rng.uniform(-1, 1, (3, 3))
+    At = np.ascontiguousarray(A.T)
+    x0 = rng.dirichlet(np.ones(3))
+    params, Q = np.zeros(0), np.eye(3)
+    calls = 100_000
 
-            game = egt.games.Matrix2PlayerGameHolder(3, A)
+    def run(which):
+        x, f, out = x0.copy(), np.empty(3), np.empty(3)
+        if which == "specialised":
+            _rhs_specialised(A, At, params, Q, x, f, out, calls)
+        elif which == "generic":
+            _rhs_generic(LINEAR, A, At, params, Q, x, f, out, calls)
+        else:
+            _rhs_plain(A, x, f, out, calls)
+        return out
 
-            def peer(N=N, game=game):
-                pc = PairwiseComparison(N, game)
-                T = pc.calculate_transition_matrix(1.0, 1e-3)
-                return egt.utils.calculate_stationary_distribution(T.transpose())
-
-            t_peer = best(peer, 1)
-        states = math.comb(N + 2, 2)
-        row(f"full chain k=3 N={N} ({states} states)", t_ours, t_peer, "egttools")
-    t_ours = best(lambda: an.stationary_distribution(A, 100, "fermi", 1.0, mutation=1e-3), 5)
-    row("full chain k=3 N=100 (5151 states)", t_ours, None, "egttools")
-    t_ours = best(lambda: an.stationary_distribution(A, 300, "moran", 0.5, mutation=1e-3), 1)
-    row("full chain k=3 N=300 (45451 states)", t_ours, None, "egttools")
+    # the same velocity on every path (to rounding: the plain loop sums in another order)
+    outs = {w: run(w) for w in ("specialised", "generic", "plain")}
+    np.testing.assert_array_equal(outs["specialised"], outs["generic"])
+    np.testing.assert_allclose(outs["specialised"], outs["plain"], rtol=1e-12, atol=1e-15)
+    t = interleaved({w: (lambda w=w: run(w)) for w in outs}, 5 if quick else 15, 3)
+    print("one right-hand side at k = 3 (LINEAR, no mutation), interleaved medians:")
+    for w in outs:
+        print(f"    {w:<12} {spread(t[w])[0] / calls * 1e9:6.1f} ns")
+    r, r_text = ratio_text([p / s for s, p in zip(t["specialised"], t["plain"], strict=True)])
+    print(f"    plain / specialised: {r:.2f} {r_text}")
+    record("Replicator", "right-hand side at k = 3 vs a plain loop", r,
+           ours=f"{spread(t['specialised'])[0] / calls * 1e9:.1f} ns",
+           reference=f"{spread(t['plain'])[0] / calls * 1e9:.1f} ns", spread=r_text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument(
-        "--egt-full-chain", action="store_true", help="also time EGTtools at N=100 (minutes)"
-    )
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
     args = parser.parse_args()
-    import numba
-
     print(f"numba threads: {numba.get_num_threads()}")
+    bench_rhs(args.quick)
     bench_replicator(args.quick)
-    bench_agent_moran(args.quick)
-    bench_egttools(args.quick, args.egt_full_chain)
+    save_results("bench_dynamics")
 
 
 if __name__ == "__main__":

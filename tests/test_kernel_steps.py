@@ -11,15 +11,35 @@ codes DOPRI5 and RODAS).
 """
 
 import math
+from types import SimpleNamespace
 
 import numba
 import numpy as np
 import pytest
 
-from evopolity.kernels import dopri5, rodas4
+from evopolity.kernels import dopri5 as _dopri5
+from evopolity.kernels import rodas4 as _rodas4
+from evopolity.kernels import velocity
 from evopolity.kernels._jit import numba_threads
 from evopolity.kernels.stepping import MIN_FACTOR, SAFETY, step_factor
-from evopolity.kernels.velocity import rhs
+
+
+def callable_from_python(kernel):
+    """A compiled copy of a kernel called from compiled code only (``velocity.INTERNAL``: it
+    has no wrapper for Python), with one; not cached, so that it never stands in the
+    kernel's own cache entry."""
+    options = {key: value for key, value in kernel.targetoptions.items()
+               if key not in velocity.INTERNAL and key != "nopython"}  # fmt: skip
+    options["cache"] = False
+    return numba.njit(**options)(kernel.py_func)
+
+
+rhs = callable_from_python(velocity.rhs)
+dopri5 = SimpleNamespace(**{name: callable_from_python(getattr(_dopri5, name))
+                            for name in ("step", "dense", "looks_stiff")})  # fmt: skip
+rodas4 = SimpleNamespace(**{name: callable_from_python(getattr(_rodas4, name))
+                            for name in ("jacobian", "factor", "step", "dense",
+                                         "explicit_would_be_stable")})  # fmt: skip
 
 A = np.array([[1.0, 1.0], [0.0, 0.0]])
 PROBLEM = (0, A, np.ascontiguousarray(A.T), np.zeros(0), np.eye(2), False)

@@ -7,6 +7,12 @@ when win > loss and decreases towards the heteroclinic cycle when win < loss); N
 *Evolutionary Dynamics*, ch. 3 (mutation-selection balance of the replicator-mutator).
 """
 
+import json
+import os
+import subprocess
+import sys
+
+import numba
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from evopolity.dynamics.replicator import discrete_replicator, replicator
+from evopolity.kernels.codes import FITNESS_WEIGHTED, INDEPENDENT, LINEAR, NO_MUTATION
+from evopolity.kernels.velocity import rhs
 from evopolity.validate import as_payoff_matrix
 
 
@@ -227,20 +235,15 @@ def test_relabelling_strategies_permutes_the_trajectory(case):
 
 def test_rows_do_not_depend_on_how_many_are_asked_for_or_on_threads():
     # Rows between steps come from the steps' polynomials, and the steps do not depend on the
-    # output times (only on the end time): a large output (written on all threads) and a
-    # small one (written serially) agree bit for bit at the times they share, and so do runs
-    # on one thread and on all of them.
+    # output times (only on the end time): a large output and a small one agree bit for bit
+    # at the times they share, and so do runs on one thread and on all of them.
     import numba
-
-    from evopolity.kernels.replicator import PARALLEL_VALUES
 
     rng = np.random.default_rng(3)
     A = rng.uniform(-1, 1, (8, 8))
     x0 = rng.dirichlet(np.ones(8))
     many = np.linspace(0.0, 300.0, 10001)
-    assert many.size * 8 >= PARALLEL_VALUES
     few = many[::1000]
-    assert few.size * 8 < PARALLEL_VALUES
     for integrator in ("auto", "dopri5", "rodas4"):
         big = replicator(A, x0, times=many, integrator=integrator, stop_at_rest=False)
         small = replicator(A, x0, times=few, integrator=integrator, stop_at_rest=False)
@@ -253,3 +256,77 @@ def test_rows_do_not_depend_on_how_many_are_asked_for_or_on_threads():
         finally:
             numba.set_num_threads(threads)
         np.testing.assert_array_equal(big.frequencies, one.frequencies)
+
+
+def test_frequencies_below_extinct_are_flushed_to_zero():
+    # A = [[1, 1], [0, 0]] from (1/2, 1/2) is the logistic equation: the second frequency is
+    # e^-t / (1 + e^-t), which passes EXTINCT at t ~ 691 and, unflushed, would decay through
+    # the subnormal numbers (~60x slower arithmetic) to zero at t ~ 745.
+    from evopolity.kernels.velocity import EXTINCT
+
+    A = np.array([[1.0, 1.0], [0.0, 0.0]])
+    t = np.arange(0.0, 801.0, 5.0)
+    exact = np.exp(-t) / (1.0 + np.exp(-t))
+    x = replicator(A, [0.5, 0.5], times=t, integrator="rk4", dt=0.05,
+                   stop_at_rest=False).frequencies  # fmt: skip
+    alive = exact > 1e3 * EXTINCT
+    np.testing.assert_allclose(x[alive, 1], exact[alive], rtol=1e-3)
+    assert (x[exact < 1e-3 * EXTINCT, 1] == 0.0).all()
+    # the adaptive schemes resolve a frequency only down to atol (below it, it is noise the
+    # error control ignores), but neither their states nor their rows hold a subnormal one
+    for integrator in ("auto", "dopri5", "rodas4"):
+        x = replicator(A, [0.5, 0.5], times=t, integrator=integrator, rtol=1e-10, atol=1e-300,
+                       stop_at_rest=False).frequencies  # fmt: skip
+        assert ((x == 0.0) | (x >= EXTINCT)).all()
+
+
+@numba.njit
+def _linear_rhs(A, At, params, Q, mutate, x, f, out):
+    # LINEAR is a global here, a constant to numba, as in the integrators' compiled entries:
+    # the right-hand side compiled for that model alone
+    rhs((LINEAR, A, At, params, Q, mutate), x, f, out)
+
+
+@numba.njit
+def _dispatched_rhs(model, A, At, params, Q, mutate, x, f, out):
+    # the model an argument: known only at run time, dispatched on
+    rhs((model, A, At, params, Q, mutate), x, f, out)
+
+
+@pytest.mark.parametrize("mutate", [NO_MUTATION, FITNESS_WEIGHTED, INDEPENDENT])
+def test_the_right_hand_side_compiled_for_a_model_equals_the_run_time_dispatch(mutate):
+    rng = np.random.default_rng(8)
+    A = rng.uniform(-1, 1, (5, 5))
+    x = rng.dirichlet(np.ones(5))
+    Q = 0.9 * np.eye(5) + 0.02
+    problem = (A, np.ascontiguousarray(A.T), np.zeros(0), Q, mutate)
+    special, generic = np.empty(5), np.empty(5)
+    _linear_rhs(*problem, x, np.empty(5), special)
+    _dispatched_rhs(LINEAR, *problem, x, np.empty(5), generic)
+    np.testing.assert_array_equal(special, generic)
+    f = A @ x
+    expected = {NO_MUTATION: x * (f - x @ f), FITNESS_WEIGHTED: (x * f) @ Q - x * (x @ f),
+                INDEPENDENT: x * (f - x @ f) + x @ Q - x}[mutate]  # fmt: skip
+    np.testing.assert_allclose(generic, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_the_integrators_compiled_per_model_load_from_numba_cache_in_a_new_process():
+    # One compiled entry per fitness model is a closure over the model's code: numba keys its
+    # cache by the closure's values, so a new process loads it instead of compiling again.
+    from evopolity.kernels import _jit
+
+    if not _jit.CACHE:
+        pytest.skip("caching is off (EVOPOLITY_NO_CACHE or no writable cache directory)")
+    A = [[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]]
+    replicator(A, t_max=1.0)  # compiled (and cached) here, if not already
+    child = (
+        "import json, evopolity as ep\n"
+        "from evopolity.kernels import replicator as r\n"
+        f"ep.replicator({A}, t_max=1.0)\n"
+        "s = r._INTEGRATORS[r.LINEAR].stats\n"
+        "print(json.dumps([sum(s.cache_hits.values()), sum(s.cache_misses.values())]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                          check=True, env=dict(os.environ))  # fmt: skip
+    hits, misses = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (hits, misses) == (1, 0)

@@ -17,7 +17,7 @@ import numpy as np
 
 from evopolity.kernels._jit import jit
 from evopolity.kernels.stepping import rms_error
-from evopolity.kernels.velocity import rhs
+from evopolity.kernels.velocity import INTERNAL, rhs
 
 # the tableau (Dormand & Prince 1980). Its nodes c_i are left out: the replicator does not
 # depend on time
@@ -69,7 +69,7 @@ MAX_FACTOR = 10.0
 STIFF_H_LAMBDA = 3.25
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def step(problem, y, h, K, ys, yn, err, f, rtol, atol):
     """A step of size ``h`` from ``y`` (velocity ``K[0]``) to ``yn``; fills ``K[1:]``, the
     last stage position in ``ys`` and the error estimate's velocity in ``err``.
@@ -104,7 +104,7 @@ def step(problem, y, h, K, ys, yn, err, f, rtol, atol):
     return rms_error(y, yn, err, h, rtol, atol)
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def looks_stiff(K, ys, yn, h):
     """DOPRI5's test after an accepted step: ``h |lambda|``, with ``|lambda|`` estimated as
     ``|k7 - k6| / |yn - ys|`` (the last two stages are at nearby points), beyond
@@ -119,7 +119,7 @@ def looks_stiff(K, ys, yn, h):
     return den > 0.0 and h * math.sqrt(num / den) > STIFF_H_LAMBDA
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def dense(K, h, coef):
     """The step's continuous extension, ``y(t + s h) = y + s (c0 + s (c1 + s (c2 + s c3)))``:
     ``coef[p] = h sum_stage P_DENSE[stage, p] K[stage]``."""

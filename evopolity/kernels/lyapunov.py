@@ -12,6 +12,7 @@ the step's error is common to both and cancels to first order.
 import math
 
 from evopolity.kernels._jit import jit
+from evopolity.kernels.codes import GROUP, GROUP_INSTITUTIONS, INSTITUTIONS, LINEAR
 from evopolity.kernels.velocity import project, rhs
 
 
@@ -34,9 +35,9 @@ def _rk4_step(problem, y, dt, f, k1, k2, k3, k4, ys):
     project(y, problem[1].shape[0])
 
 
-@jit()
-def largest_exponent(model, y0, A, At, params, Q, mutate, u, d0, dt, transient, span, renorm,
-                     y_end):  # fmt: skip
+@jit(inline="always")
+def _largest_exponent(model, y0, A, At, params, Q, mutate, u, d0, dt, transient, span, renorm,
+                      y_end):  # fmt: skip
     """Benettin's estimate of the largest exponent from ``y0``.
 
     ``u``: the unit direction of the first perturbation (tangent to the simplex); ``d0``:
@@ -83,3 +84,26 @@ def largest_exponent(model, y0, A, At, params, Q, mutate, u, d0, dt, transient, 
     for i in range(n):
         y_end[i] = y[i]
     return total / (rounds * per * dt)
+
+
+def _estimator(model):
+    """:func:`_largest_exponent` compiled for one fitness model (a constant here, as in
+    :func:`kernels.replicator._integrator`)."""
+
+    def estimate(y0, A, At, params, Q, mutate, u, d0, dt, transient, span, renorm, y_end):
+        return _largest_exponent(model, y0, A, At, params, Q, mutate, u, d0, dt, transient,
+                                 span, renorm, y_end)  # fmt: skip
+
+    return jit()(estimate)
+
+
+_ESTIMATORS = {model: _estimator(model) for model in (LINEAR, INSTITUTIONS, GROUP,
+                                                      GROUP_INSTITUTIONS)}  # fmt: skip
+
+
+def largest_exponent(model, y0, A, At, params, Q, mutate, u, d0, dt, transient, span, renorm,
+                     y_end):  # fmt: skip
+    """Benettin's estimate of the largest exponent from ``y0`` (:func:`_largest_exponent`),
+    by the estimator compiled for ``model``."""
+    return _ESTIMATORS[model](y0, A, At, params, Q, mutate, u, d0, dt, transient, span, renorm,
+                              y_end)  # fmt: skip

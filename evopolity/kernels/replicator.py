@@ -21,8 +21,15 @@ Integrators
     the boundary in a row forget. Replicator trajectories typically become stiff as they
     settle: a strategy dying out at rate ``f_i - phi`` is an eigenvalue the explicit method
     must resolve for ever, while the implicit one takes steps that grow with the remaining
-    change. It returns to Dormand--Prince once ``h ||J||_inf < 3`` for ``NONSTIFF_AFTER``
-    steps in a row (the explicit method would then be stable at the implicit one's step).
+    change. It returns to Dormand--Prince once it is not worth its cost for
+    ``NONSTIFF_AFTER`` steps in a row: a RODAS4 step costs about ``c(n) = 1 + n /
+    IMPLICIT_COST_N`` Dormand--Prince steps (its n x n factorisation and solves grow faster
+    than the right-hand sides both evaluate), so it returns when its step is shorter than
+    ``c(n)`` times the explicit one's last (stability-limited) step or than ``3 c(n) /
+    ||J||_inf`` (the explicit method is stable at ``3 / ||J||_inf``). After such a return it
+    switches again only once the explicit steps are ``c(n)`` times shorter than RODAS4's
+    last one (the stiffness grew): without that memory, a problem at the edge would go back
+    and forth at every switch's cost.
 
   Every scheme stops early at a rest point when asked. Rows are written after the
   integration, from the recorded steps' continuous extensions (:mod:`kernels.dense_rows`).
@@ -32,8 +39,6 @@ Integrators
 After every accepted step the state is projected back on the simplex (negative round-off set
 to zero, renormalised), so frequencies never go negative and sum to one to 1e-15.
 """
-
-from collections import namedtuple
 
 import numpy as np
 
@@ -52,7 +57,6 @@ from evopolity.kernels.codes import (  # noqa: F401 - the codes, where callers u
     MAX_STEPS,
     STEP_TOO_SMALL,
 )
-from evopolity.kernels.dense_rows import PARALLEL_VALUES  # noqa: F401 - tests read it here
 from evopolity.kernels.stepping import initial_step, step_factor
 from evopolity.kernels.velocity import (  # noqa: F401 - the right-hand side, importable here
     analytic_jacobian,
@@ -60,6 +64,7 @@ from evopolity.kernels.velocity import (  # noqa: F401 - the right-hand side, im
     fitness,
     jacobian_transposed,
     linear_fitness,
+    model_fitness,
     project,
     rhs,
 )
@@ -69,6 +74,9 @@ from evopolity.kernels.velocity import (  # noqa: F401 - the right-hand side, im
 # and back after this many implicit steps in a row at which the explicit method would be
 # stable
 STIFF_AFTER, NONSTIFF_AFTER = 5, 5
+# a RODAS4 step costs about 1 + n / IMPLICIT_COST_N Dormand--Prince steps for a state of n
+# variables (measured on random matrix games: 1.2 at n = 3, 5-7 at n = 50)
+IMPLICIT_COST_N = 10.0
 # a run of stability-limited explicit steps is forgotten after this many explicit steps in a
 # row inside the boundary: DOPRI5's rule (NONSTI = 6 resets IASTI), a count of its own, not
 # NONSTIFF_AFTER
@@ -84,14 +92,16 @@ SINGULAR_SHRINK = 0.5
 # _advance stopped because the step record is full (never returned by integrate)
 _LOG_FULL = -1
 
-# where the step loop stands between two calls of _advance: time, next step size, next output
-# row, steps recorded, attempted, of them implicit; the scheme in use, whether its Jacobian
-# is current, and the counters of AUTO's switches
-Progress = namedtuple(
-    "Progress",
-    ["t", "h", "r", "recorded", "steps", "implicit_steps", "implicit", "have_jacobian",
-     "stiff_steps", "calm_steps", "stable_steps"],
-)  # fmt: skip
+# where the step loop stands between two calls of _advance: ``clock = (t, h, implicit_h,
+# explicit_h)``, the time, the next step size, RODAS4's last step before it went back to
+# Dormand--Prince (infinite before) and Dormand--Prince's last (stability-limited) step
+# before it switched to RODAS4, and ``counts`` at these positions
+(_ROW, _RECORDED, _STEPS, _IMPLICIT_STEPS, _IMPLICIT, _HAVE_JACOBIAN, _STIFF_STEPS,
+ _CALM_STEPS, _STABLE_STEPS, _STARTED, _N_COUNTS) = range(11)  # fmt: skip
+# the integrator's vectors, rows of one array: velocity scratch, Jacobian scratch, stage
+# position, new state, error estimate, then the seven stages K
+_F, _G, _YS, _YN, _ERR, _K = range(6)
+_N_VECTORS = _K + 7
 
 
 @jit(inline="always")
@@ -109,25 +119,63 @@ def _fill_from(out, r, y):
         _set_row(out, rr, y)
 
 
-@jit(refcount=False)
-def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, exact_sum, y, work, log,
-             row_step, out, progress):  # fmt: skip
-    """The step loop of :func:`integrate`, from ``progress`` on, until the last row, a rest
-    point, a failure, or a full step record (``_LOG_FULL``, before a step: grow the record
-    and call again). Returns ``(status, progress)``.
+@jit(inline="always", refcount=False)
+def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, y, vectors, coef, Jt, Wt,
+             piv, log, row_step, out, clock, counts):  # fmt: skip
+    """The step loop of :func:`integrate`, from ``clock`` and ``counts`` on (the start when
+    ``counts[_STARTED]`` is 0), until the last row, a rest point, a failure, or a full step
+    record (``_LOG_FULL``, before a step: grow the record and call again). Returns the
+    status; ``clock`` and ``counts`` say where it stopped. Once it stops for good it writes
+    the rows (those not reached are NaN after a failure).
 
     Compiled without reference counting (``kernels._jit.jit``): at k = 3 the counting of the
-    arrays its inlined helpers bind cost 4x the arithmetic. It allocates nothing; ``work``,
-    ``log`` and the output are its caller's.
+    arrays its inlined helpers bind cost 4x the arithmetic. It allocates nothing; the work
+    arrays, ``log`` and the output are its caller's. Inlined into one compiled entry per
+    fitness model (:data:`_INTEGRATORS`).
     """
-    f, g, K, ys, yn, err, coef, Jt, Wt, piv = work
+    f = vectors[_F]
+    g = vectors[_G]
+    ys = vectors[_YS]
+    yn = vectors[_YN]
+    err = vectors[_ERR]
+    # the stage velocities (Dormand--Prince) or increments (RODAS4, in K[1:]); K[0] is the
+    # velocity at y ("first same as last": the last stage of an accepted step)
+    K = (vectors[_K], vectors[_K + 1], vectors[_K + 2], vectors[_K + 3], vectors[_K + 4],
+         vectors[_K + 5], vectors[_K + 6])  # fmt: skip
     k1 = K[0]
     n = y.size
     k = problem[1].shape[0]
     n_out = times.size
     t_end = times[n_out - 1]
-    (t, h, r, recorded, steps, implicit_steps, implicit, have_jacobian, stiff_steps,
-     calm_steps, stable_steps) = progress  # fmt: skip
+    if counts[_STARTED] == 0:
+        counts[_STARTED] = 1
+        project(y, k)
+        clock[0] = times[0]
+        _set_row(out, 0, y)
+        rhs(problem, y, f, k1)
+        if rest_tol > 0.0 and at_rest(y, k1, rest_tol):
+            _fill_from(out, 1, y)
+            return AT_REST
+        clock[1] = initial_step(problem, y, k1, K[1], ys, f, rtol, atol)
+        counts[_ROW] = 1
+        counts[_IMPLICIT] = scheme == IMPLICIT
+    # the increments of a step sum to zero to round-off (see dense_rows.write_rows) unless
+    # RODAS4 differentiates numerically
+    exact_sum = analytic_jacobian(problem, n)
+    implicit_cost = 1.0 + n / IMPLICIT_COST_N
+    t = clock[0]
+    h = clock[1]
+    implicit_h = clock[2]
+    explicit_h = clock[3]
+    r = counts[_ROW]
+    recorded = counts[_RECORDED]
+    steps = counts[_STEPS]
+    implicit_steps = counts[_IMPLICIT_STEPS]
+    implicit = counts[_IMPLICIT] != 0
+    have_jacobian = counts[_HAVE_JACOBIAN] != 0
+    stiff_steps = counts[_STIFF_STEPS]
+    calm_steps = counts[_CALM_STEPS]
+    stable_steps = counts[_STABLE_STEPS]
     status = DONE
     while r < n_out:
         if recorded == dense_rows.capacity(log):  # this step may need a record
@@ -157,7 +205,9 @@ def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, exact_sum,
                 if dopri5.looks_stiff(K, ys, yn, h):
                     calm_steps = 0
                     stiff_steps += 1
-                    switch = stiff_steps >= STIFF_AFTER
+                    # and unless RODAS4 went back for its cost at steps not this much longer
+                    switch = stiff_steps >= STIFF_AFTER and h * implicit_cost < implicit_h
+                    explicit_h = h
                 else:
                     calm_steps += 1
                     if calm_steps >= STIFF_RESET_AFTER:
@@ -179,10 +229,14 @@ def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, exact_sum,
                 continue
             if has_rows:
                 rodas4.dense(K, y, yn, coef)
-            if scheme == AUTO:  # would the explicit method be stable at the next step?
-                if rodas4.explicit_would_be_stable(Jt, h * factor, g):
+            if scheme == AUTO:  # would the explicit method, stable at its steps, cost less?
+                h_next = h * factor
+                if (h_next < implicit_cost * explicit_h
+                        or rodas4.explicit_would_be_stable(Jt, h_next / implicit_cost, g)):
                     stable_steps += 1
                     switch = stable_steps >= NONSTIFF_AFTER
+                    if switch:
+                        implicit_h = h
                 else:
                     stable_steps = 0
             have_jacobian = False
@@ -211,11 +265,48 @@ def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, exact_sum,
             stiff_steps = 0
             calm_steps = 0
             stable_steps = 0
-    return status, Progress(t, h, r, recorded, steps, implicit_steps, implicit, have_jacobian,
-                            stiff_steps, calm_steps, stable_steps)  # fmt: skip
+    clock[0] = t
+    clock[1] = h
+    clock[2] = implicit_h
+    clock[3] = explicit_h
+    counts[_ROW] = r
+    counts[_RECORDED] = recorded
+    counts[_STEPS] = steps
+    counts[_IMPLICIT_STEPS] = implicit_steps
+    counts[_IMPLICIT] = implicit
+    counts[_HAVE_JACOBIAN] = have_jacobian
+    counts[_STIFF_STEPS] = stiff_steps
+    counts[_CALM_STEPS] = calm_steps
+    counts[_STABLE_STEPS] = stable_steps
+    if status == _LOG_FULL:
+        return status
+    if status == MAX_STEPS or status == STEP_TOO_SMALL:
+        for rr in range(r, n_out):  # the rows not reached
+            for i in range(n):
+                out[rr, i] = np.nan
+    if recorded > 0:  # the rows between steps, from the recorded steps' polynomials
+        dense_rows.write_rows(times, row_step, log, k, out)
+    return status
 
 
-@jit()
+def _integrator(model):
+    """The step loop compiled for one fitness model: ``model`` is a constant here (a closure's
+    cell), so numba compiles that model's right-hand side alone (:mod:`kernels.velocity`),
+    and the cache keeps one entry per model (numba keys a closure by its cells' values)."""
+
+    def advance(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, y,
+                vectors, coef, Jt, Wt, piv, log, row_step, out, clock, counts):  # fmt: skip
+        return _advance((model, A, At, params, Q, mutate), times, scheme, rtol, atol, rest_tol,
+                        max_steps, y, vectors, coef, Jt, Wt, piv, log, row_step, out, clock,
+                        counts)  # fmt: skip
+
+    return jit(refcount=False)(advance)
+
+
+MODELS = (LINEAR, INSTITUTIONS, GROUP, GROUP_INSTITUTIONS)
+_INTEGRATORS = {model: _integrator(model) for model in MODELS}
+
+
 def integrate(
     model, x0, A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, out
 ):
@@ -226,73 +317,45 @@ def integrate(
     reached; later rows hold it), ``MAX_STEPS`` or ``STEP_TOO_SMALL`` (rows not reached are
     NaN); ``steps`` counts every attempted step, ``implicit_steps`` those by RODAS4.
 
-    This allocates and starts; the steps are :func:`_advance`'s, the rows
-    :func:`kernels.dense_rows.write`'s.
+    This allocates, in Python (compiled, this driver made numba generate the whole step
+    loop's code a second time: it links every callee into its caller), and calls the step
+    loop compiled for ``model`` (:func:`_advance`), growing the step record when it fills.
     """
     n = x0.size
-    k = A.shape[0]
-    n_out = times.size
-    problem = (model, A, At, params, Q, mutate)
-    y = x0.copy()
-    project(y, k)
-    # the stage velocities (Dormand--Prince) or increments (RODAS4, in K[1:]); K[0] is the
-    # velocity at y ("first same as last": the last stage of an accepted step)
-    K = (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
-         np.empty(n))  # fmt: skip
-    f = np.empty(n)
-    ys = np.empty(n)
-    work = (f, np.empty(n), K, ys, np.empty(n), np.empty(n), np.empty((4, n)),
-            np.empty((n, n)), np.empty((n, n)), np.empty(n, np.int64))  # fmt: skip
+    y = np.array(x0, dtype=np.float64)
+    vectors = np.empty((_N_VECTORS, n))
+    coef = np.empty((4, n))
+    Jt = np.empty((n, n))
+    Wt = np.empty((n, n))
+    piv = np.empty(n, np.int64)
     # the steps that have output rows in them, written after the integration
-    row_step = np.full(n_out, -1, np.int64)
+    row_step = np.full(times.size, -1, np.int64)
     log = dense_rows.new_log(n)
-    t = times[0]
-    _set_row(out, 0, y)
-    rhs(problem, y, f, K[0])
-    if rest_tol > 0.0 and at_rest(y, K[0], rest_tol):
-        _fill_from(out, 1, y)
-        return AT_REST, 0, 0, t
-    h = initial_step(problem, y, K[0], K[1], ys, f, rtol, atol)
-    # the increments of a step sum to zero to round-off (see dense_rows.write_rows) unless
-    # RODAS4 differentiates numerically
-    exact_sum = analytic_jacobian(problem, n)
-    progress = Progress(t, h, 1, 0, 0, 0, scheme == IMPLICIT, False, 0, 0, 0)
+    clock = np.array([0.0, 0.0, np.inf, 0.0])
+    counts = np.zeros(_N_COUNTS, np.int64)
+    advance = _INTEGRATORS[model]
     while True:
-        status, progress = _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps,
-                                    exact_sum, y, work, log, row_step, out, progress)  # fmt: skip
+        status = advance(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol,
+                         max_steps, y, vectors, coef, Jt, Wt, piv, log, row_step, out, clock,
+                         counts)  # fmt: skip
         if status != _LOG_FULL:
             break
         log = dense_rows.grow_log(log)
-    if status == MAX_STEPS or status == STEP_TOO_SMALL:
-        for rr in range(progress.r, n_out):  # the rows not reached
-            for i in range(n):
-                out[rr, i] = np.nan
-    if progress.recorded > 0:  # the rows between steps, from the recorded steps' polynomials
-        dense_rows.write(times, row_step, log, k, out)
-    return status, progress.steps, progress.implicit_steps, progress.t
+    return status, int(counts[_STEPS]), int(counts[_IMPLICIT_STEPS]), float(clock[0])
 
 
-@jit()
-def rk4(model, x0, A, At, params, Q, mutate, times, dt, rest_tol, max_steps, out):
-    """Classical Runge--Kutta with step ``dt``, shortened to land on every requested time.
-
-    Returns ``(status, steps, t_reached)`` (``DONE``, ``AT_REST`` or ``MAX_STEPS``, as
-    :func:`integrate`).
-    """
-    n = x0.size
-    y = x0.copy()
-    project(y, A.shape[0])
-    work = (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n))
-    return _rk4_steps((model, A, At, params, Q, mutate), y, times, dt, rest_tol, max_steps,
-                      work, out)  # fmt: skip
-
-
-@jit(refcount=False)
+@jit(inline="always", refcount=False)
 def _rk4_steps(problem, y, times, dt, rest_tol, max_steps, work, out):
-    """The steps of :func:`rk4` from ``y`` (allocating nothing: ``work`` holds the stages;
-    without reference counting, as :func:`_advance`)."""
-    f, k1, k2, k3, k4, ys = work
+    """The steps of :func:`rk4` from ``y`` (projected first; allocating nothing: the rows of
+    ``work`` hold the stages; without reference counting, as :func:`_advance`)."""
+    f = work[0]
+    k1 = work[1]
+    k2 = work[2]
+    k3 = work[3]
+    k4 = work[4]
+    ys = work[5]
     k = y.size
+    project(y, problem[1].shape[0])
     n_out = times.size
     _set_row(out, 0, y)
     t = times[0]
@@ -327,27 +390,39 @@ def _rk4_steps(problem, y, times, dt, rest_tol, max_steps, work, out):
     return DONE, steps, t
 
 
-@jit()
-def discrete(model, x0, A, At, params, steps, out):
-    """``x_i' = x_i f_i / sum_j x_j f_j`` for ``steps`` generations; ``out`` has steps+1 rows.
+def _rk4_integrator(model):
+    """:func:`_rk4_steps` compiled for one fitness model (as :func:`_integrator`)."""
 
-    Fitnesses must be positive (checked by the caller for ``LINEAR``). Returns the number of
-    generations computed (fewer than ``steps`` if mean fitness stopped being positive; the
-    remaining rows are NaN).
+    def steps(A, At, params, Q, mutate, y, times, dt, rest_tol, max_steps, work, out):
+        return _rk4_steps((model, A, At, params, Q, mutate), y, times, dt, rest_tol, max_steps,
+                          work, out)  # fmt: skip
+
+    return jit(refcount=False)(steps)
+
+
+_RK4 = {model: _rk4_integrator(model) for model in MODELS}
+
+
+def rk4(model, x0, A, At, params, Q, mutate, times, dt, rest_tol, max_steps, out):
+    """Classical Runge--Kutta with step ``dt``, shortened to land on every requested time.
+
+    Returns ``(status, steps, t_reached)`` (``DONE``, ``AT_REST`` or ``MAX_STEPS``, as
+    :func:`integrate`).
     """
-    x = x0.copy()
-    project(x, A.shape[0])
-    return _generations(model, x, A, At, params, steps, np.empty(x.size), out)
+    y = np.array(x0, dtype=np.float64)
+    work = np.empty((6, y.size))
+    return _RK4[model](A, At, params, Q, mutate, y, times, dt, rest_tol, max_steps, work, out)
 
 
-@jit(refcount=False)
+@jit(inline="always", refcount=False)
 def _generations(model, x, A, At, params, steps, f, out):
-    """The generations of :func:`discrete` from ``x`` (``f`` scratch; without reference
-    counting, as :func:`_advance`)."""
+    """The generations of :func:`discrete` from ``x`` (projected first; ``f`` scratch;
+    without reference counting, as :func:`_advance`)."""
     k = x.size
+    project(x, A.shape[0])
     _set_row(out, 0, x)
     for g in range(1, steps + 1):
-        fitness(model, x, A, At, params, f)
+        model_fitness(model, x, A, At, params, f)
         phi = 0.0
         for i in range(k):
             phi += x[i] * f[i]
@@ -361,3 +436,26 @@ def _generations(model, x, A, At, params, steps, f, out):
         project(x, A.shape[0])
         _set_row(out, g, x)
     return steps
+
+
+def _discrete_map(model):
+    """:func:`_generations` compiled for one fitness model (as :func:`_integrator`)."""
+
+    def generations(x, A, At, params, steps, f, out):
+        return _generations(model, x, A, At, params, steps, f, out)
+
+    return jit(refcount=False)(generations)
+
+
+_DISCRETE = {model: _discrete_map(model) for model in MODELS}
+
+
+def discrete(model, x0, A, At, params, steps, out):
+    """``x_i' = x_i f_i / sum_j x_j f_j`` for ``steps`` generations; ``out`` has steps+1 rows.
+
+    Fitnesses must be positive (checked by the caller for ``LINEAR``). Returns the number of
+    generations computed (fewer than ``steps`` if mean fitness stopped being positive; the
+    remaining rows are NaN).
+    """
+    x = np.array(x0, dtype=np.float64)
+    return _DISCRETE[model](x, A, At, params, steps, np.empty(x.size), out)

@@ -17,7 +17,7 @@ import numpy as np
 from evopolity.kernels._jit import jit
 from evopolity.kernels.linalg import lu_factor_transposed, lu_solve_transposed
 from evopolity.kernels.stepping import rms_error
-from evopolity.kernels.velocity import jacobian_transposed, rhs
+from evopolity.kernels.velocity import INTERNAL, jacobian_transposed, rhs
 
 # the tableau (Hairer & Wanner 1996, IV.7, Table 7.2, as in RODAS)
 R_GAMMA = 0.25
@@ -57,7 +57,7 @@ MAX_FACTOR = 6.0
 EXPLICIT_STABLE = 3.0
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def jacobian(problem, y, dy, f, g, Jt):
     """``Jt`` = the Jacobian at ``y`` (velocity ``dy``), transposed
     (:func:`kernels.velocity.jacobian_transposed`), with the columns of absent strategies
@@ -81,7 +81,7 @@ def jacobian(problem, y, dy, f, g, Jt):
                     Jt[i, j] = 0.0
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def factor(Jt, h, Wt, piv):
     """Factor ``W = I / (gamma h) - J`` (held transposed in ``Wt``, pivots in ``piv``);
     False if a pivot is exactly zero."""
@@ -94,7 +94,7 @@ def factor(Jt, h, Wt, piv):
     return lu_factor_transposed(Wt, piv)
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def step(problem, y, h, K, ys, yn, Wt, piv, f, rtol, atol):
     """A step of size ``h`` from ``y`` (velocity ``K[0]``) to ``yn`` with the factored
     ``W`` of :func:`factor`; the stage increments go to ``K[1:]``, ``u6`` (``K[6]``) being
@@ -148,7 +148,7 @@ def step(problem, y, h, K, ys, yn, Wt, piv, f, rtol, atol):
     return rms_error(y, yn, k7, 1.0, rtol, atol)
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def dense(K, y, yn, coef):
     """The step's continuous extension in the form of :func:`kernels.dopri5.dense`:
     ``y(s) = (1 - s) y + s (yn + (1 - s) (d1 + s d2))`` with ``d = R_H u``, expanded in
@@ -169,7 +169,7 @@ def dense(K, y, yn, coef):
         coef[3, i] = 0.0
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def explicit_would_be_stable(Jt, h, g):
     """Whether Dormand--Prince would be stable at step ``h``: ``h ||J||_inf <
     EXPLICIT_STABLE``, the norm bounded from below by the diagonal first and computed in full

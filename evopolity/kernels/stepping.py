@@ -12,7 +12,7 @@ err^(-1/q)))`` with ``q`` the order of the error estimate plus one. The first st
 import math
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.velocity import rhs
+from evopolity.kernels.velocity import INTERNAL, rhs
 
 # the controller (SAFE and FAC1 of DOPRI5 and RODAS, which agree): aim at a step a little
 # shorter than the error estimate allows, and shrink at most 5x per try
@@ -58,7 +58,7 @@ def rms_error(y0, y1, err, h, rtol, atol):
     return math.sqrt(s / y0.size)
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def initial_step(problem, y, dy, dy1, ys, f, rtol, atol):
     """The first step from ``y`` where the velocity is ``dy`` (``dy1``, ``ys``, ``f``
     scratch), as in Hairer, Norsett & Wanner (1993), II.4."""

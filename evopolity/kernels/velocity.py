@@ -9,7 +9,11 @@ every integrator serves every model unchanged. ``At`` is ``A`` transposed (C ord
 the textbook ``sum_j A[i, j] x[j]`` waits on each addition in turn (2x slower at k = 50).
 
 The integrators carry the problem as one tuple, ``problem = (model, A, At, params, Q,
-mutate)`` (:func:`rhs`).
+mutate)`` (:func:`rhs`). They make ``model`` a compile-time constant (one compiled entry per
+model, :mod:`kernels.replicator`), which numba types as a literal: :func:`model_fitness` and
+:func:`model_macro` then compile that model's code alone, rather than every model at every
+stage (docs/performance.md, on compile time). With a model known only at run time they
+dispatch on it.
 
 The integrated state ``y`` holds the ``k = A.shape[0]`` strategy frequencies and, after them,
 any macro state (the institution's strength ``m``; :func:`kernels.layout.integrated_state`):
@@ -23,6 +27,9 @@ and would make the implicit stages' matrix singular at ``h = -1 / (gamma phi)``.
 """
 
 import math
+
+from numba import types
+from numba.extending import overload
 
 from evopolity.kernels._jit import jit
 from evopolity.kernels.codes import (
@@ -47,9 +54,19 @@ REST_GROWTH = 1e-6
 # choice of Hairer's codes (RODAS, RADAU5: DELT = SQRT(UROUND * MAX(1.D-5, ABS(YSAFE))))
 UROUND = 1e-16
 JAC_FLOOR = 1e-5
+# options of the kernels called from compiled code only: numba then generates neither the
+# wrapper that makes a function callable from Python nor the one that makes it a first-class
+# function (~15% of the replicator's cold compile). Tests call them through compiled copies
+# (tests/test_kernel_steps.py).
+INTERNAL = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+# a frequency below this is extinct: set to 0 on projection, before it decays into subnormal
+# numbers, whose arithmetic is ~60x slower (one right-hand side at k = 50 took 18 us instead
+# of 0.3 us; docs/performance.md). Far below anything a population holds, and far enough
+# above the smallest normal double (2.2e-308) that a frequency times a rate stays normal.
+EXTINCT = 1e-300
 
 
-@jit(fastmath={"contract"})
+@jit(refcount=False, fastmath={"contract"}, **INTERNAL)
 def linear_fitness(At, x, out):
     """``out[:k] = A x`` from ``At = A.T`` (C order), ``k = At.shape[0]``: along the rows of
     ``At``, four at a time (a quarter of the loads and stores of ``out``), with fused
@@ -78,28 +95,78 @@ def linear_fitness(At, x, out):
         j += 1
 
 
-@jit(inline="always")
+def _literal_model(model):
+    """The model code when numba knows it at compile time (a literal), else ``None``."""
+    return model.literal_value if isinstance(model, types.IntegerLiteral) else None
+
+
+def model_fitness(model, x, A, At, params, out):
+    """:func:`fitness` inside compiled code: a ``model`` that numba knows at compile time
+    (a literal, see the module) compiles that model's fitness alone."""
+    raise NotImplementedError("model_fitness is called from compiled code only; use fitness")
+
+
+@overload(model_fitness, prefer_literal=True, inline="always")
+def _model_fitness(model, x, A, At, params, out):
+    code = _literal_model(model)
+    if code == LINEAR:
+        return lambda model, x, A, At, params, out: linear_fitness(At, x, out)
+    if code == INSTITUTIONS:
+        return lambda model, x, A, At, params, out: institution_fitness(x, A, params, out)
+    if code == GROUP:
+        return lambda model, x, A, At, params, out: group_fitness(x, params, out)
+    if code == GROUP_INSTITUTIONS:
+        return lambda model, x, A, At, params, out: group_institution_fitness(x, A, params,
+                                                                               out)  # fmt: skip
+
+    def dispatch(model, x, A, At, params, out):
+        if model == INSTITUTIONS:
+            institution_fitness(x, A, params, out)
+        elif model == GROUP:
+            group_fitness(x, params, out)
+        elif model == GROUP_INSTITUTIONS:
+            group_institution_fitness(x, A, params, out)
+        else:
+            linear_fitness(At, x, out)
+
+    return dispatch
+
+
+def model_macro(model, x, A, params, f, out):
+    """The macro state's velocity into ``out[k:]`` when ``x`` has one
+    (:func:`kernels.fitness.macro_velocity`; ``f`` holds the fitness just computed). Only a
+    regime has a macro state: for a literal ``LINEAR`` or ``GROUP`` model this compiles to
+    nothing."""
+    raise NotImplementedError("model_macro is called from compiled code only")
+
+
+@overload(model_macro, prefer_literal=True, inline="always")
+def _model_macro(model, x, A, params, f, out):
+    if _literal_model(model) in (LINEAR, GROUP):
+        return lambda model, x, A, params, f, out: None
+
+    def macro(model, x, A, params, f, out):
+        if x.size > A.shape[0]:
+            macro_velocity(x, A, params, f, out)
+
+    return macro
+
+
+@jit()
 def fitness(model, x, A, At, params, out):
     """Fitness of the ``k = A.shape[0]`` strategies at state ``x`` (writes ``out[:k]``).
 
     ``model == LINEAR``: ``out = A x``, read from ``At = A.T`` (C order; ``params`` unused);
     ``INSTITUTIONS``: the regime in ``params`` (:func:`kernels.fitness.institution_fitness`);
     ``GROUP``: the expected payoffs of a group game packed in ``params``
-    (:func:`kernels.group.group_fitness`; ``A`` is a k x k placeholder that only gives ``k``).
+    (:func:`kernels.group.group_fitness`; ``A`` is a k x k placeholder that only gives ``k``);
+    ``GROUP_INSTITUTIONS``: a regime on a group game. For callers from Python: it compiles
+    every model (the integrators compile one, :mod:`kernels.replicator`).
     """
-    if model == INSTITUTIONS:
-        institution_fitness(x, A, params, out)
-        return
-    if model == GROUP:
-        group_fitness(x, params, out)
-        return
-    if model == GROUP_INSTITUTIONS:
-        group_institution_fitness(x, A, params, out)
-        return
-    linear_fitness(At, x, out)
+    model_fitness(model, x, A, At, params, out)
 
 
-@jit(inline="always")
+@jit(refcount=False, **INTERNAL)
 def rhs(problem, x, f, out):
     """Replicator(-mutator) velocity at ``x`` into ``out``; ``f`` is scratch for the fitness.
 
@@ -112,7 +179,7 @@ def rhs(problem, x, f, out):
     ``phi = sum_j x_j f_j / sum_j x_j`` (see the module on the denominator).
     """
     model, A, At, params, Q, mutate = problem
-    fitness(model, x, A, At, params, f)
+    model_fitness(model, x, A, At, params, f)
     k = A.shape[0]
     total = 0.0
     size = 0.0
@@ -138,11 +205,10 @@ def rhs(problem, x, f, out):
     else:
         for i in range(k):
             out[i] = x[i] * (f[i] - phi)
-    if x.size > k:  # the macro state (f is free again: it serves as scratch)
-        macro_velocity(x, A, params, f, out)
+    model_macro(model, x, A, params, f, out)  # f is free again: it serves as scratch
 
 
-@jit()
+@jit(**INTERNAL)
 def analytic_jacobian(problem, n):
     """Whether :func:`jacobian_transposed` is analytic for this problem with ``n`` state
     variables (``LINEAR``, no mutation, no macro state): then its columns, like the
@@ -151,7 +217,7 @@ def analytic_jacobian(problem, n):
     return model == LINEAR and not mutate and n == A.shape[0]
 
 
-@jit()
+@jit(**INTERNAL)
 def jacobian_transposed(problem, y, fy, f, g, Jt):
     """``Jt[j, i] = d rhs_i / d y_j`` at ``y``, where ``fy = rhs(y)``; ``f``, ``g`` scratch.
 
@@ -165,7 +231,7 @@ def jacobian_transposed(problem, y, fy, f, g, Jt):
     n = y.size
     k = A.shape[0]
     if analytic_jacobian(problem, n):
-        fitness(model, y, A, At, params, f)
+        model_fitness(model, y, A, At, params, f)
         for i in range(k):
             g[i] = f[i]
         size = 0.0
@@ -196,14 +262,17 @@ def jacobian_transposed(problem, y, fy, f, g, Jt):
             Jt[j, i] = (g[i] - fy[i]) / d
 
 
-@jit(fastmath={"reassoc"})
+@jit(fastmath={"reassoc"}, **INTERNAL)
 def project(x, k):
-    """Frequencies ``x[:k]``: clip round-off negatives and renormalise onto the simplex; a
-    macro state after them is clipped to [0, 1]. (The sum may be reassociated, so that it
-    vectorises: the result can differ in the last bit between CPUs.)"""
+    """Frequencies ``x[:k]``: clip round-off negatives, set those below ``EXTINCT`` to zero and
+    renormalise onto the simplex; a macro state after them is clipped to [0, 1]. (The sum may
+    be reassociated, so that it vectorises: the result can differ in the last bit between
+    CPUs.)"""
     s = 0.0
     for i in range(k):
         v = max(x[i], 0.0)
+        if v < EXTINCT:
+            v = 0.0
         x[i] = v
         s += v
     inv = 1.0 / s
@@ -213,7 +282,7 @@ def project(x, k):
         x[i] = min(1.0, max(0.0, x[i]))
 
 
-@jit()
+@jit(**INTERNAL)
 def at_rest(x, dx, rest_tol):
     """Whether ``x`` is (numerically) a rest point that no present strategy is leaving.
 
