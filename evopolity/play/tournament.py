@@ -573,7 +573,7 @@ def _run_kernel(packed, pair_i, pair_j, game, turns, prob_end, noise, repetition
         if method == "exact":
             if sanctions is None:
                 sanctions = (_NO_TABLE, _NO_TABLE, 0.0, 0.0, 0.0)
-            markov.exact_pairs(
+            markov.exact_pairs_auto(
                 packed.p_coop, packed.next_state, packed.offsets, packed.sizes, pair_i, pair_j,
                 payoff, codes.LIMIT_OF_MEANS if turns is None else int(turns), prob_end,
                 noise, *sanctions, out,
