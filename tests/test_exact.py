@@ -231,12 +231,33 @@ def test_sparse_solver_agrees_with_numpy_on_random_fsm_pairs():
             assert got[q, 0] == pytest.approx(expect, rel=1e-9), (i, j, noise)
 
 
-def test_exact_pairs_are_the_same_for_any_thread_count():
+def test_exact_pairs_are_the_same_serial_and_for_any_thread_count():
+    # exact_pairs splits the pairs into chunks solved on threads; exact_pairs_auto solves
+    # small work in one serial call of solve_pairs: every pair the same, bit for bit
     rng = np.random.default_rng(4)
     strategies = [ep.memory_one(rng.random(4), name=f"m{k}") for k in range(6)]
     strategies += [ep.library.get(n) for n in ("Evolved FSM 16", "Predator", "Cycler CCD")]
     strategies += [_strongly_connected_fsm(6, rng, "f6")]
-    for turns, prob_end in ((-1, 0.0), (-1, 0.01), (25, 0.0)):
-        one = _solve(strategies, turns, prob_end, 0.05, True, True, threads=1)
-        two = _solve(strategies, turns, prob_end, 0.05, True, True, threads=2)
-        assert np.array_equal(one, two)
+    for sanctioned in (False, True):
+        for turns, prob_end in ((-1, 0.0), (-1, 0.01), (25, 0.0)):
+            serial = _solve(strategies, turns, prob_end, 0.05, sanctioned, True)
+            one = _solve(strategies, turns, prob_end, 0.05, sanctioned, True, threads=1)
+            two = _solve(strategies, turns, prob_end, 0.05, sanctioned, True, threads=2)
+            assert np.array_equal(one, two)
+            assert np.array_equal(one, serial)
+
+
+def test_exact_tournaments_go_parallel_only_above_the_work_threshold(monkeypatch):
+    from evopolity.kernels import markov
+
+    # a spy on the parallel kernel (the jitted solve_pairs it calls stays the module's own)
+    calls = []
+    kernel = markov.exact_pairs
+    monkeypatch.setattr(markov, "exact_pairs", lambda *a: calls.append(len(a)) or kernel(*a))
+    names = ["Tit For Tat", "Evolved FSM 16", "Defector"]
+    small = ep.tournament(names, turns=None, noise=0.05, method="exact")
+    assert calls == []
+    monkeypatch.setattr(markov, "PARALLEL_NS", 0.0)
+    large = ep.tournament(names, turns=None, noise=0.05, method="exact")
+    assert calls == [16]
+    assert small.payoffs.equals(large.payoffs)

@@ -147,23 +147,12 @@ def _simulate(
     pts = _record_points(generations, record_every, k)
     out = np.empty((pts.size, k))
     macro = np.empty(pts.size)
-    events, winner, ok = _fk.simulate(
-        rule,
-        A,
-        N,
-        counts,
-        selection,
-        mu,
-        pts,
-        bool(stop_on_fixation),
-        np.uint64(stream_key(key, 0, 0)),
-        out,
-        model,
-        params,
-        m0,
-        macro,
-        False,
-    )
+    args = (rule, A, N, counts, selection, mu, pts, bool(stop_on_fixation),
+            np.uint64(stream_key(key, 0, 0)), out)  # fmt: skip
+    if model == codes.INSTITUTIONS:
+        events, winner, ok = _fk.simulate(*args, model, params, m0, macro, False)
+    else:  # never compiles the regime's loop
+        events, winner, ok = _fk.simulate_bare(*args, m0, macro)
     if not ok:
         raise ValueError(
             f"selection = {selection:g} made a Moran fitness 1 - w + w * payoff "

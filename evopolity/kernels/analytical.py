@@ -103,7 +103,8 @@ def enumerate_compositions(N, k, out):
     n = np.zeros(k, np.int64)
     n[k - 1] = N
     for s in range(S):
-        out[s, :] = n
+        for q in range(k):  # not out[s, :] = n: that compiles seconds of error-message code
+            out[s, q] = n[q]
         if s == S - 1:
             break
         # next composition: find the rightmost p < k-1 that can grow
@@ -175,7 +176,8 @@ def chain_bandwidth(states, N):
             for d in range(k):
                 if b == d or states[s, d] == 0:
                     continue
-                n[:] = states[s]
+                for q in range(k):
+                    n[q] = states[s, q]
                 n[b] += 1
                 n[d] -= 1
                 dist = abs(rank(n, N, Cb) - s)
@@ -202,7 +204,8 @@ def full_chain_stationary(rule, A, N, selection, mutation, states, band, out):
             for d in range(k):
                 x = rates[b, d]
                 if x > 0.0:
-                    n[:] = states[s]
+                    for q in range(k):
+                        n[q] = states[s, q]
                     n[b] += 1
                     n[d] -= 1
                     t = rank(n, N, Cb)

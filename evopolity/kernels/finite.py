@@ -179,22 +179,12 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
     gives the same results bit for bit as the general loop :func:`_events` (``general=True``
     runs that one instead: the reference the fast loop is tested and benchmarked against).
     """
-    k = counts0.size
-    n = counts0.copy()
     regime = model == INSTITUTIONS
     if not (regime or general):
-        S = np.zeros(k)
-        for i in range(k):
-            for j in range(k):
-                S[i] += A[i, j] * n[j]
-        # A's columns as rows: an event adds column ``born`` and subtracts column ``dead``
-        AT = np.ascontiguousarray(A.T)
-        diag = np.empty(k)
-        for i in range(k):
-            diag[i] = A[i, i]
-        return _events_bare(rule, AT, diag, N, n, S, np.empty(k), np.empty(k), selection,
-                            mutation, record_at, stop_on_fixation, np.uint64(counter), out, m0,
-                            macro_out)  # fmt: skip
+        return simulate_bare(rule, A, N, counts0, selection, mutation, record_at,
+                             stop_on_fixation, counter, out, m0, macro_out)  # fmt: skip
+    k = counts0.size
+    n = counts0.copy()
     C = regime_cooperation(params, k) if regime else np.zeros((k, k))
     S = np.zeros(k)
     SC = np.zeros(k)
@@ -215,6 +205,30 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
     return _events(rule, A, C, N, n, S, SC, SS, scratch, selection, mutation, record_at,
                    stop_on_fixation, np.uint64(counter), out, model, params, m0,
                    macro_out)  # fmt: skip
+
+
+@jit()
+def simulate_bare(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixation,
+                  counter, out, m0, macro_out):  # fmt: skip
+    """:func:`simulate` without a regime (its loop :func:`_events_bare`, the same numbers).
+
+    The callers without a regime call this one: a kernel compiles everything it can reach,
+    and the general loop with its institutions is most of :func:`simulate`'s cold compile.
+    """
+    k = counts0.size
+    n = counts0.copy()
+    S = np.zeros(k)
+    for i in range(k):
+        for j in range(k):
+            S[i] += A[i, j] * n[j]
+    # A's columns as rows: an event adds column ``born`` and subtracts column ``dead``
+    AT = np.ascontiguousarray(A.T)
+    diag = np.empty(k)
+    for i in range(k):
+        diag[i] = A[i, i]
+    return _events_bare(rule, AT, diag, N, n, S, np.empty(k), np.empty(k), selection, mutation,
+                        record_at, stop_on_fixation, np.uint64(counter), out, m0,
+                        macro_out)  # fmt: skip
 
 
 @jit(refcount=False)

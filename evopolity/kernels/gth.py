@@ -77,7 +77,7 @@ def gth_banded(B, band, out):
     return True
 
 
-@jit(refcount=False)
+@jit(inline="always")
 def sparse_add(val, rows, row_len, cols, col_len, i, j, x):
     """Add ``x >= 0`` to entry ``(i, j)`` of the sparse matrix of :func:`gth_sparse`, listing
     it in row ``i`` and column ``j`` the first time it becomes nonzero.

@@ -87,6 +87,16 @@ N_FW = 4
 # ``small``: round 0's next-round values (sanctions) from 0, the series' sums from 4
 N_SMALL = 12
 N_CHUNKS = 64  # chunks of pairs in exact_pairs: enough for any thread count to share evenly
+# estimated one-thread time (ns) from which exact_pairs_auto solves on threads: waking a
+# parallel region costs ~8 ms on a busy machine (docs/performance.md), and a parallel kernel
+# never called is never compiled (exact_pairs alone is a third of the solver's cold compile)
+PARALLEL_NS = 20e6
+# one-thread costs measured on the library's strategies and on random memory-one ones: a
+# memory-one pair in the limit of means (the 4-state closed form), and a product state of the
+# general solvers (a chain of n_i n_j states at most; a fixed length adds its rounds)
+FAST_PAIR_NS = 75.0
+STATE_NS = 250.0
+STATE_ROUND_NS = 10.0
 MEMORY_ONE_STATES = 5  # the start and one state per outcome
 
 
@@ -195,7 +205,7 @@ def product_chain(p_coop, next_state, off_i, off_j, n_i, n_j, payoff, noise, n_c
     return n, succ[:n], prob[:n], values[:n], defect[:n]
 
 
-@jit(refcount=False)
+@jit(inline="always")
 def memory_one_shaped(next_state, off, size):
     """Whether an automaton's next state depends only on the round's outcome, never on its
     current state (a memory-one strategy, minimised or not)."""
@@ -394,7 +404,7 @@ def finite_horizon(n, succ, prob, values, turns, delta, out, first):
                         np.empty(n), np.empty(values.shape[1]))  # fmt: skip
 
 
-@jit(refcount=False)
+@jit(inline="always")
 def series_is_cheaper(n, prob_end):
     """Whether :func:`discounted_into` sums the series rather than solve the restart chain.
 
@@ -468,7 +478,7 @@ def discounted(n, succ, prob, values, prob_end, out, first):
                     lens)  # fmt: skip
 
 
-@jit(refcount=False)
+@jit(inline="always")
 def _open(w, depth, counter, top, index, low, on_stack, stack, call_state, call_edge):
     """Tarjan's visit of ``w``: number it, push it on the component stack and on the call
     stack at ``depth``. Returns the new ``(depth, counter, top)``."""
@@ -610,7 +620,7 @@ def limit_of_means_into(n, succ, prob, values, out, iw, fw, val, rows, cols, len
         closed = node[k]
         if closed < 0 or mass[closed] <= 0.0:
             continue
-        m = 0
+        m = np.int64(0)  # int64 from the start: a literal 0 would compile gth_sparse twice
         for s in range(n):
             if comp[s] == k:
                 local[s] = m
@@ -768,3 +778,36 @@ def exact_pair(
     val, rows, cols, lens = sparse_arrays(n)
     solve_chain(n, succ, prob, values, defect, turns, prob_end, fines, rewards, detection,
                 own_share, other_share, out, iw, fw, small, val, rows, cols, lens)
+
+
+def exact_pairs_auto(
+    p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end, noise, fines,
+    rewards, detection, own_share, other_share, out,
+):
+    """:func:`exact_pairs` (same arguments, the same numbers), on threads only when the work
+    is worth waking them: below ``PARALLEL_NS`` of estimated one-thread work the pairs go
+    through :func:`solve_pairs` in one call, so that small tournaments never compile, nor
+    wait for, the parallel kernel. Each pair is solved on its own from work arrays it writes
+    before reading, so neither the chunks nor the threads change a number (tested).
+
+    A plain Python function: it estimates the work from the sizes of the paired automata and
+    whether both are memory-one shaped (:func:`pair_setup`), ``FAST_PAIR_NS`` a memory-one
+    pair in the limit of means and ``STATE_NS`` (plus ``STATE_ROUND_NS`` a round of a fixed
+    length) a product state of the others.
+    """
+    shaped, after, cap = pair_setup(p_coop, next_state, offsets, sizes, pair_i, pair_j, noise,
+                                    True)  # fmt: skip
+    fast = shaped[pair_i] & shaped[pair_j]
+    states = np.where(fast, MEMORY_ONE_STATES, sizes[pair_i] * sizes[pair_j])
+    if turns < 0 and prob_end == 0.0 and fines.shape[0] == 0:
+        states = states[~fast]  # the closed form
+    work = (FAST_PAIR_NS * np.count_nonzero(fast)
+            + (STATE_NS + STATE_ROUND_NS * max(turns, 0)) * float(states.sum()))  # fmt: skip
+    if work >= PARALLEL_NS:
+        exact_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns,
+                    prob_end, noise, fines, rewards, detection, own_share, other_share,
+                    out)  # fmt: skip
+    else:
+        solve_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns,
+                    prob_end, noise, fines, rewards, detection, own_share, other_share, out,
+                    shaped, after, cap, 0, pair_i.size)  # fmt: skip

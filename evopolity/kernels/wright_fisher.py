@@ -121,6 +121,14 @@ def generation(A, N, n, w, mu, pi, p, counter):
     return counter
 
 
+@jit(inline="always")
+def _record(out, r, counts):
+    """``out[r] = counts`` element by element: an array assigned to a slice compiles numba's
+    shape check with its error message, seconds of string code on a cold start."""
+    for i in range(counts.size):
+        out[r, i] = counts[i]
+
+
 @jit()
 def simulate(A, N, counts, w, mu, record_at, stop_on_fixation, counter, out):
     """Run ``record_at[-1]`` generations from ``counts`` (changed in place), recording the
@@ -133,7 +141,7 @@ def simulate(A, N, counts, w, mu, record_at, stop_on_fixation, counter, out):
     r = 0
     t = 0
     while r < record_at.size and record_at[r] == 0:
-        out[r, :] = counts
+        _record(out, r, counts)
         r += 1
     while t < total:
         fixed = False
@@ -145,10 +153,10 @@ def simulate(A, N, counts, w, mu, record_at, stop_on_fixation, counter, out):
         counter = generation(A, N, counts, w, mu, pi, p, counter)
         t += 1
         while r < record_at.size and record_at[r] == t:
-            out[r, :] = counts
+            _record(out, r, counts)
             r += 1
     while r < record_at.size:
-        out[r, :] = counts
+        _record(out, r, counts)
         r += 1
     winner = -1
     for i in range(k):

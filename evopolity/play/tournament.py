@@ -670,7 +670,7 @@ def _run_kernel(packed, pair_i, pair_j, n_fixed, game, turns, prob_end, noise, r
         if sanctions is None:
             sanctions = (_NO_TABLE, _NO_TABLE, 0.0, 0.0, 0.0)
         with _jit.numba_threads(threads):  # None: numba's count, and no cost of changing it
-            markov.exact_pairs(
+            markov.exact_pairs_auto(
                 packed.p_coop, packed.next_state, packed.offsets, packed.sizes, pair_i, pair_j,
                 payoff, codes.LIMIT_OF_MEANS if turns is None else int(turns), prob_end,
                 noise, *sanctions, out,
