@@ -316,3 +316,15 @@ def test_coevolving_regime_runs_every_update_and_fixation():
     est = ep.graph_fixation(DONATION, g, "db", 0.5, runs=64, seed=1, regime=r,
                             cooperation=ALWAYS)  # fmt: skip
     assert 0.0 <= est.probability <= 1.0 and est.unabsorbed == 0
+
+
+def test_a_structure_spec_takes_a_coevolving_regime_and_still_refuses_a_funded_one():
+    from evopolity.experiments.spec import SpecError, parse_spec
+
+    raw = {"experiment": {"seeds": [3]}, "strategies": {"names": ["Tit For Tat", "Defector"]},
+           "structure": {"graph": "ring", "n": 10, "update": "db", "generations": 50},
+           "regimes": [{"preset": "none", "name": "coev", "fine": 1.0, "detection": 0.5,
+                        "feedback": 1.0, "decay": 0.01}]}  # fmt: skip
+    assert parse_spec(raw).regimes[0].coevolves
+    with pytest.raises(SpecError, match="funded by its members"):
+        parse_spec({**raw, "regimes": [{"preset": "balanced"}]})

@@ -363,7 +363,7 @@ def structured(
         Every node also plays against itself, ``A[s_i, s_i]`` joining its sum (and its count,
         when averaged), as on Nowak & May's (1992) lattice.
     regime : Regime, optional
-        A fixed institution acting on every node's payoff (docs/structure.md): node ``i``
+        An institution acting on every node's payoff (docs/structure.md): node ``i``
         cooperates at the rate ``c_i``, the mean of ``C[s_i, s_j]`` over its partners, and
         :func:`~evopolity.kernels.fitness.institution_adjust` applies the regime's terms to
         its base payoff: fine ``- q F (1 - c_i)``, reward ``+ q B c_i``, cost, tax and
