@@ -117,9 +117,9 @@ def test_errors_name_the_parameter():
     with pytest.raises(ValueError, match="institution_scope"):
         ep.structured(DONATION, RING4, "db", 10, regime=r, cooperation=ALWAYS,
                       institution_scope="national")  # fmt: skip
-    with pytest.raises(ValueError, match="co-evolves"):
+    with pytest.raises(ValueError, match="stop_on_fixation must be False"):
         ep.structured(DONATION, RING4, "db", 10, regime=r.replace(feedback=1.0),
-                      cooperation=ALWAYS)  # fmt: skip
+                      cooperation=ALWAYS, stop_on_fixation=True)  # fmt: skip
     with pytest.raises(ValueError, match="punishers"):
         ep.structured(DONATION, RING4, "db", 10, peer_punishment=(1.0, 0.1),
                       cooperation=ALWAYS)  # fmt: skip
@@ -220,3 +220,111 @@ def test_spatial_public_goods_cooperators_survive_on_the_lattice_only():
     assert die.final()["cooperator"] == 0.0
     mixed = ep.replicator(ep.public_goods(5, 4.5, 1.0), x0=[0.5, 0.5], t_max=200)
     assert mixed.final()["cooperator"] < 1e-6
+
+
+# -- co-evolving institutions on graphs: m_i per node, dm/dt = lambda (support - m) - decay --
+
+
+def _closed_form(t, m0, support, lam, decay):
+    """m after t units of time of dm/dt = lam (support - m) - decay held in [0, 1], support
+    constant: the linear ODE's solution, which moves monotonically, clipped."""
+    if lam == 0.0:
+        return np.clip(m0 - decay * t, 0.0, 1.0)
+    target = support - decay / lam
+    return np.clip(target + (m0 - target) * np.exp(-lam * t), 0.0, 1.0)
+
+
+@pytest.mark.parametrize("scope", ["local", "global"])
+def test_coevolving_strength_follows_its_law_on_a_frozen_complete_graph(scope):
+    # all cooperators (support 1) or all defectors (support 0) on the complete graph of 6:
+    # nothing changes but the institutions, whose strength every n = 6 events follows the
+    # exact solution of the law; the cases cross 0 and reach a target inside [0, 1]
+    g = graphs.complete(6)
+    for state, lam, decay, m0 in ((0, 0.5, 0.1, 0.2), (1, 0.5, 0.1, 0.9), (0, 0.0, 0.15, 0.9)):
+        r = ep.Regime(name="r", fine=1.0, detection=1.0, feedback=lam, decay=decay,
+                      initial_strength=m0)  # fmt: skip
+        tr = ep.structured(DONATION, g, "db", 60, 0.5, states=[state] * 6, seed=1, regime=r,
+                           cooperation=ALWAYS, institution_scope=scope,
+                           record_every=3)  # fmt: skip
+        units = np.floor(tr.times / 6)  # steps taken at every multiple of n events
+        expected = _closed_form(units, m0, 1.0 - state, lam, decay)
+        np.testing.assert_allclose(tr.macro["institution_strength"], expected, atol=1e-12)
+        np.testing.assert_allclose(tr.info["strengths"], expected[-1], atol=1e-12)
+        assert not tr.info["fixated"] or tr.info["generations"] == 60
+
+
+def test_local_strengths_read_their_neighbourhoods_support():
+    # the ring of 4 with the defector at node 2: cooperation rates c = [1, 1, 0, 1]; node i's
+    # support is the mean over {i} + I(i): node 0 {3, 0, 1}: 1; nodes 1, 2, 3: 2/3; with
+    # lambda = 1, decay = 0.1 one unit moves m from 0.5 to target + (0.5 - target) / e,
+    # target = support - 0.1; globally one m follows the mean 3/4
+    from evopolity.dynamics.structured import _prepare
+
+    r = ep.Regime(name="r", fine=1.0, detection=1.0, feedback=1.0, decay=0.1,
+                  initial_strength=0.5)  # fmt: skip
+    s = np.array(ONE_D, np.int64)
+    for scope, support in (("local", np.array([1.0, 2 / 3, 2 / 3, 2 / 3])),
+                           ("global", np.full(4, 0.75))):
+        st, _ = _prepare(DONATION, RING4, "fermi", "accumulated", "exponential", 1.0, False, r,
+                         ALWAYS, scope, None, None, 0.0)  # fmt: skip
+        gx = gk.extension(*st.model, 4, 2)
+        P, F = np.empty(4), np.empty(4)
+        gk.init_state(codes.GRAPH_FERMI, MORAN_EXP, st.mode, st.A, RING4.indptr, RING4.indices,
+                      s, 1.0, st.ref, P, F, np.zeros(0), 1, np.zeros(2, np.int64), gx)
+        np.testing.assert_allclose(gx[11], 0.5)
+        gk.institution_step(RING4.indptr, RING4.indices, gx)
+        np.testing.assert_allclose(gx[11], _closed_form(1.0, 0.5, support, 1.0, 0.1),
+                                   atol=1e-15)  # fmt: skip
+
+
+def test_payoffs_under_local_strength_after_one_node_changes():
+    # strengths m = [0.2, 0.4, 0.6, 0.8] on the ring of 4; node 0 turns defector, so the
+    # states are D C D C: base payoffs 3 + 3 = 6 for the defectors, -1 - 1 = -2 for the
+    # cooperators; with q = 0.5, F = 4, B = 2, cost 0.5 at strength m_i: a defector pays
+    # m_i q F = 2 m_i, a cooperator gets m_i q B = m_i, everyone pays 0.5 m_i
+    from evopolity.dynamics.structured import _prepare
+
+    r = ep.Regime(name="r", fine=4.0, reward=2.0, detection=0.5, cost=0.5, feedback=1.0)
+    st, _ = _prepare(DONATION, RING4, "fermi", "accumulated", "exponential", 1.0, False, r,
+                     ALWAYS, "local", None, None, 0.0)  # fmt: skip
+    gx = gk.extension(*st.model, 4, 2)
+    gx[11][:] = [0.2, 0.4, 0.6, 0.8]
+    s = np.array(ONE_D, np.int64)
+    P, F = np.empty(4), np.empty(4)
+    counts = np.zeros(2, np.int64)
+    args = (codes.GRAPH_FERMI, MORAN_EXP, st.mode, st.A, RING4.indptr, RING4.indices)
+    gk.init_state(*args, s, 1.0, st.ref, P, F, np.zeros(0), 1, counts, gx)
+    gk.change_general(0, 1, *args, s, 1.0, st.ref, P, F, np.zeros(0), 1, counts, gx)
+    m = np.array([0.2, 0.4, 0.6, 0.8])
+    expected = np.array([6.0 - 2 * m[0], -2.0 + m[1], 6.0 - 2 * m[2], -2.0 + m[3]]) - 0.5 * m
+    np.testing.assert_allclose(P, expected, atol=1e-12)
+    assert counts.tolist() == [2, 2]
+
+
+def test_coevolving_regime_runs_every_update_and_fixation():
+    # the refusal is gone: every update rule runs a co-evolving regime (its mean strength a
+    # macro column in [0, 1]), and graph_fixation estimates with one
+    r = ep.Regime(name="r", fine=2.0, detection=0.8, feedback=0.5, decay=0.05, tax=0.2,
+                  initial_strength=0.5)  # fmt: skip
+    g = graphs.ring(10, 2)
+    for update in ("bd", "db", "imitation", "fermi", "best"):
+        tr = ep.structured(DONATION, g, update, 40 if update != "best" else 5, 0.5, seed=3,
+                           regime=r, cooperation=ALWAYS, institution_scope="local")
+        m = tr.macro["institution_strength"].to_numpy()
+        assert m.shape == (tr.times.size,) and ((m >= 0) & (m <= 1)).all()
+        assert m[0] == 0.5
+    est = ep.graph_fixation(DONATION, g, "db", 0.5, runs=64, seed=1, regime=r,
+                            cooperation=ALWAYS)  # fmt: skip
+    assert 0.0 <= est.probability <= 1.0 and est.unabsorbed == 0
+
+
+def test_a_structure_spec_takes_a_coevolving_regime_and_still_refuses_a_funded_one():
+    from evopolity.experiments.spec import SpecError, parse_spec
+
+    raw = {"experiment": {"seeds": [3]}, "strategies": {"names": ["Tit For Tat", "Defector"]},
+           "structure": {"graph": "ring", "n": 10, "update": "db", "generations": 50},
+           "regimes": [{"preset": "none", "name": "coev", "fine": 1.0, "detection": 0.5,
+                        "feedback": 1.0, "decay": 0.01}]}  # fmt: skip
+    assert parse_spec(raw).regimes[0].coevolves
+    with pytest.raises(SpecError, match="funded by its members"):
+        parse_spec({**raw, "regimes": [{"preset": "balanced"}]})

@@ -61,6 +61,7 @@ class _Setup:
     A: np.ndarray
     model: tuple  # (G, R, Cb, fl, D): the kernel's general path (kernels.graph.extension)
     mutation: float | None  # the regime's, when a regime is given
+    coevolves: bool = False  # the institution's strengths follow their law (fl[COEV])
 
 
 SCOPES = ("global", "local")
@@ -213,11 +214,6 @@ def _prepare(payoffs: Any, g: Graph, update: Any, payoff: Any, fitness_map: Any,
     if regime is not None:
         if not isinstance(regime, Regime):
             raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
-        if regime.coevolves:
-            raise ValueError(
-                f"regime {regime.name!r} co-evolves (feedback or decay above 0); on a graph "
-                "only a fixed institution acts on the nodes for now"
-            )
         setup = regime_setup(regime.replace(conformity=0.0), mutation, A if game is None
                              else game, cooperation, names)  # fmt: skip
         if int(setup.params[SANCTIONS]) > 0:
@@ -228,6 +224,9 @@ def _prepare(payoffs: Any, g: Graph, update: Any, payoff: Any, fitness_map: Any,
             )
         A = np.ascontiguousarray(setup.A)
         R = np.ascontiguousarray(setup.params)
+        if regime.coevolves:  # D[1]: the strength every node's institution starts at
+            D = np.array([regime.conformity, regime.initial_strength])
+            fl[_gk.COEV] = 1
         D[0] = regime.conformity
         mu = float(setup.mutation)
         fl[_gk.REGIME] = 1
@@ -259,7 +258,7 @@ def _prepare(payoffs: Any, g: Graph, update: Any, payoff: Any, fitness_map: Any,
         fmap = codes.MORAN_EXP
         w = nonnegative(selection, "selection")
     st = _Setup(rule, fmap, mode, w, hi, np.ascontiguousarray(A, dtype=np.float64),
-                (G, R, Cb, fl, D), mu)
+                (G, R, Cb, fl, D), mu, bool(fl[_gk.COEV]))
     return st, names
 
 
@@ -349,9 +348,10 @@ def structured(
         Record every this many generations (default: at most ~10^4 rows); the last is always
         recorded.
     stop_on_fixation : bool, optional
-        Stop once one strategy holds every node (default: when ``mutation == 0``); later rows
-        repeat the final state. Without mutation ``"best"`` also stops at a state that no
-        longer changes.
+        Stop once one strategy holds every node (default: when ``mutation == 0`` and the
+        institution does not co-evolve); later rows repeat the final state. Without mutation
+        ``"best"`` also stops at a state that no longer changes (unless the institution
+        co-evolves). Refused with a co-evolving institution, which moves on after fixation.
     replacement_graph : Graph, networkx graph or adjacency matrix, optional
         Who may replace (or be imitated by) whom, on the same nodes (default: ``graph``).
     states : array_like of int, optional
@@ -363,12 +363,19 @@ def structured(
         Every node also plays against itself, ``A[s_i, s_i]`` joining its sum (and its count,
         when averaged), as on Nowak & May's (1992) lattice.
     regime : Regime, optional
-        A fixed institution acting on every node's payoff (docs/structure.md): node ``i``
+        An institution acting on every node's payoff (docs/structure.md): node ``i``
         cooperates at the rate ``c_i``, the mean of ``C[s_i, s_j]`` over its partners, and
         :func:`~evopolity.kernels.fitness.institution_adjust` applies the regime's terms to
         its base payoff: fine ``- q F (1 - c_i)``, reward ``+ q B c_i``, cost, tax and
-        conformity. Its ``mutation`` replaces ``mutation``. A co-evolving institution is
-        refused.
+        conformity. Its ``mutation`` replaces ``mutation``. A co-evolving institution
+        (``feedback`` or ``decay`` above 0) has a strength per node, ``m_i`` (one shared
+        ``m`` with ``institution_scope="global"``), starting at ``initial_strength``: every
+        ``n`` events (every round under ``"best"``) it moves by the exact solution over one
+        unit of time of ``dm/dt = feedback (support - m) - decay``, ``support`` the mean
+        ``c_j`` over the neighbourhood ``{i} + I(i)`` (over all nodes when global), and
+        node ``i``'s regime terms act at strength ``m_i``; the mean strength is the
+        trajectory's macro column ``institution_strength``. Sanctions played inside matches
+        (a tournament played under a regime with a switch) are refused.
     cooperation : array_like, DataFrame or Tournament, optional
         The k x k cooperation matrix the regime and ``peer_punishment`` read (for a group
         game a vector of each strategy's contribution may do).
@@ -389,7 +396,9 @@ def structured(
     Trajectory
         Strategy frequencies at the recorded generations; ``info`` has ``fixated``,
         ``winner``, ``generations`` (run), ``states`` (every node's final strategy index) and,
-        with ``snapshots=True``, ``snapshots``.
+        with ``snapshots=True``, ``snapshots``. With a co-evolving institution, ``macro`` has
+        the mean strength ``institution_strength`` at the recorded generations and ``info``
+        every node's final strength, ``strengths``.
 
     Raises
     ------
@@ -397,7 +406,8 @@ def structured(
         For an unknown ``update``, ``payoff`` or ``fitness_map``, a parameter out of range, a
         graph with isolated nodes, graphs on different nodes, an initial state that does not
         fit the nodes, a ``selection`` so strong that fitnesses overflow, a group game whose
-        ``group_size`` is not every degree + 1, a co-evolving regime, or a regime or peer
+        ``group_size`` is not every degree + 1, ``stop_on_fixation=True`` with a co-evolving
+        regime, a regime on played sanctions with a switch, or a regime or peer
         punishment without what it needs (cooperation, punishers).
     TypeError
         For a ``graph`` that is no graph, or a ``regime`` that is no ``Regime``.
@@ -413,8 +423,13 @@ def structured(
     if mu > 0 and k < 2:
         raise ValueError("mutation needs at least 2 strategies")
     if stop_on_fixation is None:
-        stop_on_fixation = mu == 0.0
+        stop_on_fixation = mu == 0.0 and not st.coevolves
     stop_on_fixation = boolean(stop_on_fixation, "stop_on_fixation")
+    if stop_on_fixation and st.coevolves:
+        raise ValueError(
+            f"stop_on_fixation must be False with regime {regime.name!r}: its institutions "
+            "co-evolve (feedback or decay above 0) and keep moving after fixation"
+        )
     ss = seed_sequence(seed)
     rng = np.random.Generator(np.random.PCG64(ss.spawn(1)[0]))
     if states is not None:
@@ -430,6 +445,8 @@ def structured(
     initial = s.copy()
     pts = _record_points(generations, record_every, k)
     out = np.empty((pts.size, k))
+    mout = np.empty(pts.size if st.coevolves else 0)
+    strengths = np.empty(g.n if st.coevolves else 0)
     if boolean(snapshots, "snapshots"):
         check_size(pts.size * g.n, MAX_ROWS, "snapshot entries", "recorded generations x nodes",
                    bytes_per_item=1, fix="raise record_every")  # fmt: skip
@@ -439,14 +456,17 @@ def structured(
     t, winner = _gk.simulate(
         st.rule, st.fmap, st.mode, A, g.indptr, g.indices, r.indptr, r.indices, s,
         st.w, mu, st.ref, pts, bool(stop_on_fixation), np.uint64(stream_key(packed_seed(ss), 0, 0)),
-        out, snaps, *st.model,
+        out, snaps, mout, strengths, *st.model,
     )  # fmt: skip
     s.setflags(write=False)
     snaps.setflags(write=False)
+    strengths.setflags(write=False)
     return Trajectory(
         pts.astype(np.float64),
         out / g.n,
         names,
+        macro=mout[:, None] if st.coevolves else None,
+        macro_names=("institution_strength",) if st.coevolves else None,
         params={
             "dynamic": "structured",
             "update": update,
@@ -473,6 +493,7 @@ def structured(
             "generations": int(t),
             "states": s,
             **({"snapshots": snaps} if snapshots else {}),
+            **({"strengths": strengths} if st.coevolves else {}),
         },
     )
 

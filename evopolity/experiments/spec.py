@@ -1132,7 +1132,7 @@ def _check_polities_points(c: _Checker, sweep: dict[str, list], pol: PolitiesSpe
 def _check_structure_points(c: _Checker, sweep: dict[str, list], struct: StructureSpec,
                             regime_list: list[Regime]) -> None:
     """Every ``structure.*`` axis value (its graph built), and the regimes: a graph takes no
-    co-evolving institution."""
+    institution its members fund or whose fine they vote (a co-evolving one it takes)."""
     for key, values in sweep.items():
         if key not in STRUCTURE_TARGETS:
             continue
@@ -1159,12 +1159,7 @@ def _check_structure_points(c: _Checker, sweep: dict[str, list], struct: Structu
     for i, r in enumerate(regime_list):
         if r.funding_mode == "contributions" or r.rule_by != "fixed":
             raise c.fail(f"regimes[{i}]", f"regime {r.name!r} is funded by its members or "
-                         "votes its fine; on a graph a regime is fixed (docs/structure.md)")
-        for fb in sweep.get("regime.feedback", [r.feedback]):
-            for dc in sweep.get("regime.decay", [r.decay]):
-                if fb > 0 or dc > 0:
-                    raise c.fail(f"regimes[{i}]", f"regime {r.name!r} co-evolves (feedback or "
-                                 "decay > 0); on a graph a regime is fixed (docs/structure.md)")
+                         "votes its fine; on a graph it is not supported (docs/structure.md)")
 
 
 # -- continuation and ensembles -------------------------------------------------------------------

@@ -54,7 +54,7 @@ from evopolity.kernels.codes import (
     MORAN,
 )
 from evopolity.kernels.fitness import institution_adjust
-from evopolity.kernels.layout import group_game_tables, regime_cooperation
+from evopolity.kernels.layout import group_game_tables, regime_cooperation, regime_terms
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 
 RUNS_PER_CHUNK = 64  # fixation runs that share one set of state arrays
@@ -68,7 +68,9 @@ REGIME = 1  # fl[REGIME]: 1 when a regime acts on every node's payoff
 GLOBAL = 2  # fl[GLOBAL]: 1 when the regime's means (tax, shared cost, switch) are global
 GROUPED = 3  # fl[GROUPED]: 1 when a regime term reads a mean (tax, shared cost, switch,
 # conformity); else each node's regime terms read only its own payoff and cooperation
-N_FLAGS = 4
+COEV = 4  # fl[COEV]: 1 when the institution co-evolves: strengths m (gx[11]) follow the law
+# dm/dt = lambda (support - m) - decay, stepped exactly once per n events (institution_step)
+N_FLAGS = 5
 
 
 @jit(inline="always")
@@ -196,13 +198,15 @@ def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
 
 # -- the general path: group games on overlapping groups, regimes per node -----------------
 #
-# ``gx = (G, R, Cb, fl, D, B, Cr, mark, buf, wk, cnt)``: the group-game array ``G``
+# ``gx = (G, R, Cb, fl, D, B, Cr, mark, buf, wk, cnt, m)``: the group-game array ``G``
 # (:func:`kernels.layout.group_game_array`; empty for a matrix game), the regime array ``R``
 # (empty for none), the binomial table ``Cb`` that ranks co-player compositions, the flags
-# ``fl``, the conformity ``D`` (``D[0]``), and scratch: base payoffs ``B``, cooperation rates
-# ``Cr``, a stamp array ``mark`` (n + 1) and a node list ``buf`` for neighbourhoods, a float
-# work array ``wk`` (4 x (n + 1)) and the composition counts ``cnt`` (k). Here ``P[i]`` holds
-# the node's final payoff (base payoff with the regime's terms), from which ``F`` follows.
+# ``fl``, the conformity ``D`` (``D[0]``; ``D[1]``, when there, the initial strength of a
+# co-evolving institution), and scratch: base payoffs ``B``, cooperation rates ``Cr``, a stamp
+# array ``mark`` (n + 1) and a node list ``buf`` for neighbourhoods, a float work array ``wk``
+# (4 x (n + 1)), the composition counts ``cnt`` (k), and every node's institution strength
+# ``m`` (all 1 unless the institution co-evolves). Here ``P[i]`` holds the node's final payoff
+# (base payoff with the regime's terms at strength ``m[i]``), from which ``F`` follows.
 
 
 def plain_model():
@@ -214,9 +218,12 @@ def plain_model():
 @jit()
 def extension(G, R, Cb, fl, D, n, k):
     """The tuple ``gx`` of the general path: the model arrays and fresh scratch for ``n``
-    nodes and ``k`` strategies."""
+    nodes and ``k`` strategies, every strength ``m`` at ``D[1]`` (1 when ``D`` has no
+    second entry)."""
+    m0 = D[1] if D.size > 1 else 1.0
     return (G, R, Cb, fl, D, np.zeros(n), np.zeros(n), np.zeros(n + 1, np.int64),
-            np.zeros(n, np.int64), np.zeros((4, n + 1)), np.zeros(k, np.int64))
+            np.zeros(n, np.int64), np.zeros((4, n + 1)), np.zeros(k, np.int64),
+            np.full(n, m0))
 
 
 @jit(inline="always")
@@ -298,7 +305,7 @@ def local_payoff(z, ip, ii, s, gx):
     """Node ``z``'s payoff under the regime, its means (tax, shared cost, switch, conformity)
     taken over its neighbourhood ``{z} + I(z)`` (or over ``z`` alone when no term reads a
     mean): :func:`kernels.fitness.institution_adjust` on the group's base payoffs and
-    cooperation rates, equal weights."""
+    cooperation rates, equal weights, at ``z``'s institution strength ``m[z]``."""
     R = gx[1]
     B = gx[5]
     Cr = gx[6]
@@ -318,7 +325,7 @@ def local_payoff(z, ip, ii, s, gx):
             m += 1
     for t in range(m):
         wk[2, t] = 1.0 / m
-    institution_adjust(wk[0, :m], wk[1, :m], wk[2, :m], 1.0, R, wk[3, :m], wk[1, :m],
+    institution_adjust(wk[0, :m], wk[1, :m], wk[2, :m], gx[11][z], R, wk[3, :m], wk[1, :m],
                        wk[1, :m])  # fmt: skip
     return wk[3, 0] + gx[4][0] * same / m
 
@@ -326,12 +333,12 @@ def local_payoff(z, ip, ii, s, gx):
 @jit()
 def global_payoffs(s, counts, P, gx):
     """Every node's payoff under the regime with global means (over all ``n`` nodes, equal
-    weights) into ``P``."""
+    weights) into ``P``, at the one strength ``m[0]`` that global institutions share."""
     n = s.size
     wk = gx[9]
     for t in range(n):
         wk[2, t] = 1.0 / n
-    institution_adjust(gx[5], gx[6], wk[2, :n], 1.0, gx[1], P, gx[6], gx[6])
+    institution_adjust(gx[5], gx[6], wk[2, :n], gx[11][0], gx[1], P, gx[6], gx[6])
     D = gx[4][0]
     if D != 0.0:
         for i in range(n):
@@ -353,15 +360,75 @@ def init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, count
         B[i] = base_payoff(i, mode, A, ip, ii, s, gx)
         if fl[REGIME]:
             Cr[i] = cooperation_rate(i, mode, ip, ii, s, regime_cooperation(gx[1], k))
+    general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
+
+
+@jit()
+def general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
+    """Every node's payoff ``P`` (from the base payoffs and cooperation rates in ``gx``),
+    fitness ``F`` and the sum tree, from scratch."""
+    fl = gx[3]
+    n = s.size
     if fl[REGIME] and fl[GLOBAL] and fl[GROUPED]:
         global_payoffs(s, counts, P, gx)
     else:
         for i in range(n):
-            P[i] = local_payoff(i, ip, ii, s, gx) if fl[REGIME] else B[i]
+            P[i] = local_payoff(i, ip, ii, s, gx) if fl[REGIME] else gx[5][i]
     for i in range(n):
         F[i] = _fitness(P[i], rule, fmap, w, ref)
     if tree.size > 0:
         _fill_tree(F, tree, size)
+
+
+@jit(inline="always")
+def strength_step(m, support, lam, decay):
+    """The exact solution after one unit of time of ``dm/dt = lambda (support - m) - decay``
+    held in [0, 1] (:func:`kernels.fitness.macro_rate`), ``support`` constant:
+    ``clip(target + (m - target) e^{-lambda}, 0, 1)``, ``target = support - decay / lambda``
+    (``clip(m - decay, 0, 1)`` when ``lambda = 0``). The unclipped solution moves monotonically
+    towards ``target``; when it leaves [0, 1] the held law keeps it at the bound it reached,
+    so clipping is exact."""
+    if lam > 0.0:
+        target = support - decay / lam
+        v = target + (m - target) * math.exp(-lam)
+    else:
+        v = m - decay
+    return min(1.0, max(0.0, v))
+
+
+@jit()
+def institution_step(ip, ii, gx):
+    """One unit of time of the co-evolving institutions (:func:`strength_step`): node ``i``'s
+    strength ``m[i]`` follows the mean cooperation rate of its neighbourhood ``{i} + I(i)``
+    (local), or all share ``m[0]`` fed by the mean over all nodes (``fl[GLOBAL]``)."""
+    Cr = gx[6]
+    m = gx[11]
+    n = m.size
+    lam = regime_terms(gx[1])[7]
+    decay = regime_terms(gx[1])[8]
+    if gx[3][GLOBAL]:
+        tot = 0.0
+        for i in range(n):
+            tot += Cr[i]
+        v = strength_step(m[0], tot / n, lam, decay)
+        for i in range(n):
+            m[i] = v
+        return
+    for i in range(n):  # the supports read Cr only, so m can be updated in place
+        tot = Cr[i]
+        for e in range(ip[i], ip[i + 1]):
+            tot += Cr[ii[e]]
+        m[i] = strength_step(m[i], tot / (ip[i + 1] - ip[i] + 1), lam, decay)
+
+
+@jit()
+def institutions_tick(t, rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
+    """After event ``t`` on the general path: at every multiple of ``n`` events (one unit of
+    time) a co-evolving institution takes its step and every payoff follows; else nothing."""
+    if gx[3][COEV] == 0 or t % s.size != 0:
+        return
+    institution_step(ip, ii, gx)
+    general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
 
 
 @jit()
@@ -794,12 +861,18 @@ def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter, gx):
 
 
 @jit(inline="always")
-def _record(record_at, r, t, counts, out, s, snapshots):
+def _record(record_at, r, t, counts, out, s, snapshots, m, mout):
     """Rows recorded at ``t`` (every row left when ``t < 0``) get ``counts`` (and the node
-    states ``s``, when ``snapshots`` has rows)."""
+    states ``s``, when ``snapshots`` has rows; the mean institution strength ``m``, when
+    ``mout`` has entries)."""
     while r < record_at.size and (t < 0 or record_at[r] == t):
         for q in range(counts.size):
             out[r, q] = counts[q]
+        if mout.size > 0:
+            tot = 0.0
+            for i in range(m.size):
+                tot += m[i]
+            mout[r] = tot / m.size
         if snapshots.shape[0] > 0:
             for i in range(s.size):
                 snapshots[r, i] = s[i]
@@ -809,7 +882,8 @@ def _record(record_at, r, t, counts, out, s, snapshots):
 
 @jit()
 def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
-             stop_on_fixation, counter, out, snapshots, G, R, Cb, fl, D):  # fmt: skip
+             stop_on_fixation, counter, out, snapshots, mout, strengths, G, R, Cb, fl,
+             D):  # fmt: skip
     """Run ``record_at[-1]`` generations (events, or synchronous rounds under ``GRAPH_BEST``) from
     the strategies ``s`` (changed in place: the final state), recording the counts of each
     strategy at ``record_at`` into ``out`` (len(record_at), k), and every node's strategy into
@@ -820,7 +894,11 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     changes) and the strategy holding every node (-1 if none).
 
     ``G, R, Cb, fl, D`` are the general path's model (:func:`extension`; empty arrays and
-    zero flags for a matrix game without a regime).
+    zero flags for a matrix game without a regime). With a co-evolving institution
+    (``fl[COEV]``) the strengths take one step of their law every ``n`` events (every round
+    under ``GRAPH_BEST``, whose fixed points then no longer end the run), their mean is
+    recorded into ``mout`` (len(record_at); empty: none kept) and their final values go to
+    ``strengths`` (n, when it has entries).
     """
     n = s.size
     k = out.shape[1]
@@ -834,7 +912,7 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     gx = extension(G, R, Cb, fl, D, n, k)
     init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
     total = record_at[record_at.size - 1]
-    r = _record(record_at, 0, 0, counts, out, s, snapshots)
+    r = _record(record_at, 0, 0, counts, out, s, snapshots, gx[11], mout)
     t = 0
     winner = -1
     plain = rule != GRAPH_BEST and not _general(gx) and k <= MAX_FAST_K
@@ -847,7 +925,7 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
             t, counter = advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F,
                                  tree, size, counts, px, counter, t, target,
                                  stop_on_fixation)  # fmt: skip
-            r = _record(record_at, r, t, counts, out, s, snapshots)
+            r = _record(record_at, r, t, counts, out, s, snapshots, gx[11], mout)
             if t < target:  # the population fixed
                 break
             continue
@@ -860,20 +938,28 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
         if rule == GRAPH_BEST:
             changed, counter = best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new,
                                           counter, gx)  # fmt: skip
-            if not changed and mu == 0.0:
+            if fl[COEV]:
+                institution_step(ip, ii, gx)
+                general_payoffs(GRAPH_BEST, 0, ip, ii, s, 0.0, 0.0, P, F, tree, size, counts,
+                                gx)  # fmt: skip
+            elif not changed and mu == 0.0:
                 t += 1
-                r = _record(record_at, r, t, counts, out, s, snapshots)
+                r = _record(record_at, r, t, counts, out, s, snapshots, gx[11], mout)
                 break
         else:
             counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
                             size, counts, counter, gx)  # fmt: skip
         t += 1
-        r = _record(record_at, r, t, counts, out, s, snapshots)
-    _record(record_at, r, -1, counts, out, s, snapshots)
+        if rule != GRAPH_BEST:
+            institutions_tick(t, rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
+        r = _record(record_at, r, t, counts, out, s, snapshots, gx[11], mout)
+    _record(record_at, r, -1, counts, out, s, snapshots, gx[11], mout)
     winner = -1
     for q in range(k):
         if counts[q] == n:
             winner = q
+    for i in range(strengths.size):
+        strengths[i] = gx[11][i]
     return t, winner
 
 
@@ -887,7 +973,8 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
     node (``fixed[r] = 1``), is lost (``0``) or ``max_events`` pass (``-1``); ``times[r]`` is
     the number of events. Runs go in chunks of :data:`RUNS_PER_CHUNK` over the threads, each
     chunk with its own state arrays. ``G, R, Cb, fl, D``: the general path's model
-    (:func:`simulate`).
+    (:func:`simulate`; a co-evolving institution restarts every run at its initial strength
+    and steps every ``n`` events).
     """
     n = ip.size - 1
     size = tree_size(n)
@@ -918,6 +1005,7 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
             counts[:] = counts0
             gx[5][:] = gx0[5]
             gx[6][:] = gx0[6]
+            gx[11][:] = gx0[11]
             counter = stream_key(key, run, 0)
             node = start_node
             if node < 0:
@@ -938,5 +1026,7 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
                 counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
                                 tree, size, counts, counter, gx)  # fmt: skip
                 t += 1
+                institutions_tick(t, rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts,
+                                  gx)  # fmt: skip
             fixed[run] = 1 if counts[0] == n else (0 if counts[0] == 0 else -1)
             times[run] = t
