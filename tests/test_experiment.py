@@ -490,6 +490,7 @@ def test_run_says_what_it_does_on_stderr(tmp_path, monkeypatch, capsys):
         "every regime at mutation 0.001",
         "attributing the difference between laissez-faire and communitarian to their "
         "mechanisms",
+        "the regimes as polities in a changing world",
         "writing figures",
         f"report: {tmp_path / 'report.md'}",
     ]

@@ -1173,9 +1173,7 @@ def _analysis_of(root: Path) -> str | None:
 
 
 def _plot_continuation(root: Path, out: Path) -> list[Path]:
-    from evopolity.experiments.runner import continuation_results
-
-    frame = continuation_results(results.read_sweep(root))
+    frame = results.continuation_results(results.read_sweep(root))
     written = []
     for regime, g in frame.groupby("regime", sort=False):
         p = out / f"{_slug('continuation', regime)}.png"
@@ -1185,10 +1183,8 @@ def _plot_continuation(root: Path, out: Path) -> list[Path]:
 
 
 def _plot_ensemble(root: Path, out: Path) -> list[Path]:
-    from evopolity.experiments.runner import ensemble_results
-
     p = out / "basins.png"
-    _close(basin_shares(ensemble_results(results.read_sweep(root)), path=p))
+    _close(basin_shares(results.ensemble_results(results.read_sweep(root)), path=p))
     return [p]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,7 +25,8 @@ from evopolity.experiments.storage import (
     warn_strays,
 )
 
-__all__ = ["load", "directory_kind", "read_run", "read_sweep", "sweep_axes"]
+__all__ = ["load", "directory_kind", "read_run", "read_sweep", "sweep_axes",
+           "continuation_results", "ensemble_results"]
 
 
 def directory_kind(directory: str | Path) -> str | None:
@@ -167,3 +169,62 @@ def load(directory: str | Path) -> pd.DataFrame:
     if summary.is_file():
         return pd.read_parquet(summary)
     raise FileNotFoundError(f"{directory} holds neither sweep parts nor a run's summary")
+
+
+def continuation_results(frame: pd.DataFrame, spec: Any = None,
+                       tol: float | None = None) -> pd.DataFrame:
+    """A continuation directory's rows, with ``differs`` marked per regime.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The parts (:func:`evopolity.load` of the directory).
+    spec : Spec, optional
+        The spec (its ``continuation.tol``).
+    tol : float, optional
+        The tolerance (default: the spec's, else 0.02).
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` with ``differs``, by task.
+    """
+    from evopolity.analysis.continuation import branches_differ
+
+    if tol is None:
+        tol = spec.continuation.tol if spec is not None else 0.02
+    frame = frame.sort_values("task").reset_index(drop=True)
+    state = [c for c in frame.columns if c.startswith("x_")] + ["institution_strength"]
+    frame["differs"] = False
+    for _, g in frame.groupby("regime", sort=False):
+        try:
+            frame.loc[g.index, "differs"] = branches_differ(g, state, tol)
+        except ValueError:  # an unfinished continuation: a value without its down run
+            pass
+    return frame
+
+
+def ensemble_results(frame: pd.DataFrame, same: float = 1e-3) -> pd.DataFrame:
+    """An ensemble directory's rows, with ``attractor`` labels shared within each regime.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The parts (:func:`evopolity.load` of the directory).
+    same : float
+        States closer than this are one attractor.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` by task, with ``attractor``.
+    """
+    from evopolity.analysis.ensemble import same_attractors
+
+    frame = frame.sort_values("task").reset_index(drop=True)
+    finals = [c for c in frame.columns if c.startswith("final_")]
+    frame["attractor"] = ""
+    for _, g in frame.groupby("regime", sort=False):
+        frame.loc[g.index, "attractor"] = same_attractors(
+            g[finals].to_numpy(), g["kind"], g["description"], same)
+    return frame

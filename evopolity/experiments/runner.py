@@ -39,7 +39,7 @@ from evopolity.experiments.analyses import (
 )
 from evopolity.experiments.figures import plot_directory
 from evopolity.experiments.report import write_report
-from evopolity.experiments.results import load
+from evopolity.experiments.results import continuation_results, ensemble_results, load
 from evopolity.experiments.spec import Spec, load_spec
 from evopolity.experiments.storage import (
     ExperimentError,
@@ -697,39 +697,6 @@ def run_continuation(spec: Spec | str | Path, out: str | Path, figures: bool = T
     return frame
 
 
-def continuation_results(frame: pd.DataFrame, spec: Spec | None = None,
-                       tol: float | None = None) -> pd.DataFrame:
-    """A continuation directory's rows, with ``differs`` marked per regime.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The parts (:func:`evopolity.load` of the directory).
-    spec : Spec, optional
-        The spec (its ``tol``).
-    tol : float, optional
-        The tolerance (default: the spec's, else 0.02).
-
-    Returns
-    -------
-    DataFrame
-        ``frame`` with ``differs``, by task.
-    """
-    from evopolity.analysis.continuation import branches_differ
-
-    if tol is None:
-        tol = spec.continuation.tol if spec is not None else 0.02
-    frame = frame.sort_values("task").reset_index(drop=True)
-    state = [c for c in frame.columns if c.startswith("x_")] + ["institution_strength"]
-    frame["differs"] = False
-    for _, g in frame.groupby("regime", sort=False):
-        try:
-            frame.loc[g.index, "differs"] = branches_differ(g, state, tol)
-        except ValueError:  # an unfinished continuation: a value without its down run
-            pass
-    return frame
-
-
 def ensemble_tasks(spec_json: str, where: str, tasks: list[int]) -> list[tuple[int, dict]]:
     """Rows of some starts of a spec's ``[ensemble]``: what a worker process runs.
 
@@ -845,32 +812,6 @@ def run_ensemble(spec: Spec | str | Path, out: str | Path, workers: int = 1, fig
     frame = ensemble_results(load(out))
     if figures:
         _figures(out, say)
-    return frame
-
-
-def ensemble_results(frame: pd.DataFrame, same: float = 1e-3) -> pd.DataFrame:
-    """An ensemble directory's rows, with ``attractor`` labels shared within each regime.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The parts (:func:`evopolity.load` of the directory).
-    same : float
-        States closer than this are one attractor.
-
-    Returns
-    -------
-    DataFrame
-        ``frame`` by task, with ``attractor``.
-    """
-    from evopolity.analysis.ensemble import same_attractors
-
-    frame = frame.sort_values("task").reset_index(drop=True)
-    finals = [c for c in frame.columns if c.startswith("final_")]
-    frame["attractor"] = ""
-    for _, g in frame.groupby("regime", sort=False):
-        frame.loc[g.index, "attractor"] = same_attractors(
-            g[finals].to_numpy(), g["kind"], g["description"], same)
     return frame
 
 
