@@ -78,6 +78,14 @@ RESCALE_AT = 200.0
 TINY_TOTAL = 1e-200
 
 
+def inner(**options):
+    """:func:`kernels._jit.jit` for a function only other kernels call: compiled without
+    the CPython and C wrappers that would let Python call it. A wrapper unboxes every
+    argument, and for the state and configuration tuples (~40 arrays) it cost ~0.4 s of
+    compilation per function, most of the module's cold compile."""
+    return jit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **options)
+
+
 # -- sum and min trees over the polities ---------------------------------------------------
 
 
@@ -132,13 +140,13 @@ def _min_leaf(tree, P):
     return i - P
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _build_sum(tree, P):
     for i in range(P - 1, 0, -1):
         tree[i] = tree[2 * i] + tree[2 * i + 1]
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _build_min(tree, P):
     for i in range(P - 1, 0, -1):
         tree[i] = min(tree[2 * i], tree[2 * i + 1])
@@ -147,7 +155,7 @@ def _build_min(tree, P):
 # -- one polity ------------------------------------------------------------------------------
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _payoff_sums(A, C, counts, p, S, SC):
     """``S[p, i] = sum_j A[i, j] n_j`` and ``SC[p, i] = sum_j C[i, j] n_j``."""
     k = counts.shape[1]
@@ -161,7 +169,7 @@ def _payoff_sums(A, C, counts, p, S, SC):
         SC[p, i] = b
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _support(C, counts, size, SC, p):
     """The cooperation level of polity ``p``: ``sum_i x_i (SC_i - C_ii) / (N - 1)``."""
     N = size[p]
@@ -256,13 +264,13 @@ def _refresh_inline(p, st, cfg, game, ref, step):
     return top
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _refresh(p, st, cfg, game, ref, step):
     """:func:`_refresh_inline` out of line, for the rare callers."""
     return _refresh_inline(p, st, cfg, game, ref, step)
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _rescale(st, cfg, fs, istate):
     """Recompute every polity with ``ref`` the largest payoff present (rare: at the start,
     when the game changes, or when exponentials would leave the safe range)."""
@@ -290,13 +298,18 @@ def _touch_inline(p, st, cfg, fs, istate):
         _rescale(st, cfg, fs, istate)
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _touch(p, st, cfg, fs, istate):
-    """:func:`_touch_inline` out of line, for the rare callers."""
-    _touch_inline(p, st, cfg, fs, istate)
+    """:func:`_touch_inline` out of line, for the rare callers (calling :func:`_refresh`:
+    a third inlined copy of the refresh would cost compile time, not speed)."""
+    w = cfg[9]
+    top = _refresh(p, st, cfg, istate[I_GAME], fs[F_REF], istate[I_STEP])
+    tree = st[12]
+    if w * (top - fs[F_REF]) > RESCALE_AT or tree[1] < TINY_TOTAL:
+        _rescale(st, cfg, fs, istate)
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _log(ev, istate, kind, polity, other, regime):
     e = istate[I_EVENTS]
     ev[e, EV_STEP] = istate[I_STEP]
@@ -307,7 +320,7 @@ def _log(ev, istate, kind, polity, other, regime):
     istate[I_EVENTS] = e + 1
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _record(st, cfg, fs, istate, rec):
     """Row ``istate[I_RECORD]`` of the records (institutions extrapolated, state untouched)."""
     counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
@@ -335,7 +348,7 @@ def _record(st, cfg, fs, istate, rec):
 # -- the events ------------------------------------------------------------------------------
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _copy_polity(src, dst, st):
     counts, size, S, SC = st[0], st[1], st[2], st[3]
     reg, strength, last_t = st[7], st[8], st[9]
@@ -349,7 +362,7 @@ def _copy_polity(src, dst, st):
     last_t[dst] = last_t[src]
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _collapse(p, counter, st, cfg, fs, istate, ev, log):
     """Polity ``p`` dies and is refounded as a copy of a uniformly chosen other polity."""
     counts, size, reg, ids, below, tot = st[0], st[1], st[7], st[10], st[11], st[18]
@@ -375,7 +388,7 @@ def _collapse(p, counter, st, cfg, fs, istate, ev, log):
     return counter
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _imitate(counter, st, cfg, fs, istate, ev, log):
     """Institutional imitation: a polity may adopt the regime of a random other one."""
     counts, mean_pay, reg, strength, last_t, ids = st[0], st[6], st[7], st[8], st[9], st[10]
@@ -467,7 +480,7 @@ def _birth(counter, st, cfg, fs, istate, ev, log):
     return counter
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _split(d, born, counter, st, cfg, fs, istate, ev, log):
     """Full polity ``d`` and its newborn ``born`` split; the victim ``v`` (a uniformly chosen
     other polity) dies and the daughter takes its slot. Refreshes the daughter, not ``d``."""
@@ -515,7 +528,7 @@ def _split(d, born, counter, st, cfg, fs, istate, ev, log):
     return counter
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _change_game(g, st, cfg, fs, istate):
     """The environment switches every polity to game ``g``."""
     counts, S, SC = st[0], st[2], st[3]
@@ -526,7 +539,7 @@ def _change_game(g, st, cfg, fs, istate):
     _rescale(st, cfg, fs, istate)
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game, ev,
             log, absorbing):  # fmt: skip
     """The loop of :func:`advance` (compiled without reference counting)."""
@@ -663,7 +676,7 @@ def start(st, cfg, fs, istate):
     _rescale(st, cfg, fs, istate)
 
 
-@jit()
+@inner()
 def _fixation_cfg(A, n, selection, split, migration, max_steps):
     """The configuration of :func:`advance` for a fixation run: game ``A``, no regime."""
     k = A.shape[0]
@@ -685,7 +698,7 @@ def _fixation_cfg(A, n, selection, split, migration, max_steps):
             0.0, 0.0, no, 0.0, n - n)  # fmt: skip
 
 
-@jit()
+@inner()
 def _fixation_run(cfg, n, m, key, r, max_steps):
     """Run ``r`` of :func:`fixation_runs`: its outcome (1, 0 or -1) and its steps."""
     k = cfg[0].shape[1]
