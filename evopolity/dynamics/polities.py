@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evopolity.dynamics.environments import Constant, Environment
+from evopolity.dynamics.environments import Constant, Environment, TemptationWalk
 from evopolity.dynamics.fitness import regime_setup
 from evopolity.dynamics.trajectory import hill_numbers
-from evopolity.institutions.regime import Regime
+from evopolity.institutions.regime import Regime, regime_parameters
 from evopolity.kernels import codes
 from evopolity.kernels import polity as _pk
 from evopolity.kernels.rng import packed_seed
@@ -355,6 +355,19 @@ def _packed_regimes(
             names,
         )  # fmt: skip
         model, p, mu = setup.model, setup.params, setup.mutation
+        if isinstance(payoffs, GroupGame):
+            if payoffs.played_under is not None:
+                raise ValueError(
+                    "payoffs: polities take a group game played without a regime (each "
+                    "polity's regime then acts through its expected terms); this one was "
+                    "played under one (GroupGame.under)"
+                )
+            # the kernel computes the group's payoffs itself: of the regime's packed array
+            # it reads the regime's terms only, as for a matrix game
+            if model == codes.GROUP:
+                model, p = codes.LINEAR, np.zeros(0)
+            elif model == codes.GROUP_INSTITUTIONS:
+                model, p = codes.INSTITUTIONS, regime_parameters(r, setup.C)
         if setup.sanctions is not None:
             # the kernel reads one payoff matrix for every polity: sanctions played inside
             # the matches of one regime cannot stand for the others' regimes
@@ -377,6 +390,86 @@ def _packed_regimes(
             np.array(m0))
 
 
+UPDATES = ("moran", "fermi")
+
+
+def _games(payoffs: Any, env: Environment) -> tuple[tuple[str, ...], np.ndarray, np.ndarray,
+                                                      np.ndarray, float]:  # fmt: skip
+    """``(names, games, comps, gpf, largest)``: the k x k matrices of the environment's games
+    (zeros for a group game), a group game's co-player compositions and one focal-payoff
+    table per game (empty for matrix games), and the largest payoff magnitude."""
+    if isinstance(payoffs, GroupGame):
+        if isinstance(env, TemptationWalk):
+            raise ValueError("environment: a TemptationWalk walks one entry of a payoff "
+                             "matrix; with a group game use Scheduled, Periodic or Markov "
+                             "between group games")
+        for i, g in enumerate(env.games):
+            if (not isinstance(g, GroupGame) or g.strategies != payoffs.strategies
+                    or g.group_size != payoffs.group_size or g.played_under is not None):
+                raise ValueError(
+                    f"environment.games[{i}] must be a group game of the strategies "
+                    f"{list(payoffs.strategies)} in groups of {payoffs.group_size}, played "
+                    "without a regime, like payoffs"
+                )
+        tables = [payoffs, *env.games]
+        k = payoffs.k
+        comps = np.ascontiguousarray(payoffs.kernel_tables()[0], dtype=np.int64)
+        gpf = np.ascontiguousarray(np.stack([g.kernel_tables()[1] for g in tables]))
+        largest = max(abs(v) for g in tables for v in g.payoff_range())
+        return payoffs.strategies, np.zeros((len(tables), k, k)), comps, gpf, float(largest)
+    A, names = as_payoff_matrix(payoffs)
+    games = np.stack([A, *env.matrices(names, A)])
+    k = A.shape[0]
+    return (names, games, np.zeros((0, k), np.int64), np.zeros((games.shape[0], 0, k)),
+            float(np.abs(games).max()))
+
+
+def _config(
+    games: np.ndarray, C: np.ndarray, packed: tuple[np.ndarray, ...], n: int, w: float,
+    migration: float, split: float, imitation: float, beta: float, collapse: Collapse | None,
+    fermi: bool, comps: np.ndarray, gpf: np.ndarray,
+) -> tuple[Any, ...]:
+    """The kernel's configuration tuple (:func:`evopolity.kernels.polity._advance`), every
+    element of one type whatever the run, so that the kernel compiles once."""
+    from evopolity.kernels.group import log_factorials
+
+    lf = log_factorials(n) if comps.shape[0] else np.zeros(1)
+    threshold = collapse.threshold if collapse is not None else 0.0
+    duration = collapse.duration if collapse is not None else 0
+    return (np.ascontiguousarray(games, dtype=np.float64), np.ascontiguousarray(C, np.float64),
+            *packed, np.int64(n), float(w), float(migration), float(split), float(imitation),
+            float(beta), collapse is not None, float(threshold), np.int64(duration),
+            bool(fermi), comps, gpf, lf)  # fmt: skip
+
+
+def _group_fits(game: GroupGame, sizes: np.ndarray, n: int, split: float) -> None:
+    """A polity must hold a whole group: at least ``group_size`` members, now and after any
+    split (whose daughter holds ``floor((n + 1) / 2)``)."""
+    smallest = int(sizes.min())
+    why = "the smallest polity at the start"
+    if split > 0 and (n + 1) // 2 < smallest:
+        smallest, why = (n + 1) // 2, f"a split's daughter, (n + 1) // 2 with n = {n}"
+    if game.group_size > smallest:
+        raise ValueError(f"payoffs: groups of {game.group_size} need polities of at least "
+                         f"{game.group_size} members; {why} holds {smallest}")
+
+
+def _update(update: Any, split: float, migration: float) -> bool:
+    """Whether ``update`` is the pairwise comparison (validated: no births, so no split or
+    migration)."""
+    if update not in UPDATES:
+        raise ValueError(f"update must be 'moran' or 'fermi', got {update!r}")
+    if update == "fermi":
+        for name, v, what in (("split", split, "polity splits"),
+                              ("migration", migration, "offspring migrates")):
+            if v > 0:
+                raise ValueError(
+                    f"{name}: under update='fermi' members imitate and nobody is born, so "
+                    f"polities keep their sizes and no {what}; pass {name}=0, got {v:g}"
+                )
+    return update == "fermi"
+
+
 def polities(
     payoffs: Any,
     regimes: Sequence[Regime | None],
@@ -397,6 +490,7 @@ def polities(
     x0: Any = None,
     seed: int | np.random.SeedSequence | None = None,
     record_every: int | None = None,
+    update: str = "moran",
 ) -> PolityRun:
     r"""Simulate ``m`` polities of at most ``n`` members, each under its own regime.
 
@@ -490,11 +584,6 @@ def polities(
     TypeError
         For a regime that is not a ``Regime`` or None, or a group game.
     """
-    if isinstance(payoffs, GroupGame):
-        raise TypeError("payoffs must be a matrix game (k x k); group games are not "
-                        "supported by polities yet")
-    A, names = as_payoff_matrix(payoffs)
-    k = A.shape[0]
     n = integer(n, "n", 3)
     m = integer(m, "m", 1)
     generations = integer(generations, "generations", 0)
@@ -509,6 +598,16 @@ def polities(
     env = Constant() if environment is None else environment
     if not isinstance(env, Environment):
         raise TypeError(f"environment must be an Environment, got {type(env).__name__}")
+    fermi = _update(update, q, lam)
+    group = isinstance(payoffs, GroupGame)
+    names, games, comps, gpf, largest = _games(payoffs, env)
+    k = len(names)
+    if group and cooperation is not None and np.ndim(cooperation) == 1:
+        vector = np.asarray(cooperation, dtype=np.float64)
+        if vector.shape != (k,):
+            raise ValueError(f"cooperation must give one rate per strategy of the group game "
+                             f"({k}), got {vector.shape[0]}")
+        cooperation = np.repeat(vector[:, None], k, axis=1)
     if m == 1:
         for name, v in (("split", q), ("migration", lam), ("imitation", imit)):
             if v > 0:
@@ -546,8 +645,8 @@ def polities(
             raise ValueError(f"assignment must give one regime per polity ({m}), got "
                              f"{reg0.size}")
     counts0 = _initial_counts(x0, n, m, k)
-    games = np.stack([A, *env.matrices(names, A)])
-    largest = float(np.abs(games).max())
+    if group:
+        _group_fits(payoffs, counts0.sum(axis=1), n, q)
     for r in regimes:
         if r is not None:
             largest += r.fine + r.reward + r.cost + r.conformity
@@ -565,34 +664,13 @@ def polities(
         pts = np.append(pts, generations)
     ss = seed_sequence(seed)
     env_seed = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1))
-    change_at, change_game = env.schedule(generations, env_seed, A)
-    threshold = collapse.threshold if collapse is not None else 0.0
-    duration = collapse.duration if collapse is not None else 0
-    Ck = np.zeros((k, k)) if C is None else np.ascontiguousarray(C)
-    cfg = (games, Ck, rparams, roff, rmodel, rmu, rcoev, rm0, np.int64(n), w, lam, q, imit,
-           beta, collapse is not None, threshold, np.int64(duration))  # fmt: skip
-    P = _pk.tree_width(m)
-    strength0 = rm0[reg0].copy()
-    st = _pk.new_state(counts0, reg0, strength0, k, P)
-    fs = np.zeros(_pk.N_FSTATE)
-    istate = np.zeros(_pk.N_ISTATE, np.int64)
-    ctr = np.array([_pk.stream_key(packed_seed(ss), 0, 0)], np.uint64)
-    _pk.start(st, cfg, fs, istate)
-    R = pts.size
-    rec = (np.zeros((R, m, k), np.int64), np.zeros((R, m), np.int64),
-           np.zeros((R, m), np.int64), np.zeros((R, m)), np.zeros((R, m)))
-    logs = []
-    capacity = 4096
-    while True:
-        ev = np.zeros((capacity, _pk.N_EVENT_COLS), np.int64)
-        istate[_pk.I_EVENTS] = 0
-        status = _pk.advance(st, cfg, fs, istate, ctr, generations, pts, rec, change_at,
-                             change_game, ev, True, False)
-        logs.append(ev[: istate[_pk.I_EVENTS]].copy())
-        if status == _pk.REACHED:
-            break
-        capacity = min(capacity * 4, 1 << 22)
-    log = np.concatenate(logs) if logs else np.zeros((0, _pk.N_EVENT_COLS), np.int64)
+    change_at, change_game = env.schedule(generations, env_seed, None if group else games[0])
+    Ck = np.zeros((k, k)) if C is None else C
+    cfg = _config(games, Ck, (rparams, roff, rmodel, rmu, rcoev, rm0), n, w, lam, q, imit,
+                  beta, collapse, fermi, comps, gpf)
+    key = np.uint64(_pk.stream_key(packed_seed(ss), 0, 0))
+    rec, log, _ = _pk.run(cfg, counts0, reg0, rm0[reg0].copy(), key, np.int64(generations),
+                          pts, change_at, change_game, True, False)
     labels = _regime_labels(regimes)
     kinds = np.array(_pk.EVENT_KINDS, dtype=object)
     reg_names = np.array([*labels, None], dtype=object)
@@ -606,7 +684,8 @@ def polities(
     return PolityRun(
         names, labels, pts, rec[0], rec[1], rec[2], rec[3], rec[4], events, C,
         params={
-            "n": n, "m": m, "generations": generations, "selection": w, "mutation": mu,
+            "n": n, "m": m, "generations": generations, "update": update, "selection": w,
+            "mutation": mu,
             "split": q, "migration": lam, "imitation": imit, "imitation_selection": beta,
             "collapse": collapse, "environment": env, "regimes": tuple(regimes),
             "seed": ss.entropy,
@@ -625,6 +704,7 @@ def multilevel_fixation(
     split: float = 0.01,
     migration: float = 0.0,
     max_generations: int | None = None,
+    update: str = "moran",
 ) -> pd.Series:
     r"""Fixation probability of one mutant (strategy 0) among residents (strategy 1) in the
     whole metapopulation of :func:`polities`, estimated from ``runs`` runs.
@@ -677,10 +757,8 @@ def multilevel_fixation(
         For a parameter out of range, fewer than 2 strategies, or ``m >= 2`` with both
         ``split`` and ``migration`` 0 (the mutant could never leave its polity).
     """
-    if isinstance(payoffs, GroupGame):
-        raise TypeError("payoffs must be a matrix game (k x k)")
-    A, _ = as_payoff_matrix(payoffs)
-    if A.shape[0] < 2:
+    names, games, comps, gpf, largest = _games(payoffs, Constant())
+    if len(names) < 2:
         raise ValueError("payoffs must hold at least 2 strategies (mutant and resident)")
     n = integer(n, "n", 3)
     m = integer(m, "m", 1)
@@ -690,6 +768,9 @@ def multilevel_fixation(
     lam = probability(migration, "migration")
     if m == 1:
         q, lam = 0.0, 0.0
+    elif update == "fermi":
+        raise ValueError("update='fermi' keeps polities apart (nobody is born, so nothing "
+                         "splits or migrates) and the mutant could not take over: take m = 1")
     elif q == 0.0 and lam == 0.0:
         raise ValueError("split and migration are both 0: with m >= 2 polities no polity could "
                          "ever reach another's members, so the mutant could not take over; "
@@ -697,16 +778,22 @@ def multilevel_fixation(
     max_generations = 10**9 if max_generations is None else integer(
         max_generations, "max_generations")
     check_size(runs, 100_000_000, "runs", "runs")
-    check_magnitude(float(np.abs(A).max()) * n * 2.0, _LARGEST, "payoffs * n * 2",
+    fermi = _update(update, q, lam)
+    check_magnitude(largest * n * 2.0, _LARGEST, "payoffs * n * 2",
                     "payoff sums over a polity would overflow a double; scale the payoffs "
                     "down")  # fmt: skip
+    if isinstance(payoffs, GroupGame):
+        _group_fits(payoffs, np.array([n]), n, q)
+    k = len(names)
+    cfg = _config(games, np.zeros((k, k)), _packed_regimes([None], 0.0, payoffs, None, names),
+                  n, w, lam, q, 0.0, 0.0, None, fermi, comps, gpf)
     ss = seed_sequence(seed)
     outcome = np.zeros(runs, np.int64)
     steps = np.zeros(runs, np.int64)
     # threads only for enough work: an idle parallel region costs ms on a busy machine
     kernel = _pk.fixation_runs if runs * n * m >= PARALLEL_WORK else _pk.fixation_runs_serial
-    kernel(np.ascontiguousarray(A), np.int64(n), m, w, q, lam, packed_seed(ss),
-           np.int64(max_generations), runs, outcome, steps)
+    kernel(cfg, np.int64(n), m, packed_seed(ss), np.int64(max_generations), runs, outcome,
+           steps)
     fixed = int((outcome == 1).sum())
     p = fixed / runs
     return pd.Series({

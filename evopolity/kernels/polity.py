@@ -55,8 +55,10 @@ from evopolity.kernels._jit import jit
 from evopolity.kernels.codes import INSTITUTIONS
 from evopolity.kernels.finite import _other, _pick_count, _pick_weighted
 from evopolity.kernels.fitness import institution_adjust
+from evopolity.kernels.group import _lb
 from evopolity.kernels.layout import DECAY, FEEDBACK
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
+from evopolity.kernels.rules import imitation as fermi_probability
 
 # kinds of events (column KIND of the event log)
 SPLIT, EXTINCTION, COLLAPSE, REFOUNDING, ADOPTION, ENVIRONMENT = 0, 1, 2, 3, 4, 5
@@ -78,18 +80,18 @@ RESCALE_AT = 200.0
 TINY_TOTAL = 1e-200
 
 
+def inner(**options):
+    """:func:`kernels._jit.jit` for a function only other kernels call: compiled without
+    the CPython and C wrappers that would let Python call it. A wrapper unboxes every
+    argument, and for the state and configuration tuples (~40 arrays) it cost ~0.4 s of
+    compilation per function, most of the module's cold compile."""
+    return jit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **options)
+
+
 # -- sum and min trees over the polities ---------------------------------------------------
 
 
-def tree_width(m):
-    """The number of leaves ``P`` (a power of two >= ``m``) of a tree over ``m`` polities."""
-    P = 1
-    while P < m:
-        P *= 2
-    return P
-
-
-@jit(inline="always")
+@inner(refcount=False)
 def _sum_set(tree, P, p, value):
     i = P + p
     tree[i] = value
@@ -99,7 +101,7 @@ def _sum_set(tree, P, p, value):
         i //= 2
 
 
-@jit(inline="always")
+@inner(refcount=False)
 def _min_set(tree, P, p, value):
     i = P + p
     tree[i] = value
@@ -109,7 +111,7 @@ def _min_set(tree, P, p, value):
         i //= 2
 
 
-@jit(inline="always")
+@inner(refcount=False)
 def _sum_pick(tree, P, u):
     """The leaf drawn with probability proportional to its value (``u`` in [0, 1))."""
     r = u * tree[1]
@@ -124,7 +126,7 @@ def _sum_pick(tree, P, u):
     return i - P
 
 
-@jit(inline="always")
+@inner(refcount=False)
 def _min_leaf(tree, P):
     i = 1
     while i < P:
@@ -132,22 +134,10 @@ def _min_leaf(tree, P):
     return i - P
 
 
-@jit(refcount=False)
-def _build_sum(tree, P):
-    for i in range(P - 1, 0, -1):
-        tree[i] = tree[2 * i] + tree[2 * i + 1]
-
-
-@jit(refcount=False)
-def _build_min(tree, P):
-    for i in range(P - 1, 0, -1):
-        tree[i] = min(tree[2 * i], tree[2 * i + 1])
-
-
 # -- one polity ------------------------------------------------------------------------------
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _payoff_sums(A, C, counts, p, S, SC):
     """``S[p, i] = sum_j A[i, j] n_j`` and ``SC[p, i] = sum_j C[i, j] n_j``."""
     k = counts.shape[1]
@@ -161,7 +151,42 @@ def _payoff_sums(A, C, counts, p, S, SC):
         SC[p, i] = b
 
 
-@jit(refcount=False)
+@inner(refcount=False)
+def _group_sums(comps, pf, lf, counts, p, S):
+    """``S[p, i] = (N - 1) f_i`` for a group game: ``f_i`` the expected payoff of an ``i``
+    whose ``g`` co-players are drawn without replacement from the ``N - 1`` other members,
+    ``f_i = sum_o prod_j C(n_j - [j = i], o_j) / C(N - 1, g) pf[o, i]`` (kernels/group.py;
+    0 for a strategy absent from the polity). Scaled by ``N - 1`` so that the refresh reads
+    payoffs the same way for a group game (whose matrices are 0) as for a matrix game."""
+    K, k = comps.shape
+    N = 0
+    g = 0
+    for j in range(k):
+        N += counts[p, j]
+        g += comps[0, j]
+    total = _lb(lf, N - 1, g)
+    for i in range(k):
+        s = 0.0
+        if counts[p, i] > 0:
+            for o in range(K):
+                lw = -total
+                for j in range(k):
+                    lw += _lb(lf, counts[p, j] - (1 if j == i else 0), comps[o, j])
+                if lw > -np.inf:
+                    s += math.exp(lw) * pf[o, i]
+        S[p, i] = s * (N - 1.0)
+
+
+@inner(refcount=False)
+def _sums(cfg, game, counts, p, S, SC):
+    """The payoff and cooperation sums of polity ``p`` in game ``game``, from scratch."""
+    games, C, comps = cfg[0], cfg[1], cfg[18]
+    _payoff_sums(games[game], C, counts, p, S, SC)
+    if comps.shape[0] > 0:
+        _group_sums(comps, cfg[19][game], cfg[20], counts, p, S)
+
+
+@inner(refcount=False)
 def _support(C, counts, size, SC, p):
     """The cooperation level of polity ``p``: ``sum_i x_i (SC_i - C_ii) / (N - 1)``."""
     N = size[p]
@@ -212,6 +237,7 @@ def _refresh_inline(p, st, cfg, game, ref, step):
     rcoev = cfg[6]
     w = cfg[9]
     collapse_on, threshold, duration = cfg[14], cfg[15], cfg[16]
+    fermi = cfg[17]
     k = counts.shape[1]
     P = tree.size // 2
     N = size[p]
@@ -244,7 +270,8 @@ def _refresh_inline(p, st, cfg, game, ref, step):
             if pi[i] > top:
                 top = pi[i]
     mean_pay[p] = mean / N
-    _sum_set(tree, P, p, total)
+    # the pairwise comparison picks its focal member uniformly: the tree holds sizes
+    _sum_set(tree, P, p, float(N) if fermi else total)
     if collapse_on:
         if mean_pay[p] < threshold:
             if below[p] < 0:
@@ -256,13 +283,13 @@ def _refresh_inline(p, st, cfg, game, ref, step):
     return top
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _refresh(p, st, cfg, game, ref, step):
     """:func:`_refresh_inline` out of line, for the rare callers."""
     return _refresh_inline(p, st, cfg, game, ref, step)
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _rescale(st, cfg, fs, istate):
     """Recompute every polity with ``ref`` the largest payoff present (rare: at the start,
     when the game changes, or when exponentials would leave the safe range)."""
@@ -290,13 +317,18 @@ def _touch_inline(p, st, cfg, fs, istate):
         _rescale(st, cfg, fs, istate)
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _touch(p, st, cfg, fs, istate):
-    """:func:`_touch_inline` out of line, for the rare callers."""
-    _touch_inline(p, st, cfg, fs, istate)
+    """:func:`_touch_inline` out of line, for the rare callers (calling :func:`_refresh`:
+    a third inlined copy of the refresh would cost compile time, not speed)."""
+    w = cfg[9]
+    top = _refresh(p, st, cfg, istate[I_GAME], fs[F_REF], istate[I_STEP])
+    tree = st[12]
+    if w * (top - fs[F_REF]) > RESCALE_AT or tree[1] < TINY_TOTAL:
+        _rescale(st, cfg, fs, istate)
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _log(ev, istate, kind, polity, other, regime):
     e = istate[I_EVENTS]
     ev[e, EV_STEP] = istate[I_STEP]
@@ -307,7 +339,7 @@ def _log(ev, istate, kind, polity, other, regime):
     istate[I_EVENTS] = e + 1
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _record(st, cfg, fs, istate, rec):
     """Row ``istate[I_RECORD]`` of the records (institutions extrapolated, state untouched)."""
     counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
@@ -335,7 +367,7 @@ def _record(st, cfg, fs, istate, rec):
 # -- the events ------------------------------------------------------------------------------
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _copy_polity(src, dst, st):
     counts, size, S, SC = st[0], st[1], st[2], st[3]
     reg, strength, last_t = st[7], st[8], st[9]
@@ -349,7 +381,7 @@ def _copy_polity(src, dst, st):
     last_t[dst] = last_t[src]
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _collapse(p, counter, st, cfg, fs, istate, ev, log):
     """Polity ``p`` dies and is refounded as a copy of a uniformly chosen other polity."""
     counts, size, reg, ids, below, tot = st[0], st[1], st[7], st[10], st[11], st[18]
@@ -375,7 +407,7 @@ def _collapse(p, counter, st, cfg, fs, istate, ev, log):
     return counter
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _imitate(counter, st, cfg, fs, istate, ev, log):
     """Institutional imitation: a polity may adopt the regime of a random other one."""
     counts, mean_pay, reg, strength, last_t, ids = st[0], st[6], st[7], st[8], st[9], st[10]
@@ -462,22 +494,74 @@ def _birth(counter, st, cfg, fs, istate, ev, log):
                     SC[d, i] += C[i, born] - C[i, dead]
         else:
             counter = _split(d, born, counter, st, cfg, fs, istate, ev, log)
+    if cfg[18].shape[0] > 0:
+        # a group game: payoffs are not linear in the counts (rare path, out of line)
+        _group_sums(cfg[18], cfg[19][istate[I_GAME]], cfg[20], counts, d, S)
     # one inlined refresh of the destination for every case (a split refreshed its daughter)
     _touch_inline(d, st, cfg, fs, istate)
     return counter
 
 
-@jit(refcount=False)
+@jit(refcount=False, inline="always")
+def _fermi(counter, st, cfg, fs, istate):
+    """Pairwise comparison inside a polity (the rule of :func:`kernels.finite.simulate`'s
+    ``FERMI``): a focal member drawn uniformly from the metapopulation, with its regime's
+    mutation switching to a uniformly chosen other strategy, otherwise copying a uniformly
+    chosen other member of its polity with probability ``1 / (1 + exp(-beta (pi_model -
+    pi_focal)))`` (``beta = selection``). Sizes never change. Out of line: it is compiled once
+    beside the birth, and only runs under ``fermi``."""
+    counts, size, S, SC, pay, reg, tree, tot = (
+        st[0], st[1], st[2], st[3], st[4], st[7], st[12], st[18])
+    games, C, rmu, beta = cfg[0], cfg[1], cfg[5], cfg[9]
+    k = counts.shape[1]
+    P = tree.size // 2
+    counter += GOLDEN
+    p = _sum_pick(tree, P, unit_float(counter))
+    N = size[p]
+    counter += GOLDEN
+    dead = _pick_count(counts[p], float(N), -1, unit_float(counter))
+    born = dead
+    mutated = False
+    mu = rmu[reg[p]]
+    if mu > 0.0 and k > 1:
+        counter += GOLDEN
+        if unit_float(counter) < mu:
+            counter += GOLDEN
+            born = _other(dead, k, unit_float(counter))
+            mutated = True
+    if not mutated:
+        counter += GOLDEN
+        model = _pick_count(counts[p], float(N - 1), dead, unit_float(counter))
+        if model != dead:
+            prob = fermi_probability(1.0, beta, pay[p, model] - pay[p, dead])
+            counter += GOLDEN
+            if unit_float(counter) < prob:
+                born = model
+    if born != dead:
+        _catch_up(p, st, cfg, fs[F_TIME])
+        counts[p, born] += 1
+        counts[p, dead] -= 1
+        tot[born] += 1
+        tot[dead] -= 1
+        A = games[istate[I_GAME]]
+        for i in range(k):
+            S[p, i] += A[i, born] - A[i, dead]
+            SC[p, i] += C[i, born] - C[i, dead]
+        if cfg[18].shape[0] > 0:
+            _group_sums(cfg[18], cfg[19][istate[I_GAME]], cfg[20], counts, p, S)
+        _touch(p, st, cfg, fs, istate)
+    return counter
+
+
+@inner(refcount=False)
 def _split(d, born, counter, st, cfg, fs, istate, ev, log):
     """Full polity ``d`` and its newborn ``born`` split; the victim ``v`` (a uniformly chosen
     other polity) dies and the daughter takes its slot. Refreshes the daughter, not ``d``."""
     counts, size, S, SC, reg, strength, last_t, ids, below = (
         st[0], st[1], st[2], st[3], st[7], st[8], st[9], st[10], st[11])
     tot = st[18]
-    games, C = cfg[0], cfg[1]
     n = cfg[8]
     m, k = counts.shape
-    A = games[istate[I_GAME]]
     counter += GOLDEN
     j = int(unit_float(counter) * (m - 1))
     if j >= m - 1:
@@ -509,29 +593,49 @@ def _split(d, born, counter, st, cfg, fs, istate, ev, log):
     last_t[v] = fs[F_TIME]
     ids[v] = new
     below[v] = -1
-    _payoff_sums(A, C, counts, d, S, SC)
-    _payoff_sums(A, C, counts, v, S, SC)
+    _sums(cfg, istate[I_GAME], counts, d, S, SC)
+    _sums(cfg, istate[I_GAME], counts, v, S, SC)
     _touch(v, st, cfg, fs, istate)
     return counter
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _change_game(g, st, cfg, fs, istate):
     """The environment switches every polity to game ``g``."""
     counts, S, SC = st[0], st[2], st[3]
-    games, C = cfg[0], cfg[1]
     istate[I_GAME] = g
     for p in range(counts.shape[0]):
-        _payoff_sums(games[g], C, counts, p, S, SC)
+        _sums(cfg, g, counts, p, S, SC)
     _rescale(st, cfg, fs, istate)
 
 
-@jit(refcount=False)
+@inner(refcount=False)
 def _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game, ev,
             log, absorbing):  # fmt: skip
-    """The loop of :func:`advance` (compiled without reference counting)."""
+    """Run steps until step ``until`` (the state is left at the start of that step).
+
+    ``st`` is the state tuple ``(counts, size, S, SC, pay, fit, mean_pay, reg, strength,
+    last_t, ids, below, tree, dtree, pi, c, x, out, tot)`` and ``cfg`` the configuration
+    ``(games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, w, migration, split, imitation,
+    beta, collapse_on, threshold, duration, fermi, comps, gpf, lf)`` (dynamics/polities.py
+    builds it; ``comps``, ``gpf`` (one table per game) and ``lf`` (log factorials up to
+    ``n``) hold a group game, empty for a matrix game, whose ``games`` are then zeros).
+    ``fs``, ``istate`` and ``ctr`` (the stream's counter) hold the scalars, so a call resumes
+    where the last stopped. At the start of each step: game changes due (``change_at``,
+    ``change_game``), collapses due, the record due (``record_at``, into ``rec``), then the
+    step's event (an institutional imitation, else a birth or, under ``fermi``, a pairwise
+    comparison). With ``log``, events go to ``ev``; the call returns ``EVENTS_FULL`` (before
+    a step's first change) when fewer than 4 rows are left. With ``absorbing``, it returns
+    ``ABSORBED`` once strategy 0 is lost or holds every member. Otherwise ``REACHED``.
+
+    Compiled without reference counting (``kernels._jit.jit``), as everything it calls: it
+    allocates nothing, and counting the ~40 arrays of the state and configuration tuples at
+    every call cost more than a step's arithmetic. The update rule and the group game are
+    runtime branches to out-of-line code (:func:`_fermi`, :func:`_group_sums`), so the
+    loop is compiled once for every kind of run.
+    """
     dtree, tot = st[13], st[18]
-    imitation, collapse_on = cfg[12], cfg[14]
+    imitation, collapse_on, fermi = cfg[12], cfg[14], cfg[17]
     P = dtree.size // 2
     counter = ctr[0]
     status = REACHED
@@ -572,6 +676,8 @@ def _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_
             imitates = unit_float(counter) < imitation
         if imitates:
             counter = _imitate(counter, st, cfg, fs, istate, ev, log)
+        elif fermi:
+            counter = _fermi(counter, st, cfg, fs, istate)
         else:
             # one call site: _birth and the refresh inside it are inlined here
             counter = _birth(counter, st, cfg, fs, istate, ev, log)
@@ -582,30 +688,6 @@ def _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_
         _record(st, cfg, fs, istate, rec)
     ctr[0] = counter
     return status
-
-
-@jit()
-def advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game, ev,
-            log, absorbing):  # fmt: skip
-    """Run steps until step ``until`` (the state is left at the start of that step).
-
-    ``st`` is the state tuple ``(counts, size, S, SC, pay, fit, mean_pay, reg, strength,
-    last_t, ids, below, tree, dtree, pi, c, x, out, tot)`` and ``cfg`` the configuration
-    ``(games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, w, migration, split, imitation,
-    beta, collapse_on, threshold, duration)`` (dynamics/polities.py builds both). ``fs``,
-    ``istate`` and ``ctr`` (the stream's counter) hold the scalars, so a call resumes where
-    the last stopped. At the start of each step: game changes due (``change_at``,
-    ``change_game``), collapses due, the record due (``record_at``, into ``rec``), then the
-    step's event. With ``log``, events go to ``ev``; the call returns ``EVENTS_FULL`` (before
-    a step's first change) when fewer than 4 rows are left. With ``absorbing``, it returns
-    ``ABSORBED`` once strategy 0 is lost or holds every member. Otherwise ``REACHED``.
-
-    The loop (:func:`_advance` and everything it calls) is compiled without reference
-    counting (``kernels._jit.jit``): it allocates nothing, and counting the ~30 arrays of
-    the state and configuration tuples at every call cost more than a step's arithmetic.
-    """
-    return _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_game,
-                    ev, log, absorbing)
 
 
 @jit()
@@ -622,12 +704,12 @@ def bounded_walk(moves, low, high):
     return out
 
 
-# -- setting up a state, and the fixation probability -----------------------------------------
+# -- setting up a state, running, and the fixation probability --------------------------------
 
 
-@jit()
+@inner()
 def new_state(counts0, reg0, strength0, k, P):
-    """The state tuple of :func:`advance` for initial ``counts0`` (m x k), regimes and
+    """The state tuple of :func:`_advance` for initial ``counts0`` (m x k), regimes and
     strengths (payoff sums and fitness still to be filled by :func:`start`)."""
     m = counts0.shape[0]
     counts = counts0.copy()
@@ -647,15 +729,14 @@ def new_state(counts0, reg0, strength0, k, P):
             tot)  # fmt: skip
 
 
-@jit()
+@inner()
 def start(st, cfg, fs, istate):
     """Fill the payoff sums, fitness and trees of a new state (game ``istate[I_GAME]``)."""
     counts, size = st[0], st[1]
-    games, C = cfg[0], cfg[1]
     S, SC = st[2], st[3]
     members = 0
     for p in range(counts.shape[0]):
-        _payoff_sums(games[istate[I_GAME]], C, counts, p, S, SC)
+        _sums(cfg, istate[I_GAME], counts, p, S, SC)
         members += size[p]
     istate[I_MEMBERS] = members
     istate[I_NEXT_ID] = counts.shape[0]
@@ -664,28 +745,56 @@ def start(st, cfg, fs, istate):
 
 
 @jit()
-def _fixation_cfg(A, n, selection, split, migration, max_steps):
-    """The configuration of :func:`advance` for a fixation run: game ``A``, no regime."""
-    k = A.shape[0]
-    games = np.empty((1, k, k))
-    for i in range(k):
-        for j in range(k):
-            games[0, i, j] = A[i, j]
-    C = np.zeros((k, k))
-    rparams = np.zeros(0)
-    roff = np.zeros(2, np.int64)
-    rmodel = np.zeros(1, np.int64)
-    rmu = np.zeros(1)
-    rcoev = np.zeros(1, np.bool_)
-    rm0 = np.ones(1)
-    # runtime values, not literals: a literal False or 0 would type advance() (and
-    # everything below it) a second time instead of reusing the compiled ep.polities one
-    no = max_steps < 0
-    return (games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, selection, migration, split,
-            0.0, 0.0, no, 0.0, n - n)  # fmt: skip
+def run(cfg, counts0, reg0, strength0, key, until, record_at, change_at, change_game, log,
+        absorbing):  # fmt: skip
+    """A whole run of :func:`ep.polities`: a new state from ``counts0`` (m x k), ``reg0``
+    and ``strength0``, its stream keyed ``key``, then :func:`_advance` to ``until``,
+    recording at ``record_at`` and logging events (with ``log``) into a log that grows 4x
+    whenever it fills.
+
+    The one entry point Python calls, so that the state tuple never crosses into Python:
+    each function Python calls gets a wrapper that (un)boxes its arguments, ~0.4 s of
+    compilation for the ~40 arrays of the state and configuration.
+
+    Returns
+    -------
+    rec : tuple
+        ``(counts (R, m, k), ids, regime, strength, mean_payoff (R, m))`` at ``record_at``.
+    log : ndarray
+        The event log (events x ``N_EVENT_COLS``).
+    status : int
+        What the last :func:`_advance` returned.
+    """
+    m, k = counts0.shape
+    P = 1  # the trees' leaves: a power of two >= m
+    while P < m:
+        P *= 2
+    st = new_state(counts0, reg0, strength0, k, P)
+    fs = np.zeros(N_FSTATE)
+    istate = np.zeros(N_ISTATE, np.int64)
+    ctr = np.zeros(1, np.uint64)
+    ctr[0] = key
+    start(st, cfg, fs, istate)
+    R = record_at.size
+    rec = (np.zeros((R, m, k), np.int64), np.zeros((R, m), np.int64),
+           np.zeros((R, m), np.int64), np.zeros((R, m)), np.zeros((R, m)))
+    ev = np.zeros((4096 if log else 0, N_EVENT_COLS), np.int64)
+    while True:
+        status = _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at,
+                          change_game, ev, log, absorbing)
+        if status != EVENTS_FULL:
+            break
+        bigger = np.zeros((4 * ev.shape[0], N_EVENT_COLS), np.int64)
+        # element by element: a slice assignment compiles numba's broadcasting and its
+        # error messages (string formatting), seconds of compilation
+        for e in range(ev.shape[0]):
+            for j in range(N_EVENT_COLS):
+                bigger[e, j] = ev[e, j]
+        ev = bigger
+    return rec, ev[: istate[I_EVENTS]].copy(), status
 
 
-@jit()
+@inner()
 def _fixation_run(cfg, n, m, key, r, max_steps):
     """Run ``r`` of :func:`fixation_runs`: its outcome (1, 0 or -1) and its steps."""
     k = cfg[0].shape[1]
@@ -706,9 +815,10 @@ def _fixation_run(cfg, n, m, key, r, max_steps):
     ev = np.zeros((0, N_EVENT_COLS), np.int64)
     rec = (np.zeros((0, m, k), np.int64), np.zeros((0, m), np.int64),
            np.zeros((0, m), np.int64), np.zeros((0, m)), np.zeros((0, m)))
+    # runtime values, not literals: a literal False would type _advance() a second time
     no = cfg[14]
-    advance(st, cfg, fs, istate, ctr, max_steps, np.zeros(0, np.int64), rec,
-            np.zeros(0, np.int64), np.zeros(0, np.int64), ev, no, not no)
+    _advance(st, cfg, fs, istate, ctr, max_steps, np.zeros(0, np.int64), rec,
+             np.zeros(0, np.int64), np.zeros(0, np.int64), ev, no, not no)
     tot = st[18]
     if tot[0] == istate[I_MEMBERS]:
         return 1, istate[I_STEP]
@@ -718,9 +828,10 @@ def _fixation_run(cfg, n, m, key, r, max_steps):
 
 
 @jit(parallel=True)
-def fixation_runs(A, n, m, selection, split, migration, key, max_steps, runs, outcome, steps):
+def fixation_runs(cfg, n, m, key, max_steps, runs, outcome, steps):
     """``runs`` runs of the metapopulation from one mutant (strategy 0) in polity 0 among
-    residents (strategy 1), every polity full (``n`` members), no regime.
+    residents (strategy 1), every polity full (``n`` members), under configuration ``cfg``
+    (no regime, no collapse: dynamics/polities.py builds it).
 
     Run ``r`` draws from ``stream_key(key, r, 0)``, so the result does not depend on the
     number of threads. ``outcome[r]``: 1 if strategy 0 took every member, 0 if it was lost,
@@ -728,15 +839,12 @@ def fixation_runs(A, n, m, selection, split, migration, key, max_steps, runs, ou
     :func:`fixation_runs_serial` is the same on one thread, for little work (a parallel
     region costs milliseconds to start on a busy machine).
     """
-    cfg = _fixation_cfg(A, n, selection, split, migration, max_steps)
     for r in prange(runs):
         outcome[r], steps[r] = _fixation_run(cfg, n, m, key, r, max_steps)
 
 
 @jit()
-def fixation_runs_serial(A, n, m, selection, split, migration, key, max_steps, runs, outcome,
-                         steps):  # fmt: skip
+def fixation_runs_serial(cfg, n, m, key, max_steps, runs, outcome, steps):
     """:func:`fixation_runs` on the calling thread (the same results)."""
-    cfg = _fixation_cfg(A, n, selection, split, migration, max_steps)
     for r in range(runs):
         outcome[r], steps[r] = _fixation_run(cfg, n, m, key, r, max_steps)
