@@ -127,3 +127,39 @@ def test_a_polities_sweep_resumes_with_the_same_rows(tmp_path):
     (out / "parts" / "part-000002.parquet").unlink()
     again = sweep(spec, out, progress=False)
     pd.testing.assert_frame_equal(first, again)
+
+
+EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "polities-temptation-walk.toml"
+
+
+def test_the_example_of_a_temptation_walk_under_fermi_runs(tmp_path):
+    # the documented example, shortened: the walk changes the game (its steps are
+    # environment events), members imitate (no births: no split, every polity keeps its n)
+    text = EXAMPLE.read_text().replace("generations = 20000", "generations = 4000")
+    out = tmp_path / "out"
+    assert main(["polities", str(write(tmp_path, text)), "--out", str(out), "--quiet",
+                 "--no-figures"]) == 0
+    events = pd.read_parquet(out / "events.parquet")
+    frame = pd.read_parquet(out / "frame.parquet")
+    assert (events.event == "environment").sum() > 0
+    assert not events.event.isin(["split", "extinction"]).any()
+    assert (frame["size"] == 8).all()
+    spec = load_spec(EXAMPLE)
+    assert spec.polities.update == "fermi" and spec.polities.split == 0.0
+    assert (spec.polities.environment, spec.polities.entry) == ("temptation_walk", (1, 2))
+
+
+@pytest.mark.parametrize("change, path", [
+    ("high = 8.0", "polities.environment.high"),
+    ("step = 0.5", "polities.environment.step"),
+    ("entry = [1, 2]", "polities.environment.entry"),
+    ('update = "fermi"', "polities.update"),
+    ("imitation = 0.01", "polities: split: under update='fermi'"),
+])
+def test_a_bad_walk_or_update_is_refused_naming_the_key(tmp_path, capsys, change, path):
+    bad = {"high = 8.0": "high = 2.0", "step = 0.5": "step = 0", "entry = [1, 2]": "entry = [1]",
+           'update = "fermi"': 'update = "bd"', "imitation = 0.01": "split = 0.1"}[change]
+    spec = write(tmp_path, EXAMPLE.read_text().replace(change, bad))
+    assert main(["polities", str(spec), "--out", str(tmp_path / "out")]) == 2
+    assert f"{spec}: {path}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -522,10 +522,25 @@ def polities(
     (``M`` the metapopulation's members), integrated exactly between the events that touch
     its polity. With ``m = 1`` and no between-polity events, the process is :func:`moran`'s.
 
+    With ``update="fermi"`` a step that is not an imitation is a **pairwise comparison**
+    instead of a birth: a focal member drawn uniformly from the metapopulation copies a
+    uniformly chosen other member of its polity with probability
+    :math:`1 / (1 + e^{-w (\pi_{model} - \pi_{focal})})` (``w`` = ``selection``), or with its
+    regime's mutation switches to a uniformly chosen other strategy
+    (:func:`pairwise_comparison`'s process when ``m = 1``). Nobody is born, so polities keep
+    their sizes: ``split`` and ``migration`` must be 0.
+
+    A group game (:class:`~evopolity.play.group_games.GroupGame`) as ``payoffs``: a member's
+    payoff is its expected payoff in a group whose other ``group_size - 1`` members are drawn
+    without replacement from the other members of its polity (hypergeometric sampling, as
+    :meth:`GroupGame.finite_payoffs`); every polity must hold at least ``group_size``
+    members (a split's daughter holds ``(n + 1) // 2``). A regime then needs the
+    contribution of each strategy (``cooperation`` as a vector), through which its terms act.
+
     Parameters
     ----------
-    payoffs : array_like, DataFrame or Tournament
-        The k x k interactions (game 0 of the environment).
+    payoffs : array_like, DataFrame, Tournament or GroupGame
+        The k x k interactions or an n-player game (game 0 of the environment).
     regimes : sequence of Regime or None
         The regimes present at the start (None: the bare game); assigned round-robin to the
         polities unless ``assignment`` says otherwise.
@@ -553,12 +568,14 @@ def polities(
     environment : Environment, optional
         How the game changes (:mod:`evopolity.dynamics.environments`; default
         ``Constant()``). The cooperation matrix is the same in every game (an automaton's
-        moves do not depend on the payoffs).
+        moves do not depend on the payoffs). With a group game, its ``games`` are group games
+        of the same strategies and group size (no ``TemptationWalk``).
     assignment : sequence of int, optional
         The index in ``regimes`` of each polity's regime (length ``m``).
     cooperation : array_like or DataFrame, optional
-        The cooperation matrix (default: ``payoffs.cooperation`` of a Tournament); regimes
-        need it, and frames report cooperation when it is known.
+        The cooperation matrix (default: ``payoffs.cooperation`` of a Tournament), or for a
+        group game each strategy's contribution (a vector); regimes need it, and frames
+        report cooperation when it is known.
     x0 : array_like, optional
         Initial members: ``(m, k)`` counts, ``k`` counts for every polity, or ``k``
         frequencies whose ``n x0`` are whole (every polity full). Default: every polity full,
@@ -568,6 +585,9 @@ def polities(
     record_every : int, optional
         Record every this many generations (default: about 100 rows); the last is always
         recorded.
+    update : {"moran", "fermi"}
+        Births proportional to :math:`e^{w \pi}` (default) or pairwise comparison inside
+        the polities.
 
     Returns
     -------
@@ -580,9 +600,11 @@ def polities(
     ValueError
         For a parameter out of range, between-polity events with ``m = 1``, a mutation
         given with only regimes (they carry their own), a regime without a cooperation
-        matrix, an initial state outside ``[2, n]`` members per polity, or a run too large.
+        matrix, an initial state outside ``[2, n]`` members per polity, a run too large,
+        ``update="fermi"`` with ``split`` or ``migration``, a group game larger than a
+        polity, or an environment that does not fit a group game.
     TypeError
-        For a regime that is not a ``Regime`` or None, or a group game.
+        For a regime that is not a ``Regime`` or None.
     """
     n = integer(n, "n", 3)
     m = integer(m, "m", 1)
@@ -720,10 +742,16 @@ def multilevel_fixation(
     Runs are independent (run ``r`` draws from its own stream, keyed by ``r``) and run on
     numba's threads: the result is the same whatever the number of threads.
 
+    With ``update="fermi"`` (``m = 1`` only: without births nothing leaves a polity) the
+    process is pairwise comparison (:func:`polities`); a group game gives each member its
+    hypergeometric expected payoff. With ``m = 1`` both agree with
+    :func:`fixation_probability` for the same rule and game.
+
     Parameters
     ----------
-    payoffs : array_like, DataFrame or Tournament
-        The k x k interactions (k >= 2; strategies beyond the first two stay absent).
+    payoffs : array_like, DataFrame, Tournament or GroupGame
+        The k x k interactions or an n-player game (k >= 2; strategies beyond the first two
+        stay absent).
     n : int
         The most members of a polity (>= 3).
     m : int
@@ -743,6 +771,8 @@ def multilevel_fixation(
     max_generations : int, optional
         The most steps of one run (default ``10^9``); runs not absorbed by then count as
         not fixed and are reported in ``unresolved``.
+    update : {"moran", "fermi"}
+        Births proportional to :math:`e^{w \pi}` (default) or pairwise comparison.
 
     Returns
     -------
@@ -754,8 +784,9 @@ def multilevel_fixation(
     Raises
     ------
     ValueError
-        For a parameter out of range, fewer than 2 strategies, or ``m >= 2`` with both
-        ``split`` and ``migration`` 0 (the mutant could never leave its polity).
+        For a parameter out of range, fewer than 2 strategies, ``m >= 2`` with both
+        ``split`` and ``migration`` 0 (the mutant could never leave its polity) or with
+        ``update="fermi"``, or a group game larger than ``n`` (``(n + 1) // 2`` with splits).
     """
     names, games, comps, gpf, largest = _games(payoffs, Constant())
     if len(names) < 2:

@@ -742,7 +742,8 @@ def _game_at(game: games.Game, changes: dict[str, Any]) -> games.Game:
 # -- polities and structured populations ----------------------------------------------------------
 
 
-ENVIRONMENTS = ("constant", "scheduled", "periodic", "markov")
+ENVIRONMENTS = ("constant", "scheduled", "periodic", "markov", "temptation_walk")
+POLITY_UPDATES = ("moran", "fermi")
 
 
 @dataclass(frozen=True)
@@ -769,6 +770,11 @@ class PolitiesSpec:
     times: tuple[int, ...] = ()
     games: tuple = ()
     record_every: int | None = None
+    step: float = 0.0
+    low: float = 0.0
+    high: float = 0.0
+    entry: tuple[int, int] = (1, 0)
+    update: str = "moran"
 
     def replace(self, **changes: Any) -> PolitiesSpec:
         """A copy with some fields changed (``collapse.threshold``, ``environment.rate``...
@@ -893,6 +899,9 @@ def _check_polities(p: PolitiesSpec) -> None:
             raise ValueError(f"{name} must be >= 0, got {getattr(p, name):g}")
     for name in ("split", "migration", "imitation"):
         probability(getattr(p, name), name)
+    from evopolity.dynamics.polities import _update
+
+    _update(p.update, p.split, p.migration)
     if p.m == 1:
         for name in ("split", "migration", "imitation"):
             if getattr(p, name) > 0:
@@ -907,20 +916,28 @@ def _check_polities(p: PolitiesSpec) -> None:
         probability(p.rate, "rate")
     if p.environment == "periodic":
         integer(p.period, "period", 1)
+    if p.environment == "temptation_walk":
+        from evopolity.dynamics.environments import TemptationWalk
+
+        TemptationWalk(p.rate, p.step, p.low, p.high, p.entry)
 
 
 def _polities(c: _Checker, table: dict, default_kind: str) -> PolitiesSpec:
     path = "polities"
     c.keys(table, path, {"n", "m", "generations", "selection", "split", "migration",
                          "imitation", "imitation_selection", "collapse", "environment",
-                         "record_every"})
+                         "record_every", "update"})
     d = PolitiesSpec()
+    update = c.choice(table, "polities.update", POLITY_UPDATES, "moran")
     values: dict[str, Any] = {
         "n": c.integer(table, "polities.n", d.n, low=3),
         "m": c.integer(table, "polities.m", d.m, low=1),
         "generations": c.integer(table, "polities.generations", d.generations, low=1),
         "selection": c.number(table, "polities.selection", d.selection, low=0.0),
-        "split": c.number(table, "polities.split", d.split, low=0.0, high=1.0),
+        # nobody is born under the pairwise comparison: no split unless one is asked for
+        "split": c.number(table, "polities.split", 0.0 if update == "fermi" else d.split,
+                          low=0.0, high=1.0),
+        "update": update,
         "migration": c.number(table, "polities.migration", d.migration, low=0.0, high=1.0),
         "imitation": c.number(table, "polities.imitation", d.imitation, low=0.0, high=1.0),
         "imitation_selection": c.number(table, "polities.imitation_selection",
@@ -941,10 +958,29 @@ def _polities(c: _Checker, table: dict, default_kind: str) -> PolitiesSpec:
     epath = "polities.environment"
     kind = c.choice(env, f"{epath}.kind", ENVIRONMENTS, "constant")
     allowed = {"constant": {"kind"}, "scheduled": {"kind", "times", "games"},
-               "periodic": {"kind", "period", "games"}, "markov": {"kind", "rate", "games"}}
+               "periodic": {"kind", "period", "games"}, "markov": {"kind", "rate", "games"},
+               "temptation_walk": {"kind", "rate", "step", "low", "high", "entry"}}
     c.keys(env, epath, allowed[kind])
     values["environment"] = kind
-    if kind != "constant":
+    if kind == "temptation_walk":
+        values["rate"] = c.number(env, f"{epath}.rate", REQUIRED, low=0.0, high=1.0)
+        if values["rate"] == 0.0:
+            raise c.fail(f"{epath}.rate", "must be > 0 (a walk that never steps is constant)")
+        values["step"] = c.number(env, f"{epath}.step", REQUIRED, low=0.0)
+        if values["step"] == 0.0:
+            raise c.fail(f"{epath}.step", "must be > 0")
+        values["low"] = c.number(env, f"{epath}.low", REQUIRED)
+        values["high"] = c.number(env, f"{epath}.high", REQUIRED)
+        if not values["low"] < values["high"]:
+            raise c.fail(f"{epath}.high", f"must be above low = {values['low']:g}, got "
+                         f"{values['high']:g}")
+        entry = env.get("entry", [1, 0])
+        if (not isinstance(entry, list) or len(entry) != 2 or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in entry)):
+            raise c.fail(f"{epath}.entry", f"must be [row, column], two integers >= 0, got "
+                         f"{entry!r}")
+        values["entry"] = tuple(entry)
+    elif kind != "constant":
         games_raw = env.get("games")
         if not isinstance(games_raw, list) or not games_raw or not all(
                 isinstance(g, dict) for g in games_raw):
@@ -1105,10 +1141,11 @@ def _check_polities_points(c: _Checker, sweep: dict[str, list], pol: PolitiesSpe
         if key not in POLITIES_TARGETS:
             continue
         name = POLITIES_TARGETS[key][0]
-        if name == "rate" and pol.environment != "markov" or (
+        if name == "rate" and pol.environment not in ("markov", "temptation_walk") or (
                 name == "period" and pol.environment != "periodic"):
+            where = "markov or temptation_walk" if name == "rate" else "periodic"
             raise c.fail(_axis_path(key), f"the environment is {pol.environment!r}; "
-                         f"{key} applies to a {'markov' if name == 'rate' else 'periodic'} one")
+                         f"{key} applies to a {where} one")
         if name.startswith("collapse") and pol.collapse is None:
             raise c.fail(_axis_path(key), "no polities.collapse table to sweep")
         for j, v in enumerate(values):

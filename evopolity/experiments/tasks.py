@@ -213,6 +213,9 @@ def _environment(pol, game, noise, turns, spec, seed):
         return environments.Periodic(pol.period, played)
     if pol.environment == "markov":
         return environments.Markov(pol.rate, played)
+    if pol.environment == "temptation_walk":
+        # the walk's games derive from the played payoffs (entry pol.entry of game 0)
+        return environments.TemptationWalk(pol.rate, pol.step, pol.low, pol.high, pol.entry)
     return environments.Constant()
 
 
@@ -261,6 +264,7 @@ def run_polities_task(spec: Spec, point_index: int, seed: int,
         collapse=None if pol.collapse is None else Collapse(*pol.collapse),
         environment=_environment(pol, game, noise, turns, spec, seed),
         cooperation=played.cooperation, seed=seed, record_every=pol.record_every,
+        update=pol.update,
     )  # fmt: skip
     row = {"regime": "+".join(r.name for r in regime_list), "scenario": "polities",
            "seed": seed, "recovered": None, **point, **polity_measures(run)}

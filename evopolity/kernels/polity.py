@@ -26,6 +26,12 @@ members, counted per strategy (``counts[p]``, length ``k``). One elementary step
    * otherwise the offspring replaces a uniformly chosen one of ``d``'s ``n`` members
      (possibly its parent: the Moran process of :mod:`kernels.finite` when ``m = 1``).
 
+Under ``fermi`` (cfg) step 2 is a **pairwise comparison** instead (:func:`_fermi`): a focal
+member drawn uniformly from the metapopulation copies a uniformly chosen other member of its
+polity with the Fermi probability, or mutates; nobody is born, so sizes never change. With a
+group game (cfg's ``comps`` not empty) the payoff sums are the hypergeometric expectations of
+:func:`_group_sums` instead of linear in the counts.
+
 Before each step, the environment may change the game (a change point of the schedule), and
 every polity whose mean payoff has stayed below ``threshold`` for ``duration`` steps
 **collapses**: it dies and its slot is refounded as a copy (members, regime, institution) of a
