@@ -411,6 +411,19 @@ def test_plot_directory_writes_the_run_figures(tmp_path):
         assert p.parent == fig_dir and p.read_bytes()[:8] == PNG_MAGIC
 
 
+def test_a_run_with_polities_gets_one_survival_figure_per_rate_of_change(tmp_path):
+    # the main job's polities section: Kaplan-Meier curves at each rate of environmental change
+    _write_run(tmp_path / "run")
+    curve = pd.DataFrame({"time": [0.0, 5.0, 9.0], "survival": [1.0, 0.5, 0.0]})
+    pd.concat([curve.assign(rate=rate, seed=seed, regime=regime)
+               for rate in (0.01, 0.1) for seed in (0, 1) for regime in ("free", "fined")]
+              ).to_parquet(tmp_path / "run" / "polity_survival.parquet")
+    paths = plotting.plot_directory(tmp_path / "run")
+    assert [p.name for p in paths][-2:] == ["polities-survival-rate-0.01.png",
+                                            "polities-survival-rate-0.1.png"]
+    assert all(p.read_bytes()[:8] == PNG_MAGIC for p in paths[-2:])
+
+
 def _write_parts(root, df: pd.DataFrame) -> None:
     """One part per task, each holding its task's row, as a sweep writes them."""
     df = df.reset_index(drop=True).assign(task=lambda d: np.arange(len(d)))

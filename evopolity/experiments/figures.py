@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from evopolity.experiments import results
+from evopolity.experiments.figures_polities import plot_survival
 from evopolity.experiments.storage import RUN_FILES, atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1073,7 +1074,11 @@ def plot_directory(path: str | Path) -> list[Path]:
     - ``frequencies-{regime}-{scenario}.png``: :func:`frequencies` of the first run (lowest
       seed) of each regime and scenario, its events marked;
     - ``cooperation.png``: :func:`macro_timeline` of cooperation, one panel per regime;
-    - ``regime-outcomes.png``: :func:`regime_outcomes` of the summary.
+    - ``regime-outcomes.png``: :func:`regime_outcomes` of the summary;
+    - ``hysteresis.png`` (the main job's continuation) and, when the run has its polities
+      section (``polity_survival.parquet``), ``polities-survival-rate-{rate}.png``: the
+      Kaplan–Meier curves of the polities' lifetimes at each rate of environmental change
+      (:func:`evopolity.experiments.figures_polities.plot_survival`).
 
     A continuation directory (``evopolity continuation``) gives
     ``continuation-{regime}.png`` (:func:`hysteresis_branches`: both branches); an ensemble
@@ -1155,6 +1160,12 @@ def _plot_run(root: Path, out: Path) -> list[Path]:
             p = out / "hysteresis.png"
             _close(hysteresis_branches(frame, path=p))
             written.append(p)
+    if (root / "polity_survival.parquet").is_file():  # the main job's polities section
+        survival = pd.read_parquet(root / "polity_survival.parquet")
+        for rate, sub in survival.groupby("rate", sort=True) if len(survival) else []:
+            out.mkdir(parents=True, exist_ok=True)
+            p = out / f"{_slug('polities-survival-rate', f'{rate:g}')}.png"
+            written.append(plot_survival(sub, p))
     if not written:
         raise ValueError(f"{str(root)!r}: its run files hold no rows to plot")
     return written
