@@ -24,36 +24,14 @@ import argparse
 
 import numba
 import numpy as np
+
+# the same ceiling as bench_structured.py, so that the two scripts' shares compare
+from bench_structured import PD, ceiling
 from timing import interleaved, record, save_results, spread
 
 import evopolity as ep
 from evopolity.kernels import codes
 from evopolity.kernels import graph as gk
-from evopolity.kernels.rng import GOLDEN, unit_float
-
-PD = np.array([[3.0, 0.5], [5.0, 1.0]])
-
-
-@numba.njit(cache=False)
-def ceiling(ip, ii, s, P, A, events, seed):
-    """The memory traffic of an imitation event without its rule: a node, a neighbour, a
-    copied strategy and the payoff sums of the node's neighbours updated from a table."""
-    counter = np.uint64(seed)
-    n = s.size
-    for _ in range(events):
-        counter += GOLDEN
-        i = min(int(unit_float(counter) * n), n - 1)
-        d = ip[i + 1] - ip[i]
-        counter += GOLDEN
-        j = ii[ip[i] + min(int(unit_float(counter) * d), d - 1)]
-        a = s[i]
-        b = s[j]
-        if a != b:
-            s[i] = b
-            for e in range(ip[i], ip[i + 1]):
-                y = ii[e]
-                P[y] += A[s[y], b] - A[s[y], a]
-    return counter
 
 
 def check_against_the_general_path() -> None:
