@@ -22,12 +22,11 @@ first). nashpy and scipy are imported here only. The finite-population compariso
 from __future__ import annotations
 
 import argparse
-import importlib
 import warnings
 
 import numba
 import numpy as np
-from timing import fmt, interleaved, record, save_results, spread
+from timing import fmt, interleaved, optional, record, save_results, spread
 
 import evopolity.dynamics.replicator as dyn
 from evopolity.kernels.codes import LINEAR, NO_MUTATION
@@ -40,14 +39,6 @@ TIMES = np.linspace(0.0, T_END, 10_000)
 GOAL_NASHPY = 10.0  # ours at least 10x nashpy, on every game
 GOAL_AUTO = 1.2  # auto at most 20% slower than the better of its two methods
 N_LARGE = 5  # random 50x50 games
-
-
-def optional(name: str):
-    try:
-        return importlib.import_module(name)
-    except Exception as exc:  # noqa: BLE001 - any import failure means "not available"
-        print(f"  ({name} not available: {type(exc).__name__}: {exc}; comparison skipped)")
-        return None
 
 
 def ratio_text(values: list[float]) -> tuple[float, str]:

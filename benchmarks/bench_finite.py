@@ -25,12 +25,11 @@ are imported here only.
 from __future__ import annotations
 
 import argparse
-import importlib
 import math
 
 import numpy as np
 from numba import njit
-from timing import fmt, interleaved, record, save_results, spread
+from timing import fmt, interleaved, optional, record, save_results, spread
 
 import evopolity.dynamics.analytical as an
 import evopolity.dynamics.finite as fin
@@ -40,14 +39,6 @@ from evopolity.kernels.rng import GOLDEN, packed_seed, stream_key, unit_float
 from evopolity.validate import seed_sequence
 
 SECTION = "Finite populations"
-
-
-def optional(name: str):
-    try:
-        return importlib.import_module(name)
-    except Exception as exc:  # noqa: BLE001 - any import failure means "not available"
-        print(f"  ({name} not available: {type(exc).__name__}: {exc}; comparison skipped)")
-        return None
 
 
 def ratio_row(label: str, ours: list[float], ref: list[float], ref_name: str, *,

@@ -15,6 +15,18 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def optional(name: str):
+    """The module ``name``, or ``None`` (said on stdout) when it cannot be imported: a peer
+    that is not installed skips its comparison instead of failing the script."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:  # noqa: BLE001 - any import failure means "not available"
+        print(f"  ({name} not available: {type(exc).__name__}: {exc}; comparison skipped)")
+        return None
+
+
 def fmt(seconds: float) -> str:
     """A duration in us, ms or s, 8 characters wide."""
     if seconds < 1e-3:
