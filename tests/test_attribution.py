@@ -80,3 +80,26 @@ def test_attribution_refusals():
         ep.attribute(A, "b", lambda r: 0.0)
     with pytest.raises(TypeError, match="outcome"):
         ep.attribute(A, B, lambda r: "high")
+
+
+def test_the_main_jobs_attribution_only_builds_regimes_that_exist():
+    # the main job attributes the difference between the default spec's first regime and its
+    # first co-evolving one over groups of fields; a hybrid that takes a group's lead field (as
+    # `attribute` builds it) or the whole group must be a valid Regime, or the section is lost
+    # (funding="support" without its law of feedback and decay is no regime)
+    import dataclasses
+    import itertools
+
+    from evopolity.experiments.analyses import _groups
+    from evopolity.experiments.spec import load_spec
+
+    spec = load_spec()
+    a = spec.regimes[0]
+    b = next(r for r in spec.regimes[1:] if r.coevolves)
+    groups = _groups(a, b)
+    assert "institution dynamics" in groups and "funding" in groups["institution dynamics"]
+    for k in range(len(groups) + 1):
+        for chosen in itertools.combinations(groups, k):
+            for lead_only in (True, False):
+                dataclasses.replace(a, **{f: getattr(b, f) for m in chosen
+                                          for f in (groups[m][:1] if lead_only else groups[m])})

@@ -41,7 +41,9 @@ MECHANISMS = {
     "running cost": ("cost",),
     "conformity": ("conformity",),
     "mutation": ("mutation",),
-    "institution dynamics": ("feedback", "decay", "initial_strength"),
+    # how the institution is made is one mechanism with its law: funding="support" without
+    # feedback or decay is no regime, so a hybrid never takes one without the other
+    "institution dynamics": ("feedback", "decay", "initial_strength", "funding"),
 }
 
 
