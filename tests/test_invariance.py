@@ -164,10 +164,11 @@ def test_every_preset_played_inside_the_matches_ignores_a_shift(regime, x0, c, k
     # against its funds, so it is not a cost every member pays)
     x0 = np.array(x0) / sum(x0)
     base = replicate(played(regime, 0.0), regime, None, x0)
-    # a voted fine moves by a bang-bang rule (towards 0 or 4 as the vote flips), and the
-    # integrator's error at each flip reaches ~2e-6 in the fine level (the frequencies agree
-    # to 1e-10); a vote that moved with the shift would differ by O(1)
-    tolerance = 1e-5 if regime.rule_by != "fixed" else 1e-6
+    # a voted fine moves by a bang-bang rule (towards 0 or 4 as the vote flips): where the
+    # shifted run's steps straddle a flip differently, the integrator's error there reaches
+    # a few 1e-5 in the fine level (2.3e-5 seen on a CI draw; the frequencies agree to
+    # 1e-10); a vote that moved with the shift would differ by O(1)
+    tolerance = 1e-4 if regime.rule_by != "fixed" else 1e-6
     assert_same_run(base, replicate(played(regime, c), regime, None, x0), atol=tolerance)
     if not regime.funded:
         assert_same_run(base, replicate(played(regime, 0.0),
