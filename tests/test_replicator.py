@@ -310,15 +310,12 @@ def test_the_right_hand_side_compiled_for_a_model_equals_the_run_time_dispatch(m
     np.testing.assert_allclose(generic, expected, rtol=1e-12, atol=1e-15)
 
 
-def test_the_integrators_compiled_per_model_load_from_numba_cache_in_a_new_process():
+def test_the_integrators_compiled_per_model_load_from_numba_cache_in_a_new_process(tmp_path):
     # One compiled entry per fitness model is a closure over the model's code: numba keys its
     # cache by the closure's values, so a new process loads it instead of compiling again.
-    from evopolity.kernels import _jit
-
-    if not _jit.CACHE:
-        pytest.skip("caching is off (EVOPOLITY_NO_CACHE or no writable cache directory)")
+    # Both processes get a cache directory of their own (numba looks in NUMBA_CACHE_DIR
+    # first), so the check holds wherever the suite runs, caching switched off or not.
     A = [[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]]
-    replicator(A, t_max=1.0)  # compiled (and cached) here, if not already
     child = (
         "import json, evopolity as ep\n"
         "from evopolity.kernels import replicator as r\n"
@@ -326,7 +323,13 @@ def test_the_integrators_compiled_per_model_load_from_numba_cache_in_a_new_proce
         "s = r._INTEGRATORS[r.LINEAR].stats\n"
         "print(json.dumps([sum(s.cache_hits.values()), sum(s.cache_misses.values())]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
-                          check=True, env=dict(os.environ))  # fmt: skip
-    hits, misses = json.loads(done.stdout.strip().splitlines()[-1])
+    env = {k: v for k, v in os.environ.items() if k != "EVOPOLITY_NO_CACHE"}
+    env["NUMBA_CACHE_DIR"] = str(tmp_path)
+    counts = []
+    for _ in range(2):  # the first compiles and writes the cache, the second reads it
+        done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                              check=True, env=env)  # fmt: skip
+        counts.append(tuple(json.loads(done.stdout.strip().splitlines()[-1])))
+    assert counts[0] == (0, 1)
+    hits, misses = counts[1]
     assert (hits, misses) == (1, 0)
