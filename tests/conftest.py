@@ -8,8 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import evopolity
+
+# Property tests draw the same examples on every run unless asked otherwise: a landing must not
+# hang on a lucky draw, and a failure seen once is seen again. HYPOTHESIS_PROFILE=explore draws
+# fresh examples (and keeps hypothesis's database of failures) for a developer looking for bugs.
+settings.register_profile("fixed", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 # the directory that holds the evopolity package the tests import, so that a child interpreter
 # imports the same code (and finds its numba cache: no second compilation)

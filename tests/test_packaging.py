@@ -149,3 +149,24 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = (root / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert block.strip() == ci
     assert "ruff check ." in ci and ci.endswith("&& pytest")
+
+
+
+def test_property_tests_draw_the_same_examples_on_every_run():
+    # the suite's profile (tests/conftest.py) reaches tests that set their own settings too;
+    # HYPOTHESIS_PROFILE=explore is a developer asking for fresh draws
+    from hypothesis import given, settings, strategies
+
+    fixed = os.environ.get("HYPOTHESIS_PROFILE", "fixed") == "fixed"
+    assert settings().derandomize == settings(max_examples=5).derandomize == fixed
+    seen = []
+
+    @settings(max_examples=5)
+    @given(strategies.integers())
+    def draw(value):
+        seen.append(value)
+
+    draw()
+    first, seen[:] = list(seen), []
+    draw()
+    assert (seen == first) or not fixed
