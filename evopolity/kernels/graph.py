@@ -54,7 +54,13 @@ from evopolity.kernels.codes import (
     MORAN,
 )
 from evopolity.kernels.fitness import institution_adjust
-from evopolity.kernels.layout import group_game_tables, regime_cooperation, regime_terms
+from evopolity.kernels.layout import (
+    group_game_tables,
+    regime_cooperation,
+    regime_sanction_count,
+    regime_sanctions,
+    regime_terms,
+)
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 
 RUNS_PER_CHUNK = 64  # fixation runs that share one set of state arrays
@@ -198,15 +204,18 @@ def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
 
 # -- the general path: group games on overlapping groups, regimes per node -----------------
 #
-# ``gx = (G, R, Cb, fl, D, B, Cr, mark, buf, wk, cnt, m)``: the group-game array ``G``
+# ``gx = (G, R, Cb, fl, D, B, Cr, mark, buf, wk, cnt, m, S)``: the group-game array ``G``
 # (:func:`kernels.layout.group_game_array`; empty for a matrix game), the regime array ``R``
 # (empty for none), the binomial table ``Cb`` that ranks co-player compositions, the flags
 # ``fl``, the conformity ``D`` (``D[0]``; ``D[1]``, when there, the initial strength of a
 # co-evolving institution), and scratch: base payoffs ``B``, cooperation rates ``Cr``, a stamp
 # array ``mark`` (n + 1) and a node list ``buf`` for neighbourhoods, a float work array ``wk``
-# (4 x (n + 1)), the composition counts ``cnt`` (k), and every node's institution strength
-# ``m`` (all 1 unless the institution co-evolves). Here ``P[i]`` holds the node's final payoff
-# (base payoff with the regime's terms at strength ``m[i]``), from which ``F`` follows.
+# (6 x (n + 1)), the composition counts ``cnt`` (k), every node's institution strength
+# ``m`` (all 1 unless the institution co-evolves), and ``S`` (2 x n) every node's sanctions
+# played inside matches (``S[w, i]``: sanction matrix ``w`` of the regime summed over the
+# node's partners like its payoff, :func:`pair_sum`; unused when the regime carries none).
+# Here ``P[i]`` holds the node's final payoff (base payoff with the regime's terms at
+# strength ``m[i]``), from which ``F`` follows.
 
 
 def plain_model():
@@ -222,8 +231,8 @@ def extension(G, R, Cb, fl, D, n, k):
     second entry)."""
     m0 = D[1] if D.size > 1 else 1.0
     return (G, R, Cb, fl, D, np.zeros(n), np.zeros(n), np.zeros(n + 1, np.int64),
-            np.zeros(n, np.int64), np.zeros((4, n + 1)), np.zeros(k, np.int64),
-            np.full(n, m0))
+            np.zeros(n, np.int64), np.zeros((6, n + 1)), np.zeros(k, np.int64),
+            np.full(n, m0), np.zeros((2, n)))
 
 
 @jit(inline="always")
@@ -258,19 +267,41 @@ def ball(x, radius, ip, ii, mark, buf):
 
 
 @jit()
+def pair_sum(i, mode, A, ip, ii, s):
+    """``sum_j A[s_i, s_j]`` over node ``i``'s partners (itself too with ``GRAPH_SELF``),
+    divided by their number when ``GRAPH_AVERAGED``: its matrix-game payoff, or with a
+    sanction matrix the sanctions it receives (so that sanctions folded into ``A`` give the
+    same sum)."""
+    a = s[i]
+    tot = A[a, a] if mode & GRAPH_SELF else 0.0
+    for e in range(ip[i], ip[i + 1]):
+        tot += A[a, s[ii[e]]]
+    if mode & GRAPH_AVERAGED:
+        return tot / (ip[i + 1] - ip[i] + (1 if mode & GRAPH_SELF else 0))
+    return tot
+
+
+@jit()
+def node_rates(i, mode, ip, ii, s, gx):
+    """Node ``i``'s cooperation rate and its played sanctions (when the regime carries
+    sanction matrices) into ``Cr`` and ``S`` of ``gx``."""
+    R = gx[1]
+    k = gx[10].size
+    gx[6][i] = cooperation_rate(i, mode, ip, ii, s, regime_cooperation(R, k))
+    for w in range(regime_sanction_count(R)):
+        gx[12][w, i] = pair_sum(i, mode, regime_sanctions(R, k, w), ip, ii, s)
+
+
+@jit()
 def base_payoff(i, mode, A, ip, ii, s, gx):
-    """Node ``i``'s payoff before any regime: against each neighbour (matrix game), or in the
-    groups centred on itself and on each neighbour (group game), summed or averaged."""
+    """Node ``i``'s payoff before any regime: against each neighbour (matrix game,
+    :func:`pair_sum`), or in the groups centred on itself and on each neighbour (group game),
+    summed or averaged."""
     G = gx[0]
     a = s[i]
     d = ip[i + 1] - ip[i]
     if gx[3][GAME] == 0:
-        tot = A[a, a] if mode & GRAPH_SELF else 0.0
-        for e in range(ip[i], ip[i + 1]):
-            tot += A[a, s[ii[e]]]
-        if mode & GRAPH_AVERAGED:
-            return tot / (d + (1 if mode & GRAPH_SELF else 0))
-        return tot
+        return pair_sum(i, mode, A, ip, ii, s)
     m, _, _, pf = group_game_tables(G)
     cnt = gx[10]
     Cb = gx[2]
@@ -304,29 +335,35 @@ def cooperation_rate(i, mode, ip, ii, s, C):
 def local_payoff(z, ip, ii, s, gx):
     """Node ``z``'s payoff under the regime, its means (tax, shared cost, switch, conformity)
     taken over its neighbourhood ``{z} + I(z)`` (or over ``z`` alone when no term reads a
-    mean): :func:`kernels.fitness.institution_adjust` on the group's base payoffs and
-    cooperation rates, equal weights, at ``z``'s institution strength ``m[z]``."""
+    mean): :func:`kernels.fitness.institution_adjust` on the group's base payoffs,
+    cooperation rates and played sanctions, equal weights, at ``z``'s institution strength
+    ``m[z]``."""
     R = gx[1]
     B = gx[5]
     Cr = gx[6]
     wk = gx[9]
+    S = gx[12]
     grouped = gx[3][GROUPED] != 0
     m = 1
     same = 1
     wk[0, 0] = B[z]
     wk[1, 0] = Cr[z]
+    wk[4, 0] = S[0, z]
+    wk[5, 0] = S[1, z]
     if grouped:
         for e in range(ip[z], ip[z + 1]):
             y = ii[e]
             wk[0, m] = B[y]
             wk[1, m] = Cr[y]
+            wk[4, m] = S[0, y]
+            wk[5, m] = S[1, y]
             if s[y] == s[z]:
                 same += 1
             m += 1
     for t in range(m):
         wk[2, t] = 1.0 / m
-    institution_adjust(wk[0, :m], wk[1, :m], wk[2, :m], gx[11][z], R, wk[3, :m], wk[1, :m],
-                       wk[1, :m])  # fmt: skip
+    institution_adjust(wk[0, :m], wk[1, :m], wk[2, :m], gx[11][z], R, wk[3, :m], wk[4, :m],
+                       wk[5, :m])  # fmt: skip
     return wk[3, 0] + gx[4][0] * same / m
 
 
@@ -338,7 +375,7 @@ def global_payoffs(s, counts, P, gx):
     wk = gx[9]
     for t in range(n):
         wk[2, t] = 1.0 / n
-    institution_adjust(gx[5], gx[6], wk[2, :n], gx[11][0], gx[1], P, gx[6], gx[6])
+    institution_adjust(gx[5], gx[6], wk[2, :n], gx[11][0], gx[1], P, gx[12][0], gx[12][1])
     D = gx[4][0]
     if D != 0.0:
         for i in range(n):
@@ -351,7 +388,6 @@ def init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, count
     n = s.size
     fl = gx[3]
     B = gx[5]
-    Cr = gx[6]
     k = counts.size
     for q in range(k):
         counts[q] = 0
@@ -359,7 +395,7 @@ def init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, count
         counts[s[i]] += 1
         B[i] = base_payoff(i, mode, A, ip, ii, s, gx)
         if fl[REGIME]:
-            Cr[i] = cooperation_rate(i, mode, ip, ii, s, regime_cooperation(gx[1], k))
+            node_rates(i, mode, ip, ii, s, gx)
     general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
 
 
@@ -446,17 +482,15 @@ def change_general(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, siz
     counts[b] += 1
     fl = gx[3]
     B = gx[5]
-    Cr = gx[6]
     mark = gx[7]
     buf = gx[8]
-    k = counts.size
     radius = 1 if fl[GAME] == 0 else 2
     nb = ball(x, radius, ip, ii, mark, buf)
     for t in range(nb):
         y = buf[t]
         B[y] = base_payoff(y, mode, A, ip, ii, s, gx)
         if fl[REGIME]:
-            Cr[y] = cooperation_rate(y, mode, ip, ii, s, regime_cooperation(gx[1], k))
+            node_rates(y, mode, ip, ii, s, gx)
     if fl[REGIME] and fl[GROUPED]:
         if fl[GLOBAL]:
             global_payoffs(s, counts, P, gx)
@@ -1006,6 +1040,7 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
             gx[5][:] = gx0[5]
             gx[6][:] = gx0[6]
             gx[11][:] = gx0[11]
+            gx[12][:] = gx0[12]
             counter = stream_key(key, run, 0)
             node = start_node
             if node < 0:
