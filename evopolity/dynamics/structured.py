@@ -499,11 +499,15 @@ def structured(
         snaps = np.empty((pts.size, g.n), np.int8 if k <= 127 else np.int64)
     else:
         snaps = np.empty((0, g.n), np.int8 if k <= 127 else np.int64)
-    t, winner = _gk.simulate(
-        st.rule, st.fmap, st.mode, A, g.indptr, g.indices, r.indptr, r.indices, s,
-        st.w, mu, st.ref, pts, bool(stop_on_fixation), np.uint64(stream_key(packed_seed(ss), 0, 0)),
-        out, snaps, mout, strengths, *st.model,
-    )  # fmt: skip
+    args = (st.rule, st.fmap, st.mode, A, g.indptr, g.indices, r.indptr, r.indices, s, st.w,
+            mu, st.ref, pts, bool(stop_on_fixation),
+            np.uint64(stream_key(packed_seed(ss), 0, 0)), out, snaps)  # fmt: skip
+    fl = st.model[3]
+    if st.rule != codes.GRAPH_BEST and not (fl[_gk.GAME] or fl[_gk.REGIME]) and \
+            k <= _gk.MAX_FAST_K:
+        t, winner = _gk.simulate_plain(*args)  # compiles only this rule's loop
+    else:
+        t, winner = _gk.simulate(*args, mout, strengths, *st.model)
     s.setflags(write=False)
     snaps.setflags(write=False)
     strengths.setflags(write=False)

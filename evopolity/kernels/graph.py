@@ -79,28 +79,28 @@ COEV = 4  # fl[COEV]: 1 when the institution co-evolves: strengths m (gx[11]) fo
 N_FLAGS = 5
 
 
-@jit(inline="always")
+@jit()
 def _uniform(n, u):
     """An integer uniform in ``0 .. n-1`` from ``u`` in [0, 1)."""
     j = int(u * n)
     return j if j < n else n - 1
 
 
-@jit(inline="always")
+@jit()
 def _other(a, k, u):
     """A strategy other than ``a``, uniformly among the ``k - 1`` others."""
     j = _uniform(k - 1, u)
     return j + 1 if j >= a else j
 
 
-@jit(inline="always")
+@jit()
 def _payoff(i, P, ip, mode):
     if mode & GRAPH_AVERAGED:
         return P[i] / (ip[i + 1] - ip[i] + (1 if mode & GRAPH_SELF else 0))
     return P[i]
 
 
-@jit(inline="always")
+@jit()
 def _fitness(payoff, rule, fmap, w, ref):
     """Fitness of ``payoff`` (GRAPH_BD, GRAPH_DB, imitation) or the payoff itself (Fermi, best)."""
     if rule == GRAPH_FERMI or rule == GRAPH_BEST:
@@ -113,7 +113,7 @@ def _fitness(payoff, rule, fmap, w, ref):
 MEMO = 1024  # entries of the fitness memo (a power of two)
 
 
-@jit(inline="always")
+@jit()
 def _memo_fitness(payoff, fmap, w, ref, memo):
     """``exp(w (payoff - ref))`` (or the linear map) through a direct-mapped memo keyed by the
     payoff: on a lattice a node's payoff takes few values, and a look-up costs less than the
@@ -132,7 +132,7 @@ def _memo_fitness(payoff, fmap, w, ref, memo):
     return value
 
 
-@jit(inline="always")
+@jit()
 def _set(i, value, F, tree, size):
     """``F[i] = value``, and the sum tree (when it has nodes) updated along the path."""
     F[i] = value
@@ -145,7 +145,7 @@ def _set(i, value, F, tree, size):
             p >>= 1
 
 
-@jit(inline="always")
+@jit()
 def _draw(tree, size, u):
     """A node drawn with probability ``F[i] / sum(F)`` from the sum tree (root at 1)."""
     r = u * tree[1]
@@ -160,7 +160,7 @@ def _draw(tree, size, u):
     return p - size
 
 
-@jit(inline="always")
+@jit()
 def _fill_tree(F, tree, size):
     """The sum tree over ``F`` from scratch."""
     for p in range(tree.size):
@@ -187,7 +187,13 @@ def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
     (:func:`init_general`) when ``gx`` asks for it."""
     if _general(gx):
         init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
-        return
+    else:
+        init_plain(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+
+
+@jit(refcount=False)
+def init_plain(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts):
+    """:func:`init_state` of the plain path (a matrix game without a regime)."""
     n = s.size
     for q in range(counts.size):
         counts[q] = 0
@@ -235,7 +241,7 @@ def extension(G, R, Cb, fl, D, n, k):
             np.full(n, m0), np.zeros((2, n)))
 
 
-@jit(inline="always")
+@jit()
 def _general(gx):
     fl = gx[3]
     return fl[GAME] != 0 or fl[REGIME] != 0
@@ -416,7 +422,7 @@ def general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
         _fill_tree(F, tree, size)
 
 
-@jit(inline="always")
+@jit()
 def strength_step(m, support, lam, decay):
     """The exact solution after one unit of time of ``dm/dt = lambda (support - m) - decay``
     held in [0, 1] (:func:`kernels.fitness.macro_rate`), ``support`` constant:
@@ -504,7 +510,7 @@ def change_general(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, siz
         _set(y, _fitness(P[y], rule, fmap, w, ref), F, tree, size)
 
 
-@jit(inline="always")
+@jit()
 def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """Node ``x`` takes strategy ``b``: its payoff sum and its neighbours' are updated
     (:func:`change_general` on the general path)."""
@@ -529,7 +535,7 @@ def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, coun
     _set(x, _fitness(_payoff(x, P, ip, mode), rule, fmap, w, ref), F, tree, size)
 
 
-@jit(inline="always")
+@jit()
 def _offspring(b, k, mu, counter):
     """Strategy ``b`` of a parent, mutated with probability ``mu``; returns it and the
     counter."""
@@ -600,7 +606,7 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
     return counter
 
 
-@jit(inline="always")
+@jit()
 def _draw_branchless(tree, size, u):
     """:func:`_draw` without a branch per level (the same comparisons and subtractions, so the
     same node): a mispredicted branch on a tree level costs more than the level."""
@@ -664,7 +670,7 @@ def fill_scratch(rule, s, F, ri, px):
     bd[1] = 1.0 if rule == GRAPH_BD else 0.0
 
 
-@jit(inline="always")
+@jit()
 def _change_plain(x, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size, counts,
                   px, use_tree):  # fmt: skip
     """:func:`_change` of the plain path inside :func:`advance`, with the copies in ``px``
@@ -730,6 +736,154 @@ def _change_plain(x, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, 
 
 
 @jit(refcount=False)
+def advance_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
+                  px, counter, t, stop_at, stop_on_fixation):  # fmt: skip
+    """:func:`advance` of the Fermi rule."""
+    FE, SE, _, _, _, bd = px
+    n = s.size
+    k = counts.size
+    if stop_on_fixation:
+        for q in range(k):
+            if counts[q] == n:
+                return t, counter
+    while t < stop_at:
+        t += 1
+        counter += GOLDEN
+        i = _uniform(n, unit_float(counter))
+        a = s[i]
+        b = a
+        if mu > 0.0:
+            counter += GOLDEN
+            if unit_float(counter) < mu:
+                counter += GOLDEN
+                b = _other(a, k, unit_float(counter))
+        if b == a:
+            lo = rp[i]
+            counter += GOLDEN
+            e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
+            if SE[e] == a:
+                continue
+            j = ri[e]
+            p = 1.0 / (1.0 + math.exp(-w * (_payoff(j, P, ip, mode)
+                                            - _payoff(i, P, ip, mode))))
+            counter += GOLDEN
+            if unit_float(counter) >= p:
+                continue
+            b = SE[e]
+        _change_plain(i, b, GRAPH_FERMI, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
+                      counts, px, False)  # fmt: skip
+        if stop_on_fixation and counts[b] == n:
+            break
+    return t, counter
+
+
+@jit(refcount=False)
+def advance_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
+               px, counter, t, stop_at, stop_on_fixation):  # fmt: skip
+    """:func:`advance` of birth--death (its parent drawn by rejection)."""
+    FE, SE, _, _, _, bd = px
+    n = s.size
+    k = counts.size
+    if stop_on_fixation:
+        for q in range(k):
+            if counts[q] == n:
+                return t, counter
+    # The parent is drawn by rejection: a uniform node, kept with probability F / M for
+    # an upper bound M of the fitnesses (exactly proportional to fitness, and no sum tree
+    # to keep up to date), unless the fitnesses are so uneven that fewer than REJECT of
+    # the tries would succeed; then from the sum tree. At every multiple of n events M
+    # is set to the largest fitness and the sampler chosen again (so a run does not
+    # depend on where it is cut into calls); in between M only grows with new fitnesses.
+    M = bd[0]
+    use_tree = bd[1] != 0.0
+    check = (t // n) * n
+    if check < t:
+        check += n
+    while t < stop_at:
+        if t == check:
+            check += n
+            total = 0.0
+            M = 0.0
+            for y in range(n):
+                total += F[y]
+                M = max(M, F[y])
+            want = total < REJECT * n * M
+            if want and not use_tree:
+                _fill_tree(F, tree, size)
+            use_tree = want
+        t += 1
+        if use_tree:
+            counter += GOLDEN
+            i = _draw_branchless(tree, size, unit_float(counter))
+        else:
+            while True:
+                counter += GOLDEN
+                i = _uniform(n, unit_float(counter))
+                counter += GOLDEN
+                if unit_float(counter) * M < F[i]:
+                    break
+        lo = rp[i]
+        counter += GOLDEN
+        e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
+        b, counter = _offspring(s[i], k, mu, counter)
+        if b == SE[e]:
+            continue
+        top = _change_plain(ri[e], b, GRAPH_BD, fmap, mode, A, ip, ii, rp, s, w, ref, P, F,
+                            tree, size, counts, px, use_tree)  # fmt: skip
+        M = max(M, top)
+        if stop_on_fixation and counts[b] == n:
+            break
+    bd[0] = M
+    bd[1] = 1.0 if use_tree else 0.0
+    return t, counter
+
+
+@jit(refcount=False)
+def advance_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
+                 px, counter, t, stop_at, stop_on_fixation):  # fmt: skip
+    """:func:`advance` of death--birth and imitation (``rule``)."""
+    FE, SE, _, _, _, bd = px
+    n = s.size
+    k = counts.size
+    if stop_on_fixation:
+        for q in range(k):
+            if counts[q] == n:
+                return t, counter
+    imitation = rule == GRAPH_IMITATION
+    while t < stop_at:
+        t += 1
+        counter += GOLDEN
+        j = _uniform(n, unit_float(counter))
+        lo = rp[j]
+        hi = rp[j + 1]
+        own = F[j] if imitation else 0.0
+        total = own
+        for e in range(lo, hi):
+            total += FE[e]
+        counter += GOLDEN
+        r = unit_float(counter) * total
+        # :func:`event`'s scan picks the first candidate whose running sum exceeds r (the
+        # last when rounding leaves none): after as many as have running sums <= r
+        a = s[j]
+        c = a
+        if not imitation or r >= own:
+            acc = own
+            at = lo
+            for e in range(lo, hi - 1):
+                acc += FE[e]
+                at += 1 if acc <= r else 0
+            c = SE[at]
+        b, counter = _offspring(c, k, mu, counter)
+        if b == a:
+            continue
+        _change_plain(j, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
+                      counts, px, False)  # fmt: skip
+        if stop_on_fixation and counts[b] == n:
+            break
+    return t, counter
+
+
+@jit()
 def advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts, px,
             counter, t, stop_at, stop_on_fixation):  # fmt: skip
     """Events of ``rule`` (BD, DB, IMITATION or FERMI) on the plain path (a matrix game
@@ -744,123 +898,13 @@ def advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size
     draws its parent by rejection (:data:`REJECT`), so its runs differ from :func:`event`'s
     (the same process: every draw exactly proportional to fitness).
     """
-    FE, SE, _, _, _, bd = px
-    n = s.size
-    k = counts.size
-    if stop_on_fixation:
-        for q in range(k):
-            if counts[q] == n:
-                return t, counter
+    args = (fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts, px,
+            counter, t, stop_at, stop_on_fixation)  # fmt: skip
     if rule == GRAPH_FERMI:
-        while t < stop_at:
-            t += 1
-            counter += GOLDEN
-            i = _uniform(n, unit_float(counter))
-            a = s[i]
-            b = a
-            if mu > 0.0:
-                counter += GOLDEN
-                if unit_float(counter) < mu:
-                    counter += GOLDEN
-                    b = _other(a, k, unit_float(counter))
-            if b == a:
-                lo = rp[i]
-                counter += GOLDEN
-                e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
-                if SE[e] == a:
-                    continue
-                j = ri[e]
-                p = 1.0 / (1.0 + math.exp(-w * (_payoff(j, P, ip, mode)
-                                                - _payoff(i, P, ip, mode))))
-                counter += GOLDEN
-                if unit_float(counter) >= p:
-                    continue
-                b = SE[e]
-            _change_plain(i, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
-                          counts, px, False)  # fmt: skip
-            if stop_on_fixation and counts[b] == n:
-                break
-    elif rule == GRAPH_BD:
-        # The parent is drawn by rejection: a uniform node, kept with probability F / M for
-        # an upper bound M of the fitnesses (exactly proportional to fitness, and no sum tree
-        # to keep up to date), unless the fitnesses are so uneven that fewer than REJECT of
-        # the tries would succeed; then from the sum tree. At every multiple of n events M
-        # is set to the largest fitness and the sampler chosen again (so a run does not
-        # depend on where it is cut into calls); in between M only grows with new fitnesses.
-        M = bd[0]
-        use_tree = bd[1] != 0.0
-        check = (t // n) * n
-        if check < t:
-            check += n
-        while t < stop_at:
-            if t == check:
-                check += n
-                total = 0.0
-                M = 0.0
-                for y in range(n):
-                    total += F[y]
-                    M = max(M, F[y])
-                want = total < REJECT * n * M
-                if want and not use_tree:
-                    _fill_tree(F, tree, size)
-                use_tree = want
-            t += 1
-            if use_tree:
-                counter += GOLDEN
-                i = _draw_branchless(tree, size, unit_float(counter))
-            else:
-                while True:
-                    counter += GOLDEN
-                    i = _uniform(n, unit_float(counter))
-                    counter += GOLDEN
-                    if unit_float(counter) * M < F[i]:
-                        break
-            lo = rp[i]
-            counter += GOLDEN
-            e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
-            b, counter = _offspring(s[i], k, mu, counter)
-            if b == SE[e]:
-                continue
-            top = _change_plain(ri[e], b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F,
-                                tree, size, counts, px, use_tree)  # fmt: skip
-            M = max(M, top)
-            if stop_on_fixation and counts[b] == n:
-                break
-        bd[0] = M
-        bd[1] = 1.0 if use_tree else 0.0
-    else:  # GRAPH_DB, GRAPH_IMITATION
-        imitation = rule == GRAPH_IMITATION
-        while t < stop_at:
-            t += 1
-            counter += GOLDEN
-            j = _uniform(n, unit_float(counter))
-            lo = rp[j]
-            hi = rp[j + 1]
-            own = F[j] if imitation else 0.0
-            total = own
-            for e in range(lo, hi):
-                total += FE[e]
-            counter += GOLDEN
-            r = unit_float(counter) * total
-            # :func:`event`'s scan picks the first candidate whose running sum exceeds r (the
-            # last when rounding leaves none): after as many as have running sums <= r
-            a = s[j]
-            c = a
-            if not imitation or r >= own:
-                acc = own
-                at = lo
-                for e in range(lo, hi - 1):
-                    acc += FE[e]
-                    at += 1 if acc <= r else 0
-                c = SE[at]
-            b, counter = _offspring(c, k, mu, counter)
-            if b == a:
-                continue
-            _change_plain(j, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
-                          counts, px, False)  # fmt: skip
-            if stop_on_fixation and counts[b] == n:
-                break
-    return t, counter
+        return advance_fermi(*args)
+    if rule == GRAPH_BD:
+        return advance_bd(*args)
+    return advance_scan(rule, *args)
 
 
 @jit()
@@ -894,7 +938,7 @@ def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter, gx):
     return changed, counter
 
 
-@jit(inline="always")
+@jit()
 def _record(record_at, r, t, counts, out, s, snapshots, m, mout):
     """Rows recorded at ``t`` (every row left when ``t < 0``) get ``counts`` (and the node
     states ``s``, when ``snapshots`` has rows; the mean institution strength ``m``, when
@@ -928,7 +972,9 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     changes) and the strategy holding every node (-1 if none).
 
     ``G, R, Cb, fl, D`` are the general path's model (:func:`extension`; empty arrays and
-    zero flags for a matrix game without a regime). With a co-evolving institution
+    zero flags for a matrix game without a regime). The plain path (a matrix game without a
+    regime, under BD, DB, IMITATION or FERMI, at most :data:`MAX_FAST_K` strategies) runs
+    faster in :func:`simulate_plain`, whose results are the same. With a co-evolving institution
     (``fl[COEV]``) the strengths take one step of their law every ``n`` events (every round
     under ``GRAPH_BEST``, whose fixed points then no longer end the run), their mean is
     recorded into ``mout`` (len(record_at); empty: none kept) and their final values go to
@@ -949,20 +995,7 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     r = _record(record_at, 0, 0, counts, out, s, snapshots, gx[11], mout)
     t = 0
     winner = -1
-    plain = rule != GRAPH_BEST and not _general(gx) and k <= MAX_FAST_K
-    px = plain_scratch(rule if plain else GRAPH_BEST, n,
-                       reverse_edges(rp, ri) if plain else np.zeros(0, np.int64))
-    fill_scratch(rule, s, F, ri, px)
     while t < total:
-        if plain:
-            target = record_at[r]
-            t, counter = advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F,
-                                 tree, size, counts, px, counter, t, target,
-                                 stop_on_fixation)  # fmt: skip
-            r = _record(record_at, r, t, counts, out, s, snapshots, gx[11], mout)
-            if t < target:  # the population fixed
-                break
-            continue
         winner = -1
         for q in range(k):
             if counts[q] == n:
@@ -995,6 +1028,109 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     for i in range(strengths.size):
         strengths[i] = gx[11][i]
     return t, winner
+
+
+def simulate_plain(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                   stop_on_fixation, counter, out, snapshots):  # fmt: skip
+    """:func:`simulate` of the plain path (a matrix game without a regime; ``rule`` BD, DB,
+    IMITATION or FERMI; at most :data:`MAX_FAST_K` strategies), in the fast loop of the rule
+    (:func:`advance`). Called from Python, it compiles only that rule's loop."""
+    if rule == GRAPH_FERMI:
+        return simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                              stop_on_fixation, counter, out, snapshots)  # fmt: skip
+    if rule == GRAPH_BD:
+        return simulate_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                           stop_on_fixation, counter, out, snapshots)  # fmt: skip
+    return simulate_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                         stop_on_fixation, counter, out, snapshots)  # fmt: skip
+
+
+@jit()
+def plain_start(rule, fmap, mode, A, ip, ii, rp, ri, s, w, ref, k):
+    """The state of a plain run from the strategies ``s``: ``(P, F, tree, size, counts, px,
+    none)`` (:func:`init_plain`, :func:`plain_scratch` filled; ``none`` an empty array)."""
+    n = s.size
+    P = np.empty(n)
+    F = np.empty(n)
+    size = tree_size(n)
+    tree = np.zeros(2 * size) if rule == GRAPH_BD else np.zeros(0)
+    counts = np.zeros(k, np.int64)
+    init_plain(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+    px = plain_scratch(rule, n, reverse_edges(rp, ri))
+    fill_scratch(rule, s, F, ri, px)
+    return P, F, tree, size, counts, px, np.zeros(0)
+
+
+@jit()
+def plain_end(record_at, r, t, counts, out, s, snapshots):
+    """The rows left (:func:`_record`) and ``(t, winner)`` of a plain run."""
+    none = np.zeros(0)
+    _record(record_at, r, -1, counts, out, s, snapshots, none, none)
+    winner = -1
+    for q in range(counts.size):
+        if counts[q] == s.size:
+            winner = q
+    return t, winner
+
+
+@jit(refcount=False)
+def simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop_on_fixation,
+                   counter, out, snapshots):  # fmt: skip
+    """:func:`simulate_plain` under the Fermi rule."""
+    P, F, tree, size, counts, px, none = plain_start(GRAPH_FERMI, fmap, mode, A, ip, ii, rp, ri, s,
+                                               w, ref, out.shape[1])  # fmt: skip
+    counter = np.uint64(counter)
+    r = _record(record_at, 0, 0, counts, out, s, snapshots, none, none)
+    t = 0
+    while t < record_at[record_at.size - 1]:
+        target = record_at[r]
+        t, counter = advance_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
+                                   size, counts, px, counter, t, target,
+                                   stop_on_fixation)  # fmt: skip
+        r = _record(record_at, r, t, counts, out, s, snapshots, none, none)
+        if t < target:  # the population fixed
+            break
+    return plain_end(record_at, r, t, counts, out, s, snapshots)
+
+
+@jit(refcount=False)
+def simulate_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop_on_fixation,
+                counter, out, snapshots):  # fmt: skip
+    """:func:`simulate_plain` under birth--death."""
+    P, F, tree, size, counts, px, none = plain_start(GRAPH_BD, fmap, mode, A, ip, ii, rp, ri, s, w,
+                                               ref, out.shape[1])  # fmt: skip
+    counter = np.uint64(counter)
+    r = _record(record_at, 0, 0, counts, out, s, snapshots, none, none)
+    t = 0
+    while t < record_at[record_at.size - 1]:
+        target = record_at[r]
+        t, counter = advance_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
+                                size, counts, px, counter, t, target,
+                                stop_on_fixation)  # fmt: skip
+        r = _record(record_at, r, t, counts, out, s, snapshots, none, none)
+        if t < target:  # the population fixed
+            break
+    return plain_end(record_at, r, t, counts, out, s, snapshots)
+
+
+@jit(refcount=False)
+def simulate_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                  stop_on_fixation, counter, out, snapshots):  # fmt: skip
+    """:func:`simulate_plain` under death--birth or imitation (``rule``)."""
+    P, F, tree, size, counts, px, none = plain_start(rule, fmap, mode, A, ip, ii, rp, ri, s, w, ref,
+                                               out.shape[1])  # fmt: skip
+    counter = np.uint64(counter)
+    r = _record(record_at, 0, 0, counts, out, s, snapshots, none, none)
+    t = 0
+    while t < record_at[record_at.size - 1]:
+        target = record_at[r]
+        t, counter = advance_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F,
+                                  tree, size, counts, px, counter, t, target,
+                                  stop_on_fixation)  # fmt: skip
+        r = _record(record_at, r, t, counts, out, s, snapshots, none, none)
+        if t < target:  # the population fixed
+            break
+    return plain_end(record_at, r, t, counts, out, s, snapshots)
 
 
 @jit(parallel=True)
