@@ -505,7 +505,9 @@ def structured(
     fl = st.model[3]
     if st.rule != codes.GRAPH_BEST and not (fl[_gk.GAME] or fl[_gk.REGIME]) and \
             k <= _gk.MAX_FAST_K:
-        t, winner = _gk.simulate_plain(*args)  # compiles only this rule's loop
+        t = _gk.simulate_plain(*args)  # compiles only this rule's loop
+        fixed = np.flatnonzero(out[-1] == g.n)
+        winner = int(fixed[0]) if fixed.size else -1
     else:
         t, winner = _gk.simulate(*args, mout, strengths, *st.model)
     s.setflags(write=False)

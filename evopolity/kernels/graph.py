@@ -1034,7 +1034,8 @@ def simulate_plain(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at
                    stop_on_fixation, counter, out, snapshots):  # fmt: skip
     """:func:`simulate` of the plain path (a matrix game without a regime; ``rule`` BD, DB,
     IMITATION or FERMI; at most :data:`MAX_FAST_K` strategies), in the fast loop of the rule
-    (:func:`advance`). Called from Python, it compiles only that rule's loop."""
+    (:func:`advance`). Called from Python, it compiles only that rule's loop. Returns the
+    generations run (the winner, if any, holds every node in the last row of ``out``)."""
     if rule == GRAPH_FERMI:
         return simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
                               stop_on_fixation, counter, out, snapshots)  # fmt: skip
@@ -1061,18 +1062,6 @@ def plain_start(rule, fmap, mode, A, ip, ii, rp, ri, s, w, ref, k):
     return P, F, tree, size, counts, px, np.zeros(0)
 
 
-@jit()
-def plain_end(record_at, r, t, counts, out, s, snapshots):
-    """The rows left (:func:`_record`) and ``(t, winner)`` of a plain run."""
-    none = np.zeros(0)
-    _record(record_at, r, -1, counts, out, s, snapshots, none, none)
-    winner = -1
-    for q in range(counts.size):
-        if counts[q] == s.size:
-            winner = q
-    return t, winner
-
-
 @jit(refcount=False)
 def simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop_on_fixation,
                    counter, out, snapshots):  # fmt: skip
@@ -1090,7 +1079,8 @@ def simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop
         r = _record(record_at, r, t, counts, out, s, snapshots, none, none)
         if t < target:  # the population fixed
             break
-    return plain_end(record_at, r, t, counts, out, s, snapshots)
+    _record(record_at, r, -1, counts, out, s, snapshots, none, none)
+    return t
 
 
 @jit(refcount=False)
@@ -1110,7 +1100,8 @@ def simulate_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop_on
         r = _record(record_at, r, t, counts, out, s, snapshots, none, none)
         if t < target:  # the population fixed
             break
-    return plain_end(record_at, r, t, counts, out, s, snapshots)
+    _record(record_at, r, -1, counts, out, s, snapshots, none, none)
+    return t
 
 
 @jit(refcount=False)
@@ -1130,7 +1121,8 @@ def simulate_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
         r = _record(record_at, r, t, counts, out, s, snapshots, none, none)
         if t < target:  # the population fixed
             break
-    return plain_end(record_at, r, t, counts, out, s, snapshots)
+    _record(record_at, r, -1, counts, out, s, snapshots, none, none)
+    return t
 
 
 @jit(parallel=True)
