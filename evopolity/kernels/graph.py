@@ -62,6 +62,7 @@ from evopolity.kernels.layout import (
     regime_terms,
 )
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
+from evopolity.kernels.velocity import INTERNAL
 
 RUNS_PER_CHUNK = 64  # fixation runs that share one set of state arrays
 MAX_FAST_K = 32767  # strategies the plain path's int16 copies (plain_scratch) can hold
@@ -79,28 +80,28 @@ COEV = 4  # fl[COEV]: 1 when the institution co-evolves: strengths m (gx[11]) fo
 N_FLAGS = 5
 
 
-@jit()
+@jit(**INTERNAL)
 def _uniform(n, u):
     """An integer uniform in ``0 .. n-1`` from ``u`` in [0, 1)."""
     j = int(u * n)
     return j if j < n else n - 1
 
 
-@jit()
+@jit(**INTERNAL)
 def _other(a, k, u):
     """A strategy other than ``a``, uniformly among the ``k - 1`` others."""
     j = _uniform(k - 1, u)
     return j + 1 if j >= a else j
 
 
-@jit()
+@jit(**INTERNAL)
 def _payoff(i, P, ip, mode):
     if mode & GRAPH_AVERAGED:
         return P[i] / (ip[i + 1] - ip[i] + (1 if mode & GRAPH_SELF else 0))
     return P[i]
 
 
-@jit()
+@jit(**INTERNAL)
 def _fitness(payoff, rule, fmap, w, ref):
     """Fitness of ``payoff`` (GRAPH_BD, GRAPH_DB, imitation) or the payoff itself (Fermi, best)."""
     if rule == GRAPH_FERMI or rule == GRAPH_BEST:
@@ -113,7 +114,7 @@ def _fitness(payoff, rule, fmap, w, ref):
 MEMO = 1024  # entries of the fitness memo (a power of two)
 
 
-@jit()
+@jit(**INTERNAL)
 def _memo_fitness(payoff, fmap, w, ref, memo):
     """``exp(w (payoff - ref))`` (or the linear map) through a direct-mapped memo keyed by the
     payoff: on a lattice a node's payoff takes few values, and a look-up costs less than the
@@ -132,7 +133,7 @@ def _memo_fitness(payoff, fmap, w, ref, memo):
     return value
 
 
-@jit()
+@jit(**INTERNAL)
 def _set(i, value, F, tree, size):
     """``F[i] = value``, and the sum tree (when it has nodes) updated along the path."""
     F[i] = value
@@ -145,7 +146,7 @@ def _set(i, value, F, tree, size):
             p >>= 1
 
 
-@jit()
+@jit(**INTERNAL)
 def _draw(tree, size, u):
     """A node drawn with probability ``F[i] / sum(F)`` from the sum tree (root at 1)."""
     r = u * tree[1]
@@ -160,7 +161,7 @@ def _draw(tree, size, u):
     return p - size
 
 
-@jit()
+@jit(**INTERNAL)
 def _fill_tree(F, tree, size):
     """The sum tree over ``F`` from scratch."""
     for p in range(tree.size):
@@ -241,13 +242,13 @@ def extension(G, R, Cb, fl, D, n, k):
             np.full(n, m0), np.zeros((2, n)))
 
 
-@jit()
+@jit(**INTERNAL)
 def _general(gx):
     fl = gx[3]
     return fl[GAME] != 0 or fl[REGIME] != 0
 
 
-@jit()
+@jit(**INTERNAL)
 def ball(x, radius, ip, ii, mark, buf):
     """The nodes within ``radius`` steps of ``x`` into ``buf`` (``x`` first); returns how
     many. ``mark`` (n + 1 entries) holds the stamps, its last entry the current one."""
@@ -272,7 +273,7 @@ def ball(x, radius, ip, ii, mark, buf):
     return count
 
 
-@jit()
+@jit(**INTERNAL)
 def pair_sum(i, mode, A, ip, ii, s):
     """``sum_j A[s_i, s_j]`` over node ``i``'s partners (itself too with ``GRAPH_SELF``),
     divided by their number when ``GRAPH_AVERAGED``: its matrix-game payoff, or with a
@@ -287,7 +288,7 @@ def pair_sum(i, mode, A, ip, ii, s):
     return tot
 
 
-@jit()
+@jit(**INTERNAL)
 def node_rates(i, mode, ip, ii, s, gx):
     """Node ``i``'s cooperation rate and its played sanctions (when the regime carries
     sanction matrices) into ``Cr`` and ``S`` of ``gx``."""
@@ -298,7 +299,7 @@ def node_rates(i, mode, ip, ii, s, gx):
         gx[12][w, i] = pair_sum(i, mode, regime_sanctions(R, k, w), ip, ii, s)
 
 
-@jit()
+@jit(**INTERNAL)
 def base_payoff(i, mode, A, ip, ii, s, gx):
     """Node ``i``'s payoff before any regime: against each neighbour (matrix game,
     :func:`pair_sum`), or in the groups centred on itself and on each neighbour (group game),
@@ -326,7 +327,7 @@ def base_payoff(i, mode, A, ip, ii, s, gx):
     return tot
 
 
-@jit()
+@jit(**INTERNAL)
 def cooperation_rate(i, mode, ip, ii, s, C):
     """How often node ``i`` cooperates with its partners: the mean of ``C[s_i, s_j]`` over its
     neighbours (and itself with self-interaction)."""
@@ -337,7 +338,7 @@ def cooperation_rate(i, mode, ip, ii, s, C):
     return tot / (ip[i + 1] - ip[i] + (1 if mode & GRAPH_SELF else 0))
 
 
-@jit()
+@jit(**INTERNAL)
 def local_payoff(z, ip, ii, s, gx):
     """Node ``z``'s payoff under the regime, its means (tax, shared cost, switch, conformity)
     taken over its neighbourhood ``{z} + I(z)`` (or over ``z`` alone when no term reads a
@@ -373,7 +374,7 @@ def local_payoff(z, ip, ii, s, gx):
     return wk[3, 0] + gx[4][0] * same / m
 
 
-@jit()
+@jit(**INTERNAL)
 def global_payoffs(s, counts, P, gx):
     """Every node's payoff under the regime with global means (over all ``n`` nodes, equal
     weights) into ``P``, at the one strength ``m[0]`` that global institutions share."""
@@ -388,7 +389,7 @@ def global_payoffs(s, counts, P, gx):
             P[i] += D * counts[s[i]] / n
 
 
-@jit()
+@jit(**INTERNAL)
 def init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """:func:`init_state` of the general path (``O(n)`` neighbourhood sums)."""
     n = s.size
@@ -405,7 +406,7 @@ def init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, count
     general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
 
 
-@jit()
+@jit(**INTERNAL)
 def general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """Every node's payoff ``P`` (from the base payoffs and cooperation rates in ``gx``),
     fitness ``F`` and the sum tree, from scratch."""
@@ -422,7 +423,7 @@ def general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
         _fill_tree(F, tree, size)
 
 
-@jit()
+@jit(**INTERNAL)
 def strength_step(m, support, lam, decay):
     """The exact solution after one unit of time of ``dm/dt = lambda (support - m) - decay``
     held in [0, 1] (:func:`kernels.fitness.macro_rate`), ``support`` constant:
@@ -463,7 +464,7 @@ def institution_step(ip, ii, gx):
         m[i] = strength_step(m[i], tot / (ip[i + 1] - ip[i] + 1), lam, decay)
 
 
-@jit()
+@jit(**INTERNAL)
 def institutions_tick(t, rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """After event ``t`` on the general path: at every multiple of ``n`` events (one unit of
     time) a co-evolving institution takes its step and every payoff follows; else nothing."""
@@ -510,7 +511,7 @@ def change_general(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, siz
         _set(y, _fitness(P[y], rule, fmap, w, ref), F, tree, size)
 
 
-@jit()
+@jit(**INTERNAL)
 def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """Node ``x`` takes strategy ``b``: its payoff sum and its neighbours' are updated
     (:func:`change_general` on the general path)."""
@@ -535,7 +536,7 @@ def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, coun
     _set(x, _fitness(_payoff(x, P, ip, mode), rule, fmap, w, ref), F, tree, size)
 
 
-@jit()
+@jit(**INTERNAL)
 def _offspring(b, k, mu, counter):
     """Strategy ``b`` of a parent, mutated with probability ``mu``; returns it and the
     counter."""
@@ -606,7 +607,7 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
     return counter
 
 
-@jit()
+@jit(**INTERNAL)
 def _draw_branchless(tree, size, u):
     """:func:`_draw` without a branch per level (the same comparisons and subtractions, so the
     same node): a mispredicted branch on a tree level costs more than the level."""
@@ -670,7 +671,7 @@ def fill_scratch(rule, s, F, ri, px):
     bd[1] = 1.0 if rule == GRAPH_BD else 0.0
 
 
-@jit()
+@jit(**INTERNAL)
 def _change_plain(x, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size, counts,
                   px, use_tree):  # fmt: skip
     """:func:`_change` of the plain path inside :func:`advance`, with the copies in ``px``
@@ -735,7 +736,7 @@ def _change_plain(x, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, 
     return top
 
 
-@jit(refcount=False)
+@jit(refcount=False, **INTERNAL)
 def advance_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
                   px, counter, t, stop_at, stop_on_fixation):  # fmt: skip
     """:func:`advance` of the Fermi rule."""
@@ -777,7 +778,7 @@ def advance_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size
     return t, counter
 
 
-@jit(refcount=False)
+@jit(refcount=False, **INTERNAL)
 def advance_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
                px, counter, t, stop_at, stop_on_fixation):  # fmt: skip
     """:func:`advance` of birth--death (its parent drawn by rejection)."""
@@ -838,7 +839,7 @@ def advance_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, c
     return t, counter
 
 
-@jit(refcount=False)
+@jit(refcount=False, **INTERNAL)
 def advance_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
                  px, counter, t, stop_at, stop_on_fixation):  # fmt: skip
     """:func:`advance` of death--birth and imitation (``rule``)."""
@@ -907,7 +908,7 @@ def advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size
     return advance_scan(rule, *args)
 
 
-@jit()
+@jit(**INTERNAL)
 def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter, gx):
     """One synchronous round of imitating the best (Nowak & May 1992), then mutation; the
     state recomputed from scratch. Returns ``(changed, counter)``."""
@@ -938,7 +939,7 @@ def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter, gx):
     return changed, counter
 
 
-@jit()
+@jit(**INTERNAL)
 def _record(record_at, r, t, counts, out, s, snapshots, m, mout):
     """Rows recorded at ``t`` (every row left when ``t < 0``) get ``counts`` (and the node
     states ``s``, when ``snapshots`` has rows; the mean institution strength ``m``, when
@@ -1035,39 +1036,35 @@ def simulate_plain(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at
     """:func:`simulate` of the plain path (a matrix game without a regime; ``rule`` BD, DB,
     IMITATION or FERMI; at most :data:`MAX_FAST_K` strategies), in the fast loop of the rule
     (:func:`advance`). Called from Python, it compiles only that rule's loop. Returns the
-    generations run (the winner, if any, holds every node in the last row of ``out``)."""
-    if rule == GRAPH_FERMI:
-        return simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
-                              stop_on_fixation, counter, out, snapshots)  # fmt: skip
-    if rule == GRAPH_BD:
-        return simulate_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
-                           stop_on_fixation, counter, out, snapshots)  # fmt: skip
-    return simulate_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
-                         stop_on_fixation, counter, out, snapshots)  # fmt: skip
+    generations run (the winner, if any, holds every node in the last row of ``out``).
 
-
-@jit()
-def plain_start(rule, fmap, mode, A, ip, ii, rp, ri, s, w, ref, k):
-    """The state of a plain run from the strategies ``s``: ``(P, F, tree, size, counts, px,
-    none)`` (:func:`init_plain`, :func:`plain_scratch` filled; ``none`` an empty array)."""
+    The state is allocated here, in Python: a compiled function that only allocates costs
+    seconds of compile (docs/performance.md)."""
     n = s.size
     P = np.empty(n)
     F = np.empty(n)
     size = tree_size(n)
     tree = np.zeros(2 * size) if rule == GRAPH_BD else np.zeros(0)
-    counts = np.zeros(k, np.int64)
+    counts = np.zeros(out.shape[1], np.int64)
     init_plain(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
     px = plain_scratch(rule, n, reverse_edges(rp, ri))
     fill_scratch(rule, s, F, ri, px)
-    return P, F, tree, size, counts, px, np.zeros(0)
+    state = (P, F, tree, size, counts, px, np.zeros(0))
+    if rule == GRAPH_FERMI:
+        return simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                              stop_on_fixation, counter, out, snapshots, state)  # fmt: skip
+    if rule == GRAPH_BD:
+        return simulate_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                           stop_on_fixation, counter, out, snapshots, state)  # fmt: skip
+    return simulate_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                         stop_on_fixation, counter, out, snapshots, state)  # fmt: skip
 
 
 @jit(refcount=False)
 def simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop_on_fixation,
-                   counter, out, snapshots):  # fmt: skip
-    """:func:`simulate_plain` under the Fermi rule."""
-    P, F, tree, size, counts, px, none = plain_start(GRAPH_FERMI, fmap, mode, A, ip, ii, rp, ri, s,
-                                               w, ref, out.shape[1])  # fmt: skip
+                   counter, out, snapshots, state):  # fmt: skip
+    """:func:`simulate_plain` under the Fermi rule, from its ``state``."""
+    P, F, tree, size, counts, px, none = state
     counter = np.uint64(counter)
     r = _record(record_at, 0, 0, counts, out, s, snapshots, none, none)
     t = 0
@@ -1085,10 +1082,9 @@ def simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop
 
 @jit(refcount=False)
 def simulate_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop_on_fixation,
-                counter, out, snapshots):  # fmt: skip
-    """:func:`simulate_plain` under birth--death."""
-    P, F, tree, size, counts, px, none = plain_start(GRAPH_BD, fmap, mode, A, ip, ii, rp, ri, s, w,
-                                               ref, out.shape[1])  # fmt: skip
+                counter, out, snapshots, state):  # fmt: skip
+    """:func:`simulate_plain` under birth--death, from its ``state``."""
+    P, F, tree, size, counts, px, none = state
     counter = np.uint64(counter)
     r = _record(record_at, 0, 0, counts, out, s, snapshots, none, none)
     t = 0
@@ -1106,10 +1102,10 @@ def simulate_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop_on
 
 @jit(refcount=False)
 def simulate_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
-                  stop_on_fixation, counter, out, snapshots):  # fmt: skip
-    """:func:`simulate_plain` under death--birth or imitation (``rule``)."""
-    P, F, tree, size, counts, px, none = plain_start(rule, fmap, mode, A, ip, ii, rp, ri, s, w, ref,
-                                               out.shape[1])  # fmt: skip
+                  stop_on_fixation, counter, out, snapshots, state):  # fmt: skip
+    """:func:`simulate_plain` under death--birth or imitation (``rule``), from its
+    ``state``."""
+    P, F, tree, size, counts, px, none = state
     counter = np.uint64(counter)
     r = _record(record_at, 0, 0, counts, out, s, snapshots, none, none)
     t = 0
