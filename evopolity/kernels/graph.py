@@ -671,7 +671,7 @@ def fill_scratch(rule, s, F, ri, px):
     bd[1] = 1.0 if rule == GRAPH_BD else 0.0
 
 
-@jit(**INTERNAL)
+@jit(inline="always")
 def _change_plain(x, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size, counts,
                   px, use_tree):  # fmt: skip
     """:func:`_change` of the plain path inside :func:`advance`, with the copies in ``px``
