@@ -761,9 +761,13 @@ def graph_fixation(
     ss = seed_sequence(seed)
     fixed = np.empty(runs, np.int8)
     times = np.empty(runs, np.int64)
-    _gk.fixation(st.rule, st.fmap, st.mode, A2, g.indptr, g.indices, r.indptr, r.indices,
-                 st.w, st.ref, runs, node, packed_seed(ss), cap, fixed, times,
-                 *st.model)  # fmt: skip
+    args = (st.rule, st.fmap, st.mode, A2, g.indptr, g.indices, r.indptr, r.indices, st.w,
+            st.ref, runs, node, packed_seed(ss), cap, fixed, times)
+    fl = st.model[3]
+    if fl[_gk.GAME] or fl[_gk.REGIME]:
+        _gk.fixation(*args, *st.model)
+    else:
+        _gk.fixation_plain(*args)  # compiles only this rule's loop
     return _estimate(fixed, times, 1.0 / g.n)
 
 

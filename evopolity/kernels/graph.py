@@ -1132,7 +1132,8 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
     the number of events. Runs go in chunks of :data:`RUNS_PER_CHUNK` over the threads, each
     chunk with its own state arrays. ``G, R, Cb, fl, D``: the general path's model
     (:func:`simulate`; a co-evolving institution restarts every run at its initial strength
-    and steps every ``n`` events).
+    and steps every ``n`` events). This is the general path, one :func:`event` at a time;
+    the plain path (a matrix game without a regime) runs faster in :func:`fixation_plain`.
     """
     n = ip.size - 1
     size = tree_size(n)
@@ -1144,8 +1145,6 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
     counts0 = np.zeros(2, np.int64)
     gx0 = extension(G, R, Cb, fl, D, n, 2)
     init_state(rule, fmap, mode, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0, gx0)
-    plain = not _general(gx0)
-    rev = reverse_edges(rp, ri) if plain else np.zeros(0, np.int64)
     chunks = (runs + RUNS_PER_CHUNK - 1) // RUNS_PER_CHUNK
     for c in prange(chunks):
         s = np.empty(n, np.int64)
@@ -1154,7 +1153,6 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
         tree = np.empty(tree0.size)
         counts = np.empty(2, np.int64)
         gx = extension(G, R, Cb, fl, D, n, 2)
-        px = plain_scratch(rule if plain else GRAPH_BEST, n, rev)
         for run in range(c * RUNS_PER_CHUNK, min(runs, (c + 1) * RUNS_PER_CHUNK)):
             s[:] = s0
             P[:] = P0
@@ -1171,16 +1169,8 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
                 counter += GOLDEN
                 node = _uniform(n, unit_float(counter))
             t = 0
-            if plain:
-                fill_scratch(rule, s, F, ri, px)
-                _change_plain(node, 0, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree,
-                              size, counts, px, use_tree)  # fmt: skip
-                t, counter = advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P,
-                                     F, tree, size, counts, px, counter, 0, max_events,
-                                     True)  # fmt: skip
-            else:
-                _change(node, 0, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
-                        counts, gx)  # fmt: skip
+            _change(node, 0, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
+                    gx)  # fmt: skip
             while counts[0] > 0 and counts[0] < n and t < max_events:
                 counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
                                 tree, size, counts, counter, gx)  # fmt: skip
@@ -1189,3 +1179,76 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
                                   gx)  # fmt: skip
             fixed[run] = 1 if counts[0] == n else (0 if counts[0] == 0 else -1)
             times[run] = t
+
+
+def _plain_fixation(rule):
+    """:func:`fixation` of the plain path compiled for one update rule: ``rule`` is a constant
+    here (a closure's cell), so numba compiles that rule's loop alone, and the cache keeps one
+    entry per rule (numba keys a closure by its cells' values)."""
+
+    def runs_of(fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key, max_events,
+                fixed, times, s0, P0, F0, tree0, counts0, rev):  # fmt: skip
+        n = s0.size
+        size = tree_size(n)
+        use_tree = rule == GRAPH_BD
+        chunks = (runs + RUNS_PER_CHUNK - 1) // RUNS_PER_CHUNK
+        for c in prange(chunks):
+            s = np.empty(n, np.int64)
+            P = np.empty(n)
+            F = np.empty(n)
+            tree = np.empty(tree0.size)
+            counts = np.empty(2, np.int64)
+            px = plain_scratch(rule, n, rev)
+            for run in range(c * RUNS_PER_CHUNK, min(runs, (c + 1) * RUNS_PER_CHUNK)):
+                s[:] = s0
+                P[:] = P0
+                F[:] = F0
+                tree[:] = tree0
+                counts[:] = counts0
+                counter = stream_key(key, run, 0)
+                node = start_node
+                if node < 0:
+                    counter += GOLDEN
+                    node = _uniform(n, unit_float(counter))
+                fill_scratch(rule, s, F, ri, px)
+                _change_plain(node, 0, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree,
+                              size, counts, px, use_tree)  # fmt: skip
+                if rule == GRAPH_FERMI:
+                    t, counter = advance_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P,
+                                               F, tree, size, counts, px, counter, 0,
+                                               max_events, True)  # fmt: skip
+                elif rule == GRAPH_BD:
+                    t, counter = advance_bd(fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
+                                            tree, size, counts, px, counter, 0, max_events,
+                                            True)  # fmt: skip
+                else:
+                    t, counter = advance_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0,
+                                              ref, P, F, tree, size, counts, px, counter, 0,
+                                              max_events, True)  # fmt: skip
+                fixed[run] = 1 if counts[0] == n else (0 if counts[0] == 0 else -1)
+                times[run] = t
+
+    return jit(parallel=True)(runs_of)
+
+
+_PLAIN_FIXATION = {rule: _plain_fixation(rule)
+                   for rule in (GRAPH_BD, GRAPH_DB, GRAPH_IMITATION, GRAPH_FERMI)}
+
+
+def fixation_plain(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
+                   max_events, fixed, times):  # fmt: skip
+    """:func:`fixation` of the plain path (a matrix game without a regime; ``rule`` BD, DB,
+    IMITATION or FERMI), each run in the fast loop of its rule (:func:`advance`). The
+    residents' state is computed here, in Python; the runs go to the kernel compiled for
+    ``rule`` alone (:func:`_plain_fixation`)."""
+    n = ip.size - 1
+    size = tree_size(n)
+    s0 = np.ones(n, np.int64)
+    P0 = np.empty(n)
+    F0 = np.empty(n)
+    tree0 = np.zeros(2 * size) if rule == GRAPH_BD else np.zeros(0)
+    counts0 = np.zeros(2, np.int64)
+    init_plain(rule, fmap, mode, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0)
+    _PLAIN_FIXATION[rule](fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
+                          max_events, fixed, times, s0, P0, F0, tree0, counts0,
+                          reverse_edges(rp, ri))  # fmt: skip
