@@ -54,12 +54,35 @@ def test_graph_cooperation_by_hand():
     ({"structure": {"side": 8}, "regimes": [{"preset": "balanced"}]}, "regimes[0]"),
     ({"sweep": {"structure.selection": [0.1, -1]}}, 'sweep."structure.selection"[1]'),
     ({"sweep": {"structure.p": [0.1]}}, "a lattice graph has no parameter 'p'"),
+    ({"structure": {"side": 8, "institution_scope": "national"}},
+     "structure.institution_scope: must be one of global, local"),
 ])
 def test_a_bad_structure_is_refused_with_its_key_path(change, message):
     raw = {**RAW, **change}
     with pytest.raises(SpecError, match="^f.toml: ") as info:
         parse_spec(raw, "f.toml")
     assert message in str(info.value)
+
+
+def test_the_institution_scope_reaches_the_run(tmp_path):
+    # a tax reads the mean payoff: over all nodes or each neighbourhood, two different runs,
+    # each the one ep.structured gives with that scope
+    taxed = {"preset": "none", "name": "taxed", "tax": 0.5, "fine": 1.0, "detection": 0.5}
+    played = ep.tournament(["Tit For Tat", "Defector"], turns=20, noise=0.01, method="exact")
+    ends = {}
+    for scope in ("global", "local"):
+        raw = {**RAW, "structure": {**RAW["structure"], "generations": 300,
+                                    "institution_scope": scope}, "regimes": [taxed]}
+        summary = run(parse_spec(raw), tmp_path / scope, figures=False, progress=False)
+        direct = ep.structured(played.payoffs, ep.graphs.lattice(8), "db", generations=300,
+                               selection=0.2, seed=3, cooperation=played.cooperation,
+                               regime=ep.Regime(name="taxed", tax=0.5, fine=1.0,
+                                                detection=0.5),
+                               institution_scope=scope)  # fmt: skip
+        ends[scope] = direct.info["states"]
+        for name, value in direct.final().items():
+            assert summary.loc[0, f"x[{name}]"] == value
+    assert not np.array_equal(ends["global"], ends["local"])
 
 
 def test_a_structure_sweep_has_one_row_per_point_regime_and_seed(tmp_path):

@@ -68,6 +68,78 @@ def test_regime_per_node_by_hand_global_and_local():
                         institution_scope="local"), [4.0 - 0.5, 1.0 - 0.75, 6.0, 1.0 - 0.75])
 
 
+# sanctions played inside matches, per turn at full strength, cooperator (0) and defector (1):
+# the defector pays a fine of 1 per turn and its victim receives it (S_fine), a cooperator is
+# rewarded 0.5 per turn (S_reward)
+PLAYED = {"fine": np.array([[0.0, 1.0], [-1.0, 0.0]]), "reward": np.array([[0.5, 0.5], [0.0, 0.0]]),
+          "to_institution": np.zeros((2, 2))}
+
+
+def test_played_sanctions_with_a_switch_by_hand():
+    # ONE_D on the ring of 4: node i receives S[s_i, s_j] from each neighbour, summed like its
+    # payoff: S_fine sums [0, 1, -2, 1] (the defector's neighbours are its victims), S_reward
+    # sums [1, 1, 0, 1]. Cooperation rates c = [1, 1, 0, 1]; a cost of 0.5 per node.
+    r = ep.Regime(name="switch", fine=2.0, detection=0.5, reward=1.0, switch=0.7, cost=0.5)
+    kw = {"regime": r, "cooperation": ALWAYS, "sanctions": PLAYED}
+    # global: mean c = 0.75 >= 0.7, fines act, rewards not: BASE + S_fine - cost
+    np.testing.assert_allclose(ep.node_payoffs(DONATION, RING4, ONE_D, **kw),
+                               [3.5, 1.5, 3.5, 1.5])  # fmt: skip
+    # local: node 0's neighbourhood {0, 1, 3} cooperates (mean c = 1: fines), those of nodes
+    # 1, 2, 3 hold the defector (mean c = 2/3 < 0.7: rewards)
+    np.testing.assert_allclose(
+        ep.node_payoffs(DONATION, RING4, ONE_D, institution_scope="local", **kw),
+        [4.0 + 0.0 - 0.5, 1.0 + 1.0 - 0.5, 6.0 + 0.0 - 0.5, 1.0 + 1.0 - 0.5])
+    # at given strengths m_i every term scales: the fine or reward and the cost
+    m = np.array([1.0, 0.5, 0.25, 0.0])
+    np.testing.assert_allclose(
+        ep.node_payoffs(DONATION, RING4, ONE_D, institution_scope="local", strengths=m, **kw),
+        [4.0 - 0.5, 1.0 + 0.5 - 0.25, 6.0 - 0.125, 1.0])
+    np.testing.assert_allclose(ep.node_payoffs(DONATION, RING4, ONE_D, strengths=0.5, **kw),
+                               [3.75, 1.25, 4.75, 1.25])  # fmt: skip
+    # averaged payoffs average the sanctions too
+    np.testing.assert_allclose(
+        ep.node_payoffs(DONATION, RING4, ONE_D, payoff="averaged", **kw), [1.5, 0.5, 1.5, 0.5])
+
+
+def test_strengths_by_hand_and_their_errors():
+    # the expected path at given strengths: fine F = 4, reward B = 2, q = 0.5, cost 0.5 scale
+    # with m_i (test_regime_per_node_by_hand_global_and_local at m = 1)
+    r = ep.Regime(name="r", fine=4.0, reward=2.0, detection=0.5, cost=0.5)
+    m = np.array([0.0, 1.0, 0.5, 0.25])
+    np.testing.assert_allclose(
+        ep.node_payoffs(DONATION, RING4, ONE_D, regime=r, cooperation=ALWAYS,
+                        institution_scope="local", strengths=m),
+        [4.0, 1.5, 6.0 - 0.5 * 2.5, 1.0 + 0.25 * 0.5])  # fmt: skip
+    with pytest.raises(ValueError, match="strengths must be one number in"):
+        ep.node_payoffs(DONATION, RING4, ONE_D, regime=r, cooperation=ALWAYS, strengths=m)
+    with pytest.raises(ValueError, match="strengths must be one number or 4"):
+        ep.node_payoffs(DONATION, RING4, ONE_D, regime=r, cooperation=ALWAYS,
+                        institution_scope="local", strengths=[0.5, 1.5, 0.0, 0.0])
+    with pytest.raises(ValueError, match="strengths needs a regime"):
+        ep.node_payoffs(DONATION, RING4, ONE_D, strengths=0.5)
+    with pytest.raises(ValueError, match="sanctions needs a regime"):
+        ep.node_payoffs(DONATION, RING4, ONE_D, sanctions=PLAYED)
+
+
+def test_a_switch_that_never_rewards_runs_as_its_fines_folded_into_the_game():
+    # with switch -> 0 the fines always act and the rewards never (unless nobody cooperates,
+    # when no cooperator is left to reward): the same runs, draw for draw, as the regime
+    # without a switch and only the fines, which folds them into the game (whole numbers:
+    # both sums are exact; the Fermi rule reads payoffs, not a reference point)
+    S = {**PLAYED, "fine": PLAYED["fine"] * 2}
+    with_switch = ep.Regime(name="s", fine=2.0, detection=1.0, reward=1.0, switch=1e-9)
+    folded = ep.Regime(name="f", fine=2.0, detection=1.0)
+    G = graphs.lattice(4)
+    for scope in ("global", "local"):
+        runs = [ep.structured(DONATION, G, "fermi", 400, 0.5, x0=[8, 8], seed=3, regime=r,
+                              cooperation=ALWAYS, institution_scope=scope,
+                              sanctions=S if r is with_switch else {
+                                  **S, "reward": np.zeros((2, 2))})
+                for r in (with_switch, folded)]  # fmt: skip
+        np.testing.assert_array_equal(runs[0].info["states"], runs[1].info["states"])
+        np.testing.assert_array_equal(runs[0].wide().to_numpy(), runs[1].wide().to_numpy())
+
+
 def test_peer_punishment_among_neighbours_by_hand():
     # cooperator, defector, punisher (who cooperates); the punisher pays 0.5 per defecting
     # neighbour and fines it 2
@@ -165,10 +237,14 @@ def test_incremental_updates_equal_a_recomputation_on_the_general_path():
     from evopolity.dynamics.structured import _prepare
 
     for scope in ("local", "global"):
-        for game, coop in ((pg, [1.0, 0.0, 0.0]),
-                           (np.arange(9.0).reshape(3, 3) / 4, np.eye(3) * 0.5 + 0.25)):
-            st, _ = _prepare(game, G, "db", "accumulated", "exponential", 0.3, False, r, coop,
-                             scope, None, None, 0.0)  # fmt: skip
+        three = np.arange(9.0).reshape(3, 3) / 4
+        played = {"fine": -three.T, "reward": three / 2, "to_institution": np.zeros((3, 3))}
+        switch = r.replace(switch=0.6, feedback=1.0, tax=0.0)  # the switch reads its means
+        for game, coop, rg, S in ((pg, [1.0, 0.0, 0.0], r, None),
+                                  (three, np.eye(3) * 0.5 + 0.25, r, None),
+                                  (three, np.eye(3) * 0.5 + 0.25, switch, played)):
+            st, _ = _prepare(game, G, "db", "accumulated", "exponential", 0.3, False, rg, coop,
+                             scope, None, None, 0.0, S)  # fmt: skip
             rng = np.random.default_rng(1)
             s = rng.integers(k, size=G.n).astype(np.int64)
             P, F = np.empty(G.n), np.empty(G.n)

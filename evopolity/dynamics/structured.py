@@ -20,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from evopolity.dynamics.finite import _record_points, population_counts
-from evopolity.dynamics.fitness import moran_rule, regime_setup
+from evopolity.dynamics.fitness import (
+    PlayedSanctions,
+    _as_sanctions,
+    _check_played,
+    moran_rule,
+    played_sanctions,
+    regime_setup,
+)
 from evopolity.dynamics.graphs import Graph, as_graph
 from evopolity.dynamics.trajectory import Trajectory
 from evopolity.institutions.regime import Regime
@@ -156,6 +163,31 @@ def _peer(peer_punishment: Any, punishers: Any, C: np.ndarray | None, A: np.ndar
     return peer_punished(A, C, mask, fine, cost)
 
 
+def _played(payoffs: Any, sanctions: Any, k: int, game: GroupGame | None,
+            regime: Any) -> tuple[np.ndarray | None, PlayedSanctions | None]:
+    """The sanctions played inside matches that a regime's terms take instead of its expected
+    fine and reward: ``(bare, played)``, ``bare`` the payoffs without them (None: ``payoffs``
+    are bare already) and ``played`` the sanctions (None: none to apply). A tournament
+    played under a regime without one given here keeps its net payoffs."""
+    if game is not None:
+        if sanctions is not None:
+            raise ValueError("sanctions is for pairwise games (a group game played under a "
+                             "regime holds its sanctions in its table)")
+        return None, None
+    under, played = played_sanctions(payoffs)
+    if sanctions is not None:
+        if played is not None:
+            raise ValueError("sanctions is for bare payoffs; this tournament carries its own")
+        if regime is None:
+            raise ValueError("sanctions needs a regime (its strength scales them)")
+        return None, _as_sanctions(sanctions, k)
+    if played is None or regime is None:
+        return None, None
+    _check_played(regime, under)
+    A, _ = as_payoff_matrix(payoffs)
+    return A - played.total, played
+
+
 def _bounds(A: np.ndarray, game: GroupGame | None, g: Graph, mode: int) -> tuple[float, float]:
     """Bounds of a node's base payoff."""
     if game is None:
@@ -172,10 +204,13 @@ def _bounds(A: np.ndarray, game: GroupGame | None, g: Graph, mode: int) -> tuple
 def _prepare(payoffs: Any, g: Graph, update: Any, payoff: Any, fitness_map: Any,
              selection: Any, self_interaction: Any, regime: Any, cooperation: Any,
              institution_scope: Any, peer_punishment: Any, punishers: Any,
-             mutation: Any) -> tuple[_Setup, tuple[str, ...]]:  # fmt: skip
+             mutation: Any, sanctions: Any = None) -> tuple[_Setup, tuple[str, ...]]:  # fmt: skip
     """Validate the game, the regime and the update; the kernel's arrays."""
     A, names, game = _interactions(payoffs)
     k = len(names)
+    bare, played = _played(payoffs, sanctions, k, game, regime)
+    if bare is not None:
+        A = bare
     if not isinstance(update, str) or update not in UPDATES:
         raise ValueError(f"update must be one of {', '.join(map(repr, UPDATES))}, got {update!r}")
     if payoff not in PAYOFFS:
@@ -215,13 +250,7 @@ def _prepare(payoffs: Any, g: Graph, update: Any, payoff: Any, fitness_map: Any,
         if not isinstance(regime, Regime):
             raise TypeError(f"regime must be a Regime, got {type(regime).__name__}")
         setup = regime_setup(regime.replace(conformity=0.0), mutation, A if game is None
-                             else game, cooperation, names)  # fmt: skip
-        if int(setup.params[SANCTIONS]) > 0:
-            raise ValueError(
-                f"regime {regime.name!r} on a tournament played under it with a switch: its "
-                "played sanctions are not applied per node on a graph; give the bare payoffs "
-                "and the cooperation matrix"
-            )
+                             else game, cooperation, names, sanctions=played)  # fmt: skip
         A = np.ascontiguousarray(setup.A)
         R = np.ascontiguousarray(setup.params)
         if regime.coevolves:  # D[1]: the strength every node's institution starts at
@@ -236,6 +265,11 @@ def _prepare(payoffs: Any, g: Graph, update: Any, payoff: Any, fitness_map: Any,
         q = regime.detection
         if game is None:
             lo, hi = _bounds(A, None, g, mode)
+        count = int(setup.params[SANCTIONS])  # played sanctions on top, at strength <= 1
+        for M in () if count == 0 else (played.total,) if count == 1 else played[:2]:
+            low, high = _bounds(M, None, g, mode)
+            lo += min(low, 0.0)
+            hi += max(high, 0.0)
         span = g.n if institution_scope == "global" else int(g.degrees.max()) + 1
         hi += q * regime.reward + regime.conformity
         lo -= q * regime.fine + regime.cost * (span if shared else 1.0)
@@ -285,6 +319,7 @@ def structured(
     institution_scope: Literal["global", "local"] = "global",
     peer_punishment: tuple[float, float] | None = None,
     punishers: Any = None,
+    sanctions: Any = None,
 ) -> Trajectory:
     r"""Simulate a game on a graph: one strategy per node, local play, local replacement.
 
@@ -375,7 +410,12 @@ def structured(
         ``c_j`` over the neighbourhood ``{i} + I(i)`` (over all nodes when global), and
         node ``i``'s regime terms act at strength ``m_i``; the mean strength is the
         trajectory's macro column ``institution_strength``. Sanctions played inside matches
-        (a tournament played under a regime with a switch) are refused.
+        (a tournament played under the regime, or ``sanctions``) replace the expected fine
+        and reward: node ``i`` receives ``S[s_i, s_j]`` from each partner, summed (or
+        averaged) like its payoff, scaled by its strength, and with a ``switch`` the fines
+        (``S_fine``) act only while the cooperation level (over all nodes, or the
+        neighbourhood when local) is at least ``switch``, the rewards (``S_reward``) only
+        below it.
     cooperation : array_like, DataFrame or Tournament, optional
         The k x k cooperation matrix the regime and ``peer_punishment`` read (for a group
         game a vector of each strategy's contribution may do).
@@ -390,6 +430,11 @@ def structured(
         (:func:`peer_punished`; Brandt, Hauert & Sigmund 2003; Helbing et al. 2010).
     punishers : str, int or sequence, optional
         The strategies that punish (with ``peer_punishment``).
+    sanctions : PlayedSanctions or dict, optional
+        The sanctions played inside matches per turn at full strength (``fine``, ``reward``,
+        ``to_institution``, k x k each; a trajectory's ``params["sanctions"]``), with
+        ``payoffs`` the bare game and a ``regime``; a tournament played under the regime
+        brings its own.
 
     Returns
     -------
@@ -407,15 +452,16 @@ def structured(
         graph with isolated nodes, graphs on different nodes, an initial state that does not
         fit the nodes, a ``selection`` so strong that fitnesses overflow, a group game whose
         ``group_size`` is not every degree + 1, ``stop_on_fixation=True`` with a co-evolving
-        regime, a regime on played sanctions with a switch, or a regime or peer
-        punishment without what it needs (cooperation, punishers).
+        regime, a tournament played under other in-play fields than ``regime``'s, or a
+        regime, ``sanctions`` or peer punishment without what it needs (cooperation,
+        punishers, a regime).
     TypeError
         For a ``graph`` that is no graph, or a ``regime`` that is no ``Regime``.
     """
     g, r = _graphs(graph, replacement_graph)
     st, names = _prepare(payoffs, g, update, payoff, fitness_map, selection, self_interaction,
                          regime, cooperation, institution_scope, peer_punishment, punishers,
-                         mutation)  # fmt: skip
+                         mutation, sanctions)  # fmt: skip
     A = st.A
     k = len(names)
     generations = integer(generations, "generations", 0)
@@ -453,11 +499,17 @@ def structured(
         snaps = np.empty((pts.size, g.n), np.int8 if k <= 127 else np.int64)
     else:
         snaps = np.empty((0, g.n), np.int8 if k <= 127 else np.int64)
-    t, winner = _gk.simulate(
-        st.rule, st.fmap, st.mode, A, g.indptr, g.indices, r.indptr, r.indices, s,
-        st.w, mu, st.ref, pts, bool(stop_on_fixation), np.uint64(stream_key(packed_seed(ss), 0, 0)),
-        out, snaps, mout, strengths, *st.model,
-    )  # fmt: skip
+    args = (st.rule, st.fmap, st.mode, A, g.indptr, g.indices, r.indptr, r.indices, s, st.w,
+            mu, st.ref, pts, bool(stop_on_fixation),
+            np.uint64(stream_key(packed_seed(ss), 0, 0)), out, snaps)  # fmt: skip
+    fl = st.model[3]
+    if st.rule != codes.GRAPH_BEST and not (fl[_gk.GAME] or fl[_gk.REGIME]) and \
+            k <= _gk.MAX_FAST_K:
+        t = _gk.simulate_plain(*args)  # compiles only this rule's loop
+        fixed = np.flatnonzero(out[-1] == g.n)
+        winner = int(fixed[0]) if fixed.size else -1
+    else:
+        t, winner = _gk.simulate(*args, mout, strengths, *st.model)
     s.setflags(write=False)
     snaps.setflags(write=False)
     strengths.setflags(write=False)
@@ -601,6 +653,7 @@ def graph_fixation(
     institution_scope: Literal["global", "local"] = "global",
     peer_punishment: tuple[float, float] | None = None,
     punishers: Any = None,
+    sanctions: Any = None,
 ) -> FixationEstimate:
     r"""Estimate the probability that one ``mutant`` takes over a graph of ``resident``.
 
@@ -640,7 +693,7 @@ def graph_fixation(
         not fixed, with a ``RuntimeWarning``.
     self_interaction : bool
         Every node also plays against itself (:func:`structured`).
-    regime, cooperation, institution_scope, peer_punishment, punishers
+    regime, cooperation, institution_scope, peer_punishment, punishers, sanctions
         As in :func:`structured` (the regime without mutation).
 
     Returns
@@ -687,13 +740,16 @@ def graph_fixation(
         cooperation = cooperation_matrix(cooperation, names, "cooperation")[np.ix_(pair, pair)]
     elif cooperation is not None:
         cooperation = np.asarray(cooperation, dtype=np.float64)[pair]
+    bare, played = _played(payoffs, sanctions, len(names), game, regime)
+    if played is not None:
+        played = PlayedSanctions(*(M[np.ix_(pair, pair)] for M in played))
     if game is not None:
         sub = game.subgame([names[m], names[res]])
     else:
-        A, _ = as_payoff_matrix(payoffs)
+        A = as_payoff_matrix(payoffs)[0] if bare is None else bare
         sub = np.ascontiguousarray(A[np.ix_(pair, pair)])
     st, _ = _prepare(sub, g, update, payoff, fitness_map, selection, self_interaction, regime,
-                     cooperation, institution_scope, peer_punishment, punishers, 0.0)
+                     cooperation, institution_scope, peer_punishment, punishers, 0.0, played)
     if regime is not None and st.mutation:
         raise ValueError(
             f"regime {regime.name!r} has mutation {st.mutation:g}: fixation needs none"
@@ -705,9 +761,13 @@ def graph_fixation(
     ss = seed_sequence(seed)
     fixed = np.empty(runs, np.int8)
     times = np.empty(runs, np.int64)
-    _gk.fixation(st.rule, st.fmap, st.mode, A2, g.indptr, g.indices, r.indptr, r.indices,
-                 st.w, st.ref, runs, node, packed_seed(ss), cap, fixed, times,
-                 *st.model)  # fmt: skip
+    args = (st.rule, st.fmap, st.mode, A2, g.indptr, g.indices, r.indptr, r.indices, st.w,
+            st.ref, runs, node, packed_seed(ss), cap, fixed, times)
+    fl = st.model[3]
+    if fl[_gk.GAME] or fl[_gk.REGIME]:
+        _gk.fixation(*args, *st.model)
+    else:
+        _gk.fixation_plain(*args)  # compiles only this rule's loop
     return _estimate(fixed, times, 1.0 / g.n)
 
 
@@ -723,6 +783,8 @@ def node_payoffs(
     institution_scope: Literal["global", "local"] = "global",
     peer_punishment: tuple[float, float] | None = None,
     punishers: Any = None,
+    sanctions: Any = None,
+    strengths: Any = None,
 ) -> pd.Series:
     """Every node's payoff in the state ``states``: what the update rules of
     :func:`structured` read (fitness is a map of it).
@@ -735,8 +797,15 @@ def node_payoffs(
         The interaction graph.
     states : array_like of int
         The strategy index of every node.
-    payoff, self_interaction, regime, cooperation, institution_scope, peer_punishment, punishers
+    payoff, self_interaction, regime, cooperation, institution_scope, peer_punishment, \
+punishers, sanctions
         As in :func:`structured`.
+    strengths : float or array_like, optional
+        The institution's strength ``m_i`` in [0, 1] at every node (n values; with
+        ``institution_scope="global"`` one number, the strength all share), at which the
+        regime's terms act (fine ``- m_i q F (1 - c_i)``, reward, cost, played sanctions;
+        docs/structure.md); default: full strength, or ``initial_strength`` for a
+        co-evolving institution. Needs a ``regime``.
 
     Returns
     -------
@@ -753,11 +822,22 @@ def node_payoffs(
     g, _ = _graphs(graph, None)
     st, names = _prepare(payoffs, g, "fermi", payoff, "exponential", 1.0, self_interaction,
                          regime, cooperation, institution_scope, peer_punishment, punishers,
-                         0.0)  # fmt: skip
+                         0.0, sanctions)  # fmt: skip
     s = _states(states, g.n, len(names))
     P, F = np.empty(g.n), np.empty(g.n)
     counts = np.zeros(len(names), np.int64)
     gx = _gk.extension(*st.model, g.n, len(names))
+    if strengths is not None:
+        if regime is None:
+            raise ValueError("strengths needs a regime (the strength of its institution)")
+        m = np.asarray(strengths, dtype=np.float64)
+        one = institution_scope == "global"
+        if (m.shape != () if one else m.shape not in ((), (g.n,))) or not (
+                np.all(m >= 0.0) and np.all(m <= 1.0)):
+            want = "one number" if one else f"one number or {g.n} values"
+            raise ValueError(f"strengths must be {want} in [0, 1] (institution_scope="
+                             f"{institution_scope!r}), got {np.asarray(strengths)!r}")
+        gx[11][:] = m
     _gk.init_state(codes.GRAPH_FERMI, st.fmap, st.mode, st.A, g.indptr, g.indices, s, 0.0,
                    0.0, P, F, np.zeros(0), 1, counts, gx)  # fmt: skip
     fl = st.model[3]

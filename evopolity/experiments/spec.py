@@ -838,6 +838,7 @@ class StructureSpec:
     mutation: float = 0.0
     payoff: str = "accumulated"
     record_every: int | None = None
+    institution_scope: str = "global"
 
     def build_graph(self, seed: int | None = 0):
         """The graph (random graphs drawn from ``seed``).
@@ -1020,7 +1021,7 @@ def _structure(c: _Checker, table: dict) -> StructureSpec:
     path = "structure"
     graph = c.choice(table, "structure.graph", tuple(GRAPHS), "lattice")
     own = {"graph", "update", "generations", "selection", "mutation", "payoff",
-           "record_every"}
+           "record_every", "institution_scope"}
     c.keys(table, path, own | set(GRAPHS[graph]))
     args: dict[str, Any] = {}
     for key in GRAPHS[graph]:
@@ -1047,6 +1048,9 @@ def _structure(c: _Checker, table: dict) -> StructureSpec:
         "mutation": c.number(table, "structure.mutation", 0.0, low=0.0, high=1.0),
         "payoff": c.choice(table, "structure.payoff", ("accumulated", "averaged"),
                            "accumulated"),
+        # where a regime's means are taken: over all nodes or each neighbourhood
+        "institution_scope": c.choice(table, "structure.institution_scope",
+                                      ("global", "local"), "global"),
     }
     if "record_every" in table:
         values["record_every"] = c.integer(table, "structure.record_every", None, low=1)

@@ -392,6 +392,7 @@ def run_structure_task(spec: Spec, point_index: int, regime_index: int, seed: in
         mutation=st.mutation if bare else 0.0, seed=seed, payoff=st.payoff,
         record_every=st.record_every, regime=None if bare else regime,
         cooperation=None if bare else played.cooperation,
+        institution_scope=st.institution_scope,
     )  # fmt: skip
     states = tr.info["states"]
     final = tr.final()

@@ -54,8 +54,15 @@ from evopolity.kernels.codes import (
     MORAN,
 )
 from evopolity.kernels.fitness import institution_adjust
-from evopolity.kernels.layout import group_game_tables, regime_cooperation, regime_terms
+from evopolity.kernels.layout import (
+    group_game_tables,
+    regime_cooperation,
+    regime_sanction_count,
+    regime_sanctions,
+    regime_terms,
+)
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
+from evopolity.kernels.velocity import INTERNAL
 
 RUNS_PER_CHUNK = 64  # fixation runs that share one set of state arrays
 MAX_FAST_K = 32767  # strategies the plain path's int16 copies (plain_scratch) can hold
@@ -73,28 +80,28 @@ COEV = 4  # fl[COEV]: 1 when the institution co-evolves: strengths m (gx[11]) fo
 N_FLAGS = 5
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _uniform(n, u):
     """An integer uniform in ``0 .. n-1`` from ``u`` in [0, 1)."""
     j = int(u * n)
     return j if j < n else n - 1
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _other(a, k, u):
     """A strategy other than ``a``, uniformly among the ``k - 1`` others."""
     j = _uniform(k - 1, u)
     return j + 1 if j >= a else j
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _payoff(i, P, ip, mode):
     if mode & GRAPH_AVERAGED:
         return P[i] / (ip[i + 1] - ip[i] + (1 if mode & GRAPH_SELF else 0))
     return P[i]
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _fitness(payoff, rule, fmap, w, ref):
     """Fitness of ``payoff`` (GRAPH_BD, GRAPH_DB, imitation) or the payoff itself (Fermi, best)."""
     if rule == GRAPH_FERMI or rule == GRAPH_BEST:
@@ -107,7 +114,7 @@ def _fitness(payoff, rule, fmap, w, ref):
 MEMO = 1024  # entries of the fitness memo (a power of two)
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _memo_fitness(payoff, fmap, w, ref, memo):
     """``exp(w (payoff - ref))`` (or the linear map) through a direct-mapped memo keyed by the
     payoff: on a lattice a node's payoff takes few values, and a look-up costs less than the
@@ -126,7 +133,7 @@ def _memo_fitness(payoff, fmap, w, ref, memo):
     return value
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _set(i, value, F, tree, size):
     """``F[i] = value``, and the sum tree (when it has nodes) updated along the path."""
     F[i] = value
@@ -139,7 +146,7 @@ def _set(i, value, F, tree, size):
             p >>= 1
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _draw(tree, size, u):
     """A node drawn with probability ``F[i] / sum(F)`` from the sum tree (root at 1)."""
     r = u * tree[1]
@@ -154,7 +161,7 @@ def _draw(tree, size, u):
     return p - size
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _fill_tree(F, tree, size):
     """The sum tree over ``F`` from scratch."""
     for p in range(tree.size):
@@ -181,7 +188,13 @@ def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
     (:func:`init_general`) when ``gx`` asks for it."""
     if _general(gx):
         init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
-        return
+    else:
+        init_plain(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+
+
+@jit(refcount=False)
+def init_plain(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts):
+    """:func:`init_state` of the plain path (a matrix game without a regime)."""
     n = s.size
     for q in range(counts.size):
         counts[q] = 0
@@ -198,15 +211,18 @@ def init_state(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
 
 # -- the general path: group games on overlapping groups, regimes per node -----------------
 #
-# ``gx = (G, R, Cb, fl, D, B, Cr, mark, buf, wk, cnt, m)``: the group-game array ``G``
+# ``gx = (G, R, Cb, fl, D, B, Cr, mark, buf, wk, cnt, m, S)``: the group-game array ``G``
 # (:func:`kernels.layout.group_game_array`; empty for a matrix game), the regime array ``R``
 # (empty for none), the binomial table ``Cb`` that ranks co-player compositions, the flags
 # ``fl``, the conformity ``D`` (``D[0]``; ``D[1]``, when there, the initial strength of a
 # co-evolving institution), and scratch: base payoffs ``B``, cooperation rates ``Cr``, a stamp
 # array ``mark`` (n + 1) and a node list ``buf`` for neighbourhoods, a float work array ``wk``
-# (4 x (n + 1)), the composition counts ``cnt`` (k), and every node's institution strength
-# ``m`` (all 1 unless the institution co-evolves). Here ``P[i]`` holds the node's final payoff
-# (base payoff with the regime's terms at strength ``m[i]``), from which ``F`` follows.
+# (6 x (n + 1)), the composition counts ``cnt`` (k), every node's institution strength
+# ``m`` (all 1 unless the institution co-evolves), and ``S`` (2 x n) every node's sanctions
+# played inside matches (``S[w, i]``: sanction matrix ``w`` of the regime summed over the
+# node's partners like its payoff, :func:`pair_sum`; unused when the regime carries none).
+# Here ``P[i]`` holds the node's final payoff (base payoff with the regime's terms at
+# strength ``m[i]``), from which ``F`` follows.
 
 
 def plain_model():
@@ -222,17 +238,17 @@ def extension(G, R, Cb, fl, D, n, k):
     second entry)."""
     m0 = D[1] if D.size > 1 else 1.0
     return (G, R, Cb, fl, D, np.zeros(n), np.zeros(n), np.zeros(n + 1, np.int64),
-            np.zeros(n, np.int64), np.zeros((4, n + 1)), np.zeros(k, np.int64),
-            np.full(n, m0))
+            np.zeros(n, np.int64), np.zeros((6, n + 1)), np.zeros(k, np.int64),
+            np.full(n, m0), np.zeros((2, n)))
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _general(gx):
     fl = gx[3]
     return fl[GAME] != 0 or fl[REGIME] != 0
 
 
-@jit()
+@jit(**INTERNAL)
 def ball(x, radius, ip, ii, mark, buf):
     """The nodes within ``radius`` steps of ``x`` into ``buf`` (``x`` first); returns how
     many. ``mark`` (n + 1 entries) holds the stamps, its last entry the current one."""
@@ -257,20 +273,42 @@ def ball(x, radius, ip, ii, mark, buf):
     return count
 
 
-@jit()
+@jit(**INTERNAL)
+def pair_sum(i, mode, A, ip, ii, s):
+    """``sum_j A[s_i, s_j]`` over node ``i``'s partners (itself too with ``GRAPH_SELF``),
+    divided by their number when ``GRAPH_AVERAGED``: its matrix-game payoff, or with a
+    sanction matrix the sanctions it receives (so that sanctions folded into ``A`` give the
+    same sum)."""
+    a = s[i]
+    tot = A[a, a] if mode & GRAPH_SELF else 0.0
+    for e in range(ip[i], ip[i + 1]):
+        tot += A[a, s[ii[e]]]
+    if mode & GRAPH_AVERAGED:
+        return tot / (ip[i + 1] - ip[i] + (1 if mode & GRAPH_SELF else 0))
+    return tot
+
+
+@jit(**INTERNAL)
+def node_rates(i, mode, ip, ii, s, gx):
+    """Node ``i``'s cooperation rate and its played sanctions (when the regime carries
+    sanction matrices) into ``Cr`` and ``S`` of ``gx``."""
+    R = gx[1]
+    k = gx[10].size
+    gx[6][i] = cooperation_rate(i, mode, ip, ii, s, regime_cooperation(R, k))
+    for w in range(regime_sanction_count(R)):
+        gx[12][w, i] = pair_sum(i, mode, regime_sanctions(R, k, w), ip, ii, s)
+
+
+@jit(**INTERNAL)
 def base_payoff(i, mode, A, ip, ii, s, gx):
-    """Node ``i``'s payoff before any regime: against each neighbour (matrix game), or in the
-    groups centred on itself and on each neighbour (group game), summed or averaged."""
+    """Node ``i``'s payoff before any regime: against each neighbour (matrix game,
+    :func:`pair_sum`), or in the groups centred on itself and on each neighbour (group game),
+    summed or averaged."""
     G = gx[0]
     a = s[i]
     d = ip[i + 1] - ip[i]
     if gx[3][GAME] == 0:
-        tot = A[a, a] if mode & GRAPH_SELF else 0.0
-        for e in range(ip[i], ip[i + 1]):
-            tot += A[a, s[ii[e]]]
-        if mode & GRAPH_AVERAGED:
-            return tot / (d + (1 if mode & GRAPH_SELF else 0))
-        return tot
+        return pair_sum(i, mode, A, ip, ii, s)
     m, _, _, pf = group_game_tables(G)
     cnt = gx[10]
     Cb = gx[2]
@@ -289,7 +327,7 @@ def base_payoff(i, mode, A, ip, ii, s, gx):
     return tot
 
 
-@jit()
+@jit(**INTERNAL)
 def cooperation_rate(i, mode, ip, ii, s, C):
     """How often node ``i`` cooperates with its partners: the mean of ``C[s_i, s_j]`` over its
     neighbours (and itself with self-interaction)."""
@@ -300,37 +338,43 @@ def cooperation_rate(i, mode, ip, ii, s, C):
     return tot / (ip[i + 1] - ip[i] + (1 if mode & GRAPH_SELF else 0))
 
 
-@jit()
+@jit(**INTERNAL)
 def local_payoff(z, ip, ii, s, gx):
     """Node ``z``'s payoff under the regime, its means (tax, shared cost, switch, conformity)
     taken over its neighbourhood ``{z} + I(z)`` (or over ``z`` alone when no term reads a
-    mean): :func:`kernels.fitness.institution_adjust` on the group's base payoffs and
-    cooperation rates, equal weights, at ``z``'s institution strength ``m[z]``."""
+    mean): :func:`kernels.fitness.institution_adjust` on the group's base payoffs,
+    cooperation rates and played sanctions, equal weights, at ``z``'s institution strength
+    ``m[z]``."""
     R = gx[1]
     B = gx[5]
     Cr = gx[6]
     wk = gx[9]
+    S = gx[12]
     grouped = gx[3][GROUPED] != 0
     m = 1
     same = 1
     wk[0, 0] = B[z]
     wk[1, 0] = Cr[z]
+    wk[4, 0] = S[0, z]
+    wk[5, 0] = S[1, z]
     if grouped:
         for e in range(ip[z], ip[z + 1]):
             y = ii[e]
             wk[0, m] = B[y]
             wk[1, m] = Cr[y]
+            wk[4, m] = S[0, y]
+            wk[5, m] = S[1, y]
             if s[y] == s[z]:
                 same += 1
             m += 1
     for t in range(m):
         wk[2, t] = 1.0 / m
-    institution_adjust(wk[0, :m], wk[1, :m], wk[2, :m], gx[11][z], R, wk[3, :m], wk[1, :m],
-                       wk[1, :m])  # fmt: skip
+    institution_adjust(wk[0, :m], wk[1, :m], wk[2, :m], gx[11][z], R, wk[3, :m], wk[4, :m],
+                       wk[5, :m])  # fmt: skip
     return wk[3, 0] + gx[4][0] * same / m
 
 
-@jit()
+@jit(**INTERNAL)
 def global_payoffs(s, counts, P, gx):
     """Every node's payoff under the regime with global means (over all ``n`` nodes, equal
     weights) into ``P``, at the one strength ``m[0]`` that global institutions share."""
@@ -338,20 +382,19 @@ def global_payoffs(s, counts, P, gx):
     wk = gx[9]
     for t in range(n):
         wk[2, t] = 1.0 / n
-    institution_adjust(gx[5], gx[6], wk[2, :n], gx[11][0], gx[1], P, gx[6], gx[6])
+    institution_adjust(gx[5], gx[6], wk[2, :n], gx[11][0], gx[1], P, gx[12][0], gx[12][1])
     D = gx[4][0]
     if D != 0.0:
         for i in range(n):
             P[i] += D * counts[s[i]] / n
 
 
-@jit()
+@jit(**INTERNAL)
 def init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """:func:`init_state` of the general path (``O(n)`` neighbourhood sums)."""
     n = s.size
     fl = gx[3]
     B = gx[5]
-    Cr = gx[6]
     k = counts.size
     for q in range(k):
         counts[q] = 0
@@ -359,11 +402,11 @@ def init_general(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, count
         counts[s[i]] += 1
         B[i] = base_payoff(i, mode, A, ip, ii, s, gx)
         if fl[REGIME]:
-            Cr[i] = cooperation_rate(i, mode, ip, ii, s, regime_cooperation(gx[1], k))
+            node_rates(i, mode, ip, ii, s, gx)
     general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
 
 
-@jit()
+@jit(**INTERNAL)
 def general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """Every node's payoff ``P`` (from the base payoffs and cooperation rates in ``gx``),
     fitness ``F`` and the sum tree, from scratch."""
@@ -380,7 +423,7 @@ def general_payoffs(rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx)
         _fill_tree(F, tree, size)
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def strength_step(m, support, lam, decay):
     """The exact solution after one unit of time of ``dm/dt = lambda (support - m) - decay``
     held in [0, 1] (:func:`kernels.fitness.macro_rate`), ``support`` constant:
@@ -421,7 +464,7 @@ def institution_step(ip, ii, gx):
         m[i] = strength_step(m[i], tot / (ip[i + 1] - ip[i] + 1), lam, decay)
 
 
-@jit()
+@jit(**INTERNAL)
 def institutions_tick(t, rule, fmap, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """After event ``t`` on the general path: at every multiple of ``n`` events (one unit of
     time) a co-evolving institution takes its step and every payoff follows; else nothing."""
@@ -446,17 +489,15 @@ def change_general(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, siz
     counts[b] += 1
     fl = gx[3]
     B = gx[5]
-    Cr = gx[6]
     mark = gx[7]
     buf = gx[8]
-    k = counts.size
     radius = 1 if fl[GAME] == 0 else 2
     nb = ball(x, radius, ip, ii, mark, buf)
     for t in range(nb):
         y = buf[t]
         B[y] = base_payoff(y, mode, A, ip, ii, s, gx)
         if fl[REGIME]:
-            Cr[y] = cooperation_rate(y, mode, ip, ii, s, regime_cooperation(gx[1], k))
+            node_rates(y, mode, ip, ii, s, gx)
     if fl[REGIME] and fl[GROUPED]:
         if fl[GLOBAL]:
             global_payoffs(s, counts, P, gx)
@@ -470,7 +511,7 @@ def change_general(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, siz
         _set(y, _fitness(P[y], rule, fmap, w, ref), F, tree, size)
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts, gx):
     """Node ``x`` takes strategy ``b``: its payoff sum and its neighbours' are updated
     (:func:`change_general` on the general path)."""
@@ -495,7 +536,7 @@ def _change(x, b, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, coun
     _set(x, _fitness(_payoff(x, P, ip, mode), rule, fmap, w, ref), F, tree, size)
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _offspring(b, k, mu, counter):
     """Strategy ``b`` of a parent, mutated with probability ``mu``; returns it and the
     counter."""
@@ -566,7 +607,7 @@ def event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, 
     return counter
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _draw_branchless(tree, size, u):
     """:func:`_draw` without a branch per level (the same comparisons and subtractions, so the
     same node): a mispredicted branch on a tree level costs more than the level."""
@@ -695,7 +736,155 @@ def _change_plain(x, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, 
     return top
 
 
-@jit(refcount=False)
+@jit(refcount=False, **INTERNAL)
+def advance_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
+                  px, counter, t, stop_at, stop_on_fixation):  # fmt: skip
+    """:func:`advance` of the Fermi rule."""
+    FE, SE, _, _, _, bd = px
+    n = s.size
+    k = counts.size
+    if stop_on_fixation:
+        for q in range(k):
+            if counts[q] == n:
+                return t, counter
+    while t < stop_at:
+        t += 1
+        counter += GOLDEN
+        i = _uniform(n, unit_float(counter))
+        a = s[i]
+        b = a
+        if mu > 0.0:
+            counter += GOLDEN
+            if unit_float(counter) < mu:
+                counter += GOLDEN
+                b = _other(a, k, unit_float(counter))
+        if b == a:
+            lo = rp[i]
+            counter += GOLDEN
+            e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
+            if SE[e] == a:
+                continue
+            j = ri[e]
+            p = 1.0 / (1.0 + math.exp(-w * (_payoff(j, P, ip, mode)
+                                            - _payoff(i, P, ip, mode))))
+            counter += GOLDEN
+            if unit_float(counter) >= p:
+                continue
+            b = SE[e]
+        _change_plain(i, b, GRAPH_FERMI, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
+                      counts, px, False)  # fmt: skip
+        if stop_on_fixation and counts[b] == n:
+            break
+    return t, counter
+
+
+@jit(refcount=False, **INTERNAL)
+def advance_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
+               px, counter, t, stop_at, stop_on_fixation):  # fmt: skip
+    """:func:`advance` of birth--death (its parent drawn by rejection)."""
+    FE, SE, _, _, _, bd = px
+    n = s.size
+    k = counts.size
+    if stop_on_fixation:
+        for q in range(k):
+            if counts[q] == n:
+                return t, counter
+    # The parent is drawn by rejection: a uniform node, kept with probability F / M for
+    # an upper bound M of the fitnesses (exactly proportional to fitness, and no sum tree
+    # to keep up to date), unless the fitnesses are so uneven that fewer than REJECT of
+    # the tries would succeed; then from the sum tree. At every multiple of n events M
+    # is set to the largest fitness and the sampler chosen again (so a run does not
+    # depend on where it is cut into calls); in between M only grows with new fitnesses.
+    M = bd[0]
+    use_tree = bd[1] != 0.0
+    check = (t // n) * n
+    if check < t:
+        check += n
+    while t < stop_at:
+        if t == check:
+            check += n
+            total = 0.0
+            M = 0.0
+            for y in range(n):
+                total += F[y]
+                M = max(M, F[y])
+            want = total < REJECT * n * M
+            if want and not use_tree:
+                _fill_tree(F, tree, size)
+            use_tree = want
+        t += 1
+        if use_tree:
+            counter += GOLDEN
+            i = _draw_branchless(tree, size, unit_float(counter))
+        else:
+            while True:
+                counter += GOLDEN
+                i = _uniform(n, unit_float(counter))
+                counter += GOLDEN
+                if unit_float(counter) * M < F[i]:
+                    break
+        lo = rp[i]
+        counter += GOLDEN
+        e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
+        b, counter = _offspring(s[i], k, mu, counter)
+        if b == SE[e]:
+            continue
+        top = _change_plain(ri[e], b, GRAPH_BD, fmap, mode, A, ip, ii, rp, s, w, ref, P, F,
+                            tree, size, counts, px, use_tree)  # fmt: skip
+        M = max(M, top)
+        if stop_on_fixation and counts[b] == n:
+            break
+    bd[0] = M
+    bd[1] = 1.0 if use_tree else 0.0
+    return t, counter
+
+
+@jit(refcount=False, **INTERNAL)
+def advance_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts,
+                 px, counter, t, stop_at, stop_on_fixation):  # fmt: skip
+    """:func:`advance` of death--birth and imitation (``rule``)."""
+    FE, SE, _, _, _, bd = px
+    n = s.size
+    k = counts.size
+    if stop_on_fixation:
+        for q in range(k):
+            if counts[q] == n:
+                return t, counter
+    imitation = rule == GRAPH_IMITATION
+    while t < stop_at:
+        t += 1
+        counter += GOLDEN
+        j = _uniform(n, unit_float(counter))
+        lo = rp[j]
+        hi = rp[j + 1]
+        own = F[j] if imitation else 0.0
+        total = own
+        for e in range(lo, hi):
+            total += FE[e]
+        counter += GOLDEN
+        r = unit_float(counter) * total
+        # :func:`event`'s scan picks the first candidate whose running sum exceeds r (the
+        # last when rounding leaves none): after as many as have running sums <= r
+        a = s[j]
+        c = a
+        if not imitation or r >= own:
+            acc = own
+            at = lo
+            for e in range(lo, hi - 1):
+                acc += FE[e]
+                at += 1 if acc <= r else 0
+            c = SE[at]
+        b, counter = _offspring(c, k, mu, counter)
+        if b == a:
+            continue
+        _change_plain(j, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
+                      counts, px, False)  # fmt: skip
+        if stop_on_fixation and counts[b] == n:
+            break
+    return t, counter
+
+
+@jit()
 def advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts, px,
             counter, t, stop_at, stop_on_fixation):  # fmt: skip
     """Events of ``rule`` (BD, DB, IMITATION or FERMI) on the plain path (a matrix game
@@ -710,126 +899,16 @@ def advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size
     draws its parent by rejection (:data:`REJECT`), so its runs differ from :func:`event`'s
     (the same process: every draw exactly proportional to fitness).
     """
-    FE, SE, _, _, _, bd = px
-    n = s.size
-    k = counts.size
-    if stop_on_fixation:
-        for q in range(k):
-            if counts[q] == n:
-                return t, counter
+    args = (fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree, size, counts, px,
+            counter, t, stop_at, stop_on_fixation)  # fmt: skip
     if rule == GRAPH_FERMI:
-        while t < stop_at:
-            t += 1
-            counter += GOLDEN
-            i = _uniform(n, unit_float(counter))
-            a = s[i]
-            b = a
-            if mu > 0.0:
-                counter += GOLDEN
-                if unit_float(counter) < mu:
-                    counter += GOLDEN
-                    b = _other(a, k, unit_float(counter))
-            if b == a:
-                lo = rp[i]
-                counter += GOLDEN
-                e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
-                if SE[e] == a:
-                    continue
-                j = ri[e]
-                p = 1.0 / (1.0 + math.exp(-w * (_payoff(j, P, ip, mode)
-                                                - _payoff(i, P, ip, mode))))
-                counter += GOLDEN
-                if unit_float(counter) >= p:
-                    continue
-                b = SE[e]
-            _change_plain(i, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
-                          counts, px, False)  # fmt: skip
-            if stop_on_fixation and counts[b] == n:
-                break
-    elif rule == GRAPH_BD:
-        # The parent is drawn by rejection: a uniform node, kept with probability F / M for
-        # an upper bound M of the fitnesses (exactly proportional to fitness, and no sum tree
-        # to keep up to date), unless the fitnesses are so uneven that fewer than REJECT of
-        # the tries would succeed; then from the sum tree. At every multiple of n events M
-        # is set to the largest fitness and the sampler chosen again (so a run does not
-        # depend on where it is cut into calls); in between M only grows with new fitnesses.
-        M = bd[0]
-        use_tree = bd[1] != 0.0
-        check = (t // n) * n
-        if check < t:
-            check += n
-        while t < stop_at:
-            if t == check:
-                check += n
-                total = 0.0
-                M = 0.0
-                for y in range(n):
-                    total += F[y]
-                    M = max(M, F[y])
-                want = total < REJECT * n * M
-                if want and not use_tree:
-                    _fill_tree(F, tree, size)
-                use_tree = want
-            t += 1
-            if use_tree:
-                counter += GOLDEN
-                i = _draw_branchless(tree, size, unit_float(counter))
-            else:
-                while True:
-                    counter += GOLDEN
-                    i = _uniform(n, unit_float(counter))
-                    counter += GOLDEN
-                    if unit_float(counter) * M < F[i]:
-                        break
-            lo = rp[i]
-            counter += GOLDEN
-            e = lo + _uniform(rp[i + 1] - lo, unit_float(counter))
-            b, counter = _offspring(s[i], k, mu, counter)
-            if b == SE[e]:
-                continue
-            top = _change_plain(ri[e], b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F,
-                                tree, size, counts, px, use_tree)  # fmt: skip
-            M = max(M, top)
-            if stop_on_fixation and counts[b] == n:
-                break
-        bd[0] = M
-        bd[1] = 1.0 if use_tree else 0.0
-    else:  # GRAPH_DB, GRAPH_IMITATION
-        imitation = rule == GRAPH_IMITATION
-        while t < stop_at:
-            t += 1
-            counter += GOLDEN
-            j = _uniform(n, unit_float(counter))
-            lo = rp[j]
-            hi = rp[j + 1]
-            own = F[j] if imitation else 0.0
-            total = own
-            for e in range(lo, hi):
-                total += FE[e]
-            counter += GOLDEN
-            r = unit_float(counter) * total
-            # :func:`event`'s scan picks the first candidate whose running sum exceeds r (the
-            # last when rounding leaves none): after as many as have running sums <= r
-            a = s[j]
-            c = a
-            if not imitation or r >= own:
-                acc = own
-                at = lo
-                for e in range(lo, hi - 1):
-                    acc += FE[e]
-                    at += 1 if acc <= r else 0
-                c = SE[at]
-            b, counter = _offspring(c, k, mu, counter)
-            if b == a:
-                continue
-            _change_plain(j, b, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree, size,
-                          counts, px, False)  # fmt: skip
-            if stop_on_fixation and counts[b] == n:
-                break
-    return t, counter
+        return advance_fermi(*args)
+    if rule == GRAPH_BD:
+        return advance_bd(*args)
+    return advance_scan(rule, *args)
 
 
-@jit()
+@jit(**INTERNAL)
 def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter, gx):
     """One synchronous round of imitating the best (Nowak & May 1992), then mutation; the
     state recomputed from scratch. Returns ``(changed, counter)``."""
@@ -860,7 +939,7 @@ def best_round(mode, A, ip, ii, rp, ri, s, mu, P, F, counts, new, counter, gx):
     return changed, counter
 
 
-@jit(inline="always")
+@jit(**INTERNAL)
 def _record(record_at, r, t, counts, out, s, snapshots, m, mout):
     """Rows recorded at ``t`` (every row left when ``t < 0``) get ``counts`` (and the node
     states ``s``, when ``snapshots`` has rows; the mean institution strength ``m``, when
@@ -894,7 +973,9 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     changes) and the strategy holding every node (-1 if none).
 
     ``G, R, Cb, fl, D`` are the general path's model (:func:`extension`; empty arrays and
-    zero flags for a matrix game without a regime). With a co-evolving institution
+    zero flags for a matrix game without a regime). The plain path (a matrix game without a
+    regime, under BD, DB, IMITATION or FERMI, at most :data:`MAX_FAST_K` strategies) runs
+    faster in :func:`simulate_plain`, whose results are the same. With a co-evolving institution
     (``fl[COEV]``) the strengths take one step of their law every ``n`` events (every round
     under ``GRAPH_BEST``, whose fixed points then no longer end the run), their mean is
     recorded into ``mout`` (len(record_at); empty: none kept) and their final values go to
@@ -915,20 +996,7 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     r = _record(record_at, 0, 0, counts, out, s, snapshots, gx[11], mout)
     t = 0
     winner = -1
-    plain = rule != GRAPH_BEST and not _general(gx) and k <= MAX_FAST_K
-    px = plain_scratch(rule if plain else GRAPH_BEST, n,
-                       reverse_edges(rp, ri) if plain else np.zeros(0, np.int64))
-    fill_scratch(rule, s, F, ri, px)
     while t < total:
-        if plain:
-            target = record_at[r]
-            t, counter = advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F,
-                                 tree, size, counts, px, counter, t, target,
-                                 stop_on_fixation)  # fmt: skip
-            r = _record(record_at, r, t, counts, out, s, snapshots, gx[11], mout)
-            if t < target:  # the population fixed
-                break
-            continue
         winner = -1
         for q in range(k):
             if counts[q] == n:
@@ -963,6 +1031,96 @@ def simulate(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
     return t, winner
 
 
+def simulate_plain(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                   stop_on_fixation, counter, out, snapshots):  # fmt: skip
+    """:func:`simulate` of the plain path (a matrix game without a regime; ``rule`` BD, DB,
+    IMITATION or FERMI; at most :data:`MAX_FAST_K` strategies), in the fast loop of the rule
+    (:func:`advance`). Called from Python, it compiles only that rule's loop. Returns the
+    generations run (the winner, if any, holds every node in the last row of ``out``).
+
+    The state is allocated here, in Python: a compiled function that only allocates costs
+    seconds of compile (docs/performance.md)."""
+    n = s.size
+    P = np.empty(n)
+    F = np.empty(n)
+    size = tree_size(n)
+    tree = np.zeros(2 * size) if rule == GRAPH_BD else np.zeros(0)
+    counts = np.zeros(out.shape[1], np.int64)
+    init_plain(rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts)
+    px = plain_scratch(rule, n, reverse_edges(rp, ri))
+    fill_scratch(rule, s, F, ri, px)
+    state = (P, F, tree, size, counts, px, np.zeros(0))
+    if rule == GRAPH_FERMI:
+        return simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                              stop_on_fixation, counter, out, snapshots, state)  # fmt: skip
+    if rule == GRAPH_BD:
+        return simulate_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                           stop_on_fixation, counter, out, snapshots, state)  # fmt: skip
+    return simulate_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                         stop_on_fixation, counter, out, snapshots, state)  # fmt: skip
+
+
+@jit(refcount=False)
+def simulate_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop_on_fixation,
+                   counter, out, snapshots, state):  # fmt: skip
+    """:func:`simulate_plain` under the Fermi rule, from its ``state``."""
+    P, F, tree, size, counts, px, none = state
+    counter = np.uint64(counter)
+    r = _record(record_at, 0, 0, counts, out, s, snapshots, none, none)
+    t = 0
+    while t < record_at[record_at.size - 1]:
+        target = record_at[r]
+        t, counter = advance_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
+                                   size, counts, px, counter, t, target,
+                                   stop_on_fixation)  # fmt: skip
+        r = _record(record_at, r, t, counts, out, s, snapshots, none, none)
+        if t < target:  # the population fixed
+            break
+    _record(record_at, r, -1, counts, out, s, snapshots, none, none)
+    return t
+
+
+@jit(refcount=False)
+def simulate_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at, stop_on_fixation,
+                counter, out, snapshots, state):  # fmt: skip
+    """:func:`simulate_plain` under birth--death, from its ``state``."""
+    P, F, tree, size, counts, px, none = state
+    counter = np.uint64(counter)
+    r = _record(record_at, 0, 0, counts, out, s, snapshots, none, none)
+    t = 0
+    while t < record_at[record_at.size - 1]:
+        target = record_at[r]
+        t, counter = advance_bd(fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F, tree,
+                                size, counts, px, counter, t, target,
+                                stop_on_fixation)  # fmt: skip
+        r = _record(record_at, r, t, counts, out, s, snapshots, none, none)
+        if t < target:  # the population fixed
+            break
+    _record(record_at, r, -1, counts, out, s, snapshots, none, none)
+    return t
+
+
+@jit(refcount=False)
+def simulate_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, record_at,
+                  stop_on_fixation, counter, out, snapshots, state):  # fmt: skip
+    """:func:`simulate_plain` under death--birth or imitation (``rule``), from its
+    ``state``."""
+    P, F, tree, size, counts, px, none = state
+    counter = np.uint64(counter)
+    r = _record(record_at, 0, 0, counts, out, s, snapshots, none, none)
+    t = 0
+    while t < record_at[record_at.size - 1]:
+        target = record_at[r]
+        t, counter = advance_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, mu, ref, P, F,
+                                  tree, size, counts, px, counter, t, target,
+                                  stop_on_fixation)  # fmt: skip
+        r = _record(record_at, r, t, counts, out, s, snapshots, none, none)
+        if t < target:  # the population fixed
+            break
+    _record(record_at, r, -1, counts, out, s, snapshots, none, none)
+    return t
+
+
 @jit(parallel=True)
 def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
              max_events, fixed, times, G, R, Cb, fl, D):  # fmt: skip
@@ -974,7 +1132,8 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
     the number of events. Runs go in chunks of :data:`RUNS_PER_CHUNK` over the threads, each
     chunk with its own state arrays. ``G, R, Cb, fl, D``: the general path's model
     (:func:`simulate`; a co-evolving institution restarts every run at its initial strength
-    and steps every ``n`` events).
+    and steps every ``n`` events). This is the general path, one :func:`event` at a time;
+    the plain path (a matrix game without a regime) runs faster in :func:`fixation_plain`.
     """
     n = ip.size - 1
     size = tree_size(n)
@@ -986,8 +1145,6 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
     counts0 = np.zeros(2, np.int64)
     gx0 = extension(G, R, Cb, fl, D, n, 2)
     init_state(rule, fmap, mode, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0, gx0)
-    plain = not _general(gx0)
-    rev = reverse_edges(rp, ri) if plain else np.zeros(0, np.int64)
     chunks = (runs + RUNS_PER_CHUNK - 1) // RUNS_PER_CHUNK
     for c in prange(chunks):
         s = np.empty(n, np.int64)
@@ -996,7 +1153,6 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
         tree = np.empty(tree0.size)
         counts = np.empty(2, np.int64)
         gx = extension(G, R, Cb, fl, D, n, 2)
-        px = plain_scratch(rule if plain else GRAPH_BEST, n, rev)
         for run in range(c * RUNS_PER_CHUNK, min(runs, (c + 1) * RUNS_PER_CHUNK)):
             s[:] = s0
             P[:] = P0
@@ -1006,22 +1162,15 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
             gx[5][:] = gx0[5]
             gx[6][:] = gx0[6]
             gx[11][:] = gx0[11]
+            gx[12][:] = gx0[12]
             counter = stream_key(key, run, 0)
             node = start_node
             if node < 0:
                 counter += GOLDEN
                 node = _uniform(n, unit_float(counter))
             t = 0
-            if plain:
-                fill_scratch(rule, s, F, ri, px)
-                _change_plain(node, 0, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree,
-                              size, counts, px, use_tree)  # fmt: skip
-                t, counter = advance(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P,
-                                     F, tree, size, counts, px, counter, 0, max_events,
-                                     True)  # fmt: skip
-            else:
-                _change(node, 0, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size,
-                        counts, gx)  # fmt: skip
+            _change(node, 0, rule, fmap, mode, A, ip, ii, s, w, ref, P, F, tree, size, counts,
+                    gx)  # fmt: skip
             while counts[0] > 0 and counts[0] < n and t < max_events:
                 counter = event(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
                                 tree, size, counts, counter, gx)  # fmt: skip
@@ -1030,3 +1179,76 @@ def fixation(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
                                   gx)  # fmt: skip
             fixed[run] = 1 if counts[0] == n else (0 if counts[0] == 0 else -1)
             times[run] = t
+
+
+def _plain_fixation(rule):
+    """:func:`fixation` of the plain path compiled for one update rule: ``rule`` is a constant
+    here (a closure's cell), so numba compiles that rule's loop alone, and the cache keeps one
+    entry per rule (numba keys a closure by its cells' values)."""
+
+    def runs_of(fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key, max_events,
+                fixed, times, s0, P0, F0, tree0, counts0, rev):  # fmt: skip
+        n = s0.size
+        size = tree_size(n)
+        use_tree = rule == GRAPH_BD
+        chunks = (runs + RUNS_PER_CHUNK - 1) // RUNS_PER_CHUNK
+        for c in prange(chunks):
+            s = np.empty(n, np.int64)
+            P = np.empty(n)
+            F = np.empty(n)
+            tree = np.empty(tree0.size)
+            counts = np.empty(2, np.int64)
+            px = plain_scratch(rule, n, rev)
+            for run in range(c * RUNS_PER_CHUNK, min(runs, (c + 1) * RUNS_PER_CHUNK)):
+                s[:] = s0
+                P[:] = P0
+                F[:] = F0
+                tree[:] = tree0
+                counts[:] = counts0
+                counter = stream_key(key, run, 0)
+                node = start_node
+                if node < 0:
+                    counter += GOLDEN
+                    node = _uniform(n, unit_float(counter))
+                fill_scratch(rule, s, F, ri, px)
+                _change_plain(node, 0, rule, fmap, mode, A, ip, ii, rp, s, w, ref, P, F, tree,
+                              size, counts, px, use_tree)  # fmt: skip
+                if rule == GRAPH_FERMI:
+                    t, counter = advance_fermi(fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P,
+                                               F, tree, size, counts, px, counter, 0,
+                                               max_events, True)  # fmt: skip
+                elif rule == GRAPH_BD:
+                    t, counter = advance_bd(fmap, mode, A, ip, ii, rp, ri, s, w, 0.0, ref, P, F,
+                                            tree, size, counts, px, counter, 0, max_events,
+                                            True)  # fmt: skip
+                else:
+                    t, counter = advance_scan(rule, fmap, mode, A, ip, ii, rp, ri, s, w, 0.0,
+                                              ref, P, F, tree, size, counts, px, counter, 0,
+                                              max_events, True)  # fmt: skip
+                fixed[run] = 1 if counts[0] == n else (0 if counts[0] == 0 else -1)
+                times[run] = t
+
+    return jit(parallel=True)(runs_of)
+
+
+_PLAIN_FIXATION = {rule: _plain_fixation(rule)
+                   for rule in (GRAPH_BD, GRAPH_DB, GRAPH_IMITATION, GRAPH_FERMI)}
+
+
+def fixation_plain(rule, fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
+                   max_events, fixed, times):  # fmt: skip
+    """:func:`fixation` of the plain path (a matrix game without a regime; ``rule`` BD, DB,
+    IMITATION or FERMI), each run in the fast loop of its rule (:func:`advance`). The
+    residents' state is computed here, in Python; the runs go to the kernel compiled for
+    ``rule`` alone (:func:`_plain_fixation`)."""
+    n = ip.size - 1
+    size = tree_size(n)
+    s0 = np.ones(n, np.int64)
+    P0 = np.empty(n)
+    F0 = np.empty(n)
+    tree0 = np.zeros(2 * size) if rule == GRAPH_BD else np.zeros(0)
+    counts0 = np.zeros(2, np.int64)
+    init_plain(rule, fmap, mode, A, ip, ii, s0, w, ref, P0, F0, tree0, size, counts0)
+    _PLAIN_FIXATION[rule](fmap, mode, A, ip, ii, rp, ri, w, ref, runs, start_node, key,
+                          max_events, fixed, times, s0, P0, F0, tree0, counts0,
+                          reverse_edges(rp, ri))  # fmt: skip
