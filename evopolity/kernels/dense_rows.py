@@ -78,7 +78,7 @@ def record_step(log, recorded, t, h, y, coef, top):
             log[recorded, LOG_Y + (p + 1) * n + i] = coef[p, i]
 
 
-@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"}, **INTERNAL)
+@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"})
 def write_rows(times, row_step, log, k, out):
     """Write the rows that lie inside a recorded step (``j = row_step[q] >= 0``) from
     that step's polynomial, ``y + s (c0 + s (c1 + s (c2 + s c3)))`` at
