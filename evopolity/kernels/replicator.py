@@ -131,7 +131,7 @@ def _stages(vectors):
             vectors[_K + 5], vectors[_K + 6])  # fmt: skip
 
 
-@jit(refcount=False, **INTERNAL)
+@jit(inline="always", refcount=False)
 def _start(problem, times, rtol, atol, rest_tol, y, vectors, out, clock):
     """The start of the integration, in whichever step loop the scheme begins with: project
     ``y``, write row 0, the velocity into ``K[0]``, the first step into ``clock[1]``.
@@ -150,253 +150,244 @@ def _start(problem, times, rtol, atol, rest_tol, y, vectors, out, clock):
     return False
 
 
-@jit(inline="always", refcount=False)
-def _explicit_steps(problem, times, scheme, rtol, atol, rest_tol, max_steps, y, vectors, coef,
-                    log, row_step, out, clock, counts):  # fmt: skip
-    """Dormand--Prince steps from ``clock`` and ``counts`` on, until the last row, a rest
-    point, a failure, a full step record (``_LOG_FULL``) or, with ``scheme == AUTO``, the
-    switch to RODAS4 (``_SWITCH``, at an accepted state: call :func:`_implicit_steps`).
-    Returns the status; ``clock`` and ``counts`` say where it stopped.
+def _explicit_loop(model):
+    """The Dormand--Prince step loop compiled for one fitness model: ``model`` is a constant
+    here (a closure's cell), so numba compiles that model's right-hand side alone
+    (:mod:`kernels.velocity`), and the cache keeps one entry per model (numba keys a closure
+    by its cells' values).
 
     The two methods are two loops, each compiled when a run first needs it: a run that never
     turns stiff compiles no RODAS4 (half the cold compile of ``'auto'``), and a switch, a few
-    per run, costs a return to Python (:func:`integrate`). Compiled without reference
-    counting (``kernels._jit.jit``): at k = 3 the counting of the arrays its inlined helpers
-    bind cost 4x the arithmetic. It allocates nothing; the work arrays, ``log`` and the
-    output are its caller's. Inlined into one compiled entry per fitness model
-    (:data:`_EXPLICIT_LOOPS`).
+    per run, costs a return to Python (:func:`integrate`). The loop is the closure itself:
+    a loop inlined into a closure (``inline="always"``) cost ~1 s of CPU more to compile,
+    numba copying its whole IR.
     """
-    f = vectors[_F]
-    ys = vectors[_YS]
-    yn = vectors[_YN]
-    err = vectors[_ERR]
-    K = _stages(vectors)
-    k1 = K[0]
-    n = y.size
-    k = problem[1].shape[0]
-    n_out = times.size
-    t_end = times[n_out - 1]
-    if counts[_ROW] == 0:  # not started: row 0 is the start's
-        counts[_ROW] = 1
-        if _start(problem, times, rtol, atol, rest_tol, y, vectors, out, clock):
-            return AT_REST
-    implicit_cost = 1.0 + n / IMPLICIT_COST_N
-    t = clock[0]
-    h = clock[1]
-    implicit_h = clock[2]
-    explicit_h = clock[3]
-    r = counts[_ROW]
-    recorded = counts[_RECORDED]
-    steps = counts[_STEPS]
-    stiff_steps = counts[_STIFF_STEPS]
-    calm_steps = counts[_CALM_STEPS]
-    status = DONE
-    while r < n_out:
-        if recorded == dense_rows.capacity(log):  # this step may need a record
-            status = _LOG_FULL
-            break
-        if steps >= max_steps:
-            status = MAX_STEPS
-            break
-        if h < MIN_STEP_ULPS * abs(np.nextafter(t, np.inf) - t):
-            status = STEP_TOO_SMALL
-            break
-        last = t + h >= t_end
-        if last:
-            h = t_end - t
-        # the step ends exactly at t_end when it is the last (t + h may round below it)
-        t_new = t_end if last else t + h
-        steps += 1
-        en = dopri5.step(problem, y, h, K, ys, yn, err, f, rtol, atol)
-        factor = step_factor(en, dopri5.EXPONENT, dopri5.MAX_FACTOR)
-        if not en <= 1.0:  # NaN (an overflow in a stage) is a rejection too
+
+    @jit(refcount=False)
+    def loop(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, y,
+             vectors, coef, log, row_step, out, clock, counts):  # fmt: skip
+        """Dormand--Prince steps from ``clock`` and ``counts`` on, until the last row, a rest
+        point, a failure, a full step record (``_LOG_FULL``) or, with ``scheme == AUTO``, the
+        switch to RODAS4 (``_SWITCH``, at an accepted state: call :func:`_implicit_loop`'s).
+        Returns the status; ``clock`` and ``counts`` say where it stopped.
+
+        Compiled without reference counting (``kernels._jit.jit``): at k = 3 the counting of
+        the arrays its inlined helpers bind cost 4x the arithmetic. It allocates nothing; the
+        work arrays, ``log`` and the output are its caller's.
+        """
+        problem = (model, A, At, params, Q, mutate)
+        f = vectors[_F]
+        ys = vectors[_YS]
+        yn = vectors[_YN]
+        err = vectors[_ERR]
+        K = _stages(vectors)
+        k1 = K[0]
+        n = y.size
+        k = problem[1].shape[0]
+        n_out = times.size
+        t_end = times[n_out - 1]
+        if counts[_ROW] == 0:  # not started: row 0 is the start's
+            counts[_ROW] = 1
+            if _start(problem, times, rtol, atol, rest_tol, y, vectors, out, clock):
+                return AT_REST
+        implicit_cost = 1.0 + n / IMPLICIT_COST_N
+        t = clock[0]
+        h = clock[1]
+        implicit_h = clock[2]
+        explicit_h = clock[3]
+        r = counts[_ROW]
+        recorded = counts[_RECORDED]
+        steps = counts[_STEPS]
+        stiff_steps = counts[_STIFF_STEPS]
+        calm_steps = counts[_CALM_STEPS]
+        status = DONE
+        while r < n_out:
+            if recorded == dense_rows.capacity(log):  # this step may need a record
+                status = _LOG_FULL
+                break
+            if steps >= max_steps:
+                status = MAX_STEPS
+                break
+            if h < MIN_STEP_ULPS * abs(np.nextafter(t, np.inf) - t):
+                status = STEP_TOO_SMALL
+                break
+            last = t + h >= t_end
+            if last:
+                h = t_end - t
+            # the step ends exactly at t_end when it is the last (t + h may round below it)
+            t_new = t_end if last else t + h
+            steps += 1
+            en = dopri5.step(problem, y, h, K, ys, yn, err, f, rtol, atol)
+            factor = step_factor(en, dopri5.EXPONENT, dopri5.MAX_FACTOR)
+            if not en <= 1.0:  # NaN (an overflow in a stage) is a rejection too
+                h *= factor
+                continue
+            switch = False
+            if scheme == AUTO:
+                if dopri5.looks_stiff(K, ys, yn, h):
+                    calm_steps = 0
+                    stiff_steps += 1
+                    # and unless RODAS4 went back for its cost at steps not this much longer
+                    switch = stiff_steps >= STIFF_AFTER and h * implicit_cost < implicit_h
+                    explicit_h = h
+                else:
+                    calm_steps += 1
+                    if calm_steps >= STIFF_RESET_AFTER:
+                        stiff_steps = 0
+            if times[r] <= t_new:  # record the step for its rows
+                dopri5.dense(K, h, coef)
+                end = dense_rows.rows_until(times, r, t_new)
+                # the increments sum to zero: the mass clipped off a row can go to the top one
+                dense_rows.record_step(log, recorded, t, h, y, coef, dense_rows.top_strategy(y, k))
+                for q in range(r, end):
+                    row_step[q] = recorded
+                recorded += 1
+                r = end
+            t = t_new
+            for i in range(n):
+                y[i] = yn[i]
+            project(y, k)
+            rhs(problem, y, f, k1)  # first same as last, recomputed on the projected state
+            if rest_tol > 0.0 and r < n_out and at_rest(y, k1, rest_tol):
+                _fill_from(out, r, y)
+                status = AT_REST
+                break
             h *= factor
-            continue
-        switch = False
-        if scheme == AUTO:
-            if dopri5.looks_stiff(K, ys, yn, h):
+            if switch:
+                stiff_steps = 0
                 calm_steps = 0
-                stiff_steps += 1
-                # and unless RODAS4 went back for its cost at steps not this much longer
-                switch = stiff_steps >= STIFF_AFTER and h * implicit_cost < implicit_h
-                explicit_h = h
-            else:
-                calm_steps += 1
-                if calm_steps >= STIFF_RESET_AFTER:
-                    stiff_steps = 0
-        if times[r] <= t_new:  # record the step for its rows
-            dopri5.dense(K, h, coef)
-            end = dense_rows.rows_until(times, r, t_new)
-            # the increments sum to zero: the mass clipped off a row can go to the top one
-            dense_rows.record_step(log, recorded, t, h, y, coef, dense_rows.top_strategy(y, k))
-            for q in range(r, end):
-                row_step[q] = recorded
-            recorded += 1
-            r = end
-        t = t_new
-        for i in range(n):
-            y[i] = yn[i]
-        project(y, k)
-        rhs(problem, y, f, k1)  # first same as last, recomputed on the projected state
-        if rest_tol > 0.0 and r < n_out and at_rest(y, k1, rest_tol):
-            _fill_from(out, r, y)
-            status = AT_REST
-            break
-        h *= factor
-        if switch:
-            stiff_steps = 0
-            calm_steps = 0
-            if r < n_out:
-                status = _SWITCH
-                break
-    clock[0] = t
-    clock[1] = h
-    clock[3] = explicit_h
-    counts[_ROW] = r
-    counts[_RECORDED] = recorded
-    counts[_STEPS] = steps
-    counts[_STIFF_STEPS] = stiff_steps
-    counts[_CALM_STEPS] = calm_steps
-    return status
+                if r < n_out:
+                    status = _SWITCH
+                    break
+        clock[0] = t
+        clock[1] = h
+        clock[3] = explicit_h
+        counts[_ROW] = r
+        counts[_RECORDED] = recorded
+        counts[_STEPS] = steps
+        counts[_STIFF_STEPS] = stiff_steps
+        counts[_CALM_STEPS] = calm_steps
+        return status
 
-
-@jit(inline="always", refcount=False)
-def _implicit_steps(problem, times, scheme, rtol, atol, rest_tol, max_steps, y, vectors, coef,
-                    Jt, Wt, piv, log, row_step, out, clock, counts):  # fmt: skip
-    """RODAS4 steps from ``clock`` and ``counts`` on, as :func:`_explicit_steps`; with
-    ``scheme == AUTO`` it hands back to Dormand--Prince (``_SWITCH``) once that costs less
-    (see the module)."""
-    f = vectors[_F]
-    g = vectors[_G]
-    ys = vectors[_YS]
-    yn = vectors[_YN]
-    K = _stages(vectors)
-    k1 = K[0]
-    n = y.size
-    k = problem[1].shape[0]
-    n_out = times.size
-    t_end = times[n_out - 1]
-    # the increments of a step sum to zero to round-off (see dense_rows.write_rows) unless
-    # RODAS4 differentiates numerically
-    top = -1
-    exact_sum = analytic_jacobian(problem, n)
-    if counts[_ROW] == 0:  # not started: row 0 is the start's
-        counts[_ROW] = 1
-        if _start(problem, times, rtol, atol, rest_tol, y, vectors, out, clock):
-            return AT_REST
-    implicit_cost = 1.0 + n / IMPLICIT_COST_N
-    t = clock[0]
-    h = clock[1]
-    implicit_h = clock[2]
-    explicit_h = clock[3]
-    r = counts[_ROW]
-    recorded = counts[_RECORDED]
-    steps = counts[_STEPS]
-    implicit_steps = counts[_IMPLICIT_STEPS]
-    have_jacobian = counts[_HAVE_JACOBIAN] != 0
-    stable_steps = counts[_STABLE_STEPS]
-    status = DONE
-    while r < n_out:
-        if recorded == dense_rows.capacity(log):  # this step may need a record
-            status = _LOG_FULL
-            break
-        if steps >= max_steps:
-            status = MAX_STEPS
-            break
-        if h < MIN_STEP_ULPS * abs(np.nextafter(t, np.inf) - t):
-            status = STEP_TOO_SMALL
-            break
-        last = t + h >= t_end
-        if last:
-            h = t_end - t
-        t_new = t_end if last else t + h
-        steps += 1
-        implicit_steps += 1
-        if not have_jacobian:  # at y, whatever the step tried there
-            rodas4.jacobian(problem, y, k1, f, g, Jt)
-            have_jacobian = True
-        if not rodas4.factor(Jt, h, Wt, piv):
-            h *= SINGULAR_SHRINK
-            continue
-        en = rodas4.step(problem, y, h, K, ys, yn, Wt, piv, f, rtol, atol)
-        factor = step_factor(en, rodas4.EXPONENT, rodas4.MAX_FACTOR)
-        if not en <= 1.0:
-            h *= factor
-            continue
-        switch = False
-        if scheme == AUTO:  # would the explicit method, stable at its steps, cost less?
-            h_next = h * factor
-            if (h_next < implicit_cost * explicit_h
-                    or rodas4.explicit_would_be_stable(Jt, h_next / implicit_cost, g)):
-                stable_steps += 1
-                switch = stable_steps >= NONSTIFF_AFTER
-                if switch:
-                    implicit_h = h
-            else:
-                stable_steps = 0
-        have_jacobian = False
-        if times[r] <= t_new:  # record the step for its rows
-            rodas4.dense(K, y, yn, coef)
-            end = dense_rows.rows_until(times, r, t_new)
-            if exact_sum:
-                top = dense_rows.top_strategy(y, k)
-            dense_rows.record_step(log, recorded, t, h, y, coef, top)
-            for q in range(r, end):
-                row_step[q] = recorded
-            recorded += 1
-            r = end
-        t = t_new
-        for i in range(n):
-            y[i] = yn[i]
-        project(y, k)
-        rhs(problem, y, f, k1)  # the next step's velocity, at the projected state
-        if rest_tol > 0.0 and r < n_out and at_rest(y, k1, rest_tol):
-            _fill_from(out, r, y)
-            status = AT_REST
-            break
-        h *= factor
-        if switch:
-            stable_steps = 0
-            if r < n_out:
-                status = _SWITCH
-                break
-    clock[0] = t
-    clock[1] = h
-    clock[2] = implicit_h
-    counts[_ROW] = r
-    counts[_RECORDED] = recorded
-    counts[_STEPS] = steps
-    counts[_IMPLICIT_STEPS] = implicit_steps
-    counts[_HAVE_JACOBIAN] = have_jacobian
-    counts[_STABLE_STEPS] = stable_steps
-    return status
-
-
-def _explicit_loop(model):
-    """:func:`_explicit_steps` compiled for one fitness model: ``model`` is a constant here (a
-    closure's cell), so numba compiles that model's right-hand side alone
-    (:mod:`kernels.velocity`), and the cache keeps one entry per model (numba keys a closure
-    by its cells' values)."""
-
-    def explicit(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, y,
-                 vectors, coef, log, row_step, out, clock, counts):  # fmt: skip
-        return _explicit_steps((model, A, At, params, Q, mutate), times, scheme, rtol, atol,
-                               rest_tol, max_steps, y, vectors, coef, log, row_step, out, clock,
-                               counts)  # fmt: skip
-
-    return jit(refcount=False)(explicit)
+    return loop
 
 
 def _implicit_loop(model):
-    """:func:`_implicit_steps` compiled for one fitness model (as :func:`_explicit_loop`)."""
+    """The RODAS4 step loop compiled for one fitness model (as :func:`_explicit_loop`)."""
 
-    def implicit(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, y,
-                 vectors, coef, Jt, Wt, piv, log, row_step, out, clock, counts):  # fmt: skip
-        return _implicit_steps((model, A, At, params, Q, mutate), times, scheme, rtol, atol,
-                               rest_tol, max_steps, y, vectors, coef, Jt, Wt, piv, log, row_step,
-                               out, clock, counts)  # fmt: skip
+    @jit(refcount=False)
+    def loop(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, y,
+             vectors, coef, Jt, Wt, piv, log, row_step, out, clock, counts):  # fmt: skip
+        """RODAS4 steps from ``clock`` and ``counts`` on, as :func:`_explicit_loop`'s; with
+        ``scheme == AUTO`` it hands back to Dormand--Prince (``_SWITCH``) once that costs
+        less (see the module)."""
+        problem = (model, A, At, params, Q, mutate)
+        f = vectors[_F]
+        g = vectors[_G]
+        ys = vectors[_YS]
+        yn = vectors[_YN]
+        K = _stages(vectors)
+        k1 = K[0]
+        n = y.size
+        k = problem[1].shape[0]
+        n_out = times.size
+        t_end = times[n_out - 1]
+        # the increments of a step sum to zero to round-off (see dense_rows.write_rows) unless
+        # RODAS4 differentiates numerically
+        top = -1
+        exact_sum = analytic_jacobian(problem, n)
+        if counts[_ROW] == 0:  # not started: row 0 is the start's
+            counts[_ROW] = 1
+            if _start(problem, times, rtol, atol, rest_tol, y, vectors, out, clock):
+                return AT_REST
+        implicit_cost = 1.0 + n / IMPLICIT_COST_N
+        t = clock[0]
+        h = clock[1]
+        implicit_h = clock[2]
+        explicit_h = clock[3]
+        r = counts[_ROW]
+        recorded = counts[_RECORDED]
+        steps = counts[_STEPS]
+        implicit_steps = counts[_IMPLICIT_STEPS]
+        have_jacobian = counts[_HAVE_JACOBIAN] != 0
+        stable_steps = counts[_STABLE_STEPS]
+        status = DONE
+        while r < n_out:
+            if recorded == dense_rows.capacity(log):  # this step may need a record
+                status = _LOG_FULL
+                break
+            if steps >= max_steps:
+                status = MAX_STEPS
+                break
+            if h < MIN_STEP_ULPS * abs(np.nextafter(t, np.inf) - t):
+                status = STEP_TOO_SMALL
+                break
+            last = t + h >= t_end
+            if last:
+                h = t_end - t
+            t_new = t_end if last else t + h
+            steps += 1
+            implicit_steps += 1
+            if not have_jacobian:  # at y, whatever the step tried there
+                rodas4.jacobian(problem, y, k1, f, g, Jt)
+                have_jacobian = True
+            if not rodas4.factor(Jt, h, Wt, piv):
+                h *= SINGULAR_SHRINK
+                continue
+            en = rodas4.step(problem, y, h, K, ys, yn, Wt, piv, f, rtol, atol)
+            factor = step_factor(en, rodas4.EXPONENT, rodas4.MAX_FACTOR)
+            if not en <= 1.0:
+                h *= factor
+                continue
+            switch = False
+            if scheme == AUTO:  # would the explicit method, stable at its steps, cost less?
+                h_next = h * factor
+                if (h_next < implicit_cost * explicit_h
+                        or rodas4.explicit_would_be_stable(Jt, h_next / implicit_cost, g)):
+                    stable_steps += 1
+                    switch = stable_steps >= NONSTIFF_AFTER
+                    if switch:
+                        implicit_h = h
+                else:
+                    stable_steps = 0
+            have_jacobian = False
+            if times[r] <= t_new:  # record the step for its rows
+                rodas4.dense(K, y, yn, coef)
+                end = dense_rows.rows_until(times, r, t_new)
+                if exact_sum:
+                    top = dense_rows.top_strategy(y, k)
+                dense_rows.record_step(log, recorded, t, h, y, coef, top)
+                for q in range(r, end):
+                    row_step[q] = recorded
+                recorded += 1
+                r = end
+            t = t_new
+            for i in range(n):
+                y[i] = yn[i]
+            project(y, k)
+            rhs(problem, y, f, k1)  # the next step's velocity, at the projected state
+            if rest_tol > 0.0 and r < n_out and at_rest(y, k1, rest_tol):
+                _fill_from(out, r, y)
+                status = AT_REST
+                break
+            h *= factor
+            if switch:
+                stable_steps = 0
+                if r < n_out:
+                    status = _SWITCH
+                    break
+        clock[0] = t
+        clock[1] = h
+        clock[2] = implicit_h
+        counts[_ROW] = r
+        counts[_RECORDED] = recorded
+        counts[_STEPS] = steps
+        counts[_IMPLICIT_STEPS] = implicit_steps
+        counts[_HAVE_JACOBIAN] = have_jacobian
+        counts[_STABLE_STEPS] = stable_steps
+        return status
 
-    return jit(refcount=False)(implicit)
+    return loop
 
 
 MODELS = (LINEAR, INSTITUTIONS, GROUP, GROUP_INSTITUTIONS)
@@ -416,8 +407,8 @@ def integrate(
 
     This allocates, in Python (compiled, this driver made numba generate the whole step
     loop's code a second time: it links every callee into its caller), calls the step loop
-    of the method in force compiled for ``model`` (:func:`_explicit_steps`,
-    :func:`_implicit_steps`), growing the step record when it fills and changing loops when
+    of the method in force compiled for ``model`` (:func:`_explicit_loop`,
+    :func:`_implicit_loop`), growing the step record when it fills and changing loops when
     ``AUTO`` switches, then writes the rows from the recorded steps
     (:func:`kernels.dense_rows.write_rows`).
     """
@@ -459,7 +450,7 @@ def integrate(
 @jit(inline="always", refcount=False)
 def _rk4_steps(problem, y, times, dt, rest_tol, max_steps, work, out):
     """The steps of :func:`rk4` from ``y`` (projected first; allocating nothing: the rows of
-    ``work`` hold the stages; without reference counting, as :func:`_explicit_steps`)."""
+    ``work`` hold the stages; without reference counting, as :func:`_explicit_loop`)."""
     f = work[0]
     k1 = work[1]
     k2 = work[2]
@@ -529,7 +520,7 @@ def rk4(model, x0, A, At, params, Q, mutate, times, dt, rest_tol, max_steps, out
 @jit(inline="always", refcount=False)
 def _generations(model, x, A, At, params, steps, f, out):
     """The generations of :func:`discrete` from ``x`` (projected first; ``f`` scratch;
-    without reference counting, as :func:`_explicit_steps`)."""
+    without reference counting, as :func:`_explicit_loop`)."""
     k = x.size
     project(x, A.shape[0])
     _set_row(out, 0, x)
