@@ -18,7 +18,7 @@ integrator doubles it with :func:`grow_log` between calls of the step loop when 
 import numpy as np
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.velocity import EXTINCT, INTERNAL, project
+from evopolity.kernels.velocity import EXTINCT, project
 
 # the record's first size: most runs with few output rows fit without growing it
 INITIAL_STEPS = 16
@@ -63,7 +63,7 @@ def capacity(log):
     return log.shape[0]
 
 
-@jit(refcount=False, **INTERNAL)
+@jit(inline="always", refcount=False)
 def record_step(log, recorded, t, h, y, coef, top):
     """Record step number ``recorded`` (``< capacity(log)``): start ``t``, size ``h``, state
     ``y``, continuous extension ``coef``, and ``top`` (see :func:`write_rows`)."""

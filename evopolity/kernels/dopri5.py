@@ -104,7 +104,7 @@ def step(problem, y, h, K, ys, yn, err, f, rtol, atol):
     return rms_error(y, yn, err, h, rtol, atol)
 
 
-@jit(refcount=False, **INTERNAL)
+@jit(inline="always", refcount=False)
 def looks_stiff(K, ys, yn, h):
     """DOPRI5's test after an accepted step: ``h |lambda|``, with ``|lambda|`` estimated as
     ``|k7 - k6| / |yn - ys|`` (the last two stages are at nearby points), beyond
@@ -119,7 +119,7 @@ def looks_stiff(K, ys, yn, h):
     return den > 0.0 and h * math.sqrt(num / den) > STIFF_H_LAMBDA
 
 
-@jit(refcount=False, **INTERNAL)
+@jit(inline="always", refcount=False)
 def dense(K, h, coef):
     """The step's continuous extension, ``y(t + s h) = y + s (c0 + s (c1 + s (c2 + s c3)))``:
     ``coef[p] = h sum_stage P_DENSE[stage, p] K[stage]``."""
