@@ -59,10 +59,12 @@ from evopolity.kernels.codes import (  # noqa: F401 - the codes, where callers u
 )
 from evopolity.kernels.stepping import initial_step, step_factor
 from evopolity.kernels.velocity import (  # noqa: F401 - the right-hand side, importable here
+    FOLDED_INSTITUTIONS,
     INTERNAL,
     analytic_jacobian,
     at_rest,
     fitness,
+    fold_regime,
     jacobian_transposed,
     linear_fitness,
     model_fitness,
@@ -390,7 +392,7 @@ def _implicit_loop(model):
     return loop
 
 
-MODELS = (LINEAR, INSTITUTIONS, GROUP, GROUP_INSTITUTIONS)
+MODELS = (LINEAR, INSTITUTIONS, GROUP, GROUP_INSTITUTIONS, FOLDED_INSTITUTIONS)
 _EXPLICIT_LOOPS = {model: _explicit_loop(model) for model in MODELS}
 _IMPLICIT_LOOPS = {model: _implicit_loop(model) for model in MODELS}
 
@@ -412,6 +414,7 @@ def integrate(
     ``AUTO`` switches, then writes the rows from the recorded steps
     (:func:`kernels.dense_rows.write_rows`).
     """
+    model, At = fold_regime(model, A, At, params)
     n = x0.size
     y = np.array(x0, dtype=np.float64)
     vectors = np.empty((_N_VECTORS, n))
@@ -512,20 +515,21 @@ def rk4(model, x0, A, At, params, Q, mutate, times, dt, rest_tol, max_steps, out
     Returns ``(status, steps, t_reached)`` (``DONE``, ``AT_REST`` or ``MAX_STEPS``, as
     :func:`integrate`).
     """
+    model, At = fold_regime(model, A, At, params)
     y = np.array(x0, dtype=np.float64)
     work = np.empty((6, y.size))
     return _RK4[model](A, At, params, Q, mutate, y, times, dt, rest_tol, max_steps, work, out)
 
 
 @jit(inline="always", refcount=False)
-def _generations(model, x, A, At, params, steps, f, out):
-    """The generations of :func:`discrete` from ``x`` (projected first; ``f`` scratch;
+def _generations(model, x, A, At, params, steps, f, work, out):
+    """The generations of :func:`discrete` from ``x`` (projected first; ``f``, ``work`` scratch;
     without reference counting, as :func:`_explicit_loop`)."""
     k = x.size
     project(x, A.shape[0])
     _set_row(out, 0, x)
     for g in range(1, steps + 1):
-        model_fitness(model, x, A, At, params, f)
+        model_fitness(model, x, A, At, params, f, work)
         phi = 0.0
         for i in range(k):
             phi += x[i] * f[i]
@@ -544,8 +548,8 @@ def _generations(model, x, A, At, params, steps, f, out):
 def _discrete_map(model):
     """:func:`_generations` compiled for one fitness model (as :func:`_explicit_loop`)."""
 
-    def generations(x, A, At, params, steps, f, out):
-        return _generations(model, x, A, At, params, steps, f, out)
+    def generations(x, A, At, params, steps, f, work, out):
+        return _generations(model, x, A, At, params, steps, f, work, out)
 
     return jit(refcount=False)(generations)
 
@@ -561,4 +565,4 @@ def discrete(model, x0, A, At, params, steps, out):
     remaining rows are NaN).
     """
     x = np.array(x0, dtype=np.float64)
-    return _DISCRETE[model](x, A, At, params, steps, np.empty(x.size), out)
+    return _DISCRETE[model](x, A, At, params, steps, np.empty(x.size), np.empty(x.size), out)

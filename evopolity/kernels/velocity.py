@@ -28,6 +28,7 @@ and would make the implicit stages' matrix singular at ``h = -1 / (gamma phi)``.
 
 import math
 
+import numpy as np
 from numba import types
 from numba.extending import overload
 
@@ -43,9 +44,18 @@ from evopolity.kernels.codes import (
 from evopolity.kernels.fitness import (
     group_institution_fitness,
     institution_fitness,
+    macro_rate,
     macro_velocity,
+    plain_regime,
 )
 from evopolity.kernels.group import group_fitness
+from evopolity.kernels.layout import (
+    regime_coevolves,
+    regime_cooperation,
+    regime_sanction_count,
+    regime_sanctions,
+    regime_terms,
+)
 
 # a present strategy growing at a per-capita rate above this is an invader on its way, not
 # part of a rest point (:func:`at_rest`)
@@ -95,31 +105,119 @@ def linear_fitness(At, x, out):
         j += 1
 
 
+# a regime that kernels.fitness.plain_regime accepts, with its matrices folded in Python
+# (:func:`fold_regime`): the integrators' refinement of INSTITUTIONS, chosen by
+# kernels.replicator (never by the Python layer, never at run time)
+FOLDED_INSTITUTIONS = 101
+
+
+def fold_regime(model, A, At, params):
+    """The integrators' ``(model, At)`` for ``model``: a regime that
+    :func:`kernels.fitness.plain_regime` accepts becomes :data:`FOLDED_INSTITUTIONS` with its
+    matrices folded into one stack, transposed (C order), for :func:`folded_fitness`;
+    anything else is returned unchanged.
+
+    Before the tax every fitness is ``v_i = (A x)_i + s alpha (E x)_i - s beta``: ``E = C``
+    with ``alpha = q (F + B)`` and ``beta = q F + kappa`` (``alpha = q (B - F)`` and ``beta =
+    kappa`` for a captured institution), or the played sanctions ``E = S`` (plus
+    ``S_reward``) with ``alpha = 1`` and ``beta = kappa``. A fixed institution (``s = 1``)
+    folds ``A + alpha E`` into one matrix: one matrix-vector product, as the bare game. A
+    co-evolving one stacks ``A^T``, ``E^T`` and, for its support ``x . C x`` when ``E`` is
+    not ``C``, ``C^T``.
+    """
+    if model != INSTITUTIONS or not plain_regime.py_func(params):
+        return model, At
+    k = A.shape[0]
+    fine, detection, reward, _, _, _, _, _, _, captured, _ = regime_terms.py_func(params)
+    played = regime_sanction_count.py_func(params)
+    if played:
+        alpha, E = 1.0, sum(regime_sanctions.py_func(params, k, w) for w in range(played))
+    else:
+        alpha = detection * ((reward - fine) if captured else (fine + reward))
+        E = regime_cooperation.py_func(params, k)
+    if not regime_coevolves.py_func(params):
+        stack = [A + alpha * E]
+    else:
+        stack = [A, E] + ([regime_cooperation.py_func(params, k)] if played else [])
+    return FOLDED_INSTITUTIONS, np.ascontiguousarray(np.concatenate([M.T for M in stack]))
+
+
+@jit(refcount=False, **INTERNAL)
+def folded_fitness(y, Bt, params, out, work):
+    """The fitness of a plain regime from its folded matrices ``Bt`` (:func:`fold_regime`) into
+    ``out[:k]``, ``work`` scratch (``k`` values), the cooperation level ``x . C x`` into
+    ``out[k]`` when the institution co-evolves (as :func:`kernels.fitness.institution_fitness`,
+    to rounding: the terms are summed in another order).
+
+    Each product is :func:`linear_fitness` along the rows of a transposed matrix: a fixed
+    regime costs one, as the bare game; a co-evolving one two (three with played sanctions).
+    Then the tax and conformity, ``(1 - tau) v_i + tau x . v + D x_i``.
+    """
+    k = Bt.shape[1]
+    fine, detection, reward, tax, cost, _, conformity, _, _, captured, _ = regime_terms(params)
+    played = regime_sanction_count(params)
+    linear_fitness(Bt[:k], y, out)
+    if regime_coevolves(params):
+        s = y[k]
+        linear_fitness(Bt[k : 2 * k], y, work)
+        if played:
+            alpha = s
+            beta = s * cost
+        else:
+            alpha = s * detection * ((reward - fine) if captured else (fine + reward))
+            beta = s * (cost if captured else detection * fine + cost)
+        for i in range(k):
+            out[i] += alpha * work[i]
+        if played:  # the support from C x, not S x
+            linear_fitness(Bt[2 * k :], y, work)
+        support = 0.0
+        for i in range(k):
+            support += y[i] * work[i]
+        if out.size > k:
+            out[k] = support
+    else:
+        beta = cost if (captured or played) else detection * fine + cost
+    mean_pi = 0.0
+    for i in range(k):
+        v = out[i] - beta
+        out[i] = v
+        mean_pi += y[i] * v
+    for i in range(k):
+        out[i] = (1.0 - tax) * out[i] + tax * mean_pi + conformity * y[i]
+
+
 def _literal_model(model):
     """The model code when numba knows it at compile time (a literal), else ``None``."""
     return model.literal_value if isinstance(model, types.IntegerLiteral) else None
 
 
-def model_fitness(model, x, A, At, params, out):
+def model_fitness(model, x, A, At, params, out, work):
     """:func:`fitness` inside compiled code: a ``model`` that numba knows at compile time
-    (a literal, see the module) compiles that model's fitness alone."""
+    (a literal, see the module) compiles that model's fitness alone. ``work`` (``k``
+    values at least) is scratch for :data:`FOLDED_INSTITUTIONS`."""
     raise NotImplementedError("model_fitness is called from compiled code only; use fitness")
 
 
 @overload(model_fitness, prefer_literal=True, inline="always")
-def _model_fitness(model, x, A, At, params, out):
+def _model_fitness(model, x, A, At, params, out, work):
     code = _literal_model(model)
     if code == LINEAR:
-        return lambda model, x, A, At, params, out: linear_fitness(At, x, out)
+        return lambda model, x, A, At, params, out, work: linear_fitness(At, x, out)
+    if code == FOLDED_INSTITUTIONS:
+        return lambda model, x, A, At, params, out, work: folded_fitness(x, At, params, out,
+                                                                          work)  # fmt: skip
     if code == INSTITUTIONS:
-        return lambda model, x, A, At, params, out: institution_fitness(x, A, params, out)
-    if code == GROUP:
-        return lambda model, x, A, At, params, out: group_fitness(x, params, out)
-    if code == GROUP_INSTITUTIONS:
-        return lambda model, x, A, At, params, out: group_institution_fitness(x, A, params,
+        return lambda model, x, A, At, params, out, work: institution_fitness(x, A, params,
                                                                                out)  # fmt: skip
+    if code == GROUP:
+        return lambda model, x, A, At, params, out, work: group_fitness(x, params, out)
+    if code == GROUP_INSTITUTIONS:
+        return lambda model, x, A, At, params, out, work: group_institution_fitness(
+            x, A, params, out)  # fmt: skip
 
-    def dispatch(model, x, A, At, params, out):
+    # a model known at run time only (never FOLDED_INSTITUTIONS, which the integrators alone
+    # choose, as a literal)
+    def dispatch(model, x, A, At, params, out, work):
         if model == INSTITUTIONS:
             institution_fitness(x, A, params, out)
         elif model == GROUP:
@@ -142,8 +240,17 @@ def model_macro(model, x, A, params, f, out):
 
 @overload(model_macro, prefer_literal=True, inline="always")
 def _model_macro(model, x, A, params, f, out):
-    if _literal_model(model) in (LINEAR, GROUP):
+    code = _literal_model(model)
+    if code in (LINEAR, GROUP):
         return lambda model, x, A, params, f, out: None
+    if code == FOLDED_INSTITUTIONS:  # a plain regime: the strength m alone, when it co-evolves
+
+        def strength_law(model, x, A, params, f, out):
+            k = A.shape[0]
+            if x.size > k:
+                out[k] = macro_rate(f[k], x[k], params)
+
+        return strength_law
 
     def macro(model, x, A, params, f, out):
         if x.size > A.shape[0]:
@@ -163,7 +270,7 @@ def fitness(model, x, A, At, params, out):
     ``GROUP_INSTITUTIONS``: a regime on a group game. For callers from Python: it compiles
     every model (the integrators compile one, :mod:`kernels.replicator`).
     """
-    model_fitness(model, x, A, At, params, out)
+    model_fitness(model, x, A, At, params, out, np.empty(A.shape[0]))
 
 
 @jit(refcount=False, **INTERNAL)
@@ -179,7 +286,7 @@ def rhs(problem, x, f, out):
     ``phi = sum_j x_j f_j / sum_j x_j`` (see the module on the denominator).
     """
     model, A, At, params, Q, mutate = problem
-    model_fitness(model, x, A, At, params, f)
+    model_fitness(model, x, A, At, params, f, out)  # out is free until the velocity
     k = A.shape[0]
     total = 0.0
     size = 0.0
@@ -231,7 +338,7 @@ def jacobian_transposed(problem, y, fy, f, g, Jt):
     n = y.size
     k = A.shape[0]
     if analytic_jacobian(problem, n):
-        model_fitness(model, y, A, At, params, f)
+        model_fitness(model, y, A, At, params, f, g)
         for i in range(k):
             g[i] = f[i]
         size = 0.0
