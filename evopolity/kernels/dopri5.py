@@ -114,8 +114,10 @@ def looks_stiff(K, ys, yn, h):
     num = 0.0
     den = 0.0
     for i in range(yn.size):
-        num += (k7[i] - k6[i]) ** 2
-        den += (yn[i] - ys[i]) ** 2
+        dk = k7[i] - k6[i]  # products, not ** 2: numba compiles a power for seconds
+        dy = yn[i] - ys[i]
+        num += dk * dk
+        den += dy * dy
     return den > 0.0 and h * math.sqrt(num / den) > STIFF_H_LAMBDA
 
 

@@ -522,14 +522,14 @@ def rk4(model, x0, A, At, params, Q, mutate, times, dt, rest_tol, max_steps, out
 
 
 @jit(inline="always", refcount=False)
-def _generations(model, x, A, At, params, steps, f, work, out):
-    """The generations of :func:`discrete` from ``x`` (projected first; ``f``, ``work`` scratch;
+def _generations(model, x, A, At, params, steps, f, out):
+    """The generations of :func:`discrete` from ``x`` (projected first; ``f`` scratch;
     without reference counting, as :func:`_explicit_loop`)."""
     k = x.size
     project(x, A.shape[0])
     _set_row(out, 0, x)
     for g in range(1, steps + 1):
-        model_fitness(model, x, A, At, params, f, work)
+        model_fitness(model, x, A, At, params, f)
         phi = 0.0
         for i in range(k):
             phi += x[i] * f[i]
@@ -548,8 +548,8 @@ def _generations(model, x, A, At, params, steps, f, work, out):
 def _discrete_map(model):
     """:func:`_generations` compiled for one fitness model (as :func:`_explicit_loop`)."""
 
-    def generations(x, A, At, params, steps, f, work, out):
-        return _generations(model, x, A, At, params, steps, f, work, out)
+    def generations(x, A, At, params, steps, f, out):
+        return _generations(model, x, A, At, params, steps, f, out)
 
     return jit(refcount=False)(generations)
 
@@ -565,4 +565,4 @@ def discrete(model, x0, A, At, params, steps, out):
     remaining rows are NaN).
     """
     x = np.array(x0, dtype=np.float64)
-    return _DISCRETE[model](x, A, At, params, steps, np.empty(x.size), np.empty(x.size), out)
+    return _DISCRETE[model](x, A, At, params, steps, np.empty(x.size), out)

@@ -49,14 +49,12 @@ from evopolity.kernels.fitness import (
     macro_velocity,
     plain_regime,
     row_dot,
-    rows_times,
 )
 from evopolity.kernels.group import group_fitness
 from evopolity.kernels.layout import (
     regime_coevolves,
-    regime_cooperation,
+    regime_matrix_start,
     regime_sanction_count,
-    regime_sanctions,
     regime_terms,
 )
 
@@ -133,28 +131,34 @@ def fold_regime(model, A, At, params):
     k = A.shape[0]
     fine, detection, reward, _, _, _, _, _, _, captured, _ = regime_terms.py_func(params)
     played = regime_sanction_count.py_func(params)
+
+    def matrix(which):  # as layout.regime_cooperation and regime_sanctions, without compiling
+        start = regime_matrix_start.py_func(k, which)
+        return params[start : start + k * k].reshape((k, k))
+
     if played:
-        alpha, E = 1.0, sum(regime_sanctions.py_func(params, k, w) for w in range(played))
+        alpha, E = 1.0, sum(matrix(1 + w) for w in range(played))
     else:
         alpha = detection * ((reward - fine) if captured else (fine + reward))
-        E = regime_cooperation.py_func(params, k)
+        E = matrix(0)
     if not regime_coevolves.py_func(params):
         return FOLDED_INSTITUTIONS, np.ascontiguousarray((A + alpha * E).T)
-    stack = [A, E] + ([regime_cooperation.py_func(params, k)] if played else [])
+    stack = [A, E] + ([matrix(0)] if played else [])
     return FOLDED_INSTITUTIONS, np.ascontiguousarray(np.concatenate(stack))
 
 
 @jit(refcount=False, **INTERNAL)
-def folded_fitness(y, B, params, out, work):
+def folded_fitness(y, B, params, out):
     """The fitness of a plain regime from its folded matrices ``B`` (:func:`fold_regime`) into
-    ``out[:k]`` (``work`` scratch, ``k`` values), and the cooperation level ``x . C x`` into
+    ``out[:k]``, and the cooperation level ``x . C x`` into
     ``out[k]`` when the institution co-evolves: :func:`kernels.fitness.institution_fitness`
     to rounding (the terms are summed in another order).
 
     A fixed regime costs one matrix-vector product, :func:`linear_fitness`, as the bare game.
     A co-evolving one sums four rows of ``A`` and of ``E`` at a time in one pass over ``x``
     (:func:`kernels.fitness.eight_rows`; at k = 30 faster than two products along the
-    columns), and ``C x`` apart when ``E`` is not ``C``. Then the tax and conformity,
+    columns), each row's share of the mean and the support at once, and ``x . C x`` apart
+    when ``E`` is not ``C``. Then the tax and conformity,
     ``(1 - tau) v_i + tau x . v + D x_i`` (one pass without a tax).
     """
     fine, detection, reward, tax, cost, _, conformity, _, _, captured, _ = regime_terms(params)
@@ -205,10 +209,9 @@ def folded_fitness(y, B, params, out, work):
             support += y[i] * e
             i += 1
         if played:  # the support from C x, not S x
-            rows_times(B[2 * k :], y, k, work)
             support = 0.0
             for i in range(k):
-                support += y[i] * work[i]
+                support += y[i] * row_dot(B[2 * k + i], y, k)
         if out.size > k:
             out[k] = support
         for i in range(k):
@@ -232,33 +235,31 @@ def _literal_model(model):
     return model.literal_value if isinstance(model, types.IntegerLiteral) else None
 
 
-def model_fitness(model, x, A, At, params, out, work):
+def model_fitness(model, x, A, At, params, out):
     """:func:`fitness` inside compiled code: a ``model`` that numba knows at compile time
-    (a literal, see the module) compiles that model's fitness alone. ``work`` (``k``
-    values at least) is scratch for :data:`FOLDED_INSTITUTIONS`."""
+    (a literal, see the module) compiles that model's fitness alone."""
     raise NotImplementedError("model_fitness is called from compiled code only; use fitness")
 
 
 @overload(model_fitness, prefer_literal=True, inline="always")
-def _model_fitness(model, x, A, At, params, out, work):
+def _model_fitness(model, x, A, At, params, out):
     code = _literal_model(model)
     if code == LINEAR:
-        return lambda model, x, A, At, params, out, work: linear_fitness(At, x, out)
+        return lambda model, x, A, At, params, out: linear_fitness(At, x, out)
     if code == FOLDED_INSTITUTIONS:
-        return lambda model, x, A, At, params, out, work: folded_fitness(x, At, params, out,
-                                                                          work)  # fmt: skip
+        return lambda model, x, A, At, params, out: folded_fitness(x, At, params, out)
     if code == INSTITUTIONS:
-        return lambda model, x, A, At, params, out, work: institution_fitness(x, A, params,
+        return lambda model, x, A, At, params, out: institution_fitness(x, A, params,
                                                                                out)  # fmt: skip
     if code == GROUP:
-        return lambda model, x, A, At, params, out, work: group_fitness(x, params, out)
+        return lambda model, x, A, At, params, out: group_fitness(x, params, out)
     if code == GROUP_INSTITUTIONS:
-        return lambda model, x, A, At, params, out, work: group_institution_fitness(
+        return lambda model, x, A, At, params, out: group_institution_fitness(
             x, A, params, out)  # fmt: skip
 
     # a model known at run time only (never FOLDED_INSTITUTIONS, which the integrators alone
     # choose, as a literal)
-    def dispatch(model, x, A, At, params, out, work):
+    def dispatch(model, x, A, At, params, out):
         if model == INSTITUTIONS:
             institution_fitness(x, A, params, out)
         elif model == GROUP:
@@ -311,7 +312,7 @@ def fitness(model, x, A, At, params, out):
     ``GROUP_INSTITUTIONS``: a regime on a group game. For callers from Python: it compiles
     every model (the integrators compile one, :mod:`kernels.replicator`).
     """
-    model_fitness(model, x, A, At, params, out, np.empty(A.shape[0]))
+    model_fitness(model, x, A, At, params, out)
 
 
 @jit(refcount=False, **INTERNAL)
@@ -327,7 +328,7 @@ def rhs(problem, x, f, out):
     ``phi = sum_j x_j f_j / sum_j x_j`` (see the module on the denominator).
     """
     model, A, At, params, Q, mutate = problem
-    model_fitness(model, x, A, At, params, f, out)  # out is free until the velocity
+    model_fitness(model, x, A, At, params, f)
     k = A.shape[0]
     total = 0.0
     size = 0.0
@@ -379,7 +380,7 @@ def jacobian_transposed(problem, y, fy, f, g, Jt):
     n = y.size
     k = A.shape[0]
     if analytic_jacobian(problem, n):
-        model_fitness(model, y, A, At, params, f, g)
+        model_fitness(model, y, A, At, params, f)
         for i in range(k):
             g[i] = f[i]
         size = 0.0
