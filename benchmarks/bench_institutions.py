@@ -91,7 +91,7 @@ def check_fast_path(setup, k: int, coevolves: bool) -> float:
             y = np.append(y, rng.random())
         fast, folded, general = np.empty(y.size), np.empty(y.size), np.empty(y.size)
         institution_fitness(y, setup.A, setup.params, fast)
-        folded_fitness(y, B, setup.params, folded, np.empty(k))
+        folded_fitness(y, B, setup.params, folded)
         general_institution_fitness(y, setup.A, setup.params, general)
         gap = max(gap, float(np.abs(fast - general).max()),
                   float(np.abs(folded - general).max()))  # fmt: skip
