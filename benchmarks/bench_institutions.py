@@ -8,9 +8,11 @@
     every mechanism off; communitarian; a co-evolving institution, the old balanced preset;
     a tournament's played sanctions): the ratio is the slowdown the institutional fitness
     costs, the median of per-round ratios over interleaved rounds with its 10th-90th
-    percentile spread. Goal (issue 14): at most 1.5x. Before timing, the one-pass fitness of
-    these regimes (``kernels.fitness.plain_institution_fitness``) is checked against the
-    general path at random states.
+    percentile spread. Goal (issue 14): at most 1.5x. Before timing, the fitness the
+    integrators compute for these regimes (their matrices folded,
+    ``kernels.velocity.folded_fitness``) and the one-pass fitness of other callers
+    (``kernels.fitness.plain_institution_fitness``) are checked against the general path at
+    random states.
 (2) A grid of regimes, fine x tax (each 0..4 and 0..0.9), on the 30 strategies: one
     replicator run per point (Dormand-Prince, t = 0..200, 201 output times) in a pool of two
     worker processes, one task per row of the grid; wall time and runs per second.
@@ -23,16 +25,22 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+import numba
 import numpy as np
 from timing import fmt, interleaved, paired_ratio, record, save_results, spread
 
 import evopolity as ep
 from evopolity.dynamics.fitness import regime_setup
+from evopolity.kernels import velocity
+from evopolity.kernels.codes import INSTITUTIONS
 from evopolity.kernels.fitness import (
     general_institution_fitness,
     institution_fitness,
     plain_regime,
 )
+
+# the integrators' folded fitness, callable from here (it is compiled for compiled callers)
+folded_fitness = numba.njit(velocity.folded_fitness.py_func)
 
 
 def strategy_set() -> list[ep.Strategy]:
@@ -69,19 +77,24 @@ def grid_row(args: tuple[float, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarr
 
 
 def check_fast_path(setup, k: int, coevolves: bool) -> float:
-    """Largest difference between the one-pass and the general regime fitness at random
-    states (asserted below 1e-12): the fast path must give the general path's numbers."""
+    """Largest difference between the fast paths (folded, one-pass) and the general regime
+    fitness at random states (asserted below 1e-12): they must give the general path's
+    numbers."""
     assert plain_regime(setup.params), "the benchmark's regimes take the one-pass path"
+    model, B = velocity.fold_regime(INSTITUTIONS, setup.A, setup.A.T.copy(), setup.params)
+    assert model == velocity.FOLDED_INSTITUTIONS, "and the integrators fold their matrices"
     rng = np.random.default_rng(3)
     gap = 0.0
     for _ in range(20):
         y = rng.dirichlet(np.ones(k))
         if coevolves:
             y = np.append(y, rng.random())
-        fast, general = np.empty(y.size), np.empty(y.size)
+        fast, folded, general = np.empty(y.size), np.empty(y.size), np.empty(y.size)
         institution_fitness(y, setup.A, setup.params, fast)
+        folded_fitness(y, B, setup.params, folded)
         general_institution_fitness(y, setup.A, setup.params, general)
-        gap = max(gap, float(np.abs(fast - general).max()))
+        gap = max(gap, float(np.abs(fast - general).max()),
+                  float(np.abs(folded - general).max()))  # fmt: skip
     assert gap < 1e-12, f"fast and general regime fitness differ by {gap:.1e}"
     return gap
 

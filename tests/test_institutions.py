@@ -359,9 +359,14 @@ def test_the_regime_comparison_shows_an_outcome_no_preset_encodes():
 @pytest.mark.parametrize("k", [3, 6])
 @pytest.mark.parametrize("played", [0, 1, 2])
 def test_plain_regime_fitness_is_the_formula_and_the_general_path(k, played):
-    # the one-pass fast path (kernels.fitness.plain_institution_fitness) against the
-    # module's formula in numpy and against the general path with its scratch arrays; k = 6
-    # takes a block of four rows and two left over, k = 3 only the rows left over
+    # the one-pass fast path (kernels.fitness.plain_institution_fitness) and the integrators'
+    # folded one (kernels.velocity.folded_fitness) against the module's formula in numpy and
+    # against the general path with its scratch arrays; k = 6 takes a block of four rows and
+    # two left over, k = 3 only the rows left over
+    import numba
+
+    from evopolity.kernels import velocity
+    from evopolity.kernels.codes import INSTITUTIONS
     from evopolity.kernels.fitness import (
         general_institution_fitness,
         institution_fitness,
@@ -369,12 +374,16 @@ def test_plain_regime_fitness_is_the_formula_and_the_general_path(k, played):
     )
     from evopolity.kernels.layout import regime_array
 
+    folded_fitness = numba.njit(velocity.folded_fitness.py_func)  # compiled callers' only
+
     rng = np.random.default_rng(10 * k + played)
     Ak, Ck = rng.normal(size=(k, k)), rng.random((k, k))
     S = [rng.normal(size=(k, k)) for _ in range(played)]
     x = rng.dirichlet(np.ones(k))
-    for captured, m in ((False, None), (True, 0.4)):
-        F, q, B, tau, kappa, D = 2.0, 0.6, 0.5, 0.3, 0.2, 0.1
+    # fixed and co-evolving, captured or not, with and without a tax (one pass without)
+    for captured, m, tau in ((False, None, 0.3), (True, 0.4, 0.3), (False, 0.7, 0.0),
+                             (True, None, 0.0)):  # fmt: skip
+        F, q, B, kappa, D = 2.0, 0.6, 0.5, 0.2, 0.1
         params = regime_array(Ck, fine=F, detection=q, reward=B, tax=tau, cost=kappa,
                               conformity=D, captured=captured, sanctions=S,
                               feedback=0.0 if m is None else 1.0)  # fmt: skip
@@ -392,5 +401,11 @@ def test_plain_regime_fitness_is_the_formula_and_the_general_path(k, played):
         general_institution_fitness(y, Ak, params, general)
         np.testing.assert_allclose(fast[:k], expected, rtol=0, atol=1e-13)
         np.testing.assert_allclose(fast, general, rtol=0, atol=1e-14)
+        model, folded_matrices = velocity.fold_regime(INSTITUTIONS, Ak, Ak.T.copy(), params)
+        assert model == velocity.FOLDED_INSTITUTIONS
+        folded = np.empty(y.size)
+        folded_fitness(y, folded_matrices, params, folded)
+        np.testing.assert_allclose(folded, general, rtol=0, atol=1e-13)
         if m is not None:  # the support left for the macro velocity
             assert fast[k] == pytest.approx(x @ c, abs=1e-14)
+            assert folded[k] == pytest.approx(x @ c, abs=1e-14)

@@ -320,7 +320,7 @@ def test_the_integrators_compiled_per_model_load_from_numba_cache_in_a_new_proce
         "import json, evopolity as ep\n"
         "from evopolity.kernels import replicator as r\n"
         f"ep.replicator({A}, t_max=1.0)\n"
-        "s = r._INTEGRATORS[r.LINEAR].stats\n"
+        "s = r._EXPLICIT_LOOPS[r.LINEAR].stats\n"
         "print(json.dumps([sum(s.cache_hits.values()), sum(s.cache_misses.values())]))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "EVOPOLITY_NO_CACHE"}

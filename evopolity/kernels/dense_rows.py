@@ -18,7 +18,7 @@ integrator doubles it with :func:`grow_log` between calls of the step loop when 
 import numpy as np
 
 from evopolity.kernels._jit import jit
-from evopolity.kernels.velocity import EXTINCT, INTERNAL, project
+from evopolity.kernels.velocity import EXTINCT, project
 
 # the record's first size: most runs with few output rows fit without growing it
 INITIAL_STEPS = 16
@@ -63,7 +63,7 @@ def capacity(log):
     return log.shape[0]
 
 
-@jit(refcount=False, **INTERNAL)
+@jit(inline="always", refcount=False)
 def record_step(log, recorded, t, h, y, coef, top):
     """Record step number ``recorded`` (``< capacity(log)``): start ``t``, size ``h``, state
     ``y``, continuous extension ``coef``, and ``top`` (see :func:`write_rows`)."""
@@ -78,7 +78,7 @@ def record_step(log, recorded, t, h, y, coef, top):
             log[recorded, LOG_Y + (p + 1) * n + i] = coef[p, i]
 
 
-@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"}, **INTERNAL)
+@jit(fastmath={"reassoc", "contract", "nnan", "ninf", "nsz"})
 def write_rows(times, row_step, log, k, out):
     """Write the rows that lie inside a recorded step (``j = row_step[q] >= 0``) from
     that step's polynomial, ``y + s (c0 + s (c1 + s (c2 + s c3)))`` at

@@ -104,7 +104,7 @@ def step(problem, y, h, K, ys, yn, err, f, rtol, atol):
     return rms_error(y, yn, err, h, rtol, atol)
 
 
-@jit(refcount=False, **INTERNAL)
+@jit(inline="always", refcount=False)
 def looks_stiff(K, ys, yn, h):
     """DOPRI5's test after an accepted step: ``h |lambda|``, with ``|lambda|`` estimated as
     ``|k7 - k6| / |yn - ys|`` (the last two stages are at nearby points), beyond
@@ -114,12 +114,14 @@ def looks_stiff(K, ys, yn, h):
     num = 0.0
     den = 0.0
     for i in range(yn.size):
-        num += (k7[i] - k6[i]) ** 2
-        den += (yn[i] - ys[i]) ** 2
+        dk = k7[i] - k6[i]  # products, not ** 2: numba compiles a power for seconds
+        dy = yn[i] - ys[i]
+        num += dk * dk
+        den += dy * dy
     return den > 0.0 and h * math.sqrt(num / den) > STIFF_H_LAMBDA
 
 
-@jit(refcount=False, **INTERNAL)
+@jit(inline="always", refcount=False)
 def dense(K, h, coef):
     """The step's continuous extension, ``y(t + s h) = y + s (c0 + s (c1 + s (c2 + s c3)))``:
     ``coef[p] = h sum_stage P_DENSE[stage, p] K[stage]``."""

@@ -59,9 +59,12 @@ from evopolity.kernels.codes import (  # noqa: F401 - the codes, where callers u
 )
 from evopolity.kernels.stepping import initial_step, step_factor
 from evopolity.kernels.velocity import (  # noqa: F401 - the right-hand side, importable here
+    FOLDED_INSTITUTIONS,
+    INTERNAL,
     analytic_jacobian,
     at_rest,
     fitness,
+    fold_regime,
     jacobian_transposed,
     linear_fitness,
     model_fitness,
@@ -89,15 +92,17 @@ MIN_STEP_ULPS = 10.0
 SINGULAR_SHRINK = 0.5
 
 
-# _advance stopped because the step record is full (never returned by integrate)
+# a step loop stopped because the step record is full (before a step: grow the record and call
+# again), or to hand over to the other method; never returned by integrate
 _LOG_FULL = -1
+_SWITCH = -2
 
-# where the step loop stands between two calls of _advance: ``clock = (t, h, implicit_h,
-# explicit_h)``, the time, the next step size, RODAS4's last step before it went back to
-# Dormand--Prince (infinite before) and Dormand--Prince's last (stability-limited) step
-# before it switched to RODAS4, and ``counts`` at these positions
-(_ROW, _RECORDED, _STEPS, _IMPLICIT_STEPS, _IMPLICIT, _HAVE_JACOBIAN, _STIFF_STEPS,
- _CALM_STEPS, _STABLE_STEPS, _STARTED, _N_COUNTS) = range(11)  # fmt: skip
+# where the step loops stand between two calls: ``clock = (t, h, implicit_h, explicit_h)``,
+# the time, the next step size, RODAS4's last step before it went back to Dormand--Prince
+# (infinite before) and Dormand--Prince's last (stability-limited) step before it switched to
+# RODAS4, and ``counts`` at these positions
+(_ROW, _RECORDED, _STEPS, _IMPLICIT_STEPS, _HAVE_JACOBIAN, _STIFF_STEPS, _CALM_STEPS,
+ _STABLE_STEPS, _N_COUNTS) = range(9)  # fmt: skip
 # the integrator's vectors, rows of one array: velocity scratch, Jacobian scratch, stage
 # position, new state, error estimate, then the seven stages K
 _F, _G, _YS, _YN, _ERR, _K = range(6)
@@ -119,88 +124,107 @@ def _fill_from(out, r, y):
         _set_row(out, rr, y)
 
 
-@jit(inline="always", refcount=False)
-def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, y, vectors, coef, Jt, Wt,
-             piv, log, row_step, out, clock, counts):  # fmt: skip
-    """The step loop of :func:`integrate`, from ``clock`` and ``counts`` on (the start when
-    ``counts[_STARTED]`` is 0), until the last row, a rest point, a failure, or a full step
-    record (``_LOG_FULL``, before a step: grow the record and call again). Returns the
-    status; ``clock`` and ``counts`` say where it stopped. Once it stops for good it writes
-    the rows (those not reached are NaN after a failure).
+@jit(inline="always")
+def _stages(vectors):
+    """The seven stage vectors ``K`` (rows of ``vectors``): the stage velocities
+    (Dormand--Prince) or increments (RODAS4, in ``K[1:]``); ``K[0]`` is the velocity at ``y``
+    ("first same as last": the last stage of an accepted step)."""
+    return (vectors[_K], vectors[_K + 1], vectors[_K + 2], vectors[_K + 3], vectors[_K + 4],
+            vectors[_K + 5], vectors[_K + 6])  # fmt: skip
 
-    Compiled without reference counting (``kernels._jit.jit``): at k = 3 the counting of the
-    arrays its inlined helpers bind cost 4x the arithmetic. It allocates nothing; the work
-    arrays, ``log`` and the output are its caller's. Inlined into one compiled entry per
-    fitness model (:data:`_INTEGRATORS`).
-    """
-    f = vectors[_F]
-    g = vectors[_G]
-    ys = vectors[_YS]
-    yn = vectors[_YN]
-    err = vectors[_ERR]
-    # the stage velocities (Dormand--Prince) or increments (RODAS4, in K[1:]); K[0] is the
-    # velocity at y ("first same as last": the last stage of an accepted step)
-    K = (vectors[_K], vectors[_K + 1], vectors[_K + 2], vectors[_K + 3], vectors[_K + 4],
-         vectors[_K + 5], vectors[_K + 6])  # fmt: skip
-    k1 = K[0]
-    n = y.size
+
+@jit(inline="always", refcount=False)
+def _start(problem, times, rtol, atol, rest_tol, y, vectors, out, clock):
+    """The start of the integration, in whichever step loop the scheme begins with: project
+    ``y``, write row 0, the velocity into ``K[0]``, the first step into ``clock[1]``.
+    Returns whether ``y`` is a rest point already (then every row holds it)."""
     k = problem[1].shape[0]
-    n_out = times.size
-    t_end = times[n_out - 1]
-    if counts[_STARTED] == 0:
-        counts[_STARTED] = 1
-        project(y, k)
-        clock[0] = times[0]
-        _set_row(out, 0, y)
-        rhs(problem, y, f, k1)
-        if rest_tol > 0.0 and at_rest(y, k1, rest_tol):
-            _fill_from(out, 1, y)
-            return AT_REST
-        clock[1] = initial_step(problem, y, k1, K[1], ys, f, rtol, atol)
-        counts[_ROW] = 1
-        counts[_IMPLICIT] = scheme == IMPLICIT
-    # the increments of a step sum to zero to round-off (see dense_rows.write_rows) unless
-    # RODAS4 differentiates numerically
-    exact_sum = analytic_jacobian(problem, n)
-    implicit_cost = 1.0 + n / IMPLICIT_COST_N
-    t = clock[0]
-    h = clock[1]
-    implicit_h = clock[2]
-    explicit_h = clock[3]
-    r = counts[_ROW]
-    recorded = counts[_RECORDED]
-    steps = counts[_STEPS]
-    implicit_steps = counts[_IMPLICIT_STEPS]
-    implicit = counts[_IMPLICIT] != 0
-    have_jacobian = counts[_HAVE_JACOBIAN] != 0
-    stiff_steps = counts[_STIFF_STEPS]
-    calm_steps = counts[_CALM_STEPS]
-    stable_steps = counts[_STABLE_STEPS]
-    status = DONE
-    while r < n_out:
-        if recorded == dense_rows.capacity(log):  # this step may need a record
-            status = _LOG_FULL
-            break
-        if steps >= max_steps:
-            status = MAX_STEPS
-            break
-        if h < MIN_STEP_ULPS * abs(np.nextafter(t, np.inf) - t):
-            status = STEP_TOO_SMALL
-            break
-        last = t + h >= t_end
-        if last:
-            h = t_end - t
-        # the step ends exactly at t_end when it is the last (t + h may round below it)
-        t_new = t_end if last else t + h
-        steps += 1
-        switch = False
-        has_rows = times[r] <= t_new
-        if not implicit:
+    f = vectors[_F]
+    k1 = vectors[_K]
+    project(y, k)
+    clock[0] = times[0]
+    _set_row(out, 0, y)
+    rhs(problem, y, f, k1)
+    if rest_tol > 0.0 and at_rest(y, k1, rest_tol):
+        _fill_from(out, 1, y)
+        return True
+    clock[1] = initial_step(problem, y, k1, vectors[_K + 1], vectors[_YS], f, rtol, atol)
+    return False
+
+
+def _explicit_loop(model):
+    """The Dormand--Prince step loop compiled for one fitness model: ``model`` is a constant
+    here (a closure's cell), so numba compiles that model's right-hand side alone
+    (:mod:`kernels.velocity`), and the cache keeps one entry per model (numba keys a closure
+    by its cells' values).
+
+    The two methods are two loops, each compiled when a run first needs it: a run that never
+    turns stiff compiles no RODAS4 (half the cold compile of ``'auto'``), and a switch, a few
+    per run, costs a return to Python (:func:`integrate`). The loop is the closure itself:
+    a loop inlined into a closure (``inline="always"``) cost ~1 s of CPU more to compile,
+    numba copying its whole IR.
+    """
+
+    @jit(refcount=False)
+    def loop(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, y,
+             vectors, coef, log, row_step, out, clock, counts):  # fmt: skip
+        """Dormand--Prince steps from ``clock`` and ``counts`` on, until the last row, a rest
+        point, a failure, a full step record (``_LOG_FULL``) or, with ``scheme == AUTO``, the
+        switch to RODAS4 (``_SWITCH``, at an accepted state: call :func:`_implicit_loop`'s).
+        Returns the status; ``clock`` and ``counts`` say where it stopped.
+
+        Compiled without reference counting (``kernels._jit.jit``): at k = 3 the counting of
+        the arrays its inlined helpers bind cost 4x the arithmetic. It allocates nothing; the
+        work arrays, ``log`` and the output are its caller's.
+        """
+        problem = (model, A, At, params, Q, mutate)
+        f = vectors[_F]
+        ys = vectors[_YS]
+        yn = vectors[_YN]
+        err = vectors[_ERR]
+        K = _stages(vectors)
+        k1 = K[0]
+        n = y.size
+        k = problem[1].shape[0]
+        n_out = times.size
+        t_end = times[n_out - 1]
+        if counts[_ROW] == 0:  # not started: row 0 is the start's
+            counts[_ROW] = 1
+            if _start(problem, times, rtol, atol, rest_tol, y, vectors, out, clock):
+                return AT_REST
+        implicit_cost = 1.0 + n / IMPLICIT_COST_N
+        t = clock[0]
+        h = clock[1]
+        implicit_h = clock[2]
+        explicit_h = clock[3]
+        r = counts[_ROW]
+        recorded = counts[_RECORDED]
+        steps = counts[_STEPS]
+        stiff_steps = counts[_STIFF_STEPS]
+        calm_steps = counts[_CALM_STEPS]
+        status = DONE
+        while r < n_out:
+            if recorded == dense_rows.capacity(log):  # this step may need a record
+                status = _LOG_FULL
+                break
+            if steps >= max_steps:
+                status = MAX_STEPS
+                break
+            if h < MIN_STEP_ULPS * abs(np.nextafter(t, np.inf) - t):
+                status = STEP_TOO_SMALL
+                break
+            last = t + h >= t_end
+            if last:
+                h = t_end - t
+            # the step ends exactly at t_end when it is the last (t + h may round below it)
+            t_new = t_end if last else t + h
+            steps += 1
             en = dopri5.step(problem, y, h, K, ys, yn, err, f, rtol, atol)
             factor = step_factor(en, dopri5.EXPONENT, dopri5.MAX_FACTOR)
             if not en <= 1.0:  # NaN (an overflow in a stage) is a rejection too
                 h *= factor
                 continue
+            switch = False
             if scheme == AUTO:
                 if dopri5.looks_stiff(K, ys, yn, h):
                     calm_steps = 0
@@ -212,9 +236,99 @@ def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, y, vectors
                     calm_steps += 1
                     if calm_steps >= STIFF_RESET_AFTER:
                         stiff_steps = 0
-            if has_rows:
+            if times[r] <= t_new:  # record the step for its rows
                 dopri5.dense(K, h, coef)
-        else:
+                end = dense_rows.rows_until(times, r, t_new)
+                # the increments sum to zero: the mass clipped off a row can go to the top one
+                dense_rows.record_step(log, recorded, t, h, y, coef, dense_rows.top_strategy(y, k))
+                for q in range(r, end):
+                    row_step[q] = recorded
+                recorded += 1
+                r = end
+            t = t_new
+            for i in range(n):
+                y[i] = yn[i]
+            project(y, k)
+            rhs(problem, y, f, k1)  # first same as last, recomputed on the projected state
+            if rest_tol > 0.0 and r < n_out and at_rest(y, k1, rest_tol):
+                _fill_from(out, r, y)
+                status = AT_REST
+                break
+            h *= factor
+            if switch:
+                stiff_steps = 0
+                calm_steps = 0
+                if r < n_out:
+                    status = _SWITCH
+                    break
+        clock[0] = t
+        clock[1] = h
+        clock[3] = explicit_h
+        counts[_ROW] = r
+        counts[_RECORDED] = recorded
+        counts[_STEPS] = steps
+        counts[_STIFF_STEPS] = stiff_steps
+        counts[_CALM_STEPS] = calm_steps
+        return status
+
+    return loop
+
+
+def _implicit_loop(model):
+    """The RODAS4 step loop compiled for one fitness model (as :func:`_explicit_loop`)."""
+
+    @jit(refcount=False)
+    def loop(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, y,
+             vectors, coef, Jt, Wt, piv, log, row_step, out, clock, counts):  # fmt: skip
+        """RODAS4 steps from ``clock`` and ``counts`` on, as :func:`_explicit_loop`'s; with
+        ``scheme == AUTO`` it hands back to Dormand--Prince (``_SWITCH``) once that costs
+        less (see the module)."""
+        problem = (model, A, At, params, Q, mutate)
+        f = vectors[_F]
+        g = vectors[_G]
+        ys = vectors[_YS]
+        yn = vectors[_YN]
+        K = _stages(vectors)
+        k1 = K[0]
+        n = y.size
+        k = problem[1].shape[0]
+        n_out = times.size
+        t_end = times[n_out - 1]
+        # the increments of a step sum to zero to round-off (see dense_rows.write_rows) unless
+        # RODAS4 differentiates numerically
+        top = -1
+        exact_sum = analytic_jacobian(problem, n)
+        if counts[_ROW] == 0:  # not started: row 0 is the start's
+            counts[_ROW] = 1
+            if _start(problem, times, rtol, atol, rest_tol, y, vectors, out, clock):
+                return AT_REST
+        implicit_cost = 1.0 + n / IMPLICIT_COST_N
+        t = clock[0]
+        h = clock[1]
+        implicit_h = clock[2]
+        explicit_h = clock[3]
+        r = counts[_ROW]
+        recorded = counts[_RECORDED]
+        steps = counts[_STEPS]
+        implicit_steps = counts[_IMPLICIT_STEPS]
+        have_jacobian = counts[_HAVE_JACOBIAN] != 0
+        stable_steps = counts[_STABLE_STEPS]
+        status = DONE
+        while r < n_out:
+            if recorded == dense_rows.capacity(log):  # this step may need a record
+                status = _LOG_FULL
+                break
+            if steps >= max_steps:
+                status = MAX_STEPS
+                break
+            if h < MIN_STEP_ULPS * abs(np.nextafter(t, np.inf) - t):
+                status = STEP_TOO_SMALL
+                break
+            last = t + h >= t_end
+            if last:
+                h = t_end - t
+            t_new = t_end if last else t + h
+            steps += 1
             implicit_steps += 1
             if not have_jacobian:  # at y, whatever the step tried there
                 rodas4.jacobian(problem, y, k1, f, g, Jt)
@@ -227,8 +341,7 @@ def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, y, vectors
             if not en <= 1.0:
                 h *= factor
                 continue
-            if has_rows:
-                rodas4.dense(K, y, yn, coef)
+            switch = False
             if scheme == AUTO:  # would the explicit method, stable at its steps, cost less?
                 h_next = h * factor
                 if (h_next < implicit_cost * explicit_h
@@ -240,71 +353,48 @@ def _advance(problem, times, scheme, rtol, atol, rest_tol, max_steps, y, vectors
                 else:
                     stable_steps = 0
             have_jacobian = False
-        if has_rows:  # record the step for its rows
-            end = dense_rows.rows_until(times, r, t_new)
-            # the mass clipped off a row can go to the strategy on top when the increments
-            # sum to zero (Dormand--Prince; RODAS4 with the analytic Jacobian)
-            top = dense_rows.top_strategy(y, k) if (not implicit or exact_sum) else -1
-            dense_rows.record_step(log, recorded, t, h, y, coef, top)
-            for q in range(r, end):
-                row_step[q] = recorded
-            recorded += 1
-            r = end
-        t = t_new
-        for i in range(n):
-            y[i] = yn[i]
-        project(y, k)
-        rhs(problem, y, f, k1)  # first same as last, recomputed on the projected state
-        if rest_tol > 0.0 and r < n_out and at_rest(y, k1, rest_tol):
-            _fill_from(out, r, y)
-            status = AT_REST
-            break
-        h *= factor
-        if switch:
-            implicit = not implicit
-            stiff_steps = 0
-            calm_steps = 0
-            stable_steps = 0
-    clock[0] = t
-    clock[1] = h
-    clock[2] = implicit_h
-    clock[3] = explicit_h
-    counts[_ROW] = r
-    counts[_RECORDED] = recorded
-    counts[_STEPS] = steps
-    counts[_IMPLICIT_STEPS] = implicit_steps
-    counts[_IMPLICIT] = implicit
-    counts[_HAVE_JACOBIAN] = have_jacobian
-    counts[_STIFF_STEPS] = stiff_steps
-    counts[_CALM_STEPS] = calm_steps
-    counts[_STABLE_STEPS] = stable_steps
-    if status == _LOG_FULL:
-        return status
-    if status == MAX_STEPS or status == STEP_TOO_SMALL:
-        for rr in range(r, n_out):  # the rows not reached
+            if times[r] <= t_new:  # record the step for its rows
+                rodas4.dense(K, y, yn, coef)
+                end = dense_rows.rows_until(times, r, t_new)
+                if exact_sum:
+                    top = dense_rows.top_strategy(y, k)
+                dense_rows.record_step(log, recorded, t, h, y, coef, top)
+                for q in range(r, end):
+                    row_step[q] = recorded
+                recorded += 1
+                r = end
+            t = t_new
             for i in range(n):
-                out[rr, i] = np.nan
-    if recorded > 0:  # the rows between steps, from the recorded steps' polynomials
-        dense_rows.write_rows(times, row_step, log, k, out)
-    return status
+                y[i] = yn[i]
+            project(y, k)
+            rhs(problem, y, f, k1)  # the next step's velocity, at the projected state
+            if rest_tol > 0.0 and r < n_out and at_rest(y, k1, rest_tol):
+                _fill_from(out, r, y)
+                status = AT_REST
+                break
+            h *= factor
+            if switch:
+                stable_steps = 0
+                if r < n_out:
+                    status = _SWITCH
+                    break
+        clock[0] = t
+        clock[1] = h
+        clock[2] = implicit_h
+        counts[_ROW] = r
+        counts[_RECORDED] = recorded
+        counts[_STEPS] = steps
+        counts[_IMPLICIT_STEPS] = implicit_steps
+        counts[_HAVE_JACOBIAN] = have_jacobian
+        counts[_STABLE_STEPS] = stable_steps
+        return status
+
+    return loop
 
 
-def _integrator(model):
-    """The step loop compiled for one fitness model: ``model`` is a constant here (a closure's
-    cell), so numba compiles that model's right-hand side alone (:mod:`kernels.velocity`),
-    and the cache keeps one entry per model (numba keys a closure by its cells' values)."""
-
-    def advance(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol, max_steps, y,
-                vectors, coef, Jt, Wt, piv, log, row_step, out, clock, counts):  # fmt: skip
-        return _advance((model, A, At, params, Q, mutate), times, scheme, rtol, atol, rest_tol,
-                        max_steps, y, vectors, coef, Jt, Wt, piv, log, row_step, out, clock,
-                        counts)  # fmt: skip
-
-    return jit(refcount=False)(advance)
-
-
-MODELS = (LINEAR, INSTITUTIONS, GROUP, GROUP_INSTITUTIONS)
-_INTEGRATORS = {model: _integrator(model) for model in MODELS}
+MODELS = (LINEAR, INSTITUTIONS, GROUP, GROUP_INSTITUTIONS, FOLDED_INSTITUTIONS)
+_EXPLICIT_LOOPS = {model: _explicit_loop(model) for model in MODELS}
+_IMPLICIT_LOOPS = {model: _implicit_loop(model) for model in MODELS}
 
 
 def integrate(
@@ -318,36 +408,52 @@ def integrate(
     NaN); ``steps`` counts every attempted step, ``implicit_steps`` those by RODAS4.
 
     This allocates, in Python (compiled, this driver made numba generate the whole step
-    loop's code a second time: it links every callee into its caller), and calls the step
-    loop compiled for ``model`` (:func:`_advance`), growing the step record when it fills.
+    loop's code a second time: it links every callee into its caller), calls the step loop
+    of the method in force compiled for ``model`` (:func:`_explicit_loop`,
+    :func:`_implicit_loop`), growing the step record when it fills and changing loops when
+    ``AUTO`` switches, then writes the rows from the recorded steps
+    (:func:`kernels.dense_rows.write_rows`).
     """
+    model, At = fold_regime(model, A, At, params)
     n = x0.size
     y = np.array(x0, dtype=np.float64)
     vectors = np.empty((_N_VECTORS, n))
     coef = np.empty((4, n))
-    Jt = np.empty((n, n))
-    Wt = np.empty((n, n))
-    piv = np.empty(n, np.int64)
+    Jt = Wt = piv = None  # RODAS4's matrices, once it steps
     # the steps that have output rows in them, written after the integration
     row_step = np.full(times.size, -1, np.int64)
     log = dense_rows.new_log(n)
     clock = np.array([0.0, 0.0, np.inf, 0.0])
     counts = np.zeros(_N_COUNTS, np.int64)
-    advance = _INTEGRATORS[model]
+    implicit = scheme == IMPLICIT
     while True:
-        status = advance(A, At, params, Q, mutate, times, scheme, rtol, atol, rest_tol,
-                         max_steps, y, vectors, coef, Jt, Wt, piv, log, row_step, out, clock,
-                         counts)  # fmt: skip
-        if status != _LOG_FULL:
+        if implicit:
+            if Jt is None:
+                Jt, Wt, piv = np.empty((n, n)), np.empty((n, n)), np.empty(n, np.int64)
+            status = _IMPLICIT_LOOPS[model](A, At, params, Q, mutate, times, scheme, rtol, atol,
+                                      rest_tol, max_steps, y, vectors, coef, Jt, Wt, piv, log,
+                                      row_step, out, clock, counts)  # fmt: skip
+        else:
+            status = _EXPLICIT_LOOPS[model](A, At, params, Q, mutate, times, scheme, rtol, atol,
+                                      rest_tol, max_steps, y, vectors, coef, log, row_step, out,
+                                      clock, counts)  # fmt: skip
+        if status == _SWITCH:
+            implicit = not implicit
+        elif status == _LOG_FULL:
+            log = dense_rows.grow_log(log)
+        else:
             break
-        log = dense_rows.grow_log(log)
-    return status, int(counts[_STEPS]), int(counts[_IMPLICIT_STEPS]), float(clock[0])
+    if status == MAX_STEPS or status == STEP_TOO_SMALL:
+        out[counts[_ROW]:] = np.nan  # the rows not reached
+    if counts[_RECORDED] > 0:  # the rows between steps, from the recorded steps' polynomials
+        dense_rows.write_rows(times, row_step, log, A.shape[0], out)
+    return int(status), int(counts[_STEPS]), int(counts[_IMPLICIT_STEPS]), float(clock[0])
 
 
 @jit(inline="always", refcount=False)
 def _rk4_steps(problem, y, times, dt, rest_tol, max_steps, work, out):
     """The steps of :func:`rk4` from ``y`` (projected first; allocating nothing: the rows of
-    ``work`` hold the stages; without reference counting, as :func:`_advance`)."""
+    ``work`` hold the stages; without reference counting, as :func:`_explicit_loop`)."""
     f = work[0]
     k1 = work[1]
     k2 = work[2]
@@ -391,7 +497,7 @@ def _rk4_steps(problem, y, times, dt, rest_tol, max_steps, work, out):
 
 
 def _rk4_integrator(model):
-    """:func:`_rk4_steps` compiled for one fitness model (as :func:`_integrator`)."""
+    """:func:`_rk4_steps` compiled for one fitness model (as :func:`_explicit_loop`)."""
 
     def steps(A, At, params, Q, mutate, y, times, dt, rest_tol, max_steps, work, out):
         return _rk4_steps((model, A, At, params, Q, mutate), y, times, dt, rest_tol, max_steps,
@@ -409,6 +515,7 @@ def rk4(model, x0, A, At, params, Q, mutate, times, dt, rest_tol, max_steps, out
     Returns ``(status, steps, t_reached)`` (``DONE``, ``AT_REST`` or ``MAX_STEPS``, as
     :func:`integrate`).
     """
+    model, At = fold_regime(model, A, At, params)
     y = np.array(x0, dtype=np.float64)
     work = np.empty((6, y.size))
     return _RK4[model](A, At, params, Q, mutate, y, times, dt, rest_tol, max_steps, work, out)
@@ -417,7 +524,7 @@ def rk4(model, x0, A, At, params, Q, mutate, times, dt, rest_tol, max_steps, out
 @jit(inline="always", refcount=False)
 def _generations(model, x, A, At, params, steps, f, out):
     """The generations of :func:`discrete` from ``x`` (projected first; ``f`` scratch;
-    without reference counting, as :func:`_advance`)."""
+    without reference counting, as :func:`_explicit_loop`)."""
     k = x.size
     project(x, A.shape[0])
     _set_row(out, 0, x)
@@ -439,7 +546,7 @@ def _generations(model, x, A, At, params, steps, f, out):
 
 
 def _discrete_map(model):
-    """:func:`_generations` compiled for one fitness model (as :func:`_integrator`)."""
+    """:func:`_generations` compiled for one fitness model (as :func:`_explicit_loop`)."""
 
     def generations(x, A, At, params, steps, f, out):
         return _generations(model, x, A, At, params, steps, f, out)

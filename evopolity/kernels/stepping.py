@@ -67,8 +67,10 @@ def initial_step(problem, y, dy, dy1, ys, f, rtol, atol):
     d1 = 0.0
     for i in range(n):
         sc = atol + rtol * abs(y[i])
-        d0 += (y[i] / sc) ** 2
-        d1 += (dy[i] / sc) ** 2
+        u = y[i] / sc  # products, not ** 2: the same numbers, and numba compiles a power slowly
+        v = dy[i] / sc
+        d0 += u * u
+        d1 += v * v
     d0 = math.sqrt(d0 / n)
     d1 = math.sqrt(d1 / n)
     if d0 < INITIAL_NEGLIGIBLE or d1 < INITIAL_NEGLIGIBLE:
@@ -81,7 +83,8 @@ def initial_step(problem, y, dy, dy1, ys, f, rtol, atol):
     d2 = 0.0
     for i in range(n):
         sc = atol + rtol * abs(y[i])
-        d2 += ((dy1[i] - dy[i]) / sc) ** 2
+        u = (dy1[i] - dy[i]) / sc
+        d2 += u * u
     d2 = math.sqrt(d2 / n) / h0
     if d1 <= INITIAL_FLAT and d2 <= INITIAL_FLAT:
         h1 = max(INITIAL_FLOOR, h0 * INITIAL_FLAT_SHRINK)

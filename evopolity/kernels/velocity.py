@@ -28,6 +28,7 @@ and would make the implicit stages' matrix singular at ``h = -1 / (gamma phi)``.
 
 import math
 
+import numpy as np
 from numba import types
 from numba.extending import overload
 
@@ -41,11 +42,21 @@ from evopolity.kernels.codes import (
     LINEAR,
 )
 from evopolity.kernels.fitness import (
+    eight_rows,
     group_institution_fitness,
     institution_fitness,
+    macro_rate,
     macro_velocity,
+    plain_regime,
+    row_dot,
 )
 from evopolity.kernels.group import group_fitness
+from evopolity.kernels.layout import (
+    regime_coevolves,
+    regime_matrix_start,
+    regime_sanction_count,
+    regime_terms,
+)
 
 # a present strategy growing at a per-capita rate above this is an invader on its way, not
 # part of a rest point (:func:`at_rest`)
@@ -95,6 +106,130 @@ def linear_fitness(At, x, out):
         j += 1
 
 
+# a regime that kernels.fitness.plain_regime accepts, with its matrices folded in Python
+# (:func:`fold_regime`): the integrators' refinement of INSTITUTIONS, chosen by
+# kernels.replicator (never by the Python layer, never at run time)
+FOLDED_INSTITUTIONS = 101
+
+
+def fold_regime(model, A, At, params):
+    """The integrators' ``(model, At)`` for ``model``: a regime that
+    :func:`kernels.fitness.plain_regime` accepts becomes :data:`FOLDED_INSTITUTIONS` with its
+    matrices folded into one array (C order) for :func:`folded_fitness`; anything else is
+    returned unchanged.
+
+    Before the tax every fitness is ``v_i = (A x)_i + s alpha (E x)_i - s beta``: ``E = C``
+    with ``alpha = q (F + B)`` and ``beta = q F + kappa`` (``alpha = q (B - F)`` and ``beta =
+    kappa`` for a captured institution), or the played sanctions ``E = S`` (plus
+    ``S_reward``) with ``alpha = 1`` and ``beta = kappa``. A fixed institution (``s = 1``)
+    folds ``A + alpha E`` into one matrix, held transposed: one matrix-vector product along
+    its rows, as the bare game (:func:`linear_fitness`). A co-evolving one stacks the rows of
+    ``A``, ``E`` and, for its support ``x . C x`` when ``E`` is not ``C``, ``C``.
+    """
+    if model != INSTITUTIONS or not plain_regime.py_func(params):
+        return model, At
+    k = A.shape[0]
+    fine, detection, reward, _, _, _, _, _, _, captured, _ = regime_terms.py_func(params)
+    played = regime_sanction_count.py_func(params)
+
+    def matrix(which):  # as layout.regime_cooperation and regime_sanctions, without compiling
+        start = regime_matrix_start.py_func(k, which)
+        return params[start : start + k * k].reshape((k, k))
+
+    if played:
+        alpha, E = 1.0, sum(matrix(1 + w) for w in range(played))
+    else:
+        alpha = detection * ((reward - fine) if captured else (fine + reward))
+        E = matrix(0)
+    if not regime_coevolves.py_func(params):
+        return FOLDED_INSTITUTIONS, np.ascontiguousarray((A + alpha * E).T)
+    stack = [A, E] + ([matrix(0)] if played else [])
+    return FOLDED_INSTITUTIONS, np.ascontiguousarray(np.concatenate(stack))
+
+
+@jit(refcount=False, **INTERNAL)
+def folded_fitness(y, B, params, out):
+    """The fitness of a plain regime from its folded matrices ``B`` (:func:`fold_regime`) into
+    ``out[:k]``, and the cooperation level ``x . C x`` into
+    ``out[k]`` when the institution co-evolves: :func:`kernels.fitness.institution_fitness`
+    to rounding (the terms are summed in another order).
+
+    A fixed regime costs one matrix-vector product, :func:`linear_fitness`, as the bare game.
+    A co-evolving one sums four rows of ``A`` and of ``E`` at a time in one pass over ``x``
+    (:func:`kernels.fitness.eight_rows`; at k = 30 faster than two products along the
+    columns), each row's share of the mean and the support at once, and ``x . C x`` apart
+    when ``E`` is not ``C``. Then the tax and conformity,
+    ``(1 - tau) v_i + tau x . v + D x_i`` (one pass without a tax).
+    """
+    fine, detection, reward, tax, cost, _, conformity, _, _, captured, _ = regime_terms(params)
+    played = regime_sanction_count(params)
+    if not regime_coevolves(params):
+        k = B.shape[0]
+        linear_fitness(B, y, out)
+        beta = cost if (captured or played) else detection * fine + cost
+    else:
+        k = B.shape[1]
+        s = y[k]
+        if played:
+            alpha = s
+            beta = s * cost
+        else:
+            alpha = s * detection * ((reward - fine) if captured else (fine + reward))
+            beta = s * (cost if captured else detection * fine + cost)
+        # each row's fitness before the tax, its share of the mean and of the support at once
+        mean_pi = 0.0
+        support = 0.0
+        i = 0
+        while i + 4 <= k:
+            a0, a1, a2, a3, e0, e1, e2, e3 = eight_rows(B[i], B[i + 1], B[i + 2], B[i + 3],
+                                                        B[k + i], B[k + i + 1], B[k + i + 2],
+                                                        B[k + i + 3], y, k)  # fmt: skip
+            v = (a0 + alpha * e0) - beta
+            out[i] = v
+            mean_pi += y[i] * v
+            support += y[i] * e0
+            v = (a1 + alpha * e1) - beta
+            out[i + 1] = v
+            mean_pi += y[i + 1] * v
+            support += y[i + 1] * e1
+            v = (a2 + alpha * e2) - beta
+            out[i + 2] = v
+            mean_pi += y[i + 2] * v
+            support += y[i + 2] * e2
+            v = (a3 + alpha * e3) - beta
+            out[i + 3] = v
+            mean_pi += y[i + 3] * v
+            support += y[i + 3] * e3
+            i += 4
+        while i < k:
+            e = row_dot(B[k + i], y, k)
+            v = (row_dot(B[i], y, k) + alpha * e) - beta
+            out[i] = v
+            mean_pi += y[i] * v
+            support += y[i] * e
+            i += 1
+        if played:  # the support from C x, not S x
+            support = 0.0
+            for i in range(k):
+                support += y[i] * row_dot(B[2 * k + i], y, k)
+        if out.size > k:
+            out[k] = support
+        for i in range(k):
+            out[i] = (1.0 - tax) * out[i] + tax * mean_pi + conformity * y[i]
+        return
+    if tax == 0.0:  # (1 - 0) v + 0 + D x, the same numbers in one pass
+        for i in range(k):
+            out[i] = (out[i] - beta) + conformity * y[i]
+        return
+    mean_pi = 0.0
+    for i in range(k):
+        v = out[i] - beta
+        out[i] = v
+        mean_pi += y[i] * v
+    for i in range(k):
+        out[i] = (1.0 - tax) * out[i] + tax * mean_pi + conformity * y[i]
+
+
 def _literal_model(model):
     """The model code when numba knows it at compile time (a literal), else ``None``."""
     return model.literal_value if isinstance(model, types.IntegerLiteral) else None
@@ -111,14 +246,19 @@ def _model_fitness(model, x, A, At, params, out):
     code = _literal_model(model)
     if code == LINEAR:
         return lambda model, x, A, At, params, out: linear_fitness(At, x, out)
+    if code == FOLDED_INSTITUTIONS:
+        return lambda model, x, A, At, params, out: folded_fitness(x, At, params, out)
     if code == INSTITUTIONS:
-        return lambda model, x, A, At, params, out: institution_fitness(x, A, params, out)
+        return lambda model, x, A, At, params, out: institution_fitness(x, A, params,
+                                                                               out)  # fmt: skip
     if code == GROUP:
         return lambda model, x, A, At, params, out: group_fitness(x, params, out)
     if code == GROUP_INSTITUTIONS:
-        return lambda model, x, A, At, params, out: group_institution_fitness(x, A, params,
-                                                                               out)  # fmt: skip
+        return lambda model, x, A, At, params, out: group_institution_fitness(
+            x, A, params, out)  # fmt: skip
 
+    # a model known at run time only (never FOLDED_INSTITUTIONS, which the integrators alone
+    # choose, as a literal)
     def dispatch(model, x, A, At, params, out):
         if model == INSTITUTIONS:
             institution_fitness(x, A, params, out)
@@ -142,8 +282,17 @@ def model_macro(model, x, A, params, f, out):
 
 @overload(model_macro, prefer_literal=True, inline="always")
 def _model_macro(model, x, A, params, f, out):
-    if _literal_model(model) in (LINEAR, GROUP):
+    code = _literal_model(model)
+    if code in (LINEAR, GROUP):
         return lambda model, x, A, params, f, out: None
+    if code == FOLDED_INSTITUTIONS:  # a plain regime: the strength m alone, when it co-evolves
+
+        def strength_law(model, x, A, params, f, out):
+            k = A.shape[0]
+            if x.size > k:
+                out[k] = macro_rate(f[k], x[k], params)
+
+        return strength_law
 
     def macro(model, x, A, params, f, out):
         if x.size > A.shape[0]:
