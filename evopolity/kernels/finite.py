@@ -154,7 +154,7 @@ def _fitness(rule, model, A, C, params, N, n, S, SC, SS, selection, m, pi, c, x,
 
 @jit()
 def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixation, counter, out,
-             model, params, m0, macro_out, general):  # fmt: skip
+             model, params, m0, macro_out):  # fmt: skip
     """Run one population for ``record_at[-1]`` events, recording counts at ``record_at``.
 
     ``rule``: ``MORAN_EXP`` or ``MORAN`` (birth proportional to fitness ``exp(w pi)`` or ``1 - w + w
@@ -175,14 +175,12 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
     fitness became negative (the run stops there; the caller reports it; an exponential one
     never does).
 
-    Without a regime the events run in :func:`_events_bare`, which draws the same numbers and
-    gives the same results bit for bit as the general loop :func:`_events` (``general=True``
-    runs that one instead: the reference the fast loop is tested and benchmarked against).
+    This is the general loop :func:`_events`, which a regime needs. Without a regime the
+    callers run :func:`simulate_bare` (its loop :func:`_events_bare`), which draws the same
+    numbers and gives the same results bit for bit; this one, called with ``model =
+    LINEAR``, is the reference the fast loop is tested and benchmarked against.
     """
     regime = model == INSTITUTIONS
-    if not (regime or general):
-        return simulate_bare(rule, A, N, counts0, selection, mutation, record_at,
-                             stop_on_fixation, counter, out, m0, macro_out)  # fmt: skip
     k = counts0.size
     n = counts0.copy()
     C = regime_cooperation(params, k) if regime else np.zeros((k, k))
@@ -207,28 +205,28 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
                    macro_out)  # fmt: skip
 
 
-@jit()
 def simulate_bare(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixation,
                   counter, out, m0, macro_out):  # fmt: skip
-    """:func:`simulate` without a regime (its loop :func:`_events_bare`, the same numbers).
+    """:func:`simulate` without a regime: its loop :func:`_events_bare`, the same numbers.
 
-    The callers without a regime call this one: a kernel compiles everything it can reach,
-    and the general loop with its institutions is most of :func:`simulate`'s cold compile.
+    Plain Python: the set-up (the payoff sums of the initial counts, ``A`` transposed) is
+    numpy's, and only the event loop compiles (a kernel compiles everything it can reach:
+    the general loop with its institutions would be most of :func:`simulate`'s cold compile,
+    and a jitted set-up ~1 s more). The sums run over ``j`` in the order of :func:`simulate`'s
+    loop, so they are the same doubles.
     """
     k = counts0.size
-    n = counts0.copy()
+    n = np.array(counts0, dtype=np.int64)
+    A = np.asarray(A, dtype=np.float64)
     S = np.zeros(k)
-    for i in range(k):
-        for j in range(k):
-            S[i] += A[i, j] * n[j]
+    for j in range(k):
+        S += A[:, j] * n[j]
     # A's columns as rows: an event adds column ``born`` and subtracts column ``dead``
     AT = np.ascontiguousarray(A.T)
-    diag = np.empty(k)
-    for i in range(k):
-        diag[i] = A[i, i]
-    return _events_bare(rule, AT, diag, N, n, S, np.empty(k), np.empty(k), selection, mutation,
-                        record_at, stop_on_fixation, np.uint64(counter), out, m0,
-                        macro_out)  # fmt: skip
+    diag = np.ascontiguousarray(np.diagonal(A))
+    return _events_bare(int(rule), AT, diag, int(N), n, S, np.empty(k), np.empty(k),
+                        float(selection), float(mutation), record_at, bool(stop_on_fixation),
+                        np.uint64(counter), out, float(m0), macro_out)  # fmt: skip
 
 
 @jit(refcount=False)
