@@ -30,6 +30,7 @@ from evopolity.kernels.layout import (
 from evopolity.kernels.match import play_pair
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 from evopolity.kernels.rules import birth_fitness, imitation
+from evopolity.kernels.velocity import INTERNAL  # compiled-only: no wrapper for Python
 
 
 @jit(inline="always")
@@ -85,7 +86,7 @@ def _fixed(counts, N):
     return -1
 
 
-@jit()
+@jit(**INTERNAL)
 def _other(i, k, u):
     """A type other than ``i``, uniformly among the k - 1 others."""
     j = int(u * (k - 1))

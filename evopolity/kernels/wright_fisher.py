@@ -19,11 +19,12 @@ from numba import prange
 
 from evopolity.kernels._jit import jit
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
+from evopolity.kernels.velocity import INTERNAL  # compiled-only: no wrapper for Python
 
 BERNOULLI_BELOW = 64  # binomials of fewer trials are counted trial by trial
 
 
-@jit()
+@jit(**INTERNAL)
 def gamma(a, counter):
     """A Gamma(a, 1) variate for ``a >= 1`` (Marsaglia & Tsang 2000), its normals by
     Box--Muller; returns ``(x, counter)``. The normal is drawn here, not by a function of its
@@ -46,7 +47,7 @@ def gamma(a, counter):
             return d * v, counter
 
 
-@jit()
+@jit(**INTERNAL)
 def binomial(n, p, counter):
     """A Binomial(n, p) variate, exactly; returns ``(k, counter)``.
 
@@ -80,7 +81,7 @@ def binomial(n, p, counter):
     return k, counter
 
 
-@jit()
+@jit(**INTERNAL)
 def generation(A, N, n, w, mu, pi, p, counter):
     """Replace the counts ``n`` by those of the next generation; returns the counter."""
     k = n.size
