@@ -186,8 +186,11 @@ def check_fast_loop(rule: int, A: np.ndarray, N: int, init: np.ndarray) -> None:
     runs = []
     for general in (False, True):
         out = np.empty((pts.size, A.shape[0]))
-        ret = fk.simulate(rule, A, N, init, 1.0, 1e-3, pts, False, np.uint64(7), out,
-                          codes.LINEAR, np.zeros(0), 1.0, np.empty(pts.size), general)  # fmt: skip
+        args = (rule, A, N, init, 1.0, 1e-3, pts, False, np.uint64(7), out)
+        if general:
+            ret = fk.simulate(*args, codes.LINEAR, np.zeros(0), 1.0, np.empty(pts.size))
+        else:
+            ret = fk.simulate_bare(*args, 1.0, np.empty(pts.size))
         runs.append((ret, out))
     assert runs[0][0] == runs[1][0] and np.array_equal(runs[0][1], runs[1][1]), (
         "the fast event loop differs from the general one")

@@ -31,7 +31,6 @@ from timing import fmt, interleaved, paired_ratio, record, save_results, spread
 import evopolity.dynamics.analytical as an
 from evopolity.dynamics.replicator import replicator
 from evopolity.kernels import group as _gk
-from evopolity.kernels.layout import group_game_tables
 from evopolity.play.group_games import GroupGame, public_goods, punishment_game
 
 
@@ -93,17 +92,15 @@ def numpy_stationary(game: GroupGame, M: int, beta: float) -> np.ndarray:
 
 def payoff_row(label: str, game: GroupGame, x: np.ndarray, inner: int, repeat: int) -> None:
     """Time one expected-payoff evaluation: our kernel vs the numpy sum."""
-    others, pf = game.kernel_tables()
-    _, coef, _, _ = group_game_tables(game.kernel_params())
+    params = game.kernel_params()
     out = np.empty(game.k)
-    m = game.group_size - 1
     peer = numpy_payoffs(game)
-    _gk.multinomial_payoffs(x, m, coef, others, pf, out)
+    _gk.group_fitness(x, params, out)
     assert np.allclose(out, peer(x), atol=1e-10)
 
     def ours_loop() -> None:
         for _ in range(inner):
-            _gk.multinomial_payoffs(x, m, coef, others, pf, out)
+            _gk.group_fitness(x, params, out)
 
     def peer_loop() -> None:
         for _ in range(inner // 10):

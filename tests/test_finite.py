@@ -156,9 +156,11 @@ def test_fast_event_loop_matches_the_general_one_bit_for_bit(rule):
         runs = []
         for general in (False, True):
             out, macro = np.empty((pts.size, 3)), np.empty(pts.size)
-            ret = fk.simulate(code, M, 30, np.array([10, 10, 10]), 0.5, mu, pts, stop,
-                              np.uint64(99), out, codes.LINEAR, np.zeros(0), 1.0, macro,
-                              general)  # fmt: skip
+            args = (code, M, 30, np.array([10, 10, 10]), 0.5, mu, pts, stop, np.uint64(99), out)
+            if general:
+                ret = fk.simulate(*args, codes.LINEAR, np.zeros(0), 1.0, macro)
+            else:
+                ret = fk.simulate_bare(*args, 1.0, macro)
             runs.append((ret, out))
         assert runs[0][0] == runs[1][0]
         np.testing.assert_array_equal(runs[0][1], runs[1][1])

@@ -12,6 +12,7 @@ import itertools
 import math
 from fractions import Fraction
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -38,6 +39,18 @@ def test_rank_is_the_lexicographic_position(N, k):
     out = np.empty((len(expected), k), np.int64)
     analytical.enumerate_compositions(N, k, out)
     assert [tuple(row) for row in out] == expected
+    # inside kernels, the jitted twins of binomials and rank (the Python ones above)
+    np.testing.assert_array_equal(ranks_in_kernel(out, N), np.arange(len(expected)))
+
+
+@numba.njit
+def ranks_in_kernel(states, N):
+    S, k = states.shape
+    Cb = analytical.binomials(N + k - 1, k - 1)
+    out = np.empty(S, np.int64)
+    for s in range(S):
+        out[s] = analytical.rank(states[s], N, Cb)
+    return out
 
 
 @settings(max_examples=40, deadline=None)
@@ -45,6 +58,12 @@ def test_rank_is_the_lexicographic_position(N, k):
 def test_binomials_are_pascals_triangle(n, r):
     C = analytical.binomials(n, 6)
     assert C[n, r] == (math.comb(n, r) if r <= n else 0)
+    np.testing.assert_array_equal(binomials_in_kernel(n, 6), C)
+
+
+@numba.njit
+def binomials_in_kernel(n, r):
+    return analytical.binomials(n, r)
 
 
 def payoffs(a, b, c, d, N, j):

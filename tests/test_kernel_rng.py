@@ -61,8 +61,15 @@ def test_mix64_is_the_finaliser(z):
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, M64 - 1), a=st.integers(0, 10**6), b=st.integers(0, 10**6))
 def test_stream_key(seed, a, b):
+    # called from Python, stream_key runs in Python integers; inside a kernel, its jitted twin
     expected = py_mix((py_mix((seed + GAMMA * (a + 1)) % M64) + GAMMA * (b + 1)) % M64)
     assert int(stream_key(np.uint64(seed), a, b)) == expected
+    assert int(stream_key_in_kernel(np.uint64(seed), a, b)) == expected
+
+
+@numba.njit
+def stream_key_in_kernel(seed, a, b):
+    return stream_key(seed, a, b)
 
 
 @numba.njit

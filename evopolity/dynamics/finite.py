@@ -150,7 +150,7 @@ def _simulate(
     args = (rule, A, N, counts, selection, mu, pts, bool(stop_on_fixation),
             np.uint64(stream_key(key, 0, 0)), out)  # fmt: skip
     if model == codes.INSTITUTIONS:
-        events, winner, ok = _fk.simulate(*args, model, params, m0, macro, False)
+        events, winner, ok = _fk.simulate(*args, model, params, m0, macro)
     else:  # never compiles the regime's loop
         events, winner, ok = _fk.simulate_bare(*args, m0, macro)
     if not ok:

@@ -15,6 +15,7 @@ The update rules themselves (Moran fitness, Fermi imitation) are :mod:`kernels.r
 import math
 
 import numpy as np
+from numba.extending import overload
 
 from evopolity.kernels._jit import jit
 from evopolity.kernels.codes import FERMI, MORAN  # noqa: F401 - FERMI: the callers' code
@@ -70,57 +71,83 @@ def pair_transitions(rule, a, b, c, d, N, selection, tplus, tminus):
 # -- the full chain on compositions ---------------------------------------------------------
 
 
-@jit()
+# binomials, rank and enumerate_compositions are called from Python (group games, the full
+# chain's states) as well as from kernels: from Python they run in numpy and Python integers,
+# the same numbers as their jitted twins, which compile only inside the kernels that call
+# them (each would cost a cold first call ~0.2-1.2 s; tests/test_kernel_analytical.py)
+
+
 def binomials(n_max, k_max):
     """Table ``C[n, r]`` for n <= n_max, r <= k_max (as float64, exact below 2**53)."""
     C = np.zeros((n_max + 1, k_max + 1))
-    for n in range(n_max + 1):
-        C[n, 0] = 1.0
-        for r in range(1, min(n, k_max) + 1):
-            C[n, r] = C[n - 1, r - 1] + (C[n - 1, r] if r <= n - 1 else 0.0)
+    C[:, 0] = 1.0
+    for n in range(1, n_max + 1):  # Pascal's rule; C[n - 1, r] is 0 for r > n - 1
+        C[n, 1:] = C[n - 1, :-1] + C[n - 1, 1:]
     return C
 
 
-@jit()
+@overload(binomials)
+def _binomials_jit(n_max, k_max):
+    def impl(n_max, k_max):
+        C = np.zeros((n_max + 1, k_max + 1))
+        for n in range(n_max + 1):
+            C[n, 0] = 1.0
+            for r in range(1, min(n, k_max) + 1):
+                C[n, r] = C[n - 1, r - 1] + (C[n - 1, r] if r <= n - 1 else 0.0)
+        return C
+
+    return impl
+
+
 def rank(n, N, Cb):
     """Lexicographic rank of the composition ``n`` of ``N``."""
-    k = n.size
+    k = len(n)
     idx = 0
-    rest = N
+    rest = int(N)
     for p in range(k - 1):
         parts = k - p - 1
-        for v in range(n[p]):
-            m = rest - v
-            idx += int(Cb[m + parts - 1, parts - 1])
-        rest -= n[p]
+        for v in range(int(n[p])):
+            idx += int(Cb[rest - v + parts - 1, parts - 1])
+        rest -= int(n[p])
     return idx
 
 
-@jit()
+@overload(rank)
+def _rank_jit(n, N, Cb):
+    def impl(n, N, Cb):
+        k = n.size
+        idx = 0
+        rest = N
+        for p in range(k - 1):
+            parts = k - p - 1
+            for v in range(n[p]):
+                m = rest - v
+                idx += int(Cb[m + parts - 1, parts - 1])
+            rest -= n[p]
+        return idx
+
+    return impl
+
+
 def enumerate_compositions(N, k, out):
-    """All compositions of ``N`` into ``k`` parts in lexicographic order, rows of ``out``."""
-    S = out.shape[0]
-    n = np.zeros(k, np.int64)
-    n[k - 1] = N
-    for s in range(S):
-        for q in range(k):  # not out[s, :] = n: that compiles seconds of error-message code
-            out[s, q] = n[q]
-        if s == S - 1:
-            break
-        # next composition: find the rightmost p < k-1 that can grow
-        p = k - 2
-        while True:
-            rest = 0
-            for q in range(p + 1, k):
-                rest += n[q]
-            if rest > 0:
-                break
-            p -= 1
-        n[p] += 1
-        rest -= 1
-        for q in range(p + 1, k):
-            n[q] = 0
-        n[k - 1] = rest
+    """All compositions of ``N`` into ``k`` parts in lexicographic order, rows of ``out``.
+
+    Built part by part in numpy: each partial row with ``rest`` left to share spawns the rows
+    ``v = 0..rest`` for the next part, in order, so the rows stay lexicographic; the last part
+    takes what is left. Called from Python only.
+    """
+    rest = np.array([N], np.int64)
+    parent = []  # parts[p][row]: the value of part p of each partial row
+    for _ in range(k - 1):
+        spawn = rest + 1
+        rows = np.repeat(np.arange(rest.size), spawn)
+        starts = np.cumsum(spawn) - spawn
+        v = np.arange(rows.size) - np.repeat(starts, spawn)
+        parent = [col[rows] for col in parent] + [v]
+        rest = rest[rows] - v
+    for q, col in enumerate(parent):
+        out[:, q] = col
+    out[:, k - 1] = rest
 
 
 @jit()

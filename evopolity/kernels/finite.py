@@ -30,6 +30,7 @@ from evopolity.kernels.layout import (
 from evopolity.kernels.match import play_pair
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 from evopolity.kernels.rules import birth_fitness, imitation
+from evopolity.kernels.velocity import INTERNAL  # compiled-only: no wrapper for Python
 
 
 @jit(inline="always")
@@ -85,7 +86,7 @@ def _fixed(counts, N):
     return -1
 
 
-@jit()
+@jit(**INTERNAL)
 def _other(i, k, u):
     """A type other than ``i``, uniformly among the k - 1 others."""
     j = int(u * (k - 1))
@@ -154,7 +155,7 @@ def _fitness(rule, model, A, C, params, N, n, S, SC, SS, selection, m, pi, c, x,
 
 @jit()
 def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixation, counter, out,
-             model, params, m0, macro_out, general):  # fmt: skip
+             model, params, m0, macro_out):  # fmt: skip
     """Run one population for ``record_at[-1]`` events, recording counts at ``record_at``.
 
     ``rule``: ``MORAN_EXP`` or ``MORAN`` (birth proportional to fitness ``exp(w pi)`` or ``1 - w + w
@@ -175,14 +176,12 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
     fitness became negative (the run stops there; the caller reports it; an exponential one
     never does).
 
-    Without a regime the events run in :func:`_events_bare`, which draws the same numbers and
-    gives the same results bit for bit as the general loop :func:`_events` (``general=True``
-    runs that one instead: the reference the fast loop is tested and benchmarked against).
+    This is the general loop :func:`_events`, which a regime needs. Without a regime the
+    callers run :func:`simulate_bare`, which draws the same
+    numbers and gives the same results bit for bit; this one, called with ``model =
+    LINEAR``, is the reference the fast loop is tested and benchmarked against.
     """
     regime = model == INSTITUTIONS
-    if not (regime or general):
-        return simulate_bare(rule, A, N, counts0, selection, mutation, record_at,
-                             stop_on_fixation, counter, out, m0, macro_out)  # fmt: skip
     k = counts0.size
     n = counts0.copy()
     C = regime_cooperation(params, k) if regime else np.zeros((k, k))
@@ -207,28 +206,31 @@ def simulate(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixati
                    macro_out)  # fmt: skip
 
 
-@jit()
 def simulate_bare(rule, A, N, counts0, selection, mutation, record_at, stop_on_fixation,
                   counter, out, m0, macro_out):  # fmt: skip
-    """:func:`simulate` without a regime (its loop :func:`_events_bare`, the same numbers).
+    """:func:`simulate` without a regime: its loops :func:`_moran_events` and
+    :func:`_fermi_events`, the same numbers.
 
-    The callers without a regime call this one: a kernel compiles everything it can reach,
-    and the general loop with its institutions is most of :func:`simulate`'s cold compile.
+    Plain Python: the set-up (the payoff sums of the initial counts, ``A`` transposed) is
+    numpy's, and only the event loop compiles (a kernel compiles everything it can reach:
+    the general loop with its institutions would be most of :func:`simulate`'s cold compile,
+    and a jitted set-up ~1 s more). The sums run over ``j`` in the order of :func:`simulate`'s
+    loop, so they are the same doubles.
     """
     k = counts0.size
-    n = counts0.copy()
+    n = np.array(counts0, dtype=np.int64)
+    A = np.asarray(A, dtype=np.float64)
     S = np.zeros(k)
-    for i in range(k):
-        for j in range(k):
-            S[i] += A[i, j] * n[j]
+    for j in range(k):
+        S += A[:, j] * n[j]
     # A's columns as rows: an event adds column ``born`` and subtracts column ``dead``
     AT = np.ascontiguousarray(A.T)
-    diag = np.empty(k)
-    for i in range(k):
-        diag[i] = A[i, i]
-    return _events_bare(rule, AT, diag, N, n, S, np.empty(k), np.empty(k), selection, mutation,
-                        record_at, stop_on_fixation, np.uint64(counter), out, m0,
-                        macro_out)  # fmt: skip
+    diag = np.ascontiguousarray(np.diagonal(A))
+    rest = (float(selection), float(mutation), record_at, bool(stop_on_fixation),
+            np.uint64(counter), out, float(m0), macro_out)
+    if rule == FERMI:
+        return _fermi_events(AT, diag, int(N), n, S, *rest)
+    return _moran_events(int(rule), AT, diag, int(N), n, S, np.empty(k), np.empty(k), *rest)
 
 
 @jit(refcount=False)
@@ -319,19 +321,19 @@ def _events(rule, A, C, N, n, S, SC, SS, scratch, selection, mutation, record_at
 
 
 @jit(refcount=False)
-def _events_bare(rule, AT, diag, N, n, S, f, cum, selection, mutation, record_at,
-                 stop_on_fixation, counter, out, m0, macro_out):  # fmt: skip
-    """The event loop of :func:`simulate` without a regime: the draws and arithmetic of
+def _moran_events(rule, AT, diag, N, n, S, f, cum, selection, mutation, record_at,
+                  stop_on_fixation, counter, out, m0, macro_out):  # fmt: skip
+    """The Moran event loop of :func:`simulate` without a regime: the draws and arithmetic of
     :func:`_events`, minus the work an event without a regime does not need.
 
     ``AT`` is the payoff matrix transposed (``AT[j, i] = A[i, j]``, so that a change of
     counts updates the payoff sums ``S`` reading two contiguous rows) and ``diag`` its
-    diagonal. A Fermi event reads only the payoffs of the focal individual and the model,
-    ``pi_i = (S_i - A_ii) / (N - 1)``, instead of all k. A Moran event keeps the fitnesses
-    ``f`` and their running sums ``cum`` (over the types present, the sums
-    :func:`_pick_weighted` forms) until the counts change: an event in which the offspring
-    replaces its own type changes nothing and costs no exponential. Events run in stretches
-    up to the next recorded one, so the recording is checked once per row.
+    diagonal. The fitnesses ``f`` and their running sums ``cum`` (over the types present, the
+    sums :func:`_pick_weighted` forms) are kept until the counts change: an event in which the
+    offspring replaces its own type changes nothing and costs no exponential. Events run in
+    stretches up to the next recorded one, so the recording is checked once per row. Moran
+    and Fermi (:func:`_fermi_events`) have a loop each, so that a first call compiles only the
+    rule it runs.
     """
     k = n.size
     inv = 1.0 / (N - 1)
@@ -340,7 +342,7 @@ def _events_bare(rule, AT, diag, N, n, S, f, cum, selection, mutation, record_at
     r = _record(record_at, 0, 0, n, out, macro_out, m0)
     winner = _fixed(n, N)
     event = 0
-    stale = True  # the Moran fitnesses need computing for the current counts
+    stale = True  # the fitnesses need computing for the current counts
     total = 0.0
     stopped = False
     while r < n_rec and not stopped:
@@ -349,58 +351,36 @@ def _events_bare(rule, AT, diag, N, n, S, f, cum, selection, mutation, record_at
             if winner >= 0 and stop_on_fixation:
                 stopped = True
                 break
-            if rule != FERMI:
-                if stale:
-                    top = -np.inf
-                    for i in range(k):
-                        f[i] = (S[i] - diag[i]) * inv
-                        if n[i] > 0 and f[i] > top:
-                            top = f[i]
-                    total = 0.0
-                    for i in range(k):
-                        f[i] = _birth(rule, selection, f[i], top)
-                        if n[i] > 0:
-                            if f[i] < 0.0:
-                                return event, winner, False
-                            total += n[i] * f[i]
-                        cum[i] = total
-                    stale = False
-                counter += GOLDEN
-                x = unit_float(counter) * total
-                born = -1
-                for i in range(k):  # _pick_weighted over the running sums
+            if stale:
+                top = -np.inf
+                for i in range(k):
+                    f[i] = (S[i] - diag[i]) * inv
+                    if n[i] > 0 and f[i] > top:
+                        top = f[i]
+                total = 0.0
+                for i in range(k):
+                    f[i] = _birth(rule, selection, f[i], top)
                     if n[i] > 0:
-                        born = i
-                        if x < cum[i]:
-                            break
-                if mutation > 0.0:
-                    counter += GOLDEN
-                    if unit_float(counter) < mutation:
-                        counter += GOLDEN
-                        born = _other(born, k, unit_float(counter))
+                        if f[i] < 0.0:
+                            return event, winner, False
+                        total += n[i] * f[i]
+                    cum[i] = total
+                stale = False
+            counter += GOLDEN
+            x = unit_float(counter) * total
+            born = -1
+            for i in range(k):  # _pick_weighted over the running sums
+                if n[i] > 0:
+                    born = i
+                    if x < cum[i]:
+                        break
+            if mutation > 0.0:
                 counter += GOLDEN
-                dead = _pick_count(n, fN, -1, unit_float(counter))
-            else:
-                counter += GOLDEN
-                dead = _pick_count(n, fN, -1, unit_float(counter))
-                born = dead
-                mutated = False
-                if mutation > 0.0:
+                if unit_float(counter) < mutation:
                     counter += GOLDEN
-                    if unit_float(counter) < mutation:
-                        counter += GOLDEN
-                        born = _other(dead, k, unit_float(counter))
-                        mutated = True
-                if not mutated:
-                    counter += GOLDEN
-                    model_ind = _pick_count(n, fN - 1.0, dead, unit_float(counter))
-                    if model_ind != dead:
-                        gain = ((S[model_ind] - diag[model_ind]) * inv
-                                - (S[dead] - diag[dead]) * inv)  # fmt: skip
-                        p = imitation(1.0, selection, gain)
-                        counter += GOLDEN
-                        if unit_float(counter) < p:
-                            born = model_ind
+                    born = _other(born, k, unit_float(counter))
+            counter += GOLDEN
+            dead = _pick_count(n, fN, -1, unit_float(counter))
             event += 1
             if born != dead:
                 n[born] += 1
@@ -408,6 +388,62 @@ def _events_bare(rule, AT, diag, N, n, S, f, cum, selection, mutation, record_at
                 for i in range(k):
                     S[i] += AT[born, i] - AT[dead, i]
                 stale = True
+                if n[born] == N:
+                    winner = born
+                elif winner >= 0:
+                    winner = -1
+        if not stopped:
+            r = _record(record_at, r, event, n, out, macro_out, m0)
+    _record(record_at, r, -1, n, out, macro_out, m0)  # stopped early: the state stays
+    return event, winner, True
+
+
+@jit(refcount=False)
+def _fermi_events(AT, diag, N, n, S, selection, mutation, record_at, stop_on_fixation, counter,
+                  out, m0, macro_out):  # fmt: skip
+    """The Fermi event loop of :func:`simulate` without a regime (as :func:`_moran_events`):
+    an event reads only the payoffs of the focal individual and the model,
+    ``pi_i = (S_i - A_ii) / (N - 1)``, instead of all k."""
+    k = n.size
+    inv = 1.0 / (N - 1)
+    fN = float(N)
+    n_rec = record_at.size
+    r = _record(record_at, 0, 0, n, out, macro_out, m0)
+    winner = _fixed(n, N)
+    event = 0
+    stopped = False
+    while r < n_rec and not stopped:
+        target = record_at[r]
+        while event < target:
+            if winner >= 0 and stop_on_fixation:
+                stopped = True
+                break
+            counter += GOLDEN
+            dead = _pick_count(n, fN, -1, unit_float(counter))
+            born = dead
+            mutated = False
+            if mutation > 0.0:
+                counter += GOLDEN
+                if unit_float(counter) < mutation:
+                    counter += GOLDEN
+                    born = _other(dead, k, unit_float(counter))
+                    mutated = True
+            if not mutated:
+                counter += GOLDEN
+                model_ind = _pick_count(n, fN - 1.0, dead, unit_float(counter))
+                if model_ind != dead:
+                    gain = ((S[model_ind] - diag[model_ind]) * inv
+                            - (S[dead] - diag[dead]) * inv)  # fmt: skip
+                    p = imitation(1.0, selection, gain)
+                    counter += GOLDEN
+                    if unit_float(counter) < p:
+                        born = model_ind
+            event += 1
+            if born != dead:
+                n[born] += 1
+                n[dead] -= 1
+                for i in range(k):
+                    S[i] += AT[born, i] - AT[dead, i]
                 if n[born] == N:
                     winner = born
                 elif winner >= 0:

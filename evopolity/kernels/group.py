@@ -32,30 +32,6 @@ from evopolity.kernels.rules import log_fixation, log_gamma, transitions
 
 
 @jit()
-def multinomial_payoffs(x, m, coef, comps, pf, out):
-    """``out[i] = f_i(x)``, the expected payoff of ``i`` with ``m`` co-players drawn from ``x``.
-
-    One pass over the co-player compositions: the weight ``coef[o] prod_j x_j^{o_j}`` is shared
-    by all ``k`` focal strategies (powers from a table, ``0^0 = 1``).
-    """
-    K, k = comps.shape
-    pw = np.empty((k, m + 1))
-    for j in range(k):
-        pw[j, 0] = 1.0
-        for e in range(1, m + 1):
-            pw[j, e] = pw[j, e - 1] * x[j]
-    for i in range(k):
-        out[i] = 0.0
-    for o in range(K):
-        w = coef[o]
-        for j in range(k):
-            w *= pw[j, int(comps[o, j])]
-        if w != 0.0:
-            for i in range(k):
-                out[i] += w * pf[o, i]
-
-
-@jit()
 def log_binom(a, b):
     """``log C(a, b)`` for integers ``0 <= b <= a`` (``-inf`` outside)."""
     if b < 0 or b > a:
@@ -91,10 +67,29 @@ def hypergeometric_payoffs(counts, comps, pf, out):
 
 @jit()
 def group_fitness(x, params, out):
-    """Expected payoffs at ``x`` from the packed array ``params`` (the replicator's model
-    ``GROUP``)."""
+    """``out[i] = f_i(x)``, the expected payoff of ``i`` with ``m`` co-players drawn from ``x``,
+    from the packed array ``params`` (the replicator's model ``GROUP``).
+
+    One pass over the co-player compositions: the weight ``coef[o] prod_j x_j^{o_j}`` is shared
+    by all ``k`` focal strategies (powers from a table, ``0^0 = 1``). One function, not a
+    wrapper around a table kernel: each nested kernel costs its compile again in its caller.
+    """
     m, coef, comps, pf = group_game_tables(params)
-    multinomial_payoffs(x, m, coef, comps, pf, out)
+    K, k = comps.shape
+    pw = np.empty((k, m + 1))
+    for j in range(k):
+        pw[j, 0] = 1.0
+        for e in range(1, m + 1):
+            pw[j, e] = pw[j, e - 1] * x[j]
+    for i in range(k):
+        out[i] = 0.0
+    for o in range(K):
+        w = coef[o]
+        for j in range(k):
+            w *= pw[j, int(comps[o, j])]
+        if w != 0.0:
+            for i in range(k):
+                out[i] += w * pf[o, i]
 
 
 @jit()

@@ -9,6 +9,7 @@ OOPSLA 2014 (the ``splitmix64`` finaliser).
 """
 
 import numpy as np
+from numba.extending import overload
 
 from evopolity.kernels._jit import jit
 
@@ -26,11 +27,37 @@ def mix64(z):
     return z ^ (z >> np.uint64(31))
 
 
-@jit()
+_M64 = (1 << 64) - 1
+
+
+def _mix64_int(z: int) -> int:
+    """:func:`mix64` on a Python integer (mod 2^64)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
 def stream_key(seed, a, b):
-    """Key of the stream at position ``(a, b)`` under ``seed`` (all uint64-convertible)."""
-    k = mix64(np.uint64(seed) + GOLDEN * np.uint64(a + 1))
-    return mix64(k + GOLDEN * np.uint64(b + 1))
+    """Key of the stream at position ``(a, b)`` under ``seed`` (all uint64-convertible).
+
+    Called from Python this runs in Python integers (a kernel's key is made once per call:
+    compiling the jitted twin for it would cost ~0.6 s of a cold first call); called from a
+    kernel it is the jitted implementation below, the same numbers (tests/test_kernel_rng.py).
+    """
+    golden = int(GOLDEN)
+    k = _mix64_int((int(seed) + golden * ((int(a) + 1) & _M64)) & _M64)
+    return np.uint64(_mix64_int((k + golden * ((int(b) + 1) & _M64)) & _M64))
+
+
+@overload(stream_key)
+def _stream_key_jit(seed, a, b):
+    """:func:`stream_key` inside kernels (uint64 arithmetic wraps mod 2^64)."""
+
+    def impl(seed, a, b):
+        k = mix64(np.uint64(seed) + GOLDEN * np.uint64(a + 1))
+        return mix64(k + GOLDEN * np.uint64(b + 1))
+
+    return impl
 
 
 @jit()

@@ -19,28 +19,24 @@ from numba import prange
 
 from evopolity.kernels._jit import jit
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
+from evopolity.kernels.velocity import INTERNAL  # compiled-only: no wrapper for Python
 
 BERNOULLI_BELOW = 64  # binomials of fewer trials are counted trial by trial
 
 
-@jit()
-def normal(counter):
-    """A standard normal (Box--Muller); returns ``(z, counter)``."""
-    counter += GOLDEN
-    u1 = 1.0 - unit_float(counter)  # in (0, 1]
-    counter += GOLDEN
-    u2 = unit_float(counter)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2), counter
-
-
-@jit()
+@jit(**INTERNAL)
 def gamma(a, counter):
-    """A Gamma(a, 1) variate for ``a >= 1`` (Marsaglia & Tsang 2000); returns
-    ``(x, counter)``."""
+    """A Gamma(a, 1) variate for ``a >= 1`` (Marsaglia & Tsang 2000), its normals by
+    Box--Muller; returns ``(x, counter)``. The normal is drawn here, not by a function of its
+    own: each nested kernel compiles again inside each of its callers."""
     d = a - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * d)
     while True:
-        x, counter = normal(counter)
+        counter += GOLDEN
+        u1 = 1.0 - unit_float(counter)  # in (0, 1]
+        counter += GOLDEN
+        u2 = unit_float(counter)
+        x = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
         v = 1.0 + c * x
         if v <= 0.0:
             continue
@@ -51,7 +47,7 @@ def gamma(a, counter):
             return d * v, counter
 
 
-@jit()
+@jit(**INTERNAL)
 def binomial(n, p, counter):
     """A Binomial(n, p) variate, exactly; returns ``(k, counter)``.
 
@@ -85,7 +81,7 @@ def binomial(n, p, counter):
     return k, counter
 
 
-@jit()
+@jit(**INTERNAL)
 def generation(A, N, n, w, mu, pi, p, counter):
     """Replace the counts ``n`` by those of the next generation; returns the counter."""
     k = n.size
@@ -121,43 +117,37 @@ def generation(A, N, n, w, mu, pi, p, counter):
     return counter
 
 
-@jit(inline="always")
-def _record(out, r, counts):
-    """``out[r] = counts`` element by element: an array assigned to a slice compiles numba's
-    shape check with its error message, seconds of string code on a cold start."""
-    for i in range(counts.size):
-        out[r, i] = counts[i]
-
-
 @jit()
 def simulate(A, N, counts, w, mu, record_at, stop_on_fixation, counter, out):
     """Run ``record_at[-1]`` generations from ``counts`` (changed in place), recording the
-    counts at ``record_at`` into ``out``. Returns ``(generations, winner)``."""
+    counts at ``record_at`` (increasing, from 0) into ``out``. Returns ``(generations,
+    winner)``.
+
+    One loop records and advances (rows are written element by element: an array assigned
+    to a slice compiles numba's shape check with its error message, seconds of string code
+    on a cold start); once the population stops, the rows left get its final counts.
+    """
     k = counts.size
     counter = np.uint64(counter)
     pi = np.empty(k)
     p = np.empty(k)
-    total = record_at[record_at.size - 1]
     r = 0
     t = 0
-    while r < record_at.size and record_at[r] == 0:
-        _record(out, r, counts)
-        r += 1
-    while t < total:
-        fixed = False
-        for i in range(k):
-            if counts[i] == N:
-                fixed = True
-        if fixed and stop_on_fixation:
-            break
+    stopped = False
+    while r < record_at.size:
+        if stopped or record_at[r] == t:
+            for i in range(k):
+                out[r, i] = counts[i]
+            r += 1
+            continue
+        if stop_on_fixation:
+            for i in range(k):
+                if counts[i] == N:
+                    stopped = True
+            if stopped:
+                continue
         counter = generation(A, N, counts, w, mu, pi, p, counter)
         t += 1
-        while r < record_at.size and record_at[r] == t:
-            _record(out, r, counts)
-            r += 1
-    while r < record_at.size:
-        _record(out, r, counts)
-        r += 1
     winner = -1
     for i in range(k):
         if counts[i] == N:

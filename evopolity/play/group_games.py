@@ -509,7 +509,7 @@ class GroupGame:
         """
         v = simplex_point(x, self.strategies, "x")
         out = np.empty(self.k)
-        _gk.multinomial_payoffs(v, self.group_size - 1, self._coef, self._others, self._pf, out)
+        _gk.group_fitness(v, self.kernel_params(), out)  # the replicator's kernel, compiled once
         return pd.Series(out, index=pd.Index(self.strategies, name="strategy"), name="payoff")
 
     def finite_payoffs(self, counts: Any) -> pd.Series:
