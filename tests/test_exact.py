@@ -172,8 +172,9 @@ def test_memory_one_fast_path_gives_the_general_solvers_numbers(sanctioned):
     # states by hand; the general one searches the reachable states and solves sparsely.
     rng = np.random.default_rng(21)
     strategies = [ep.memory_one(rng.random(4), rng.random(), name=f"m{k}") for k in range(7)]
+    # Tit For 2 Tats is no memory-one: its pairs fall between closed-form ones in a chunk
     strategies += [ep.library.get(n) for n in ("Tit For Tat", "Win-Stay Lose-Shift",
-                                                "Defector")]  # fmt: skip
+                                                "Defector", "Tit For 2 Tats")]  # fmt: skip
     for noise in (1e-7, 0.013, 0.31, 0.4999):
         for turns, prob_end in ((-1, 0.0), (-1, 1e-12), (-1, 1e-3), (-1, 0.5), (17, 0.0),
                                 (17, 0.2)):  # fmt: skip

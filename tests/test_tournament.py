@@ -51,21 +51,27 @@ def test_same_seed_same_result_whatever_the_thread_count(two_thread_pool):
 
 @pytest.mark.parametrize(
     ("turns", "prob_end", "noise", "repetitions"),
-    [(60, 0.0, 0.05, 5), (40, 0.0, 0.0, 4), (25, 0.1, 0.02, 7), (-1, 0.2, 0.0, 6)],
+    [(60, 0.0, 0.05, 5), (40, 0.0, 0.0, 4), (25, 0.1, 0.02, 7), (-1, 0.2, 0.0, 6),
+     (203, 0.0, 0.0, 3)],
 )
 def test_fast_pairs_are_the_general_kernel_bit_for_bit(turns, prob_end, noise, repetitions):
     # play_pairs (thresholds, flat tables, two repetitions per iteration; geometric lengths
-    # that differ between the two) against play_pair, the general kernel, pair by pair
+    # that differ between the two; fixed deterministic matches summed by their cycles when
+    # the payoffs are integers, 203 turns) against play_pair, the general kernel, pair by
+    # pair
     from evopolity.kernels import codes, match
     from evopolity.kernels.rng import stream_key
     from evopolity.play.strategies.automaton import PackedStrategies
 
     rng = np.random.default_rng(5)
     strategies = [ep.memory_one(rng.random(4), rng.random(), name=f"m{k}") for k in range(3)]
-    strategies += [ep.library.get(n) for n in ("Evolved FSM 4", "Tit For Tat", "Alternator")]
+    strategies += [ep.library.get(n) for n in ("Evolved FSM 4", "Tit For Tat", "Alternator",
+                                                "Cycler CCCDCD", "Grudger")]
     packed = PackedStrategies(strategies)
     pair_i, pair_j = (a.astype(np.int64) for a in np.triu_indices(len(strategies)))
     game, seed = ep.Snowdrift().matrix, np.uint64(2**63 + 11)
+    if turns == 203:
+        game = np.array([[3.0, -7.0], [2.0**40, 1.0]])  # integers: the cycle path
     args = (packed.p_coop, packed.next_state, packed.offsets, packed.deterministic, pair_i,
             pair_j, game, turns, prob_end, noise, repetitions, seed)
     fast = np.zeros((pair_i.size, codes.N_MATCH_OUT))

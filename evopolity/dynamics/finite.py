@@ -449,6 +449,10 @@ def agent_moran(
     packed = PackedStrategies(list(types.values()))
     pts = _record_points(generations, record_every, len(types))
     out = np.empty((pts.size, len(types)))
+    # the most turns a generation can play (no pair read from the cache): below the
+    # threshold the kernel never goes parallel, and is compiled without its parallel loop
+    most = len(players) * (len(players) - 1) // 2 * (
+        min(turns, 1.0 / prob_end) if prob_end > 0.0 else turns)
     gens, winner = _fk.agent_moran(
         packed.p_coop,
         packed.next_state,
@@ -464,7 +468,7 @@ def agent_moran(
         bool(stop_on_fixation),
         packed_seed(ss),
         pts,
-        float(PARALLEL_TURNS),
+        float(PARALLEL_TURNS) if most >= PARALLEL_TURNS else None,
         out,
     )
     names = tuple(types)

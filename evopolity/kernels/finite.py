@@ -529,7 +529,9 @@ def agent_moran(
     number of threads. A generation plays its pairs on threads when the turns it really plays
     reach ``parallel_turns`` (pairs read from the cache do not count; a match ending with
     ``prob_end`` counts its mean length ``1 / prob_end``, at most ``turns``): waking the
-    threads costs milliseconds on a busy machine (docs/performance.md).
+    threads costs milliseconds on a busy machine (docs/performance.md). ``parallel_turns``
+    None: never on threads (the caller knows no generation reaches the threshold), and the
+    parallel loop is not even compiled.
     ``out`` (len(record_at), n_types) receives type counts. Returns
     ``(generations, winner)`` (winner -1 if the population has not fixed).
     """
@@ -585,7 +587,9 @@ def agent_moran(
             break
         gkey = stream_key(key, g, 1)
         played = n_pairs - (n_det * (n_det - 1) // 2 if fixed else 0)
-        if played * match_turns >= parallel_turns:
+        if parallel_turns is None:  # a None type: numba drops the branches below unseen
+            _score_pairs(play, gkey, scores)
+        elif played * match_turns >= parallel_turns:
             _score_pairs_parallel(play, gkey, scores)
         else:
             _score_pairs(play, gkey, scores)

@@ -697,6 +697,21 @@ def pair_setup(p_coop, next_state, offsets, sizes, pair_i, pair_j, noise, fast):
 
 
 @jit()
+def closed_form_limits(shaped, after, pair_i, pair_j, payoff, out, lo, hi):
+    """The pairs ``lo..hi-1`` of :func:`solve_pairs` in the limit of means without sanctions
+    by :func:`memory_one_limit`, in order, up to the first it does not solve (a pair not both
+    memory-one shaped, or with a zero transition); returns that pair's index (``hi``: all
+    solved). :func:`exact_pairs_auto` calls it alone when that is all the call needs, so
+    such a call never compiles the general solvers."""
+    for q in range(lo, hi):
+        i = pair_i[q]
+        j = pair_j[q]
+        if not (shaped[i] and shaped[j] and memory_one_limit(after, i, j, payoff, out, q)):
+            return q
+    return hi
+
+
+@jit()
 def solve_pairs(
     p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns, prob_end, noise, fines,
     rewards, detection, own_share, other_share, out, shaped, after, cap, lo, hi,
@@ -707,13 +722,20 @@ def solve_pairs(
     states and the general solvers (the reference the fast path is tested against)."""
     n_col = N_SANCTIONED_EXACT_OUT if fines.shape[0] > 0 else N_EXACT_OUT
     plain_limit = turns < 0 and prob_end == 0.0 and fines.shape[0] == 0
+    # the closed form first, up to the first pair it does not solve: a chunk of memory-one
+    # pairs in the limit of means then allocates nothing (the work arrays cost more than
+    # its pairs' arithmetic)
+    start = closed_form_limits(shaped, after, pair_i, pair_j, payoff, out, lo, hi) \
+        if plain_limit else lo
+    if start == hi:
+        return
     iw, fw, succ, prob, values, defect, small = work_arrays(cap, n_col)
     held = 0  # the sparse matrix, allocated at the first pair that needs it
     val = prob[:0].reshape((0, 0))
     rows = succ[:0].reshape((0, 0))
     cols = rows
     lens = rows
-    for q in range(lo, hi):
+    for q in range(start, hi):
         i = pair_i[q]
         j = pair_j[q]
         memory_one = shaped[i] and shaped[j]
@@ -807,7 +829,14 @@ def exact_pairs_auto(
         exact_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns,
                     prob_end, noise, fines, rewards, detection, own_share, other_share,
                     out)  # fmt: skip
-    else:
-        solve_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns,
-                    prob_end, noise, fines, rewards, detection, own_share, other_share, out,
-                    shaped, after, cap, 0, pair_i.size)  # fmt: skip
+        return
+    start = 0
+    if turns < 0 and prob_end == 0.0 and fines.shape[0] == 0 and fast.all():
+        # memory-one pairs in the limit of means: the closed form, unless a pair has a zero
+        # transition; from it on the general solvers (compiled only then)
+        start = closed_form_limits(shaped, after, pair_i, pair_j, payoff, out, 0, pair_i.size)
+        if start == pair_i.size:
+            return
+    solve_pairs(p_coop, next_state, offsets, sizes, pair_i, pair_j, payoff, turns,
+                prob_end, noise, fines, rewards, detection, own_share, other_share, out,
+                shaped, after, cap, start, pair_i.size)  # fmt: skip

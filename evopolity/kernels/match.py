@@ -259,6 +259,89 @@ def _play_both(thr, nxt, pay, ai, aj, bi, bj, ca, la, cb, lb):
     return ra_i, ra_j, da_i, da_j, x_i, x_j, db_i + e_i, db_j + e_j
 
 
+@jit()
+def _play_cycle(thr, nxt, pay, si, sj, turns):
+    """A match of two deterministic automata without noise and of ``turns`` rounds, in whole
+    numbers (every stage payoff an integer, ``|payoff| turns <= 2^53``: then every partial sum
+    is exact, in any order, and equals :func:`_play_one`'s). The pair's states run into a
+    cycle: Brent's search finds its start ``mu`` and length ``lam``, and the match is the
+    prefix, whole cycles and a part of one. Returns ``(payoff_i, payoff_j, defections_i,
+    defections_j)``, or ``defections_i = -1`` when no cycle shows within ``turns`` steps
+    (then playing the match is as cheap).
+
+    With noise 0 a deterministic state's threshold is 0 (defect) or ``2^53`` (cooperate),
+    so the move is read off it and no draw is needed.
+    """
+    # Brent: the cycle's length, then its start
+    power = 1
+    lam = 1
+    ti, tj = si, sj
+    mi = 0 if thr[ti] > 0 else 1
+    mj = 0 if thr[tj] > 0 else 1
+    hi_, hj = nxt[4 * ti + 2 * mi + mj], nxt[4 * tj + 2 * mj + mi]
+    steps = 1
+    while ti != hi_ or tj != hj:
+        if steps >= turns:
+            return 0.0, 0.0, -1, -1
+        if power == lam:
+            ti, tj = hi_, hj
+            power *= 2
+            lam = 0
+        mi = 0 if thr[hi_] > 0 else 1
+        mj = 0 if thr[hj] > 0 else 1
+        hi_, hj = nxt[4 * hi_ + 2 * mi + mj], nxt[4 * hj + 2 * mj + mi]
+        lam += 1
+        steps += 1
+    # the start of the cycle: ``mu`` rounds in, where the states meet those ``lam`` rounds
+    # ahead; the prefix's sums on the way (at most ``turns`` rounds)
+    ai, aj = si, sj
+    for _ in range(lam):
+        mi = 0 if thr[ai] > 0 else 1
+        mj = 0 if thr[aj] > 0 else 1
+        ai, aj = nxt[4 * ai + 2 * mi + mj], nxt[4 * aj + 2 * mj + mi]
+    ci, cj = si, sj
+    pay_i = 0.0
+    pay_j = 0.0
+    d_i = 0
+    d_j = 0
+    played = 0
+    while (ci != ai or cj != aj) and played < turns:
+        mi = 0 if thr[ci] > 0 else 1
+        mj = 0 if thr[cj] > 0 else 1
+        pay_i += pay[2 * mi + mj]
+        pay_j += pay[2 * mj + mi]
+        d_i += mi
+        d_j += mj
+        ci, cj = nxt[4 * ci + 2 * mi + mj], nxt[4 * cj + 2 * mj + mi]
+        mi = 0 if thr[ai] > 0 else 1
+        mj = 0 if thr[aj] > 0 else 1
+        ai, aj = nxt[4 * ai + 2 * mi + mj], nxt[4 * aj + 2 * mj + mi]
+        played += 1
+    # the rounds left: whole cycles and the first ``part`` rounds of one
+    left = turns - played
+    whole = left // lam
+    part = left - whole * lam
+    cyc_i = 0.0
+    cyc_j = 0.0
+    cyc_di = 0
+    cyc_dj = 0
+    for n in range(lam):
+        if n == part:
+            pay_i += cyc_i
+            pay_j += cyc_j
+            d_i += cyc_di
+            d_j += cyc_dj
+        mi = 0 if thr[ci] > 0 else 1
+        mj = 0 if thr[cj] > 0 else 1
+        cyc_i += pay[2 * mi + mj]
+        cyc_j += pay[2 * mj + mi]
+        cyc_di += mi
+        cyc_dj += mj
+        ci, cj = nxt[4 * ci + 2 * mi + mj], nxt[4 * cj + 2 * mj + mi]
+    return (pay_i + whole * cyc_i, pay_j + whole * cyc_j, d_i + whole * cyc_di,
+            d_j + whole * cyc_dj)
+
+
 @jit(inline="always")
 def _fold(rep, rep_i, rep_j, length, stats):
     """Fold repetition ``rep``'s payoff sums over ``length`` turns into ``stats = (total_i,
@@ -351,14 +434,19 @@ def played_turns(n_pairs: int, n_fixed: int, turns: int, prob_end: float, noise:
 
 
 @jit(inline="always")
-def pair_tables(p_coop, next_state, payoff, noise):
+def pair_tables(p_coop, next_state, payoff, turns, prob_end, noise):
     """The tables :func:`play_pair_fast` reads: ``(move_thresholds, next_state flattened,
-    payoff flattened)``; ``next_state`` is C-contiguous (``PackedStrategies``)."""
+    payoff flattened, cyclic)``; ``next_state`` is C-contiguous (``PackedStrategies``).
+    ``cyclic``: fixed matches of deterministic pairs may be summed by :func:`_play_cycle`
+    (no noise, ``turns`` rounds, integer payoffs with ``|payoff| turns <= 2^53``)."""
     pay = np.empty(4)
+    cyclic = noise == 0.0 and prob_end == 0.0 and turns > 0
     for a in range(2):
         for b in range(2):
-            pay[2 * a + b] = payoff[a, b]
-    return move_thresholds(p_coop, noise), next_state.reshape(next_state.size), pay
+            x = payoff[a, b]
+            pay[2 * a + b] = x
+            cyclic = cyclic and x == math.floor(x) and abs(x) * turns <= TWO53
+    return move_thresholds(p_coop, noise), next_state.reshape(next_state.size), pay, cyclic
 
 
 @jit()
@@ -394,7 +482,7 @@ def _work_items(deterministic, pair_i, pair_j, prob_end, noise, repetitions):
 def _play_item(q, first, second, tables, offsets, deterministic, pair_i, pair_j, turns,
                prob_end, noise, repetitions, seed, out):
     """Work item ``q`` of :func:`_work_items` into the rows of its pairs."""
-    thr, nxt, pay = tables
+    thr, nxt, pay, cyclic = tables
     k = first[q]
     i = pair_i[k]
     j = pair_j[k]
@@ -406,13 +494,24 @@ def _play_item(q, first, second, tables, offsets, deterministic, pair_i, pair_j,
     h = second[q]
     u = pair_i[h]
     v = pair_j[h]
+    zero = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    if cyclic and deterministic[i] and deterministic[j] and deterministic[u] and \
+            deterministic[v]:
+        # two fixed matches in whole numbers: their cycles, not their rounds
+        ra_i, ra_j, ea_i, ea_j = _play_cycle(thr, nxt, pay, offsets[i], offsets[j], turns)
+        rb_i, rb_j, eb_i, eb_j = _play_cycle(thr, nxt, pay, offsets[u], offsets[v], turns)
+        if ea_i >= 0 and eb_i >= 0:
+            _write_row(out, k, _fold(0, ra_i, ra_j, turns, zero), turns, ea_i, ea_j, 1,
+                       repetitions)
+            _write_row(out, h, _fold(0, rb_i, rb_j, turns, zero), turns, eb_i, eb_j, 1,
+                       repetitions)
+            return
     # two pairs of one repetition each: repetition 0 of each pair's own stream
     ca, la = _rep_start(stream_key(seed, i, j), 0, turns, prob_end)
     cb, lb = _rep_start(stream_key(seed, u, v), 0, turns, prob_end)
     ra_i, ra_j, ea_i, ea_j, rb_i, rb_j, eb_i, eb_j = _play_both(
         thr, nxt, pay, offsets[i], offsets[j], offsets[u], offsets[v], ca, la, cb, lb
     )
-    zero = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     _write_row(out, k, _fold(0, ra_i, ra_j, la, zero), la, ea_i, ea_j, 1, repetitions)
     _write_row(out, h, _fold(0, rb_i, rb_j, lb, zero), lb, eb_i, eb_j, 1, repetitions)
 
@@ -442,7 +541,7 @@ def play_pairs(
     :data:`PARALLEL_TURNS` turns, :func:`played_turns`). Each pair draws from its own
     stream: the results are the same either way.
     """
-    tables = pair_tables(p_coop, next_state, payoff, noise)
+    tables = pair_tables(p_coop, next_state, payoff, turns, prob_end, noise)
     first, second, n = _work_items(deterministic, pair_i, pair_j, prob_end, noise, repetitions)
     for q in range(n):
         _play_item(q, first, second, tables, offsets, deterministic, pair_i, pair_j, turns,
@@ -455,7 +554,7 @@ def play_pairs_parallel(
     repetitions, seed, out,
 ):
     """:func:`play_pairs` with the work shared among numba's threads."""
-    tables = pair_tables(p_coop, next_state, payoff, noise)
+    tables = pair_tables(p_coop, next_state, payoff, turns, prob_end, noise)
     first, second, n = _work_items(deterministic, pair_i, pair_j, prob_end, noise, repetitions)
     for q in prange(n):
         # prange counts in uint64: as int64, the item is the serial loop's specialisation

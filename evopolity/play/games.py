@@ -293,6 +293,11 @@ class StagHunt(Game):
             )
 
 
+# games are frozen: one default serves every call (building one validates its payoffs, which
+# costs more than a small tournament's Python)
+_DEFAULT_GAME = PrisonersDilemma()
+
+
 def as_game(game: Game | None) -> Game:
     """The game to play: ``None`` means Axelrod's prisoner's dilemma (3, 0, 5, 1).
 
@@ -311,7 +316,7 @@ def as_game(game: Game | None) -> Game:
         If ``game`` is neither a ``Game`` nor None.
     """
     if game is None:
-        return PrisonersDilemma()
+        return _DEFAULT_GAME
     if isinstance(game, Game):
         return game
     raise TypeError(
