@@ -658,6 +658,13 @@ def polities(
     update : {"moran", "fermi"}
         Births proportional to :math:`e^{w \pi}` (default) or pairwise comparison inside
         the polities.
+    played : sequence of Tournament or None, optional
+        Per regime, the same interactions played under it (``ep.tournament(..., seed=s,
+        regime=r.in_play())``, None where its expected terms serve): its sanctions act in
+        its polities (needed for a ``norm`` or ``fine_to`` the expected terms do not model).
+        A funded regime (``funding="contributions"``) crosses every strategy with
+        {contributes, abstains} in the whole run; a chosen fine (``rule_by``) adds the
+        frame's ``fine_level`` (docs/polities.md).
 
     Returns
     -------
