@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from evopolity.dynamics.environments import Constant, Environment, TemptationWalk
-from evopolity.dynamics.fitness import regime_setup
+from evopolity.dynamics.fitness import crossed, crossed_names, played_sanctions, regime_setup
 from evopolity.dynamics.trajectory import hill_numbers
 from evopolity.institutions.regime import Regime, regime_parameters
 from evopolity.kernels import codes
@@ -104,6 +104,9 @@ class PolityRun:
         The k x k cooperation matrix, when known.
     params : dict
         The run's settings.
+    fine_level : ndarray, optional
+        (rows, m) the fine level in force per slot (NaN where the regime's fine is not
+        chosen), when some regime's members choose it.
 
     Raises
     ------
@@ -124,7 +127,9 @@ class PolityRun:
         events: pd.DataFrame,
         cooperation: np.ndarray | None,
         params: dict[str, Any],
+        fine_level: np.ndarray | None = None,
     ) -> None:
+        self.fine_level = fine_level
         self.strategies = strategies
         self.regime_names = regime_names
         self.generations = generations
@@ -173,7 +178,9 @@ class PolityRun:
             effective number of strategies among its members, the Hill number of order 1
             ``exp(-sum_i x_i ln x_i)``: 1 when one strategy holds every member, ``k`` when
             all are equally common; :func:`evopolity.analysis.metrics.hill_number`),
-            ``mean_payoff`` (after the regime), ``institution_strength`` and, when a
+            ``mean_payoff`` (after the regime), ``institution_strength`` (a funded
+            institution's: what its funds afford), ``fine_level`` (when some regime's members
+            choose the fine; NaN under the others) and, when a
             cooperation matrix is known,
             ``cooperation`` (``sum_i x_i (C n - C_ii)_i / (N - 1)``, against the other members).
         """
@@ -193,6 +200,8 @@ class PolityRun:
         data["diversity"] = hill_numbers(freq.reshape(rows * m, k), 1.0)
         data["mean_payoff"] = self.mean_payoff.ravel()
         data["institution_strength"] = self.strength.ravel()
+        if self.fine_level is not None:
+            data["fine_level"] = self.fine_level.ravel()
         if self.cooperation is not None:
             C = self.cooperation
             n = self.counts.astype(np.float64)
@@ -342,52 +351,112 @@ def _initial_counts(x0: Any, n: int, m: int, k: int) -> np.ndarray:
     return v.astype(np.int64)
 
 
+def _cross_params(p: np.ndarray, k: int) -> np.ndarray:
+    """A regime array on ``k`` bare strategies as one on the ``2k`` crossed ones (every
+    matrix after the fields crossed, :func:`evopolity.dynamics.fitness.crossed`): in a run
+    where some regime is funded, a contributor under another regime pays nothing and plays
+    as its bare strategy."""
+    from evopolity.kernels.layout import N_REGIME
+
+    mats = p[N_REGIME:].reshape(-1, k, k)
+    return np.concatenate([p[:N_REGIME], *(crossed(M).ravel() for M in mats)])
+
+
 def _packed_regimes(
     regimes: Sequence[Regime | None], mutation: float, payoffs: Any, cooperation: Any,
-    names: tuple[str, ...],
-) -> tuple[np.ndarray, ...]:
-    params, models, mus, coev, m0 = [], [], [], [], []
+    names: tuple[str, ...], played: Sequence[Any] | None = None,
+) -> tuple[tuple[np.ndarray, ...], bool]:
+    """The regimes' arrays for the kernel, ``((flat, roff, models, mus, coev, m0, u0),
+    crossed)``: ``crossed`` when some regime is funded (every regime's matrices are then on
+    the crossed strategies); ``u0`` the initial position of a chosen fine level (0 where
+    the fine is fixed)."""
+    from evopolity.kernels.layout import FINE_HI, FINE_LO, RULE, SANCTIONS
+
+    if played is not None:
+        played = list(played)
+        if len(played) != len(regimes):
+            raise ValueError(f"played must give one entry (a Tournament or None) per regime "
+                             f"({len(regimes)}), got {len(played)}")
+    group = isinstance(payoffs, GroupGame)
+    base_A = None if group else as_payoff_matrix(payoffs)[0]
+    if not group and played_sanctions(payoffs)[0] is not None:
+        # the kernel reads one payoff matrix for every polity: sanctions played inside the
+        # matches of one regime cannot stand for the others' regimes
+        raise ValueError(
+            "payoffs: polities take interactions played without a regime (each polity's "
+            "regime then acts through its expected terms, or through the sanctions of its "
+            "own tournament, played=); this tournament was played under one"
+        )
+    setups = []
     for i, r in enumerate(regimes):
         if r is not None and not isinstance(r, Regime):
             raise TypeError(f"regimes[{i}] must be a Regime or None, got {type(r).__name__}")
-        setup = regime_setup(
-            r, mutation if r is None else 0.0, payoffs, cooperation if r is not None else None,
-            names,
-        )  # fmt: skip
-        model, p, mu = setup.model, setup.params, setup.mutation
-        if isinstance(payoffs, GroupGame):
-            if payoffs.played_under is not None:
+        source = payoffs
+        if played is not None and played[i] is not None:
+            if r is None or group:
+                raise ValueError(f"played[{i}]: a tournament played under a regime is for a "
+                                 "regime on matrix interactions; pass None here")
+            source = played[i]
+            if getattr(source, "settings", {}).get("regime") is None:
+                raise ValueError(f"played[{i}] must be the interactions played under "
+                                 f"regimes[{i}] (ep.tournament(..., regime=r)), got a "
+                                 f"{type(source).__name__} played without one")
+        try:
+            setup = regime_setup(
+                r, mutation if r is None else 0.0, source,
+                cooperation if r is not None else None, names, members=not group,
+            )  # fmt: skip
+        except ValueError as exc:
+            raise ValueError(f"regimes[{i}]: {exc}") from None
+        if source is not payoffs:
+            bare = setup.bare[: len(names), : len(names)]
+            if not np.allclose(bare, base_A, rtol=1e-9, atol=1e-9):
                 raise ValueError(
-                    "payoffs: polities take a group game played without a regime (each "
-                    "polity's regime then acts through its expected terms); this one was "
-                    "played under one (GroupGame.under)"
+                    f"played[{i}]: its payoffs without the sanctions differ from payoffs "
+                    "(play both tournaments with the same strategies, game, turns, noise and "
+                    "seed: sanctions change no move)"
                 )
+        setups.append(setup)
+    crossed_run = any(st.names is not None for st in setups)
+    k = len(names)
+    params, models, mus, coev, m0, u0 = [], [], [], [], [], []
+    for i, (r, setup) in enumerate(zip(regimes, setups, strict=True)):
+        model, p, mu = setup.model, setup.params, setup.mutation
+        if group:
             # the kernel computes the group's payoffs itself: of the regime's packed array
-            # it reads the regime's terms only, as for a matrix game
+            # it reads the regime's terms only, as for a matrix game (a game played under
+            # the regime holds its fines and rewards, so only the population-level terms act)
             if model == codes.GROUP:
                 model, p = codes.LINEAR, np.zeros(0)
             elif model == codes.GROUP_INSTITUTIONS:
+                if payoffs.played_under is not None:
+                    r = r.replace(fine=0.0, reward=0.0)
                 model, p = codes.INSTITUTIONS, regime_parameters(r, setup.C)
-        if setup.sanctions is not None:
-            # the kernel reads one payoff matrix for every polity: sanctions played inside
-            # the matches of one regime cannot stand for the others' regimes
-            raise ValueError(
-                "payoffs: polities take interactions played without a regime (each polity's "
-                "regime then acts through its expected terms); this tournament was played "
-                "under one"
-            )
+        elif (model == codes.INSTITUTIONS and setup.sanctions is not None
+              and setup.names is None and p[SANCTIONS] == 0.0):
+            # a fixed institution folds its played sanctions into the payoffs it reads; the
+            # polities share one payoff matrix, so its sanctions stay in its own array
+            p = regime_parameters(r, setup.C, sanctions=(setup.sanctions.total,))
         if model not in (codes.LINEAR, codes.INSTITUTIONS):
-            raise ValueError(f"regimes[{i}]: polities take matrix games only")
-        params.append(np.asarray(p, dtype=np.float64))
+            raise ValueError(f"regimes[{i}]: polities take matrix or group games only")
+        p = np.asarray(p, dtype=np.float64)
+        if crossed_run and model == codes.INSTITUTIONS and setup.names is None:
+            p = _cross_params(p, k)
+        params.append(p)
         models.append(model)
         mus.append(probability(mu, "mutation" if r is None else f"regimes[{i}].mutation"))
         coev.append(r is not None and r.coevolves)
         m0.append(r.initial_strength if r is not None and r.coevolves else 1.0)
+        u = 0.0
+        if model == codes.INSTITUTIONS and p[RULE] > 0.0:
+            start = r.fine if r.initial_fine is None else r.initial_fine
+            u = (start - p[FINE_LO]) / (p[FINE_HI] - p[FINE_LO])
+        u0.append(u)
     roff = np.zeros(len(params) + 1, np.int64)
     roff[1:] = np.cumsum([p.size for p in params])
     flat = np.concatenate(params) if params else np.zeros(0)
     return (flat, roff, np.array(models, np.int64), np.array(mus), np.array(coev, np.bool_),
-            np.array(m0))
+            np.array(m0), np.array(u0)), crossed_run
 
 
 UPDATES = ("moran", "fermi")
@@ -437,9 +506,9 @@ def _config(
     threshold = collapse.threshold if collapse is not None else 0.0
     duration = collapse.duration if collapse is not None else 0
     return (np.ascontiguousarray(games, dtype=np.float64), np.ascontiguousarray(C, np.float64),
-            *packed, np.int64(n), float(w), float(migration), float(split), float(imitation),
-            float(beta), collapse is not None, float(threshold), np.int64(duration),
-            bool(fermi), comps, gpf, lf)  # fmt: skip
+            *packed[:6], np.int64(n), float(w), float(migration), float(split),
+            float(imitation), float(beta), collapse is not None, float(threshold),
+            np.int64(duration), bool(fermi), comps, gpf, lf, packed[6])  # fmt: skip
 
 
 def _group_fits(game: GroupGame, sizes: np.ndarray, n: int, split: float) -> None:
@@ -491,6 +560,7 @@ def polities(
     seed: int | np.random.SeedSequence | None = None,
     record_every: int | None = None,
     update: str = "moran",
+    played: Sequence[Any] | None = None,
 ) -> PolityRun:
     r"""Simulate ``m`` polities of at most ``n`` members, each under its own regime.
 
@@ -588,6 +658,13 @@ def polities(
     update : {"moran", "fermi"}
         Births proportional to :math:`e^{w \pi}` (default) or pairwise comparison inside
         the polities.
+    played : sequence of Tournament or None, optional
+        Per regime, the same interactions played under it (``ep.tournament(..., seed=s,
+        regime=r.in_play())``, None where its expected terms serve): its sanctions act in
+        its polities (needed for a ``norm`` or ``fine_to`` the expected terms do not model).
+        A funded regime (``funding="contributions"``) crosses every strategy with
+        {contributes, abstains} in the whole run; a chosen fine (``rule_by``) adds the
+        frame's ``fine_level`` (docs/polities.md).
 
     Returns
     -------
@@ -645,8 +722,8 @@ def polities(
     if mu > 0 and all(r is not None for r in regimes):
         raise ValueError("mutation applies to polities without a regime; a Regime carries "
                          "its own (Regime.mutation)")
-    rparams, roff, rmodel, rmu, rcoev, rm0 = _packed_regimes(regimes, mu, payoffs,
-                                                             cooperation, names)
+    packed, cross = _packed_regimes(regimes, mu, payoffs, cooperation, names, played)
+    rmu = packed[3]
     if (rmu > 0).any() and k < 2:
         raise ValueError("mutation needs at least 2 strategies")
     C = None
@@ -658,6 +735,18 @@ def polities(
         from evopolity.validate import cooperation_matrix
 
         C = cooperation_matrix(payoffs, names, "payoffs.cooperation")
+    elif group and payoffs.played_under is not None:
+        # a group game played under a regime knows who contributes (as regime_setup reads it)
+        vector = np.array([v is True for v in payoffs.contributes], dtype=np.float64)
+        C = np.repeat(vector[:, None], k, axis=1)
+    bare_names = names
+    if cross:
+        # a funded institution: every strategy as a contributor ("<name>+levy") and an
+        # abstainer, in every polity (under another regime a contributor pays nothing)
+        names = crossed_names(names)
+        games = np.stack([crossed(g) for g in games])
+        C = crossed(C)
+        k = len(names)
     if assignment is None:
         reg0 = np.arange(m, dtype=np.int64) % len(regimes)
     else:
@@ -666,12 +755,22 @@ def polities(
         if reg0.shape != (m,):
             raise ValueError(f"assignment must give one regime per polity ({m}), got "
                              f"{reg0.size}")
-    counts0 = _initial_counts(x0, n, m, k)
+    if cross and (x0 is None or np.shape(x0)[-1] == len(bare_names)):
+        share = next(r.initial_contributors for r in regimes if r is not None and r.funded)
+        bare = _initial_counts(x0, n, m, len(bare_names))
+        contrib = np.round(bare * share).astype(np.int64)
+        counts0 = np.concatenate([contrib, bare - contrib], axis=1)
+    else:
+        counts0 = _initial_counts(x0, n, m, k)
     if group:
         _group_fits(payoffs, counts0.sum(axis=1), n, q)
-    for r in regimes:
+    for i, r in enumerate(regimes):
         if r is not None:
-            largest += r.fine + r.reward + r.cost + r.conformity
+            hi = r.fine_bounds[1] if r.chosen else r.fine
+            largest += hi + r.reward + r.cost + r.conformity + r.levy + r.second_order
+            if played is not None and played[i] is not None:
+                largest += float(np.abs(played_sanctions(played[i])[1].total).max()) * hi / max(
+                    r.fine, 1e-300)
     check_magnitude(largest * n * 2.0, _LARGEST, "payoffs (with the regimes' terms) * n * 2",
                     "payoff sums over a polity would overflow a double; scale the payoffs "
                     "down")  # fmt: skip
@@ -688,10 +787,9 @@ def polities(
     env_seed = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1))
     change_at, change_game = env.schedule(generations, env_seed, None if group else games[0])
     Ck = np.zeros((k, k)) if C is None else C
-    cfg = _config(games, Ck, (rparams, roff, rmodel, rmu, rcoev, rm0), n, w, lam, q, imit,
-                  beta, collapse, fermi, comps, gpf)
+    cfg = _config(games, Ck, packed, n, w, lam, q, imit, beta, collapse, fermi, comps, gpf)
     key = np.uint64(_pk.stream_key(packed_seed(ss), 0, 0))
-    rec, log, _ = _pk.run(cfg, counts0, reg0, rm0[reg0].copy(), key, np.int64(generations),
+    rec, log, _ = _pk.run(cfg, counts0, reg0, packed[5][reg0].copy(), key, np.int64(generations),
                           pts, change_at, change_game, True, False)
     labels = _regime_labels(regimes)
     kinds = np.array(_pk.EVENT_KINDS, dtype=object)
@@ -705,6 +803,7 @@ def polities(
     })  # fmt: skip
     return PolityRun(
         names, labels, pts, rec[0], rec[1], rec[2], rec[3], rec[4], events, C,
+        fine_level=rec[5] if any(r is not None and r.chosen for r in regimes) else None,
         params={
             "n": n, "m": m, "generations": generations, "update": update, "selection": w,
             "mutation": mu,
@@ -816,7 +915,7 @@ def multilevel_fixation(
     if isinstance(payoffs, GroupGame):
         _group_fits(payoffs, np.array([n]), n, q)
     k = len(names)
-    cfg = _config(games, np.zeros((k, k)), _packed_regimes([None], 0.0, payoffs, None, names),
+    cfg = _config(games, np.zeros((k, k)), _packed_regimes([None], 0.0, payoffs, None, names)[0],
                   n, w, lam, q, 0.0, 0.0, None, fermi, comps, gpf)
     ss = seed_sequence(seed)
     outcome = np.zeros(runs, np.int64)

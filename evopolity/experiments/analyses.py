@@ -358,12 +358,13 @@ def polities_frames(spec: Spec, seed: int, seeds: int = 3,
                     rates: tuple[float, ...] = POLITY_RATES) -> dict[str, Any]:
     """The spec's regimes as polities in a changing world, at several rates of change.
 
-    Every regime that polities can hold (a matrix-game regime: not a funded or voted one) is
-    present at once, assigned round-robin to ``POLITY_SETUP["m"]`` polities of at most ``n``
-    (:func:`evopolity.polities`), the strategies playing the spec's round robin without a
-    regime (each polity's regime acts through its expected terms). The world switches at
-    random (``Markov``) between the spec's game and the same game with the temptation of the
-    spec's first temptation shock (``T + (T - R)`` without one), at each of ``rates``;
+    Every regime of the spec (funded and voted ones included; each acting inside matches with
+    the sanctions of its own tournament, as :func:`evopolity.evolve` plays it) is present at
+    once, assigned round-robin to ``POLITY_SETUP["m"]`` polities of at most ``n``
+    (:func:`evopolity.polities`), the strategies playing the spec's round robin. The world
+    switches at random (``Markov``) between the spec's game and the same game with the
+    temptation of the spec's first temptation shock (``T + (T - R)`` without one), at each
+    of ``rates``;
     ``seeds`` runs per rate (seeds ``seed, seed + 1, ...``).
 
     Parameters
@@ -402,14 +403,18 @@ def polities_frames(spec: Spec, seed: int, seeds: int = 3,
     play = (spec.strategies, spec.turns, spec.repetitions, spec.noise, spec.method)
     base = _interactions(play[0], game, *play[1:], seed, None)
     other = _interactions(play[0], changed, *play[1:], seed, None)
-    held, skipped = [], {}
+    held, skipped, played = [], {}, []
     for r in spec.regimes:
-        try:  # what polities refuses (funded, voted regimes), asked of a tiny run
-            polities(base, [r], n=3, m=1, generations=0, split=0.0, seed=0)
+        # a regime acting inside matches brings its own tournament's sanctions (norm,
+        # fine_to), as evolve plays it; the bare payoffs are the same (sanctions change no move)
+        own = (_interactions(play[0], game, *play[1:], seed, r) if r.acts_in_play else None)
+        try:  # what polities refuses, asked of a tiny run
+            polities(base, [r], n=3, m=1, generations=0, split=0.0, seed=0, played=[own])
         except ValueError as exc:
             skipped[r.name] = str(exc).split(";")[0]
         else:
             held.append(r)
+            played.append(own)
     if not held:
         return {**empty, "skipped": skipped}
     threshold = POLITY_COLLAPSE[0] * float(game.P)
@@ -418,7 +423,8 @@ def polities_frames(spec: Spec, seed: int, seeds: int = 3,
         for s in range(seed, seed + seeds):
             run = polities(base, held, **POLITY_SETUP,
                            collapse=Collapse(threshold, POLITY_COLLAPSE[1]),
-                           environment=Markov(rate, [other.payoffs]), seed=s)
+                           environment=Markov(rate, [other.payoffs]), seed=s,
+                           played=played)
             measures = polity_measures(run)
             f = run.frame().groupby("regime", observed=False)[["diversity", "cooperation"]].mean()
             for name in run.regime_names:

@@ -60,9 +60,27 @@ from numba import prange
 from evopolity.kernels._jit import jit
 from evopolity.kernels.codes import INSTITUTIONS
 from evopolity.kernels.finite import _other, _pick_count, _pick_weighted
-from evopolity.kernels.fitness import institution_adjust
+from evopolity.kernels.fitness import VOTE_TOL, institution_adjust
 from evopolity.kernels.group import _lb
-from evopolity.kernels.layout import DECAY, FEEDBACK
+from evopolity.kernels.layout import (
+    CONFORMITY,
+    DECAY,
+    ELITE_SHARE,
+    FEEDBACK,
+    FINE_HI,
+    FINE_LO,
+    FINE_PLAYED,
+    FUNDED,
+    LEVY,
+    N_REGIME,
+    RULE,
+    RULE_RATE,
+    SANCTIONS,
+    SECOND_ORDER,
+    SWITCH,
+    TAX,
+    UPKEEP,
+)
 from evopolity.kernels.rng import GOLDEN, stream_key, unit_float
 from evopolity.kernels.rules import imitation as fermi_probability
 
@@ -217,6 +235,15 @@ def strength_after(m, support, lam, decay, dt):
     return min(1.0, max(0.0, m))
 
 
+@jit(refcount=False)
+def level_after(u, target, rate, dt):
+    """The chosen fine level's position ``dt`` after ``u`` while the vote holds ``target``:
+    ``du/dt = rate (target - u)`` integrated exactly (a tie holds ``target = u``)."""
+    if dt <= 0.0:
+        return u
+    return target + (u - target) * math.exp(-rate * dt)
+
+
 @jit(refcount=False, inline="always")
 def _catch_up(p, st, cfg, t):
     """Bring polity ``p``'s institution up to time ``t``."""
@@ -228,7 +255,139 @@ def _catch_up(p, st, cfg, t):
         decay = rparams[roff[r] + DECAY]
         strength[p] = strength_after(strength[p], _support(C, counts, size, SC, p), lam, decay,
                                      t - last_t[p])
+    if cfg[4][r] == INSTITUTIONS and rparams[roff[r] + RULE] > 0.0:
+        st[19][p] = level_after(st[19][p], st[20][p], rparams[roff[r] + RULE_RATE],
+                                t - last_t[p])
     last_t[p] = t
+
+
+@inner(refcount=False)
+def _sanction_sums(params, w, counts, p, inv, out):
+    """``out[i] = sum_j S[i, j] (n_j - [i = j]) / (N - 1)``, ``S`` the k x k matrix ``w``
+    after the cooperation matrix of regime array ``params`` (``1 + w``: sanction matrix
+    ``w``; after the sanction matrices, a funded regime's ``S_inst``): what ``i`` meets
+    among the other members of polity ``p``, read row by row without a view."""
+    k = counts.shape[1]
+    start = N_REGIME + w * k * k
+    for i in range(k):
+        s = 0.0
+        for j in range(k):
+            s += params[start + i * k + j] * counts[p, j]
+        out[i] = (s - params[start + i * k + i]) * inv
+
+
+@inner(refcount=False)
+def _member_payoffs(p, st, cfg, params, coevolves):
+    """Payoffs ``pi`` (base payoffs in, after the regime out) of polity ``p`` under a regime
+    with sanctions played inside matches, an institution the members fund or a fine level
+    they choose: :func:`kernels.fitness.general_institution_fitness` with every rate read
+    against the other members of the polity (``(M (n - e_i))_i / (N - 1)``, as the base
+    payoffs), and the frequencies ``x = n / N`` where the well-mixed fitness reads ``x``.
+
+    * sanctions: ``S_fine`` and ``S_reward`` rates, the fine part scaled by the chosen level
+      over the level played (``(lo + u (hi - lo)) / F_played``);
+    * funded: contributors (the first ``k / 2`` strategies) pay the levy, the strength is
+      ``s = min(1, levy p / (upkeep - R))`` (1 once ``R >= upkeep``; ``p`` the contributors'
+      share, ``R = sum_i x_i (S_inst rates)_i`` at the level in force), abstainers pay the
+      second-order fine ``s F2``; ``s`` is left in the polity's strength (what the records
+      read);
+    * chosen: the vote of :func:`kernels.fitness.fine_vote` on these rates sets the target
+      ``st[20][p]`` the level moves toward until the polity's next event.
+    """
+    counts, size, SC, strength = st[0], st[1], st[3], st[8]
+    u, tgt, work = st[19], st[20], st[21]
+    pi = st[14]
+    C = cfg[1]
+    k = counts.shape[1]
+    N = size[p]
+    inv = 1.0 / (N - 1.0) if N > 1 else 0.0
+    x, c, sf, sr, out, g, wts = work[0], work[1], work[2], work[3], work[4], work[5], work[6]
+    level = 0.0
+    for i in range(k):
+        x[i] = counts[p, i] / N
+        c[i] = (SC[p, i] - C[i, i]) * inv
+        level += x[i] * c[i]
+        sf[i] = 0.0
+        sr[i] = 0.0
+    played = int(params[SANCTIONS])
+    if played > 0:
+        _sanction_sums(params, 1, counts, p, inv, sf)
+    if played > 1:
+        _sanction_sums(params, 2, counts, p, inv, sr)
+    rule = int(params[RULE])
+    scale = 1.0
+    if rule > 0:
+        scale = (params[FINE_LO] + u[p] * (params[FINE_HI] - params[FINE_LO])) / params[FINE_PLAYED]
+    s = strength[p] if coevolves else 1.0
+    if params[FUNDED] > 0.0:
+        half = k // 2
+        share = 0.0
+        for i in range(half):
+            share += x[i]
+        _sanction_sums(params, 1 + played, counts, p, inv, g)
+        R = 0.0
+        for i in range(k):
+            R += x[i] * g[i]
+        R *= scale
+        upkeep = params[UPKEEP]
+        s = 1.0 if R >= upkeep else min(1.0, max(0.0, params[LEVY] * share / (upkeep - R)))
+        strength[p] = s
+        for i in range(half):
+            pi[i] -= params[LEVY]
+        for i in range(half, k):
+            pi[i] -= s * params[SECOND_ORDER]
+    for i in range(k):
+        g[i] = sf[i]  # the fine part at the level played, for the vote
+        sf[i] *= scale
+    institution_adjust(pi, c, x, s, params, out, sf, sr)
+    for i in range(k):
+        pi[i] = out[i]
+    if rule == 0:
+        return
+    # the vote (kernels.fitness.fine_vote): fitness is linear in the fine level
+    on = 0.0 if params[SWITCH] > 0.0 and level < params[SWITCH] else 1.0
+    tax = params[TAX]
+    mean_g = 0.0
+    for i in range(k):
+        g[i] = s * on * g[i] / params[FINE_PLAYED]
+        mean_g += x[i] * g[i]
+    for i in range(k):
+        d = (1.0 - tax) * g[i] + tax * mean_g
+        g[i] = 1.0 if d > VOTE_TOL else (-1.0 if d < -VOTE_TOL else 0.0)
+    if rule == 1:
+        for i in range(k):
+            wts[i] = x[i]
+    else:
+        # the richest first (payoff before conformity; ties: the lower index first, as a
+        # stable sort), down to elite_share of the members
+        for i in range(k):
+            wts[i] = 0.0
+            out[i] = pi[i] - params[CONFORMITY] * x[i]
+        left = params[ELITE_SHARE]
+        while left > 0.0:
+            best = -1
+            for i in range(k):
+                if wts[i] == 0.0 and x[i] > 0.0 and (best < 0 or out[i] > out[best]):
+                    best = i
+            if best < 0:
+                break
+            wts[best] = min(x[best], left)
+            left -= wts[best]
+    total = 0.0
+    w_hi = 0.0
+    w_lo = 0.0
+    for i in range(k):
+        total += wts[i]
+        if g[i] > 0.0:
+            w_hi += wts[i]
+        elif g[i] < 0.0:
+            w_lo += wts[i]
+    t = u[p]
+    if w_hi > 0.5 * total:
+        t = 1.0
+    elif w_lo > 0.5 * total:
+        t = 0.0
+    tgt[p] = t
 
 
 @jit(refcount=False, inline="always")
@@ -251,7 +410,12 @@ def _refresh_inline(p, st, cfg, game, ref, step):
     for i in range(k):
         pi[i] = (S[p, i] - games[game, i, i]) * inv
     r = reg[p]
-    if rmodel[r] == INSTITUTIONS:
+    if rmodel[r] == INSTITUTIONS and (rparams[roff[r] + SANCTIONS] > 0.0
+                                      or rparams[roff[r] + FUNDED] > 0.0
+                                      or rparams[roff[r] + RULE] > 0.0):
+        # played sanctions, a funded institution or a chosen fine: out of line (O(k^2))
+        _member_payoffs(p, st, cfg, rparams[roff[r]:roff[r + 1]], rcoev[r])
+    elif rmodel[r] == INSTITUTIONS:
         params = rparams[roff[r]:roff[r + 1]]
         for i in range(k):
             x[i] = counts[p, i] / N
@@ -350,7 +514,8 @@ def _record(st, cfg, fs, istate, rec):
     """Row ``istate[I_RECORD]`` of the records (institutions extrapolated, state untouched)."""
     counts, size, S, SC, pay, fit, mean_pay, reg, strength, last_t, ids, below = st[:12]
     C, rparams, roff, rcoev = cfg[1], cfg[2], cfg[3], cfg[6]
-    rec_counts, rec_ids, rec_reg, rec_strength, rec_mean = rec
+    rec_counts, rec_ids, rec_reg, rec_strength, rec_mean, rec_fine = rec
+    u, tgt = st[19], st[20]
     row = istate[I_RECORD]
     t = fs[F_TIME]
     for p in range(counts.shape[0]):
@@ -367,6 +532,12 @@ def _record(st, cfg, fs, istate, rec):
             )  # fmt: skip
         else:
             rec_strength[row, p] = strength[p]
+        if cfg[4][r] == INSTITUTIONS and rparams[roff[r] + RULE] > 0.0:
+            lo, hi = rparams[roff[r] + FINE_LO], rparams[roff[r] + FINE_HI]
+            rec_fine[row, p] = lo + (hi - lo) * level_after(
+                u[p], tgt[p], rparams[roff[r] + RULE_RATE], t - last_t[p])
+        else:
+            rec_fine[row, p] = np.nan
     istate[I_RECORD] = row + 1
 
 
@@ -385,6 +556,8 @@ def _copy_polity(src, dst, st):
     reg[dst] = reg[src]
     strength[dst] = strength[src]
     last_t[dst] = last_t[src]
+    st[19][dst] = st[19][src]
+    st[20][dst] = st[20][src]
 
 
 @inner(refcount=False)
@@ -436,6 +609,8 @@ def _imitate(counter, st, cfg, fs, istate, ev, log):
             _catch_up(p, st, cfg, fs[F_TIME])
             reg[p] = reg[q]
             strength[p] = rm0[reg[q]]
+            st[19][p] = cfg[21][reg[q]]
+            st[20][p] = cfg[21][reg[q]]
             last_t[p] = fs[F_TIME]
             if log:
                 _log(ev, istate, ADOPTION, ids[p], ids[q], reg[p])
@@ -596,6 +771,8 @@ def _split(d, born, counter, st, cfg, fs, istate, ev, log):
     size[d] = n + 1 - half
     reg[v] = reg[d]
     strength[v] = strength[d]
+    st[19][v] = st[19][d]
+    st[20][v] = st[20][d]
     last_t[v] = fs[F_TIME]
     ids[v] = new
     below[v] = -1
@@ -621,11 +798,13 @@ def _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at, change_
     """Run steps until step ``until`` (the state is left at the start of that step).
 
     ``st`` is the state tuple ``(counts, size, S, SC, pay, fit, mean_pay, reg, strength,
-    last_t, ids, below, tree, dtree, pi, c, x, out, tot)`` and ``cfg`` the configuration
-    ``(games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, w, migration, split, imitation,
-    beta, collapse_on, threshold, duration, fermi, comps, gpf, lf)`` (dynamics/polities.py
-    builds it; ``comps``, ``gpf`` (one table per game) and ``lf`` (log factorials up to
-    ``n``) hold a group game, empty for a matrix game, whose ``games`` are then zeros).
+    last_t, ids, below, tree, dtree, pi, c, x, out, tot, u, target, work)`` (``u`` the
+    chosen fine level's position, ``target`` the vote's, ``work`` scratch) and ``cfg`` the
+    configuration ``(games, C, rparams, roff, rmodel, rmu, rcoev, rm0, n, w, migration,
+    split, imitation, beta, collapse_on, threshold, duration, fermi, comps, gpf, lf, ru0)``
+    (dynamics/polities.py builds it; ``comps``, ``gpf`` (one table per game) and ``lf`` (log
+    factorials up to ``n``) hold a group game, empty for a matrix game, whose ``games`` are
+    then zeros).
     ``fs``, ``istate`` and ``ctr`` (the stream's counter) hold the scalars, so a call resumes
     where the last stopped. At the start of each step: game changes due (``change_at``,
     ``change_game``), collapses due, the record due (``record_at``, into ``rec``), then the
@@ -714,9 +893,10 @@ def bounded_walk(moves, low, high):
 
 
 @inner()
-def new_state(counts0, reg0, strength0, k, P):
+def new_state(counts0, reg0, strength0, u0, k, P):
     """The state tuple of :func:`_advance` for initial ``counts0`` (m x k), regimes and
-    strengths (payoff sums and fitness still to be filled by :func:`start`)."""
+    strengths, and ``u0`` (per regime) the chosen fine level's initial position (payoff sums
+    and fitness still to be filled by :func:`start`)."""
     m = counts0.shape[0]
     counts = counts0.copy()
     size = np.zeros(m, np.int64)
@@ -727,12 +907,15 @@ def new_state(counts0, reg0, strength0, k, P):
             tot[i] += counts[p, i]
     ids = np.arange(m).astype(np.int64)
     below = np.full(m, -1, np.int64)
+    u = np.zeros(m)
+    for p in range(m):
+        u[p] = u0[reg0[p]]
     tree = np.zeros(2 * P)
     dtree = np.full(2 * P, np.inf)
     return (counts, size, np.zeros((m, k)), np.zeros((m, k)), np.zeros((m, k)),
             np.zeros((m, k)), np.zeros(m), reg0.copy(), strength0.copy(), np.zeros(m), ids,
             below, tree, dtree, np.empty(k), np.empty(k), np.empty(k), np.empty(k),
-            tot)  # fmt: skip
+            tot, u, u.copy(), np.zeros((7, k)))  # fmt: skip
 
 
 @inner()
@@ -765,7 +948,8 @@ def run(cfg, counts0, reg0, strength0, key, until, record_at, change_at, change_
     Returns
     -------
     rec : tuple
-        ``(counts (R, m, k), ids, regime, strength, mean_payoff (R, m))`` at ``record_at``.
+        ``(counts (R, m, k), ids, regime, strength, mean_payoff, fine_level (R, m))`` at
+        ``record_at`` (``fine_level`` NaN under a regime whose fine is not chosen).
     log : ndarray
         The event log (events x ``N_EVENT_COLS``).
     status : int
@@ -775,7 +959,7 @@ def run(cfg, counts0, reg0, strength0, key, until, record_at, change_at, change_
     P = 1  # the trees' leaves: a power of two >= m
     while P < m:
         P *= 2
-    st = new_state(counts0, reg0, strength0, k, P)
+    st = new_state(counts0, reg0, strength0, cfg[21], k, P)
     fs = np.zeros(N_FSTATE)
     istate = np.zeros(N_ISTATE, np.int64)
     ctr = np.zeros(1, np.uint64)
@@ -783,7 +967,7 @@ def run(cfg, counts0, reg0, strength0, key, until, record_at, change_at, change_
     start(st, cfg, fs, istate)
     R = record_at.size
     rec = (np.zeros((R, m, k), np.int64), np.zeros((R, m), np.int64),
-           np.zeros((R, m), np.int64), np.zeros((R, m)), np.zeros((R, m)))
+           np.zeros((R, m), np.int64), np.zeros((R, m)), np.zeros((R, m)), np.zeros((R, m)))
     ev = np.zeros((4096 if log else 0, N_EVENT_COLS), np.int64)
     while True:
         status = _advance(st, cfg, fs, istate, ctr, until, record_at, rec, change_at,
@@ -812,7 +996,7 @@ def _fixation_run(cfg, n, m, key, r, max_steps):
         counts0[p, 1] = n
     counts0[0, 1] = n - 1
     counts0[0, 0] = 1
-    st = new_state(counts0, np.zeros(m, np.int64), np.ones(m), k, P)
+    st = new_state(counts0, np.zeros(m, np.int64), np.ones(m), cfg[21], k, P)
     fs = np.zeros(N_FSTATE)
     istate = np.zeros(N_ISTATE, np.int64)
     ctr = np.zeros(1, np.uint64)
@@ -820,7 +1004,7 @@ def _fixation_run(cfg, n, m, key, r, max_steps):
     start(st, cfg, fs, istate)
     ev = np.zeros((0, N_EVENT_COLS), np.int64)
     rec = (np.zeros((0, m, k), np.int64), np.zeros((0, m), np.int64),
-           np.zeros((0, m), np.int64), np.zeros((0, m)), np.zeros((0, m)))
+           np.zeros((0, m), np.int64), np.zeros((0, m)), np.zeros((0, m)), np.zeros((0, m)))
     # runtime values, not literals: a literal False would type _advance() a second time
     no = cfg[14]
     _advance(st, cfg, fs, istate, ctr, max_steps, np.zeros(0, np.int64), rec,
