@@ -88,7 +88,7 @@ def _largest_exponent(model, y0, A, At, params, Q, mutate, u, d0, dt, transient,
 
 def _estimator(model):
     """:func:`_largest_exponent` compiled for one fitness model (a constant here, as in
-    :func:`kernels.replicator._integrator`)."""
+    :func:`kernels.replicator._explicit_loop`)."""
 
     def estimate(y0, A, At, params, Q, mutate, u, d0, dt, transient, span, renorm, y_end):
         return _largest_exponent(model, y0, A, At, params, Q, mutate, u, d0, dt, transient,
