@@ -2,6 +2,7 @@
 frames it wrote, a bad table refused in one line before anything is written, and a polities
 sweep that resumes after a part is lost with the very same rows."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -163,3 +164,34 @@ def test_a_bad_walk_or_update_is_refused_naming_the_key(tmp_path, capsys, change
     assert main(["polities", str(spec), "--out", str(tmp_path / "out")]) == 2
     assert f"{spec}: {path}" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_walk_of_the_temptation_is_sweepable_and_each_value_checked(tmp_path):
+    from evopolity.experiments.spec import SpecError, polities_at
+    from evopolity.experiments.tasks import _environment
+
+    axes = '[sweep]\n"polities.environment.step" = [0.5, 2.5]\n"polities.environment.low" = ' \
+           '[3.0, 4.0]\n"polities.environment.high" = [8.0, 9.0]\n\n[polities]'
+    spec = load_spec(write(tmp_path, EXAMPLE.read_text().replace("[polities]", axes)))
+    assert spec.n_tasks == 8
+    walks = set()
+    for i in range(spec.n_points):
+        point = spec.sweep_point(i)
+        walk = _environment(polities_at(spec.polities, point), None, 0.0, 50, spec, 1)
+        assert (walk.step, walk.low, walk.high) == (point["polities.environment.step"],
+                                                    point["polities.environment.low"],
+                                                    point["polities.environment.high"])
+        walks.add((walk.step, walk.low, walk.high))
+    assert len(walks) == 8
+    # a step of zero, a high below low, or a walk's axis on another world: refused by key
+    for axis, values, where in [("step", "[0.5, 0.0]", '"polities.environment.step"[1]'),
+                                ("high", "[9.0, 2.0]", '"polities.environment.high"[1]'),
+                                ("low", "[3.0, 8.0]", '"polities.environment.low"[1]')]:
+        text = EXAMPLE.read_text().replace(
+            "[polities]", f'[sweep]\n"polities.environment.{axis}" = {values}\n\n[polities]')
+        with pytest.raises(SpecError, match=re.escape(where)):
+            load_spec(write(tmp_path, text))
+    periodic = SPEC.replace("[polities]", '[sweep]\n"polities.environment.step" = [1.0]\n\n'
+                                        '[polities]')
+    with pytest.raises(SpecError, match="applies to a temptation_walk one"):
+        load_spec(write(tmp_path, periodic))

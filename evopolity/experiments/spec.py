@@ -810,6 +810,9 @@ POLITIES_TARGETS = {
     "polities.collapse.duration": ("collapse_duration", True),
     "polities.environment.rate": ("rate", False),
     "polities.environment.period": ("period", True),
+    "polities.environment.step": ("step", False),
+    "polities.environment.low": ("low", False),
+    "polities.environment.high": ("high", False),
 }  # fmt: skip
 
 GRAPHS = {
@@ -1145,9 +1148,12 @@ def _check_polities_points(c: _Checker, sweep: dict[str, list], pol: PolitiesSpe
         if key not in POLITIES_TARGETS:
             continue
         name = POLITIES_TARGETS[key][0]
+        walk = name in ("step", "low", "high")
         if name == "rate" and pol.environment not in ("markov", "temptation_walk") or (
-                name == "period" and pol.environment != "periodic"):
-            where = "markov or temptation_walk" if name == "rate" else "periodic"
+                name == "period" and pol.environment != "periodic") or (
+                walk and pol.environment != "temptation_walk"):
+            where = {"rate": "markov or temptation_walk", "period": "periodic"}.get(
+                name, "temptation_walk")
             raise c.fail(_axis_path(key), f"the environment is {pol.environment!r}; "
                          f"{key} applies to a {where} one")
         if name.startswith("collapse") and pol.collapse is None:
