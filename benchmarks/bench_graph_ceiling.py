@@ -26,7 +26,7 @@ import numba
 import numpy as np
 
 # the same ceiling as bench_structured.py, so that the two scripts' shares compare
-from bench_structured import PD, ceiling
+from bench_structured import PD, torus_calls
 from timing import interleaved, record, save_results, spread
 
 import evopolity as ep
@@ -75,17 +75,7 @@ def main() -> None:
     print(f"numba threads: {numba.get_num_threads()}")
     check_against_the_general_path()
     G = ep.graphs.lattice(100)
-    s = np.random.default_rng(0).integers(2, size=G.n).astype(np.int64)
-    P = np.zeros(G.n)
-    ceiling(G.indptr, G.indices, s.copy(), P, PD, 10, 1)
-    calls = {"ceiling": lambda: ceiling(G.indptr, G.indices, s.copy(), P, PD, events, 1)}
-    for update in ("fermi", "db", "bd"):
-        def ours(update=update, n=events):
-            return ep.structured(PD, G, update, n, 0.1, 1e-3, x0=[0.5, 0.5], seed=1,
-                                 record_every=n)  # fmt: skip
-
-        ours(n=10)
-        calls[update] = ours
+    calls = torus_calls(G, events)
     times = interleaved(calls, rounds, 3)
     rate = events / spread(times["ceiling"])[0] / 1e6
     print(f"100 x 100 torus, {events:,} events, {rounds} interleaved rounds")

@@ -55,12 +55,10 @@ def ceiling(ip, ii, s, P, A, events, seed):
     return counter
 
 
-def bench_lattice(quick: bool) -> None:
-    events = 200_000 if quick else 5_000_000
-    G = ep.graphs.lattice(100)
-    print(f"100 x 100 torus, {events} events: events per second")
-    rng = np.random.default_rng(0)
-    s = rng.integers(2, size=G.n).astype(np.int64)
+def torus_calls(G, events: int) -> dict:
+    """The ceiling and ``ep.structured`` under each fast rule on ``G``, each compiled first:
+    the calls both this script and bench_graph_ceiling.py time, interleaved."""
+    s = np.random.default_rng(0).integers(2, size=G.n).astype(np.int64)
     P = np.zeros(G.n)
     ceiling(G.indptr, G.indices, s.copy(), P, PD, 10, 1)
     calls = {"ceiling": lambda: ceiling(G.indptr, G.indices, s.copy(), P, PD, events, 1)}
@@ -71,6 +69,14 @@ def bench_lattice(quick: bool) -> None:
 
         ours(n=10)
         calls[update] = ours
+    return calls
+
+
+def bench_lattice(quick: bool) -> None:
+    events = 200_000 if quick else 5_000_000
+    G = ep.graphs.lattice(100)
+    print(f"100 x 100 torus, {events} events: events per second")
+    calls = torus_calls(G, events)
     rounds = 2 if quick else 5
     times = interleaved(calls, rounds, 1)
     t_ceiling = spread(times["ceiling"])[0]
